@@ -1,0 +1,71 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-canary',
+  description: 'Progressive delivery on Kubernetes from one declaration: Flagger or Argo Rollouts, Traefik or Istio, metrics, load tests and Prometheus, synthesized with cdk8s.',
+  author: 'cdk8s-canary founders',
+  authorAddress: 'founders@cdk8s-canary.dev',
+  repositoryUrl: 'https://github.com/cdk8s-canary/cdk8s-canary.git',
+  keywords: ['cdk8s', 'kubernetes', 'canary', 'flagger', 'argo-rollouts', 'traefik', 'istio', 'progressive-delivery'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+  release: false,
+  integrationTestAutoDiscover: false,
+
+  // Toolchain. jsii's minor version tracks TypeScript's.
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.16.0',
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.4.2',
+  peerDependencyOptions: { pinnedDevDependency: false },
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  bundledDeps: [
+    // PromQL parser used to reject queries that do not parse; not jsii, so it is bundled.
+    '@prometheus-io/lezer-promql@^0.315.0',
+    '@lezer/lr@^1.4.2',
+    '@lezer/highlight@^1.2.1',
+  ],
+  devDeps: [
+    'cdk8s@^2.70.0',
+    'constructs@^10.4.2',
+    'cdk8s-plus-28@^2.5.6',
+    'cdk8s-cli@^2.207.0',
+    'js-yaml@^4.1.0',
+    '@types/js-yaml@^4.0.9',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/examples/.*/manifests/'],
+    },
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'],
+    ignorePatterns: ['src/imports/**'],
+  },
+  gitignore: ['/test/__synth__/', '/.ci-out/'],
+});
+
+// Generated L1 classes come from the shared upstream CRDs; see scripts/import-crds.ts.
+project.addTask('import', {
+  description: 'Regenerate src/imports/*.ts from the upstream CRDs in ../shared/crds',
+  exec: 'ts-node --project tsconfig.dev.json scripts/import-crds.ts',
+});
+
+project.addTask('synth', {
+  description: 'Synthesize every example under examples/ into its manifests/ folder',
+  exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
+});
+
+project.synth();
