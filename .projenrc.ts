@@ -46,13 +46,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'projenrc/**/*.ts', '.projenrc.ts'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'],
-    ignorePatterns: ['src/imports/**'],
+    ignorePatterns: ['src/imports/**', 'examples/*/manifests/**'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
   },
   gitignore: ['/test/__synth__/', '/.ci-out/'],
 });

@@ -1,5 +1,21 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './canary-service';
+export * from './engines/engine';
+export * from './engines/delivery-engine';
+export * from './engines/flagger/flagger-engine';
+export * from './engines/flagger/canary';
+export * from './engines/flagger/metric-template';
+export * from './engines/flagger/alert-provider';
+export * from './routers/router';
+export * from './routers/traffic-router';
+export * from './routers/traefik';
+export * from './routers/traefik-ingress-route';
+export * from './analysis/analysis';
+export * from './analysis/metric';
+export * from './analysis/webhook';
+export * from './analysis/alert';
+export * from './workload/workload-options';
+export * from './workload/autoscaling-options';
+export * from './addons/load-tester';
+export * from './addons/prometheus';
+export * as flagger from './imports/flagger.app';
+export * as traefik from './imports/traefik.io';

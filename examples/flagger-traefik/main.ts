@@ -1,0 +1,45 @@
+import { App, Chart, Duration } from 'cdk8s';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
+
+/**
+ * Flagger's Traefik tutorial (podinfo behind app.example.com) as one declaration.
+ * @see https://docs.flagger.app/tutorials/traefik-progressive-delivery
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+
+  new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    port: 80,
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
+    engine: DeliveryEngine.flagger(),
+    router: TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }),
+    analysis: {
+      interval: Duration.seconds(10),
+      threshold: 10,
+      maxWeight: 50,
+      stepWeight: 5,
+      metrics: [
+        CanaryMetric.requestSuccessRate({ min: 99 }),
+        CanaryMetric.requestDuration({ max: Duration.millis(500) }),
+        CanaryMetric.prometheus({
+          name: 'not-found-percentage',
+          query: 'sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",code!="404"}[{{ interval }}])) / sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) * 100',
+          min: 95,
+        }),
+      ],
+      webhooks: [
+        CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
+        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+      ],
+    },
+  });
+
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}

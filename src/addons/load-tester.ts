@@ -1,0 +1,238 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  FLAGGER_NAMESPACE,
+  LOAD_TESTER_CONTAINER_PORT,
+  LOAD_TESTER_NAME,
+  LOAD_TESTER_SERVICE_PORT,
+  serviceAddress,
+} from '../platform/conventions';
+import { checkDnsLabel, checkPinnedImage, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { LOAD_TESTER_IMAGE } from '../versions';
+import { namespaceSingleton } from './namespace-singleton';
+
+const SINGLETON_KIND = 'LoadTester';
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal', 'panic'];
+const SELECTOR_LABELS = { 'app.kubernetes.io/name': LOAD_TESTER_NAME };
+const LABELS = {
+  ...SELECTOR_LABELS,
+  'app.kubernetes.io/component': 'loadtester',
+  'app.kubernetes.io/managed-by': 'cdk8s-canary',
+};
+// The uid and gid upstream's image and manifests run as.
+const USER_ID = 10001;
+
+/**
+ * Options for Flagger's loadtester.
+ */
+export interface LoadTesterOptions {
+  /**
+   * The loadtester image, pinned by a version tag or a digest.
+   *
+   * @default 'ghcr.io/fluxcd/flagger-loadtester:0.38.0'
+   */
+  readonly image?: string;
+
+  /**
+   * Namespaces whose pods may call the loadtester. It runs whatever command it is sent, so
+   * everything else is denied by a NetworkPolicy.
+   *
+   * @default ['flagger-system']
+   */
+  readonly allowedNamespaces?: string[];
+
+  /**
+   * Serve only canaries whose namespace matches this regular expression (`-namespace-regexp`).
+   *
+   * @default - serves canaries of every namespace
+   */
+  readonly namespaceRegexp?: string;
+
+  /**
+   * How long a command may run before the loadtester kills it (`-timeout`).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * Log level: one of debug, info, warn, error, fatal, panic.
+   *
+   * @default 'info'
+   */
+  readonly logLevel?: string;
+
+  /**
+   * CPU and memory of the loadtester container.
+   *
+   * @default - requests 10m CPU and 32Mi memory, limits 1000m CPU and 512Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+/**
+ * Properties of a `LoadTester`.
+ */
+export interface LoadTesterProps extends LoadTesterOptions {
+  /**
+   * The namespace the loadtester runs in.
+   */
+  readonly namespace: string;
+}
+
+/**
+ * Flagger's loadtester: a Deployment, a Service `flagger-loadtester` and a NetworkPolicy that
+ * admits calls only from the allowed namespaces. Runs under Pod Security "restricted" with no
+ * service account token.
+ *
+ * @see https://docs.flagger.app/usage/webhooks#load-testing
+ */
+export class LoadTester extends Construct {
+  /**
+   * The loadtester of `namespace` in this app, created in the chart of `scope` if there is none yet.
+   * `options` apply only when it is created.
+   */
+  public static of(scope: Construct, namespace: string, options: LoadTesterOptions = {}): LoadTester {
+    return namespaceSingleton(scope, SINGLETON_KIND, namespace,
+      (chart, id) => new LoadTester(chart, id, { ...options, namespace }));
+  }
+
+  /** The namespace the loadtester runs in. */
+  public readonly namespace: string;
+
+  /** The loadtester's Deployment. */
+  public readonly deployment: kplus.Deployment;
+
+  /** The loadtester's Service. */
+  public readonly service: kplus.Service;
+
+  /** The NetworkPolicy that admits calls only from the allowed namespaces. */
+  public readonly networkPolicy: kplus.NetworkPolicy;
+
+  /** The loadtester's in-cluster address, with a trailing slash: `http://flagger-loadtester.<namespace>/`. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LoadTesterProps) {
+    super(scope, id);
+    const owner = `LoadTester '${this.node.path}'`;
+    this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
+    const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);
+    const allowedNamespaces = props.allowedNamespaces ?? [FLAGGER_NAMESPACE];
+    if (allowedNamespaces.length === 0) {
+      fail(owner, "'allowedNamespaces' ([]) must name at least one namespace");
+    }
+    allowedNamespaces.forEach((ns) => checkDnsLabel(owner, 'allowedNamespaces', ns));
+    checkUniqueNames(owner, 'allowedNamespaces', allowedNamespaces);
+    const logLevel = props.logLevel ?? 'info';
+    if (!LOG_LEVELS.includes(logLevel)) {
+      fail(owner, `'logLevel' ('${logLevel}') must be one of ${LOG_LEVELS.join(', ')}`);
+    }
+    const timeout = checkWholeSeconds(owner, 'timeout', props.timeout ?? Duration.hours(1), 1);
+    if (props.namespaceRegexp !== undefined) {
+      checkRegexp(owner, props.namespaceRegexp);
+    }
+
+    // Registers this one, or finds the one already declared for the namespace: two would
+    // synthesize the same Deployment and Service twice.
+    const existing = namespaceSingleton(this, SINGLETON_KIND, this.namespace, () => this);
+    if (existing !== this) {
+      fail(owner, `namespace '${this.namespace}' already has a loadtester ('${existing.node.path}'); use LoadTester.of(scope, '${this.namespace}') to share it`);
+    }
+
+    const metadata = { name: LOAD_TESTER_NAME, namespace: this.namespace, labels: LABELS };
+    const args = [`-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${goDuration(timeout)}`];
+    if (props.namespaceRegexp !== undefined) {
+      args.push(`-namespace-regexp=${props.namespaceRegexp}`);
+    }
+    const health = kplus.Probe.fromHttpGet('/healthz', { port: LOAD_TESTER_CONTAINER_PORT });
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata,
+      select: false,
+      podMetadata: { labels: SELECTOR_LABELS },
+      replicas: 1,
+      automountServiceAccountToken: false,
+      containers: [{
+        name: 'loadtester',
+        image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        args,
+        ports: [{ name: 'http', number: LOAD_TESTER_CONTAINER_PORT, protocol: kplus.Protocol.TCP }],
+        readiness: health,
+        liveness: health,
+        resources: props.resources ?? {
+          cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(1000) },
+          memory: { request: Size.mebibytes(32), limit: Size.mebibytes(512) },
+        },
+        securityContext: {
+          ensureNonRoot: true,
+          user: USER_ID,
+          group: USER_ID,
+          privileged: false,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
+        // The tools (hey, helm, ...) write temporary files; the root filesystem is read-only.
+        volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
+      }],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: SELECTOR_LABELS }));
+    // cdk8s-plus labels every pod with its construct path; drop it so the pod template does not
+    // change when the construct moves. Nothing here selects by it.
+    ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.remove(`/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace('/', '~1')}`));
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata,
+      ports: [{ name: 'http', port: LOAD_TESTER_SERVICE_PORT, targetPort: LOAD_TESTER_CONTAINER_PORT, protocol: kplus.Protocol.TCP }],
+    });
+    for (const [key, value] of Object.entries(SELECTOR_LABELS)) {
+      this.service.selectLabel(key, value);
+    }
+
+    // Selecting by labels (not by the Deployment) keeps the construct-path label out of the policy.
+    this.networkPolicy = new kplus.NetworkPolicy(this, 'NetworkPolicy', {
+      metadata,
+      selector: kplus.Pods.select(this, 'Pods', { labels: SELECTOR_LABELS }),
+      ingress: {
+        rules: [{
+          peer: kplus.Namespaces.select(this, 'AllowedNamespaces', { names: allowedNamespaces }),
+          ports: [kplus.NetworkPolicyPort.tcp(LOAD_TESTER_CONTAINER_PORT)],
+        }],
+      },
+    });
+
+    this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
+  }
+
+  /**
+   * The loadtester's address for a path, e.g. `urlFor('gate/check')` gives
+   * `http://flagger-loadtester.<namespace>/gate/check`.
+   */
+  public urlFor(path: string): string {
+    return `${this.url}${path.replace(/^\/+/, '')}`;
+  }
+}
+
+function checkRegexp(owner: string, value: string): void {
+  let valid = value !== '';
+  try {
+    RegExp(value);
+  } catch {
+    valid = false;
+  }
+  if (!valid) {
+    fail(owner, `'namespaceRegexp' ('${value}') must be a non-empty regular expression`);
+  }
+}
+
+/** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */
+function goDuration(seconds: number): string {
+  if (seconds % 3600 === 0) {
+    return `${seconds / 3600}h`;
+  }
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}

@@ -1,0 +1,115 @@
+import { Duration } from 'cdk8s';
+import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
+import { CanaryMetric, MetricKind } from './metric';
+import { checkPromQl } from './promql';
+import { CanaryWebhook, WebhookType } from './webhook';
+import { checkDnsLabel, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+
+export const DEFAULT_METRICS = [
+  CanaryMetric.requestSuccessRate({ min: 99 }),
+  CanaryMetric.requestDuration({ max: Duration.millis(500) }),
+];
+
+/** Applies defaults and rejects settings the controllers would reject or that could never pass. */
+export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = {}): ResolvedAnalysis {
+  const interval = options.interval ?? Duration.minutes(1);
+  checkWholeSeconds(owner, 'analysis.interval', interval, 10);
+  const threshold = options.threshold ?? 5;
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    fail(owner, `'analysis.threshold' (${threshold}) must be an integer of at least 1 (failed checks before rollback)`);
+  }
+  const metrics = options.metrics ?? DEFAULT_METRICS;
+  const webhooks = options.webhooks ?? [];
+  const alerts = options.alerts ?? [];
+  metrics.forEach((metric, i) => checkMetric(owner, `analysis.metrics[${i}]`, metric));
+  checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name));
+  webhooks.forEach((webhook, i) => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook));
+  checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name));
+  alerts.forEach((alert, i) => checkDnsLabel(owner, `analysis.alerts[${i}].name`, alert.name));
+  checkUniqueNames(owner, 'analysis.alerts', alerts.map((a) => a.name));
+  if (metrics.length > 0 && !options.receivesLiveTraffic && !webhooks.some((w) => w.type === WebhookType.ROLLOUT)) {
+    fail(owner, "'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary");
+  }
+  if (options.stepWeightPromotion !== undefined) {
+    checkInteger(owner, 'analysis.stepWeightPromotion', options.stepWeightPromotion, 1, 100);
+  }
+  return {
+    interval,
+    threshold,
+    ...resolveWeights(owner, options),
+    stepWeightPromotion: options.stepWeightPromotion,
+    metrics,
+    webhooks,
+    alerts,
+  };
+}
+
+function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
+  if (options.stepWeights !== undefined) {
+    if (options.stepWeight !== undefined) {
+      fail(owner, "either 'analysis.stepWeight' or 'analysis.stepWeights', not both");
+    }
+    if (options.maxWeight !== undefined) {
+      fail(owner, "either 'analysis.maxWeight' or 'analysis.stepWeights', not both: the last of 'stepWeights' is the maximum");
+    }
+    const weights = options.stepWeights;
+    const valid = weights.length > 0 && weights.every((w, i) => Number.isInteger(w) && w >= 1 && w <= 100 && (i === 0 || w > weights[i - 1]));
+    if (!valid) {
+      fail(owner, `'analysis.stepWeights' ([${weights.join(', ')}]) must be a non-empty list of strictly increasing integers between 1 and 100`);
+    }
+    return { stepWeights: weights };
+  }
+  const maxWeight = checkInteger(owner, 'analysis.maxWeight', options.maxWeight ?? 50, 1, 100);
+  const stepWeight = options.stepWeight ?? Math.min(10, maxWeight);
+  if (!Number.isInteger(stepWeight) || stepWeight < 1 || stepWeight > maxWeight) {
+    fail(owner, `'analysis.stepWeight' (${stepWeight}) must be an integer between 1 and 'analysis.maxWeight' (${maxWeight})`);
+  }
+  return { maxWeight, stepWeight };
+}
+
+function checkMetric(owner: string, property: string, metric: CanaryMetric): void {
+  if (metric.interval !== undefined) {
+    checkWholeSeconds(owner, `${property}.interval`, metric.interval, 1);
+  }
+  switch (metric.kind) {
+    case MetricKind.REQUEST_SUCCESS_RATE:
+      checkNumber(owner, `${property}.min`, metric.min!, 0, 100);
+      return;
+    case MetricKind.REQUEST_DURATION:
+      if (!(metric.max! > 0)) {
+        fail(owner, `'${property}.max' (${metric.max}ms) must be a positive duration`);
+      }
+      return;
+    case MetricKind.PROMETHEUS_QUERY:
+      checkDnsLabel(owner, `${property}.name`, metric.name);
+      if (CanaryMetric.RESERVED_NAMES.includes(metric.name)) {
+        fail(owner, `'${property}.name' ('${metric.name}') is reserved: Flagger always runs its built-in query for ${CanaryMetric.RESERVED_NAMES.map((n) => `'${n}'`).join(' and ')}; choose another name or use CanaryMetric.requestSuccessRate() / requestDuration()`);
+      }
+      if (metric.min === undefined && metric.max === undefined) {
+        fail(owner, `'${property}' ('${metric.name}') needs 'min' or 'max': a check without a threshold can never fail`);
+      }
+      if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
+        fail(owner, `'${property}.min' (${metric.min}) must be less than or equal to '${property}.max' (${metric.max})`);
+      }
+      checkPromQl(owner, `${property}.query`, metric.query!);
+      return;
+  }
+}
+
+function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): void {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(webhook.name)) {
+    fail(owner, `'${property}.name' ('${webhook.name}') must be lower-case letters, digits and '-'`);
+  }
+  if (webhook.url !== undefined && !/^https?:\/\/\S+$/.test(webhook.url)) {
+    fail(owner, `'${property}.url' ('${webhook.url}') must be an http:// or https:// URL`);
+  }
+  if (webhook.command !== undefined && webhook.command.trim() === '') {
+    fail(owner, `'${property}.command' must not be empty`);
+  }
+  if (webhook.retries !== undefined) {
+    checkInteger(owner, `${property}.retries`, webhook.retries, 0, 100);
+  }
+  if (webhook.timeout !== undefined) {
+    checkWholeSeconds(owner, `${property}.timeout`, webhook.timeout, 1);
+  }
+}

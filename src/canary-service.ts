@@ -1,0 +1,203 @@
+import { Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { LoadTester } from './addons/load-tester';
+import { IPrometheus, Prometheus } from './addons/prometheus';
+import { CanaryAnalysisOptions } from './analysis/analysis';
+import { resolveAnalysis } from './analysis/resolve-analysis';
+import { IDeliveryEngine } from './engines/engine';
+import { AlertProvider } from './engines/flagger/alert-provider';
+import { FlaggerCanary } from './engines/flagger/canary';
+import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
+import { ITrafficRouter } from './routers/router';
+import { TraefikIngressRoute } from './routers/traefik-ingress-route';
+import { checkDnsLabel, checkPort, fail } from './validation';
+import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
+import { AutoscalingOptions } from './workload/autoscaling-options';
+import { SELECTOR_LABEL, checkDeployment, createDeployment } from './workload/deployment';
+import { WorkloadOptions } from './workload/workload-options';
+
+/** Props for `CanaryService`. */
+export interface CanaryServiceProps extends WorkloadOptions {
+  /** The controller that drives the rollout, e.g. `DeliveryEngine.flagger()`. */
+  readonly engine: IDeliveryEngine;
+  /** The proxy or mesh that shifts traffic, e.g. `TrafficRouter.traefik({ hosts: [...] })`. */
+  readonly router: ITrafficRouter;
+  /**
+   * Name of the service and its Deployment: a DNS label of at most 55 characters, since Flagger
+   * appends `-primary` and `-canary`.
+   *
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object of the service. The in-cluster addresses of the loadtester and
+   * Prometheus are built from it, so one is required: here or on the Chart.
+   *
+   * @default - the Chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * A Deployment you built yourself with cdk8s-plus, instead of `image` and the other container
+   * options. It must select its pods by one label (`app.kubernetes.io/name`, `app` or `name`).
+   *
+   * @default - a Deployment is generated from `image`
+   */
+  readonly deployment?: kplus.Deployment;
+  /**
+   * Port the service is reached on (the Services the controller generates listen on it).
+   *
+   * @default 80
+   */
+  readonly port?: number;
+  /**
+   * Fixed number of replicas, when `autoscaling` is not set. It is expressed as an autoscaler with
+   * min = max, so no `spec.replicas` reaches Git and GitOps never fights the controller.
+   *
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Horizontal autoscaling.
+   *
+   * @default - a fixed size of `replicas`
+   */
+  readonly autoscaling?: AutoscalingOptions;
+  /**
+   * How the canary is analysed and how traffic shifts to it.
+   *
+   * @default - the defaults of `CanaryAnalysisOptions`
+   */
+  readonly analysis?: CanaryAnalysisOptions;
+  /**
+   * The Prometheus the checks query.
+   *
+   * @default - the embedded Prometheus of the namespace, created once and shared
+   */
+  readonly prometheus?: IPrometheus;
+  /**
+   * The loadtester that runs the webhooks' commands and gates.
+   *
+   * @default - the loadtester of the namespace, created once and shared, when a webhook needs it
+   */
+  readonly loadTester?: LoadTester;
+  /**
+   * Version of the application, as the label `app.kubernetes.io/version` (never in the selector).
+   *
+   * @default - no version label
+   */
+  readonly version?: string;
+  /**
+   * Name of the larger application, as the label `app.kubernetes.io/part-of`.
+   *
+   * @default - no part-of label
+   */
+  readonly partOf?: string;
+}
+
+/**
+ * One service delivered progressively: its Deployment, autoscaler, the controller's objects, the
+ * routing, the checks, and the loadtester and Prometheus they need, from one declaration.
+ */
+export class CanaryService extends Construct {
+  /** Name of the service. */
+  public readonly name: string;
+  /** Namespace of the service. */
+  public readonly namespace: string;
+  /** The Deployment that is rolled out. */
+  public readonly deployment: kplus.Deployment;
+  /** The autoscaler of the Deployment (min = max for a fixed size). */
+  public readonly autoscaler: kplus.HorizontalPodAutoscaler;
+  /** The Prometheus the checks query. */
+  public readonly prometheus: IPrometheus;
+  /** The loadtester, when a webhook needs one. */
+  public readonly loadTester?: LoadTester;
+  /** The Flagger Canary, when the engine is Flagger. */
+  public readonly canary?: FlaggerCanary;
+  /** The Traefik IngressRoute, when the router is Traefik and the engine is Flagger. */
+  public readonly ingressRoute?: TraefikIngressRoute;
+  /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
+  public readonly objects: { [role: string]: Construct };
+
+  public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
+    super(scope, id);
+    this.name = checkDnsLabel(props.name ?? id, 'name', props.name ?? id, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)");
+    const owner = `CanaryService '${this.name}'`;
+    this.namespace = props.namespace ?? Chart.of(this).namespace
+      ?? fail(owner, "no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it");
+    checkDnsLabel(owner, 'namespace', this.namespace);
+    const port = checkPort(owner, 'port', props.port ?? 80);
+    const labels = this.labels(props);
+    const scaling = props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2);
+    if (props.autoscaling && props.replicas !== undefined) {
+      fail(owner, "either 'replicas' or 'autoscaling', not both");
+    }
+    const analysis = resolveAnalysis(owner, props.analysis);
+
+    this.deployment = this.workload(owner, props, labels);
+    const containerPort = this.deployment.containers[0].portNumber ?? props.containerPort ?? port;
+
+    this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
+    for (const namespace of [this.namespace, ...props.router.metricsNamespaces]) {
+      this.prometheus.scrapeNamespace(namespace);
+    }
+    if (props.loadTester || analysis.webhooks.some((webhook) => webhook.usesLoadTester)) {
+      this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
+    }
+
+    const delivery = props.engine.bind(this, {
+      name: this.name,
+      namespace: this.namespace,
+      labels,
+      deployment: this.deployment,
+      port,
+      containerPort,
+      scaling,
+      analysis,
+      router: props.router,
+      prometheus: this.prometheus,
+      loadTesterUrl: this.loadTester?.url,
+    });
+    this.autoscaler = delivery.autoscaler;
+    this.objects = delivery.objects;
+    this.canary = delivery.objects.canary as FlaggerCanary | undefined;
+    this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
+  }
+
+  /** The MetricTemplates of custom metrics (Flagger). */
+  public get metricTemplates(): FlaggerMetricTemplate[] {
+    return this.canary?.metricTemplates ?? [];
+  }
+
+  /** The AlertProviders of alerts (Flagger). */
+  public get alertProviders(): AlertProvider[] {
+    return this.canary?.alertProviders ?? [];
+  }
+
+  private labels(props: CanaryServiceProps): { [key: string]: string } {
+    const labels: { [key: string]: string } = { [SELECTOR_LABEL]: this.name };
+    if (props.partOf) labels['app.kubernetes.io/part-of'] = props.partOf;
+    if (props.version) labels['app.kubernetes.io/version'] = props.version;
+    labels['app.kubernetes.io/managed-by'] = 'cdk8s-canary';
+    return labels;
+  }
+
+  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }): kplus.Deployment {
+    if (!props.deployment) {
+      if (!props.image) {
+        fail(owner, "either 'image' or 'deployment' is required");
+      }
+      return createDeployment(this, 'Deployment', { ...props, name: this.name, namespace: this.namespace, labels });
+    }
+    const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
+      .filter((key) => props[key] !== undefined);
+    if (containerOptions.length > 0) {
+      fail(owner, `either 'deployment' or the container options (${containerOptions.map((k) => `'${k}'`).join(', ')}), not both`);
+    }
+    if (props.deployment.name !== this.name) {
+      fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
+    }
+    checkDeployment(owner, props.deployment, this.namespace);
+    return props.deployment;
+  }
+}

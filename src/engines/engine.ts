@@ -1,0 +1,59 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { IPrometheus } from '../addons/prometheus';
+import { ResolvedAnalysis } from '../analysis/analysis';
+import { ITrafficRouter } from '../routers/router';
+import { ResolvedAutoscaling } from '../workload/autoscaling-options';
+
+/** What a delivery engine is given to drive the rollout of one service. */
+export interface DeliveryContext {
+  /** Name of the service and its Deployment. */
+  readonly name: string;
+  /** Namespace of the service. */
+  readonly namespace: string;
+  /** Labels for every object of the service. */
+  readonly labels: { [key: string]: string };
+  /** The Deployment to roll out. */
+  readonly deployment: kplus.Deployment;
+  /** Port the service is reached on. */
+  readonly port: number;
+  /** Port the containers listen on. */
+  readonly containerPort: number;
+  /** How the service scales (a fixed size is min = max). */
+  readonly scaling: ResolvedAutoscaling;
+  /** The analysis, defaults applied and checked. */
+  readonly analysis: ResolvedAnalysis;
+  /** The traffic router. */
+  readonly router: ITrafficRouter;
+  /** The Prometheus the checks query. */
+  readonly prometheus: IPrometheus;
+  /**
+   * Base URL of the loadtester, when a webhook needs one.
+   *
+   * @default - no webhook calls the loadtester
+   */
+  readonly loadTesterUrl?: string;
+}
+
+/** The objects a delivery engine created, by role. */
+export interface DeliveryObjects {
+  /** The autoscaler of the rolled-out workload. */
+  readonly autoscaler: kplus.HorizontalPodAutoscaler;
+  /**
+   * The controller objects (e.g. `canary` for Flagger) and routing objects (e.g. `ingressRoute`).
+   */
+  readonly objects: { [role: string]: Construct };
+}
+
+/**
+ * A progressive delivery controller (Flagger, Argo Rollouts). It decides which controller objects
+ * exist and asks the router for the routing objects and metric queries that fit it.
+ */
+export interface IDeliveryEngine {
+  /** Short name, e.g. `flagger`. */
+  readonly name: string;
+  /** Namespace the controller runs in; the loadtester admits calls from it. */
+  readonly controllerNamespace: string;
+  /** Creates the controller and routing objects for one service under `scope`. */
+  bind(scope: Construct, context: DeliveryContext): DeliveryObjects;
+}

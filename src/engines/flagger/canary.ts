@@ -1,0 +1,263 @@
+import { ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AlertProvider } from './alert-provider';
+import { FlaggerMetricTemplate } from './metric-template';
+import { CanaryAlert } from '../../analysis/alert';
+import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis';
+import { CanaryMetric, MetricKind } from '../../analysis/metric';
+import { resolveAnalysis } from '../../analysis/resolve-analysis';
+import { CanaryWebhook } from '../../analysis/webhook';
+import * as flagger from '../../imports/flagger.app';
+import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
+
+/** Props for `FlaggerCanary`. */
+export interface FlaggerCanaryProps {
+  /** Name and namespace of the Canary; keep the name equal to the target's. */
+  readonly metadata: ApiObjectMetadata;
+  /** Name of the Deployment to roll out (at most 55 characters: Flagger appends `-primary`). */
+  readonly targetName: string;
+  /**
+   * Name of its HorizontalPodAutoscaler; Flagger creates `<name>-primary` from it.
+   *
+   * @default - no autoscaler (not recommended: Flux or Argo CD then fight Flagger over replicas)
+   */
+  readonly autoscalerName?: string;
+  /** The router, Flagger's `spec.provider` (e.g. `traefik`, `istio`). */
+  readonly provider: string;
+  /** Port of the Services Flagger generates. */
+  readonly port: number;
+  /**
+   * Port the containers listen on.
+   *
+   * @default - same as `port`
+   */
+  readonly targetPort?: number;
+  /**
+   * Further router-specific fields of `spec.service` (e.g. Istio `gateways` and `hosts`).
+   *
+   * @default - none
+   */
+  readonly serviceFields?: { [key: string]: any };
+  /**
+   * The analysis.
+   *
+   * @default - the defaults of `CanaryAnalysisOptions`
+   */
+  readonly analysis?: CanaryAnalysisOptions;
+  /**
+   * Prometheus address for the built-in checks and the MetricTemplates of custom metrics.
+   *
+   * @default - Flagger's own `-metrics-server` (then custom metrics cannot be used)
+   */
+  readonly metricsServer?: string;
+  /**
+   * Base URL of the loadtester (`http://flagger-loadtester.<ns>/`), for webhooks that use it.
+   *
+   * @default - webhooks that need the loadtester are rejected
+   */
+  readonly loadTesterUrl?: string;
+  /**
+   * How long the canary may make no progress before it is rolled back.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Promote without analysis.
+   *
+   * @default false
+   */
+  readonly skipAnalysis?: boolean;
+  /**
+   * Restore the original Deployment when the Canary is deleted.
+   *
+   * @default false
+   */
+  readonly revertOnDeletion?: boolean;
+}
+
+/**
+ * A Flagger Canary (`flagger.app/v1beta1`) together with the MetricTemplates of its custom metrics
+ * and the AlertProviders of its alerts. Metrics, webhooks and alerts can be added after
+ * construction; the spec is rendered at synth time.
+ */
+export class FlaggerCanary extends Construct {
+  /** Name of the Canary. */
+  public readonly name: string;
+  /** Namespace of the Canary. */
+  public readonly namespace: string;
+  /** The L1 object, for escape hatches. */
+  public readonly apiObject: flagger.Canary;
+
+  private readonly props: FlaggerCanaryProps;
+  private readonly owner: string;
+  private readonly metrics: CanaryMetric[];
+  private readonly webhooks: CanaryWebhook[];
+  private readonly alerts: CanaryAlert[];
+  private readonly templates = new Map<string, FlaggerMetricTemplate>();
+  private readonly providers = new Map<string, AlertProvider>();
+  private analysis: ResolvedAnalysis;
+
+  public constructor(scope: Construct, id: string, props: FlaggerCanaryProps) {
+    super(scope, id);
+    this.name = props.metadata.name ?? props.targetName;
+    this.namespace = props.metadata.namespace ?? fail(`FlaggerCanary '${this.name}'`, "'metadata.namespace' is required: the webhook and metric addresses are built from it");
+    this.owner = `FlaggerCanary '${this.name}'`;
+    checkDnsLabel(this.owner, 'targetName', props.targetName, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)");
+    checkPort(this.owner, 'port', props.port);
+    if (props.targetPort !== undefined) checkPort(this.owner, 'targetPort', props.targetPort);
+    if (props.progressDeadline !== undefined) checkWholeSeconds(this.owner, 'progressDeadline', props.progressDeadline, 1);
+    this.props = props;
+    this.analysis = resolveAnalysis(this.owner, props.analysis);
+    this.metrics = [...this.analysis.metrics];
+    this.webhooks = [...this.analysis.webhooks];
+    this.alerts = [...this.analysis.alerts];
+    this.metrics.forEach((metric) => this.createTemplate(metric));
+    this.alerts.forEach((alert) => this.createProvider(alert));
+    this.webhooks.forEach((webhook, i) => this.webhookUrl(webhook, i));
+
+    this.apiObject = new flagger.Canary(this, 'Resource', {
+      metadata: { ...props.metadata, name: this.name },
+      spec: Lazy.any({ produce: () => this.renderSpec() }) as any,
+    });
+  }
+
+  /** Adds a check. */
+  public addMetric(metric: CanaryMetric): void {
+    this.reresolve({ metrics: [...this.metrics, metric] });
+    this.metrics.push(metric);
+    this.createTemplate(metric);
+  }
+
+  /** Adds a webhook. */
+  public addWebhook(webhook: CanaryWebhook): void {
+    this.reresolve({ webhooks: [...this.webhooks, webhook] });
+    this.webhookUrl(webhook, this.webhooks.length);
+    this.webhooks.push(webhook);
+  }
+
+  /** Adds an alert. */
+  public addAlert(alert: CanaryAlert): void {
+    this.reresolve({ alerts: [...this.alerts, alert] });
+    this.alerts.push(alert);
+    this.createProvider(alert);
+  }
+
+  /** The MetricTemplates created for custom metrics, in declaration order. */
+  public get metricTemplates(): FlaggerMetricTemplate[] {
+    return [...this.templates.values()];
+  }
+
+  /** The AlertProviders created for alerts, in declaration order. */
+  public get alertProviders(): AlertProvider[] {
+    return [...this.providers.values()];
+  }
+
+  private reresolve(changes: CanaryAnalysisOptions): void {
+    this.analysis = resolveAnalysis(this.owner, {
+      ...this.props.analysis,
+      metrics: this.metrics,
+      webhooks: this.webhooks,
+      alerts: this.alerts,
+      ...changes,
+    });
+  }
+
+  private createTemplate(metric: CanaryMetric): void {
+    if (metric.kind !== MetricKind.PROMETHEUS_QUERY) return;
+    if (!this.props.metricsServer) {
+      fail(this.owner, `metric '${metric.name}' needs a Prometheus to query: set 'metricsServer'`);
+    }
+    this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {
+      metadata: { name: `${this.name}-${metric.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
+      query: metric.query!,
+      address: this.props.metricsServer,
+    }));
+  }
+
+  private createProvider(alert: CanaryAlert): void {
+    if (alert.providerType === undefined) return;
+    this.providers.set(alert.name, new AlertProvider(this, `AlertProvider-${alert.name}`, {
+      metadata: { name: `${this.name}-${alert.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
+      type: alert.providerType,
+      secretName: alert.secretName!,
+      channel: alert.channel,
+      username: alert.username,
+    }));
+  }
+
+  private webhookUrl(webhook: CanaryWebhook, index: number): string {
+    if (webhook.url !== undefined) return webhook.url;
+    if (!this.props.loadTesterUrl) {
+      fail(this.owner, `'analysis.webhooks[${index}]' ('${webhook.name}') is served by the loadtester: set 'loadTesterUrl'`);
+    }
+    return `${this.props.loadTesterUrl.replace(/\/?$/, '/')}${webhook.loadTesterPath}`;
+  }
+
+  private renderSpec(): flagger.CanarySpec {
+    const props = this.props;
+    const analysis = this.analysis;
+    return {
+      provider: props.provider as flagger.CanarySpecProvider,
+      metricsServer: props.metricsServer,
+      targetRef: { apiVersion: 'apps/v1', kind: flagger.CanarySpecTargetRefKind.DEPLOYMENT, name: props.targetName },
+      autoscalerRef: props.autoscalerName
+        ? { apiVersion: 'autoscaling/v2', kind: flagger.CanarySpecAutoscalerRefKind.HORIZONTAL_POD_AUTOSCALER, name: props.autoscalerName }
+        : undefined,
+      progressDeadlineSeconds: (props.progressDeadline ?? Duration.minutes(10)).toSeconds(),
+      skipAnalysis: props.skipAnalysis,
+      revertOnDeletion: props.revertOnDeletion,
+      service: {
+        name: props.targetName,
+        port: props.port,
+        targetPort: props.targetPort ?? props.port,
+        portName: 'http',
+        ...props.serviceFields,
+      },
+      analysis: {
+        interval: toGoDuration(analysis.interval),
+        threshold: analysis.threshold,
+        maxWeight: analysis.maxWeight,
+        stepWeight: analysis.stepWeight,
+        stepWeights: analysis.stepWeights,
+        stepWeightPromotion: analysis.stepWeightPromotion,
+        metrics: this.metrics.map((metric) => this.renderMetric(metric)),
+        webhooks: this.webhooks.length ? this.webhooks.map((webhook, i) => this.renderWebhook(webhook, i)) : undefined,
+        alerts: this.alerts.length ? this.alerts.map((alert) => this.renderAlert(alert)) : undefined,
+      },
+    };
+  }
+
+  private renderMetric(metric: CanaryMetric): flagger.CanarySpecAnalysisMetrics {
+    const template = this.templates.get(metric.name);
+    return {
+      name: metric.name,
+      interval: toGoDuration(metric.interval ?? Duration.minutes(1)),
+      thresholdRange: { min: metric.min, max: metric.max },
+      templateRef: template ? { name: template.name, namespace: this.namespace } : undefined,
+    };
+  }
+
+  private renderWebhook(webhook: CanaryWebhook, index: number): flagger.CanarySpecAnalysisWebhooks {
+    return {
+      name: webhook.name,
+      type: webhook.type as string as flagger.CanarySpecAnalysisWebhooksType,
+      url: this.webhookUrl(webhook, index),
+      timeout: webhook.timeout ? toGoDuration(webhook.timeout) : undefined,
+      muteAlert: webhook.muteAlert,
+      retries: webhook.retries,
+      metadata: webhook.metadata,
+    };
+  }
+
+  private renderAlert(alert: CanaryAlert): flagger.CanarySpecAnalysisAlerts {
+    const provider = this.providers.get(alert.name);
+    return {
+      name: alert.name,
+      severity: alert.severity as string as flagger.CanarySpecAnalysisAlertsSeverity,
+      providerRef: provider
+        ? { name: provider.name, namespace: this.namespace }
+        : { name: alert.providerName!, namespace: alert.providerNamespace ?? this.namespace },
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { FlaggerCanary } from './canary';
+import { FLAGGER_NAMESPACE } from '../../platform/conventions';
+import { checkDnsLabel } from '../../validation';
+import { createAutoscaler } from '../../workload/autoscaler';
+import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
+
+/** Options for `DeliveryEngine.flagger()`. */
+export interface FlaggerEngineOptions {
+  /**
+   * Namespace the Flagger controller runs in; the loadtester admits calls from it.
+   *
+   * @default 'flagger-system'
+   */
+  readonly namespace?: string;
+  /**
+   * How long a canary may make no progress before it is rolled back.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Promote without analysis (e.g. for an emergency fix).
+   *
+   * @default false
+   */
+  readonly skipAnalysis?: boolean;
+  /**
+   * Restore the original Deployment when the Canary is deleted.
+   *
+   * @default false
+   */
+  readonly revertOnDeletion?: boolean;
+}
+
+/**
+ * Flagger drives the rollout: we emit the Deployment, its autoscaler and a Canary; Flagger creates
+ * the Services `<name>`, `<name>-primary`, `<name>-canary` and the router's weighted objects itself.
+ */
+export class FlaggerEngine implements IDeliveryEngine {
+  public readonly name = 'flagger';
+  public readonly controllerNamespace: string;
+  private readonly options: FlaggerEngineOptions;
+
+  public constructor(options: FlaggerEngineOptions = {}) {
+    this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
+    this.options = options;
+  }
+
+  public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {
+    const { name, namespace, labels } = context;
+    // Flagger scales the target to zero and serves from <name>-primary; without an autoscaler a
+    // GitOps sync would scale the target back up, so a fixed size is an autoscaler with min = max.
+    const autoscaler = createAutoscaler(scope, 'Autoscaler', {
+      name, namespace, labels, target: context.deployment, scaling: context.scaling,
+    });
+    const routing = context.router.bindFlagger(scope, {
+      name, namespace, labels, port: context.port, containerPort: context.containerPort,
+    });
+    const canary = new FlaggerCanary(scope, 'Canary', {
+      metadata: { name, namespace, labels },
+      targetName: context.deployment.name,
+      autoscalerName: autoscaler.name,
+      provider: routing.provider,
+      port: context.port,
+      targetPort: context.containerPort,
+      serviceFields: routing.serviceFields,
+      analysis: context.analysis,
+      metricsServer: context.prometheus.address,
+      loadTesterUrl: context.loadTesterUrl,
+      progressDeadline: this.options.progressDeadline,
+      skipAnalysis: this.options.skipAnalysis,
+      revertOnDeletion: this.options.revertOnDeletion,
+    });
+    return { autoscaler, objects: { canary, ...routing.objects } };
+  }
+}

@@ -1,0 +1,135 @@
+import { ApiObjectMetadata, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as traefik from '../imports/traefik.io';
+import { TRAEFIK_WEB_ENTRYPOINT } from '../platform/conventions';
+import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../validation';
+
+/** What an IngressRoute sends traffic to. */
+export enum TraefikBackendKind {
+  /** A Kubernetes Service. */
+  SERVICE = 'Service',
+  /** A TraefikService (weighted or mirrored), e.g. the one Flagger generates. */
+  TRAEFIK_SERVICE = 'TraefikService',
+}
+
+/** A Traefik Middleware applied to the route. */
+export interface TraefikMiddlewareReference {
+  /** Name of the Middleware. */
+  readonly name: string;
+  /**
+   * Its namespace.
+   *
+   * @default - the IngressRoute's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Where and how a Traefik IngressRoute accepts traffic. */
+export interface TraefikRouteOptions {
+  /** Host names to route, one `Host()` rule each. */
+  readonly hosts: string[];
+  /**
+   * Traefik entryPoints to listen on.
+   *
+   * @default ['web']
+   */
+  readonly entryPoints?: string[];
+  /**
+   * Only route requests whose path starts with this prefix.
+   *
+   * @default - every path
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Middlewares applied to every route.
+   *
+   * @default - none
+   */
+  readonly middlewares?: TraefikMiddlewareReference[];
+  /**
+   * Name of a Secret holding the TLS certificate for the hosts.
+   *
+   * @default - no TLS on this route
+   */
+  readonly tlsSecretName?: string;
+}
+
+/** Props for `TraefikIngressRoute`. */
+export interface TraefikIngressRouteProps extends TraefikRouteOptions {
+  /** Name, namespace and labels of the IngressRoute. */
+  readonly metadata: ApiObjectMetadata;
+  /** Name of the Service or TraefikService to route to. */
+  readonly backendName: string;
+  /** Port of the backend. */
+  readonly backendPort: number;
+  /**
+   * Kind of the backend.
+   *
+   * @default TraefikBackendKind.TRAEFIK_SERVICE
+   */
+  readonly backendKind?: TraefikBackendKind;
+}
+
+/** A Traefik IngressRoute (`traefik.io/v1alpha1`) with one route per host. */
+export class TraefikIngressRoute extends Construct {
+  /** Name of the IngressRoute. */
+  public readonly name: string;
+  /** The L1 object, for escape hatches. */
+  public readonly apiObject: traefik.IngressRoute;
+
+  private readonly middlewares: TraefikMiddlewareReference[];
+
+  public constructor(scope: Construct, id: string, props: TraefikIngressRouteProps) {
+    super(scope, id);
+    const owner = `TraefikIngressRoute '${props.metadata.name ?? id}'`;
+    checkRouteOptions(owner, props);
+    checkDnsSubdomain(owner, 'backendName', props.backendName);
+    checkPort(owner, 'backendPort', props.backendPort);
+    this.middlewares = [...(props.middlewares ?? [])];
+    const backend: traefik.IngressRouteSpecRoutesServices = {
+      name: props.backendName,
+      kind: (props.backendKind ?? TraefikBackendKind.TRAEFIK_SERVICE) as string as traefik.IngressRouteSpecRoutesServicesKind,
+      port: traefik.IngressRouteSpecRoutesServicesPort.fromNumber(props.backendPort),
+    };
+    const pathRule = props.pathPrefix ? ` && PathPrefix(\`${props.pathPrefix}\`)` : '';
+    this.apiObject = new traefik.IngressRoute(this, 'Resource', {
+      metadata: props.metadata,
+      spec: {
+        entryPoints: props.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT],
+        routes: props.hosts.map((host) => ({
+          kind: traefik.IngressRouteSpecRoutesKind.RULE,
+          match: `Host(\`${host}\`)${pathRule}`,
+          services: [backend],
+          middlewares: Lazy.any({ produce: () => (this.middlewares.length ? this.middlewares : undefined) }) as any,
+        })),
+        tls: props.tlsSecretName ? { secretName: props.tlsSecretName } : undefined,
+      },
+    });
+    this.name = this.apiObject.name;
+  }
+
+  /** Applies a Middleware to every route. */
+  public addMiddleware(middleware: TraefikMiddlewareReference): void {
+    this.middlewares.push(middleware);
+  }
+}
+
+/** Rejects options Traefik would reject or silently ignore. */
+export function checkRouteOptions(owner: string, options: TraefikRouteOptions): void {
+  if (options.hosts.length === 0) {
+    fail(owner, "'hosts' must name at least one host");
+  }
+  options.hosts.forEach((host, i) => checkDnsSubdomain(owner, `hosts[${i}]`, host));
+  (options.entryPoints ?? []).forEach((entryPoint, i) => {
+    if (!/^[A-Za-z0-9][-A-Za-z0-9_]*$/.test(entryPoint)) {
+      fail(owner, `'entryPoints[${i}]' ('${entryPoint}') must be the name of a Traefik entryPoint (letters, digits, '-' and '_')`);
+    }
+  });
+  if (options.pathPrefix !== undefined && (!options.pathPrefix.startsWith('/') || options.pathPrefix.includes('`'))) {
+    fail(owner, `'pathPrefix' ('${options.pathPrefix}') must start with '/' and contain no backquote`);
+  }
+  (options.middlewares ?? []).forEach((middleware, i) => checkDnsSubdomain(owner, `middlewares[${i}].name`, middleware.name));
+  if (options.tlsSecretName !== undefined) {
+    checkDnsLabel(owner, 'tlsSecretName', options.tlsSecretName, 253);
+  }
+}

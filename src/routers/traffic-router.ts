@@ -1,0 +1,12 @@
+import { ITrafficRouter } from './router';
+import { TraefikRouter, TraefikRouterOptions } from './traefik';
+
+/** The traffic routers this library ships. */
+export class TrafficRouter {
+  /** Traefik v3 (`traefik.io/v1alpha1` IngressRoute, TraefikService). */
+  public static traefik(options: TraefikRouterOptions): ITrafficRouter {
+    return new TraefikRouter(options);
+  }
+
+  private constructor() {}
+}

@@ -1,0 +1,88 @@
+import { Duration } from 'cdk8s';
+
+/**
+ * Input checks shared by every construct. Each throws with a message that names the owner, the
+ * property, the bad value and what is allowed, e.g.
+ * `podinfo: 'port' (70000) must be an integer between 1 and 65535`.
+ */
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function fail(owner: string, message: string): never {
+  throw new Error(`${owner}: ${message}`);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+}
+
+/** A DNS-1035 label (what a Service name must be), at most `maxLength` characters. */
+export function checkDnsLabel(owner: string, property: string, value: string, maxLength = 63, why = ''): string {
+  if (!DNS_LABEL.test(value) || value.length > maxLength) {
+    fail(owner, `'${property}' (${show(value)}) must be a DNS label of at most ${maxLength} characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit${why}`);
+  }
+  return value;
+}
+
+/** A DNS-1123 subdomain (what most object names must be). */
+export function checkDnsSubdomain(owner: string, property: string, value: string): string {
+  if (!DNS_SUBDOMAIN.test(value) || value.length > 253) {
+    fail(owner, `'${property}' (${show(value)}) must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.'`);
+  }
+  return value;
+}
+
+export function checkInteger(owner: string, property: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(owner, `'${property}' (${value}) must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+export function checkPort(owner: string, property: string, value: number): number {
+  return checkInteger(owner, property, value, 1, 65535);
+}
+
+export function checkNumber(owner: string, property: string, value: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    fail(owner, `'${property}' (${value}) must be a number between ${min} and ${max}`);
+  }
+  return value;
+}
+
+/** A duration of whole seconds, at least `minSeconds`. */
+export function checkWholeSeconds(owner: string, property: string, value: Duration, minSeconds: number): number {
+  const millis = value.toMilliseconds();
+  if (millis % 1000 !== 0 || millis < minSeconds * 1000) {
+    fail(owner, `'${property}' (${value.toHumanString()}) must be a whole number of seconds, at least ${minSeconds}s`);
+  }
+  return millis / 1000;
+}
+
+/** Images must be pinned by a tag other than `latest`, or by a digest. */
+export function checkPinnedImage(owner: string, property: string, image: string): string {
+  const digest = /@sha256:[a-f0-9]{64}$/.test(image);
+  const lastSegment = image.split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  if (!digest && (!tag || tag === 'latest')) {
+    fail(owner, `'${property}' (${show(image)}) must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed`);
+  }
+  return image;
+}
+
+export function checkUniqueNames(owner: string, property: string, names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      fail(owner, `'${property}' has two entries named ${show(name)}; names must be unique`);
+    }
+    seen.add(name);
+  }
+}
+
+/** Renders a duration the way Flagger and Argo Rollouts read it: `90s`, `5m`. */
+export function toGoDuration(value: Duration): string {
+  const seconds = value.toSeconds();
+  return seconds % 60 === 0 && seconds > 0 ? `${seconds / 60}m` : `${seconds}s`;
+}

@@ -1,0 +1,67 @@
+import * as kplus from 'cdk8s-plus-28';
+
+/** The container of a generated workload. */
+export interface WorkloadOptions {
+  /**
+   * Container image, pinned by a version tag or a digest (`latest` is rejected).
+   * Either this or `deployment`.
+   *
+   * @default - required unless `deployment` is given
+   */
+  readonly image?: string;
+  /**
+   * Port the container listens on; named `http`.
+   *
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Environment variables.
+   *
+   * @default - none
+   */
+  readonly env?: { [name: string]: kplus.EnvValue };
+  /**
+   * ConfigMaps and Secrets whose keys become environment variables.
+   *
+   * @default - none
+   */
+  readonly envFrom?: kplus.EnvFrom[];
+  /**
+   * Entrypoint arguments.
+   *
+   * @default - the image's
+   */
+  readonly args?: string[];
+  /**
+   * CPU and memory requests and limits.
+   *
+   * @default - requests 100m CPU / 128Mi memory, limits 1 CPU / 256Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Readiness probe.
+   *
+   * @default - HTTP GET / on the container port
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * Liveness probe.
+   *
+   * @default - HTTP GET / on the container port
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * Mount the container's root filesystem read-only. Turn off for images that write outside
+   * mounted volumes.
+   *
+   * @default true
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+  /**
+   * Numeric user the container runs as (Pod Security "restricted" needs a non-root user).
+   *
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+}

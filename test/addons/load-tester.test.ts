@@ -1,0 +1,216 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { LoadTester } from '../../src/addons/load-tester';
+import { LOAD_TESTER_IMAGE } from '../../src/versions';
+import { all, only, synth } from '../synth';
+
+const NAME = 'flagger-loadtester';
+const SELECTOR = { 'app.kubernetes.io/name': NAME };
+const DNS_LABEL_RULE = "must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
+
+function newChart(): Chart {
+  return new Chart(Testing.app(), 'test');
+}
+
+describe('defaults', () => {
+  const chart = newChart();
+  const lt = new LoadTester(chart, 'lt', { namespace: 'shop' });
+  // Recorded for the conformance checker by the first test.
+  const manifests = Testing.synth(chart);
+  const deployment = only(manifests, 'Deployment', NAME);
+  const container = deployment.spec.template.spec.containers[0];
+
+  test('synthesizes a Deployment, a Service and a NetworkPolicy in the namespace', () => {
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      `Deployment/shop/${NAME}`,
+      `Service/shop/${NAME}`,
+      `NetworkPolicy/shop/${NAME}`,
+    ]);
+    expect(JSON.stringify(manifests)).not.toContain('cdk8s.io/metadata.addr');
+    expect(synth(chart)).toEqual(manifests);
+    expect(manifests).toMatchSnapshot();
+  });
+
+  test('Deployment selects its pods by name only', () => {
+    expect(deployment.metadata.labels).toEqual({
+      'app.kubernetes.io/name': NAME,
+      'app.kubernetes.io/component': 'loadtester',
+      'app.kubernetes.io/managed-by': 'cdk8s-canary',
+    });
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.selector).toEqual({ matchLabels: SELECTOR });
+    expect(deployment.spec.template.metadata.labels).toEqual(SELECTOR);
+    expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('container', () => {
+    expect(container.name).toBe('loadtester');
+    expect(container.image).toBe(LOAD_TESTER_IMAGE);
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
+    expect(container.args).toEqual(['-port=8080', '-log-level=info', '-timeout=1h']);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    for (const probe of [container.readinessProbe, container.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/healthz', port: 8080, scheme: 'HTTP' });
+    }
+    expect(container.resources).toEqual({
+      requests: { cpu: '10m', memory: '32Mi' },
+      limits: { cpu: '1000m', memory: '512Mi' },
+    });
+  });
+
+  test('runs under Pod Security "restricted" with a writable /tmp', () => {
+    expect(container.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+  });
+
+  test('Service port 80 to the container port', () => {
+    const service = only(manifests, 'Service', NAME);
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.selector).toEqual(SELECTOR);
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+  });
+
+  test('NetworkPolicy admits only the Flagger namespace, on the container port', () => {
+    expect(only(manifests, 'NetworkPolicy', NAME).spec).toEqual({
+      podSelector: { matchLabels: SELECTOR },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      }],
+    });
+  });
+
+  test('url', () => {
+    expect(lt.namespace).toBe('shop');
+    expect(lt.url).toBe('http://flagger-loadtester.shop/');
+    expect(lt.urlFor('gate/check')).toBe('http://flagger-loadtester.shop/gate/check');
+    expect(lt.urlFor('/rollback/check')).toBe('http://flagger-loadtester.shop/rollback/check');
+  });
+});
+
+test('options', () => {
+  const chart = newChart();
+  const image = `ghcr.io/fluxcd/flagger-loadtester@sha256:${'a'.repeat(64)}`;
+  new LoadTester(chart, 'lt', {
+    namespace: 'options',
+    image,
+    allowedNamespaces: ['flagger-system', 'ci'],
+    namespaceRegexp: '^options-.*$',
+    timeout: Duration.seconds(90),
+    logLevel: 'debug',
+    resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
+  });
+  const manifests = synth(chart);
+  const container = only(manifests, 'Deployment', NAME).spec.template.spec.containers[0];
+  expect(container.image).toBe(image);
+  expect(container.args).toEqual(['-port=8080', '-log-level=debug', '-timeout=90s', '-namespace-regexp=^options-.*$']);
+  expect(container.resources).toEqual({ requests: { memory: '64Mi' }, limits: { memory: '256Mi' } });
+  expect(only(manifests, 'NetworkPolicy', NAME).spec.ingress[0].from.map((peer: any) => peer.namespaceSelector)).toEqual([
+    { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } },
+    { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
+  ]);
+});
+
+test.each([
+  ['5m', Duration.minutes(5)],
+  ['2h', Duration.hours(2)],
+  ['45s', Duration.seconds(45)],
+  ['61m', Duration.minutes(61)],
+])('timeout renders as %s', (rendered, timeout) => {
+  const lt = new LoadTester(newChart(), 'lt', { namespace: 'shop', timeout });
+  expect(lt.deployment.containers[0].args).toContain(`-timeout=${rendered}`);
+});
+
+describe('one per namespace', () => {
+  test('of() twice for a namespace returns the same loadtester', () => {
+    const chart = newChart();
+    const first = LoadTester.of(chart, 'cart');
+    expect(LoadTester.of(chart, 'cart')).toBe(first);
+    expect(first.node.path).toBe('test/LoadTester-cart');
+    expect(all(synth(chart), 'Deployment')).toHaveLength(1);
+  });
+
+  test('two namespaces get two loadtesters', () => {
+    const chart = newChart();
+    const web = LoadTester.of(chart, 'web');
+    const blog = LoadTester.of(chart, 'blog');
+    expect(blog).not.toBe(web);
+    expect(all(synth(chart), 'Deployment').map((d) => d.metadata.namespace)).toEqual(['web', 'blog']);
+  });
+
+  test('one app-wide: of() from another chart finds the first', () => {
+    const app = Testing.app();
+    const first = LoadTester.of(new Chart(app, 'a'), 'shop');
+    expect(LoadTester.of(new Chart(app, 'b'), 'shop')).toBe(first);
+  });
+
+  test('of() reuses a user-created loadtester and ignores its own options', () => {
+    const chart = newChart();
+    const mine = new LoadTester(chart, 'lt', { namespace: 'mine', logLevel: 'debug' });
+    expect(LoadTester.of(chart, 'mine', { logLevel: 'error' })).toBe(mine);
+    const deployments = all(synth(chart), 'Deployment');
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0].spec.template.spec.containers[0].args).toContain('-log-level=debug');
+  });
+
+  test('a second loadtester for a namespace is rejected', () => {
+    const chart = newChart();
+    LoadTester.of(chart, 'shop');
+    expect(() => new LoadTester(chart, 'lt', { namespace: 'shop' })).toThrow(
+      "LoadTester 'test/lt': namespace 'shop' already has a loadtester ('test/LoadTester-shop'); use LoadTester.of(scope, 'shop') to share it");
+  });
+});
+
+test('exposes the cdk8s-plus constructs for customisation', () => {
+  const lt = new LoadTester(newChart(), 'lt', { namespace: 'shop' });
+  expect(lt.deployment).toBeInstanceOf(kplus.Deployment);
+  expect(lt.service).toBeInstanceOf(kplus.Service);
+  expect(lt.networkPolicy).toBeInstanceOf(kplus.NetworkPolicy);
+});
+
+describe('validation', () => {
+  const create = (props: any) => () => new LoadTester(newChart(), 'lt', { namespace: 'shop', ...props });
+
+  test('namespace', () => {
+    expect(create({ namespace: 'Shop' })).toThrow(`LoadTester 'test/lt': 'namespace' ('Shop') ${DNS_LABEL_RULE}`);
+    expect(() => LoadTester.of(newChart(), 'shop_1')).toThrow(`LoadTester 'test/LoadTester-shop_1': 'namespace' ('shop_1') ${DNS_LABEL_RULE}`);
+  });
+
+  test('image', () => {
+    expect(create({ image: 'ghcr.io/fluxcd/flagger-loadtester' })).toThrow(
+      "LoadTester 'test/lt': 'image' ('ghcr.io/fluxcd/flagger-loadtester') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed");
+    expect(create({ image: 'ghcr.io/fluxcd/flagger-loadtester:latest' })).toThrow(
+      "LoadTester 'test/lt': 'image' ('ghcr.io/fluxcd/flagger-loadtester:latest') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed");
+  });
+
+  test('allowedNamespaces', () => {
+    expect(create({ allowedNamespaces: [] })).toThrow("LoadTester 'test/lt': 'allowedNamespaces' ([]) must name at least one namespace");
+    expect(create({ allowedNamespaces: ['flagger-system', 'CI'] })).toThrow(`LoadTester 'test/lt': 'allowedNamespaces' ('CI') ${DNS_LABEL_RULE}`);
+    expect(create({ allowedNamespaces: ['ci', 'ci'] })).toThrow("LoadTester 'test/lt': 'allowedNamespaces' has two entries named 'ci'; names must be unique");
+  });
+
+  test('logLevel', () => {
+    expect(create({ logLevel: 'warning' })).toThrow("LoadTester 'test/lt': 'logLevel' ('warning') must be one of debug, info, warn, error, fatal, panic");
+  });
+
+  test('timeout', () => {
+    expect(create({ timeout: Duration.millis(1500) })).toThrow("LoadTester 'test/lt': 'timeout' (1 second 500 millis) must be a whole number of seconds, at least 1s");
+    expect(create({ timeout: Duration.seconds(0) })).toThrow("LoadTester 'test/lt': 'timeout' (0 seconds) must be a whole number of seconds, at least 1s");
+  });
+
+  test('namespaceRegexp', () => {
+    expect(create({ namespaceRegexp: '' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('') must be a non-empty regular expression");
+    expect(create({ namespaceRegexp: 'shop-(' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') must be a non-empty regular expression");
+  });
+});

@@ -1,0 +1,307 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import * as yaml from 'js-yaml';
+import { Prometheus } from '../../src/addons/prometheus';
+import { all, only, synth } from '../synth';
+
+const DNS_LABEL_RULE = 'must be a DNS label of at most 63 characters: lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit';
+
+function newChart(): Chart {
+  return new Chart(Testing.app(), 'test');
+}
+
+function prometheusYml(manifests: any[]): any {
+  return yaml.load(only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']);
+}
+
+function podSpec(manifests: any[]): any {
+  return only(manifests, 'Deployment', 'flagger-prometheus').spec.template.spec;
+}
+
+describe('defaults', () => {
+  const chart = newChart();
+  const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+  const manifests = synth(chart);
+
+  test('address and scraped namespaces', () => {
+    expect(prometheus.address).toBe('http://flagger-prometheus.apps:9090');
+    expect(prometheus.scrapedNamespaces).toEqual(['apps']);
+  });
+
+  test('every object is named flagger-prometheus, explicitly namespaced, without cdk8s labels', () => {
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'ServiceAccount/apps/flagger-prometheus',
+      'ConfigMap/apps/flagger-prometheus',
+      'Deployment/apps/flagger-prometheus',
+      'Service/apps/flagger-prometheus',
+      'Role/apps/flagger-prometheus',
+      'RoleBinding/apps/flagger-prometheus',
+    ]);
+    expect(JSON.stringify(manifests)).not.toContain('cdk8s.io/metadata.addr');
+    expect(all(manifests, 'ClusterRole')).toEqual([]);
+  });
+
+  test('prometheus.yml discovers annotated pods in its own namespace', () => {
+    const config = prometheusYml(manifests);
+    expect(config.global).toEqual({ scrape_interval: '5s' });
+    expect(config.scrape_configs).toHaveLength(1);
+    const job = config.scrape_configs[0];
+    expect(job.job_name).toBe('kubernetes-pods');
+    expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['apps'] } }]);
+    expect(job.relabel_configs).toEqual([
+      { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
+      { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', regex: '(.+)', target_label: '__metrics_path__' },
+      {
+        source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+        action: 'replace',
+        regex: '([^:]+)(?::\\d+)?;(\\d+)',
+        replacement: '$1:$2',
+        target_label: '__address__',
+      },
+      { action: 'labelmap', regex: '__meta_kubernetes_pod_label_(.+)' },
+      { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_namespace'], action: 'replace', target_label: 'kubernetes_namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], action: 'replace', target_label: 'kubernetes_pod_name' },
+    ]);
+  });
+
+  test('the keep regex is the string "true", not a YAML boolean', () => {
+    expect(only(manifests, 'ConfigMap').data['prometheus.yml']).toContain('regex: "true"');
+  });
+
+  test('deployment selects on app.kubernetes.io/name only', () => {
+    const deployment = only(manifests, 'Deployment');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'flagger-prometheus' } });
+    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus' });
+  });
+
+  test('container runs Prometheus with a 2h retention on an emptyDir', () => {
+    const spec = podSpec(manifests);
+    expect(spec.containers).toHaveLength(1);
+    const container = spec.containers[0];
+    expect(container.name).toBe('prometheus');
+    expect(container.image).toBe('quay.io/prometheus/prometheus:v3.5.5');
+    expect(container.args).toEqual([
+      '--config.file=/etc/prometheus/prometheus.yml',
+      '--storage.tsdb.path=/prometheus',
+      '--storage.tsdb.retention.time=2h',
+    ]);
+    expect(container.ports).toEqual([{ containerPort: 9090, name: 'http' }]);
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 9090, scheme: 'HTTP' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 9090, scheme: 'HTTP' });
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    expect(container.volumeMounts).toEqual([
+      { mountPath: '/etc/prometheus', name: 'config', readOnly: true },
+      { mountPath: '/prometheus', name: 'data' },
+    ]);
+    expect(spec.volumes).toEqual([
+      { name: 'config', configMap: { name: 'flagger-prometheus' } },
+      { name: 'data', emptyDir: {} },
+    ]);
+  });
+
+  test('pod runs as nobody under Pod Security "restricted", with a token for discovery', () => {
+    const spec = podSpec(manifests);
+    expect(spec.serviceAccountName).toBe('flagger-prometheus');
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 });
+    expect(spec.containers[0].securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  test('service exposes 9090 as http', () => {
+    const service = only(manifests, 'Service');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 9090 }]);
+    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus' });
+  });
+
+  test('role allows get, list, watch on pods and nothing else', () => {
+    expect(only(manifests, 'Role').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+  });
+
+  test('role binding binds the role to the service account', () => {
+    const binding = only(manifests, 'RoleBinding');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'flagger-prometheus' });
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'flagger-prometheus', namespace: 'apps' }]);
+  });
+
+  test('snapshot', () => {
+    expect(manifests).toMatchSnapshot();
+  });
+});
+
+describe('scrapeNamespace', () => {
+  test('after construction adds the namespace to the config and RBAC in it', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeNamespace('traefik');
+    const manifests = synth(chart);
+
+    expect(prometheus.scrapedNamespaces).toEqual(['apps', 'traefik']);
+    expect(prometheusYml(manifests).scrape_configs[0].kubernetes_sd_configs).toEqual([
+      { role: 'pod', namespaces: { names: ['apps', 'traefik'] } },
+    ]);
+    const role = all(manifests, 'Role').find((m) => m.metadata.namespace === 'traefik');
+    expect(role.metadata.name).toBe('flagger-prometheus-apps');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    const binding = all(manifests, 'RoleBinding').find((m) => m.metadata.namespace === 'traefik');
+    expect(binding.metadata.name).toBe('flagger-prometheus-apps');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'flagger-prometheus-apps' });
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'flagger-prometheus', namespace: 'apps' }]);
+  });
+
+  test('is idempotent', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeNamespace('traefik');
+    prometheus.scrapeNamespace('traefik');
+    prometheus.scrapeNamespace('apps');
+    const manifests = synth(chart);
+    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'apps/flagger-prometheus',
+      'traefik/flagger-prometheus-apps',
+    ]);
+    expect(all(manifests, 'RoleBinding')).toHaveLength(2);
+  });
+
+  test('output does not depend on the order of calls', () => {
+    const render = (namespaces: string[]) => {
+      const chart = newChart();
+      const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+      namespaces.forEach((ns) => prometheus.scrapeNamespace(ns));
+      return synth(chart);
+    };
+    const forward = render(['istio-system', 'traefik']);
+    expect(render(['traefik', 'istio-system'])).toEqual(forward);
+    expect(all(forward, 'Role').map((m) => m.metadata.namespace)).toEqual(['apps', 'istio-system', 'traefik']);
+  });
+
+  test('Prometheuses of two namespaces scraping traefik get distinct Roles there', () => {
+    const chart = newChart();
+    Prometheus.of(chart, 'apps').scrapeNamespace('traefik');
+    Prometheus.of(chart, 'shop').scrapeNamespace('traefik');
+    const names = all(synth(chart), 'Role').filter((m) => m.metadata.namespace === 'traefik').map((m) => m.metadata.name);
+    expect(names).toEqual(['flagger-prometheus-apps', 'flagger-prometheus-shop']);
+  });
+});
+
+describe('options', () => {
+  test('image, retention, scrape interval and resources', () => {
+    const chart = newChart();
+    new Prometheus(chart, 'p', {
+      namespace: 'apps',
+      image: 'docker.io/prom/prometheus:v3.14.0',
+      retention: Duration.minutes(90),
+      scrapeInterval: Duration.seconds(15),
+      resources: { memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+    });
+    const manifests = synth(chart);
+    const container = podSpec(manifests).containers[0];
+    expect(container.image).toBe('docker.io/prom/prometheus:v3.14.0');
+    expect(container.args).toContain('--storage.tsdb.retention.time=90m');
+    expect(container.resources).toEqual({ requests: { memory: '1024Mi' }, limits: { memory: '2048Mi' } });
+    expect(prometheusYml(manifests).global).toEqual({ scrape_interval: '15s' });
+  });
+
+  test('retention of days renders in hours', () => {
+    const chart = newChart();
+    new Prometheus(chart, 'p', { namespace: 'apps', retention: Duration.days(1) });
+    expect(podSpec(synth(chart)).containers[0].args).toContain('--storage.tsdb.retention.time=24h');
+  });
+});
+
+describe('one per namespace', () => {
+  test('Prometheus.of twice returns the same instance', () => {
+    const chart = newChart();
+    const first = Prometheus.of(chart, 'apps');
+    expect(Prometheus.of(chart, 'apps')).toBe(first);
+    expect(Prometheus.of(chart, 'shop')).not.toBe(first);
+    expect(first.node.path).toBe('test/Prometheus-apps');
+  });
+
+  test('Prometheus.of finds one created with new, across charts of the app', () => {
+    const app = Testing.app();
+    const mine = new Prometheus(new Chart(app, 'monitoring'), 'p', { namespace: 'apps' });
+    expect(Prometheus.of(new Chart(app, 'services'), 'apps')).toBe(mine);
+  });
+
+  test('a second Prometheus in one namespace is rejected', () => {
+    const chart = newChart();
+    Prometheus.of(chart, 'apps');
+    expect(() => new Prometheus(chart, 'p', { namespace: 'apps' })).toThrow(
+      'test/p: namespace \'apps\' already has a Prometheus (test/Prometheus-apps); use Prometheus.of() to share it');
+  });
+});
+
+describe('external', () => {
+  test('points at the given address and deploys nothing', () => {
+    const chart = newChart();
+    const external = Prometheus.external('https://prometheus.monitoring:9090');
+    external.scrapeNamespace('traefik');
+    expect(external.address).toBe('https://prometheus.monitoring:9090');
+    expect(chart.node.children).toEqual([]);
+  });
+
+  test('rejects an address that is not an http(s) URL', () => {
+    expect(() => Prometheus.external('prometheus.monitoring:9090')).toThrow(
+      'Prometheus.external: \'address\' (\'prometheus.monitoring:9090\') must be an http:// or https:// URL, e.g. \'http://prometheus.monitoring:9090\'');
+  });
+});
+
+describe('validation', () => {
+  test('namespace', () => {
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'Apps' })).toThrow(`test/p: 'namespace' ('Apps') ${DNS_LABEL_RULE}`);
+  });
+
+  test('scraped namespace', () => {
+    const prometheus = new Prometheus(newChart(), 'p', { namespace: 'apps' });
+    expect(() => prometheus.scrapeNamespace('traefik_system')).toThrow(`test/p: 'scrapeNamespace' ('traefik_system') ${DNS_LABEL_RULE}`);
+  });
+
+  test('image must be pinned', () => {
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', image: 'quay.io/prometheus/prometheus:latest' })).toThrow(
+      'test/p: \'image\' (\'quay.io/prometheus/prometheus:latest\') must be pinned by a version tag or a sha256 digest, e.g. \'ghcr.io/org/app:1.2.3\'; \'latest\' and untagged images are not allowed');
+  });
+
+  test('retention in whole seconds', () => {
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', retention: Duration.millis(1500) })).toThrow(
+      'test/p: \'retention\' (1 second 500 millis) must be a whole number of seconds, at least 1s');
+  });
+
+  test('scrape interval of at least a second', () => {
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', scrapeInterval: Duration.millis(500) })).toThrow(
+      'test/p: \'scrapeInterval\' (500 millis) must be a whole number of seconds, at least 1s');
+  });
+});
+
+test('synthesis is deterministic', () => {
+  const build = () => {
+    const chart = newChart();
+    const prometheus = Prometheus.of(chart, 'apps', { scrapeInterval: Duration.seconds(10) });
+    prometheus.scrapeNamespace('traefik');
+    return chart;
+  };
+  const chart = build();
+  const first = yaml.dump(synth(chart));
+  expect(yaml.dump(synth(chart))).toBe(first);
+  expect(yaml.dump(synth(build()))).toBe(first);
+});
+
+test('users can reach the objects it made', () => {
+  const prometheus = new Prometheus(newChart(), 'p', { namespace: 'apps' });
+  expect(prometheus.deployment).toBeInstanceOf(kplus.Deployment);
+  expect(prometheus.service.name).toBe('flagger-prometheus');
+  expect(prometheus.configMap.name).toBe('flagger-prometheus');
+  expect(prometheus.serviceAccount.name).toBe('flagger-prometheus');
+});
