@@ -14,7 +14,8 @@ import { TraefikIngressRoute } from './routers/traefik-ingress-route';
 import { checkDnsLabel, checkPort, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { SELECTOR_LABEL, checkDeployment, createDeployment } from './workload/deployment';
+import { SELECTOR_LABEL } from './platform/conventions';
+import { checkDeployment, createDeployment } from './workload/deployment';
 import { WorkloadOptions } from './workload/workload-options';
 
 /** Props for `CanaryService`. */

@@ -1,4 +1,5 @@
 import { App, Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
 
 /**
@@ -13,6 +14,8 @@ export function build(outdir: string): App {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     port: 80,
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
     autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }),

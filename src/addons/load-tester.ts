@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -6,15 +6,17 @@ import {
   LOAD_TESTER_CONTAINER_PORT,
   LOAD_TESTER_NAME,
   LOAD_TESTER_SERVICE_PORT,
+  SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
 import { checkDnsLabel, checkPinnedImage, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
 import { namespaceSingleton } from './namespace-singleton';
+import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 const SINGLETON_KIND = 'LoadTester';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal', 'panic'];
-const SELECTOR_LABELS = { 'app.kubernetes.io/name': LOAD_TESTER_NAME };
+const SELECTOR_LABELS = { [SELECTOR_LABEL]: LOAD_TESTER_NAME };
 const LABELS = {
   ...SELECTOR_LABELS,
   'app.kubernetes.io/component': 'loadtester',
@@ -165,25 +167,12 @@ export class LoadTester extends Construct {
           cpu: { request: kplus.Cpu.millis(10), limit: kplus.Cpu.millis(1000) },
           memory: { request: Size.mebibytes(32), limit: Size.mebibytes(512) },
         },
-        securityContext: {
-          ensureNonRoot: true,
-          user: USER_ID,
-          group: USER_ID,
-          privileged: false,
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: [kplus.Capability.ALL] },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-        },
+        securityContext: restrictedSecurityContext(USER_ID),
         // The tools (hey, helm, ...) write temporary files; the root filesystem is read-only.
         volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
       }],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: SELECTOR_LABELS }));
-    // cdk8s-plus labels every pod with its construct path; drop it so the pod template does not
-    // change when the construct moves. Nothing here selects by it.
-    ApiObject.of(this.deployment).addJsonPatch(
-      JsonPatch.remove(`/spec/template/metadata/labels/${kplus.Pod.ADDRESS_LABEL.replace('/', '~1')}`));
+    selectPodsByLabels(this.deployment, SELECTOR_LABELS);
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,

@@ -35,15 +35,3 @@ export function namespaceSingleton<T extends IConstruct>(
   registry.set(key, created);
   return created;
 }
-
-/**
- * Registers an add-on that a user created, so the services of its namespace find it instead of
- * creating their own. The first one registered for a namespace wins.
- */
-export function registerNamespaceSingleton(addon: IConstruct, kind: string, namespace: string): void {
-  const registry = registryOf(addon);
-  const key = `${kind}/${namespace}`;
-  if (!registry.has(key)) {
-    registry.set(key, addon);
-  }
-}

@@ -1,9 +1,10 @@
-import { ApiObject, Duration, JsonPatch, Lazy, Size } from 'cdk8s';
+import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from './namespace-singleton';
+import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 import { promDuration, renderPrometheusConfig } from './prometheus-config';
-import { PROMETHEUS_NAME, PROMETHEUS_PORT, serviceAddress } from '../platform/conventions';
+import { PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 
@@ -60,7 +61,6 @@ export interface PrometheusProps extends PrometheusOptions {
 }
 
 const KIND = 'Prometheus';
-const SELECTOR_LABEL = 'app.kubernetes.io/name';
 const NOBODY = 65534;
 
 /**
@@ -143,9 +143,7 @@ export class Prometheus extends Construct implements IPrometheus {
       automountServiceAccountToken: true,
       securityContext: { user: NOBODY, group: NOBODY, fsGroup: NOBODY, ensureNonRoot: true },
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } }));
-    // cdk8s-plus always adds its own address label to the pod template; keep the one selector label.
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+    selectPodsByLabels(this.deployment, { [SELECTOR_LABEL]: PROMETHEUS_NAME });
 
     const container = this.deployment.addContainer({
       name: 'prometheus',
@@ -163,16 +161,7 @@ export class Prometheus extends Construct implements IPrometheus {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
       },
-      securityContext: {
-        user: NOBODY,
-        group: NOBODY,
-        ensureNonRoot: true,
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: restrictedSecurityContext(NOBODY),
     });
     container.mount('/etc/prometheus', kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
     container.mount('/prometheus', kplus.Volume.fromEmptyDir(this, 'DataVolume', 'data'));

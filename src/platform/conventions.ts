@@ -4,6 +4,9 @@
  * cannot drift apart.
  */
 
+/** The one label pods are selected by (Flagger accepts it, and copies it to the primary). */
+export const SELECTOR_LABEL = 'app.kubernetes.io/name';
+
 /** Namespace the Flagger controller runs in; the loadtester admits calls from it. */
 export const FLAGGER_NAMESPACE = 'flagger-system';
 

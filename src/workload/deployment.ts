@@ -1,11 +1,10 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { selectPodsByLabels, restrictedSecurityContext } from './pod-security';
 import { WorkloadOptions } from './workload-options';
+import { SELECTOR_LABEL } from '../platform/conventions';
 import { checkPinnedImage, checkPort, fail } from '../validation';
-
-/** The label Flagger and Argo Rollouts select pods by; it is the only selector label. */
-export const SELECTOR_LABEL = 'app.kubernetes.io/name';
 
 /** Labels Flagger accepts as its selector (its `-selector-labels` flag). */
 export const FLAGGER_SELECTOR_LABELS = ['app', 'name', 'app.kubernetes.io/name'];
@@ -47,25 +46,12 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       },
       readiness: spec.readiness ?? kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }),
       liveness: spec.liveness ?? kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }),
-      securityContext: restrictedContainerSecurityContext(spec.readOnlyRootFilesystem ?? true, spec.runAsUser ?? 65532),
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      securityContext: restrictedSecurityContext(spec.runAsUser ?? 65532, spec.readOnlyRootFilesystem ?? true),
     }],
   });
-  deployment.select(kplus.LabelSelector.of({ labels: { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] } }));
+  selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   return deployment;
-}
-
-/** A container securityContext that passes Pod Security "restricted". */
-export function restrictedContainerSecurityContext(readOnlyRootFilesystem: boolean, user: number): kplus.ContainerSecurityContextProps {
-  return {
-    ensureNonRoot: true,
-    user,
-    group: user,
-    privileged: false,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem,
-    capabilities: { drop: [kplus.Capability.ALL] },
-    seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-  };
 }
 
 /**
