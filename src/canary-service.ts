@@ -136,7 +136,8 @@ export class CanaryService extends Construct {
     const analysis = resolveAnalysis(owner, props.analysis);
 
     this.deployment = this.workload(owner, props, labels);
-    const containerPort = this.deployment.containers[0].portNumber ?? props.containerPort ?? port;
+    const firstContainer = this.deployment.containers[0];
+    const containerPort = firstContainer.portNumber ?? firstContainer.ports[0]?.number ?? port;
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
     for (const namespace of [this.namespace, ...props.router.metricsNamespaces]) {

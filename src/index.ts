@@ -17,5 +17,3 @@ export * from './workload/workload-options';
 export * from './workload/autoscaling-options';
 export * from './addons/load-tester';
 export * from './addons/prometheus';
-export * as flagger from './imports/flagger.app';
-export * as traefik from './imports/traefik.io';

@@ -106,5 +106,7 @@ export interface ResolvedAnalysis {
   readonly webhooks: CanaryWebhook[];
   /** The alerts. */
   readonly alerts: CanaryAlert[];
+  /** Whether real traffic reaches the canary during the analysis. */
+  readonly receivesLiveTraffic: boolean;
 }
 

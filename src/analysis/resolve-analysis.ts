@@ -41,6 +41,7 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
     metrics,
     webhooks,
     alerts,
+    receivesLiveTraffic: options.receivesLiveTraffic ?? false,
   };
 }
 

@@ -1,4 +1,4 @@
-import { ApiObjectMetadata, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as traefik from '../imports/traefik.io';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../platform/conventions';
@@ -75,7 +75,7 @@ export class TraefikIngressRoute extends Construct {
   /** Name of the IngressRoute. */
   public readonly name: string;
   /** The L1 object, for escape hatches. */
-  public readonly apiObject: traefik.IngressRoute;
+  public readonly apiObject: ApiObject;
 
   private readonly middlewares: TraefikMiddlewareReference[];
 

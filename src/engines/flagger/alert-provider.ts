@@ -1,4 +1,4 @@
-import { ApiObjectMetadata } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProviderType } from '../../analysis/alert';
 import * as flagger from '../../imports/flagger.app';
@@ -34,7 +34,7 @@ export class AlertProvider extends Construct {
   /** Name of the AlertProvider. */
   public readonly name: string;
   /** The L1 object, for escape hatches. */
-  public readonly apiObject: flagger.AlertProvider;
+  public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: AlertProviderProps) {
     super(scope, id);

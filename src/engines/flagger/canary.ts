@@ -1,4 +1,4 @@
-import { ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProvider } from './alert-provider';
 import { FlaggerMetricTemplate } from './metric-template';
@@ -87,7 +87,7 @@ export class FlaggerCanary extends Construct {
   /** Namespace of the Canary. */
   public readonly namespace: string;
   /** The L1 object, for escape hatches. */
-  public readonly apiObject: flagger.Canary;
+  public readonly apiObject: ApiObject;
 
   private readonly props: FlaggerCanaryProps;
   private readonly owner: string;

@@ -1,4 +1,4 @@
-import { ApiObjectMetadata } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkPromQl } from '../../analysis/promql';
 import * as flagger from '../../imports/flagger.app';
@@ -19,7 +19,7 @@ export class FlaggerMetricTemplate extends Construct {
   /** Name of the MetricTemplate. */
   public readonly name: string;
   /** The L1 object, for escape hatches. */
-  public readonly apiObject: flagger.MetricTemplate;
+  public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: FlaggerMetricTemplateProps) {
     super(scope, id);

@@ -1,0 +1,395 @@
+import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { all, only, synth } from './synth';
+import {
+  CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage,
+  LoadTester, Prometheus, TrafficRouter,
+} from '../src';
+
+const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
+
+function chart(namespace = 'test'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace });
+}
+
+function chartWithoutNamespace(): Chart {
+  return new Chart(Testing.app(), 'test');
+}
+
+function props(overrides: Partial<CanaryServiceProps> = {}): CanaryServiceProps {
+  return {
+    image: IMAGE,
+    containerPort: 9898,
+    engine: DeliveryEngine.flagger(),
+    router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+    analysis: {
+      webhooks: [CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' })],
+    },
+    ...overrides,
+  };
+}
+
+describe('the stack for Flagger + Traefik', () => {
+  const c = chart();
+  const service = new CanaryService(c, 'podinfo', props({
+    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    analysis: {
+      metrics: [
+        CanaryMetric.requestSuccessRate({ min: 99 }),
+        CanaryMetric.prometheus({ name: 'not-found-percentage', query: 'sum(rate(http_requests_total{code="404"}[{{ interval }}]))', max: 5 }),
+      ],
+      webhooks: [
+        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+        CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION }),
+      ],
+    },
+  }));
+  const manifests = synth(c);
+
+  test('emits exactly the objects we own', () => {
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'Deployment/test/podinfo',
+      'HorizontalPodAutoscaler/test/podinfo',
+      'IngressRoute/test/podinfo',
+      'MetricTemplate/test/podinfo-not-found-percentage',
+      'Canary/test/podinfo',
+      'ServiceAccount/test/flagger-prometheus',
+      'ConfigMap/test/flagger-prometheus',
+      'Deployment/test/flagger-prometheus',
+      'Service/test/flagger-prometheus',
+      'Role/test/flagger-prometheus',
+      'RoleBinding/test/flagger-prometheus',
+      'Role/traefik/flagger-prometheus-test',
+      'RoleBinding/traefik/flagger-prometheus-test',
+      'Deployment/test/flagger-loadtester',
+      'Service/test/flagger-loadtester',
+      'NetworkPolicy/test/flagger-loadtester',
+    ]);
+  });
+
+  test('never emits the Services or the TraefikService that Flagger owns', () => {
+    const names = manifests.filter((m) => m.kind === 'Service' || m.kind === 'TraefikService').map((m) => m.metadata.name);
+    expect(names).not.toEqual(expect.arrayContaining(['podinfo']));
+    expect(names).not.toContain('podinfo-primary');
+    expect(names).not.toContain('podinfo-canary');
+    expect(all(manifests, 'TraefikService')).toEqual([]);
+  });
+
+  test('the Deployment has no replicas and one selector label, also on its pods', () => {
+    const deployment = only(manifests, 'Deployment', 'podinfo');
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'podinfo' } });
+    expect(deployment.spec.template.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'podinfo',
+      'app.kubernetes.io/managed-by': 'cdk8s-canary',
+    });
+  });
+
+  test('the container passes Pod Security "restricted" and names its port http', () => {
+    const pod = only(manifests, 'Deployment', 'podinfo').spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.ports).toEqual([{ containerPort: 9898, name: 'http' }]);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsGroup: 65532,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.image).toBe(IMAGE);
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/', port: 9898, scheme: 'HTTP' });
+    expect(container.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' });
+  });
+
+  test('the Canary references the Deployment, the autoscaler, the Prometheus and the loadtester that exist', () => {
+    const canary = only(manifests, 'Canary', 'podinfo');
+    const hpa = only(manifests, 'HorizontalPodAutoscaler', 'podinfo');
+    expect(canary.spec.provider).toBe('traefik');
+    expect(canary.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' });
+    expect(canary.spec.autoscalerRef).toEqual({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: hpa.metadata.name });
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' });
+    expect(canary.spec.service).toEqual({ name: 'podinfo', port: 80, targetPort: 9898, portName: 'http' });
+    expect(canary.spec.metricsServer).toBe('http://flagger-prometheus.test:9090');
+    expect(only(manifests, 'Service', 'flagger-prometheus').spec.ports[0].port).toBe(9090);
+    expect(canary.spec.analysis.webhooks.map((w: any) => w.url)).toEqual([
+      'http://flagger-loadtester.test/',
+      'http://flagger-loadtester.test/gate/check',
+    ]);
+    expect(only(manifests, 'Service', 'flagger-loadtester').spec.ports[0].port).toBe(80);
+  });
+
+  test('a custom metric references its MetricTemplate, which queries the same Prometheus', () => {
+    const canary = only(manifests, 'Canary', 'podinfo');
+    const metric = canary.spec.analysis.metrics.find((m: any) => m.name === 'not-found-percentage');
+    const template = only(manifests, 'MetricTemplate', metric.templateRef.name);
+    expect(metric.templateRef.namespace).toBe(template.metadata.namespace);
+    expect(template.spec.provider).toEqual({ type: 'prometheus', address: canary.spec.metricsServer });
+    expect(metric.thresholdRange).toEqual({ max: 5 });
+  });
+
+  test('the IngressRoute routes to the TraefikService Flagger generates for the Canary', () => {
+    const canary = only(manifests, 'Canary', 'podinfo');
+    const route = only(manifests, 'IngressRoute', 'podinfo');
+    expect(route.spec.routes[0].services).toEqual([{ kind: 'TraefikService', name: canary.spec.service.name, port: canary.spec.service.port }]);
+    expect(route.spec.routes[0].match).toBe('Host(`app.example.com`)');
+  });
+
+  test('the Prometheus scrapes the app namespace and Traefik\'s, and may read pods in both', () => {
+    expect(service.prometheus.address).toBe('http://flagger-prometheus.test:9090');
+    const config = only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml'];
+    expect(config).toContain('- test\n');
+    expect(config).toContain('- traefik\n');
+    expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test', 'traefik']);
+  });
+
+  test('the loadtester admits only Flagger\'s namespace', () => {
+    const policy = only(manifests, 'NetworkPolicy', 'flagger-loadtester');
+    expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }]);
+  });
+
+  test('exposes what it created', () => {
+    expect(service.name).toBe('podinfo');
+    expect(service.namespace).toBe('test');
+    expect(service.deployment.name).toBe('podinfo');
+    expect(service.canary?.name).toBe('podinfo');
+    expect(service.ingressRoute?.name).toBe('podinfo');
+    expect(service.loadTester?.url).toBe('http://flagger-loadtester.test/');
+    expect(service.metricTemplates.map((t) => t.name)).toEqual(['podinfo-not-found-percentage']);
+    expect(Object.keys(service.objects).sort()).toEqual(['canary', 'ingressRoute']);
+  });
+});
+
+describe('sizing', () => {
+  test('a fixed size is an autoscaler with min = max, never spec.replicas', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ replicas: 3 }));
+    const manifests = synth(c);
+    expect(only(manifests, 'Deployment', 'podinfo').spec.replicas).toBeUndefined();
+    const hpa = only(manifests, 'HorizontalPodAutoscaler', 'podinfo');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 3]);
+  });
+
+  test('the default size is two replicas', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props());
+    const hpa = only(synth(c), 'HorizontalPodAutoscaler', 'podinfo');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 2]);
+  });
+
+  test('autoscaling on CPU and memory', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ autoscaling: { maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 90 } }));
+    const hpa = only(synth(c), 'HorizontalPodAutoscaler', 'podinfo');
+    expect(hpa.spec.minReplicas).toBe(2);
+    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 90]]);
+  });
+});
+
+describe('shared add-ons', () => {
+  test('services of one namespace share one loadtester and one Prometheus, across charts', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'shop' });
+    const b = new Chart(app, 'b', { namespace: 'shop' });
+    const first = new CanaryService(a, 'cart', props());
+    const second = new CanaryService(b, 'checkout', props());
+    expect(second.loadTester).toBe(first.loadTester);
+    expect(second.prometheus).toBe(first.prometheus);
+    const manifests = [...synth(a), ...synth(b)];
+    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['cart', 'flagger-prometheus', 'flagger-loadtester', 'checkout']);
+  });
+
+  test('services of two namespaces get one of each per namespace', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'shop' });
+    const b = new Chart(app, 'b', { namespace: 'blog' });
+    const first = new CanaryService(a, 'cart', props());
+    const second = new CanaryService(b, 'posts', props());
+    expect(second.loadTester).not.toBe(first.loadTester);
+    expect(second.prometheus.address).toBe('http://flagger-prometheus.blog:9090');
+  });
+
+  test('an external Prometheus deploys nothing and every address points there', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({
+      prometheus: Prometheus.external('http://prometheus.monitoring:9090'),
+      analysis: {
+        metrics: [CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1 })],
+        webhooks: [CanaryWebhook.loadTest({ command: 'hey http://podinfo-canary.test/' })],
+      },
+    }));
+    const manifests = synth(c);
+    expect(manifests.filter((m) => m.metadata.name === 'flagger-prometheus')).toEqual([]);
+    expect(only(manifests, 'Canary').spec.metricsServer).toBe('http://prometheus.monitoring:9090');
+    expect(only(manifests, 'MetricTemplate').spec.provider.address).toBe('http://prometheus.monitoring:9090');
+  });
+
+  test('no loadtester when no webhook needs one', () => {
+    const c = chart();
+    const service = new CanaryService(c, 'podinfo', props({ analysis: { receivesLiveTraffic: true } }));
+    expect(service.loadTester).toBeUndefined();
+    expect(synth(c).filter((m) => m.metadata.name === 'flagger-loadtester')).toEqual([]);
+  });
+
+  test('a loadtester passed in is used, with its own settings', () => {
+    const c = chart();
+    const loadTester = new LoadTester(c, 'LoadTester', { namespace: 'test', allowedNamespaces: ['flagger'] });
+    const service = new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ namespace: 'flagger' }), loadTester }));
+    expect(service.loadTester).toBe(loadTester);
+    expect(all(synth(c), 'NetworkPolicy')).toHaveLength(1);
+  });
+
+  test('the loadtester admits the namespace Flagger runs in', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ namespace: 'flagger' }) }));
+    const policy = only(synth(c), 'NetworkPolicy', 'flagger-loadtester');
+    expect(policy.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'flagger' });
+  });
+});
+
+describe('a Deployment built by the team', () => {
+  function teamDeployment(c: Chart, overrides: Partial<kplus.DeploymentProps> = {}) {
+    const deployment = new kplus.Deployment(c, 'Team', {
+      metadata: { name: 'podinfo' },
+      select: false,
+      podMetadata: { labels: { app: 'podinfo' } },
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      ...overrides,
+    });
+    return deployment;
+  }
+
+  test('is rolled out when it selects by one label Flagger accepts', () => {
+    const c = chart();
+    const deployment = teamDeployment(c);
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    const service = new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment });
+    expect(service.deployment).toBe(deployment);
+    const manifests = synth(c);
+    expect(only(manifests, 'Canary').spec.service.targetPort).toBe(9898);
+    expect(only(manifests, 'Deployment', 'podinfo').spec.replicas).toBeUndefined();
+  });
+
+  test('is rejected when it selects by the cdk8s-plus address label', () => {
+    const c = chart();
+    const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: { user: 1000 } }] });
+    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+      .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) selects pods by 'cdk8s.io/metadata.addr', which Flagger rejects and which changes with the construct path: create it with 'select: false' and select the label 'app.kubernetes.io/name' instead");
+  });
+
+  test('is rejected when it selects by a label Flagger ignores', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, { podMetadata: { labels: { tier: 'web' } } });
+    deployment.select(kplus.LabelSelector.of({ labels: { tier: 'web' } }));
+    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+      .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) must select pods by one of 'app', 'name', 'app.kubernetes.io/name' (found: 'tier')");
+  });
+
+  test('is rejected when it selects by two labels', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, { podMetadata: { labels: { app: 'podinfo', tier: 'web' } } });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo', tier: 'web' } }));
+    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+      .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) must select pods by exactly one label, since the controllers copy only one to the primary (found: 'app', 'tier')");
+  });
+
+  test('is rejected when its name is not the service name', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, { metadata: { name: 'web' } });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+      .toThrow("CanaryService 'podinfo': 'deployment' is named 'web' but the service is 'podinfo': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)");
+  });
+
+  test('is rejected together with container options', () => {
+    const c = chart();
+    const deployment = teamDeployment(c);
+    expect(() => new CanaryService(c, 'podinfo', { ...props(), deployment }))
+      .toThrow("CanaryService 'podinfo': either 'deployment' or the container options ('image', 'containerPort'), not both");
+  });
+});
+
+describe('customisation', () => {
+  test('escape hatches reach every generated object', () => {
+    const c = chart();
+    const service = new CanaryService(c, 'podinfo', props());
+    ApiObject.of(service.canary!).addJsonPatch(JsonPatch.add('/spec/analysis/canaryReadyThreshold', 90));
+    ApiObject.of(service.ingressRoute!).addJsonPatch(JsonPatch.add('/metadata/annotations', { team: 'web' }));
+    const manifests = synth(c);
+    expect(only(manifests, 'Canary').spec.analysis.canaryReadyThreshold).toBe(90);
+    expect(only(manifests, 'IngressRoute').metadata.annotations).toEqual({ team: 'web' });
+  });
+
+  test('metrics, webhooks and alerts added after construction reach the Canary', () => {
+    const c = chart();
+    const service = new CanaryService(c, 'podinfo', props());
+    service.canary!.addMetric(CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1 }));
+    service.canary!.addWebhook(CanaryWebhook.rollbackGate());
+    service.canary!.addAlert(CanaryAlert.slack({ secretName: 'slack-url', channel: 'deploys' }));
+    const manifests = synth(c);
+    const analysis = only(manifests, 'Canary').spec.analysis;
+    expect(analysis.metrics.at(-1)).toEqual({ name: 'errors', interval: '1m', thresholdRange: { max: 1 }, templateRef: { name: 'podinfo-errors', namespace: 'test' } });
+    expect(only(manifests, 'MetricTemplate', 'podinfo-errors').spec.query).toBe('sum(rate(errors_total[{{ interval }}]))');
+    expect(analysis.webhooks.at(-1)).toEqual({ name: 'rollback-gate', type: 'rollback', url: 'http://flagger-loadtester.test/rollback/check' });
+    expect(analysis.alerts).toEqual([{ name: 'slack', severity: 'info', providerRef: { name: 'podinfo-slack', namespace: 'test' } }]);
+    expect(only(manifests, 'AlertProvider', 'podinfo-slack').spec).toEqual({ type: 'slack', channel: 'deploys', secretRef: { name: 'slack-url' } });
+  });
+
+  test('the namespace can be set on the service instead of the chart', () => {
+    const c = chartWithoutNamespace();
+    new CanaryService(c, 'podinfo', props({ namespace: 'apps' }));
+    const manifests = synth(c);
+    expect(new Set(manifests.filter((m) => m.kind !== 'Role' && m.kind !== 'RoleBinding').map((m) => m.metadata.namespace))).toEqual(new Set(['apps']));
+    expect(only(manifests, 'Canary').spec.analysis.webhooks[0].url).toBe('http://flagger-loadtester.apps/');
+  });
+
+  test('version and part-of become labels, never selector labels', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ version: '6.7.0', partOf: 'shop' }));
+    const deployment = only(synth(c), 'Deployment', 'podinfo');
+    expect(deployment.spec.template.metadata.labels['app.kubernetes.io/version']).toBe('6.7.0');
+    expect(deployment.metadata.labels['app.kubernetes.io/part-of']).toBe('shop');
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'podinfo' });
+  });
+
+  test('synthesizes the same output twice', () => {
+    const build = () => {
+      const c = chart();
+      new CanaryService(c, 'podinfo', props());
+      return JSON.stringify(Testing.synth(c));
+    };
+    expect(build()).toEqual(build());
+  });
+});
+
+describe('bad input', () => {
+  test.each([
+    [{ name: 'a'.repeat(56) }, `${'a'.repeat(56)}: 'name' ('${'a'.repeat(56)}') must be a DNS label of at most 55 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (Flagger appends '-primary' and '-canary', and Service names have at most 63)`],
+    [{ name: 'Podinfo' }, "Podinfo: 'name' ('Podinfo') must be a DNS label of at most 55 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (Flagger appends '-primary' and '-canary', and Service names have at most 63)"],
+    [{ port: 70000 }, "CanaryService 'podinfo': 'port' (70000) must be an integer between 1 and 65535"],
+    [{ containerPort: 0 }, "podinfo: 'containerPort' (0) must be an integer between 1 and 65535"],
+    [{ image: 'ghcr.io/stefanprodan/podinfo' }, "podinfo: 'image' ('ghcr.io/stefanprodan/podinfo') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed"],
+    [{ image: 'podinfo:latest' }, "podinfo: 'image' ('podinfo:latest') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed"],
+    [{ image: undefined }, "CanaryService 'podinfo': either 'image' or 'deployment' is required"],
+    [{ autoscaling: { minReplicas: 5, maxReplicas: 4 } }, "CanaryService 'podinfo': 'autoscaling.minReplicas' (5) must be less than or equal to 'autoscaling.maxReplicas' (4)"],
+    [{ autoscaling: { maxReplicas: 4 }, replicas: 2 }, "CanaryService 'podinfo': either 'replicas' or 'autoscaling', not both"],
+    [{ replicas: 0 }, "CanaryService 'podinfo': 'replicas' (0) must be an integer between 1 and 1000"],
+    [{ autoscaling: { maxReplicas: 4, cpuUtilization: 0 } }, "CanaryService 'podinfo': 'autoscaling.cpuUtilization' (0) must be an integer between 1 and 100"],
+  ])('%j is rejected', (overrides, message) => {
+    expect(() => new CanaryService(chart(), overrides.name ?? 'podinfo', props(overrides as Partial<CanaryServiceProps>))).toThrow(message);
+  });
+
+  test('a service without a namespace is rejected', () => {
+    expect(() => new CanaryService(chartWithoutNamespace(), 'podinfo', props()))
+      .toThrow("CanaryService 'podinfo': no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it");
+  });
+
+  test('an analysis error names the service', () => {
+    expect(() => new CanaryService(chart(), 'podinfo', props({ analysis: { interval: Duration.seconds(5), receivesLiveTraffic: true } })))
+      .toThrow("CanaryService 'podinfo': 'analysis.interval' (5 seconds) must be a whole number of seconds, at least 10s");
+  });
+});
