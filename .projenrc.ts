@@ -39,6 +39,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   ],
 
   jestOptions: {
+    // jest 30 pulls in unrs-resolver, whose optional platform binaries the registry here does not
+    // all serve, which leaves package-lock.json unusable for `npm ci`; jest 29 does not.
+    jestVersion: '^29',
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/examples/.*/manifests/'],
@@ -69,6 +72,12 @@ project.addTask('synth', {
   description: 'Synthesize every example under examples/ into its manifests/ folder',
   exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
 });
+
+// eslint-import-resolver-typescript v4 depends on unrs-resolver too (see jestVersion); v3.8 does not.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@~3.8.7');
+// ts-jest loads jest-util from the top level, where npm does not hoist it on its own.
+project.addDevDeps('jest-util@^29');
 
 // Manifests the tests record for the conformance checker (see test/synth.ts).
 project.gitignore.addPatterns('test/__synth__/');

@@ -9,12 +9,12 @@ import { IDeliveryEngine } from './engines/engine';
 import { AlertProvider } from './engines/flagger/alert-provider';
 import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
+import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
 import { checkDnsLabel, checkPort, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { SELECTOR_LABEL } from './platform/conventions';
 import { checkDeployment, createDeployment } from './workload/deployment';
 import { WorkloadOptions } from './workload/workload-options';
 

@@ -379,8 +379,8 @@ describe('bad input', () => {
     [{ autoscaling: { maxReplicas: 4 }, replicas: 2 }, "CanaryService 'podinfo': either 'replicas' or 'autoscaling', not both"],
     [{ replicas: 0 }, "CanaryService 'podinfo': 'replicas' (0) must be an integer between 1 and 1000"],
     [{ autoscaling: { maxReplicas: 4, cpuUtilization: 0 } }, "CanaryService 'podinfo': 'autoscaling.cpuUtilization' (0) must be an integer between 1 and 100"],
-  ])('%j is rejected', (overrides, message) => {
-    expect(() => new CanaryService(chart(), overrides.name ?? 'podinfo', props(overrides as Partial<CanaryServiceProps>))).toThrow(message);
+  ])('%j is rejected', (overrides: Partial<CanaryServiceProps>, message) => {
+    expect(() => new CanaryService(chart(), overrides.name ?? 'podinfo', props(overrides))).toThrow(message);
   });
 
   test('a service without a namespace is rejected', () => {

@@ -2,11 +2,11 @@ import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from './namespace-singleton';
-import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 import { promDuration, renderPrometheusConfig } from './prometheus-config';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
+import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 /** What a CanaryService needs of a Prometheus: where to query, and a way to ask it to scrape a namespace. */
 export interface IPrometheus {

@@ -68,7 +68,7 @@ export interface ExistingAlertProviderOptions {
   /**
    * Name of the alert, unique within the analysis.
    *
-   * @default - the provider's name
+   * @default - the provider's name, with '.' replaced by '-'
    */
   readonly name?: string;
   /**
@@ -108,7 +108,7 @@ export class CanaryAlert {
 
   /** Alerts through an AlertProvider that exists already; nothing new is created. */
   public static existingProvider(options: ExistingAlertProviderOptions): CanaryAlert {
-    return new CanaryAlert(options.name ?? options.providerName, options.severity ?? AlertSeverity.INFO, {
+    return new CanaryAlert(options.name ?? options.providerName.replace(/\./g, '-'), options.severity ?? AlertSeverity.INFO, {
       providerName: options.providerName,
       providerNamespace: options.providerNamespace,
     });

@@ -44,7 +44,8 @@ export interface CanaryAnalysisOptions {
    */
   readonly stepWeightPromotion?: number;
   /**
-   * Checks that must pass at every interval.
+   * Checks that must pass at every interval. They need requests to measure: add a
+   * `CanaryWebhook.loadTest()` or set `receivesLiveTraffic`.
    *
    * @default - request success rate >= 99% and P99 request duration <= 500ms
    */

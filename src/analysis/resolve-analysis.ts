@@ -1,11 +1,12 @@
 import { Duration } from 'cdk8s';
+import { CanaryAlert } from './alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
 import { CanaryMetric, MetricKind } from './metric';
 import { checkPromQl } from './promql';
 import { CanaryWebhook, WebhookType } from './webhook';
-import { checkDnsLabel, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 
-export const DEFAULT_METRICS = [
+export const DEFAULT_METRICS: readonly CanaryMetric[] = [
   CanaryMetric.requestSuccessRate({ min: 99 }),
   CanaryMetric.requestDuration({ max: Duration.millis(500) }),
 ];
@@ -18,17 +19,17 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
   if (!Number.isInteger(threshold) || threshold < 1) {
     fail(owner, `'analysis.threshold' (${threshold}) must be an integer of at least 1 (failed checks before rollback)`);
   }
-  const metrics = options.metrics ?? DEFAULT_METRICS;
+  const metrics = options.metrics ?? [...DEFAULT_METRICS];
   const webhooks = options.webhooks ?? [];
   const alerts = options.alerts ?? [];
   metrics.forEach((metric, i) => checkMetric(owner, `analysis.metrics[${i}]`, metric));
   checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name));
   webhooks.forEach((webhook, i) => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook));
   checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name));
-  alerts.forEach((alert, i) => checkDnsLabel(owner, `analysis.alerts[${i}].name`, alert.name));
+  alerts.forEach((alert, i) => checkAlert(owner, `analysis.alerts[${i}]`, alert));
   checkUniqueNames(owner, 'analysis.alerts', alerts.map((a) => a.name));
   if (metrics.length > 0 && !options.receivesLiveTraffic && !webhooks.some((w) => w.type === WebhookType.ROLLOUT)) {
-    fail(owner, "'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary");
+    fail(owner, "'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>:<port>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary");
   }
   if (options.stepWeightPromotion !== undefined) {
     checkInteger(owner, 'analysis.stepWeightPromotion', options.stepWeightPromotion, 1, 100);
@@ -89,6 +90,12 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
       if (metric.min === undefined && metric.max === undefined) {
         fail(owner, `'${property}' ('${metric.name}') needs 'min' or 'max': a check without a threshold can never fail`);
       }
+      for (const bound of ['min', 'max'] as const) {
+        const value = metric[bound];
+        if (value !== undefined && !Number.isFinite(value)) {
+          fail(owner, `'${property}.${bound}' (${value}) must be a finite number`);
+        }
+      }
       if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
         fail(owner, `'${property}.min' (${metric.min}) must be less than or equal to '${property}.max' (${metric.max})`);
       }
@@ -99,7 +106,7 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
 
 function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): void {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(webhook.name)) {
-    fail(owner, `'${property}.name' ('${webhook.name}') must be lower-case letters, digits and '-'`);
+    fail(owner, `'${property}.name' ('${webhook.name}') must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
   }
   if (webhook.url !== undefined && !/^https?:\/\/\S+$/.test(webhook.url)) {
     fail(owner, `'${property}.url' ('${webhook.url}') must be an http:// or https:// URL`);
@@ -112,5 +119,18 @@ function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): 
   }
   if (webhook.timeout !== undefined) {
     checkWholeSeconds(owner, `${property}.timeout`, webhook.timeout, 1);
+  }
+}
+
+function checkAlert(owner: string, property: string, alert: CanaryAlert): void {
+  checkDnsLabel(owner, `${property}.name`, alert.name);
+  if (alert.secretName !== undefined) {
+    checkDnsSubdomain(owner, `${property}.secretName`, alert.secretName);
+  }
+  if (alert.providerName !== undefined) {
+    checkDnsSubdomain(owner, `${property}.providerName`, alert.providerName);
+  }
+  if (alert.providerNamespace !== undefined) {
+    checkDnsLabel(owner, `${property}.providerNamespace`, alert.providerNamespace);
   }
 }

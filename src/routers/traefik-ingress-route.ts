@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as traefik from '../imports/traefik.io';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../platform/conventions';
-import { checkDnsLabel, checkDnsSubdomain, checkPort, fail } from '../validation';
+import { checkDnsSubdomain, checkPort, fail } from '../validation';
 
 /** What an IngressRoute sends traffic to. */
 export enum TraefikBackendKind {
@@ -78,10 +78,12 @@ export class TraefikIngressRoute extends Construct {
   public readonly apiObject: ApiObject;
 
   private readonly middlewares: TraefikMiddlewareReference[];
+  private readonly owner: string;
 
   public constructor(scope: Construct, id: string, props: TraefikIngressRouteProps) {
     super(scope, id);
     const owner = `TraefikIngressRoute '${props.metadata.name ?? id}'`;
+    this.owner = owner;
     checkRouteOptions(owner, props);
     checkDnsSubdomain(owner, 'backendName', props.backendName);
     checkPort(owner, 'backendPort', props.backendPort);
@@ -110,6 +112,7 @@ export class TraefikIngressRoute extends Construct {
 
   /** Applies a Middleware to every route. */
   public addMiddleware(middleware: TraefikMiddlewareReference): void {
+    checkDnsSubdomain(this.owner, `middlewares[${this.middlewares.length}].name`, middleware.name);
     this.middlewares.push(middleware);
   }
 }
@@ -130,6 +133,6 @@ export function checkRouteOptions(owner: string, options: TraefikRouteOptions): 
   }
   (options.middlewares ?? []).forEach((middleware, i) => checkDnsSubdomain(owner, `middlewares[${i}].name`, middleware.name));
   if (options.tlsSecretName !== undefined) {
-    checkDnsLabel(owner, 'tlsSecretName', options.tlsSecretName, 253);
+    checkDnsSubdomain(owner, 'tlsSecretName', options.tlsSecretName);
   }
 }

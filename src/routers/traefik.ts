@@ -3,7 +3,7 @@ import { FlaggerRouting, ITrafficRouter, RouterCapabilities, RoutingContext } fr
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
 import { MetricKind } from '../analysis/metric';
 import { TRAEFIK_NAMESPACE } from '../platform/conventions';
-import { checkDnsLabel } from '../validation';
+import { checkDnsLabel, fail } from '../validation';
 
 /** Options for `TrafficRouter.traefik()`. */
 export interface TraefikRouterOptions extends TraefikRouteOptions {
@@ -45,7 +45,7 @@ export class TraefikRouter implements ITrafficRouter {
   }
 
   public builtInQuery(kind: MetricKind): string {
-    return TRAEFIK_QUERIES[kind];
+    return TRAEFIK_QUERIES[kind] ?? fail('TrafficRouter.traefik()', `there is no built-in query for ${kind}`);
   }
 
   /**

@@ -107,6 +107,9 @@ export class FlaggerCanary extends Construct {
     checkPort(this.owner, 'port', props.port);
     if (props.targetPort !== undefined) checkPort(this.owner, 'targetPort', props.targetPort);
     if (props.progressDeadline !== undefined) checkWholeSeconds(this.owner, 'progressDeadline', props.progressDeadline, 1);
+    if (props.loadTesterUrl !== undefined && !/^https?:\/\/\S+$/.test(props.loadTesterUrl)) {
+      fail(this.owner, `'loadTesterUrl' ('${props.loadTesterUrl}') must be an http:// or https:// URL`);
+    }
     this.props = props;
     this.analysis = resolveAnalysis(this.owner, props.analysis);
     this.metrics = [...this.analysis.metrics];
@@ -124,23 +127,26 @@ export class FlaggerCanary extends Construct {
 
   /** Adds a check. */
   public addMetric(metric: CanaryMetric): void {
-    this.reresolve({ metrics: [...this.metrics, metric] });
-    this.metrics.push(metric);
+    const analysis = this.reresolve({ metrics: [...this.metrics, metric] });
     this.createTemplate(metric);
+    this.metrics.push(metric);
+    this.analysis = analysis;
   }
 
   /** Adds a webhook. */
   public addWebhook(webhook: CanaryWebhook): void {
-    this.reresolve({ webhooks: [...this.webhooks, webhook] });
+    const analysis = this.reresolve({ webhooks: [...this.webhooks, webhook] });
     this.webhookUrl(webhook, this.webhooks.length);
     this.webhooks.push(webhook);
+    this.analysis = analysis;
   }
 
   /** Adds an alert. */
   public addAlert(alert: CanaryAlert): void {
-    this.reresolve({ alerts: [...this.alerts, alert] });
-    this.alerts.push(alert);
+    const analysis = this.reresolve({ alerts: [...this.alerts, alert] });
     this.createProvider(alert);
+    this.alerts.push(alert);
+    this.analysis = analysis;
   }
 
   /** The MetricTemplates created for custom metrics, in declaration order. */
@@ -153,8 +159,9 @@ export class FlaggerCanary extends Construct {
     return [...this.providers.values()];
   }
 
-  private reresolve(changes: CanaryAnalysisOptions): void {
-    this.analysis = resolveAnalysis(this.owner, {
+  /** Checks the analysis as it would be with `changes`; nothing changes when it throws. */
+  private reresolve(changes: CanaryAnalysisOptions): ResolvedAnalysis {
+    return resolveAnalysis(this.owner, {
       ...this.props.analysis,
       metrics: this.metrics,
       webhooks: this.webhooks,
