@@ -37,6 +37,30 @@ const GROUPS: ImportGroup[] = [
     files: ['traefik/traefik.io_ingressroutes.yaml', 'traefik/traefik.io_traefikservices.yaml', 'traefik/traefik.io_middlewares.yaml'],
     kinds: ['IngressRoute', 'TraefikService', 'Middleware'],
   },
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    files: ['argo-rollouts/rollout-crd.yaml', 'argo-rollouts/analysis-template-crd.yaml', 'argo-rollouts/cluster-analysis-template-crd.yaml'],
+    kinds: ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'],
+  },
+  {
+    group: 'networking.istio.io',
+    version: 'v1',
+    files: ['istio/crd-all.gen.yaml'],
+    kinds: ['VirtualService', 'DestinationRule', 'Gateway'],
+  },
+  {
+    group: 'source.toolkit.fluxcd.io',
+    version: 'v1',
+    files: ['flux/source.toolkit.fluxcd.io_helmrepositories.yaml'],
+    kinds: ['HelmRepository'],
+  },
+  {
+    group: 'helm.toolkit.fluxcd.io',
+    version: 'v2',
+    files: ['flux/helm.toolkit.fluxcd.io_helmreleases.yaml'],
+    kinds: ['HelmRelease'],
+  },
 ];
 
 const root = path.resolve(__dirname, '..');
