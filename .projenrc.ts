@@ -22,7 +22,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   cdk8sVersion: '2.70.0',
   constructsVersion: '10.4.2',
   peerDependencyOptions: { pinnedDevDependency: false },
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // cdktf and the Helm provider serve only the optional platform layer (src/platform); see below.
+  peerDeps: ['cdk8s-plus-28@^2.5.6', 'cdktf@^0.21.0', '@cdktf/provider-helm@^12.1.2'],
   bundledDeps: [
     // PromQL parser used to reject queries that do not parse; not jsii, so it is bundled.
     '@prometheus-io/lezer-promql@^0.315.0',
@@ -33,6 +34,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s@^2.70.0',
     'constructs@^10.4.2',
     'cdk8s-plus-28@^2.5.6',
+    'cdktf@^0.21.0',
+    '@cdktf/provider-helm@^12.1.2',
     'cdk8s-cli@^2.207.0',
     'js-yaml@^4.1.0',
     '@types/js-yaml@^4.0.9',
@@ -78,6 +81,12 @@ project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@~3.8.7');
 // ts-jest loads jest-util from the top level, where npm does not hoist it on its own.
 project.addDevDeps('jest-util@^29');
+
+// The platform layer loads cdktf only when used, so cdk8s users need not install it.
+project.package.addField('peerDependenciesMeta', {
+  'cdktf': { optional: true },
+  '@cdktf/provider-helm': { optional: true },
+});
 
 // Manifests the tests record for the conformance checker (see test/synth.ts).
 project.gitignore.addPatterns('test/__synth__/');

@@ -6,12 +6,15 @@ import { IPrometheus, Prometheus } from './addons/prometheus';
 import { CanaryAnalysisOptions } from './analysis/analysis';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { IDeliveryEngine } from './engines/engine';
+import { ArgoAnalysisTemplate } from './engines/argo-rollouts/analysis-template';
+import { ArgoRollout } from './engines/argo-rollouts/rollout';
 import { AlertProvider } from './engines/flagger/alert-provider';
 import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
+import { TraefikWeightedService } from './routers/traefik-service';
 import { checkDnsLabel, checkPort, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
@@ -115,8 +118,14 @@ export class CanaryService extends Construct {
   public readonly loadTester?: LoadTester;
   /** The Flagger Canary, when the engine is Flagger. */
   public readonly canary?: FlaggerCanary;
-  /** The Traefik IngressRoute, when the router is Traefik and the engine is Flagger. */
+  /** The Argo Rollout, when the engine is Argo Rollouts. */
+  public readonly rollout?: ArgoRollout;
+  /** The AnalysisTemplate of the background analysis, when the engine is Argo Rollouts. */
+  public readonly analysisTemplate?: ArgoAnalysisTemplate;
+  /** The Traefik IngressRoute, when the router is Traefik. */
   public readonly ingressRoute?: TraefikIngressRoute;
+  /** The Traefik TraefikService, when the router is Traefik and the engine is Argo Rollouts. */
+  public readonly traefikService?: TraefikWeightedService;
   /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
   public readonly objects: { [role: string]: Construct };
 
@@ -143,7 +152,7 @@ export class CanaryService extends Construct {
     for (const namespace of [this.namespace, ...props.router.metricsNamespaces]) {
       this.prometheus.scrapeNamespace(namespace);
     }
-    if (props.loadTester || analysis.webhooks.some((webhook) => webhook.usesLoadTester)) {
+    if (props.loadTester || props.engine.needsLoadTester(analysis)) {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
@@ -154,6 +163,7 @@ export class CanaryService extends Construct {
       deployment: this.deployment,
       port,
       containerPort,
+      version: props.version,
       scaling,
       analysis,
       router: props.router,
@@ -163,7 +173,10 @@ export class CanaryService extends Construct {
     this.autoscaler = delivery.autoscaler;
     this.objects = delivery.objects;
     this.canary = delivery.objects.canary as FlaggerCanary | undefined;
+    this.rollout = delivery.objects.rollout as ArgoRollout | undefined;
+    this.analysisTemplate = delivery.objects.analysisTemplate as ArgoAnalysisTemplate | undefined;
     this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
+    this.traefikService = delivery.objects.traefikService as TraefikWeightedService | undefined;
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */

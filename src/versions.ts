@@ -9,3 +9,40 @@ export const PROMETHEUS_IMAGE = 'quay.io/prometheus/prometheus:v3.5.5';
 export const ARGO_ROLLOUTS_VERSION = '1.9.1';
 export const TRAEFIK_VERSION = '3.7.11';
 export const ISTIO_VERSION = '1.30.3';
+
+/**
+ * A Helm chart the platform layer installs, pinned: the repository it comes from (and the name of
+ * that repository as a Flux `HelmRepository`), the chart's name and its version.
+ */
+export interface PinnedChart {
+  readonly repositoryName: string;
+  readonly repository: string;
+  readonly chart: string;
+  readonly version: string;
+}
+
+/** Flagger's chart; its version is Flagger's. Its loadtester chart is not needed: CanaryServices deploy their own. */
+export const FLAGGER_CHART: PinnedChart = {
+  repositoryName: 'flagger', repository: 'https://flagger.app', chart: 'flagger', version: FLAGGER_VERSION,
+};
+export const ARGO_ROLLOUTS_CHART: PinnedChart = {
+  repositoryName: 'argo', repository: 'https://argoproj.github.io/argo-helm', chart: 'argo-rollouts', version: '2.41.0',
+};
+export const TRAEFIK_CHART: PinnedChart = {
+  repositoryName: 'traefik', repository: 'https://traefik.github.io/charts', chart: 'traefik', version: '41.3.0',
+};
+/** Istio's charts share one repository and Istio's version; install base, istiod, gateway in that order. */
+const ISTIO_CHARTS_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';
+export const ISTIO_BASE_CHART: PinnedChart = {
+  repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'base', version: ISTIO_VERSION,
+};
+export const ISTIOD_CHART: PinnedChart = {
+  repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'istiod', version: ISTIO_VERSION,
+};
+export const ISTIO_GATEWAY_CHART: PinnedChart = {
+  repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'gateway', version: ISTIO_VERSION,
+};
+/** The prometheus-community chart, of which the platform installs the server only. */
+export const PROMETHEUS_CHART: PinnedChart = {
+  repositoryName: 'prometheus-community', repository: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus', version: '29.27.0',
+};

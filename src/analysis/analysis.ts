@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { CanaryAlert } from './alert';
 import { CanaryMetric } from './metric';
+import { RolloutStep } from './steps';
 import { CanaryWebhook } from './webhook';
 
 /** How the canary is analysed and how traffic shifts to it. Engine-neutral. */
@@ -43,6 +44,14 @@ export interface CanaryAnalysisOptions {
    * @default - all traffic moves to the promoted primary at once
    */
   readonly stepWeightPromotion?: number;
+  /**
+   * An explicit rollout plan, instead of `stepWeight`/`stepWeights`/`maxWeight`. Argo Rollouts runs
+   * every step; Flagger turns weights into `stepWeights` and indefinite pauses into manual gates,
+   * and rejects what it cannot express.
+   *
+   * @default - even steps of `stepWeight` up to `maxWeight`, one per `interval`
+   */
+  readonly steps?: RolloutStep[];
   /**
    * Checks that must pass at every interval. They need requests to measure: add a
    * `CanaryWebhook.loadTest()` or set `receivesLiveTraffic`.
@@ -109,5 +118,11 @@ export interface ResolvedAnalysis {
   readonly alerts: CanaryAlert[];
   /** Whether real traffic reaches the canary during the analysis. */
   readonly receivesLiveTraffic: boolean;
+  /**
+   * The explicit rollout plan.
+   *
+   * @default - set only when `maxWeight` and `stepWeight` or `stepWeights` are not
+   */
+  readonly steps?: RolloutStep[];
 }
 

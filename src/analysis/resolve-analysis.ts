@@ -3,6 +3,7 @@ import { CanaryAlert } from './alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
 import { CanaryMetric, MetricKind } from './metric';
 import { checkPromQl } from './promql';
+import { RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 
@@ -47,6 +48,14 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
 }
 
 function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
+  if (options.steps !== undefined) {
+    const conflicting = (['stepWeight', 'stepWeights', 'maxWeight'] as const).filter((key) => options[key] !== undefined);
+    if (conflicting.length > 0) {
+      fail(owner, `either 'analysis.steps' or ${conflicting.map((key) => `'analysis.${key}'`).join(' and ')}, not both`);
+    }
+    checkSteps(owner, options.steps);
+    return { steps: options.steps };
+  }
   if (options.stepWeights !== undefined) {
     if (options.stepWeight !== undefined) {
       fail(owner, "either 'analysis.stepWeight' or 'analysis.stepWeights', not both");
@@ -132,5 +141,54 @@ function checkAlert(owner: string, property: string, alert: CanaryAlert): void {
   }
   if (alert.providerNamespace !== undefined) {
     checkDnsLabel(owner, `${property}.providerNamespace`, alert.providerNamespace);
+  }
+}
+
+function checkSteps(owner: string, steps: RolloutStep[]): void {
+  if (!steps.some((step) => step.kind === RolloutStepKind.SET_WEIGHT)) {
+    fail(owner, "'analysis.steps' must contain at least one RolloutStep.weight()");
+  }
+  steps.forEach((step, i) => {
+    const property = `analysis.steps[${i}]`;
+    switch (step.kind) {
+      case RolloutStepKind.SET_WEIGHT:
+        checkInteger(owner, `${property}.weight`, step.percentage!, 0, 100);
+        return;
+      case RolloutStepKind.PAUSE:
+        if (step.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, step.duration, 1);
+        return;
+      case RolloutStepKind.SET_HEADER_ROUTE:
+      case RolloutStepKind.SET_MIRROR_ROUTE:
+        checkDnsLabel(owner, `${property}.name`, step.routeName!);
+        (step.match ?? []).forEach((match, j) => {
+          if (!/^[A-Za-z0-9-]+$/.test(match.name)) {
+            fail(owner, `'${property}.match[${j}].name' ('${match.name}') must be an HTTP header name: letters, digits and '-'`);
+          }
+        });
+        if (step.kind === RolloutStepKind.SET_HEADER_ROUTE && (step.match ?? []).length === 0) {
+          fail(owner, `'${property}.match' must have at least one header: a header route without conditions would send every request to the canary`);
+        }
+        if (step.kind === RolloutStepKind.SET_MIRROR_ROUTE) checkInteger(owner, `${property}.percentage`, step.percentage!, 0, 100);
+        return;
+      case RolloutStepKind.SET_CANARY_SCALE: {
+        const scale = step.scale!;
+        const set = [scale.replicas !== undefined, scale.weight !== undefined, scale.matchTrafficWeight === true].filter(Boolean).length;
+        if (set !== 1) {
+          fail(owner, `'${property}' must set exactly one of 'replicas', 'weight' or 'matchTrafficWeight'`);
+        }
+        if (scale.replicas !== undefined) checkInteger(owner, `${property}.replicas`, scale.replicas, 0, 1000);
+        if (scale.weight !== undefined) checkInteger(owner, `${property}.weight`, scale.weight, 0, 100);
+        return;
+      }
+      case RolloutStepKind.ANALYSIS:
+        return;
+    }
+  });
+  // A route may be set again by a later step (to change it), but one name is one kind of route.
+  const routes = steps.filter((step) => step.routeName !== undefined);
+  const headerNames = new Set(routes.filter((s) => s.kind === RolloutStepKind.SET_HEADER_ROUTE).map((s) => s.routeName));
+  const clash = routes.find((s) => s.kind === RolloutStepKind.SET_MIRROR_ROUTE && headerNames.has(s.routeName));
+  if (clash) {
+    fail(owner, `'analysis.steps' uses the route name '${clash.routeName}' for a header route and a mirror route; give them different names`);
   }
 }

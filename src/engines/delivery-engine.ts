@@ -1,4 +1,5 @@
 import { IDeliveryEngine } from './engine';
+import { ArgoRolloutsEngine, ArgoRolloutsEngineOptions } from './argo-rollouts/argo-rollouts-engine';
 import { FlaggerEngine, FlaggerEngineOptions } from './flagger/flagger-engine';
 
 /** The delivery engines this library ships. */
@@ -6,6 +7,11 @@ export class DeliveryEngine {
   /** Flagger (`flagger.app/v1beta1` Canary). */
   public static flagger(options: FlaggerEngineOptions = {}): IDeliveryEngine {
     return new FlaggerEngine(options);
+  }
+
+  /** Argo Rollouts (`argoproj.io/v1alpha1` Rollout, AnalysisTemplate). */
+  public static argoRollouts(options: ArgoRolloutsEngineOptions = {}): IDeliveryEngine {
+    return new ArgoRolloutsEngine(options);
   }
 
   private constructor() {}

@@ -19,6 +19,12 @@ export interface DeliveryContext {
   readonly port: number;
   /** Port the containers listen on. */
   readonly containerPort: number;
+  /**
+   * Version of the application (the `app.kubernetes.io/version` pod label).
+   *
+   * @default - no version label
+   */
+  readonly version?: string;
   /** How the service scales (a fixed size is min = max). */
   readonly scaling: ResolvedAutoscaling;
   /** The analysis, defaults applied and checked. */
@@ -54,6 +60,9 @@ export interface IDeliveryEngine {
   readonly name: string;
   /** Namespace the controller runs in; the loadtester admits calls from it. */
   readonly controllerNamespace: string;
+  /** Whether the analysis, as this engine runs it, calls the loadtester. */
+  needsLoadTester(analysis: ResolvedAnalysis): boolean;
+
   /** Creates the controller and routing objects for one service under `scope`. */
   bind(scope: Construct, context: DeliveryContext): DeliveryObjects;
 }

@@ -39,3 +39,35 @@ export const PROMETHEUS_PORT = 9090;
 export function serviceAddress(name: string, namespace: string, port?: number): string {
   return `http://${name}.${namespace}${port === undefined ? '' : `:${port}`}`;
 }
+
+/** Traefik's metrics entryPoint: the Helm chart's `ports.metrics`, named by `metrics.prometheus.entryPoint`. */
+export const TRAEFIK_METRICS_ENTRYPOINT = 'metrics';
+
+/** The API group and version of the Traefik kinds this library emits (Traefik v3). */
+export const TRAEFIK_API_GROUP = 'traefik.io';
+export const TRAEFIK_API_VERSION = `${TRAEFIK_API_GROUP}/v1alpha1`;
+
+/**
+ * Argo Rollouts controller flags for Traefik v3: up to 1.9.x the controller talks to
+ * `traefik.containo.us` unless told otherwise.
+ */
+export const ARGO_ROLLOUTS_TRAEFIK_ARGS: readonly string[] = Object.freeze([
+  `--traefik-api-group=${TRAEFIK_API_GROUP}`,
+  `--traefik-api-version=${TRAEFIK_API_VERSION}`,
+]);
+
+/** Name of Istio's ingress gateway (the `gateway` chart's release) and the pod labels our Istio Gateways select. */
+export const ISTIO_INGRESS_GATEWAY_NAME = 'istio-ingressgateway';
+export const ISTIO_INGRESS_GATEWAY_LABELS: { readonly [key: string]: string } = Object.freeze({ istio: 'ingressgateway' });
+
+/**
+ * The shared Prometheus the platform layer can install instead of one embedded per namespace:
+ * namespace, Service name (the chart's server) and scrape interval (the embedded default's, 5 s, as
+ * Flagger's chart). Its address is `serviceAddress(SHARED_PROMETHEUS_NAME, namespace, PROMETHEUS_PORT)`.
+ */
+export const SHARED_PROMETHEUS_NAMESPACE = 'monitoring';
+export const SHARED_PROMETHEUS_NAME = 'prometheus-server';
+export const PROMETHEUS_SCRAPE_INTERVAL_SECONDS = 5;
+
+/** Namespace the Flux `HelmRepository` and `HelmRelease` objects of the platform live in. */
+export const FLUX_NAMESPACE = 'flux-system';

@@ -43,6 +43,65 @@ export interface FlaggerRouting {
   readonly objects?: { [role: string]: Construct };
 }
 
+/** One argument the Rollout passes to its AnalysisTemplate (values are strings). */
+export interface AnalysisArgument {
+  /** Name, used as `{{args.<name>}}` in queries. */
+  readonly name: string;
+  /** Value the Rollout passes. */
+  readonly value: string;
+}
+
+/** What a router needs to know to route for Argo Rollouts. */
+export interface ArgoRoutingContext extends RoutingContext {
+  /** The one label the Rollout's pods are selected by (`app.kubernetes.io/name: <name>`). */
+  readonly selectorLabels: { [key: string]: string };
+  /**
+   * Names of the header routes the steps set (`setHeaderRoute`); they are listed in
+   * `trafficRouting.managedRoutes`, and the router must support them.
+   */
+  readonly headerRoutes: string[];
+  /** Names of the mirror routes the steps set (`setMirrorRoute`). */
+  readonly mirrorRoutes: string[];
+  /**
+   * Version of the application (`app.kubernetes.io/version` on the pods), which some routers'
+   * telemetry uses to tell canary pods from stable ones.
+   *
+   * @default - no version label
+   */
+  readonly version?: string;
+}
+
+/** The routing part of an Argo Rollout, and the objects created for it. */
+export interface ArgoRolloutsRouting {
+  /** The Rollout's `strategy.canary.trafficRouting` (without `managedRoutes`). */
+  readonly trafficRouting: { [key: string]: any };
+  /**
+   * `strategy.canary.canaryService`, when the router routes to a canary Service.
+   *
+   * @default - none
+   */
+  readonly canaryService?: string;
+  /**
+   * `strategy.canary.stableService`, when the router routes to a stable Service.
+   *
+   * @default - none
+   */
+  readonly stableService?: string;
+  /**
+   * PromQL of the built-in checks (by `MetricKind`) for this routing, using `{{args.<name>}}`
+   * placeholders. Success rate is a ratio (0-1), duration the P99 in milliseconds.
+   */
+  readonly queries: { [kind: string]: string };
+  /** Arguments the queries use, with the values the Rollout passes. */
+  readonly queryArguments: AnalysisArgument[];
+  /**
+   * The objects created for the router, by role (e.g. `virtualService`, `stableService`).
+   *
+   * @default - none
+   */
+  readonly objects?: { [role: string]: Construct };
+}
+
 /**
  * A traffic router: the proxy or mesh that splits traffic between the stable and the canary
  * version. It knows its own objects and metrics; engines ask it for them.
@@ -66,4 +125,7 @@ export interface ITrafficRouter {
 
   /** Creates what Flagger expects to exist for this router and returns the Canary's routing part. */
   bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting;
+
+  /** Creates the Services and routing objects Argo Rollouts needs and returns the Rollout's routing part. */
+  bindArgoRollouts(scope: Construct, context: ArgoRoutingContext): ArgoRolloutsRouting;
 }

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
-import { FlaggerRouting, ITrafficRouter, RouterCapabilities, RoutingContext } from './router';
+import { createStableAndCanaryServices } from './rollout-services';
+import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterCapabilities, RoutingContext } from './router';
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
+import { TraefikWeightedService } from './traefik-service';
 import { MetricKind } from '../analysis/metric';
 import { TRAEFIK_NAMESPACE } from '../platform/conventions';
 import { checkDnsLabel, fail } from '../validation';
@@ -15,20 +17,49 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
   readonly namespace?: string;
 }
 
+const OWNER = 'TrafficRouter.traefik()';
+const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
+
+/**
+ * Traefik's series for one Kubernetes Service inside a TraefikService: it appears as
+ * `service="<ns>-<svc>-<port>@kubernetescrd"`.
+ */
+function serviceSeries(namespace: string, service: string): string {
+  return `service=~"${namespace}-${service}-[0-9a-zA-Z-]+@kubernetescrd"`;
+}
+
+/** Share of the requests to `series` that did not answer 5xx, as a ratio (0-1). */
+function successRatio(series: string): string {
+  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},code!~"5..",le="+Inf"}[{{ interval }}])) / `
+    + `sum(rate(traefik_service_request_duration_seconds_bucket{${series},le="+Inf"}[{{ interval }}]))`;
+}
+
+/** P99 of the request duration of `series`, in milliseconds. */
+function durationP99(series: string): string {
+  return `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${series}}[{{ interval }}])) by (le)) * 1000`;
+}
+
 // Flagger's own queries for provider `traefik`: the canary Service appears in the TraefikService
-// Flagger generates as `<ns>-<target>-canary-<port>@kubernetescrd`.
-const CANARY_SERIES = 'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"';
+// Flagger generates as `<ns>-<target>-canary-<port>@kubernetescrd`. Flagger's success rate is a percentage.
+const FLAGGER_CANARY_SERIES = serviceSeries('{{ namespace }}', '{{ target }}-canary');
 const TRAEFIK_QUERIES: { [kind: string]: string } = {
-  [MetricKind.REQUEST_SUCCESS_RATE]:
-    `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[{{ interval }}])) / `
-    + `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[{{ interval }}])) * 100`,
-  [MetricKind.REQUEST_DURATION]:
-    `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES}}[{{ interval }}])) by (le)) * 1000`,
+  [MetricKind.REQUEST_SUCCESS_RATE]: `${successRatio(FLAGGER_CANARY_SERIES)} * 100`,
+  [MetricKind.REQUEST_DURATION]: durationP99(FLAGGER_CANARY_SERIES),
+};
+
+// The same for Argo Rollouts: the canary Service in our TraefikService, named by the Rollout's
+// arguments. Argo's success rate is a ratio.
+const ARGO_NAMESPACE_ARG = 'namespace';
+const ARGO_CANARY_SERVICE_ARG = 'canary-service';
+const ARGO_CANARY_SERIES = serviceSeries(`{{args.${ARGO_NAMESPACE_ARG}}}`, `{{args.${ARGO_CANARY_SERVICE_ARG}}}`);
+const ARGO_QUERIES: { [kind: string]: string } = {
+  [MetricKind.REQUEST_SUCCESS_RATE]: successRatio(ARGO_CANARY_SERIES),
+  [MetricKind.REQUEST_DURATION]: durationP99(ARGO_CANARY_SERIES),
 };
 
 /**
  * Traefik v3 (`traefik.io/v1alpha1`). Weighted canaries only: no header matching, mirroring or
- * session affinity through Flagger.
+ * session affinity, with Flagger or Argo Rollouts.
  */
 export class TraefikRouter implements ITrafficRouter {
   public readonly name = 'traefik';
@@ -38,14 +69,13 @@ export class TraefikRouter implements ITrafficRouter {
   public readonly options: TraefikRouterOptions;
 
   public constructor(options: TraefikRouterOptions) {
-    const owner = 'TrafficRouter.traefik()';
-    checkRouteOptions(owner, options);
-    this.metricsNamespaces = [checkDnsLabel(owner, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE)];
+    checkRouteOptions(OWNER, options);
+    this.metricsNamespaces = [checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE)];
     this.options = options;
   }
 
   public builtInQuery(kind: MetricKind): string {
-    return TRAEFIK_QUERIES[kind] ?? fail('TrafficRouter.traefik()', `there is no built-in query for ${kind}`);
+    return TRAEFIK_QUERIES[kind] ?? fail(OWNER, `there is no built-in query for ${kind}`);
   }
 
   /**
@@ -53,13 +83,54 @@ export class TraefikRouter implements ITrafficRouter {
    * `<name>-canary`; we only route to it.
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
-    const ingressRoute = new TraefikIngressRoute(scope, 'IngressRoute', {
+    const ingressRoute = this.routeToTraefikService(scope, context, context.name);
+    return { provider: 'traefik', objects: { ingressRoute } };
+  }
+
+  /**
+   * Argo Rollouts only sets weights: we create the Services `<name>-stable` and `<name>-canary`, the
+   * TraefikService `<name>` that balances between them (without weights, which the controller
+   * writes), and the IngressRoute `<name>` to it.
+   */
+  public bindArgoRollouts(scope: Construct, context: ArgoRoutingContext): ArgoRolloutsRouting {
+    if (context.headerRoutes.length > 0) {
+      fail(OWNER, `header route '${context.headerRoutes[0]}' (setHeaderRoute) is not supported: ${ARGO_WEIGHTED_ONLY}; use TrafficRouter.istio() to route by header`);
+    }
+    if (context.mirrorRoutes.length > 0) {
+      fail(OWNER, `mirror route '${context.mirrorRoutes[0]}' (setMirrorRoute) is not supported: ${ARGO_WEIGHTED_ONLY}; use TrafficRouter.istio() to mirror traffic`);
+    }
+    checkDnsLabel(OWNER, 'name', context.name, 56, ", so that '<name>-stable' and '<name>-canary' are valid Service names");
+
+    const { stable, canary } = createStableAndCanaryServices(scope, context, context.selectorLabels);
+    const traefikService = new TraefikWeightedService(scope, 'TraefikService', {
+      metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
+      services: [stable, canary].map((service) => ({ name: service.name, port: context.port })),
+    });
+    const ingressRoute = this.routeToTraefikService(scope, context, traefikService.name);
+    return {
+      trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
+      canaryService: canary.name,
+      stableService: stable.name,
+      queries: { ...ARGO_QUERIES },
+      queryArguments: [
+        { name: ARGO_NAMESPACE_ARG, value: context.namespace },
+        { name: ARGO_CANARY_SERVICE_ARG, value: canary.name },
+      ],
+      objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute },
+    };
+  }
+
+  /**
+   * The IngressRoute `<name>` to a TraefikService. Traefik ignores the port of a TraefikService
+   * backend (only a Kubernetes Service has ports); it is the service port, as in Flagger's docs.
+   */
+  private routeToTraefikService(scope: Construct, context: RoutingContext, traefikServiceName: string): TraefikIngressRoute {
+    return new TraefikIngressRoute(scope, 'IngressRoute', {
       ...this.options,
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
-      backendName: context.name,
+      backendName: traefikServiceName,
       backendKind: TraefikBackendKind.TRAEFIK_SERVICE,
       backendPort: context.port,
     });
-    return { provider: 'traefik', objects: { ingressRoute } };
   }
 }

@@ -1,10 +1,12 @@
 import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MetricKind } from '../../src/analysis/metric';
 import { checkPromQl } from '../../src/analysis/promql';
-import { RoutingContext } from '../../src/routers/router';
+import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
 import { TraefikRouter, TraefikRouterOptions } from '../../src/routers/traefik';
 import { TraefikIngressRoute } from '../../src/routers/traefik-ingress-route';
+import { TraefikWeightedService } from '../../src/routers/traefik-service';
 import { TrafficRouter } from '../../src/routers/traffic-router';
 import { all, only, synth } from '../synth';
 
@@ -182,4 +184,234 @@ describe('errors', () => {
 test('there is no built-in query for a query of your own', () => {
   expect(() => TrafficRouter.traefik({ hosts: ['app.example.com'] }).builtInQuery(MetricKind.PROMETHEUS_QUERY))
     .toThrow('TrafficRouter.traefik(): there is no built-in query for PROMETHEUS_QUERY');
+});
+
+describe('with Argo Rollouts', () => {
+  // The canary Service inside a TraefikService appears in Traefik's metrics as
+  // `service="<ns>-<svc>-<port>@kubernetescrd"` (docs/facts.md, Traefik); Argo's success rate is a ratio.
+  const ARGO_SUCCESS_RATE = 'sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd",code!~"5..",le="+Inf"}[{{ interval }}])) / sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd",le="+Inf"}[{{ interval }}]))';
+  const ARGO_DURATION = 'histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) by (le)) * 1000';
+  const WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
+  const LABELS = {
+    'app.kubernetes.io/name': 'podinfo',
+    'app.kubernetes.io/version': '6.9.0',
+    'app.kubernetes.io/managed-by': 'cdk8s-canary',
+  };
+  const ARGO_CONTEXT: ArgoRoutingContext = {
+    name: 'podinfo',
+    namespace: 'test',
+    port: 80,
+    containerPort: 9898,
+    labels: LABELS,
+    selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
+    headerRoutes: [],
+    mirrorRoutes: [],
+  };
+
+  /** Every key anywhere in a value. */
+  function keysOf(value: any): string[] {
+    if (Array.isArray(value)) return value.flatMap(keysOf);
+    if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, child]) => [key, ...keysOf(child)]);
+    return [];
+  }
+
+  /** The `service=~"..."` regexes of a query, with the Rollout's arguments filled in. */
+  function seriesRegexes(query: string, args: { name: string; value: string }[]): RegExp[] {
+    const filled = args.reduce((q, arg) => q.split(`{{args.${arg.name}}}`).join(arg.value), query);
+    return [...filled.matchAll(/service=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
+  }
+
+  describe('bindArgoRollouts', () => {
+    const chart = newChart();
+    const routing = traefik({ hosts: ['podinfo.example.com', 'podinfo.internal'] }).bindArgoRollouts(chart, ARGO_CONTEXT);
+    // Recorded for the conformance checker by the first test.
+    const manifests = Testing.synth(chart);
+    const traefikService = only(manifests, 'TraefikService');
+    const entries: any[] = traefikService.spec.weighted.services;
+
+    test('creates the stable and canary Services, the TraefikService and the IngressRoute, with the labels', () => {
+      expect(synth(chart)).toEqual(manifests);
+      expect(manifests.map((m) => `${m.apiVersion}/${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+        'v1/Service/test/podinfo-stable',
+        'v1/Service/test/podinfo-canary',
+        'traefik.io/v1alpha1/TraefikService/test/podinfo',
+        'traefik.io/v1alpha1/IngressRoute/test/podinfo',
+      ]);
+      for (const manifest of manifests) {
+        expect(manifest.metadata.labels).toEqual(LABELS);
+      }
+    });
+
+    test('the TraefikService balances exactly the two Services that exist, on their port', () => {
+      const services = all(manifests, 'Service');
+      expect(entries.map((e) => e.name).sort()).toEqual(services.map((s) => s.metadata.name).sort());
+      expect(entries).toHaveLength(2);
+      for (const entry of entries) {
+        const service = only(manifests, 'Service', entry.name);
+        expect(service.spec.ports.map((p: any) => p.port)).toEqual([entry.port]);
+      }
+      expect(entries).toEqual([{ name: 'podinfo-stable', port: 80 }, { name: 'podinfo-canary', port: 80 }]);
+    });
+
+    test('no weight anywhere in the TraefikService: Argo Rollouts sets the weights', () => {
+      expect(keysOf(traefikService)).not.toContain('weight');
+      expect(traefikService.spec).toEqual({ weighted: { services: entries } });
+    });
+
+    test('the Services select only the pod label and target the container port', () => {
+      for (const service of all(manifests, 'Service')) {
+        expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'podinfo' });
+        expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 9898 }]);
+        expect(service.spec.type).toBe('ClusterIP');
+      }
+    });
+
+    test('every host of the IngressRoute routes to the TraefikService that exists', () => {
+      const route = only(manifests, 'IngressRoute', 'podinfo');
+      expect(route.spec.routes.map((r: any) => r.match)).toEqual(['Host(`podinfo.example.com`)', 'Host(`podinfo.internal`)']);
+      for (const r of route.spec.routes) {
+        expect(r.services).toEqual([{ kind: 'TraefikService', name: traefikService.metadata.name, port: 80 }]);
+        expect(only(manifests, 'TraefikService', r.services[0].name)).toBe(traefikService);
+      }
+    });
+
+    test('trafficRouting names the TraefikService; canaryService and stableService name the Services in it', () => {
+      expect(routing.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: 'podinfo' } });
+      expect(only(manifests, 'TraefikService', routing.trafficRouting.traefik.weightedTraefikServiceName)).toBe(traefikService);
+      expect(routing.canaryService).toBe('podinfo-canary');
+      expect(routing.stableService).toBe('podinfo-stable');
+      // Argo Rollouts finds the entries whose weights it sets by these names.
+      for (const name of [routing.canaryService!, routing.stableService!]) {
+        expect(only(manifests, 'Service', name).metadata.namespace).toBe(traefikService.metadata.namespace);
+        expect(entries.filter((e) => e.name === name)).toHaveLength(1);
+      }
+    });
+
+    test('queries: success rate as a ratio, P99 duration in milliseconds, for the canary Service', () => {
+      expect(routing.queries).toEqual({
+        [MetricKind.REQUEST_SUCCESS_RATE]: ARGO_SUCCESS_RATE,
+        [MetricKind.REQUEST_DURATION]: ARGO_DURATION,
+      });
+      expect(routing.queryArguments).toEqual([
+        { name: 'namespace', value: 'test' },
+        { name: 'canary-service', value: 'podinfo-canary' },
+      ]);
+    });
+
+    test('queries parse as PromQL that returns one number', () => {
+      for (const [kind, query] of Object.entries(routing.queries)) {
+        expect(() => checkPromQl('test', kind, query)).not.toThrow();
+      }
+    });
+
+    test('with the Rollout\'s arguments, the queries select the canary entry\'s series and not the stable one', () => {
+      const series = (entry: any) => `${traefikService.metadata.namespace}-${entry.name}-${entry.port}@kubernetescrd`;
+      const canaryEntry = entries.find((e) => e.name === routing.canaryService);
+      const stableEntry = entries.find((e) => e.name === routing.stableService);
+      for (const query of Object.values(routing.queries)) {
+        const regexes = seriesRegexes(query, routing.queryArguments);
+        expect(regexes.length).toBeGreaterThan(0);
+        for (const regex of regexes) {
+          expect(regex.test(series(canaryEntry))).toBe(true);
+          expect(regex.test(series(stableEntry))).toBe(false);
+          expect(regex.test(`${traefikService.metadata.namespace}-${traefikService.metadata.name}@kubernetescrd`)).toBe(false);
+        }
+      }
+      // Every argument a query uses is passed.
+      const used = Object.values(routing.queries).flatMap((q) => [...q.matchAll(/\{\{args\.([^}]+)\}\}/g)].map((m) => m[1]));
+      expect([...new Set(used)].sort()).toEqual(routing.queryArguments.map((a) => a.name).sort());
+    });
+
+    test('returns the objects by role', () => {
+      expect(Object.keys(routing.objects ?? {})).toEqual(['stableService', 'canaryService', 'traefikService', 'ingressRoute']);
+      const objects = routing.objects!;
+      expect(objects.stableService).toBeInstanceOf(kplus.Service);
+      expect((objects.stableService as kplus.Service).name).toBe('podinfo-stable');
+      expect(objects.canaryService).toBeInstanceOf(kplus.Service);
+      expect((objects.canaryService as kplus.Service).name).toBe('podinfo-canary');
+      expect(objects.traefikService).toBeInstanceOf(TraefikWeightedService);
+      expect((objects.traefikService as TraefikWeightedService).name).toBe('podinfo');
+      expect(objects.ingressRoute).toBeInstanceOf(TraefikIngressRoute);
+      expect((objects.ingressRoute as TraefikIngressRoute).name).toBe('podinfo');
+    });
+
+    test('the Flagger queries are unchanged', () => {
+      expect(traefik().builtInQuery(MetricKind.REQUEST_SUCCESS_RATE)).toBe(FLAGGER_TRAEFIK_SUCCESS_RATE);
+      expect(traefik().builtInQuery(MetricKind.REQUEST_DURATION)).toBe(FLAGGER_TRAEFIK_DURATION);
+    });
+  });
+
+  test('route options pass through to the IngressRoute; names follow the context', () => {
+    const chart = newChart();
+    const routing = traefik({ entryPoints: ['websecure'], pathPrefix: '/shop', middlewares: [{ name: 'strip-prefix' }], tlsSecretName: 'shop-tls' })
+      .bindArgoRollouts(chart, { ...ARGO_CONTEXT, name: 'shop', namespace: 'prod', port: 8080, selectorLabels: { 'app.kubernetes.io/name': 'shop' } });
+    const manifests = synth(chart);
+    expect(only(manifests, 'IngressRoute', 'shop').spec).toEqual({
+      entryPoints: ['websecure'],
+      routes: [{
+        kind: 'Rule',
+        match: 'Host(`podinfo.example.com`) && PathPrefix(`/shop`)',
+        services: [{ kind: 'TraefikService', name: 'shop', port: 8080 }],
+        middlewares: [{ name: 'strip-prefix' }],
+      }],
+      tls: { secretName: 'shop-tls' },
+    });
+    expect(only(manifests, 'TraefikService', 'shop').spec.weighted.services).toEqual([
+      { name: 'shop-stable', port: 8080 },
+      { name: 'shop-canary', port: 8080 },
+    ]);
+    for (const name of ['shop-stable', 'shop-canary']) {
+      expect(only(manifests, 'Service', name).metadata.namespace).toBe('prod');
+      expect(only(manifests, 'Service', name).spec.selector).toEqual({ 'app.kubernetes.io/name': 'shop' });
+    }
+    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'prod' }, { name: 'canary-service', value: 'shop-canary' }]);
+  });
+
+  test('one router binds several services, each under its own scope', () => {
+    const chart = newChart();
+    const router = traefik();
+    router.bindArgoRollouts(new Construct(chart, 'frontend'), { ...ARGO_CONTEXT, name: 'frontend' });
+    router.bindArgoRollouts(new Construct(chart, 'backend'), { ...ARGO_CONTEXT, name: 'backend' });
+    const manifests = synth(chart);
+    expect(only(manifests, 'TraefikService', 'frontend').spec.weighted.services.map((e: any) => e.name)).toEqual(['frontend-stable', 'frontend-canary']);
+    expect(only(manifests, 'TraefikService', 'backend').spec.weighted.services.map((e: any) => e.name)).toEqual(['backend-stable', 'backend-canary']);
+  });
+
+  describe('errors', () => {
+    test('a header route: Traefik cannot route by header', () => {
+      const chart = newChart();
+      expect(() => traefik().bindArgoRollouts(chart, { ...ARGO_CONTEXT, headerRoutes: ['canary-by-header'] })).toThrow(
+        `${OWNER}: header route 'canary-by-header' (setHeaderRoute) is not supported: ${WEIGHTED_ONLY}; use TrafficRouter.istio() to route by header`,
+      );
+      expect(chart.node.children).toEqual([]);
+    });
+
+    test('a mirror route: Traefik cannot mirror through Argo Rollouts', () => {
+      const chart = newChart();
+      expect(() => traefik().bindArgoRollouts(chart, { ...ARGO_CONTEXT, mirrorRoutes: ['mirror-all'] })).toThrow(
+        `${OWNER}: mirror route 'mirror-all' (setMirrorRoute) is not supported: ${WEIGHTED_ONLY}; use TrafficRouter.istio() to mirror traffic`,
+      );
+      expect(chart.node.children).toEqual([]);
+    });
+
+    test('both: the header route is reported first', () => {
+      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, headerRoutes: ['a', 'b'], mirrorRoutes: ['c'] })).toThrow(
+        `${OWNER}: header route 'a' (setHeaderRoute) is not supported: ${WEIGHTED_ONLY}; use TrafficRouter.istio() to route by header`,
+      );
+    });
+
+    test('a name too long for the -stable and -canary Services', () => {
+      const name = 'a'.repeat(57);
+      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, name })).toThrow(
+        `${OWNER}: 'name' ('${name}') must be a DNS label of at most 56 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, so that '<name>-stable' and '<name>-canary' are valid Service names`,
+      );
+      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, name: 'a'.repeat(56) })).not.toThrow();
+    });
+
+    test('a port out of range', () => {
+      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, port: 0 })).toThrow(
+        "TraefikWeightedService 'podinfo': 'services[0].port' (0) must be an integer between 1 and 65535",
+      );
+    });
+  });
 });

@@ -1,6 +1,9 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FlaggerCanary } from './canary';
+import { toFlaggerAnalysis } from './flagger-steps';
+import { ResolvedAnalysis } from '../../analysis/analysis';
+import { RolloutStepKind } from '../../analysis/steps';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
 import { checkDnsLabel } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
@@ -48,6 +51,11 @@ export class FlaggerEngine implements IDeliveryEngine {
     this.options = options;
   }
 
+  public needsLoadTester(analysis: ResolvedAnalysis): boolean {
+    const gates = (analysis.steps ?? []).some((step) => step.kind === RolloutStepKind.PAUSE && step.duration === undefined);
+    return gates || analysis.webhooks.some((webhook) => webhook.usesLoadTester);
+  }
+
   public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {
     const { name, namespace, labels } = context;
     // Flagger scales the target to zero and serves from <name>-primary; without an autoscaler a
@@ -66,7 +74,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       port: context.port,
       targetPort: context.containerPort,
       serviceFields: routing.serviceFields,
-      analysis: context.analysis,
+      analysis: toFlaggerAnalysis(`CanaryService '${name}'`, context.analysis),
       metricsServer: context.prometheus.address,
       loadTesterUrl: context.loadTesterUrl,
       progressDeadline: this.options.progressDeadline,

@@ -1,0 +1,46 @@
+import { App, Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, RolloutStep, TrafficRouter } from '../../src';
+
+/**
+ * The canonical Argo Rollouts example on Istio (subset-level routing): 20 %, a manual promotion,
+ * 50 %, 30 seconds, 100 %, with a success-rate analysis from the second step on.
+ * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+
+  new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    version: '6.7.0',
+    containerPort: 9898,
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
+    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    engine: DeliveryEngine.argoRollouts({
+      analysisStartingStep: 2,
+      abortScaleDownDelay: Duration.minutes(10),
+    }),
+    router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+    analysis: {
+      interval: Duration.minutes(5),
+      threshold: 4, // failureLimit 3: the fourth failed measurement aborts
+      steps: [
+        RolloutStep.weight(20),
+        RolloutStep.pause(),
+        RolloutStep.weight(50),
+        RolloutStep.pause(Duration.seconds(30)),
+        RolloutStep.weight(100),
+      ],
+      metrics: [CanaryMetric.requestSuccessRate({ min: 95, interval: Duration.minutes(5) })],
+      webhooks: [CanaryWebhook.loadTest({ command: 'hey -z 4m -q 10 -c 2 http://podinfo.test/' })],
+    },
+  });
+
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}

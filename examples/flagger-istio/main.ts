@@ -1,0 +1,15 @@
+import { App, Chart } from 'cdk8s';
+import { DeliveryEngine, TrafficRouter } from '../../src';
+import { podinfo } from '../shared/podinfo';
+
+/** podinfo rolled out by Flagger on Istio: a Canary with `provider: istio` and a Gateway. */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+  podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['app.example.com'] }));
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}

@@ -1,0 +1,35 @@
+import { Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { CanaryMetric, CanaryService, CanaryWebhook, IDeliveryEngine, ITrafficRouter } from '../../src';
+
+/**
+ * podinfo as one declaration that every engine and router runs: only `engine` and `router` vary
+ * between examples/flagger-istio, examples/argo-traefik and the matrix test.
+ */
+export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficRouter): CanaryService {
+  return new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    version: '6.7.0',
+    containerPort: 9898,
+    port: 80,
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
+    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
+    engine,
+    router,
+    analysis: {
+      interval: Duration.seconds(30),
+      threshold: 5,
+      maxWeight: 50,
+      stepWeight: 10,
+      metrics: [
+        CanaryMetric.requestSuccessRate({ min: 99 }),
+        CanaryMetric.requestDuration({ max: Duration.millis(500) }),
+      ],
+      webhooks: [
+        CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
+        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+      ],
+    },
+  });
+}

@@ -1,0 +1,266 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ArgoAnalysisTemplate } from './analysis-template';
+import {
+  ACCEPTANCE_TEMPLATE, NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, STEP_TEMPLATE, planArgoRollout,
+} from './argo-plan';
+import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
+import { ResolvedAnalysis } from '../../analysis/analysis';
+import { ARGO_ROLLOUTS_NAMESPACE, SELECTOR_LABEL } from '../../platform/conventions';
+import { AnalysisArgument } from '../../routers/router';
+import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
+import { createAutoscaler } from '../../workload/autoscaler';
+import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
+
+/** Options for `DeliveryEngine.argoRollouts()`. */
+export interface ArgoRolloutsEngineOptions {
+  /**
+   * Namespace the Argo Rollouts controller runs in.
+   *
+   * @default 'argo-rollouts'
+   */
+  readonly namespace?: string;
+  /**
+   * How the Rollout gets its pod template.
+   *
+   * @default RolloutWorkloadMode.WORKLOAD_REF
+   */
+  readonly workloadMode?: RolloutWorkloadMode;
+  /**
+   * For a migration with `WORKLOAD_REF`: what happens to the Deployment that already runs.
+   *
+   * @default - a new service: the Deployment is emitted with zero replicas
+   */
+  readonly scaleDown?: WorkloadScaleDown;
+  /**
+   * Step (0-based, in `analysis.steps`) at which the background analysis starts.
+   *
+   * @default - the step after the first weight above zero
+   */
+  readonly analysisStartingStep?: number;
+  /**
+   * How many times `RolloutStep.analysis()` steps measure each metric (they must end).
+   *
+   * @default 3
+   */
+  readonly stepAnalysisCount?: number;
+  /**
+   * Render the checks as a ClusterAnalysisTemplate (named `<namespace>-<name>`) instead of an
+   * AnalysisTemplate in the service's namespace.
+   *
+   * @default false
+   */
+  readonly clusterScopedAnalysis?: boolean;
+  /**
+   * How long the canary ReplicaSet stays up after an abort.
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly abortScaleDownDelay?: Duration;
+  /**
+   * How long the old stable ReplicaSet stays up after promotion.
+   *
+   * @default - Argo Rollouts' default (30 seconds with traffic routing)
+   */
+  readonly scaleDownDelay?: Duration;
+  /**
+   * Scale the stable ReplicaSet down as traffic moves to the canary.
+   *
+   * @default false
+   */
+  readonly dynamicStableScale?: boolean;
+  /**
+   * How long a rollout may make no progress.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * Abort the rollout when the progress deadline passes.
+   *
+   * @default false
+   */
+  readonly progressDeadlineAbort?: boolean;
+  /**
+   * Extra pods above the desired count during an update, as a number or a percentage ('25%').
+   *
+   * @default '25%'
+   */
+  readonly maxSurge?: string;
+  /**
+   * Pods that may be unavailable during an update, as a number or a percentage.
+   *
+   * @default '0'
+   */
+  readonly maxUnavailable?: string;
+}
+
+/**
+ * Argo Rollouts drives the rollout: a Rollout (referencing the Deployment or carrying its pod
+ * template), an autoscaler that targets the Rollout, AnalysisTemplates for the checks, and the
+ * router's Services and routing objects.
+ */
+export class ArgoRolloutsEngine implements IDeliveryEngine {
+  public readonly name = 'argo-rollouts';
+  public readonly controllerNamespace: string;
+  private readonly options: ArgoRolloutsEngineOptions;
+
+  public constructor(options: ArgoRolloutsEngineOptions = {}) {
+    const owner = 'DeliveryEngine.argoRollouts()';
+    this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
+    if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
+      fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");
+    }
+    if (options.dynamicStableScale && options.scaleDownDelay !== undefined) {
+      fail(owner, "either 'dynamicStableScale' or 'scaleDownDelay', not both (Argo Rollouts rejects the combination)");
+    }
+    for (const key of ['maxSurge', 'maxUnavailable'] as const) {
+      const value = options[key];
+      if (value !== undefined && !/^(\d+|\d+%)$/.test(value)) {
+        fail(owner, `'${key}' ('${value}') must be a whole number or a percentage such as '25%'`);
+      }
+    }
+    if (isZero(options.maxSurge ?? '25%') && isZero(options.maxUnavailable ?? '0')) {
+      fail(owner, "'maxSurge' and 'maxUnavailable' cannot both be zero: the rollout could never replace a pod");
+    }
+    if (options.stepAnalysisCount !== undefined) checkInteger(owner, 'stepAnalysisCount', options.stepAnalysisCount, 1, 100);
+    if (options.analysisStartingStep !== undefined) checkInteger(owner, 'analysisStartingStep', options.analysisStartingStep, 0, 1000);
+    for (const key of ['abortScaleDownDelay', 'scaleDownDelay', 'progressDeadline'] as const) {
+      const value = options[key];
+      if (value !== undefined) checkWholeSeconds(owner, key, value, key === 'progressDeadline' ? 1 : 0);
+    }
+    this.options = options;
+  }
+
+  public needsLoadTester(_analysis: ResolvedAnalysis): boolean {
+    // Loadtester commands run as Jobs, and gates as pauses: nothing calls the loadtester.
+    return false;
+  }
+
+  public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {
+    const { name, namespace, labels } = context;
+    const owner = `CanaryService '${name}'`;
+    const selectorLabels = { [SELECTOR_LABEL]: labels[SELECTOR_LABEL] };
+    const steps = context.analysis.steps ?? [];
+    const headerRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_HEADER_ROUTE').map((s) => s.routeName!))];
+    const mirrorRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_MIRROR_ROUTE').map((s) => s.routeName!))];
+    if (headerRoutes.length > 0 && !context.router.capabilities.headerMatch) {
+      fail(owner, `'analysis.steps' set the header route '${headerRoutes[0]}', but the ${context.router.name} router cannot route by header with Argo Rollouts`);
+    }
+    if (mirrorRoutes.length > 0 && !context.router.capabilities.mirroring) {
+      fail(owner, `'analysis.steps' set the mirror route '${mirrorRoutes[0]}', but the ${context.router.name} router cannot mirror traffic with Argo Rollouts`);
+    }
+    const routing = context.router.bindArgoRollouts(scope, {
+      name, namespace, labels, port: context.port, containerPort: context.containerPort,
+      selectorLabels, headerRoutes, mirrorRoutes, version: context.version,
+    });
+    if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
+      fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
+    }
+    const progressDeadline = this.options.progressDeadline ?? Duration.minutes(10);
+    if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
+      fail(owner, `'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
+    }
+
+    const plan = planArgoRollout({
+      owner,
+      analysis: context.analysis,
+      routing,
+      stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
+      startingStep: this.options.analysisStartingStep,
+    });
+    const args = mergeArguments(owner, [
+      { name: NAMESPACE_ARG, value: namespace },
+      { name: SERVICE_NAME_ARG, value: name },
+      { name: PROMETHEUS_ADDRESS_ARG, value: context.prometheus.address },
+      ...routing.queryArguments,
+    ]);
+    const templates = this.createTemplates(scope, context, args, plan);
+    const reference = (role: string) => {
+      const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
+      return { templates: [template.reference], args: args.map((arg) => ({ ...arg })) };
+    };
+    const renderedSteps = plan.steps.map((step) => (step.analysis ? { analysis: reference(step.analysis.templates) } : step));
+
+    const rollout = new ArgoRollout(scope, 'Rollout', {
+      metadata: { name, namespace, labels },
+      deployment: context.deployment,
+      workloadMode: this.options.workloadMode,
+      scaleDown: this.options.scaleDown,
+      selectorLabels,
+      progressDeadline,
+      progressDeadlineAbort: this.options.progressDeadlineAbort,
+      canaryStrategy: {
+        canaryService: routing.canaryService,
+        stableService: routing.stableService,
+        trafficRouting: {
+          ...routing.trafficRouting,
+          managedRoutes: headerRoutes.length + mirrorRoutes.length > 0
+            ? [...headerRoutes, ...mirrorRoutes].map((route) => ({ name: route }))
+            : undefined,
+        },
+        abortScaleDownDelaySeconds: (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds(),
+        scaleDownDelaySeconds: this.options.scaleDownDelay?.toSeconds(),
+        dynamicStableScale: this.options.dynamicStableScale,
+        maxSurge: intOrPercent(this.options.maxSurge ?? '25%'),
+        maxUnavailable: intOrPercent(this.options.maxUnavailable ?? '0'),
+        analysis: templates.background
+          ? { ...reference('background'), startingStep: plan.startingStep }
+          : undefined,
+        steps: renderedSteps,
+      },
+    });
+    const autoscaler = createAutoscaler(scope, 'Autoscaler', {
+      name, namespace, labels, target: rollout, scaling: context.scaling,
+    });
+    const objects: { [role: string]: Construct } = { rollout, ...routing.objects };
+    for (const [role, template] of Object.entries(templates)) {
+      objects[role === 'background' ? 'analysisTemplate' : `${role}AnalysisTemplate`] = template;
+    }
+    return { autoscaler, objects };
+  }
+
+  private createTemplates(
+    scope: Construct, context: DeliveryContext, args: AnalysisArgument[], plan: ReturnType<typeof planArgoRollout>,
+  ): { [role: string]: ArgoAnalysisTemplate } {
+    const clusterScoped = this.options.clusterScopedAnalysis ?? false;
+    const baseName = clusterScoped ? `${context.namespace}-${context.name}` : context.name;
+    const wanted: [string, string, { [key: string]: any }[]][] = [
+      ['background', baseName, plan.backgroundMetrics],
+      [STEP_TEMPLATE, `${baseName}-step`, plan.steps.some((step) => step.analysis?.templates === STEP_TEMPLATE) ? plan.stepMetrics : []],
+      [ACCEPTANCE_TEMPLATE, `${baseName}-acceptance`, plan.acceptanceMetrics],
+    ];
+    const templates: { [role: string]: ArgoAnalysisTemplate } = {};
+    for (const [role, templateName, metrics] of wanted) {
+      if (metrics.length === 0) continue;
+      templates[role] = new ArgoAnalysisTemplate(scope, role === 'background' ? 'AnalysisTemplate' : `AnalysisTemplate-${role}`, {
+        metadata: { name: templateName, namespace: context.namespace, labels: context.labels },
+        clusterScoped,
+        argumentNames: args.map((arg) => arg.name),
+        metrics,
+      });
+    }
+    return templates;
+  }
+}
+
+function isZero(value: string): boolean {
+  return /^0+%?$/.test(value);
+}
+
+function intOrPercent(value: string): number | string {
+  return value.endsWith('%') ? value : Number(value);
+}
+
+/** One argument per name; a router may ask for one the engine passes anyway, with the same value. */
+function mergeArguments(owner: string, args: AnalysisArgument[]): AnalysisArgument[] {
+  const merged = new Map<string, string>();
+  for (const arg of args) {
+    const existing = merged.get(arg.name);
+    if (existing !== undefined && existing !== arg.value) {
+      fail(owner, `the analysis argument '${arg.name}' would be passed twice, as '${existing}' and as '${arg.value}'`);
+    }
+    merged.set(arg.name, arg.value);
+  }
+  return [...merged].map(([name, value]) => ({ name, value }));
+}

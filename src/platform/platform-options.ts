@@ -1,0 +1,162 @@
+/** A delivery engine whose controller the platform installs. */
+export enum PlatformEngine {
+  /** Flagger (chart `flagger`). */
+  FLAGGER = 'FLAGGER',
+  /** Argo Rollouts (chart `argo-rollouts`, with its CRDs). */
+  ARGO_ROLLOUTS = 'ARGO_ROLLOUTS',
+}
+
+/** A traffic router the platform installs. */
+export enum PlatformRouter {
+  /** Traefik v3 (chart `traefik`), with Prometheus metrics on port 9100. */
+  TRAEFIK = 'TRAEFIK',
+  /** Istio (charts `base`, `istiod`, `gateway`). */
+  ISTIO = 'ISTIO',
+}
+
+/**
+ * One Helm release of the platform, as plain data: what to install, where, with which values and
+ * after which other releases. Renderers (`CanaryPlatform` for CDK for Terraform, `FluxPlatform` for
+ * Flux) turn these into their own objects; nothing here depends on either.
+ */
+export interface PlatformRelease {
+  /** Helm release name, unique in the platform (e.g. `flagger`, `istiod`). */
+  readonly name: string;
+  /** Namespace the release is installed in (created if missing). */
+  readonly namespace: string;
+  /** Chart name in its repository (e.g. `flagger`, `base`). */
+  readonly chart: string;
+  /** Pinned chart version. */
+  readonly version: string;
+  /** URL of the chart repository. */
+  readonly repository: string;
+  /** Short name of the repository, as a Flux `HelmRepository` is named (e.g. `istio`). */
+  readonly repositoryName: string;
+  /** Helm values: ours, with the overrides of the props merged over them. */
+  readonly values: { [key: string]: any };
+  /** Names of the releases that must be installed first (CRDs and controllers this one relies on). */
+  readonly dependsOn: string[];
+}
+
+/** A chart repository the platform's releases come from. */
+export interface PlatformRepository {
+  /** Short name (e.g. `flagger`, `prometheus-community`). */
+  readonly name: string;
+  /** Repository URL. */
+  readonly url: string;
+  /** Whether it is an OCI registry (`oci://...`) rather than an HTTP(S) Helm repository. */
+  readonly oci: boolean;
+}
+
+/** Overrides for one release of the platform. */
+export interface PlatformReleaseOptions {
+  /**
+   * Namespace to install into. The CanaryServices must be told about a namespace other than the
+   * default (e.g. `DeliveryEngine.flagger({ namespace })`, `TrafficRouter.traefik({ namespace })`).
+   *
+   * @default - the component's conventional namespace: `flagger-system`, `argo-rollouts`,
+   * `traefik`, `monitoring` (Prometheus)
+   */
+  readonly namespace?: string;
+  /**
+   * Chart version.
+   *
+   * @default - the pinned version: flagger 1.44.0, argo-rollouts 2.41.0, traefik 41.3.0,
+   * prometheus 29.27.0
+   */
+  readonly version?: string;
+  /**
+   * Helm values merged over ours (objects are merged key by key, anything else replaces ours).
+   *
+   * @default - ours only
+   */
+  readonly values?: { [key: string]: any };
+}
+
+/** Overrides for the Istio releases (`istio-base`, `istiod`, `istio-ingressgateway`). */
+export interface IstioPlatformOptions {
+  /**
+   * Namespace of istiod and the ingress gateway (pass the same to `TrafficRouter.istio({ meshNamespace })`).
+   *
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Version of all three charts (they must match).
+   *
+   * @default '1.30.3'
+   */
+  readonly version?: string;
+  /**
+   * Values merged over ours for the `base` chart.
+   *
+   * @default - none
+   */
+  readonly baseValues?: { [key: string]: any };
+  /**
+   * Values merged over ours for the `istiod` chart.
+   *
+   * @default - ours only: `meshConfig.enablePrometheusMerge: true`
+   */
+  readonly istiodValues?: { [key: string]: any };
+  /**
+   * Values merged over ours for the `gateway` chart.
+   *
+   * @default - ours only: pod labels `istio: ingressgateway`
+   */
+  readonly gatewayValues?: { [key: string]: any };
+}
+
+/** What the platform must run: the engines and routers the CanaryServices use, and a Prometheus or not. */
+export interface PlatformPlanProps {
+  /** The delivery engines the CanaryServices of the cluster use; at least one. */
+  readonly engines: PlatformEngine[];
+  /** The traffic routers the CanaryServices of the cluster use; at least one. */
+  readonly routers: PlatformRouter[];
+  /**
+   * Install one shared Prometheus (chart `prometheus`, server only, in `monitoring`) that scrapes
+   * annotated pods cluster-wide. Pass `plan.sharedPrometheus` as the CanaryServices' `prometheus`
+   * so they deploy none of their own; Flagger's `metricsServer` points at it too.
+   *
+   * @default false - every CanaryService namespace gets its embedded Prometheus, and each Canary
+   * names it in its own `metricsServer`
+   */
+  readonly prometheus?: boolean;
+  /**
+   * Flagger's `meshProvider`. A Flagger install has one, but a Canary's `provider` overrides it,
+   * and CanaryServices always set `provider`: this only matters for Canaries written by hand.
+   *
+   * @default - the first of `routers`
+   */
+  readonly flaggerMeshProvider?: PlatformRouter;
+  /**
+   * Overrides for the Flagger release (only with `PlatformEngine.FLAGGER`).
+   *
+   * @default - namespace `flagger-system`, chart 1.44.0
+   */
+  readonly flagger?: PlatformReleaseOptions;
+  /**
+   * Overrides for the Argo Rollouts release (only with `PlatformEngine.ARGO_ROLLOUTS`).
+   *
+   * @default - namespace `argo-rollouts`, chart 2.41.0
+   */
+  readonly argoRollouts?: PlatformReleaseOptions;
+  /**
+   * Overrides for the Traefik release (only with `PlatformRouter.TRAEFIK`).
+   *
+   * @default - namespace `traefik`, chart 41.3.0
+   */
+  readonly traefik?: PlatformReleaseOptions;
+  /**
+   * Overrides for the Istio releases (only with `PlatformRouter.ISTIO`).
+   *
+   * @default - namespace `istio-system`, charts 1.30.3
+   */
+  readonly istio?: IstioPlatformOptions;
+  /**
+   * Overrides for the shared Prometheus release (only with `prometheus: true`).
+   *
+   * @default - namespace `monitoring`, chart 29.27.0
+   */
+  readonly prometheusServer?: PlatformReleaseOptions;
+}

@@ -1,0 +1,69 @@
+import { planPlatform } from './plan-releases';
+import { PlatformEngine, PlatformPlanProps, PlatformRelease, PlatformRepository, PlatformRouter } from './platform-options';
+import { IPrometheus, Prometheus } from '../addons/prometheus';
+import { fail } from '../validation';
+
+/**
+ * The Helm releases that make a cluster ready for the CanaryServices, computed from the engines and
+ * routers in use: pinned charts, the values the synthesized manifests rely on (Flagger's namespace
+ * and metrics server, Traefik's metrics entryPoint, Argo Rollouts' Traefik API group, Istio's
+ * ingress gateway labels), in dependency order. Plain data, independent of any renderer.
+ *
+ * Release names: `prometheus`, `traefik`, `istio-base`, `istiod`, `istio-ingressgateway`,
+ * `flagger`, `argo-rollouts`. Flagger's loadtester chart is not installed: every CanaryService
+ * that needs a loadtester deploys its own in its namespace.
+ */
+export class PlatformPlan {
+  /** The engines, as given. */
+  public readonly engines: PlatformEngine[];
+  /** The routers, as given. */
+  public readonly routers: PlatformRouter[];
+  /** The releases, each after the releases it depends on. */
+  public readonly releases: PlatformRelease[];
+  /** The chart repositories of the releases, sorted by name. */
+  public readonly repositories: PlatformRepository[];
+  /** Namespace of Flagger, when installed: what `DeliveryEngine.flagger({ namespace })` must name. */
+  public readonly flaggerNamespace?: string;
+  /** Address of the shared Prometheus, when installed (`http://prometheus-server.monitoring:9090`). */
+  public readonly metricsServer?: string;
+  /**
+   * The shared Prometheus for the CanaryServices' `prometheus` prop, when installed:
+   * `Prometheus.external(metricsServer)`.
+   */
+  public readonly sharedPrometheus?: IPrometheus;
+
+  public constructor(props: PlatformPlanProps) {
+    const plan = planPlatform(props);
+    this.engines = [...props.engines];
+    this.routers = [...props.routers];
+    this.releases = plan.releases;
+    this.repositories = plan.repositories;
+    this.flaggerNamespace = plan.flaggerNamespace;
+    this.metricsServer = plan.metricsServer;
+    this.sharedPrometheus = plan.metricsServer === undefined ? undefined : Prometheus.external(plan.metricsServer);
+  }
+
+  /** The names of the releases, in install order. */
+  public get releaseNames(): string[] {
+    return this.releases.map((release) => release.name);
+  }
+
+  /**
+   * The release named `name`; fails if the platform has none.
+   *
+   * @param name a release name, e.g. `flagger`
+   */
+  public release(name: string): PlatformRelease {
+    return this.tryFindRelease(name)
+      ?? fail('PlatformPlan', `there is no release named '${name}'; the releases are ${this.releaseNames.join(', ')}`);
+  }
+
+  /**
+   * The release named `name`, if the platform has one.
+   *
+   * @param name a release name, e.g. `flagger`
+   */
+  public tryFindRelease(name: string): PlatformRelease | undefined {
+    return this.releases.find((release) => release.name === name);
+  }
+}
