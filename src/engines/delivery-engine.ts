@@ -1,5 +1,5 @@
-import { IDeliveryEngine } from './engine';
 import { ArgoRolloutsEngine, ArgoRolloutsEngineOptions } from './argo-rollouts/argo-rollouts-engine';
+import { IDeliveryEngine } from './engine';
 import { FlaggerEngine, FlaggerEngineOptions } from './flagger/flagger-engine';
 
 /** The delivery engines this library ships. */

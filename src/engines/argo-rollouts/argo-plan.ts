@@ -52,7 +52,11 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
   if (webhooks.gates.has(GateStage.CONFIRM_ROLLOUT)) prefix.push({ pause: {} });
   if (webhooks.acceptance.length > 0) {
     // Bring up one canary pod without traffic, test it, then let it follow the weights again.
-    prefix.push({ setCanaryScale: { replicas: 1 } }, { analysis: { templates: ACCEPTANCE_TEMPLATE } }, { setCanaryScale: { matchTrafficWeight: true } });
+    prefix.push(
+      { setCanaryScale: { replicas: 1 } },
+      { analysis: { templates: ACCEPTANCE_TEMPLATE } },
+      { setCanaryScale: { matchTrafficWeight: true } },
+    );
   }
   const suffix: { [key: string]: any }[] = webhooks.gates.has(GateStage.CONFIRM_PROMOTION) ? [{ pause: {} }] : [];
   const steps = [...prefix, ...userSteps, ...suffix];

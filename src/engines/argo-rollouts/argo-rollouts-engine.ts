@@ -151,8 +151,15 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       fail(owner, `'analysis.steps' set the mirror route '${mirrorRoutes[0]}', but the ${context.router.name} router cannot mirror traffic with Argo Rollouts`);
     }
     const routing = context.router.bindArgoRollouts(scope, {
-      name, namespace, labels, port: context.port, containerPort: context.containerPort,
-      selectorLabels, headerRoutes, mirrorRoutes, version: context.version,
+      name,
+      namespace,
+      labels,
+      port: context.port,
+      containerPort: context.containerPort,
+      selectorLabels,
+      headerRoutes,
+      mirrorRoutes,
+      version: context.version,
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
