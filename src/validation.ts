@@ -86,3 +86,9 @@ export function toGoDuration(value: Duration): string {
   const seconds = value.toSeconds();
   return seconds % 60 === 0 && seconds > 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
+
+/** Renders whole seconds in the largest whole unit, hours included (`2h`, `90m`, `15s`), as Go and Prometheus read them. */
+export function toLongDuration(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return seconds > 0 && seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}

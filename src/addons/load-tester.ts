@@ -9,7 +9,7 @@ import {
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
-import { checkDnsLabel, checkPinnedImage, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { checkDnsLabel, checkPinnedImage, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
 import { namespaceSingleton } from './namespace-singleton';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
@@ -143,7 +143,7 @@ export class LoadTester extends Construct {
     }
 
     const metadata = { name: LOAD_TESTER_NAME, namespace: this.namespace, labels: LABELS };
-    const args = [`-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${goDuration(timeout)}`];
+    const args = [`-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${toLongDuration(timeout)}`];
     if (props.namespaceRegexp !== undefined) {
       args.push(`-namespace-regexp=${props.namespaceRegexp}`);
     }
@@ -219,9 +219,3 @@ function checkRegexp(owner: string, value: string): void {
 }
 
 /** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */
-function goDuration(seconds: number): string {
-  if (seconds % 3600 === 0) {
-    return `${seconds / 3600}h`;
-  }
-  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
-}

@@ -1,4 +1,5 @@
 import { Yaml } from 'cdk8s';
+import { toLongDuration } from '../validation';
 
 /** What `prometheus.yml` of the embedded Prometheus depends on. */
 export interface PrometheusConfigInput {
@@ -6,14 +7,6 @@ export interface PrometheusConfigInput {
   readonly scrapeInterval: number;
   /** Namespaces whose pods are discovered, sorted. */
   readonly namespaces: string[];
-}
-
-/** Prometheus' duration syntax in the largest whole unit: `2h`, `90m`, `45s`. */
-export function promDuration(seconds: number): string {
-  if (seconds % 3600 === 0) {
-    return `${seconds / 3600}h`;
-  }
-  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
 function copyTo(sourceLabel: string, targetLabel: string) {
@@ -27,7 +20,7 @@ function copyTo(sourceLabel: string, targetLabel: string) {
  */
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
   return Yaml.stringify({
-    global: { scrape_interval: promDuration(input.scrapeInterval) },
+    global: { scrape_interval: toLongDuration(input.scrapeInterval) },
     scrape_configs: [{
       job_name: 'kubernetes-pods',
       kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],

@@ -2,9 +2,9 @@ import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from './namespace-singleton';
-import { promDuration, renderPrometheusConfig } from './prometheus-config';
+import { renderPrometheusConfig } from './prometheus-config';
 import { PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
-import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail } from '../validation';
+import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
@@ -152,7 +152,7 @@ export class Prometheus extends Construct implements IPrometheus {
       args: [
         '--config.file=/etc/prometheus/prometheus.yml',
         '--storage.tsdb.path=/prometheus',
-        `--storage.tsdb.retention.time=${promDuration(retention)}`,
+        `--storage.tsdb.retention.time=${toLongDuration(retention)}`,
       ],
       ports: [{ number: PROMETHEUS_PORT, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/-/ready', { port: PROMETHEUS_PORT }),
