@@ -25,3 +25,7 @@ export * from './addons/prometheus';
 export * from './routers/istio';
 export * from './routers/istio-gateway';
 export * from './routers/istio-virtual-service';
+export * from './platform/platform-options';
+export * from './platform/platform-plan';
+export * from './platform/canary-platform';
+export * from './platform/flux-platform';

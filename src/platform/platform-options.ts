@@ -66,6 +66,13 @@ export interface PlatformReleaseOptions {
    */
   readonly version?: string;
   /**
+   * Chart repository to install from instead: a mirror, or an OCI registry (`oci://...`) that
+   * serves the same chart under the same name.
+   *
+   * @default - the chart's upstream repository
+   */
+  readonly repository?: string;
+  /**
    * Helm values merged over ours (objects are merged key by key, anything else replaces ours).
    *
    * @default - ours only
@@ -87,6 +94,12 @@ export interface IstioPlatformOptions {
    * @default '1.30.3'
    */
   readonly version?: string;
+  /**
+   * Repository of the three charts instead of Istio's (a mirror, or an OCI registry `oci://...`).
+   *
+   * @default 'https://istio-release.storage.googleapis.com/charts'
+   */
+  readonly repository?: string;
   /**
    * Values merged over ours for the `base` chart.
    *

@@ -3,6 +3,7 @@ import { CanaryAlert } from '../../src/analysis/alert';
 import { CanaryAnalysisOptions } from '../../src/analysis/analysis';
 import { CanaryMetric, MetricKind } from '../../src/analysis/metric';
 import { resolveAnalysis } from '../../src/analysis/resolve-analysis';
+import { CanaryScaleOptions, HeaderMatchKind, RolloutStep } from '../../src/analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../src/analysis/webhook';
 
 const OWNER = 'podinfo';
@@ -525,5 +526,124 @@ describe('bounds and references', () => {
     const first = resolveAnalysis('podinfo', { webhooks: load });
     first.metrics.push(CanaryMetric.prometheus({ name: 'extra', query: 'sum(up)', min: 1 }));
     expect(resolveAnalysis('podinfo', { webhooks: load }).metrics.map((m) => m.name)).toEqual(['request-success-rate', 'request-duration']);
+  });
+});
+
+describe('explicit steps', () => {
+  const WEIGHT = RolloutStep.weight(20);
+  const HEADER_ROUTE = RolloutStep.headerRoute({ name: 'canary-by-header', match: [{ name: 'x-canary', value: 'always' }] });
+
+  test('are kept as given, with no other way of advancing', () => {
+    const steps = [
+      RolloutStep.canaryScale({ replicas: 1 }), RolloutStep.weight(0), RolloutStep.pause(Duration.seconds(30)), HEADER_ROUTE,
+      RolloutStep.mirrorRoute({ name: 'mirror', percentage: 0, match: [{ name: 'x-mirror', value: 'on', kind: HeaderMatchKind.PREFIX }] }),
+      RolloutStep.weight(50), RolloutStep.analysis(), RolloutStep.canaryScale({ weight: 100 }), RolloutStep.pause(),
+      RolloutStep.canaryScale({ matchTrafficWeight: true }), RolloutStep.weight(100),
+    ];
+    const resolved = resolve({ steps });
+    expect(resolved.steps).toBe(steps);
+    expect(resolved.stepWeight).toBeUndefined();
+    expect(resolved.maxWeight).toBeUndefined();
+    expect(resolved.stepWeights).toBeUndefined();
+  });
+
+  test('the factories record what each step does', () => {
+    expect(RolloutStep.weight(30)).toMatchObject({ kind: 'SET_WEIGHT', percentage: 30 });
+    expect(RolloutStep.pause()).toMatchObject({ kind: 'PAUSE', duration: undefined });
+    expect(RolloutStep.pause(Duration.seconds(30)).duration?.toSeconds()).toBe(30);
+    expect(RolloutStep.analysis()).toMatchObject({ kind: 'ANALYSIS' });
+    expect(HEADER_ROUTE).toMatchObject({ kind: 'SET_HEADER_ROUTE', routeName: 'canary-by-header', match: [{ name: 'x-canary', value: 'always' }] });
+    expect(RolloutStep.mirrorRoute({ name: 'mirror', percentage: 10 })).toMatchObject({ kind: 'SET_MIRROR_ROUTE', routeName: 'mirror', percentage: 10, match: undefined });
+    expect(RolloutStep.canaryScale({ replicas: 2 })).toMatchObject({ kind: 'SET_CANARY_SCALE', scale: { replicas: 2 } });
+  });
+
+  test('a route may be set again by a later step', () => {
+    const again = RolloutStep.headerRoute({ name: 'canary-by-header', match: [{ name: 'x-canary', value: 'beta', kind: HeaderMatchKind.REGEX }] });
+    expect(resolve({ steps: [HEADER_ROUTE, WEIGHT, again] }).steps).toHaveLength(3);
+  });
+
+  test.each([
+    [{ stepWeight: 10 }, "'analysis.stepWeight'"],
+    [{ maxWeight: 50 }, "'analysis.maxWeight'"],
+    [{ stepWeights: [10, 50] }, "'analysis.stepWeights'"],
+    [{ stepWeight: 10, maxWeight: 50 }, "'analysis.stepWeight' and 'analysis.maxWeight'"],
+    [{ stepWeight: 10, stepWeights: [10, 50], maxWeight: 50 }, "'analysis.stepWeight' and 'analysis.stepWeights' and 'analysis.maxWeight'"],
+  ])('with %j is rejected, listing them', (weights, listed) => {
+    expect(() => resolve({ steps: [WEIGHT], ...weights })).toThrow(`podinfo: either 'analysis.steps' or ${listed}, not both`);
+  });
+
+  test.each([
+    ['empty', []],
+    ['only pauses and analyses', [RolloutStep.pause(), RolloutStep.analysis()]],
+  ])('without a weight step (%s) is rejected', (_what, steps) => {
+    expect(() => resolve({ steps })).toThrow("podinfo: 'analysis.steps' must contain at least one RolloutStep.weight()");
+  });
+
+  test.each([101, -1, 12.5])('a weight of %s is rejected', (weight) => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.weight(weight)] }))
+      .toThrow(`podinfo: 'analysis.steps[1].weight' (${weight}) must be an integer between 0 and 100`);
+  });
+
+  test.each([
+    [Duration.millis(1500), '1 second 500 millis'],
+    [Duration.seconds(0), '0 seconds'],
+  ])('a pause of %s is rejected', (duration, shown) => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.pause(duration)] }))
+      .toThrow(`podinfo: 'analysis.steps[1].duration' (${shown}) must be a whole number of seconds, at least 1s`);
+  });
+
+  test('a header route without a header is rejected', () => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.headerRoute({ name: 'everyone', match: [] })] }))
+      .toThrow("podinfo: 'analysis.steps[1].match' must have at least one header: a header route without conditions would send every request to the canary");
+  });
+
+  test.each([
+    ['a header route', (match: any[]) => RolloutStep.headerRoute({ name: 'canary', match })],
+    ['a mirror route', (match: any[]) => RolloutStep.mirrorRoute({ name: 'canary', percentage: 10, match })],
+  ])('%s with a bad header name is rejected', (_what, make) => {
+    const step = make([{ name: 'x-ok', value: '1' }, { name: 'x canary', value: 'always' }]);
+    expect(() => resolve({ steps: [WEIGHT, step] }))
+      .toThrow("podinfo: 'analysis.steps[1].match[1].name' ('x canary') must be an HTTP header name: letters, digits and '-'");
+  });
+
+  test('a route name that is not a DNS label is rejected', () => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.headerRoute({ name: 'Canary_Route', match: [{ name: 'x-canary', value: '1' }] })] }))
+      .toThrow(`podinfo: 'analysis.steps[1].name' ('Canary_Route') ${DNS_LABEL_RULE}`);
+  });
+
+  test.each([101, -1])('a mirror percentage of %s is rejected', (percentage) => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.mirrorRoute({ name: 'mirror', percentage })] }))
+      .toThrow(`podinfo: 'analysis.steps[1].percentage' (${percentage}) must be an integer between 0 and 100`);
+  });
+
+  test.each<[string, CanaryScaleOptions]>([
+    ['none', {}],
+    ['matchTrafficWeight false only', { matchTrafficWeight: false }],
+    ['replicas and weight', { replicas: 1, weight: 50 }],
+    ['replicas and matchTrafficWeight', { replicas: 1, matchTrafficWeight: true }],
+    ['weight and matchTrafficWeight', { weight: 50, matchTrafficWeight: true }],
+    ['all three', { replicas: 1, weight: 50, matchTrafficWeight: true }],
+  ])('a canary scale with %s is rejected', (_what, scale) => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.canaryScale(scale)] }))
+      .toThrow("podinfo: 'analysis.steps[1]' must set exactly one of 'replicas', 'weight' or 'matchTrafficWeight'");
+  });
+
+  test.each<[CanaryScaleOptions, string]>([
+    [{ replicas: -1 }, "'analysis.steps[1].replicas' (-1) must be an integer between 0 and 1000"],
+    [{ replicas: 1.5 }, "'analysis.steps[1].replicas' (1.5) must be an integer between 0 and 1000"],
+    [{ weight: 101 }, "'analysis.steps[1].weight' (101) must be an integer between 0 and 100"],
+  ])('a canary scale of %j is rejected', (scale, message) => {
+    expect(() => resolve({ steps: [WEIGHT, RolloutStep.canaryScale(scale)] })).toThrow(`podinfo: ${message}`);
+  });
+
+  test('one name for a header route and a mirror route is rejected', () => {
+    const steps = [WEIGHT, RolloutStep.headerRoute({ name: 'canary', match: [{ name: 'x-canary', value: '1' }] }), RolloutStep.mirrorRoute({ name: 'canary', percentage: 10 })];
+    expect(() => resolve({ steps }))
+      .toThrow("podinfo: 'analysis.steps' uses the route name 'canary' for a header route and a mirror route; give them different names");
+  });
+
+  test('the first bad step is named', () => {
+    expect(() => resolve({ steps: [RolloutStep.weight(200), RolloutStep.pause(Duration.millis(1))] }))
+      .toThrow("podinfo: 'analysis.steps[0].weight' (200) must be an integer between 0 and 100");
   });
 });

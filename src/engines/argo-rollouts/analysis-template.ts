@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import { checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
@@ -55,6 +55,10 @@ export class ArgoAnalysisTemplate extends Construct {
         metrics: Lazy.any({ produce: () => this.metrics }),
       },
     });
+    if (this.clusterScoped && this.apiObject.metadata.namespace !== undefined) {
+      // cdk8s fills in the Chart's namespace; a cluster-scoped object must have none.
+      this.apiObject.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
     this.name = checkDnsSubdomain(owner, 'metadata.name', this.apiObject.name);
   }
 

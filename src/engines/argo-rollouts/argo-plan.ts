@@ -61,19 +61,27 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
   const suffix: { [key: string]: any }[] = webhooks.gates.has(GateStage.CONFIRM_PROMOTION) ? [{ pause: {} }] : [];
   const steps = [...prefix, ...userSteps, ...suffix];
 
-  const firstWeight = steps.findIndex((step) => step.setWeight > 0);
-  const startingStep = options.startingStep === undefined ? firstWeight + 1 : options.startingStep + prefix.length;
-  if (startingStep < 0 || startingStep >= steps.length) {
-    fail(owner, `the analysis would start at step ${startingStep}, but the Rollout has ${steps.length} steps (0-${steps.length - 1})`);
-  }
-
   const failureLimit = analysis.threshold - 1;
   const checks = analysis.metrics.map((metric) => prometheusMetric(owner, metric, options.routing, analysis.interval, failureLimit));
   const loads = webhooks.loadTests.map((webhook) => jobMetric(webhook, { interval: toGoDuration(analysis.interval), failureLimit }));
+
+  const firstWeight = steps.findIndex((step) => step.setWeight > 0);
+  const startingStep = options.startingStep === undefined ? firstWeight + 1 : options.startingStep + prefix.length;
+  if (checks.length + loads.length > 0 && (startingStep < 0 || startingStep >= steps.length)) {
+    const why = options.startingStep === undefined
+      ? `it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set 'analysisStartingStep'`
+      : `'analysisStartingStep' is ${options.startingStep}`;
+    fail(owner, `the background analysis would start at step ${startingStep}, but the Rollout has ${steps.length} steps (0-${steps.length - 1}): ${why}`);
+  }
   return {
     steps,
     backgroundMetrics: [...checks, ...loads],
-    stepMetrics: [...checks, ...loads].map((metric) => ({ ...metric, count: options.stepAnalysisCount })),
+    // A step analysis must be able to fail within its `count` measurements.
+    stepMetrics: [...checks, ...loads].map((metric) => ({
+      ...metric,
+      count: options.stepAnalysisCount,
+      failureLimit: Math.min(metric.failureLimit, options.stepAnalysisCount - 1),
+    })),
     acceptanceMetrics: webhooks.acceptance.map((webhook) => jobMetric(webhook, { failureLimit: 0 })),
     startingStep,
     headerRoutes: routeNames(analysis.steps, RolloutStepKind.SET_HEADER_ROUTE),

@@ -6,7 +6,7 @@ import {
 } from './argo-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { ResolvedAnalysis } from '../../analysis/analysis';
-import { ARGO_ROLLOUTS_NAMESPACE, SELECTOR_LABEL } from '../../platform/conventions';
+import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument } from '../../routers/router';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
@@ -140,7 +140,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
   public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {
     const { name, namespace, labels } = context;
     const owner = `CanaryService '${name}'`;
-    const selectorLabels = { [SELECTOR_LABEL]: labels[SELECTOR_LABEL] };
+    // A team's Deployment may select by `app` or `name`; the Rollout and its Services select the same.
+    const selectorLabels = { ...context.deployment.matchLabels };
     const steps = context.analysis.steps ?? [];
     const headerRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_HEADER_ROUTE').map((s) => s.routeName!))];
     const mirrorRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_MIRROR_ROUTE').map((s) => s.routeName!))];

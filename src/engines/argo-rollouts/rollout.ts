@@ -106,6 +106,8 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
         revisionHistoryLimit: props.revisionHistoryLimit ?? 10,
         selector: { matchLabels: props.selectorLabels },
         ...workload,
+        // With workloadRef Argo Rollouts takes only the pod template, so minReady is carried over.
+        minReadySeconds: props.deployment.minReady.toSeconds() || undefined,
         progressDeadlineSeconds: (props.progressDeadline ?? Duration.minutes(10)).toSeconds(),
         progressDeadlineAbort: props.progressDeadlineAbort,
         strategy: { canary: props.canaryStrategy },

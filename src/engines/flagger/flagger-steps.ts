@@ -32,6 +32,9 @@ export function toFlaggerAnalysis(owner: string, analysis: ResolvedAnalysis): Re
         fail(owner, `'${property}' (${step.kind}) cannot be expressed with Flagger: it advances by 'stepWeights' at every interval and runs the analysis at every interval; use Argo Rollouts for this step`);
     }
   });
+  if (weights.length === 0) {
+    fail(owner, "'analysis.steps' set no weight above zero; Flagger needs at least one");
+  }
   if (weights.some((weight, i) => i > 0 && weight <= weights[i - 1])) {
     fail(owner, `'analysis.steps' set the weights ${weights.join(', ')}; Flagger needs them strictly increasing`);
   }

@@ -1,0 +1,298 @@
+/**
+ * Computes the platform's Helm releases from the engines and routers in use. Internal: the public
+ * face is `PlatformPlan`. Every value the synthesized manifests rely on comes from
+ * `./conventions` or `../versions`, never from a literal here.
+ */
+import {
+  ARGO_ROLLOUTS_NAMESPACE,
+  ARGO_ROLLOUTS_TRAEFIK_ARGS,
+  FLAGGER_NAMESPACE,
+  ISTIO_INGRESS_GATEWAY_LABELS,
+  ISTIO_INGRESS_GATEWAY_NAME,
+  ISTIO_NAMESPACE,
+  PROMETHEUS_PORT,
+  PROMETHEUS_SCRAPE_INTERVAL_SECONDS,
+  SHARED_PROMETHEUS_NAME,
+  SHARED_PROMETHEUS_NAMESPACE,
+  TRAEFIK_METRICS_ENTRYPOINT,
+  TRAEFIK_METRICS_PORT,
+  TRAEFIK_NAMESPACE,
+  TRAEFIK_WEB_ENTRYPOINT,
+  TRAEFIK_WEBSECURE_ENTRYPOINT,
+  serviceAddress,
+} from './conventions';
+import {
+  IstioPlatformOptions, PlatformEngine, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository, PlatformRouter,
+} from './platform-options';
+import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
+import {
+  ARGO_ROLLOUTS_CHART, FLAGGER_CHART, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
+} from '../versions';
+
+const OWNER = 'PlatformPlan';
+const ENGINES = Object.values(PlatformEngine) as string[];
+const ROUTERS = Object.values(PlatformRouter) as string[];
+const CHART_VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
+
+/** Release names, which are also the ids of the renderers' objects. */
+export const RELEASE_NAMES = {
+  prometheus: 'prometheus',
+  traefik: 'traefik',
+  istioBase: 'istio-base',
+  istiod: 'istiod',
+  istioGateway: ISTIO_INGRESS_GATEWAY_NAME,
+  flagger: 'flagger',
+  argoRollouts: 'argo-rollouts',
+};
+
+/** Flagger's `meshProvider` for each router. */
+const MESH_PROVIDERS: { [router: string]: string } = {
+  [PlatformRouter.TRAEFIK]: 'traefik',
+  [PlatformRouter.ISTIO]: 'istio',
+};
+
+export interface PlannedPlatform {
+  readonly releases: PlatformRelease[];
+  readonly repositories: PlatformRepository[];
+  readonly flaggerNamespace?: string;
+  readonly metricsServer?: string;
+}
+
+export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
+  const engines = checkChoices('engines', props.engines, ENGINES, 'engine') as PlatformEngine[];
+  const routers = checkChoices('routers', props.routers, ROUTERS, 'router') as PlatformRouter[];
+  const flagger = engines.includes(PlatformEngine.FLAGGER);
+  const argo = engines.includes(PlatformEngine.ARGO_ROLLOUTS);
+  const traefik = routers.includes(PlatformRouter.TRAEFIK);
+  const istio = routers.includes(PlatformRouter.ISTIO);
+  const prometheus = props.prometheus ?? false;
+
+  onlyWith('flagger', props.flagger, flagger, "'engines' does not include FLAGGER");
+  onlyWith('flaggerMeshProvider', props.flaggerMeshProvider, flagger, "'engines' does not include FLAGGER");
+  onlyWith('argoRollouts', props.argoRollouts, argo, "'engines' does not include ARGO_ROLLOUTS");
+  onlyWith('traefik', props.traefik, traefik, "'routers' does not include TRAEFIK");
+  onlyWith('istio', props.istio, istio, "'routers' does not include ISTIO");
+  onlyWith('prometheusServer', props.prometheusServer, prometheus, "'prometheus' is not true");
+
+  const releases: PlatformRelease[] = [];
+  let metricsServer: string | undefined;
+  let flaggerNamespace: string | undefined;
+
+  // CRD and metrics providers first, then the controllers that use them: the order below is an
+  // install order, and every dependsOn names a release listed before it.
+  if (prometheus) {
+    const options = checkOptions('prometheusServer', props.prometheusServer);
+    const namespace = options.namespace ?? SHARED_PROMETHEUS_NAMESPACE;
+    metricsServer = serviceAddress(SHARED_PROMETHEUS_NAME, namespace, PROMETHEUS_PORT);
+    const scrapeInterval = `${PROMETHEUS_SCRAPE_INTERVAL_SECONDS}s`;
+    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], {
+      // The server only: canary analysis needs none of the exporters, the pushgateway or alerting.
+      'alertmanager': { enabled: false },
+      'kube-state-metrics': { enabled: false },
+      'prometheus-node-exporter': { enabled: false },
+      'prometheus-pushgateway': { enabled: false },
+      'server': {
+        // The Service the CanaryServices and Flagger query: <name>.<namespace>:9090.
+        fullnameOverride: SHARED_PROMETHEUS_NAME,
+        service: { servicePort: PROMETHEUS_PORT },
+        // As the embedded Prometheus: a rate over a 1-minute metric interval needs several samples.
+        global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval },
+        // Analysis looks at the last minutes only; an emptyDir needs no StorageClass.
+        persistentVolume: { enabled: false },
+        retention: '2h',
+      },
+    }));
+  }
+
+  if (traefik) {
+    const options = checkOptions('traefik', props.traefik);
+    releases.push(release(RELEASE_NAMES.traefik, TRAEFIK_CHART, options.namespace ?? TRAEFIK_NAMESPACE, options, [], {
+      metrics: {
+        prometheus: {
+          // The chart annotates the pods prometheus.io/scrape "true" and prometheus.io/port with the
+          // port of this entryPoint (unless a ServiceMonitor is enabled), which is what the embedded
+          // and the shared Prometheus discover. Setting deployment.podAnnotations as well would
+          // duplicate those keys.
+          entryPoint: TRAEFIK_METRICS_ENTRYPOINT,
+          // The built-in queries select on the `service` label.
+          addServicesLabels: true,
+          serviceMonitor: { enabled: false },
+        },
+      },
+      ports: {
+        [TRAEFIK_METRICS_ENTRYPOINT]: { port: TRAEFIK_METRICS_PORT },
+        // The entryPoints the IngressRoutes name, exposed by the chart's Service.
+        [TRAEFIK_WEB_ENTRYPOINT]: { expose: { default: true } },
+        [TRAEFIK_WEBSECURE_ENTRYPOINT]: { expose: { default: true } },
+      },
+    }));
+  }
+
+  if (istio) {
+    const options = checkIstioOptions(props.istio);
+    const namespace = options.namespace ?? ISTIO_NAMESPACE;
+    const chart = { version: options.version, repository: options.repository };
+    const { istioBase, istiod, istioGateway } = RELEASE_NAMES;
+    releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], {}));
+    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase], {
+      // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
+      meshConfig: { enablePrometheusMerge: true },
+    }));
+    releases.push(release(istioGateway, ISTIO_GATEWAY_CHART, namespace, { ...chart, values: options.gatewayValues }, [istiod], {
+      // What the Istio Gateways of the CanaryServices select (the chart derives the same from the
+      // release name; explicit, so a renamed release still matches).
+      labels: { ...ISTIO_INGRESS_GATEWAY_LABELS },
+    }));
+  }
+
+  // Controllers after the CRDs of the kinds they drive; Argo Rollouts only enables its Istio
+  // support when the Istio CRDs exist at start-up.
+  const routerCrds = [
+    ...(traefik ? [RELEASE_NAMES.traefik] : []),
+    ...(istio ? [RELEASE_NAMES.istioBase] : []),
+  ];
+
+  if (flagger) {
+    const options = checkOptions('flagger', props.flagger);
+    flaggerNamespace = options.namespace ?? FLAGGER_NAMESPACE;
+    const meshProvider = props.flaggerMeshProvider ?? routers[0];
+    if (!routers.includes(meshProvider)) {
+      fail(OWNER, `'flaggerMeshProvider' (${show(meshProvider)}) must be one of 'routers' (${routers.join(', ')})`);
+    }
+    releases.push(release(RELEASE_NAMES.flagger, FLAGGER_CHART, flaggerNamespace, options, [
+      ...(prometheus ? [RELEASE_NAMES.prometheus] : []),
+      ...routerCrds,
+    ], {
+      meshProvider: MESH_PROVIDERS[meshProvider],
+      // Without a shared Prometheus, every Canary names its namespace's Prometheus in `metricsServer`.
+      ...(metricsServer === undefined ? {} : { metricsServer }),
+      // CanaryServices deploy their own Prometheus or use the shared one, never Flagger's.
+      prometheus: { install: false },
+      // Helm 3 installs the CRDs from the chart's crds/ folder.
+      crd: { create: false },
+    }));
+  }
+
+  if (argo) {
+    const options = checkOptions('argoRollouts', props.argoRollouts);
+    releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, options.namespace ?? ARGO_ROLLOUTS_NAMESPACE, options, routerCrds, {
+      installCRDs: true,
+      ...(traefik ? { controller: { extraArgs: [...ARGO_ROLLOUTS_TRAEFIK_ARGS] } } : {}),
+    }));
+  }
+
+  return { releases, repositories: repositoriesOf(releases), flaggerNamespace, metricsServer };
+}
+
+function release(
+  name: string, chart: PinnedChart, namespace: string, options: PlatformReleaseOptions,
+  dependsOn: string[], values: { [key: string]: any },
+): PlatformRelease {
+  return {
+    name,
+    namespace,
+    chart: chart.chart,
+    version: options.version ?? chart.version,
+    repository: options.repository ?? chart.repository,
+    repositoryName: chart.repositoryName,
+    values: mergeValues(values, options.values ?? {}),
+    dependsOn,
+  };
+}
+
+function repositoriesOf(releases: PlatformRelease[]): PlatformRepository[] {
+  const byName = new Map<string, PlatformRepository>();
+  for (const r of releases) {
+    // One repository name per component (Istio's three charts share theirs), so one URL per name.
+    byName.set(r.repositoryName, { name: r.repositoryName, url: r.repository, oci: r.repository.startsWith('oci://') });
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Helm's merge: objects key by key, anything else (arrays, scalars, null) replaces. Returns a copy:
+ * neither input is modified, and the result shares nothing with them.
+ */
+export function mergeValues(ours: { [key: string]: any }, theirs: { [key: string]: any }): { [key: string]: any } {
+  const merged: { [key: string]: any } = copy(ours);
+  for (const [key, value] of Object.entries(theirs)) {
+    merged[key] = isPlainObject(value) && isPlainObject(merged[key]) ? mergeValues(merged[key], value) : copy(value);
+  }
+  return merged;
+}
+
+function copy(value: any): any {
+  if (Array.isArray(value)) {
+    return value.map(copy);
+  }
+  return isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) : value;
+}
+
+function isPlainObject(value: unknown): value is { [key: string]: any } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+}
+
+function checkChoices(property: string, values: string[] | undefined, allowed: string[], what: string): string[] {
+  if (!Array.isArray(values) || values.length === 0) {
+    fail(OWNER, `'${property}' (${JSON.stringify(values ?? [])}) must name at least one ${what}: ${allowed.join(' or ')}`);
+  }
+  values.forEach((value, i) => {
+    if (!allowed.includes(value)) {
+      fail(OWNER, `'${property}[${i}]' (${show(value)}) must be one of ${allowed.join(', ')}`);
+    }
+  });
+  checkUniqueNames(OWNER, property, values);
+  return values;
+}
+
+function onlyWith(property: string, value: unknown, present: boolean, reason: string): void {
+  if (value !== undefined && !present) {
+    fail(OWNER, `'${property}' is set but ${reason}`);
+  }
+}
+
+function checkVersion(property: string, version: string | undefined): void {
+  if (version !== undefined && !CHART_VERSION.test(version)) {
+    fail(OWNER, `'${property}' (${show(version)}) must be a pinned chart version such as '1.2.3'`);
+  }
+}
+
+function checkRepository(property: string, repository: string | undefined): void {
+  if (repository !== undefined && !/^(https?|oci):\/\/[^\s/]+(\/\S*)?$/.test(repository)) {
+    fail(OWNER, `'${property}' (${show(repository)}) must be an https://, http:// or oci:// URL`);
+  }
+}
+
+function checkValues(property: string, values: unknown): void {
+  if (values !== undefined && !isPlainObject(values)) {
+    fail(OWNER, `'${property}' (${JSON.stringify(values)}) must be an object of Helm values`);
+  }
+}
+
+function checkOptions(property: string, options: PlatformReleaseOptions | undefined): PlatformReleaseOptions {
+  const checked = options ?? {};
+  if (checked.namespace !== undefined) {
+    checkDnsLabel(OWNER, `${property}.namespace`, checked.namespace);
+  }
+  checkVersion(`${property}.version`, checked.version);
+  checkRepository(`${property}.repository`, checked.repository);
+  checkValues(`${property}.values`, checked.values);
+  return checked;
+}
+
+function checkIstioOptions(options: IstioPlatformOptions | undefined): IstioPlatformOptions {
+  const checked = options ?? {};
+  if (checked.namespace !== undefined) {
+    checkDnsLabel(OWNER, 'istio.namespace', checked.namespace);
+  }
+  checkVersion('istio.version', checked.version);
+  checkRepository('istio.repository', checked.repository);
+  checkValues('istio.baseValues', checked.baseValues);
+  checkValues('istio.istiodValues', checked.istiodValues);
+  checkValues('istio.gatewayValues', checked.gatewayValues);
+  return checked;
+}

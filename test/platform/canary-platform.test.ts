@@ -1,0 +1,175 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { App, TerraformStack, Testing } from 'cdktf';
+import 'cdktf/lib/testing/adapters/jest';
+import { Construct } from 'constructs';
+import { CanaryPlatform, PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
+
+Testing.setupJest();
+
+const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
+const { TRAEFIK, ISTIO } = PlatformRouter;
+
+function stack(): TerraformStack {
+  return new TerraformStack(Testing.app(), 'platform');
+}
+
+function platform(props: Partial<PlatformPlanProps> = {}, scope = stack()): CanaryPlatform {
+  return new CanaryPlatform(scope, 'canary', { plan: new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK], ...props }) });
+}
+
+/** How depends_on names a release: `helm_release.<logical id>`. */
+function address(release: Release): string {
+  return `helm_release.${TerraformStack.of(release).getLogicalId(release)}`;
+}
+
+/** The synthesized helm_release resources, by release name. */
+function releases(synthesized: string): { [name: string]: any } {
+  const resources = JSON.parse(synthesized).resource.helm_release;
+  return Object.fromEntries(Object.values(resources).map((resource: any) => [resource.name, resource]));
+}
+
+describe('CanaryPlatform', () => {
+  test('Flagger + Traefik: one helm_release each, pinned, values as JSON, Flagger after Traefik', () => {
+    const p = platform();
+    const synthesized = Testing.synth(TerraformStack.of(p));
+
+    expect(synthesized).toHaveProviderWithProperties(HelmProvider, {});
+    expect(synthesized).toHaveResourceWithProperties(Release, {
+      name: 'traefik',
+      namespace: 'traefik',
+      chart: 'traefik',
+      version: '41.3.0',
+      repository: 'https://traefik.github.io/charts',
+      create_namespace: true,
+    });
+    expect(synthesized).toHaveResourceWithProperties(Release, {
+      name: 'flagger',
+      namespace: 'flagger-system',
+      chart: 'flagger',
+      version: '1.44.0',
+      repository: 'https://flagger.app',
+      create_namespace: true,
+      depends_on: [address(p.release('traefik'))],
+      values: ['{\n  "crd": {\n    "create": false\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
+    });
+
+    const byName = releases(synthesized);
+    expect(Object.keys(byName).sort()).toEqual(['flagger', 'traefik']);
+    expect(byName.traefik.depends_on).toBeUndefined();
+    expect(JSON.parse(byName.traefik.values[0])).toEqual({
+      metrics: { prometheus: { addServicesLabels: true, entryPoint: 'metrics', serviceMonitor: { enabled: false } } },
+      ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+    });
+    expect(byName.traefik.provider).toBe('helm');
+    expect(byName.flagger.provider).toBe('helm');
+  });
+
+  test('every release is a public child, in install order, named after the release', () => {
+    const p = platform({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
+    expect(p.releases.map((r) => r.node.id)).toEqual(['prometheus', 'traefik', 'istio-base', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
+    expect(p.releases.map((r) => r.nameInput)).toEqual(p.plan.releaseNames);
+    expect(p.release('istiod')).toBe(p.releases[3]);
+    expect(p.provider).toBeInstanceOf(HelmProvider);
+    expect(p.provider.node.id).toBe('Helm');
+  });
+
+  test('depends_on follows the plan: CRDs and Prometheus before the controllers', () => {
+    const p = platform({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
+    const byName = releases(Testing.synth(TerraformStack.of(p)));
+    const fqn = (name: string) => address(p.release(name));
+    expect(byName.prometheus.depends_on).toBeUndefined();
+    expect(byName.traefik.depends_on).toBeUndefined();
+    expect(byName['istio-base'].depends_on).toBeUndefined();
+    expect(byName.istiod.depends_on).toEqual([fqn('istio-base')]);
+    expect(byName['istio-ingressgateway'].depends_on).toEqual([fqn('istiod')]);
+    expect(byName.flagger.depends_on).toEqual([fqn('prometheus'), fqn('traefik'), fqn('istio-base')]);
+    expect(byName['argo-rollouts'].depends_on).toEqual([fqn('traefik'), fqn('istio-base')]);
+    for (const release of p.plan.releases) {
+      expect(byName[release.name].depends_on ?? []).toEqual(release.dependsOn.map(fqn));
+    }
+  });
+
+  test('Argo Rollouts + Istio: the Istio charts in order, base without values, no Traefik flags', () => {
+    const p = platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO] });
+    const synthesized = Testing.synth(TerraformStack.of(p));
+    for (const [name, chart] of [['istio-base', 'base'], ['istiod', 'istiod'], ['istio-ingressgateway', 'gateway']]) {
+      expect(synthesized).toHaveResourceWithProperties(Release, {
+        name,
+        chart,
+        namespace: 'istio-system',
+        version: '1.30.3',
+        repository: 'https://istio-release.storage.googleapis.com/charts',
+      });
+    }
+    const byName = releases(synthesized);
+    expect(byName['istio-base'].values).toBeUndefined();
+    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' } });
+    expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({ installCRDs: true });
+    expect(byName['argo-rollouts'].depends_on).toEqual([address(p.release('istio-base'))]);
+  });
+
+  test('Argo Rollouts + Traefik: the controller args for traefik.io', () => {
+    const p = platform({ engines: [ARGO_ROLLOUTS] });
+    const values = JSON.parse(releases(Testing.synth(TerraformStack.of(p)))['argo-rollouts'].values[0]);
+    expect(values).toEqual({
+      controller: { extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'] },
+      installCRDs: true,
+    });
+  });
+
+  test('the shared Prometheus and the metricsServer Flagger gets', () => {
+    const p = platform({ prometheus: true });
+    const byName = releases(Testing.synth(TerraformStack.of(p)));
+    expect(byName.prometheus).toMatchObject({
+      chart: 'prometheus', version: '29.27.0', namespace: 'monitoring', repository: 'https://prometheus-community.github.io/helm-charts',
+    });
+    expect(JSON.parse(byName.flagger.values[0]).metricsServer).toBe('http://prometheus-server.monitoring:9090');
+    expect(JSON.parse(byName.prometheus.values[0]).server.fullnameOverride).toBe('prometheus-server');
+  });
+
+  test('values are rendered with sorted keys, whatever the order they were given in', () => {
+    const a = platform({ traefik: { values: { zeta: 1, alpha: { b: 2, a: 1 } } } });
+    const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
+    const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
+    expect(values(a)).toBe(values(b));
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'metrics', 'ports', 'zeta']);
+  });
+
+  test('synthesizes the same JSON twice', () => {
+    const props = { engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true };
+    expect(Testing.synth(TerraformStack.of(platform(props)))).toEqual(Testing.synth(TerraformStack.of(platform(props))));
+  });
+
+  test('a Helm provider of your own is used, and none is created', () => {
+    const scope = stack();
+    const provider = new HelmProvider(scope, 'cluster-a', { alias: 'cluster_a', kubernetes: { configPath: '~/.kube/cluster-a' } });
+    const p = new CanaryPlatform(scope, 'canary', { plan: new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK] }), provider });
+    expect(p.provider).toBe(provider);
+    expect(p.node.tryFindChild('Helm')).toBeUndefined();
+    const synthesized = Testing.synth(scope);
+    expect(JSON.parse(synthesized).provider.helm).toHaveLength(1);
+    expect(synthesized).toHaveProviderWithProperties(HelmProvider, { alias: 'cluster_a' });
+    for (const release of Object.values(releases(synthesized))) {
+      expect(release.provider).toBe('helm.cluster_a');
+    }
+  });
+
+  test('requires the Helm provider the bindings wrap (hashicorp/helm 3.1.1)', () => {
+    const p = platform({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
+    const json = JSON.parse(Testing.synth(TerraformStack.of(p)));
+    expect(json.terraform.required_providers.helm.version).toBe('3.1.1');
+  });
+
+  test('an unknown release name', () => {
+    expect(() => platform().release('istiod')).toThrow(
+      "CanaryPlatform 'platform/canary': there is no release named 'istiod'; the releases are traefik, flagger");
+  });
+
+  test('outside a TerraformStack', () => {
+    const app = Testing.app();
+    expect(() => platform({}, new Construct(app, 'loose') as TerraformStack)).toThrow(
+      "CanaryPlatform 'loose/canary': must be created inside a cdktf TerraformStack (helm_release resources belong to a stack)");
+    expect(app).toBeInstanceOf(App);
+  });
+});

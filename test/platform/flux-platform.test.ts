@@ -1,0 +1,113 @@
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
+import { FluxPlatform, FluxPlatformProps, PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
+import { all, only, synth } from '../synth';
+
+const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
+const { TRAEFIK, ISTIO } = PlatformRouter;
+
+function flux(planProps: Partial<PlatformPlanProps> = {}, props: Partial<FluxPlatformProps> = {}): { chart: Chart; platform: FluxPlatform } {
+  const chart = new Chart(Testing.app(), 'platform');
+  const plan = new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK], ...planProps });
+  return { chart, platform: new FluxPlatform(chart, 'flux', { plan, ...props }) };
+}
+
+describe('FluxPlatform', () => {
+  test('Flagger + Traefik: a HelmRepository per repository, a HelmRelease per release', () => {
+    const { chart } = flux();
+    const manifests = synth(chart);
+    expect(manifests.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'source.toolkit.fluxcd.io/v1 HelmRepository flux-system/flagger',
+      'source.toolkit.fluxcd.io/v1 HelmRepository flux-system/traefik',
+      'helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/traefik',
+      'helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/flagger',
+    ]);
+    expect(only(manifests, 'HelmRepository', 'traefik').spec).toEqual({ url: 'https://traefik.github.io/charts', interval: '1h' });
+    expect(only(manifests, 'HelmRelease', 'flagger').spec).toEqual({
+      interval: '10m',
+      releaseName: 'flagger',
+      targetNamespace: 'flagger-system',
+      storageNamespace: 'flagger-system',
+      chart: { spec: { chart: 'flagger', version: '1.44.0', sourceRef: { kind: 'HelmRepository', name: 'flagger', namespace: 'flux-system' } } },
+      install: { createNamespace: true, crds: 'CreateReplace' },
+      upgrade: { crds: 'CreateReplace' },
+      dependsOn: [{ name: 'traefik', namespace: 'flux-system' }],
+      values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+    });
+    const traefik = only(manifests, 'HelmRelease', 'traefik').spec;
+    expect(traefik.dependsOn).toBeUndefined();
+    expect(traefik.values).toEqual({
+      metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
+      ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+    });
+  });
+
+  test('the same releases, versions, namespaces, values and order as the plan', () => {
+    const { chart, platform } = flux({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
+    const manifests = synth(chart);
+    const releases = all(manifests, 'HelmRelease');
+    expect(releases.map((r) => r.metadata.name)).toEqual(platform.plan.releaseNames);
+    for (const release of platform.plan.releases) {
+      const spec = only(manifests, 'HelmRelease', release.name).spec;
+      expect(spec.releaseName).toBe(release.name);
+      expect(spec.targetNamespace).toBe(release.namespace);
+      expect(spec.chart.spec).toEqual({
+        chart: release.chart, version: release.version, sourceRef: { kind: 'HelmRepository', name: release.repositoryName, namespace: 'flux-system' },
+      });
+      expect(spec.values ?? {}).toEqual(release.values);
+      expect(spec.dependsOn ?? []).toEqual(release.dependsOn.map((name) => ({ name, namespace: 'flux-system' })));
+      const repository = only(manifests, 'HelmRepository', release.repositoryName);
+      expect(repository.spec.url).toBe(release.repository);
+    }
+    expect(all(manifests, 'HelmRepository').map((r) => r.metadata.name)).toEqual(['argo', 'flagger', 'istio', 'prometheus-community', 'traefik']);
+    expect(only(manifests, 'HelmRelease', 'istio-base').spec.values).toBeUndefined();
+    expect(only(manifests, 'HelmRelease', 'argo-rollouts').spec.values.controller.extraArgs)
+      .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1']);
+    expect(only(manifests, 'HelmRelease', 'flagger').spec.values.metricsServer).toBe('http://prometheus-server.monitoring:9090');
+  });
+
+  test('every object is a public child', () => {
+    const { platform } = flux({ routers: [TRAEFIK, ISTIO] });
+    expect(platform.helmRepositories.map((r) => r.node.id)).toEqual(['HelmRepository-flagger', 'HelmRepository-istio', 'HelmRepository-traefik']);
+    expect(platform.helmReleases.map((r) => r.node.id)).toEqual(
+      ['HelmRelease-traefik', 'HelmRelease-istio-base', 'HelmRelease-istiod', 'HelmRelease-istio-ingressgateway', 'HelmRelease-flagger']);
+    expect(platform.helmRelease('istiod')).toBe(platform.helmReleases[2]);
+    expect(platform.helmRelease('istiod')).toBeInstanceOf(ApiObject);
+  });
+
+  test('namespace and intervals', () => {
+    const { chart } = flux({}, { namespace: 'gitops', interval: Duration.minutes(5), repositoryInterval: Duration.seconds(90) });
+    const manifests = synth(chart);
+    expect(manifests.every((m) => m.metadata.namespace === 'gitops')).toBe(true);
+    expect(only(manifests, 'HelmRepository', 'flagger').spec.interval).toBe('90s');
+    const flagger = only(manifests, 'HelmRelease', 'flagger').spec;
+    expect(flagger.interval).toBe('5m');
+    expect(flagger.chart.spec.sourceRef.namespace).toBe('gitops');
+    expect(flagger.dependsOn).toEqual([{ name: 'traefik', namespace: 'gitops' }]);
+  });
+
+  test('values survive the generated class, including values overridden with lists and nulls', () => {
+    const { chart } = flux({ traefik: { values: { additionalArguments: ['--log.level=DEBUG'], ingressRoute: { dashboard: { enabled: true } } } } });
+    const values = only(synth(chart), 'HelmRelease', 'traefik').spec.values;
+    expect(values.additionalArguments).toEqual(['--log.level=DEBUG']);
+    expect(values.ingressRoute).toEqual({ dashboard: { enabled: true } });
+  });
+
+  test('an OCI repository gets type oci, an HTTPS one none', () => {
+    const { chart } = flux({ traefik: { repository: 'oci://ghcr.io/traefik/helm' } });
+    const manifests = synth(chart);
+    expect(only(manifests, 'HelmRepository', 'traefik').spec).toEqual({ url: 'oci://ghcr.io/traefik/helm', interval: '1h', type: 'oci' });
+    expect(only(manifests, 'HelmRepository', 'flagger').spec.type).toBeUndefined();
+    expect(only(manifests, 'HelmRelease', 'traefik').spec.chart.spec.chart).toBe('traefik');
+  });
+
+  test('errors', () => {
+    expect(() => flux({}, { namespace: 'Flux' })).toThrow(
+      "FluxPlatform 'platform/flux': 'namespace' ('Flux') must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit");
+    expect(() => flux({}, { interval: Duration.millis(1500) })).toThrow(
+      "FluxPlatform 'platform/flux': 'interval' (1 second 500 millis) must be a whole number of seconds, at least 1s");
+    expect(() => flux({}, { repositoryInterval: Duration.millis(0) })).toThrow(
+      "FluxPlatform 'platform/flux': 'repositoryInterval' (0 millis) must be a whole number of seconds, at least 1s");
+    expect(() => flux().platform.helmRelease('istiod')).toThrow(
+      "FluxPlatform 'platform/flux': there is no release named 'istiod'; the releases are traefik, flagger");
+  });
+});

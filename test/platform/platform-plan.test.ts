@@ -1,0 +1,241 @@
+import { PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
+
+const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
+const { TRAEFIK, ISTIO } = PlatformRouter;
+
+function plan(props: Partial<PlatformPlanProps> = {}): PlatformPlan {
+  return new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK], ...props });
+}
+
+describe('PlatformPlan releases', () => {
+  test('Flagger + Traefik: Traefik, then Flagger', () => {
+    const p = plan();
+    expect(p.releaseNames).toEqual(['traefik', 'flagger']);
+    expect(p.release('traefik')).toEqual({
+      name: 'traefik',
+      namespace: 'traefik',
+      chart: 'traefik',
+      version: '41.3.0',
+      repository: 'https://traefik.github.io/charts',
+      repositoryName: 'traefik',
+      dependsOn: [],
+      values: {
+        metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
+        ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+      },
+    });
+    expect(p.release('flagger')).toEqual({
+      name: 'flagger',
+      namespace: 'flagger-system',
+      chart: 'flagger',
+      version: '1.44.0',
+      repository: 'https://flagger.app',
+      repositoryName: 'flagger',
+      dependsOn: ['traefik'],
+      values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+    });
+    expect(p.flaggerNamespace).toBe('flagger-system');
+    expect(p.metricsServer).toBeUndefined();
+    expect(p.sharedPrometheus).toBeUndefined();
+  });
+
+  test('Argo Rollouts + Istio: base, istiod, gateway, then Argo Rollouts without the Traefik flags', () => {
+    const p = plan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO] });
+    expect(p.releaseNames).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+    expect(p.releases.map((r) => [r.name, r.chart, r.version, r.namespace, r.dependsOn])).toEqual([
+      ['istio-base', 'base', '1.30.3', 'istio-system', []],
+      ['istiod', 'istiod', '1.30.3', 'istio-system', ['istio-base']],
+      ['istio-ingressgateway', 'gateway', '1.30.3', 'istio-system', ['istiod']],
+      ['argo-rollouts', 'argo-rollouts', '2.41.0', 'argo-rollouts', ['istio-base']],
+    ]);
+    expect(p.release('istio-base').values).toEqual({});
+    expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
+    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' } });
+    expect(p.release('argo-rollouts').values).toEqual({ installCRDs: true });
+    expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
+    expect(p.flaggerNamespace).toBeUndefined();
+  });
+
+  test('Argo Rollouts + Traefik: the controller talks to traefik.io', () => {
+    expect(plan({ engines: [ARGO_ROLLOUTS] }).release('argo-rollouts')).toMatchObject({
+      dependsOn: ['traefik'],
+      values: {
+        installCRDs: true,
+        controller: { extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'] },
+      },
+    });
+  });
+
+  test('a shared Prometheus: server only, installed first, Flagger points at it', () => {
+    const p = plan({ prometheus: true });
+    expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'flagger']);
+    expect(p.metricsServer).toBe('http://prometheus-server.monitoring:9090');
+    expect(p.sharedPrometheus?.address).toBe('http://prometheus-server.monitoring:9090');
+    expect(p.release('prometheus')).toEqual({
+      name: 'prometheus',
+      namespace: 'monitoring',
+      chart: 'prometheus',
+      version: '29.27.0',
+      repository: 'https://prometheus-community.github.io/helm-charts',
+      repositoryName: 'prometheus-community',
+      dependsOn: [],
+      values: {
+        'alertmanager': { enabled: false },
+        'kube-state-metrics': { enabled: false },
+        'prometheus-node-exporter': { enabled: false },
+        'prometheus-pushgateway': { enabled: false },
+        'server': {
+          fullnameOverride: 'prometheus-server',
+          service: { servicePort: 9090 },
+          global: { scrape_interval: '5s', scrape_timeout: '5s' },
+          persistentVolume: { enabled: false },
+          retention: '2h',
+        },
+      },
+    });
+    expect(p.release('flagger')).toMatchObject({
+      dependsOn: ['prometheus', 'traefik'],
+      values: { metricsServer: 'http://prometheus-server.monitoring:9090' },
+    });
+  });
+
+  test('the shared Prometheus follows its namespace', () => {
+    const p = plan({ prometheus: true, prometheusServer: { namespace: 'observability' } });
+    expect(p.metricsServer).toBe('http://prometheus-server.observability:9090');
+    expect(p.release('prometheus').namespace).toBe('observability');
+    expect(p.release('flagger').values.metricsServer).toBe('http://prometheus-server.observability:9090');
+  });
+
+  test('everything: every release after its dependencies, Flagger after both routers', () => {
+    const p = plan({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
+    expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'istio-base', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
+    p.releases.forEach((release, index) => {
+      for (const dependency of release.dependsOn) {
+        expect(p.releaseNames.indexOf(dependency)).toBeGreaterThanOrEqual(0);
+        expect(p.releaseNames.indexOf(dependency)).toBeLessThan(index);
+      }
+    });
+    expect(p.release('flagger').dependsOn).toEqual(['prometheus', 'traefik', 'istio-base']);
+    expect(p.release('argo-rollouts').dependsOn).toEqual(['traefik', 'istio-base']);
+    expect(p.repositories).toEqual([
+      { name: 'argo', url: 'https://argoproj.github.io/argo-helm', oci: false },
+      { name: 'flagger', url: 'https://flagger.app', oci: false },
+      { name: 'istio', url: 'https://istio-release.storage.googleapis.com/charts', oci: false },
+      { name: 'prometheus-community', url: 'https://prometheus-community.github.io/helm-charts', oci: false },
+      { name: 'traefik', url: 'https://traefik.github.io/charts', oci: false },
+    ]);
+  });
+
+  test("Flagger's meshProvider is the first router, or the one named", () => {
+    expect(plan({ routers: [TRAEFIK, ISTIO] }).release('flagger').values.meshProvider).toBe('traefik');
+    expect(plan({ routers: [ISTIO, TRAEFIK] }).release('flagger').values.meshProvider).toBe('istio');
+    expect(plan({ routers: [TRAEFIK, ISTIO], flaggerMeshProvider: ISTIO }).release('flagger').values.meshProvider).toBe('istio');
+  });
+
+  test('overrides: namespace, version, and values merged over ours', () => {
+    const p = plan({
+      flagger: { namespace: 'flagger', version: '1.45.0', values: { crd: { create: true }, podMonitor: { enabled: true } } },
+      traefik: { values: { ports: { metrics: { expose: { default: true } } }, deployment: { replicas: 3 } } },
+      istio: undefined,
+    });
+    expect(p.flaggerNamespace).toBe('flagger');
+    expect(p.release('flagger')).toMatchObject({
+      namespace: 'flagger',
+      version: '1.45.0',
+      values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: true }, podMonitor: { enabled: true } },
+    });
+    expect(p.release('traefik').values.ports).toEqual({
+      metrics: { port: 9100, expose: { default: true } },
+      web: { expose: { default: true } },
+      websecure: { expose: { default: true } },
+    });
+    expect(p.release('traefik').values.deployment).toEqual({ replicas: 3 });
+  });
+
+  test('a mirror or an OCI registry instead of the upstream repository', () => {
+    const p = plan({ traefik: { repository: 'oci://ghcr.io/traefik/helm' } });
+    expect(p.release('traefik').repository).toBe('oci://ghcr.io/traefik/helm');
+    expect(p.repositories).toEqual([
+      { name: 'flagger', url: 'https://flagger.app', oci: false },
+      { name: 'traefik', url: 'oci://ghcr.io/traefik/helm', oci: true },
+    ]);
+  });
+
+  test('arrays replace ours, as Helm merges values', () => {
+    const p = plan({ engines: [ARGO_ROLLOUTS], argoRollouts: { values: { controller: { extraArgs: ['--loglevel=debug'] } } } });
+    expect(p.release('argo-rollouts').values.controller.extraArgs).toEqual(['--loglevel=debug']);
+  });
+
+  test('Istio overrides apply to all three charts', () => {
+    const mirror = 'https://charts.example.com/istio';
+    const p = plan({
+      engines: [ARGO_ROLLOUTS],
+      routers: [ISTIO],
+      istio: { namespace: 'mesh', version: '1.30.4', repository: mirror, gatewayValues: { service: { type: 'NodePort' } }, baseValues: { defaultRevision: 'default' } },
+    });
+    expect(p.releases.filter((r) => r.chart !== 'argo-rollouts').map((r) => [r.namespace, r.version, r.repository])).toEqual([
+      ['mesh', '1.30.4', mirror], ['mesh', '1.30.4', mirror], ['mesh', '1.30.4', mirror],
+    ]);
+    expect(p.repositories.find((r) => r.name === 'istio')).toEqual({ name: 'istio', url: mirror, oci: false });
+    expect(p.release('istio-base').values).toEqual({ defaultRevision: 'default' });
+    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
+  });
+
+  test('the props are not modified, and every plan gets its own values', () => {
+    const values = { deployment: { replicas: 3 } };
+    const a = plan({ traefik: { values } });
+    const b = plan({ traefik: { values } });
+    a.release('traefik').values.metrics.prometheus.entryPoint = 'changed';
+    expect(b.release('traefik').values.metrics.prometheus.entryPoint).toBe('metrics');
+    expect(values).toEqual({ deployment: { replicas: 3 } });
+  });
+
+  test('tryFindRelease', () => {
+    expect(plan().tryFindRelease('istiod')).toBeUndefined();
+    expect(plan().tryFindRelease('flagger')?.chart).toBe('flagger');
+  });
+});
+
+describe('PlatformPlan errors', () => {
+  test.each<[string, Partial<PlatformPlanProps>, string]>([
+    ['no engine', { engines: [] }, "PlatformPlan: 'engines' ([]) must name at least one engine: FLAGGER or ARGO_ROLLOUTS"],
+    ['no router', { routers: [] }, "PlatformPlan: 'routers' ([]) must name at least one router: TRAEFIK or ISTIO"],
+    ['unknown engine', { engines: ['NGINX' as PlatformEngine] }, "PlatformPlan: 'engines[0]' ('NGINX') must be one of FLAGGER, ARGO_ROLLOUTS"],
+    ['unknown router', { routers: [TRAEFIK, 'LINKERD' as PlatformRouter] }, "PlatformPlan: 'routers[1]' ('LINKERD') must be one of TRAEFIK, ISTIO"],
+    ['a router twice', { routers: [TRAEFIK, TRAEFIK] }, "PlatformPlan: 'routers' has two entries named 'TRAEFIK'; names must be unique"],
+    ['Flagger options without Flagger', { engines: [ARGO_ROLLOUTS], flagger: {} }, "PlatformPlan: 'flagger' is set but 'engines' does not include FLAGGER"],
+    ['a meshProvider without Flagger', { engines: [ARGO_ROLLOUTS], flaggerMeshProvider: TRAEFIK },
+      "PlatformPlan: 'flaggerMeshProvider' is set but 'engines' does not include FLAGGER"],
+    ['a meshProvider that is not a router', { flaggerMeshProvider: ISTIO }, "PlatformPlan: 'flaggerMeshProvider' ('ISTIO') must be one of 'routers' (TRAEFIK)"],
+    ['Argo options without Argo', { argoRollouts: {} }, "PlatformPlan: 'argoRollouts' is set but 'engines' does not include ARGO_ROLLOUTS"],
+    ['Traefik options without Traefik', { routers: [ISTIO], traefik: {} }, "PlatformPlan: 'traefik' is set but 'routers' does not include TRAEFIK"],
+    ['Istio options without Istio', { istio: { version: '1.30.3' } }, "PlatformPlan: 'istio' is set but 'routers' does not include ISTIO"],
+    ['Prometheus options without Prometheus', { prometheusServer: { namespace: 'obs' } }, "PlatformPlan: 'prometheusServer' is set but 'prometheus' is not true"],
+    ['a bad namespace', { flagger: { namespace: 'Flagger_System' } },
+      "PlatformPlan: 'flagger.namespace' ('Flagger_System') must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"],
+    ['a bad Istio namespace', { routers: [ISTIO], istio: { namespace: '-mesh' } },
+      "PlatformPlan: 'istio.namespace' ('-mesh') must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"],
+    ['an unpinned version', { traefik: { version: 'latest' } }, "PlatformPlan: 'traefik.version' ('latest') must be a pinned chart version such as '1.2.3'"],
+    ['a version range', { flagger: { version: '^1.44.0' } }, "PlatformPlan: 'flagger.version' ('^1.44.0') must be a pinned chart version such as '1.2.3'"],
+    ['a repository that is not a URL', { flagger: { repository: 'flagger.app' } },
+      "PlatformPlan: 'flagger.repository' ('flagger.app') must be an https://, http:// or oci:// URL"],
+    ['an Istio repository that is not a URL', { routers: [ISTIO], istio: { repository: 's3://charts' } },
+      "PlatformPlan: 'istio.repository' ('s3://charts') must be an https://, http:// or oci:// URL"],
+    ['values that are not an object', { traefik: { values: ['a'] as any } }, "PlatformPlan: 'traefik.values' ([\"a\"]) must be an object of Helm values"],
+    ['Istio values that are not an object', { routers: [ISTIO], istio: { istiodValues: 'x' as any } }, "PlatformPlan: 'istio.istiodValues' (\"x\") must be an object of Helm values"],
+  ])('%s', (_name, props, message) => {
+    expect(() => plan(props)).toThrow(message);
+  });
+
+  test('an unknown release name', () => {
+    expect(() => plan().release('istiod')).toThrow("PlatformPlan: there is no release named 'istiod'; the releases are traefik, flagger");
+  });
+});
+
+test("the plan's values share nothing with the props", () => {
+  const values = { deployment: { replicas: 3 }, additionalArguments: ['--log.level=DEBUG'] };
+  const p = plan({ traefik: { values } });
+  p.release('traefik').values.deployment.replicas = 5;
+  p.release('traefik').values.additionalArguments.push('--x');
+  expect(values).toEqual({ deployment: { replicas: 3 }, additionalArguments: ['--log.level=DEBUG'] });
+});
