@@ -57,7 +57,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'scripts', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc', '.projenrc.ts'],
     ignorePatterns: ['src/imports/**', 'examples/*/manifests/**'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
@@ -87,6 +87,17 @@ project.package.addField('peerDependenciesMeta', {
   'cdktf': { optional: true },
   '@cdktf/provider-helm': { optional: true },
 });
+
+project.addTask('bench', {
+  description: 'Synthesis benchmark: N = 1..1000 CanaryServices, two layouts, baselines; prints the table, ratios and budgets',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
+  receiveArgs: true,
+});
+project.addTask('bench:smoke', {
+  description: 'Benchmark at N = 10 with output checks; fails only on a crash or an output difference',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts --smoke',
+});
+project.npmignore?.exclude('/bench/', '/examples/', '/scripts/', '/docs/');
 
 // Manifests the tests record for the conformance checker (see test/synth.ts).
 project.gitignore.addPatterns('test/__synth__/');

@@ -29,3 +29,4 @@ export * from './platform/platform-options';
 export * from './platform/platform-plan';
 export * from './platform/canary-platform';
 export * from './platform/flux-platform';
+export * from './synth/fast-synth';

@@ -1,4 +1,4 @@
-import { Yaml } from 'cdk8s';
+import { stringifyYaml } from '../synth/yaml-writer';
 import { toLongDuration } from '../validation';
 
 /** What `prometheus.yml` of the embedded Prometheus depends on. */
@@ -19,7 +19,8 @@ function copyTo(sourceLabel: string, targetLabel: string) {
  * the Roles in those namespaces are all the access Prometheus needs.
  */
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
-  return Yaml.stringify({
+  // The same text as cdk8s's Yaml.stringify, without its per-document syntax tree.
+  return stringifyYaml([{
     global: { scrape_interval: toLongDuration(input.scrapeInterval) },
     scrape_configs: [{
       job_name: 'kubernetes-pods',
@@ -43,5 +44,5 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
         copyTo('__meta_kubernetes_pod_name', 'kubernetes_pod_name'),
       ],
     }],
-  });
+  }]);
 }

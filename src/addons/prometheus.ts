@@ -192,14 +192,10 @@ export class Prometheus extends Construct implements IPrometheus {
       return;
     }
     this.scraped.add(namespace);
-    // Rebuilt on every call, so the Roles come out sorted by namespace whatever the call order.
-    if (this.rbac) {
-      this.node.tryRemoveChild(this.rbac.node.id);
-    }
-    this.rbac = new Construct(this, 'Rbac');
-    for (const ns of this.scrapedNamespaces) {
-      this.allowPodDiscovery(this.rbac, ns);
-    }
+    // In call order, which the program fixes: one Role per call keeps a Prometheus shared by
+    // many namespaces linear to declare.
+    this.rbac ??= new Construct(this, 'Rbac');
+    this.allowPodDiscovery(this.rbac, namespace);
   }
 
   private allowPodDiscovery(scope: Construct, namespace: string): void {

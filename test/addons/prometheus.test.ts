@@ -175,7 +175,7 @@ describe('scrapeNamespace', () => {
     expect(all(manifests, 'RoleBinding')).toHaveLength(2);
   });
 
-  test('output does not depend on the order of calls', () => {
+  test('Roles follow the order of the calls; the scrape config lists namespaces sorted', () => {
     const render = (namespaces: string[]) => {
       const chart = newChart();
       const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
@@ -183,8 +183,10 @@ describe('scrapeNamespace', () => {
       return synth(chart);
     };
     const forward = render(['istio-system', 'traefik']);
-    expect(render(['traefik', 'istio-system'])).toEqual(forward);
+    const backward = render(['traefik', 'istio-system']);
     expect(all(forward, 'Role').map((m) => m.metadata.namespace)).toEqual(['apps', 'istio-system', 'traefik']);
+    expect(all(backward, 'Role').map((m) => m.metadata.namespace)).toEqual(['apps', 'traefik', 'istio-system']);
+    expect(only(backward, 'ConfigMap').data).toEqual(only(forward, 'ConfigMap').data);
   });
 
   test('Prometheuses of two namespaces scraping traefik get distinct Roles there', () => {

@@ -1,7 +1,10 @@
 import { ApiObject, ApiObjectMetadata, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as argo from '../../imports/argoproj.io';
 import { checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
+
+// The GVKs only: importing the generated argoproj.io module (4 MB) would double the library's import time.
+const ANALYSIS_TEMPLATE_GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate' };
+const CLUSTER_ANALYSIS_TEMPLATE_GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'ClusterAnalysisTemplate' };
 
 /** Props for `ArgoAnalysisTemplate`. */
 export interface ArgoAnalysisTemplateProps {
@@ -43,7 +46,7 @@ export class ArgoAnalysisTemplate extends Construct {
     checkUniqueNames(owner, 'metrics', props.metrics.map((metric) => metric.name));
     checkUniqueNames(owner, 'argumentNames', props.argumentNames);
     this.metrics = [...props.metrics];
-    const gvk = this.clusterScoped ? argo.ClusterAnalysisTemplate.GVK : argo.AnalysisTemplate.GVK;
+    const gvk = this.clusterScoped ? CLUSTER_ANALYSIS_TEMPLATE_GVK : ANALYSIS_TEMPLATE_GVK;
     const metadata = this.clusterScoped ? { ...props.metadata, namespace: undefined } : props.metadata;
     // A plain ApiObject: the generated class's toJson drops int-or-string values (count,
     // failureLimit) given as plain numbers, and the conformance checker validates the result.
