@@ -69,7 +69,7 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
   const startingStep = options.startingStep === undefined ? firstWeight + 1 : options.startingStep + prefix.length;
   if (checks.length + loads.length > 0 && (startingStep < 0 || startingStep >= steps.length)) {
     const why = options.startingStep === undefined
-      ? `it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set 'analysisStartingStep'`
+      ? 'it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set \'analysisStartingStep\''
       : `'analysisStartingStep' is ${options.startingStep}`;
     fail(owner, `the background analysis would start at step ${startingStep}, but the Rollout has ${steps.length} steps (0-${steps.length - 1}): ${why}`);
   }
