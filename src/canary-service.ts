@@ -108,9 +108,9 @@ export class CanaryService extends Construct {
   public readonly name: string;
   /** Namespace of the service. */
   public readonly namespace: string;
-  /** The Deployment that is rolled out. */
+  /** The Deployment that is rolled out (with Argo Rollouts in INLINE_TEMPLATE mode, only the source of the pod template). */
   public readonly deployment: kplus.Deployment;
-  /** The autoscaler of the Deployment (min = max for a fixed size). */
+  /** The autoscaler of the rolled-out workload: the Deployment (Flagger) or the Rollout (Argo Rollouts); min = max for a fixed size. */
   public readonly autoscaler: kplus.HorizontalPodAutoscaler;
   /** The Prometheus the checks query. */
   public readonly prometheus: IPrometheus;
