@@ -1,6 +1,6 @@
-import { App, Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, IPrometheus, ITrafficRouter, TrafficRouter } from '../src';
+import { App, Chart } from 'cdk8s';
+import { podinfo } from '../examples/shared/podinfo';
+import { CanaryService, DeliveryEngine, IDeliveryEngine, IPrometheus, ITrafficRouter, TrafficRouter } from '../src';
 
 /** The engine x router combinations the benchmark synthesizes. */
 export const COMBOS = ['flagger-traefik', 'argo-istio'] as const;
@@ -38,38 +38,9 @@ function routerOf(combo: Combo, name: string): ITrafficRouter {
   return combo === 'flagger-traefik' ? TrafficRouter.traefik({ hosts, entryPoints: ['web'] }) : TrafficRouter.istio({ hosts });
 }
 
-/**
- * The declaration of examples/shared/podinfo.ts (which every engine and router runs), with its own
- * name, namespace and host, so that many of them fit in one app.
- */
+/** The declaration of examples/shared/podinfo.ts, with its own name, namespace and host, so that many fit in one app. */
 export function benchService(scope: Chart, combo: Combo, name: string, namespace: string, prometheus?: IPrometheus): CanaryService {
-  return new CanaryService(scope, name, {
-    namespace,
-    prometheus,
-    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
-    version: '6.7.0',
-    containerPort: 9898,
-    port: 80,
-    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
-    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
-    autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
-    engine: engineOf(combo),
-    router: routerOf(combo, name),
-    analysis: {
-      interval: Duration.seconds(30),
-      threshold: 5,
-      maxWeight: 50,
-      stepWeight: 10,
-      metrics: [
-        CanaryMetric.requestSuccessRate({ min: 99 }),
-        CanaryMetric.requestDuration({ max: Duration.millis(500) }),
-      ],
-      webhooks: [
-        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${name}-canary.${namespace}/token | grep token` }),
-        CanaryWebhook.loadTest({ command: `hey -z 1m -q 10 -c 2 http://${name}-canary.${namespace}/` }),
-      ],
-    },
-  });
+  return podinfo(scope, engineOf(combo), routerOf(combo, name), { name, namespace, prometheus });
 }
 
 /** The chart of service i: the one chart, or a chart of its own named after the service. */

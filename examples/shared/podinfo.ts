@@ -1,13 +1,27 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, IDeliveryEngine, ITrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, IDeliveryEngine, IPrometheus, ITrafficRouter } from '../../src';
+
+/** What may differ between copies of the podinfo declaration in one app (the benchmark makes many). */
+export interface PodinfoCopy {
+  /** @default 'podinfo' */
+  readonly name?: string;
+  /** @default - the chart's namespace */
+  readonly namespace?: string;
+  /** @default - the embedded Prometheus of the namespace */
+  readonly prometheus?: IPrometheus;
+}
 
 /**
  * podinfo as one declaration that every engine and router runs: only `engine` and `router` vary
- * between examples/flagger-istio, examples/argo-traefik and the matrix test.
+ * between examples/flagger-istio, examples/argo-traefik, the matrix test and the benchmark.
  */
-export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficRouter): CanaryService {
-  return new CanaryService(chart, 'podinfo', {
+export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficRouter, copy: PodinfoCopy = {}): CanaryService {
+  const name = copy.name ?? 'podinfo';
+  const namespace = copy.namespace ?? chart.namespace;
+  return new CanaryService(chart, name, {
+    namespace: copy.namespace,
+    prometheus: copy.prometheus,
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     version: '6.7.0',
     containerPort: 9898,
@@ -27,8 +41,8 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
         CanaryMetric.requestDuration({ max: Duration.millis(500) }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
-        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${name}-canary.${namespace}/token | grep token` }),
+        CanaryWebhook.loadTest({ command: `hey -z 1m -q 10 -c 2 http://${name}-canary.${namespace}/` }),
       ],
     },
   });
