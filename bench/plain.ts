@@ -1,41 +1,53 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Combo, Layout, benchService, namespaceOf, serviceName } from './services';
+import { Combo, Layout, SERVICES_PER_NAMESPACE, benchService, namespaceOf, serviceName } from './services';
 
 /*
- * The baselines: the same objects without cdk8s-canary. The library synthesizes one service (named
- * TEMPLATE_NAME in TEMPLATE_NAMESPACE) once; its manifests, renamed, are what a team would
- * hand-write per service: object literals for `new ApiObject(...)` (the plain cdk8s baseline), or
- * for a YAML serializer alone (the floor).
+ * The baselines: the same objects without cdk8s-canary. The library synthesizes one namespace of
+ * services (named tmpl<j>svc in TEMPLATE_NAMESPACE) once per namespace size; its manifests, renamed,
+ * are what a team would hand-write per namespace: object literals for `new ApiObject(...)` (the
+ * plain cdk8s baseline), or for a YAML serializer alone (the floor).
  */
 
-const TEMPLATE_NAME = 'tmplsvc';
 const TEMPLATE_NAMESPACE = 'tmplns';
 
-/** One manifest of the template; `shared` ones (the namespace add-ons) appear once per namespace. */
+/** Name of the j-th service of a template namespace (j < 10): no name contains another. */
+function templateName(j: number): string {
+  return `tmpl${j}svc`;
+}
+
+/** One manifest of a template namespace: owned by the template service `owner`, or (-1) shared by the namespace. */
 export interface TemplateEntry {
-  readonly shared: boolean;
+  readonly owner: number;
   readonly manifest: any;
 }
 
-/** The manifests of one service and its namespace add-ons, in the order the library emits them. */
-export function makeTemplate(combo: Combo): TemplateEntry[] {
+/**
+ * The manifests of one namespace of `size` services and its add-ons, in the order the library emits
+ * them. The add-ons list what the namespace's services need (the loadtester's egress, the series
+ * Prometheus keeps), so a namespace is the unit a team would copy, not a service.
+ */
+export function makeTemplate(combo: Combo, size: number): TemplateEntry[] {
   const app = new App({ outdir: '/dev/null' });
   const chart = new Chart(app, 'template');
-  benchService(chart, combo, TEMPLATE_NAME, TEMPLATE_NAMESPACE);
-  return chart.toJson().map((manifest: any) => ({ shared: !JSON.stringify(manifest).includes(TEMPLATE_NAME), manifest }));
+  for (let j = 0; j < size; j++) benchService(chart, combo, templateName(j), TEMPLATE_NAMESPACE);
+  return chart.toJson().map((manifest: any) => {
+    const name = String(manifest.metadata?.name ?? '');
+    const owner = [...Array(size).keys()].find((j) => name.includes(templateName(j)));
+    return { owner: owner ?? -1, manifest };
+  });
 }
 
-function rename(value: any, name: string, namespace: string): any {
+function rename(value: any, names: string[], namespace: string): any {
   if (typeof value === 'string') {
-    return value.split(TEMPLATE_NAME).join(name).split(TEMPLATE_NAMESPACE).join(namespace);
+    return names.reduce((text, name, j) => text.split(templateName(j)).join(name), value).split(TEMPLATE_NAMESPACE).join(namespace);
   }
   if (Array.isArray(value)) {
-    return value.map((v) => rename(v, name, namespace));
+    return value.map((v) => rename(v, names, namespace));
   }
   if (value !== null && typeof value === 'object') {
     const out: any = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = rename(v, name, namespace);
+      out[k] = rename(v, names, namespace);
     }
     return out;
   }
@@ -49,24 +61,24 @@ export interface PlainChart {
 }
 
 /**
- * The manifests of N services, renamed from the template and grouped by chart exactly as the
- * library groups them (the add-ons of a namespace come with its first service).
+ * The manifests of N services, renamed from the template of their namespace's size and grouped by
+ * chart exactly as the library groups them (the add-ons of a namespace come with its first service).
  */
-export function plainManifests(template: TemplateEntry[], layout: Layout, n: number): PlainChart[] {
+export function plainManifests(templates: { [size: number]: TemplateEntry[] }, layout: Layout, n: number): PlainChart[] {
   const charts: PlainChart[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const name = serviceName(i);
-    const namespace = namespaceOf(i);
-    const first = !seen.has(namespace);
-    seen.add(namespace);
-    if (layout === 'chart-per-service' || charts.length === 0) {
-      charts.push({ chart: layout === 'one-chart' ? 'services' : name, manifests: [] });
-    }
-    const target = charts[charts.length - 1].manifests;
-    for (const entry of template) {
-      if (entry.shared && !first) continue;
-      target.push(rename(entry.manifest, name, namespace));
+  const chartOf = new Map<string, PlainChart>();
+  for (let first = 0; first < n; first += SERVICES_PER_NAMESPACE) {
+    const size = Math.min(SERVICES_PER_NAMESPACE, n - first);
+    const names = [...Array(size).keys()].map((j) => serviceName(first + j));
+    for (const { owner, manifest } of templates[size]) {
+      const id = layout === 'one-chart' ? 'services' : names[Math.max(owner, 0)];
+      let chart = chartOf.get(id);
+      if (!chart) {
+        chart = { chart: id, manifests: [] };
+        chartOf.set(id, chart);
+        charts.push(chart);
+      }
+      chart.manifests.push(rename(manifest, names, namespaceOf(first)));
     }
   }
   return charts;

@@ -5,8 +5,8 @@
 import * as fs from 'fs';
 import { App } from 'cdk8s';
 import { measure } from './measure';
-import { makeTemplate } from './plain';
-import { Combo, Layout, buildServices } from './services';
+import { TemplateEntry, makeTemplate } from './plain';
+import { Combo, Layout, SERVICES_PER_NAMESPACE, buildServices } from './services';
 import { FastSynth } from '../src';
 
 interface WorkerArgs {
@@ -25,7 +25,10 @@ interface WorkerArgs {
 
 const args: WorkerArgs = JSON.parse(process.argv[2]);
 if (args.kind === 'template') {
-  fs.writeFileSync(args.out, JSON.stringify(makeTemplate(args.combo)));
+  // One template per namespace size: a namespace of N services holds N services' needs in its add-ons.
+  const templates: { [size: number]: TemplateEntry[] } = {};
+  for (let size = 1; size <= SERVICES_PER_NAMESPACE; size++) templates[size] = makeTemplate(args.combo, size);
+  fs.writeFileSync(args.out, JSON.stringify(templates));
 } else {
   let app: App;
   measure(args.out, args, () => {

@@ -1,16 +1,19 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
 import { IPrometheus, Prometheus } from './addons/prometheus';
 import { CanaryAnalysisOptions } from './analysis/analysis';
+import { renderLoadCommand } from './analysis/load-command';
+import { LoadTarget, LoadTool } from './analysis/load-test';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { ArgoAnalysisTemplate } from './engines/argo-rollouts/analysis-template';
 import { ArgoRollout } from './engines/argo-rollouts/rollout';
-import { IDeliveryEngine } from './engines/engine';
+import { IDeliveryEngine, IRolloutPlanner } from './engines/engine';
 import { AlertProvider } from './engines/flagger/alert-provider';
 import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
+import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
@@ -129,6 +132,8 @@ export class CanaryService extends Construct {
   /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
   public readonly objects: { [role: string]: Construct };
 
+  private readonly planner?: IRolloutPlanner;
+
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
     this.name = checkDnsLabel(props.name ?? id, 'name', props.name ?? id, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)");
@@ -142,15 +147,22 @@ export class CanaryService extends Construct {
     if (props.autoscaling && props.replicas !== undefined) {
       fail(owner, "either 'replicas' or 'autoscaling', not both");
     }
-    const analysis = resolveAnalysis(owner, props.analysis);
-
     this.deployment = this.workload(owner, props, labels);
     const firstContainer = this.deployment.containers[0];
     const containerPort = firstContainer.portNumber ?? firstContainer.ports[0]?.number ?? port;
+    const selectorLabels = { ...this.deployment.matchLabels };
+    const routing = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels };
+    // What the router needs on the pods to measure them (Istio: the sidecar injection label).
+    for (const [key, value] of Object.entries(props.router.podLabels)) {
+      this.deployment.podMetadata.addLabel(key, value);
+    }
+    const loadTarget = props.router.loadTarget(routing);
+    const analysis = resolveAnalysis(owner, props.analysis, loadExample(props, loadTarget));
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
-    for (const namespace of [this.namespace, ...props.router.metricsNamespaces]) {
-      this.prometheus.scrapeNamespace(namespace);
+    this.prometheus.scrapeNamespace(this.namespace);
+    for (const metrics of props.router.routerMetrics(routing)) {
+      this.prometheus.scrapeRouterMetrics(metrics);
     }
     if (props.loadTester || props.engine.needsLoadTester(analysis)) {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
@@ -161,15 +173,24 @@ export class CanaryService extends Construct {
       namespace: this.namespace,
       labels,
       deployment: this.deployment,
+      selectorLabels,
       port,
       containerPort,
       version: props.version,
       scaling,
       analysis,
       router: props.router,
+      loadTarget,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
     });
+    for (const egress of delivery.loadEgress ?? []) {
+      this.loadTester?.allowEgress(egress);
+    }
+    this.planner = delivery.planner;
+    // Whether the analysis can stop a bad canary depends on everything declared, so it is checked
+    // when the app is synthesized (metrics and webhooks added after construction included).
+    this.node.addValidation({ validate: () => this.planProblems(owner) });
     this.autoscaler = delivery.autoscaler;
     this.objects = delivery.objects;
     this.canary = delivery.objects.canary as FlaggerCanary | undefined;
@@ -177,6 +198,14 @@ export class CanaryService extends Construct {
     this.analysisTemplate = delivery.objects.analysisTemplate as ArgoAnalysisTemplate | undefined;
     this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
     this.traefikService = delivery.objects.traefikService as TraefikWeightedService | undefined;
+  }
+
+  /**
+   * The rollout plan as the controller will run it: phases, weights, what runs when, when the
+   * analysis can first fail and how far a bad canary gets. Undefined when the engine offers none.
+   */
+  public get plan(): RolloutPlan | undefined {
+    return this.planner?.plan();
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */
@@ -187,6 +216,14 @@ export class CanaryService extends Construct {
   /** The AlertProviders of alerts (Flagger). */
   public get alertProviders(): AlertProvider[] {
     return this.canary?.alertProviders ?? [];
+  }
+
+  private planProblems(owner: string): string[] {
+    try {
+      return (this.plan?.problems ?? []).map((problem) => `${owner}: ${problem}`);
+    } catch (error) {
+      return [`${owner}: ${(error as Error).message}`];
+    }
   }
 
   private labels(props: CanaryServiceProps): { [key: string]: string } {
@@ -215,4 +252,12 @@ export class CanaryService extends Construct {
     checkDeployment(owner, props.deployment, this.namespace);
     return props.deployment;
   }
+}
+
+/** The command a default `CanaryWebhook.loadTest()` would run for this service, for messages. */
+function loadExample(props: CanaryServiceProps, target: LoadTarget): string | undefined {
+  if (target.url === undefined) return undefined;
+  const interval = props.analysis?.interval ?? Duration.minutes(1);
+  const load = { requestsPerSecond: 10, concurrency: 2, path: '/', tool: LoadTool.HEY };
+  return renderLoadCommand('CanaryService', load, target, props.engine.loadDuration(interval));
 }

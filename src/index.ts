@@ -17,6 +17,8 @@ export * from './routers/traefik-service';
 export * from './analysis/analysis';
 export * from './analysis/metric';
 export * from './analysis/webhook';
+export * from './analysis/load-test';
+export * from './plan/rollout-plan';
 export * from './analysis/alert';
 export * from './workload/workload-options';
 export * from './workload/autoscaling-options';

@@ -23,7 +23,7 @@ function props(overrides: Partial<CanaryServiceProps> = {}): CanaryServiceProps 
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
     analysis: {
-      webhooks: [CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' })],
+      webhooks: [CanaryWebhook.loadTest()],
     },
     ...overrides,
   };
@@ -39,7 +39,7 @@ describe('the stack for Flagger + Traefik', () => {
         CanaryMetric.prometheus({ name: 'not-found-percentage', query: 'sum(rate(http_requests_total{code="404"}[{{ interval }}]))', max: 5 }),
       ],
       webhooks: [
-        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+        CanaryWebhook.loadTest(),
         CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION }),
       ],
     },
@@ -119,6 +119,7 @@ describe('the stack for Flagger + Traefik', () => {
     expect(canary.spec.analysis.webhooks.map((w: any) => w.url)).toEqual([
       'http://flagger-loadtester.test/',
       'http://flagger-loadtester.test/gate/check',
+      'http://flagger-loadtester.test/',
     ]);
     expect(only(manifests, 'Service', 'flagger-loadtester').spec.ports[0].port).toBe(80);
   });
@@ -219,7 +220,7 @@ describe('shared add-ons', () => {
       prometheus: Prometheus.external('http://prometheus.monitoring:9090'),
       analysis: {
         metrics: [CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1 })],
-        webhooks: [CanaryWebhook.loadTest({ command: 'hey http://podinfo-canary.test/' })],
+        webhooks: [CanaryWebhook.loadTest()],
       },
     }));
     const manifests = synth(c);
@@ -334,7 +335,7 @@ describe('customisation', () => {
     const analysis = only(manifests, 'Canary').spec.analysis;
     expect(analysis.metrics.at(-1)).toEqual({ name: 'errors', interval: '1m', thresholdRange: { max: 1 }, templateRef: { name: 'podinfo-errors', namespace: 'test' } });
     expect(only(manifests, 'MetricTemplate', 'podinfo-errors').spec.query).toBe('sum(rate(errors_total[{{ interval }}]))');
-    expect(analysis.webhooks.at(-1)).toEqual({ name: 'rollback-gate', type: 'rollback', url: 'http://flagger-loadtester.test/rollback/check' });
+    expect(analysis.webhooks.find((w: any) => w.type === 'rollback')).toEqual({ name: 'rollback-gate', type: 'rollback', url: 'http://flagger-loadtester.test/rollback/check' });
     expect(analysis.alerts).toEqual([{ name: 'slack', severity: 'info', providerRef: { name: 'podinfo-slack', namespace: 'test' } }]);
     expect(only(manifests, 'AlertProvider', 'podinfo-slack').spec).toEqual({ type: 'slack', channel: 'deploys', secretRef: { name: 'slack-url' } });
   });

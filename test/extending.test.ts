@@ -24,7 +24,7 @@ class AcmeService extends CanaryService {
           CanaryMetric.requestSuccessRate({ min: 99.5 }),
           CanaryMetric.requestDuration({ max: Duration.millis(300) }),
         ],
-        webhooks: [CanaryWebhook.loadTest({ command: `hey -z 1m -q 5 -c 2 http://${id}-canary.${props.team}/` })],
+        webhooks: [CanaryWebhook.loadTest({ requestsPerSecond: 5 })],
         alerts: [CanaryAlert.slack({ secretName: 'slack-deploys', channel: `${props.team}-deploys` })],
       },
     });

@@ -56,7 +56,8 @@ describe.each(engines)('%s', (engineName, engine) => {
           for (const { templateName } of reference.templates) {
             const template = only(manifests, 'AnalysisTemplate', templateName);
             expect(template.spec.args.map((a: any) => a.name)).toEqual(reference.args.map((a: any) => a.name));
-            expect(reference.args.every((a: any) => typeof a.value === 'string')).toBe(true);
+            // Strings, or the canary's pod-template hash that Argo Rollouts resolves.
+            expect(reference.args.every((a: any) => typeof a.value === 'string' || a.valueFrom?.podTemplateHashValue === 'Latest')).toBe(true);
           }
         }
       });
@@ -64,13 +65,15 @@ describe.each(engines)('%s', (engineName, engine) => {
       test('the checks query the canary of this service', () => {
         const template = only(manifests, 'AnalysisTemplate', 'podinfo');
         const query = template.spec.metrics.find((m: any) => m.name === 'request-success-rate').provider.prometheus.query;
-        const args = Object.fromEntries(canary.analysis.args.map((a: any) => [a.name, a.value]));
+        const args = Object.fromEntries(canary.analysis.args.map((a: any) => [a.name, a.value ?? `<${a.valueFrom.podTemplateHashValue} hash>`]));
         const resolved = query.replace(/\{\{args\.([a-z-]+)\}\}/g, (_: string, name: string) => args[name]);
         if (routerName === 'traefik') {
           expect(resolved).toContain('service=~"test-podinfo-canary-[0-9a-zA-Z-]+@kubernetescrd"');
         } else {
-          expect(resolved).toContain('destination_service_name="podinfo"');
-          expect(resolved).toContain('destination_canonical_revision="6.7.0"');
+          // The canary pods of this rollout: their pod-template hash changes with every rollout,
+          // image-only updates included, unlike the version label.
+          expect(resolved).toContain('destination_workload="podinfo"');
+          expect(resolved).toContain('rollouts_pod_template_hash="<Latest hash>"');
         }
       });
 

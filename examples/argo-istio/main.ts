@@ -4,7 +4,9 @@ import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, RolloutStep
 
 /**
  * The canonical Argo Rollouts example on Istio (subset-level routing): 20 %, a manual promotion,
- * 50 %, 30 seconds, 100 %, with a success-rate analysis from the second step on.
+ * 50 % for 5 minutes, 100 %, with a success-rate analysis from the 50 % step on. The analysis
+ * measures every minute and aborts at the fourth failure, so the 50 % step lasts long enough for
+ * four measurements (the documentation's 30 s would end the analysis before it could fail once).
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
  */
 export function build(outdir: string): App {
@@ -24,17 +26,17 @@ export function build(outdir: string): App {
     }),
     router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
     analysis: {
-      interval: Duration.minutes(5),
+      interval: Duration.minutes(1),
       threshold: 4, // failureLimit 3: the fourth failed measurement aborts
       steps: [
         RolloutStep.weight(20),
         RolloutStep.pause(),
         RolloutStep.weight(50),
-        RolloutStep.pause(Duration.seconds(30)),
+        RolloutStep.pause(Duration.minutes(5)),
         RolloutStep.weight(100),
       ],
-      metrics: [CanaryMetric.requestSuccessRate({ min: 95, interval: Duration.minutes(5) })],
-      webhooks: [CanaryWebhook.loadTest({ command: 'hey -z 4m -q 10 -c 2 http://podinfo.test/' })],
+      metrics: [CanaryMetric.requestSuccessRate({ min: 95, interval: Duration.minutes(1) })],
+      webhooks: [CanaryWebhook.loadTest({ requestsPerSecond: 20 })],
     },
   });
 

@@ -35,7 +35,7 @@ export function build(outdir: string): App {
       ],
       webhooks: [
         CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
-        CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' }),
+        CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },
   });

@@ -42,7 +42,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
       ],
       webhooks: [
         CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${name}-canary.${namespace}/token | grep token` }),
-        CanaryWebhook.loadTest({ command: `hey -z 1m -q 10 -c 2 http://${name}-canary.${namespace}/` }),
+        CanaryWebhook.loadTest({ requestsPerSecond: 10 }),
       ],
     },
   });

@@ -1,15 +1,18 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { EgressRules } from './egress';
+import { LoadEgress } from '../analysis/load-test';
 import {
   FLAGGER_NAMESPACE,
   LOAD_TESTER_CONTAINER_PORT,
   LOAD_TESTER_NAME,
   LOAD_TESTER_SERVICE_PORT,
+  NO_SIDECAR_LABELS,
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
-import { checkDnsLabel, checkPinnedImage, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
+import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
 import { namespaceSingleton } from './namespace-singleton';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
@@ -71,6 +74,14 @@ export interface LoadTesterOptions {
    * @default - requests 10m CPU and 32Mi memory, limits 1000m CPU and 512Mi memory
    */
   readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Pods the loadtester may call besides DNS. Each CanaryService adds what its load and acceptance
+   * tests need (its canary pods, the ingress controller); more can be added with `allowEgress()`.
+   *
+   * @default - DNS only, until services add their targets
+   */
+  readonly egress?: LoadEgress[];
 }
 
 /**
@@ -85,8 +96,9 @@ export interface LoadTesterProps extends LoadTesterOptions {
 
 /**
  * Flagger's loadtester: a Deployment, a Service `flagger-loadtester` and a NetworkPolicy that
- * admits calls only from the allowed namespaces. Runs under Pod Security "restricted" with no
- * service account token.
+ * admits calls only from the allowed namespaces and lets it call only DNS and the pods its tests
+ * need. Runs under Pod Security "restricted" with no service account token, and outside the Istio
+ * mesh (`sidecar.istio.io/inject: "false"`): Flagger calls it from outside the mesh.
  *
  * @see https://docs.flagger.app/usage/webhooks#load-testing
  */
@@ -109,8 +121,10 @@ export class LoadTester extends Construct {
   /** The loadtester's Service. */
   public readonly service: kplus.Service;
 
-  /** The NetworkPolicy that admits calls only from the allowed namespaces. */
+  /** The NetworkPolicy that admits calls only from the allowed namespaces and allows only the egress its tests need. */
   public readonly networkPolicy: kplus.NetworkPolicy;
+
+  private readonly egressRules: EgressRules;
 
   /** The loadtester's in-cluster address, with a trailing slash: `http://flagger-loadtester.<namespace>/`. */
   public readonly url: string;
@@ -152,7 +166,7 @@ export class LoadTester extends Construct {
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
       select: false,
-      podMetadata: { labels: SELECTOR_LABELS },
+      podMetadata: { labels: { ...SELECTOR_LABELS, ...NO_SIDECAR_LABELS } },
       replicas: 1,
       automountServiceAccountToken: false,
       containers: [{
@@ -194,7 +208,21 @@ export class LoadTester extends Construct {
       },
     });
 
+    this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy);
+    (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
+
     this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
+  }
+
+  /**
+   * Lets the loadtester call these pods (an egress rule of its NetworkPolicy). Idempotent.
+   *
+   * @param egress the pods and their container ports
+   */
+  public allowEgress(egress: LoadEgress): void {
+    checkDnsLabel(`LoadTester '${this.node.path}'`, 'egress.namespace', egress.namespace);
+    egress.ports.forEach((port) => checkPort(`LoadTester '${this.node.path}'`, 'egress.ports', port));
+    this.egressRules.allow(egress);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { RouterMetrics } from '../routers/router';
 import { stringifyYaml } from '../synth/yaml-writer';
 import { toLongDuration } from '../validation';
 
@@ -5,44 +6,101 @@ import { toLongDuration } from '../validation';
 export interface PrometheusConfigInput {
   /** Global scrape interval in seconds. */
   readonly scrapeInterval: number;
-  /** Namespaces whose pods are discovered, sorted. */
+  /** Namespaces whose pods are scraped in full, sorted. */
   readonly namespaces: string[];
+  /** Router series to keep from pods in other namespaces (e.g. Traefik's), in declaration order. */
+  readonly routerMetrics: RouterMetrics[];
 }
+
+/** The job that scrapes every annotated pod of the given namespaces (the services' own). */
+export const PODS_JOB = 'kubernetes-pods';
 
 function copyTo(sourceLabel: string, targetLabel: string) {
   return { source_labels: [sourceLabel], action: 'replace', target_label: targetLabel };
 }
 
+/** The relabelling of Flagger's chart: annotated pods, their path and port, pod labels, namespace and pod name. */
+function podRelabelling() {
+  return [
+    { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
+    { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', regex: '(.+)', target_label: '__metrics_path__' },
+    {
+      source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+      action: 'replace',
+      regex: '([^:]+)(?::\\d+)?;(\\d+)',
+      replacement: '$1:$2',
+      target_label: '__address__',
+    },
+    // Every pod label becomes a series label (`rollouts-pod-template-hash` becomes
+    // `rollouts_pod_template_hash`), which is how Argo Rollouts' canary pods are told apart.
+    { action: 'labelmap', regex: '__meta_kubernetes_pod_label_(.+)' },
+    // After the labelmap, so that a pod label called `namespace` or `pod` cannot override them.
+    copyTo('__meta_kubernetes_namespace', 'namespace'),
+    copyTo('__meta_kubernetes_pod_name', 'pod'),
+    // The names Flagger's own configuration writes, for queries written against it.
+    copyTo('__meta_kubernetes_namespace', 'kubernetes_namespace'),
+    copyTo('__meta_kubernetes_pod_name', 'kubernetes_pod_name'),
+  ];
+}
+
+interface RouterJob {
+  readonly namespace: string;
+  readonly metricNames: string;
+  readonly serviceLabel: string;
+  readonly serviceValues: string[];
+}
+
 /**
- * `prometheus.yml`: one job that scrapes the pods annotated `prometheus.io/scrape: "true"` in the
- * given namespaces, with the relabelling of Flagger's chart. Pod discovery lists its namespaces, so
- * the Roles in those namespaces are all the access Prometheus needs.
+ * One job per router namespace (and series shape), keeping only the series of this Prometheus's
+ * services: a router such as Traefik serves every namespace, and without the filter each namespace's
+ * Prometheus would ingest every service's series of the cluster. Namespaces scraped in full get no
+ * router job, or their pods would be scraped twice and every sum counted double.
+ */
+function routerJobs(input: PrometheusConfigInput): RouterJob[] {
+  const jobs = new Map<string, RouterJob>();
+  for (const metrics of input.routerMetrics) {
+    if (input.namespaces.includes(metrics.namespace)) continue;
+    const key = [metrics.namespace, metrics.metricNames, metrics.serviceLabel].join('\n');
+    const job = jobs.get(key)
+      ?? { namespace: metrics.namespace, metricNames: metrics.metricNames, serviceLabel: metrics.serviceLabel, serviceValues: [] };
+    if (!job.serviceValues.includes(metrics.serviceValues)) job.serviceValues.push(metrics.serviceValues);
+    jobs.set(key, job);
+  }
+  return [...jobs.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.metricNames.localeCompare(b.metricNames));
+}
+
+/**
+ * `prometheus.yml`: the annotated pods of the service namespaces in full, and from router namespaces
+ * only the series of these services. Pod discovery lists its namespaces, so Roles in those
+ * namespaces are all the access Prometheus needs.
  */
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
+  const jobs = routerJobs(input);
+  const names = new Map<string, number>();
+  const routerScrapes = jobs.map((job) => {
+    const count = (names.get(job.namespace) ?? 0) + 1;
+    names.set(job.namespace, count);
+    return {
+      job_name: count === 1 ? `router-${job.namespace}` : `router-${job.namespace}-${count}`,
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [job.namespace] } }],
+      relabel_configs: podRelabelling(),
+      metric_relabel_configs: [{
+        source_labels: ['__name__', job.serviceLabel],
+        action: 'keep',
+        regex: `(${job.metricNames});(${[...job.serviceValues].sort().join('|')})`,
+      }],
+    };
+  });
   // The same text as cdk8s's Yaml.stringify, without its per-document syntax tree.
   return stringifyYaml([{
     global: { scrape_interval: toLongDuration(input.scrapeInterval) },
-    scrape_configs: [{
-      job_name: 'kubernetes-pods',
-      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],
-      relabel_configs: [
-        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
-        { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: 'replace', regex: '(.+)', target_label: '__metrics_path__' },
-        {
-          source_labels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
-          action: 'replace',
-          regex: '([^:]+)(?::\\d+)?;(\\d+)',
-          replacement: '$1:$2',
-          target_label: '__address__',
-        },
-        { action: 'labelmap', regex: '__meta_kubernetes_pod_label_(.+)' },
-        // After the labelmap, so that a pod label called `namespace` or `pod` cannot override them.
-        copyTo('__meta_kubernetes_namespace', 'namespace'),
-        copyTo('__meta_kubernetes_pod_name', 'pod'),
-        // The names Flagger's own configuration writes, for queries written against it.
-        copyTo('__meta_kubernetes_namespace', 'kubernetes_namespace'),
-        copyTo('__meta_kubernetes_pod_name', 'kubernetes_pod_name'),
-      ],
-    }],
+    scrape_configs: [
+      {
+        job_name: PODS_JOB,
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],
+        relabel_configs: podRelabelling(),
+      },
+      ...routerScrapes,
+    ],
   }]);
 }

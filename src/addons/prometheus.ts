@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
-import { PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
+import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
+import { RouterMetrics } from '../routers/router';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
@@ -19,6 +20,14 @@ export interface IPrometheus {
    * @param namespace the namespace whose pods to scrape
    */
   scrapeNamespace(namespace: string): void;
+
+  /**
+   * Asks this Prometheus to scrape a router's pods in another namespace and keep the series of one
+   * service (a no-op for an external one).
+   *
+   * @param metrics the router's namespace and the series to keep
+   */
+  scrapeRouterMetrics(metrics: RouterMetrics): void;
 }
 
 /** Options of the embedded Prometheus. */
@@ -106,6 +115,8 @@ export class Prometheus extends Construct implements IPrometheus {
   public readonly service: kplus.Service;
 
   private readonly scraped = new Set<string>();
+  private readonly discovered = new Set<string>();
+  private readonly routerMetrics: RouterMetrics[] = [];
   private rbac?: Construct;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
@@ -130,14 +141,16 @@ export class Prometheus extends Construct implements IPrometheus {
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata });
     // Lazy, so that namespaces added by scrapeNamespace() after construction reach the file.
     this.configMap.addData('prometheus.yml', Lazy.any({
-      produce: () => renderPrometheusConfig({ scrapeInterval, namespaces: this.scrapedNamespaces }),
+      produce: () => renderPrometheusConfig({ scrapeInterval, namespaces: this.scrapedNamespaces, routerMetrics: this.routerMetrics }),
     }));
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
       replicas: 1,
       select: false,
-      podMetadata: { labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } },
+      // No sidecar even in a namespace labelled for Istio injection: Istio's merged metrics (port
+      // 15020) are excluded from traffic capture and scraped in plain HTTP under any mTLS mode.
+      podMetadata: { labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME, ...NO_SIDECAR_LABELS } },
       serviceAccount: this.serviceAccount,
       // Prometheus calls the API server for pod discovery.
       automountServiceAccountToken: true,
@@ -188,17 +201,36 @@ export class Prometheus extends Construct implements IPrometheus {
    */
   public scrapeNamespace(namespace: string): void {
     checkDnsLabel(this.node.path, 'scrapeNamespace', namespace);
-    if (this.scraped.has(namespace)) {
-      return;
-    }
     this.scraped.add(namespace);
+    this.allowPodDiscovery(namespace);
+  }
+
+  /**
+   * Scrapes the router's pods in `metrics.namespace` and keeps only the series that match (a job per
+   * router namespace with a `metric_relabel_configs` keep rule). Idempotent.
+   *
+   * @param metrics the router's namespace and the series to keep
+   */
+  public scrapeRouterMetrics(metrics: RouterMetrics): void {
+    checkDnsLabel(this.node.path, 'scrapeRouterMetrics.namespace', metrics.namespace);
+    const seen = this.routerMetrics.some((m) => m.namespace === metrics.namespace && m.metricNames === metrics.metricNames
+      && m.serviceLabel === metrics.serviceLabel && m.serviceValues === metrics.serviceValues);
+    if (!seen) this.routerMetrics.push({ ...metrics });
+    this.allowPodDiscovery(metrics.namespace);
+  }
+
+  /** The router series this Prometheus keeps, in the order they were asked for. */
+  public get keptRouterMetrics(): RouterMetrics[] {
+    return this.routerMetrics.map((m) => ({ ...m }));
+  }
+
+  private allowPodDiscovery(namespace: string): void {
+    if (this.discovered.has(namespace)) return;
+    this.discovered.add(namespace);
     // In call order, which the program fixes: one Role per call keeps a Prometheus shared by
     // many namespaces linear to declare.
     this.rbac ??= new Construct(this, 'Rbac');
-    this.allowPodDiscovery(this.rbac, namespace);
-  }
-
-  private allowPodDiscovery(scope: Construct, namespace: string): void {
+    const scope = this.rbac;
     // Prometheuses of several namespaces may all scrape one namespace (Traefik's), so a Role outside
     // its own namespace carries the Prometheus namespace in its name; one `flagger-prometheus` would
     // be claimed by all of them.
@@ -216,4 +248,6 @@ class ExternalPrometheus implements IPrometheus {
   constructor(public readonly address: string) {}
 
   public scrapeNamespace(_namespace: string): void {}
+
+  public scrapeRouterMetrics(_metrics: RouterMetrics): void {}
 }

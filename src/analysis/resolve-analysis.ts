@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { CanaryAlert } from './alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
+import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind } from './metric';
 import { checkPromQl } from './promql';
 import { RolloutStep, RolloutStepKind } from './steps';
@@ -13,7 +14,7 @@ export const DEFAULT_METRICS: readonly CanaryMetric[] = [
 ];
 
 /** Applies defaults and rejects settings the controllers would reject or that could never pass. */
-export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = {}): ResolvedAnalysis {
+export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = {}, loadExample?: string): ResolvedAnalysis {
   const interval = options.interval ?? Duration.minutes(1);
   checkWholeSeconds(owner, 'analysis.interval', interval, 10);
   const threshold = options.threshold ?? 5;
@@ -30,7 +31,8 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
   alerts.forEach((alert, i) => checkAlert(owner, `analysis.alerts[${i}]`, alert));
   checkUniqueNames(owner, 'analysis.alerts', alerts.map((a) => a.name));
   if (metrics.length > 0 && !options.receivesLiveTraffic && !webhooks.some((w) => w.type === WebhookType.ROLLOUT)) {
-    fail(owner, "'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>:<port>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary");
+    const example = loadExample ? ` (for this router it runs: ${loadExample})` : '';
+    fail(owner, `'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks'${example}, or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`);
   }
   if (options.stepWeightPromotion !== undefined) {
     checkInteger(owner, 'analysis.stepWeightPromotion', options.stepWeightPromotion, 1, 100);
@@ -74,6 +76,14 @@ function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
   const stepWeight = options.stepWeight ?? Math.min(10, maxWeight);
   if (!Number.isInteger(stepWeight) || stepWeight < 1 || stepWeight > maxWeight) {
     fail(owner, `'analysis.stepWeight' (${stepWeight}) must be an integer between 1 and 'analysis.maxWeight' (${maxWeight})`);
+  }
+  if (maxWeight % stepWeight !== 0) {
+    // Flagger adds stepWeight until the weight reaches maxWeight, capping only at 100
+    // (pkg/controller/scheduler.go, runCanary): 20 up to 50 goes 20, 40, 60.
+    const steps = Math.ceil(maxWeight / stepWeight);
+    const flagger = Array.from({ length: steps }, (_, i) => Math.min(100, (i + 1) * stepWeight));
+    const intended = [...flagger.slice(0, -1), maxWeight];
+    fail(owner, `'analysis.stepWeight' (${stepWeight}) does not divide 'analysis.maxWeight' (${maxWeight}): Flagger would set ${flagger.join(', ')}%, past the maximum; use 'stepWeights' ([${intended.join(', ')}]) or a stepWeight that divides ${maxWeight}`);
   }
   return { maxWeight, stepWeight };
 }
@@ -123,11 +133,33 @@ function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): 
   if (webhook.command !== undefined && webhook.command.trim() === '') {
     fail(owner, `'${property}.command' must not be empty`);
   }
+  if (webhook._conflictingOptions.length > 0) {
+    fail(owner, `'${property}' sets 'command' and ${webhook._conflictingOptions.map((k) => `'${k}'`).join(', ')}: either a command of your own or the typed options, not both`);
+  }
+  if (webhook.load !== undefined) checkLoad(owner, property, webhook.load);
   if (webhook.retries !== undefined) {
     checkInteger(owner, `${property}.retries`, webhook.retries, 0, 100);
   }
   if (webhook.timeout !== undefined) {
     checkWholeSeconds(owner, `${property}.timeout`, webhook.timeout, 1);
+  }
+}
+
+function checkLoad(owner: string, property: string, load: LoadGeneration): void {
+  checkNumber(owner, `${property}.requestsPerSecond`, load.requestsPerSecond, 0.001, 100000);
+  checkInteger(owner, `${property}.concurrency`, load.concurrency, 1, 1000);
+  if (load.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, load.duration, 1);
+  if (!/^\/[^\s'"`\\]*$/.test(load.path)) {
+    fail(owner, `'${property}.path' ('${load.path}') must start with '/' and contain no spaces, quotes or backslashes`);
+  }
+  if (load.tool === LoadTool.GHZ && load.grpcCall === undefined) {
+    fail(owner, `'${property}.grpcCall' is required with LoadTool.GHZ: the gRPC method to call, e.g. 'grpc.health.v1.Health/Check'`);
+  }
+  if (load.tool !== LoadTool.GHZ && load.grpcCall !== undefined) {
+    fail(owner, `'${property}.grpcCall' ('${load.grpcCall}') needs 'tool: LoadTool.GHZ' (hey speaks HTTP only)`);
+  }
+  if (load.grpcCall !== undefined && !/^[A-Za-z_][A-Za-z0-9_.]*\/[A-Za-z_][A-Za-z0-9_]*$/.test(load.grpcCall)) {
+    fail(owner, `'${property}.grpcCall' ('${load.grpcCall}') must be '<package>.<Service>/<Method>', e.g. 'grpc.health.v1.Health/Check'`);
   }
 }
 

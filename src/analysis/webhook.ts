@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { LoadGeneration, LoadTestOptions, LoadTool } from './load-test';
 
 /** When in the rollout a webhook is called (Flagger's webhook types). */
 export enum WebhookType {
@@ -122,9 +123,37 @@ export class CanaryWebhook {
     return CanaryWebhook.loadTesterCommand(WebhookType.PRE_ROLLOUT, LoadTesterCommandType.BASH, 'acceptance-test', Duration.seconds(30), options);
   }
 
-  /** Traffic generated at every interval, so the metrics have requests to measure. */
-  public static loadTest(options: LoadTesterCommandOptions): CanaryWebhook {
-    return CanaryWebhook.loadTesterCommand(WebhookType.ROLLOUT, LoadTesterCommandType.CMD, 'load-test', Duration.seconds(5), options);
+  /**
+   * Traffic generated throughout the analysis, so the metrics have requests to measure. Without
+   * `command`, the command is built for the router in use: through the ingress controller with a
+   * routed host for an ingress router (Traefik), to the canary Service for a mesh (Istio).
+   */
+  public static loadTest(options: LoadTestOptions = {}): CanaryWebhook {
+    const typed = (['requestsPerSecond', 'concurrency', 'duration', 'path', 'tool', 'grpcCall'] as const)
+      .filter((key) => options[key] !== undefined);
+    if (options.command !== undefined) {
+      return new CanaryWebhook(options.name ?? 'load-test', WebhookType.ROLLOUT, {
+        loadTesterPath: '',
+        timeout: options.timeout ?? Duration.seconds(5),
+        metadata: { type: LoadTesterCommandType.CMD, cmd: options.command },
+        command: options.command,
+        commandType: LoadTesterCommandType.CMD,
+        conflictingOptions: typed,
+      });
+    }
+    return new CanaryWebhook(options.name ?? 'load-test', WebhookType.ROLLOUT, {
+      loadTesterPath: '',
+      timeout: options.timeout ?? Duration.seconds(5),
+      commandType: LoadTesterCommandType.CMD,
+      load: {
+        requestsPerSecond: options.requestsPerSecond ?? 10,
+        concurrency: options.concurrency ?? 2,
+        duration: options.duration,
+        path: options.path ?? '/',
+        tool: options.tool ?? LoadTool.HEY,
+        grpcCall: options.grpcCall,
+      },
+    });
   }
 
   /**
@@ -188,8 +217,16 @@ export class CanaryWebhook {
   public readonly muteAlert?: boolean;
   /** How often a failed call is retried. */
   public readonly retries?: number;
-  /** The command, for loadtester commands. */
+  /** The command, for loadtester commands given as a command. */
   public readonly command?: string;
+  /** What a typed load test generates; the engine builds its command for the router. */
+  public readonly load?: LoadGeneration;
+  /**
+   * Typed load options given together with `command` (rejected when the analysis is checked).
+   *
+   * @internal
+   */
+  public readonly _conflictingOptions: string[];
   /** How the loadtester runs the command. */
   public readonly commandType?: LoadTesterCommandType;
 
@@ -204,6 +241,8 @@ export class CanaryWebhook {
     this.retries = details.retries;
     this.command = details.command;
     this.commandType = details.commandType;
+    this.load = details.load;
+    this._conflictingOptions = details.conflictingOptions ?? [];
   }
 
   /** Whether this webhook is served by the loadtester. */
@@ -221,4 +260,6 @@ interface WebhookDetails {
   readonly retries?: number;
   readonly command?: string;
   readonly commandType?: LoadTesterCommandType;
+  readonly load?: LoadGeneration;
+  readonly conflictingOptions?: string[];
 }

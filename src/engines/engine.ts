@@ -1,7 +1,10 @@
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IPrometheus } from '../addons/prometheus';
 import { ResolvedAnalysis } from '../analysis/analysis';
+import { LoadEgress, LoadTarget } from '../analysis/load-test';
+import { RolloutPlan } from '../plan/rollout-plan';
 import { ITrafficRouter } from '../routers/router';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
 
@@ -15,6 +18,8 @@ export interface DeliveryContext {
   readonly labels: { [key: string]: string };
   /** The Deployment to roll out. */
   readonly deployment: kplus.Deployment;
+  /** The one label the pods are selected by. */
+  readonly selectorLabels: { [key: string]: string };
   /** Port the service is reached on. */
   readonly port: number;
   /** Port the containers listen on. */
@@ -31,6 +36,8 @@ export interface DeliveryContext {
   readonly analysis: ResolvedAnalysis;
   /** The traffic router. */
   readonly router: ITrafficRouter;
+  /** Where load tests must send their requests for the router to measure them. */
+  readonly loadTarget: LoadTarget;
   /** The Prometheus the checks query. */
   readonly prometheus: IPrometheus;
   /**
@@ -49,6 +56,24 @@ export interface DeliveryObjects {
    * The controller objects (e.g. `canary` for Flagger) and routing objects (e.g. `ingressRoute`).
    */
   readonly objects: { [role: string]: Construct };
+  /**
+   * What the loadtester must be allowed to call for this service's tests.
+   *
+   * @default - nothing (the engine does not use the loadtester)
+   */
+  readonly loadEgress?: LoadEgress[];
+  /**
+   * Computes the rollout plan of the service as the controller will run it.
+   *
+   * @default - the engine offers no plan
+   */
+  readonly planner?: IRolloutPlanner;
+}
+
+/** Computes a service's rollout plan from its current declaration (metrics or webhooks added later included). */
+export interface IRolloutPlanner {
+  /** The plan as the controller would run it now. */
+  plan(): RolloutPlan;
 }
 
 /**
@@ -62,6 +87,13 @@ export interface IDeliveryEngine {
   readonly controllerNamespace: string;
   /** Whether the analysis, as this engine runs it, calls the loadtester. */
   needsLoadTester(analysis: ResolvedAnalysis): boolean;
+
+  /**
+   * How long one run of a typed load test lasts when it sets no duration, for an analysis interval.
+   *
+   * @param interval the analysis interval
+   */
+  loadDuration(interval: Duration): Duration;
 
   /** Creates the controller and routing objects for one service under `scope`. */
   bind(scope: Construct, context: DeliveryContext): DeliveryObjects;

@@ -16,6 +16,23 @@ export const ARGO_ROLLOUTS_NAMESPACE = 'argo-rollouts';
 /** Namespace the Traefik proxy runs in; the embedded Prometheus scrapes its pods there. */
 export const TRAEFIK_NAMESPACE = 'traefik';
 
+/**
+ * Traefik's Service (the Helm chart's, named after the release) and the label of its pods
+ * (`app.kubernetes.io/name`, the chart's default). Load tests for Traefik go through this Service.
+ */
+export const TRAEFIK_SERVICE_NAME = 'traefik';
+export const TRAEFIK_POD_LABELS: { readonly [key: string]: string } = Object.freeze({ 'app.kubernetes.io/name': 'traefik' });
+
+/**
+ * The ports of Traefik's `web` and `websecure` entryPoints: on the Service (`exposedPort`) and on
+ * the pods (`port`, which NetworkPolicies see). The values are the chart's defaults; the platform
+ * layer sets them explicitly.
+ */
+export const TRAEFIK_WEB_SERVICE_PORT = 80;
+export const TRAEFIK_WEB_CONTAINER_PORT = 8000;
+export const TRAEFIK_WEBSECURE_SERVICE_PORT = 443;
+export const TRAEFIK_WEBSECURE_CONTAINER_PORT = 8443;
+
 /** Traefik's Prometheus metrics port (the Helm chart's `metrics` entryPoint). */
 export const TRAEFIK_METRICS_PORT = 9100;
 
@@ -25,6 +42,13 @@ export const TRAEFIK_WEBSECURE_ENTRYPOINT = 'websecure';
 
 /** Namespace Istio's control plane and ingress gateway run in. */
 export const ISTIO_NAMESPACE = 'istio-system';
+
+/**
+ * Pod labels that keep a pod out of the Istio mesh even in a namespace labelled for injection:
+ * the loadtester (Flagger calls it from outside the mesh), load-test Jobs (a sidecar would keep a
+ * Job from completing) and the embedded Prometheus.
+ */
+export const NO_SIDECAR_LABELS: { readonly [key: string]: string } = Object.freeze({ 'sidecar.istio.io/inject': 'false' });
 
 /** Flagger's loadtester: name of its Deployment and Service, Service port and container port. */
 export const LOAD_TESTER_NAME = 'flagger-loadtester';

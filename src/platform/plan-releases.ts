@@ -17,8 +17,13 @@ import {
   TRAEFIK_METRICS_ENTRYPOINT,
   TRAEFIK_METRICS_PORT,
   TRAEFIK_NAMESPACE,
+  TRAEFIK_SERVICE_NAME,
+  TRAEFIK_WEB_CONTAINER_PORT,
   TRAEFIK_WEB_ENTRYPOINT,
+  TRAEFIK_WEB_SERVICE_PORT,
+  TRAEFIK_WEBSECURE_CONTAINER_PORT,
   TRAEFIK_WEBSECURE_ENTRYPOINT,
+  TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
 } from './conventions';
 import {
@@ -119,11 +124,18 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
           serviceMonitor: { enabled: false },
         },
       },
+      // Typed load tests call this Service on these ports, and the loadtester's NetworkPolicy lets it
+      // reach the pods on the container ports (the chart's defaults, pinned here).
+      fullnameOverride: TRAEFIK_SERVICE_NAME,
       ports: {
         [TRAEFIK_METRICS_ENTRYPOINT]: { port: TRAEFIK_METRICS_PORT },
         // The entryPoints the IngressRoutes name, exposed by the chart's Service.
-        [TRAEFIK_WEB_ENTRYPOINT]: { expose: { default: true } },
-        [TRAEFIK_WEBSECURE_ENTRYPOINT]: { expose: { default: true } },
+        [TRAEFIK_WEB_ENTRYPOINT]: {
+          port: TRAEFIK_WEB_CONTAINER_PORT, exposedPort: TRAEFIK_WEB_SERVICE_PORT, expose: { default: true },
+        },
+        [TRAEFIK_WEBSECURE_ENTRYPOINT]: {
+          port: TRAEFIK_WEBSECURE_CONTAINER_PORT, exposedPort: TRAEFIK_WEBSECURE_SERVICE_PORT, expose: { default: true },
+        },
       },
     }));
   }

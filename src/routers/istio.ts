@@ -6,25 +6,81 @@ import {
   checkGatewayName, checkIstioHost, checkRetries, toIstioDuration, toIstioRetries,
 } from './istio-virtual-service';
 import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
-import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterCapabilities, RoutingContext } from './router';
+import {
+  ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterCapabilities, RouterMetrics, RoutingContext,
+} from './router';
+import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
-import { ISTIO_NAMESPACE } from '../platform/conventions';
+import { ISTIO_NAMESPACE, serviceAddress } from '../platform/conventions';
 import { checkDnsLabel, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 
 /** How Argo Rollouts splits traffic with Istio. */
 export enum IstioRoutingMode {
   /**
    * Subset-level: one Service `<name>` and a DestinationRule with `stable` and `canary` subsets, which
-   * Argo Rollouts points at the two ReplicaSets. Needs `version` on the service, so that Istio's
-   * metrics can tell the canary's pods from the stable ones.
+   * Argo Rollouts points at the two ReplicaSets (plus a Service `<name>-canary` that only the canary
+   * pods are behind, for load and acceptance tests).
    */
   SUBSET = 'SUBSET',
   /** Host-level: the Services `<name>-stable` and `<name>-canary` (plus `<name>` for clients). */
   HOST = 'HOST',
 }
 
+/**
+ * How the service's pods get the Envoy sidecar that reports the metrics the checks read. Without a
+ * sidecar there is no `istio_requests_total` for the service and every check fails.
+ */
+export class IstioSidecarInjection {
+  /**
+   * The pod label `sidecar.istio.io/inject: "true"`. With a default (revision-less) install this
+   * injects the pods without any namespace label: istiod's webhook `object.sidecar-injector.istio.io`
+   * matches it in namespaces that have neither `istio-injection` nor `istio.io/rev`. A namespace
+   * labelled `istio-injection=disabled` wins: its pods get no sidecar.
+   */
+  public static podLabel(): IstioSidecarInjection {
+    return new IstioSidecarInjection({ 'sidecar.istio.io/inject': 'true' }, 'pod label sidecar.istio.io/inject=true');
+  }
+
+  /**
+   * The pod label `istio.io/rev: <revision>`, for a revisioned install (whose webhooks do not
+   * match the plain inject label).
+   *
+   * @param revision the Istio revision or revision tag, e.g. `1-30` or `stable`
+   */
+  public static revision(revision: string): IstioSidecarInjection {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) || revision.length > 63) {
+      fail('IstioSidecarInjection.revision()', `'revision' ('${revision}') must be a label value of lower-case letters, digits and '-', e.g. '1-30' or 'stable'`);
+    }
+    return new IstioSidecarInjection({ 'istio.io/rev': revision }, `pod label istio.io/rev=${revision}`);
+  }
+
+  /**
+   * Nothing on the pods: you label the service's namespace (`istio-injection=enabled` or
+   * `istio.io/rev=<revision>`) yourself. Without that label the pods get no sidecar.
+   */
+  public static namespaceLabel(): IstioSidecarInjection {
+    return new IstioSidecarInjection({}, 'the namespace label (yours)');
+  }
+
+  /** Labels put on the pod template. */
+  public readonly podLabels: { [key: string]: string };
+  /** How injection is requested, for documentation and messages. */
+  public readonly description: string;
+
+  private constructor(podLabels: { [key: string]: string }, description: string) {
+    this.podLabels = podLabels;
+    this.description = description;
+  }
+}
+
 /** Options for `TrafficRouter.istio()`. */
 export interface IstioRouterOptions {
+  /**
+   * How the service's pods get their sidecar.
+   *
+   * @default IstioSidecarInjection.podLabel()
+   */
+  readonly sidecarInjection?: IstioSidecarInjection;
   /**
    * External host names (`podinfo.example.com`, `*.example.com`) routed to the service, besides the
    * service's own name.
@@ -130,21 +186,35 @@ function argoQueries(selector: string): { [kind: string]: string } {
   };
 }
 
-// Host-level: the canary Service is what the client's proxy routed to (the mTLS SNI names it).
-const CANARY_SERVICE = 'reporter="destination",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"';
-// Subset-level: stable and canary pods share the Service and the workload name; the version
-// (`app.kubernetes.io/version`, Istio's canonical revision) tells them apart.
-const CANARY_REVISION = 'reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_service_name="{{args.service-name}}",destination_canonical_revision="{{args.canary-revision}}"';
+/** The argument that carries the canary ReplicaSet's pod-template hash. */
+const CANARY_HASH_ARG = 'canary-hash';
+/**
+ * Argo Rollouts' canary pods, in both routing modes. Stable and canary pods are one workload to
+ * Istio (it names pods of a ReplicaSet `<rollout>-<hash>` after the Rollout: istio
+ * pkg/kube/util.go, GetDeployMetaFromPod), and their canonical revision only changes when the
+ * version label does, which an image-only update does not touch. What changes with every rollout
+ * is the pod-template hash: the pods carry `rollouts-pod-template-hash`, which the scrape config
+ * copies onto their series (`labelmap` of the pod labels), and the analysis receives the canary's
+ * hash as an argument (`podTemplateHashValue: Latest`). The destination's sidecar reports the
+ * requests, so only the canary pods' own series are read.
+ */
+const CANARY_PODS = `reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.${CANARY_HASH_ARG}}}"`;
 
 /**
  * Istio (`networking.istio.io/v1`). Weighted canaries, header matching (A/B testing), mirroring and
- * session affinity. The service's namespace must be labelled for sidecar injection
- * (`istio-injection=enabled`); its sidecars expose the metrics, so no other namespace is scraped.
+ * session affinity. The service's pods ask for a sidecar (`sidecarInjection`); the sidecars report
+ * the metrics at the destination, so no other namespace is scraped.
+ *
+ * Load tests and acceptance tests run without a sidecar (the loadtester, which Flagger calls from
+ * outside the mesh, and Argo's test Jobs) and call `<name>-canary` in plain HTTP: the namespace's
+ * mTLS mode must be PERMISSIVE (Istio's default). Under STRICT mTLS the sidecars reject them.
  */
 export class IstioRouter implements ITrafficRouter {
   public readonly name = 'istio';
   public readonly capabilities: RouterCapabilities = { headerMatch: true, mirroring: true, sessionAffinity: true };
-  public readonly metricsNamespaces: string[] = [];
+  public readonly podLabels: { [key: string]: string };
+  /** How the pods get their sidecar. */
+  public readonly sidecarInjection: IstioSidecarInjection;
   /** The options every service gets. */
   public readonly options: IstioRouterOptions;
   /** The Gateway the hosts are served through (the default resolved). */
@@ -169,7 +239,30 @@ export class IstioRouter implements ITrafficRouter {
       fail(owner, "'gateway' creates a Gateway, which needs 'hosts' to serve: set 'hosts', or use IstioGatewayReference.existing() or IstioGatewayReference.meshOnly()");
     }
     this.routingMode = options.routingMode ?? IstioRoutingMode.SUBSET;
+    this.sidecarInjection = options.sidecarInjection ?? IstioSidecarInjection.podLabel();
+    this.podLabels = { ...this.sidecarInjection.podLabels };
     this.options = options;
+  }
+
+  /**
+   * The canary Service, directly: the canary pods' sidecars report every request they receive
+   * (reporter="destination"), wherever it comes from. The Service `<name>` does not do: a client
+   * without a sidecar gets no Istio routing, so its requests go to the primary (Flagger) or to any
+   * pod (Argo Rollouts, subset mode).
+   */
+  public loadTarget(context: RoutingContext): LoadTarget {
+    return {
+      url: serviceAddress(`${context.name}-canary`, context.namespace, context.port),
+      measuredAtIngress: false,
+      bypassedServices: [context.name, `${context.name}-primary`, `${context.name}-stable`],
+      reason: `The load generator has no sidecar, so Istio's routing does not apply to its requests: only '${context.name}-canary' reaches the canary's pods, whose sidecars report the metrics.`,
+      egress: [{ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] }],
+    };
+  }
+
+  /** None: the sidecars in the service's own namespace report everything the checks read. */
+  public routerMetrics(_context: RoutingContext): RouterMetrics[] {
+    return [];
   }
 
   public builtInQuery(kind: MetricKind): string {
@@ -212,9 +305,12 @@ export class IstioRouter implements ITrafficRouter {
       }
     }
     const subset = this.routingMode === IstioRoutingMode.SUBSET;
-    if (subset && context.version === undefined) {
-      fail(owner, "Istio subset routing cannot tell canary pods from stable ones in Istio's metrics without a version: set 'version' on the service (it becomes the app.kubernetes.io/version pod label, which Istio reports as destination_canonical_revision), or use routingMode IstioRoutingMode.HOST");
-    }
+    checkDnsLabel(owner, 'name', context.name, 56, ", so that '<name>-stable' and '<name>-canary' are valid Service names");
+    const queryArguments = [
+      { name: 'namespace', value: context.namespace },
+      { name: 'service-name', value: context.name },
+      { name: CANARY_HASH_ARG, podTemplateHash: PodTemplateHash.LATEST },
+    ];
 
     const name = context.name;
     const labels = context.labels;
@@ -229,6 +325,10 @@ export class IstioRouter implements ITrafficRouter {
     });
 
     if (subset) {
+      // Load and acceptance tests reach the canary pods through it; Argo Rollouts keeps its selector
+      // on the canary's hash. Its name differs from the VirtualService's host, as it must: Argo
+      // matches route destinations by host before subset (argo-rollouts trafficrouting/istio).
+      const canary = createRolloutService(scope, 'CanaryService', `${name}-canary`, context, context.selectorLabels);
       const destinationRule = new IstioDestinationRule(scope, 'DestinationRule', {
         metadata: { name, namespace: context.namespace, labels },
         host: name,
@@ -253,17 +353,13 @@ export class IstioRouter implements ITrafficRouter {
             destinationRule: { name: destinationRule.name, canarySubsetName: CANARY_SUBSET, stableSubsetName: STABLE_SUBSET },
           },
         },
-        queries: argoQueries(CANARY_REVISION),
-        queryArguments: [
-          { name: 'namespace', value: context.namespace },
-          { name: 'service-name', value: name },
-          { name: 'canary-revision', value: context.version! },
-        ],
-        objects: { service, destinationRule, virtualService, ...(gateway ? { gateway } : {}) },
+        canaryService: canary.name,
+        queries: argoQueries(CANARY_PODS),
+        queryArguments,
+        objects: { service, canaryService: canary, destinationRule, virtualService, ...(gateway ? { gateway } : {}) },
       };
     }
 
-    checkDnsLabel(owner, 'name', name, 56, ", so that '<name>-stable' and '<name>-canary' are valid Service names");
     const { stable, canary } = createStableAndCanaryServices(scope, context, context.selectorLabels);
     const virtualService = new IstioVirtualService(scope, 'VirtualService', {
       metadata: { name, namespace: context.namespace, labels },
@@ -278,11 +374,8 @@ export class IstioRouter implements ITrafficRouter {
       trafficRouting: { istio: { virtualService: { name: virtualService.name, routes: [PRIMARY_ROUTE] } } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: argoQueries(CANARY_SERVICE),
-      queryArguments: [
-        { name: 'namespace', value: context.namespace },
-        { name: 'canary-service', value: canary.name },
-      ],
+      queries: argoQueries(CANARY_PODS),
+      queryArguments,
       objects: { service, stableService: stable, canaryService: canary, virtualService, ...(gateway ? { gateway } : {}) },
     };
   }

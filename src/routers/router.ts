@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
 
 /** What a router can do beyond weighted traffic shifting. */
@@ -23,6 +24,24 @@ export interface RoutingContext {
   readonly containerPort: number;
   /** Labels to put on the routing objects. */
   readonly labels: { [key: string]: string };
+  /** The one label the pods are selected by (e.g. `app.kubernetes.io/name: <name>`). */
+  readonly selectorLabels: { [key: string]: string };
+}
+
+/**
+ * Series a service needs from pods of the router outside the service's namespace (e.g. Traefik's),
+ * and how to recognise them: the embedded Prometheus keeps a series when its name matches
+ * `metricNames` and its `serviceLabel` matches `serviceValues` (both RE2, fully anchored).
+ */
+export interface RouterMetrics {
+  /** Namespace of the router's pods, which are annotated for scraping. */
+  readonly namespace: string;
+  /** Pattern of the metric names to keep, e.g. `traefik_service_.+`. */
+  readonly metricNames: string;
+  /** The label that names the backend in those series, e.g. `service`. */
+  readonly serviceLabel: string;
+  /** Pattern of this service's values of that label. */
+  readonly serviceValues: string;
 }
 
 /** The routing part of a Flagger Canary, and the objects Flagger expects us to create. */
@@ -43,18 +62,35 @@ export interface FlaggerRouting {
   readonly objects?: { [role: string]: Construct };
 }
 
-/** One argument the Rollout passes to its AnalysisTemplate (values are strings). */
+/** Which ReplicaSet's pod-template hash an analysis argument takes (Argo Rollouts' `podTemplateHashValue`). */
+export enum PodTemplateHash {
+  /** The canary's (the newest ReplicaSet). */
+  LATEST = 'Latest',
+  /** The stable ReplicaSet's. */
+  STABLE = 'Stable',
+}
+
+/** One argument the Rollout passes to its AnalysisTemplate: a string value, or a pod-template hash. */
 export interface AnalysisArgument {
   /** Name, used as `{{args.<name>}}` in queries. */
   readonly name: string;
-  /** Value the Rollout passes. */
-  readonly value: string;
+  /**
+   * Value the Rollout passes.
+   *
+   * @default - none: `podTemplateHash` gives the value
+   */
+  readonly value?: string;
+  /**
+   * The pod-template hash of a ReplicaSet, resolved by Argo Rollouts when the analysis starts
+   * (`valueFrom.podTemplateHashValue`).
+   *
+   * @default - none: `value` is the value
+   */
+  readonly podTemplateHash?: PodTemplateHash;
 }
 
 /** What a router needs to know to route for Argo Rollouts. */
 export interface ArgoRoutingContext extends RoutingContext {
-  /** The one label the Rollout's pods are selected by (`app.kubernetes.io/name: <name>`). */
-  readonly selectorLabels: { [key: string]: string };
   /**
    * Names of the header routes the steps set (`setHeaderRoute`); they are listed in
    * `trafficRouting.managedRoutes`, and the router must support them.
@@ -62,13 +98,6 @@ export interface ArgoRoutingContext extends RoutingContext {
   readonly headerRoutes: string[];
   /** Names of the mirror routes the steps set (`setMirrorRoute`). */
   readonly mirrorRoutes: string[];
-  /**
-   * Version of the application (`app.kubernetes.io/version` on the pods), which some routers'
-   * telemetry uses to tell canary pods from stable ones.
-   *
-   * @default - no version label
-   */
-  readonly version?: string;
 }
 
 /** The routing part of an Argo Rollout, and the objects created for it. */
@@ -112,10 +141,23 @@ export interface ITrafficRouter {
   /** What it supports; unsupported analysis settings fail with a message. */
   readonly capabilities: RouterCapabilities;
   /**
-   * Namespaces whose pods expose the router's metrics (annotated for scraping), besides the
-   * service's own namespace. The embedded Prometheus scrapes them.
+   * Labels the service's pod template must carry for the router to measure it (e.g. Istio's
+   * sidecar injection label).
    */
-  readonly metricsNamespaces: string[];
+  readonly podLabels: { [key: string]: string };
+
+  /**
+   * Where a load test must send its requests so that this router measures them: through the ingress
+   * for an ingress router, to the canary's pods for a mesh.
+   */
+  loadTarget(context: RoutingContext): LoadTarget;
+
+  /**
+   * The series of this service that the router's own pods expose, when they live outside the
+   * service's namespace (Traefik's). The embedded Prometheus scrapes those pods and keeps only these
+   * series, so that a namespace's Prometheus does not ingest every other namespace's series.
+   */
+  routerMetrics(context: RoutingContext): RouterMetrics[];
 
   /**
    * PromQL of a built-in check as measured by this router, with Flagger's template variables

@@ -1,28 +1,51 @@
 import { Construct } from 'constructs';
 import { createStableAndCanaryServices } from './rollout-services';
-import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterCapabilities, RoutingContext } from './router';
+import {
+  ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterCapabilities, RouterMetrics, RoutingContext,
+} from './router';
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
 import { TraefikWeightedService } from './traefik-service';
+import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
-import { TRAEFIK_NAMESPACE } from '../platform/conventions';
+import {
+  TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
+  TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
+  serviceAddress,
+} from '../platform/conventions';
 import { checkDnsLabel, fail } from '../validation';
 
 /** Options for `TrafficRouter.traefik()`. */
 export interface TraefikRouterOptions extends TraefikRouteOptions {
   /**
-   * Namespace Traefik runs in; its pods are scraped there for metrics.
+   * Namespace Traefik runs in; its pods are scraped there for metrics, and load tests go through its
+   * Service there.
    *
    * @default 'traefik'
    */
   readonly namespace?: string;
+  /**
+   * Name of Traefik's Service (the Helm chart names it after the release). Typed load tests send
+   * their requests through it, on the port of the `web` entryPoint (80), or of `websecure` (443)
+   * when the route listens only there.
+   *
+   * @default 'traefik'
+   */
+  readonly serviceName?: string;
 }
 
 const OWNER = 'TrafficRouter.traefik()';
 const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
 
+/** Where each known entryPoint is served: the port on Traefik's Service and on its pods, and TLS. */
+const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean } } = {
+  [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
+  [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
+};
+
 /**
  * Traefik's series for one Kubernetes Service inside a TraefikService: it appears as
- * `service="<ns>-<svc>-<port>@kubernetescrd"`.
+ * `service="<ns>-<svc>-<port>@kubernetescrd"`, with the port as the TraefikService names it (a
+ * number here) (traefik pkg/provider/kubernetes/crd/kubernetes_http.go, fullServiceName).
  */
 function serviceSeries(namespace: string, service: string): string {
   return `service=~"${namespace}-${service}-[0-9a-zA-Z-]+@kubernetescrd"`;
@@ -64,14 +87,51 @@ const ARGO_QUERIES: { [kind: string]: string } = {
 export class TraefikRouter implements ITrafficRouter {
   public readonly name = 'traefik';
   public readonly capabilities: RouterCapabilities = { headerMatch: false, mirroring: false, sessionAffinity: false };
-  public readonly metricsNamespaces: string[];
+  public readonly podLabels: { [key: string]: string } = {};
   /** The route options every service gets. */
   public readonly options: TraefikRouterOptions;
+  /** Namespace Traefik runs in. */
+  public readonly namespace: string;
+  /** Name of Traefik's Service. */
+  public readonly serviceName: string;
 
   public constructor(options: TraefikRouterOptions) {
     checkRouteOptions(OWNER, options);
-    this.metricsNamespaces = [checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE)];
+    this.namespace = checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE);
+    this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);
     this.options = options;
+  }
+
+  /**
+   * Through Traefik's Service with the first routed host: Traefik records `traefik_service_*` only
+   * for requests it routes, and routes by the Host header (Flagger's Traefik tutorial does the same:
+   * `hey -host app.example.com http://traefik.traefik`).
+   */
+  public loadTarget(context: RoutingContext): LoadTarget {
+    const entryPoints = this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
+    const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => ENTRY_POINT_PORTS[e] !== undefined);
+    const ports = entryPoint === undefined ? undefined : ENTRY_POINT_PORTS[entryPoint];
+    const address = ports && serviceAddress(this.serviceName, this.namespace, ports.service);
+    return {
+      url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
+      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}) and '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
+      host: this.options.hosts[0],
+      pathPrefix: this.options.pathPrefix,
+      measuredAtIngress: true,
+      bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`],
+      reason: `Traefik records the canary's series (traefik_service_*{service="${context.namespace}-${context.name}-canary-${context.port}@kubernetescrd"}) only for requests it routes, and it routes by the Host header.`,
+      egress: ports ? [{ namespace: this.namespace, podLabels: { ...TRAEFIK_POD_LABELS }, ports: [ports.container] }] : [],
+    };
+  }
+
+  /** The canary's, primary's and stable's series from Traefik's pods; nothing else of Traefik's. */
+  public routerMetrics(context: RoutingContext): RouterMetrics[] {
+    return [{
+      namespace: this.namespace,
+      metricNames: 'traefik_service_.+',
+      serviceLabel: 'service',
+      serviceValues: `${context.namespace}-${context.name}-(canary|primary|stable)-${context.port}@kubernetescrd`,
+    }];
   }
 
   public builtInQuery(kind: MetricKind): string {

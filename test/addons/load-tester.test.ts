@@ -8,6 +8,12 @@ const NAME = 'flagger-loadtester';
 const SELECTOR = { 'app.kubernetes.io/name': NAME };
 const DNS_LABEL_RULE = "must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
 
+/** DNS, wherever the resolver is (kube-dns, or NodeLocal DNSCache on a link-local address). */
+const DNS_EGRESS = {
+  to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+  ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+};
+
 function newChart(): Chart {
   return new Chart(Testing.app(), 'test');
 }
@@ -39,7 +45,8 @@ describe('defaults', () => {
     });
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.selector).toEqual({ matchLabels: SELECTOR });
-    expect(deployment.spec.template.metadata.labels).toEqual(SELECTOR);
+    // Out of the Istio mesh even in a namespace labelled for injection: Flagger calls it from outside.
+    expect(deployment.spec.template.metadata.labels).toEqual({ ...SELECTOR, 'sidecar.istio.io/inject': 'false' });
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
   });
 
@@ -80,14 +87,15 @@ describe('defaults', () => {
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
   });
 
-  test('NetworkPolicy admits only the Flagger namespace, on the container port', () => {
+  test('NetworkPolicy admits only the Flagger namespace, on the container port, and lets it call DNS only', () => {
     expect(only(manifests, 'NetworkPolicy', NAME).spec).toEqual({
       podSelector: { matchLabels: SELECTOR },
-      policyTypes: ['Ingress'],
+      policyTypes: ['Ingress', 'Egress'],
       ingress: [{
         from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }],
         ports: [{ port: 8080, protocol: 'TCP' }],
       }],
+      egress: [DNS_EGRESS],
     });
   });
 
@@ -96,6 +104,53 @@ describe('defaults', () => {
     expect(lt.url).toBe('http://flagger-loadtester.shop/');
     expect(lt.urlFor('gate/check')).toBe('http://flagger-loadtester.shop/gate/check');
     expect(lt.urlFor('/rollback/check')).toBe('http://flagger-loadtester.shop/rollback/check');
+  });
+});
+
+describe('egress: DNS and the pods the tests need, nothing else', () => {
+  const TRAEFIK_PODS = { namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8000] };
+  const CANARY_PODS = { namespace: 'shop', podLabels: { 'app.kubernetes.io/name': 'web' }, ports: [9898] };
+
+  function egressOf(lt: LoadTester): any[] {
+    return only(synth(Chart.of(lt)), 'NetworkPolicy', NAME).spec.egress;
+  }
+
+  test('allowEgress adds one rule per target, each once, in the order asked', () => {
+    const lt = new LoadTester(newChart(), 'lt', { namespace: 'shop' });
+    lt.allowEgress(TRAEFIK_PODS);
+    lt.allowEgress(CANARY_PODS);
+    lt.allowEgress({ ...TRAEFIK_PODS, podLabels: { 'app.kubernetes.io/name': 'traefik' } });
+    expect(egressOf(lt)).toEqual([
+      DNS_EGRESS,
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } }],
+        ports: [{ port: 8000, protocol: 'TCP' }],
+      },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }],
+        ports: [{ port: 9898, protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  test('egress given as an option; a set of label values', () => {
+    const lt = new LoadTester(newChart(), 'lt', {
+      namespace: 'shop',
+      egress: [{ namespace: 'shop', podLabelIn: { key: 'app', values: ['web', 'web-primary'] }, ports: [8080, 8080, 80] }],
+    });
+    expect(egressOf(lt)[1]).toEqual({
+      to: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'web-primary'] }] },
+      }],
+      ports: [{ port: 80, protocol: 'TCP' }, { port: 8080, protocol: 'TCP' }],
+    });
+  });
+
+  test('a bad namespace or port', () => {
+    const lt = new LoadTester(newChart(), 'lt', { namespace: 'shop' });
+    expect(() => lt.allowEgress({ ...CANARY_PODS, namespace: 'Shop' })).toThrow("LoadTester 'test/lt': 'egress.namespace' ('Shop') must be a DNS label");
+    expect(() => lt.allowEgress({ ...CANARY_PODS, ports: [0] })).toThrow("LoadTester 'test/lt': 'egress.ports' (0) must be an integer between 1 and 65535");
   });
 });
 

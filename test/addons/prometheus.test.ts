@@ -74,7 +74,9 @@ describe('defaults', () => {
     const deployment = only(manifests, 'Deployment');
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'flagger-prometheus' } });
-    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus' });
+    // No sidecar even in a namespace labelled for injection: Istio's merged metrics port 15020 is not
+    // captured, so Prometheus scrapes it in plain HTTP under any mTLS mode.
+    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus', 'sidecar.istio.io/inject': 'false' });
   });
 
   test('container runs Prometheus with a 2h retention on an emptyDir', () => {
@@ -195,6 +197,65 @@ describe('scrapeNamespace', () => {
     Prometheus.of(chart, 'shop').scrapeNamespace('traefik');
     const names = all(synth(chart), 'Role').filter((m) => m.metadata.namespace === 'traefik').map((m) => m.metadata.name);
     expect(names).toEqual(['flagger-prometheus-apps', 'flagger-prometheus-shop']);
+  });
+});
+
+describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Prometheus\'s services', () => {
+  const TRAEFIK = (service: string, namespace = 'apps') => ({
+    namespace: 'traefik', metricNames: 'traefik_service_.+', serviceLabel: 'service', serviceValues: `${namespace}-${service}-(canary|primary|stable)-80@kubernetescrd`,
+  });
+
+  test('a job per router namespace that keeps the services\' series and drops every other namespace\'s', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeRouterMetrics(TRAEFIK('web'));
+    prometheus.scrapeRouterMetrics(TRAEFIK('api'));
+    prometheus.scrapeRouterMetrics(TRAEFIK('web'));
+    const manifests = synth(chart);
+    const [pods, router] = prometheusYml(manifests).scrape_configs;
+    expect(pods.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['apps'] } }]);
+    expect(pods.metric_relabel_configs).toBeUndefined();
+    expect(router.job_name).toBe('router-traefik');
+    expect(router.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['traefik'] } }]);
+    expect(router.relabel_configs).toEqual(pods.relabel_configs);
+    expect(router.metric_relabel_configs).toEqual([{
+      source_labels: ['__name__', 'service'],
+      action: 'keep',
+      regex: '(traefik_service_.+);(apps-api-(canary|primary|stable)-80@kubernetescrd|apps-web-(canary|primary|stable)-80@kubernetescrd)',
+    }]);
+    expect(prometheus.keptRouterMetrics).toEqual([TRAEFIK('web'), TRAEFIK('api')]);
+    // Pod discovery in the router's namespace, as for a scraped namespace.
+    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/flagger-prometheus', 'traefik/flagger-prometheus-apps']);
+  });
+
+  test('the keep rule, as Prometheus applies it (RE2, anchored, labels joined by ";"), keeps exactly the services\' series', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeRouterMetrics(TRAEFIK('web'));
+    const rule = prometheusYml(synth(chart)).scrape_configs[1].metric_relabel_configs[0];
+    const keep = new RegExp(`^(?:${rule.regex})$`);
+    expect('traefik_service_requests_total;apps-web-canary-80@kubernetescrd').toMatch(keep);
+    expect('traefik_service_request_duration_seconds_bucket;apps-web-primary-80@kubernetescrd').toMatch(keep);
+    expect('traefik_service_requests_total;shop-web-canary-80@kubernetescrd').not.toMatch(keep);
+    expect('traefik_service_requests_total;apps-api-canary-80@kubernetescrd').not.toMatch(keep);
+    expect('traefik_entrypoint_requests_total;').not.toMatch(keep);
+    expect('go_goroutines;').not.toMatch(keep);
+  });
+
+  test('a namespace scraped in full gets no router job, or its pods would be scraped twice and every sum doubled', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeRouterMetrics({ ...TRAEFIK('web'), namespace: 'apps' });
+    expect(prometheusYml(synth(chart)).scrape_configs.map((job: any) => job.job_name)).toEqual(['kubernetes-pods']);
+  });
+
+  test('the namespace must be a DNS label', () => {
+    const prometheus = new Prometheus(newChart(), 'p', { namespace: 'apps' });
+    expect(() => prometheus.scrapeRouterMetrics({ ...TRAEFIK('web'), namespace: 'Traefik' })).toThrow(`test/p: 'scrapeRouterMetrics.namespace' ('Traefik') ${DNS_LABEL_RULE}`);
+  });
+
+  test('an external Prometheus ignores it', () => {
+    expect(() => Prometheus.external('http://prometheus.monitoring:9090').scrapeRouterMetrics(TRAEFIK('web'))).not.toThrow();
   });
 });
 

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { CanaryAlert } from '../../src/analysis/alert';
 import { CanaryAnalysisOptions } from '../../src/analysis/analysis';
+import { LoadTool } from '../../src/analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../src/analysis/metric';
 import { resolveAnalysis } from '../../src/analysis/resolve-analysis';
 import { CanaryScaleOptions, HeaderMatchKind, RolloutStep } from '../../src/analysis/steps';
@@ -12,7 +13,7 @@ const LIVE: CanaryAnalysisOptions = { receivesLiveTraffic: true };
 const LOAD_TEST = CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test:9898/' });
 const ERROR_RATE_QUERY = 'sum(rate(http_requests_total{namespace="{{ namespace }}",code=~"5.."}[{{ interval }}]))';
 const DNS_LABEL_RULE = "must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
-const NEEDS_REQUESTS = "podinfo: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>:<port>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary";
+const NEEDS_REQUESTS = "podinfo: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary";
 const PROMQL_SUFFIX = '(after substituting template variables)';
 
 function resolve(options: CanaryAnalysisOptions) {
@@ -198,6 +199,61 @@ describe('maxWeight and stepWeight', () => {
   test('rejects a fractional stepWeight', () => {
     expect(() => resolve({ stepWeight: 2.5 })).toThrow(
       "podinfo: 'analysis.stepWeight' (2.5) must be an integer between 1 and 'analysis.maxWeight' (50)",
+    );
+  });
+});
+
+describe('a stepWeight that does not divide maxWeight', () => {
+  // Flagger adds stepWeight until the weight reaches maxWeight and caps only at 100
+  // (pkg/controller/scheduler.go, runCanary), so the last step overshoots.
+  test('is rejected with the weights Flagger would set and the stepWeights that were meant', () => {
+    expect(() => resolve({ maxWeight: 50, stepWeight: 20 })).toThrow(
+      "podinfo: 'analysis.stepWeight' (20) does not divide 'analysis.maxWeight' (50): Flagger would set 20, 40, 60%, past the maximum; use 'stepWeights' ([20, 40, 50]) or a stepWeight that divides 50",
+    );
+  });
+
+  test('with the default stepWeight of 10', () => {
+    expect(() => resolve({ maxWeight: 25 })).toThrow(
+      "podinfo: 'analysis.stepWeight' (10) does not divide 'analysis.maxWeight' (25): Flagger would set 10, 20, 30%, past the maximum; use 'stepWeights' ([10, 20, 25]) or a stepWeight that divides 25",
+    );
+  });
+
+  test('the overshoot stops at 100', () => {
+    expect(() => resolve({ maxWeight: 90, stepWeight: 40 })).toThrow("Flagger would set 40, 80, 100%, past the maximum; use 'stepWeights' ([40, 80, 90])");
+  });
+});
+
+describe('typed load tests', () => {
+  test('defaults: 10 requests per second over 2 workers on /, with hey; the engine picks the duration', () => {
+    const [webhook] = resolve({ webhooks: [CanaryWebhook.loadTest()] }).webhooks;
+    expect(webhook.load).toEqual({ requestsPerSecond: 10, concurrency: 2, duration: undefined, path: '/', tool: LoadTool.HEY, grpcCall: undefined });
+    expect(webhook.command).toBeUndefined();
+    expect(webhook.type).toBe(WebhookType.ROLLOUT);
+    expect(webhook.name).toBe('load-test');
+  });
+
+  test('a command and typed options together', () => {
+    expect(() => resolve({ webhooks: [CanaryWebhook.loadTest({ command: 'hey http://x/', requestsPerSecond: 5, path: '/a' })] })).toThrow(
+      "podinfo: 'analysis.webhooks[0]' sets 'command' and 'requestsPerSecond', 'path': either a command of your own or the typed options, not both",
+    );
+  });
+
+  test.each([
+    [{ requestsPerSecond: 0 }, "'analysis.webhooks[0].requestsPerSecond' (0) must be a number between 0.001 and 100000"],
+    [{ concurrency: 0 }, "'analysis.webhooks[0].concurrency' (0) must be an integer between 1 and 1000"],
+    [{ duration: Duration.millis(1500) }, "'analysis.webhooks[0].duration' (1 second 500 millis) must be a whole number of seconds, at least 1s"],
+    [{ path: 'health' }, "'analysis.webhooks[0].path' ('health') must start with '/' and contain no spaces, quotes or backslashes"],
+    [{ path: "/a'; rm -rf /" }, "'analysis.webhooks[0].path' ('/a'; rm -rf /') must start with '/' and contain no spaces, quotes or backslashes"],
+    [{ tool: LoadTool.GHZ }, "'analysis.webhooks[0].grpcCall' is required with LoadTool.GHZ: the gRPC method to call, e.g. 'grpc.health.v1.Health/Check'"],
+    [{ grpcCall: 'grpc.health.v1.Health/Check' }, "'analysis.webhooks[0].grpcCall' ('grpc.health.v1.Health/Check') needs 'tool: LoadTool.GHZ' (hey speaks HTTP only)"],
+    [{ tool: LoadTool.GHZ, grpcCall: 'Health.Check' }, "'analysis.webhooks[0].grpcCall' ('Health.Check') must be '<package>.<Service>/<Method>', e.g. 'grpc.health.v1.Health/Check'"],
+  ])('rejects %j', (options, message) => {
+    expect(() => resolve({ webhooks: [CanaryWebhook.loadTest(options)] })).toThrow(`podinfo: ${message}`);
+  });
+
+  test('the message that asks for load shows the command the router would get', () => {
+    expect(() => resolveAnalysis('podinfo', { webhooks: [] }, 'hey -z 54s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/')).toThrow(
+      "podinfo: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks' (for this router it runs: hey -z 54s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/), or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary",
     );
   });
 });

@@ -29,7 +29,7 @@ function service(engine: IDeliveryEngine, router: ITrafficRouter, prometheus?: I
     prometheus,
     analysis: {
       metrics: [CanaryMetric.requestSuccessRate({ min: 99 }), CanaryMetric.requestDuration({ max: Duration.millis(500) })],
-      webhooks: [CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://web-canary.shop/' })],
+      webhooks: [CanaryWebhook.loadTest()],
     },
   });
   return synth(chart);
@@ -118,8 +118,24 @@ describe('Traefik', () => {
     const byDefault = only(service(DeliveryEngine.flagger(), traefik()), 'IngressRoute').spec.entryPoints;
     const secure = only(service(DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['web.example.com'], entryPoints: ['websecure'] })), 'IngressRoute').spec.entryPoints;
     for (const entryPoint of [...byDefault, ...secure]) {
-      expect(ports[entryPoint]).toEqual({ expose: { default: true } });
+      expect(ports[entryPoint].expose).toEqual({ default: true });
     }
+  });
+
+  test('typed load tests go through the Service the chart creates, on the ports it exposes, and the loadtester may reach its pods', () => {
+    const release = plan().release('traefik');
+    const manifests = service(DeliveryEngine.flagger(), traefik());
+    const command: string = only(manifests, 'Canary').spec.analysis.webhooks.find((w: any) => w.name === 'load-test').metadata.cmd;
+    // The chart names its Service after fullnameOverride, in the release's namespace.
+    expect(command).toContain(` http://${release.values.fullnameOverride}.${release.namespace}:${release.values.ports.web.exposedPort}/`);
+    const secure = service(DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['web.example.com'], entryPoints: ['websecure'] }));
+    expect(only(secure, 'Canary').spec.analysis.webhooks[0].metadata.cmd).toContain(` https://traefik.traefik:${release.values.ports.websecure.exposedPort}/`);
+
+    const egress = only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.egress;
+    const toTraefik = egress.find((rule: any) => rule.to[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === release.namespace);
+    // The chart labels its pods app.kubernetes.io/name: <chart name>, and listens on ports.web.port.
+    expect(toTraefik.to[0].podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': release.chart } });
+    expect(toTraefik.ports).toEqual([{ port: release.values.ports.web.port, protocol: 'TCP' }]);
   });
 
   test("the queries select on the `service` label, which the chart's metrics carry", () => {

@@ -59,7 +59,12 @@ describe('CanaryPlatform', () => {
     expect(byName.traefik.depends_on).toBeUndefined();
     expect(JSON.parse(byName.traefik.values[0])).toEqual({
       metrics: { prometheus: { addServicesLabels: true, entryPoint: 'metrics', serviceMonitor: { enabled: false } } },
-      ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+      fullnameOverride: 'traefik',
+      ports: {
+        metrics: { port: 9100 },
+        web: { port: 8000, exposedPort: 80, expose: { default: true } },
+        websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+      },
     });
     expect(byName.traefik.provider).toBe('helm');
     expect(byName.flagger.provider).toBe('helm');
@@ -133,7 +138,7 @@ describe('CanaryPlatform', () => {
     const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
     const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
     expect(values(a)).toBe(values(b));
-    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'metrics', 'ports', 'zeta']);
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'zeta']);
   });
 
   test('synthesizes the same JSON twice', () => {

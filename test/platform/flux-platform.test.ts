@@ -37,7 +37,12 @@ describe('FluxPlatform', () => {
     expect(traefik.dependsOn).toBeUndefined();
     expect(traefik.values).toEqual({
       metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
-      ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+      fullnameOverride: 'traefik',
+      ports: {
+        metrics: { port: 9100 },
+        web: { port: 8000, exposedPort: 80, expose: { default: true } },
+        websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+      },
     });
   });
 

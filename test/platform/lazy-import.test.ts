@@ -33,7 +33,7 @@ const CDK8S_WORK = `
     image: 'ghcr.io/acme/web:1.0.0',
     engine: canary.DeliveryEngine.flagger(),
     router: canary.TrafficRouter.traefik({ hosts: ['web.example.com'] }),
-    analysis: { webhooks: [canary.CanaryWebhook.loadTest({ command: 'hey -z 1m http://web-canary.shop/' })] },
+    analysis: { webhooks: [canary.CanaryWebhook.loadTest()] },
   });
   const plan = new canary.PlatformPlan({ engines: [canary.PlatformEngine.FLAGGER], routers: [canary.PlatformRouter.TRAEFIK] });
   new canary.FluxPlatform(chart, 'flux', { plan });

@@ -21,7 +21,12 @@ describe('PlatformPlan releases', () => {
       dependsOn: [],
       values: {
         metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
-        ports: { metrics: { port: 9100 }, web: { expose: { default: true } }, websecure: { expose: { default: true } } },
+        fullnameOverride: 'traefik',
+        ports: {
+          metrics: { port: 9100 },
+          web: { port: 8000, exposedPort: 80, expose: { default: true } },
+          websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+        },
       },
     });
     expect(p.release('flagger')).toEqual({
@@ -146,8 +151,8 @@ describe('PlatformPlan releases', () => {
     });
     expect(p.release('traefik').values.ports).toEqual({
       metrics: { port: 9100, expose: { default: true } },
-      web: { expose: { default: true } },
-      websecure: { expose: { default: true } },
+      web: { port: 8000, exposedPort: 80, expose: { default: true } },
+      websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
     });
     expect(p.release('traefik').values.deployment).toEqual({ replicas: 3 });
   });

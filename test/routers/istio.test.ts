@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { MetricKind } from '../../src/analysis/metric';
 import { checkPromQl } from '../../src/analysis/promql';
 import { FlaggerCanary } from '../../src/engines/flagger/canary';
-import { IstioGatewayReference, IstioRouter, IstioRouterOptions, IstioRoutingMode } from '../../src/routers/istio';
+import { IstioGatewayReference, IstioRouter, IstioRouterOptions, IstioRoutingMode, IstioSidecarInjection } from '../../src/routers/istio';
 import { IstioGateway } from '../../src/routers/istio-gateway';
 import { IstioDestinationRule, IstioVirtualService } from '../../src/routers/istio-virtual-service';
 import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
@@ -19,11 +19,19 @@ const OWNER = 'TrafficRouter.istio()';
 const SERVICE_OWNER = "CanaryService 'podinfo'";
 const LABELS = { 'app.kubernetes.io/name': 'podinfo', 'app.kubernetes.io/managed-by': 'cdk8s-canary' };
 const SELECTOR = { 'app.kubernetes.io/name': 'podinfo' };
-const CONTEXT: RoutingContext = { name: 'podinfo', namespace: 'test', port: 80, containerPort: 9898, labels: LABELS };
-const ARGO_CONTEXT: ArgoRoutingContext = {
-  ...CONTEXT, selectorLabels: SELECTOR, headerRoutes: [], mirrorRoutes: [], version: '6.1.0',
-};
-const VERSION_MESSAGE = `${SERVICE_OWNER}: Istio subset routing cannot tell canary pods from stable ones in Istio's metrics without a version: set 'version' on the service (it becomes the app.kubernetes.io/version pod label, which Istio reports as destination_canonical_revision), or use routingMode IstioRoutingMode.HOST`;
+const CONTEXT: RoutingContext = { name: 'podinfo', namespace: 'test', port: 80, containerPort: 9898, labels: LABELS, selectorLabels: SELECTOR };
+const ARGO_CONTEXT: ArgoRoutingContext = { ...CONTEXT, headerRoutes: [], mirrorRoutes: [] };
+/**
+ * Argo Rollouts' canary pods in both routing modes: Istio names the pods of a Rollout's ReplicaSet
+ * after the Rollout (istio pkg/kube/util.go, GetDeployMetaFromPod, since 1.22), and the pod label
+ * rollouts-pod-template-hash, copied onto the series by the scrape config, tells canary from stable.
+ */
+const CANARY_PODS = 'reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.canary-hash}}"';
+const HASH_ARGUMENTS = [
+  { name: 'namespace', value: 'test' },
+  { name: 'service-name', value: 'podinfo' },
+  { name: 'canary-hash', podTemplateHash: 'Latest' },
+];
 
 function newChart(): Chart {
   return new Chart(Testing.app(), 'test', { namespace: 'test' });
@@ -65,9 +73,41 @@ test('capabilities: header match, mirroring and session affinity', () => {
   expect(istio().capabilities).toEqual({ headerMatch: true, mirroring: true, sessionAffinity: true });
 });
 
-test('metricsNamespaces: none besides the service namespace, whatever the mesh namespace', () => {
-  expect(istio().metricsNamespaces).toEqual([]);
-  expect(istio({ meshNamespace: 'mesh', hosts: ['podinfo.example.com'] }).metricsNamespaces).toEqual([]);
+test('routerMetrics: none, whatever the mesh namespace (the sidecars in the service\'s namespace report everything)', () => {
+  expect(istio().routerMetrics(CONTEXT)).toEqual([]);
+  expect(istio({ meshNamespace: 'mesh', hosts: ['podinfo.example.com'] }).routerMetrics(CONTEXT)).toEqual([]);
+});
+
+describe('sidecar injection: the pods ask for the sidecar whose telemetry the checks read', () => {
+  test('default: the pod label sidecar.istio.io/inject=true (a revision-less install injects it without a namespace label)', () => {
+    expect(istio().podLabels).toEqual({ 'sidecar.istio.io/inject': 'true' });
+    expect(istio().sidecarInjection.description).toBe('pod label sidecar.istio.io/inject=true');
+  });
+
+  test('a revisioned install: the pod label istio.io/rev', () => {
+    expect(istio({ sidecarInjection: IstioSidecarInjection.revision('1-30') }).podLabels).toEqual({ 'istio.io/rev': '1-30' });
+  });
+
+  test('the namespace label, set by the team: nothing on the pods', () => {
+    expect(istio({ sidecarInjection: IstioSidecarInjection.namespaceLabel() }).podLabels).toEqual({});
+  });
+
+  test('a revision must be a label value', () => {
+    expect(() => IstioSidecarInjection.revision('1.30')).toThrow(
+      "IstioSidecarInjection.revision(): 'revision' ('1.30') must be a label value of lower-case letters, digits and '-', e.g. '1-30' or 'stable'");
+  });
+});
+
+describe('loadTarget: the canary Service, whose pods\' sidecars report the requests', () => {
+  test('the canary Service on the service port; the Services a client without a sidecar would not route to the canary are bypassed', () => {
+    expect(istio({ hosts: ['podinfo.example.com'] }).loadTarget(CONTEXT)).toEqual({
+      url: 'http://podinfo-canary.test:80',
+      measuredAtIngress: false,
+      bypassedServices: ['podinfo', 'podinfo-primary', 'podinfo-stable'],
+      reason: "The load generator has no sidecar, so Istio's routing does not apply to its requests: only 'podinfo-canary' reaches the canary's pods, whose sidecars report the metrics.",
+      egress: [{ namespace: 'test', podLabels: SELECTOR, ports: [9898] }],
+    });
+  });
 });
 
 test('defaults: SUBSET mode, istio-system, a created Gateway with hosts and none without', () => {
@@ -256,11 +296,12 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
   const virtualService = only(manifests, 'VirtualService', 'podinfo');
   const destinationRule = only(manifests, 'DestinationRule', 'podinfo');
 
-  test('creates the Gateway, one Service, the DestinationRule and the VirtualService, all <name> with the labels', () => {
+  test('creates the Gateway, the Service, the canary Service, the DestinationRule and the VirtualService, with the labels', () => {
     expect(synth(chart)).toEqual(manifests);
     expect(keys(manifests)).toEqual([
       'networking.istio.io/v1/Gateway/test/podinfo',
       'v1/Service/test/podinfo',
+      'v1/Service/test/podinfo-canary',
       'networking.istio.io/v1/DestinationRule/test/podinfo',
       'networking.istio.io/v1/VirtualService/test/podinfo',
     ]);
@@ -269,13 +310,15 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
     }
   });
 
-  test('the Service selects only by the pod label, port to container port', () => {
-    expect(only(manifests, 'Service', 'podinfo').spec).toEqual({
-      type: 'ClusterIP',
-      externalIPs: [],
-      selector: SELECTOR,
-      ports: [{ name: 'http', port: 80, targetPort: 9898 }],
-    });
+  test('both Services select only by the pod label (Argo adds the canary hash to podinfo-canary), port to container port', () => {
+    for (const name of ['podinfo', 'podinfo-canary']) {
+      expect(only(manifests, 'Service', name).spec).toEqual({
+        type: 'ClusterIP',
+        externalIPs: [],
+        selector: SELECTOR,
+        ports: [{ name: 'http', port: 80, targetPort: 9898 }],
+      });
+    }
   });
 
   test('the DestinationRule has stable and canary subsets of the Service, selected by the pod label', () => {
@@ -299,15 +342,18 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
     });
   });
 
-  test('trafficRouting names the VirtualService, its route and the DestinationRule with its subsets; no stable/canary Services', () => {
+  test('trafficRouting names the VirtualService, its route and the DestinationRule with its subsets; a canary Service for tests, no stable one', () => {
     expect(routing.trafficRouting).toEqual({
       istio: {
         virtualService: { name: 'podinfo', routes: ['primary'] },
         destinationRule: { name: 'podinfo', canarySubsetName: 'canary', stableSubsetName: 'stable' },
       },
     });
-    expect(routing.canaryService).toBeUndefined();
+    expect(routing.canaryService).toBe('podinfo-canary');
     expect(routing.stableService).toBeUndefined();
+    // Argo matches route destinations by host before subset: a canary Service named like the host
+    // would give both subsets the canary's weight.
+    expect(virtualService.spec.http[0].route.map((r: any) => r.destination.host)).not.toContain(routing.canaryService);
   });
 
   test('cross-references resolve in the output', () => {
@@ -327,20 +373,15 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
     expect(only(manifests, 'Gateway', 'podinfo').spec.servers[0].hosts).toEqual(['podinfo.example.com']);
   });
 
-  test('queries scope by the service and the canary revision; success rate is a ratio', () => {
-    const selector = 'reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_service_name="{{args.service-name}}",destination_canonical_revision="{{args.canary-revision}}"';
+  test('queries scope by the canary pods\' pod-template hash, which changes with every rollout; success rate is a ratio', () => {
     expect(routing.queries).toEqual({
-      [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{${selector}}[{{ interval }}]))`,
-      [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${selector}}[{{ interval }}])) by (le))`,
+      [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${CANARY_PODS},response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{${CANARY_PODS}}[{{ interval }}]))`,
+      [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${CANARY_PODS}}[{{ interval }}])) by (le))`,
     });
     for (const query of Object.values(routing.queries)) {
       expect(() => checkPromQl('test', 'query', query)).not.toThrow();
     }
-    expect(routing.queryArguments).toEqual([
-      { name: 'namespace', value: 'test' },
-      { name: 'service-name', value: 'podinfo' },
-      { name: 'canary-revision', value: '6.1.0' },
-    ]);
+    expect(routing.queryArguments).toEqual(HASH_ARGUMENTS);
   });
 
   test('every {{args.x}} of the queries is an argument', () => {
@@ -353,7 +394,7 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
   });
 
   test('objects by role', () => {
-    expect(Object.keys(routing.objects!).sort()).toEqual(['destinationRule', 'gateway', 'service', 'virtualService']);
+    expect(Object.keys(routing.objects!).sort()).toEqual(['canaryService', 'destinationRule', 'gateway', 'service', 'virtualService']);
     expect(routing.objects!.virtualService).toBeInstanceOf(IstioVirtualService);
     expect(routing.objects!.destinationRule).toBeInstanceOf(IstioDestinationRule);
     expect(routing.objects!.gateway).toBeInstanceOf(IstioGateway);
@@ -362,7 +403,7 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
 
 describe('bindArgoRollouts, HOST mode', () => {
   const chart = newChart();
-  const routing = istio({ routingMode: IstioRoutingMode.HOST }).bindArgoRollouts(chart, { ...ARGO_CONTEXT, version: undefined });
+  const routing = istio({ routingMode: IstioRoutingMode.HOST }).bindArgoRollouts(chart, ARGO_CONTEXT);
   // Recorded for the conformance checker by the first test.
   const manifests = Testing.synth(chart);
   const virtualService = only(manifests, 'VirtualService', 'podinfo');
@@ -404,19 +445,14 @@ describe('bindArgoRollouts, HOST mode', () => {
     expectDestinationsExist(manifests, virtualService);
   });
 
-  test('queries scope by the canary Service and parse; no version needed', () => {
-    const selector = 'reporter="destination",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"';
-    expect(routing.queries).toEqual({
-      [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{${selector}}[{{ interval }}]))`,
-      [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${selector}}[{{ interval }}])) by (le))`,
-    });
+  test('queries scope by the canary pods\' pod-template hash, as in SUBSET mode: a client without a sidecar gets the name of any Service that selects the pod as destination_service_name', () => {
+    expect(routing.queries[MetricKind.REQUEST_SUCCESS_RATE]).toContain(CANARY_PODS);
+    expect(routing.queries[MetricKind.REQUEST_DURATION]).toContain(CANARY_PODS);
+    expect(routing.queries[MetricKind.REQUEST_SUCCESS_RATE]).not.toContain('destination_service_name');
     for (const query of Object.values(routing.queries)) {
       expect(() => checkPromQl('test', 'query', query)).not.toThrow();
     }
-    expect(routing.queryArguments).toEqual([
-      { name: 'namespace', value: 'test' },
-      { name: 'canary-service', value: 'podinfo-canary' },
-    ]);
+    expect(routing.queryArguments).toEqual(HASH_ARGUMENTS);
   });
 
   test('objects by role', () => {
@@ -554,11 +590,6 @@ describe('errors', () => {
     );
   });
 
-  test('SUBSET mode without a version', () => {
-    expect(() => istio().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, version: undefined })).toThrow(VERSION_MESSAGE);
-    const explicit = istio({ routingMode: IstioRoutingMode.SUBSET });
-    expect(() => explicit.bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, version: undefined })).toThrow(VERSION_MESSAGE);
-  });
 
   test('a header route named primary', () => {
     expect(() => istio().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, headerRoutes: ['beta', 'primary'] })).toThrow(

@@ -24,6 +24,7 @@ const CONTEXT: RoutingContext = {
   port: 80,
   containerPort: 9898,
   labels: { 'app.kubernetes.io/name': 'podinfo', 'app.kubernetes.io/managed-by': 'cdk8s-canary' },
+  selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
 };
 
 function newChart(): Chart {
@@ -44,12 +45,78 @@ test('capabilities: weighted only, no header match, mirroring or session affinit
   expect(traefik().capabilities).toEqual({ headerMatch: false, mirroring: false, sessionAffinity: false });
 });
 
-test('metricsNamespaces default to traefik', () => {
-  expect(traefik().metricsNamespaces).toEqual(['traefik']);
+test('no pod labels: Traefik measures at the ingress', () => {
+  expect(traefik().podLabels).toEqual({});
 });
 
-test('metricsNamespaces follow a custom namespace', () => {
-  expect(traefik({ namespace: 'ingress' }).metricsNamespaces).toEqual(['ingress']);
+describe('routerMetrics: the series of this service from Traefik\'s pods', () => {
+  test('default namespace traefik; canary, primary (Flagger) and stable (Argo) Services on the service port', () => {
+    expect(traefik().routerMetrics(CONTEXT)).toEqual([{
+      namespace: 'traefik',
+      metricNames: 'traefik_service_.+',
+      serviceLabel: 'service',
+      serviceValues: 'test-podinfo-(canary|primary|stable)-80@kubernetescrd',
+    }]);
+  });
+
+  test('follow a custom namespace and the service port', () => {
+    expect(traefik({ namespace: 'ingress' }).routerMetrics({ ...CONTEXT, port: 8080 })).toEqual([expect.objectContaining({
+      namespace: 'ingress',
+      serviceValues: 'test-podinfo-(canary|primary|stable)-8080@kubernetescrd',
+    })]);
+  });
+
+  test('the pattern matches the names Traefik gives the Services in a TraefikService, and no other service\'s', () => {
+    const pattern = new RegExp(`^(?:${traefik().routerMetrics(CONTEXT)[0].serviceValues})$`);
+    for (const name of ['test-podinfo-canary-80@kubernetescrd', 'test-podinfo-primary-80@kubernetescrd', 'test-podinfo-stable-80@kubernetescrd']) {
+      expect(name).toMatch(pattern);
+    }
+    for (const name of ['test-podinfo-canary-8080@kubernetescrd', 'test-other-canary-80@kubernetescrd', 'prod-podinfo-canary-80@kubernetescrd', 'test-podinfo@kubernetescrd']) {
+      expect(name).not.toMatch(pattern);
+    }
+  });
+});
+
+describe('loadTarget: through Traefik\'s Service with the routed host', () => {
+  test('the web entryPoint: port 80 of traefik.traefik, Host of the first host, egress to Traefik\'s pods on 8000', () => {
+    expect(traefik({ hosts: ['podinfo.example.com', 'www.example.com'] }).loadTarget(CONTEXT)).toEqual({
+      url: 'http://traefik.traefik:80',
+      urlUnknown: undefined,
+      host: 'podinfo.example.com',
+      pathPrefix: undefined,
+      measuredAtIngress: true,
+      bypassedServices: ['podinfo', 'podinfo-canary', 'podinfo-primary', 'podinfo-stable'],
+      reason: 'Traefik records the canary\'s series (traefik_service_*{service="test-podinfo-canary-80@kubernetescrd"}) only for requests it routes, and it routes by the Host header.',
+      egress: [{ namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8000] }],
+    });
+  });
+
+  test('only websecure: https on 443, pods on 8443', () => {
+    const target = traefik({ entryPoints: ['websecure'] }).loadTarget(CONTEXT);
+    expect(target.url).toBe('https://traefik.traefik:443');
+    expect(target.egress).toEqual([{ namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8443] }]);
+  });
+
+  test('web is preferred when both are routed', () => {
+    expect(traefik({ entryPoints: ['websecure', 'web'] }).loadTarget(CONTEXT).url).toBe('http://traefik.traefik:80');
+  });
+
+  test('a custom namespace, Service name and path prefix', () => {
+    const target = traefik({ namespace: 'ingress', serviceName: 'edge', pathPrefix: '/api' }).loadTarget(CONTEXT);
+    expect(target).toMatchObject({ url: 'http://edge.ingress:80', pathPrefix: '/api' });
+    expect(target.egress[0].namespace).toBe('ingress');
+  });
+
+  test('an unknown entryPoint: no URL, and why', () => {
+    const target = traefik({ entryPoints: ['internal'] }).loadTarget(CONTEXT);
+    expect(target.url).toBeUndefined();
+    expect(target.egress).toEqual([]);
+    expect(target.urlUnknown).toBe("a typed load test needs to know which port of the Service 'traefik' serves the entryPoints 'internal'; only 'web' (port 80) and 'websecure' (port 443) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host");
+  });
+
+  test('serviceName must be a DNS label', () => {
+    expect(() => traefik({ serviceName: 'Traefik' })).toThrow("TrafficRouter.traefik(): 'serviceName' ('Traefik') must be a DNS label");
+  });
 });
 
 describe('builtInQuery', () => {
@@ -216,8 +283,8 @@ describe('with Argo Rollouts', () => {
   }
 
   /** The `service=~"..."` regexes of a query, with the Rollout's arguments filled in. */
-  function seriesRegexes(query: string, args: { name: string; value: string }[]): RegExp[] {
-    const filled = args.reduce((q, arg) => q.split(`{{args.${arg.name}}}`).join(arg.value), query);
+  function seriesRegexes(query: string, args: { name: string; value?: string }[]): RegExp[] {
+    const filled = args.reduce((q, arg) => q.split(`{{args.${arg.name}}}`).join(arg.value ?? ''), query);
     return [...filled.matchAll(/service=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
   }
 

@@ -1,11 +1,15 @@
 import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ArgoAnalysisTemplate } from './analysis-template';
 import {
-  ACCEPTANCE_TEMPLATE, NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, STEP_TEMPLATE, planArgoRollout,
+  ACCEPTANCE_TEMPLATE, NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, STEP_TEMPLATE, analysisJobLabels, planArgoRollout,
 } from './argo-plan';
+import { planArgo } from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
+import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
+import { argoLoadDuration } from '../../analysis/load-command';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument } from '../../routers/router';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
@@ -137,6 +141,10 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     return false;
   }
 
+  public loadDuration(interval: Duration): Duration {
+    return argoLoadDuration(interval);
+  }
+
   public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {
     const { name, namespace, labels } = context;
     const owner = `CanaryService '${name}'`;
@@ -160,7 +168,6 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       selectorLabels,
       headerRoutes,
       mirrorRoutes,
-      version: context.version,
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
@@ -172,8 +179,11 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
 
     const plan = planArgoRollout({
       owner,
+      name,
+      namespace,
       analysis: context.analysis,
       routing,
+      loadTarget: context.loadTarget,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
     });
@@ -186,7 +196,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
       const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
-      return { templates: [template.reference], args: args.map((arg) => ({ ...arg })) };
+      return { templates: [template.reference], args: args.map(renderArgument) };
     };
     const renderedSteps = plan.steps.map((step) => (step.analysis ? { analysis: reference(step.analysis.templates) } : step));
 
@@ -225,7 +235,28 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     for (const [role, template] of Object.entries(templates)) {
       objects[role === 'background' ? 'analysisTemplate' : `${role}AnalysisTemplate`] = template;
     }
-    return { autoscaler, objects };
+    if (plan.backgroundMetrics.concat(plan.stepMetrics, plan.acceptanceMetrics).some((metric) => metric.provider.job)) {
+      objects.jobNetworkPolicy = this.fenceJobs(scope, context);
+    }
+    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan }) };
+    return { autoscaler, objects, planner };
+  }
+
+  /**
+   * The analysis Jobs run commands: nothing may call them, and they may call only DNS, the canary
+   * pods (acceptance tests) and what the load must reach.
+   */
+  private fenceJobs(scope: Construct, context: DeliveryContext): kplus.NetworkPolicy {
+    const labels = analysisJobLabels(context.name);
+    const policy = new kplus.NetworkPolicy(scope, 'JobNetworkPolicy', {
+      metadata: { name: `${context.name}-analysis-jobs`, namespace: context.namespace, labels: context.labels },
+      selector: kplus.Pods.select(scope, 'JobPods', { labels }),
+      ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
+    });
+    const rules = new EgressRules(policy, policy);
+    rules.allow({ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] });
+    context.loadTarget.egress.forEach((egress) => rules.allow(egress));
+    return policy;
   }
 
   private createTemplates(
@@ -262,13 +293,21 @@ function intOrPercent(value: string): number | string {
 
 /** One argument per name; a router may ask for one the engine passes anyway, with the same value. */
 function mergeArguments(owner: string, args: AnalysisArgument[]): AnalysisArgument[] {
-  const merged = new Map<string, string>();
+  const merged = new Map<string, AnalysisArgument>();
+  const show = (arg: AnalysisArgument) => (arg.value !== undefined ? `'${arg.value}'` : `the ${arg.podTemplateHash} pod-template hash`);
   for (const arg of args) {
     const existing = merged.get(arg.name);
-    if (existing !== undefined && existing !== arg.value) {
-      fail(owner, `the analysis argument '${arg.name}' would be passed twice, as '${existing}' and as '${arg.value}'`);
+    if (existing !== undefined && (existing.value !== arg.value || existing.podTemplateHash !== arg.podTemplateHash)) {
+      fail(owner, `the analysis argument '${arg.name}' would be passed twice, as ${show(existing)} and as ${show(arg)}`);
     }
-    merged.set(arg.name, arg.value);
+    merged.set(arg.name, arg);
   }
-  return [...merged].map(([name, value]) => ({ name, value }));
+  return [...merged.values()];
+}
+
+/** An argument as the Rollout passes it: a string value, or the pod-template hash Argo resolves. */
+function renderArgument(arg: AnalysisArgument): { [key: string]: any } {
+  return arg.podTemplateHash !== undefined
+    ? { name: arg.name, valueFrom: { podTemplateHashValue: arg.podTemplateHash } }
+    : { name: arg.name, value: arg.value };
 }

@@ -4,9 +4,11 @@ import { AlertProvider } from './alert-provider';
 import { FlaggerMetricTemplate } from './metric-template';
 import { CanaryAlert } from '../../analysis/alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis';
+import { checkLoadCommand, flaggerLoadDuration, renderLoadCommand } from '../../analysis/load-command';
+import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
-import { CanaryWebhook } from '../../analysis/webhook';
+import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import * as flagger from '../../imports/flagger.app';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
 
@@ -57,6 +59,14 @@ export interface FlaggerCanaryProps {
    */
   readonly loadTesterUrl?: string;
   /**
+   * Where load tests must send their requests for the router to measure them (the router's
+   * `loadTarget()`). Typed load tests (`CanaryWebhook.loadTest()` without `command`) are built from
+   * it, and a load command of your own that bypasses the router is rejected.
+   *
+   * @default - typed load tests are rejected, and commands are not checked
+   */
+  readonly loadTarget?: LoadTarget;
+  /**
    * How long the canary may make no progress before it is rolled back.
    *
    * @default Duration.minutes(10)
@@ -96,6 +106,8 @@ export class FlaggerCanary extends Construct {
   private readonly alerts: CanaryAlert[];
   private readonly templates = new Map<string, FlaggerMetricTemplate>();
   private readonly providers = new Map<string, AlertProvider>();
+  /** The command each loadtester command webhook runs, by webhook name. */
+  private readonly commands = new Map<string, string>();
   private analysis: ResolvedAnalysis;
 
   public constructor(scope: Construct, id: string, props: FlaggerCanaryProps) {
@@ -117,7 +129,7 @@ export class FlaggerCanary extends Construct {
     this.alerts = [...this.analysis.alerts];
     this.metrics.forEach((metric) => this.createTemplate(metric));
     this.alerts.forEach((alert) => this.createProvider(alert));
-    this.webhooks.forEach((webhook, i) => this.webhookUrl(webhook, i));
+    this.webhooks.forEach((webhook, i) => this.prepareWebhook(webhook, i));
 
     this.apiObject = new flagger.Canary(this, 'Resource', {
       metadata: { ...props.metadata, name: this.name },
@@ -136,7 +148,7 @@ export class FlaggerCanary extends Construct {
   /** Adds a webhook. */
   public addWebhook(webhook: CanaryWebhook): void {
     const analysis = this.reresolve({ webhooks: [...this.webhooks, webhook] });
-    this.webhookUrl(webhook, this.webhooks.length);
+    this.prepareWebhook(webhook, this.webhooks.length);
     this.webhooks.push(webhook);
     this.analysis = analysis;
   }
@@ -147,6 +159,20 @@ export class FlaggerCanary extends Construct {
     this.createProvider(alert);
     this.alerts.push(alert);
     this.analysis = analysis;
+  }
+
+  /** The analysis as it stands, with metrics, webhooks and alerts added after construction. */
+  public get resolvedAnalysis(): ResolvedAnalysis {
+    return { ...this.analysis, metrics: [...this.metrics], webhooks: [...this.webhooks], alerts: [...this.alerts] };
+  }
+
+  /**
+   * The command a loadtester command webhook runs (typed load tests built for the router).
+   *
+   * @param webhookName the webhook's name
+   */
+  public commandOf(webhookName: string): string | undefined {
+    return this.commands.get(webhookName);
   }
 
   /** The MetricTemplates created for custom metrics, in declaration order. */
@@ -193,6 +219,35 @@ export class FlaggerCanary extends Construct {
     }));
   }
 
+  /** Checks what Flagger will call, and builds the command of a typed load test. */
+  private prepareWebhook(webhook: CanaryWebhook, index: number): void {
+    const property = `analysis.webhooks[${index}]`;
+    this.webhookUrl(webhook, index);
+    const target = this.props.loadTarget;
+    if (webhook.load !== undefined) {
+      if (target === undefined) {
+        fail(this.owner, `'${property}' ('${webhook.name}') is a typed load test, which is built for the router: set 'loadTarget', or give it a 'command'`);
+      }
+      this.commands.set(webhook.name, renderLoadCommand(this.owner, webhook.load, target,
+        webhook.load.duration ?? flaggerLoadDuration(this.analysis.interval)));
+    } else if (webhook.command !== undefined) {
+      if (target !== undefined && webhook.type === WebhookType.ROLLOUT) {
+        const example = target.url === undefined ? "a command through the router's ingress"
+          : renderLoadCommand(this.owner, { requestsPerSecond: 10, concurrency: 2, path: '/', tool: LoadTool.HEY }, target, flaggerLoadDuration(this.analysis.interval));
+        checkLoadCommand(this.owner, property, webhook.command, target, this.namespace, example);
+      }
+      this.commands.set(webhook.name, webhook.command);
+    }
+    if (this.isLoad(webhook) && this.webhooks.concat(webhook).some((w) => w.name === warmUpName(webhook))) {
+      fail(this.owner, `'${property}' ('${webhook.name}') needs the webhook name '${warmUpName(webhook)}' for its warm-up; rename the webhook that has it`);
+    }
+  }
+
+  /** A load generator the loadtester starts in the background (`cmd`), called at every interval. */
+  private isLoad(webhook: CanaryWebhook): boolean {
+    return webhook.type === WebhookType.ROLLOUT && webhook.commandType === LoadTesterCommandType.CMD && this.commands.has(webhook.name);
+  }
+
   private webhookUrl(webhook: CanaryWebhook, index: number): string {
     if (webhook.url !== undefined) return webhook.url;
     if (!this.props.loadTesterUrl) {
@@ -229,7 +284,7 @@ export class FlaggerCanary extends Construct {
         stepWeights: analysis.stepWeights,
         stepWeightPromotion: analysis.stepWeightPromotion,
         metrics: this.metrics.map((metric) => this.renderMetric(metric)),
-        webhooks: this.webhooks.length ? this.webhooks.map((webhook, i) => this.renderWebhook(webhook, i)) : undefined,
+        webhooks: this.webhooks.length ? this.renderWebhooks() : undefined,
         alerts: this.alerts.length ? this.alerts.map((alert) => this.renderAlert(alert)) : undefined,
       },
     };
@@ -245,7 +300,27 @@ export class FlaggerCanary extends Construct {
     };
   }
 
+  /**
+   * The webhooks, then a warm-up for each load test: the same command as a `pre-rollout` hook.
+   * Flagger runs `rollout` hooks only from the second interval of traffic on, right before that
+   * interval's metric queries, and a `cmd` only starts the load (pkg/controller/scheduler.go,
+   * runAnalysis; pkg/loadtester/server.go answers 202 at once), so without it the first check would
+   * find no values and count as failed. Pre-rollout hooks run on the tick that sets the first weight,
+   * after the acceptance tests; the loadtester then drops the identical `rollout` call while that
+   * run is still going (runner.go, keyed by canary and command).
+   */
+  private renderWebhooks(): flagger.CanarySpecAnalysisWebhooks[] {
+    const rendered = this.webhooks.map((webhook, i) => this.renderWebhook(webhook, i));
+    const warmUps = this.webhooks.filter((webhook) => this.isLoad(webhook)).map((webhook) => ({
+      ...this.renderWebhook(webhook, this.webhooks.indexOf(webhook)),
+      name: warmUpName(webhook),
+      type: flagger.CanarySpecAnalysisWebhooksType.PRE_HYPHEN_ROLLOUT,
+    }));
+    return [...rendered, ...warmUps];
+  }
+
   private renderWebhook(webhook: CanaryWebhook, index: number): flagger.CanarySpecAnalysisWebhooks {
+    const command = this.commands.get(webhook.name);
     return {
       name: webhook.name,
       type: webhook.type as string as flagger.CanarySpecAnalysisWebhooksType,
@@ -253,7 +328,7 @@ export class FlaggerCanary extends Construct {
       timeout: webhook.timeout ? toGoDuration(webhook.timeout) : undefined,
       muteAlert: webhook.muteAlert,
       retries: webhook.retries,
-      metadata: webhook.metadata,
+      metadata: command !== undefined ? { type: webhook.commandType!, cmd: command } : webhook.metadata,
     };
   }
 
@@ -267,4 +342,9 @@ export class FlaggerCanary extends Construct {
         : { name: alert.providerName!, namespace: alert.providerNamespace ?? this.namespace },
     };
   }
+}
+
+/** Name of the pre-rollout webhook that starts a load test on the tick that sets the first weight. */
+function warmUpName(webhook: CanaryWebhook): string {
+  return `${webhook.name}-warm-up`;
 }

@@ -1,8 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FlaggerCanary } from './canary';
+import { planFlagger } from './flagger-plan';
 import { toFlaggerAnalysis } from './flagger-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
+import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
 import { checkDnsLabel } from '../../validation';
@@ -64,7 +66,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       name, namespace, labels, target: context.deployment, scaling: context.scaling,
     });
     const routing = context.router.bindFlagger(scope, {
-      name, namespace, labels, port: context.port, containerPort: context.containerPort,
+      name, namespace, labels, port: context.port, containerPort: context.containerPort, selectorLabels: context.selectorLabels,
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
@@ -77,10 +79,24 @@ export class FlaggerEngine implements IDeliveryEngine {
       analysis: toFlaggerAnalysis(`CanaryService '${name}'`, context.analysis),
       metricsServer: context.prometheus.address,
       loadTesterUrl: context.loadTesterUrl,
+      loadTarget: context.loadTarget,
       progressDeadline: this.options.progressDeadline,
       skipAnalysis: this.options.skipAnalysis,
       revertOnDeletion: this.options.revertOnDeletion,
     });
-    return { autoscaler, objects: { canary, ...routing.objects } };
+    // The loadtester calls the router's ingress (or the canary pods) for load, and the canary pods
+    // (through `<name>-canary`, whose selector is the target's) for acceptance tests.
+    const canaryPods = { namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] };
+    const skipAnalysis = this.options.skipAnalysis ?? false;
+    const planner = {
+      plan: () => planFlagger({
+        name, namespace, analysis: canary.resolvedAnalysis, commandOf: (webhook: string) => canary.commandOf(webhook), skipAnalysis,
+      }),
+    };
+    return { autoscaler, objects: { canary, ...routing.objects }, loadEgress: [...context.loadTarget.egress, canaryPods], planner };
+  }
+
+  public loadDuration(interval: Duration): Duration {
+    return flaggerLoadDuration(interval);
   }
 }

@@ -1,16 +1,16 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService,
-  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, MetricKind,
-  Prometheus, RolloutStep, RolloutWorkloadMode, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
+  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind,
+  Prometheus, RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
 } from '../../../src';
 import { all, only, synth } from '../../synth';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 const LOAD_TESTER_IMAGE = 'ghcr.io/fluxcd/flagger-loadtester:0.38.0';
-const LOAD_COMMAND = 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/';
+const LOAD_COMMAND = 'hey -z 1m -q 10 -c 2 -host app.example.com http://traefik.traefik/';
 const TEST_COMMAND = "curl -sd 'test' http://podinfo-canary.test/token | grep token";
 const LOAD = CanaryWebhook.loadTest({ command: LOAD_COMMAND });
 const PROMETHEUS = 'http://flagger-prometheus.test:9090';
@@ -33,9 +33,12 @@ const JOB_CONTAINER_SECURITY = {
   runAsUser: 10001,
   seccompProfile: { type: 'RuntimeDefault' },
 };
-/** The explicit plan of the brief: two weights, a manual pause, a timed pause, then everything. */
+/**
+ * The explicit plan of the brief: two weights, a manual pause, a timed pause, then everything. The
+ * timed pause lasts long enough for the default analysis (every minute, failureLimit 4) to fail.
+ */
 const EXPLICIT_STEPS = [
-  RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.weight(50), RolloutStep.pause(Duration.seconds(30)), RolloutStep.weight(100),
+  RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.weight(50), RolloutStep.pause(Duration.minutes(10)), RolloutStep.weight(100),
 ];
 
 function newChart(): Chart {
@@ -69,6 +72,17 @@ function stack(options: StackOptions = {}): { service: CanaryService; manifests:
   const chart = newChart();
   const service = newService(chart, options);
   return { service, manifests: synth(chart) };
+}
+
+/**
+ * Renders the objects without the app's validation: for tests about how steps are rendered, whose
+ * plans are too short for the analysis to stop a bad canary (the plan checks reject them at synth,
+ * as test/plan/plan-checks.test.ts shows).
+ */
+function renderedStack(options: StackOptions = {}): { service: CanaryService; manifests: any[] } {
+  const chart = newChart();
+  const service = newService(chart, options);
+  return { service, manifests: chart.node.findAll().filter(ApiObject.isApiObject).map((o) => o.toJson()) };
 }
 
 function rolloutOf(manifests: any[]): any {
@@ -123,7 +137,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
   const rollout = rolloutOf(manifests);
   const canary = rollout.spec.strategy.canary;
 
-  test('emits the Rollout, its Deployment, Services, routing and checks, and no loadtester', () => {
+  test('emits the Rollout, its Deployment, Services, routing and checks, the fence of its Jobs, and no loadtester', () => {
     expect(manifests.filter((m) => !m.metadata.name.startsWith('flagger-prometheus')).map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
       'Deployment/test/podinfo',
       'Service/test/podinfo-stable',
@@ -133,6 +147,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
       'AnalysisTemplate/test/podinfo',
       'Rollout/test/podinfo',
       'HorizontalPodAutoscaler/test/podinfo',
+      'NetworkPolicy/test/podinfo-analysis-jobs',
     ]);
     expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'flagger-prometheus']);
     expect(manifests.filter((m) => m.metadata.name.startsWith('flagger-loadtester'))).toEqual([]);
@@ -227,8 +242,10 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     }]);
   });
 
-  test('steps derive from the default weights: 10 to 50 by 10, each held one interval', () => {
-    expect(canary.steps).toEqual([10, 20, 30, 40, 50].flatMap((weight) => [{ setWeight: weight }, { pause: { duration: '1m' } }]));
+  test('steps derive from the default weights: 10 to 50 by 10, the first held until the analysis can fail, the others one interval', () => {
+    // The background analysis measures first after one window (1m), then every minute, and aborts
+    // at the fifth failure (threshold 5): 1m + 4 x 1m + slack, rounded up to whole intervals.
+    expect(canary.steps).toEqual([10, 20, 30, 40, 50].flatMap((weight, i) => [{ setWeight: weight }, { pause: { duration: i === 0 ? '6m' : '1m' } }]));
   });
 
   test('the background analysis starts after the first weight and references the template that exists', () => {
@@ -251,6 +268,8 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     const template = only(manifests, 'AnalysisTemplate', 'podinfo');
     expect(metricOf(template, 'request-success-rate')).toEqual({
       name: 'request-success-rate',
+      // The first measurement waits one query window, so that the load started with the analysis filled it.
+      initialDelay: '1m',
       interval: '1m',
       failureLimit: 4,
       successCondition: 'len(result) > 0 && result[0] >= 0.99',
@@ -258,6 +277,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     });
     expect(metricOf(template, 'request-duration')).toEqual({
       name: 'request-duration',
+      initialDelay: '1m',
       interval: '1m',
       failureLimit: 4,
       successCondition: 'len(result) > 0 && result[0] <= 500',
@@ -265,11 +285,11 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     });
   });
 
-  test('the load test runs as a Job at every interval, in the background template', () => {
+  test('the load test runs as Jobs one after another (1s after the previous ended), in the background template', () => {
     const template = only(manifests, 'AnalysisTemplate', 'podinfo');
     expect(template.spec.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration', 'load-test']);
     const load = metricOf(template, 'load-test');
-    expect(load.interval).toBe('1m');
+    expect(load.interval).toBe('1s');
     expect(load.failureLimit).toBe(4);
     expect(load).not.toHaveProperty('count');
     const job = load.provider.job.spec;
@@ -290,7 +310,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     expect(service.ingressRoute?.name).toBe('podinfo');
     expect(service.canary).toBeUndefined();
     expect(service.metricTemplates).toEqual([]);
-    expect(Object.keys(service.objects).sort()).toEqual(['analysisTemplate', 'canaryService', 'ingressRoute', 'rollout', 'stableService', 'traefikService']);
+    expect(Object.keys(service.objects).sort()).toEqual(['analysisTemplate', 'canaryService', 'ingressRoute', 'jobNetworkPolicy', 'rollout', 'stableService', 'traefikService']);
   });
 
   test('the output is deterministic', () => {
@@ -442,7 +462,7 @@ describe('cross-references with every kind of analysis', () => {
   const { service, manifests } = stack({
     analysis: {
       steps: [
-        RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.analysis(), RolloutStep.weight(50), RolloutStep.pause(Duration.seconds(30)),
+        RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.analysis(), RolloutStep.weight(50), RolloutStep.pause(Duration.minutes(10)),
         RolloutStep.weight(100),
       ],
       metrics: [
@@ -488,7 +508,7 @@ describe('cross-references with every kind of analysis', () => {
       { pause: {} },
       stepAnalysis,
       { setWeight: 50 },
-      { pause: { duration: '30s' } },
+      { pause: { duration: '10m' } },
       { setWeight: 100 },
       { pause: {} },
     ]);
@@ -545,14 +565,15 @@ describe('cross-references with every kind of analysis', () => {
   test('gates are pauses: no loadtester is deployed', () => {
     expect(service.loadTester).toBeUndefined();
     expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'flagger-prometheus']);
-    expect(all(manifests, 'NetworkPolicy')).toEqual([]);
+    // Only the fence of the analysis Jobs.
+    expect(all(manifests, 'NetworkPolicy').map((n) => n.metadata.name)).toEqual(['podinfo-analysis-jobs']);
   });
 });
 
 describe('clusterScopedAnalysis', () => {
   const CLUSTER_ANALYSIS: StackOptions = {
     engine: { clusterScopedAnalysis: true },
-    analysis: { steps: [RolloutStep.weight(50), RolloutStep.analysis(), RolloutStep.weight(100)] },
+    analysis: { steps: [RolloutStep.weight(50), RolloutStep.analysis(), RolloutStep.pause(Duration.minutes(10)), RolloutStep.weight(100)] },
   };
   // The namespace comes from the service, not the Chart (see the BUG test below for a Chart with one).
   const chart = new Chart(Testing.app(), 'test');
@@ -591,21 +612,22 @@ describe('clusterScopedAnalysis', () => {
 });
 
 describe('steps', () => {
-  test('stepWeight and maxWeight: each weight held for one interval', () => {
+  test('stepWeight and maxWeight: the first weight held until the analysis can fail, the others one interval', () => {
     const canary = canaryOf(stack({ analysis: { stepWeight: 25, maxWeight: 50, interval: Duration.seconds(30) } }).manifests);
-    expect(canary.steps).toEqual([{ setWeight: 25 }, { pause: { duration: '30s' } }, { setWeight: 50 }, { pause: { duration: '30s' } }]);
+    // First measurement after the 1m window, then every 30s; the fifth failure (threshold 5) can come
+    // at 1m + 4 x 30s; with 10s of slack, 7 intervals of 30s.
+    expect(canary.steps).toEqual([{ setWeight: 25 }, { pause: { duration: '210s' } }, { setWeight: 50 }, { pause: { duration: '30s' } }]);
     expect(canary.analysis.startingStep).toBe(1);
   });
 
-  test('maxWeight is the last weight even when stepWeight does not divide it', () => {
-    const canary = canaryOf(stack({ analysis: { stepWeight: 20, maxWeight: 50, interval: Duration.minutes(2) } }).manifests);
-    expect(canary.steps.filter((s: any) => s.setWeight !== undefined).map((s: any) => s.setWeight)).toEqual([20, 40, 50]);
-    expect(canary.steps.filter((s: any) => s.pause).map((s: any) => s.pause)).toEqual([{ duration: '2m' }, { duration: '2m' }, { duration: '2m' }]);
+  test('a stepWeight that does not divide maxWeight is rejected, as for Flagger (which would overshoot it)', () => {
+    expect(() => stack({ analysis: { stepWeight: 20, maxWeight: 50 } })).toThrow(
+      `${OWNER}: 'analysis.stepWeight' (20) does not divide 'analysis.maxWeight' (50): Flagger would set 20, 40, 60%, past the maximum; use 'stepWeights' ([20, 40, 50]) or a stepWeight that divides 50`);
   });
 
   test('stepWeights', () => {
-    const canary = canaryOf(stack({ analysis: { stepWeights: [5, 20, 60], interval: Duration.seconds(90) } }).manifests);
-    expect(canary.steps).toEqual([5, 20, 60].flatMap((weight) => [{ setWeight: weight }, { pause: { duration: '90s' } }]));
+    const canary = canaryOf(stack({ analysis: { stepWeights: [5, 20, 60], interval: Duration.minutes(1) } }).manifests);
+    expect(canary.steps).toEqual([5, 20, 60].flatMap((weight, i) => [{ setWeight: weight }, { pause: { duration: i === 0 ? '6m' : '1m' } }]));
   });
 
   test('explicit steps render one action each, indefinite pauses as pause: {}', () => {
@@ -615,7 +637,7 @@ describe('steps', () => {
       { setWeight: 20 },
       { pause: {} },
       { setWeight: 50 },
-      { pause: { duration: '30s' } },
+      { pause: { duration: '10m' } },
       { setWeight: 100 },
     ]);
     for (const step of canary.steps) expect(Object.keys(step)).toHaveLength(1);
@@ -625,7 +647,7 @@ describe('steps', () => {
   });
 
   test('RolloutStep.analysis() runs the step template, whose metrics end after 3 measurements', () => {
-    const { manifests } = stack({ analysis: { steps: [RolloutStep.weight(20), RolloutStep.analysis(), RolloutStep.weight(100)] } });
+    const { manifests } = renderedStack({ analysis: { steps: [RolloutStep.weight(20), RolloutStep.analysis(), RolloutStep.weight(100)] } });
     const step = canaryOf(manifests).steps[1];
     expect(step.analysis.templates).toEqual([{ templateName: 'podinfo-step' }]);
     const template = only(manifests, 'AnalysisTemplate', 'podinfo-step');
@@ -635,7 +657,7 @@ describe('steps', () => {
   });
 
   test('stepAnalysisCount', () => {
-    const { manifests } = stack({
+    const { manifests } = renderedStack({
       engine: { stepAnalysisCount: 5 },
       analysis: { steps: [RolloutStep.weight(20), RolloutStep.analysis(), RolloutStep.weight(100)] },
     });
@@ -652,7 +674,7 @@ describe('steps', () => {
   });
 
   test('setCanaryScale with replicas, weight or matchTrafficWeight', () => {
-    const canary = canaryOf(stack({
+    const canary = canaryOf(renderedStack({
       analysis: {
         steps: [
           RolloutStep.canaryScale({ replicas: 2 }), RolloutStep.weight(10), RolloutStep.canaryScale({ weight: 30 }),
@@ -671,7 +693,7 @@ describe('steps', () => {
   });
 
   test('the default startingStep follows the first weight above zero', () => {
-    const canary = canaryOf(stack({
+    const canary = canaryOf(renderedStack({
       analysis: {
         steps: [RolloutStep.weight(0), RolloutStep.pause(Duration.minutes(1)), RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.weight(100)],
       },
@@ -682,7 +704,7 @@ describe('steps', () => {
   test('analysisStartingStep counts in analysis.steps', () => {
     const canary = canaryOf(stack({ engine: { analysisStartingStep: 3 }, analysis: { steps: EXPLICIT_STEPS } }).manifests);
     expect(canary.analysis.startingStep).toBe(3);
-    expect(canary.steps[3]).toEqual({ pause: { duration: '30s' } });
+    expect(canary.steps[3]).toEqual({ pause: { duration: '10m' } });
   });
 
   test.each([
@@ -696,9 +718,9 @@ describe('steps', () => {
       analysis: { steps: EXPLICIT_STEPS, webhooks: [LOAD, ...webhooks] },
     }).manifests);
     expect(canary.analysis.startingStep).toBe(3 + offset);
-    expect(canary.steps[canary.analysis.startingStep]).toEqual({ pause: { duration: '30s' } });
+    expect(canary.steps[canary.analysis.startingStep]).toEqual({ pause: { duration: '10m' } });
     expect(canary.steps.slice(offset, offset + EXPLICIT_STEPS.length)).toEqual([
-      { setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '30s' } }, { setWeight: 100 },
+      { setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '10m' } }, { setWeight: 100 },
     ]);
   });
 
@@ -716,7 +738,7 @@ describe('steps', () => {
       { analysis: { templates: [{ templateName: 'podinfo-acceptance' }], args: canary.analysis.args } },
       { setCanaryScale: { matchTrafficWeight: true } },
     ]);
-    expect(canary.steps.slice(3)).toEqual([{ setWeight: 50 }, { pause: { duration: '1m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }]);
+    expect(canary.steps.slice(3)).toEqual([{ setWeight: 50 }, { pause: { duration: '6m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }]);
     expect(canary.analysis.startingStep).toBe(4);
     const job = only(manifests, 'AnalysisTemplate', 'podinfo-acceptance').spec.metrics[0].provider.job.spec;
     expect(job.activeDeadlineSeconds).toBe(120);
@@ -728,10 +750,10 @@ describe('steps', () => {
     expectAnalysesResolve(manifests);
   });
 
-  test('the load test runs at the analysis interval', () => {
+  test('the load test runs Job after Job, whatever the analysis interval', () => {
     const { manifests } = stack({ analysis: { interval: Duration.seconds(30) } });
     const load = metricOf(only(manifests, 'AnalysisTemplate', 'podinfo'), 'load-test');
-    expect(load.interval).toBe('30s');
+    expect(load.interval).toBe('1s');
     expect(load.provider.job.spec.template.spec.containers[0].command).toEqual(['/bin/sh', '-c', LOAD_COMMAND]);
   });
 
@@ -740,7 +762,7 @@ describe('steps', () => {
       analysis: { stepWeights: [50, 100], webhooks: [LOAD, CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT })] },
     });
     const canary = canaryOf(manifests);
-    expect(canary.steps).toEqual([{ pause: {} }, { setWeight: 50 }, { pause: { duration: '1m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }]);
+    expect(canary.steps).toEqual([{ pause: {} }, { setWeight: 50 }, { pause: { duration: '6m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }]);
     expect(canary.analysis.startingStep).toBe(2);
     expect(service.loadTester).toBeUndefined();
     expect(manifests.filter((m) => m.metadata.name === 'flagger-loadtester')).toEqual([]);
@@ -751,7 +773,7 @@ describe('steps', () => {
       analysis: { stepWeights: [50, 100], webhooks: [LOAD, CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })] },
     });
     const canary = canaryOf(manifests);
-    expect(canary.steps).toEqual([{ setWeight: 50 }, { pause: { duration: '1m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }, { pause: {} }]);
+    expect(canary.steps).toEqual([{ setWeight: 50 }, { pause: { duration: '6m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }, { pause: {} }]);
     expect(canary.analysis.startingStep).toBe(1);
     expect(service.loadTester).toBeUndefined();
     expect(manifests.filter((m) => m.metadata.name === 'flagger-loadtester')).toEqual([]);
@@ -794,9 +816,10 @@ describe('metrics', () => {
     expect(only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.map((m: any) => m.failureLimit)).toEqual([failureLimit, failureLimit, failureLimit]);
   });
 
-  test('every metric runs at the analysis interval', () => {
-    const { manifests } = stack({ analysis: { interval: Duration.minutes(2) } });
-    expect(only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.map((m: any) => m.interval)).toEqual(['2m', '2m', '2m']);
+  test('every metric runs at the analysis interval; the load Jobs follow each other', () => {
+    const metrics = [CanaryMetric.requestSuccessRate({ interval: Duration.minutes(2) })];
+    const { manifests } = stack({ analysis: { interval: Duration.minutes(2), metrics } });
+    expect(only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.map((m: any) => m.interval)).toEqual(['2m', '1s']);
   });
 
   test('the query window is the metric interval, 1m by default, independent of the analysis interval', () => {
@@ -939,11 +962,19 @@ describe('errors', () => {
 class RecordingRouter implements ITrafficRouter {
   public readonly name = 'recording';
   public readonly capabilities = { headerMatch: true, mirroring: true, sessionAffinity: true };
-  public readonly metricsNamespaces: string[] = [];
+  public readonly podLabels = {};
   public context?: ArgoRoutingContext;
   private readonly traefik = TrafficRouter.traefik({ hosts: ['app.example.com'] });
 
   public constructor(private readonly override: Partial<ArgoRolloutsRouting> = {}) {}
+
+  public loadTarget(context: RoutingContext): LoadTarget {
+    return this.traefik.loadTarget(context);
+  }
+
+  public routerMetrics(context: RoutingContext): RouterMetrics[] {
+    return this.traefik.routerMetrics(context);
+  }
 
   public builtInQuery(kind: MetricKind): string {
     return this.traefik.builtInQuery(kind);
@@ -975,6 +1006,7 @@ describe('with a router of one\'s own', () => {
         RolloutStep.mirrorRoute({ name: 'mirror-some', percentage: 50, match: [{ name: 'x-mirror', value: '^yes$', kind: HeaderMatchKind.REGEX }] }),
         RolloutStep.weight(20),
         RolloutStep.headerRoute({ name: 'canary-by-header', match: [{ name: 'x-canary', value: 'later' }] }),
+        RolloutStep.pause(Duration.minutes(10)),
         RolloutStep.weight(100),
       ],
     });
@@ -985,6 +1017,7 @@ describe('with a router of one\'s own', () => {
       { setMirrorRoute: { name: 'mirror-some', percentage: 50, match: [{ headers: { 'x-mirror': { regex: '^yes$' } } }] } },
       { setWeight: 20 },
       { setHeaderRoute: { name: 'canary-by-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'later' } }] } },
+      { pause: { duration: '10m' } },
       { setWeight: 100 },
     ]);
     expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'canary-by-header' }, { name: 'mirror-all' }, { name: 'mirror-some' }]);
@@ -993,7 +1026,7 @@ describe('with a router of one\'s own', () => {
     expect(router.context?.mirrorRoutes).toEqual(['mirror-all', 'mirror-some']);
   });
 
-  test('the router gets the service, its ports, the selector label and the version', () => {
+  test('the router gets the service, its ports and the selector label', () => {
     const router = new RecordingRouter();
     build(router, {}, '6.7.0');
     expect(router.context).toEqual({
@@ -1005,7 +1038,6 @@ describe('with a router of one\'s own', () => {
       selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
       headerRoutes: [],
       mirrorRoutes: [],
-      version: '6.7.0',
     });
   });
 
@@ -1081,9 +1113,8 @@ describe('known bugs', () => {
   // taken it is Successful. With count 3 and failureLimit 4 (threshold 5) a step analysis can
   // never fail.
   test('a step analysis can fail within its count', () => {
-    const chart = newChart();
-    newService(chart, { analysis: { steps: [RolloutStep.weight(20), RolloutStep.analysis(), RolloutStep.weight(100)] } });
-    for (const metric of only(Testing.synth(chart), 'AnalysisTemplate', 'podinfo-step').spec.metrics) {
+    const { manifests } = renderedStack({ analysis: { steps: [RolloutStep.weight(20), RolloutStep.analysis(), RolloutStep.weight(100)] } });
+    for (const metric of only(manifests, 'AnalysisTemplate', 'podinfo-step').spec.metrics) {
       expect(metric.failureLimit).toBeLessThan(metric.count);
     }
   });
@@ -1092,12 +1123,13 @@ describe('known bugs', () => {
   // analysis at all.
   test('without background checks the plan may end at its first weight', () => {
     const chart = newChart();
-    newService(chart, { analysis: { metrics: [], webhooks: [], steps: [RolloutStep.pause(), RolloutStep.weight(100)] } });
-    expect(canaryOf(Testing.synth(chart)).steps).toEqual([{ pause: {} }, { setWeight: 100 }]);
+    const webhooks = [CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })];
+    newService(chart, { analysis: { metrics: [], webhooks, steps: [RolloutStep.pause(), RolloutStep.weight(100)] } });
+    expect(canaryOf(Testing.synth(chart)).steps.slice(3)).toEqual([{ pause: {} }, { setWeight: 100 }]);
   });
 
   test('with background checks a plan that ends at its first weight says how to fix it', () => {
-    expect(() => newService(newChart(), { analysis: { webhooks: [CanaryWebhook.loadTest({ command: 'hey http://podinfo-canary.test/' })], steps: [RolloutStep.weight(100)] } }))
+    expect(() => newService(newChart(), { analysis: { webhooks: [CanaryWebhook.loadTest()], steps: [RolloutStep.weight(100)] } }))
       .toThrow("CanaryService 'podinfo': the background analysis would start at step 1, but the Rollout has 1 steps (0-0): it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set 'analysisStartingStep'");
   });
 });

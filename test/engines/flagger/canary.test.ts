@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import { AlertSeverity, CanaryAlert } from '../../../src/analysis/alert';
+import { LoadTarget } from '../../../src/analysis/load-test';
 import { CanaryMetric } from '../../../src/analysis/metric';
 import { CanaryWebhook, GateStage, WebhookType } from '../../../src/analysis/webhook';
 import { FlaggerCanary, FlaggerCanaryProps } from '../../../src/engines/flagger/canary';
@@ -325,7 +326,92 @@ describe('webhooks', () => {
         timeout: '5s',
         metadata: { type: 'cmd', cmd: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' },
       },
+      // The same command before traffic, so that the first check finds requests (see below).
+      {
+        name: 'load-test-warm-up',
+        type: 'pre-rollout',
+        url: 'http://flagger-loadtester.test/',
+        timeout: '5s',
+        metadata: { type: 'cmd', cmd: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' },
+      },
     ]);
+  });
+
+  describe('load tests', () => {
+    const TRAEFIK_TARGET: LoadTarget = {
+      url: 'http://traefik.traefik:80',
+      host: 'app.example.com',
+      measuredAtIngress: true,
+      bypassedServices: ['podinfo', 'podinfo-canary', 'podinfo-primary'],
+      reason: 'Traefik measures only the requests it routes.',
+      egress: [],
+    };
+
+    function loadWebhooks(webhooks: CanaryWebhook[], interval = Duration.minutes(1)): any[] {
+      const chart = newChart();
+      newCanary(chart, { loadTesterUrl: LOAD_TESTER_URL, loadTarget: TRAEFIK_TARGET, analysis: { interval, webhooks } });
+      return canarySpec(chart).analysis.webhooks;
+    }
+
+    test('a typed load test is built for the router: through the ingress with the routed host, a run shorter than the interval', () => {
+      const [rollout, warmUp] = loadWebhooks([CanaryWebhook.loadTest({ requestsPerSecond: 20 })], Duration.seconds(30));
+      expect(rollout).toEqual({
+        name: 'load-test',
+        type: 'rollout',
+        url: 'http://flagger-loadtester.test/',
+        timeout: '5s',
+        metadata: { type: 'cmd', cmd: 'hey -z 27s -q 10 -c 2 -host app.example.com http://traefik.traefik:80/' },
+      });
+      // Flagger runs `rollout` hooks only from the second interval of traffic on, right before that
+      // interval's queries, and a `cmd` only starts the load: without the pre-rollout warm-up, the
+      // first check would find no values (and count as failed). The loadtester drops the identical
+      // rollout call while the warm-up still runs (keyed by canary and command).
+      expect(warmUp).toEqual({ ...rollout, name: 'load-test-warm-up', type: 'pre-rollout' });
+      expect(warmUp.metadata.cmd).toBe(rollout.metadata.cmd);
+    });
+
+    test('warm-ups come after every other webhook, so acceptance tests pass before load starts', () => {
+      const names = loadWebhooks([
+        CanaryWebhook.loadTest(),
+        CanaryWebhook.acceptanceTest({ command: 'curl -s http://podinfo-canary.test/ | grep ok' }),
+      ]).map((w) => `${w.type}:${w.name}`);
+      expect(names).toEqual(['rollout:load-test', 'pre-rollout:acceptance-test', 'pre-rollout:load-test-warm-up']);
+    });
+
+    test('a given duration is kept; the command is available for plans', () => {
+      const chart = newChart();
+      const canary = newCanary(chart, {
+        loadTesterUrl: LOAD_TESTER_URL,
+        loadTarget: TRAEFIK_TARGET,
+        analysis: { webhooks: [CanaryWebhook.loadTest({ duration: Duration.seconds(45), path: '/api' })] },
+      });
+      expect(canary.commandOf('load-test')).toBe('hey -z 45s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/api');
+      expect(canary.commandOf('nothing')).toBeUndefined();
+    });
+
+    test('a command of one\'s own that bypasses the router is rejected, with the command that would work', () => {
+      expect(() => loadWebhooks([CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' })])).toThrow(
+        `${OWNER}: 'analysis.webhooks[0]' sends its load to 'podinfo-canary.test', the Service 'podinfo-canary' itself, so it never passes through the router that measures it: Traefik measures only the requests it routes. The canary's series would stay empty and every check would find no values. Use CanaryWebhook.loadTest({ requestsPerSecond: 10 }) to build the command for the router, or write it as: hey -z 54s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/`,
+      );
+    });
+
+    test('a command through the router is accepted as written', () => {
+      const [rollout] = loadWebhooks([CanaryWebhook.loadTest({ command: 'hey -z 50s -host app.example.com http://traefik.traefik/' })]);
+      expect(rollout.metadata).toEqual({ type: 'cmd', cmd: 'hey -z 50s -host app.example.com http://traefik.traefik/' });
+    });
+
+    test('a typed load test needs the router\'s load target', () => {
+      expect(() => newCanary(newChart(), { loadTesterUrl: LOAD_TESTER_URL, analysis: { webhooks: [CanaryWebhook.loadTest()] } })).toThrow(
+        `${OWNER}: 'analysis.webhooks[0]' ('load-test') is a typed load test, which is built for the router: set 'loadTarget', or give it a 'command'`,
+      );
+    });
+
+    test('a webhook that takes the warm-up\'s name is rejected', () => {
+      expect(() => loadWebhooks([
+        CanaryWebhook.http({ name: 'load-test-warm-up', type: WebhookType.EVENT, url: 'https://hooks.example.com/' }),
+        CanaryWebhook.loadTest(),
+      ])).toThrow(`${OWNER}: 'analysis.webhooks[1]' ('load-test') needs the webhook name 'load-test-warm-up' for its warm-up; rename the webhook that has it`);
+    });
   });
 
   test('confirm-traffic-increase gate', () => {
@@ -486,7 +572,7 @@ describe('added after construction', () => {
     canary.addWebhook(CanaryWebhook.loadTest({ command: 'hey -z 1m http://podinfo-canary.test/' }));
     canary.addMetric(CanaryMetric.requestSuccessRate());
     const analysis = canarySpec(chart).analysis;
-    expect(analysis.webhooks.map((w: any) => w.name)).toEqual(['load-test']);
+    expect(analysis.webhooks.map((w: any) => w.name)).toEqual(['load-test', 'load-test-warm-up']);
     expect(analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate']);
   });
 
@@ -641,7 +727,7 @@ describe('errors', () => {
       provider: 'traefik',
       port: 80,
     })).toThrow(
-      `${OWNER}: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://<name>-canary.<namespace>:<port>/' }) to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`,
+      `${OWNER}: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks', or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`,
     );
   });
 });

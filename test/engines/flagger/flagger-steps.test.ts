@@ -8,7 +8,7 @@ import { all, only, synth } from '../../synth';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 const OWNER = "CanaryService 'podinfo'";
-const LOAD_TEST = CanaryWebhook.loadTest({ command: 'hey -z 1m -q 10 -c 2 http://podinfo-canary.test/' });
+const LOAD_TEST = CanaryWebhook.loadTest();
 const GATE_URL = 'http://flagger-loadtester.test/gate/check';
 const NOT_FLAGGER = "cannot be expressed with Flagger: it advances by 'stepWeights' at every interval and runs the analysis at every interval; use Argo Rollouts for this step";
 
@@ -113,8 +113,9 @@ describe('indefinite pauses become manual gates in the loadtester', () => {
       ['load-test', 'rollout'],
       ['confirm-traffic-increase-gate', 'confirm-traffic-increase'],
       ['confirm-promotion-gate', 'confirm-promotion'],
+      ['load-test-warm-up', 'pre-rollout'],
     ]);
-    for (const webhook of analysis.webhooks.filter((w: any) => w.type !== 'rollout')) expect(webhook.url).toBe(GATE_URL);
+    for (const webhook of analysis.webhooks.filter((w: any) => w.type.startsWith('confirm'))) expect(webhook.url).toBe(GATE_URL);
     // Every URL points at the loadtester Service that exists.
     const loadTester = only(manifests, 'Service', 'flagger-loadtester');
     for (const webhook of analysis.webhooks) {

@@ -1,0 +1,87 @@
+import { Duration } from 'cdk8s';
+import { LoadGeneration, LoadTarget, LoadTool } from './load-test';
+import { fail, toGoDuration } from '../validation';
+
+/**
+ * How long one run of a typed load test lasts on Flagger when no duration is given. Flagger calls the
+ * load webhook once per interval, and the loadtester drops a call whose command (for that canary) is
+ * still running (flagger pkg/loadtester/runner.go, "command skipped ... is already running"). A run
+ * as long as the interval would sometimes still be running when the next call comes, and the
+ * interval after it would have no load; so a run ends 10 % (at least 2 s) before the next call.
+ */
+export function flaggerLoadDuration(interval: Duration): Duration {
+  const seconds = interval.toSeconds();
+  return Duration.seconds(seconds - Math.max(2, Math.ceil(seconds / 10)));
+}
+
+/**
+ * How long one load Job runs on Argo Rollouts when no duration is given. The Jobs follow each other
+ * (the metric's interval is 1 s, counted from the previous Job's end: argo-rollouts
+ * analysis/analysis.go, `lastMeasurement.FinishedAt.Add(interval)`), so the length only sets how
+ * many Jobs a rollout creates.
+ */
+export function argoLoadDuration(interval: Duration): Duration {
+  return Duration.seconds(Math.max(60, interval.toSeconds()));
+}
+
+/** The command that generates `load` against `target` for `duration`. */
+export function renderLoadCommand(owner: string, load: LoadGeneration, target: LoadTarget, duration: Duration): string {
+  if (target.url === undefined) {
+    fail(owner, target.urlUnknown ?? 'the router cannot tell where a load test must send its requests: give the load test a \'command\'');
+  }
+  const path = `${target.pathPrefix ?? ''}${load.path}`.replace(/\/{2,}/g, '/');
+  const z = toGoDuration(duration);
+  if (load.tool === LoadTool.GHZ) {
+    const tls = target.url.startsWith('https:');
+    const address = target.url.replace(/^https?:\/\//, '');
+    const authority = target.host ? ` --authority ${target.host}` : '';
+    return `ghz ${tls ? '--skipTLS' : '--insecure'} --call ${load.grpcCall} -z ${z} --rps ${load.requestsPerSecond} -c ${load.concurrency}${authority} ${address}`;
+  }
+  const perWorker = Math.round((load.requestsPerSecond / load.concurrency) * 1000) / 1000;
+  const host = target.host ? ` -host ${target.host}` : '';
+  return `hey -z ${z} -q ${perWorker} -c ${load.concurrency}${host} ${target.url}${path}`;
+}
+
+/** A Go duration (`54s`, `1m30s`, `2h`) in seconds; undefined when it is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  const parts = text.match(/^((\d+(\.\d+)?)(h|m|s|ms))+$/) ? [...text.matchAll(/(\d+(?:\.\d+)?)(h|m|s|ms)/g)] : [];
+  if (parts.length === 0) return undefined;
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  return parts.reduce((total, [, value, u]) => total + Number(value) * unit[u], 0);
+}
+
+/** How long a `hey` or `ghz` command runs (`-z`, `--duration`); undefined when it cannot be told. */
+export function loadCommandDuration(command: string): Duration | undefined {
+  const match = command.match(/(?:^|\s)(?:-z|--duration)(?:\s+|=)(\S+)/);
+  const seconds = match ? parseGoDuration(match[1].replace(/^['"]|['"]$/g, '')) : undefined;
+  return seconds === undefined ? undefined : Duration.seconds(Math.floor(seconds));
+}
+
+/** Host names a command addresses: in URLs (`http://svc.ns:80/`) and as `host:port` arguments (ghz). */
+function addressedHosts(command: string): string[] {
+  const hosts: string[] = [];
+  for (const match of command.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/gi)) hosts.push(match[1]);
+  for (const match of command.matchAll(/(?:^|\s)['"]?([A-Za-z0-9][A-Za-z0-9.-]*):\d+(?=[\s'"/]|$)/g)) hosts.push(match[1]);
+  return hosts.map((host) => host.toLowerCase());
+}
+
+/**
+ * Rejects a load command of one's own that calls one of the Services the router does not measure
+ * (e.g. `http://podinfo-canary.test/` when Traefik measures at the ingress): the canary's series
+ * would stay empty and every check would find no values.
+ */
+export function checkLoadCommand(
+  owner: string, property: string, command: string, target: LoadTarget, namespace: string, typedExample: string,
+): void {
+  const bypassed = target.bypassedServices ?? [];
+  for (const host of addressedHosts(command)) {
+    const [service, ns, svc] = host.split('.');
+    const sameNamespace = ns === undefined || (ns === namespace && (svc === undefined || svc === 'svc'));
+    if (sameNamespace && bypassed.includes(service)) {
+      fail(owner, `'${property}' sends its load to '${host}', the Service '${service}' itself, so it never passes `
+        + `through the router that measures it: ${target.reason} The canary's series would stay empty and every check `
+        + 'would find no values. Use CanaryWebhook.loadTest({ requestsPerSecond: 10 }) to build the command for the router, '
+        + `or write it as: ${typedExample}`);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import { Duration } from 'cdk8s';
+import { ACCEPTANCE_TEMPLATE, ArgoPlan, STEP_TEMPLATE, jobLoadDuration } from './argo-plan';
+import { ResolvedAnalysis } from '../../analysis/analysis';
+import { parseGoDuration } from '../../analysis/load-command';
+import { formatDuration } from '../../plan/format';
+import { BadCanaryExposure, PlannedCheck, PlannedCheckKind, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
+import { ARGO_SLACK_SECONDS, count, windowGaps } from '../../plan/timing';
+
+export interface ArgoPlanInput {
+  readonly name: string;
+  readonly namespace: string;
+  readonly analysis: ResolvedAnalysis;
+  readonly plan: ArgoPlan;
+}
+
+type Metric = { [key: string]: any };
+
+/** One measured metric's schedule, in seconds. */
+interface Schedule {
+  readonly name: string;
+  readonly kind: PlannedCheckKind;
+  readonly initialDelay: number;
+  readonly interval: number;
+  readonly failureLimit: number;
+  /** Measurements of a step analysis; undefined in the background (until the rollout ends). */
+  readonly count?: number;
+  /** How long one measurement takes (a Job's command), when known. */
+  readonly duration: number;
+}
+
+interface OpenPhase {
+  description: string;
+  weight: number;
+  start: number;
+  end: number;
+  waitsForPerson: boolean;
+  stepChecks: PlannedCheck[];
+}
+
+const seconds = (value: string | undefined): number => (value === undefined ? 0 : parseGoDuration(value) ?? 0);
+
+function scheduleOf(metric: Metric, stepCount?: number): Schedule {
+  const job = metric.provider?.job !== undefined;
+  return {
+    name: metric.name,
+    kind: job ? PlannedCheckKind.LOAD : PlannedCheckKind.METRIC,
+    initialDelay: seconds(metric.initialDelay),
+    interval: seconds(metric.interval),
+    failureLimit: metric.failureLimit ?? 0,
+    count: metric.count ?? stepCount,
+    duration: job ? jobLoadDuration(metric)?.toSeconds() ?? 0 : 0,
+  };
+}
+
+/** When a schedule's k-th measurement (from 0) is taken, after its analysis starts, at the earliest. */
+function measuredAt(schedule: Schedule, k: number): number {
+  return schedule.initialDelay + k * (schedule.interval + schedule.duration);
+}
+
+/** How long a step analysis lasts at the least: until every metric has made its `count` measurements. */
+function stepAnalysisDuration(schedules: Schedule[]): number {
+  return Math.max(0, ...schedules.map((s) => measuredAt(s, (s.count ?? 1) - 1) + s.duration));
+}
+
+/**
+ * The rollout as Argo Rollouts 1.9 runs it: the steps in order (a setWeight step completes once the
+ * canary pods are available, a timed pause after its duration, an indefinite pause when someone
+ * promotes, an analysis step when its run succeeds), and a background analysis from `startingStep`
+ * on that does not hold the steps: it measures first after `initialDelay`, then `interval` after the
+ * previous measurement ended, and aborts the rollout only when failures exceed `failureLimit`
+ * (argo-rollouts analysis/analysis.go). When the last step completes the run is terminated and
+ * counts as successful, however few measurements it made (rollout/analysis.go, docs
+ * features/analysis.md).
+ */
+export function planArgo(input: ArgoPlanInput): RolloutPlan {
+  const { analysis, plan } = input;
+  const background = plan.backgroundMetrics.map((metric) => scheduleOf(metric));
+  const stepSchedules = plan.stepMetrics.map((metric) => scheduleOf(metric));
+  const acceptance = plan.acceptanceMetrics.map((metric) => metric.name as string);
+
+  const phases: OpenPhase[] = [];
+  let phase: OpenPhase = { description: 'new revision: canary pods start', weight: 0, start: 0, end: 0, waitsForPerson: false, stepChecks: [] };
+  phases.push(phase);
+  let t = 0;
+  let backgroundStart: number | undefined;
+  const stepAborts: { at: number; weight: number }[] = [];
+  let acceptanceAt: number | undefined;
+  plan.steps.forEach((step, index) => {
+    if (index === plan.startingStep) backgroundStart = t;
+    if (step.setWeight !== undefined) {
+      phase = { description: `weight ${step.setWeight}%`, weight: step.setWeight, start: t, end: t, waitsForPerson: false, stepChecks: [] };
+      phases.push(phase);
+    } else if (step.pause !== undefined) {
+      if (step.pause.duration === undefined) phase.waitsForPerson = true;
+      t += seconds(step.pause.duration);
+    } else if (step.analysis?.templates === STEP_TEMPLATE) {
+      const metrics = stepSchedules.filter((s) => s.kind === PlannedCheckKind.METRIC);
+      metrics.forEach((s) => stepAborts.push({ at: t + measuredAt(s, s.failureLimit), weight: phase.weight }));
+      phase.stepChecks.push(...stepSchedules.map((s) => ({ name: s.name, kind: s.kind, measurements: s.count ?? 1 })));
+      t += stepAnalysisDuration(stepSchedules);
+    } else if (step.analysis?.templates === ACCEPTANCE_TEMPLATE) {
+      acceptanceAt ??= t;
+      phase.description = phase.weight === 0 ? 'acceptance tests on one canary pod' : `${phase.description}, acceptance tests`;
+      phase.stepChecks.push(...acceptance.map((name) => ({ name, kind: PlannedCheckKind.TEST, measurements: 1 })));
+    } else if (step.setHeaderRoute !== undefined) {
+      phase.description += `, header route '${step.setHeaderRoute.name}'`;
+    } else if (step.setMirrorRoute !== undefined) {
+      phase.description += `, mirror route '${step.setMirrorRoute.name}' (${step.setMirrorRoute.percentage ?? 100}%)`;
+    }
+    phase.end = t;
+  });
+  const promotion = t;
+
+  const measuredIn = (s: Schedule, from: number, to: number): number => {
+    if (backgroundStart === undefined) return 0;
+    let n = 0;
+    for (let k = 0; backgroundStart + measuredAt(s, k) + ARGO_SLACK_SECONDS <= promotion; k++) {
+      const when = backgroundStart + measuredAt(s, k);
+      if (when >= from && (when < to || (to === promotion && when <= promotion))) n++;
+      if (s.interval + s.duration <= 0) break;
+    }
+    return n;
+  };
+  const rolloutPhases: RolloutPhase[] = phases
+    .filter((p) => p.end > p.start || p.waitsForPerson || p.stepChecks.length > 0)
+    .map((p) => ({
+      description: p.description,
+      weight: p.weight,
+      startsAfter: Duration.seconds(p.start),
+      minDuration: Duration.seconds(p.end - p.start),
+      waitsForPerson: p.waitsForPerson,
+      checks: [
+        ...p.stepChecks,
+        ...background
+          .map((s) => ({
+            name: s.name,
+            kind: s.kind,
+            measurements: s.kind === PlannedCheckKind.LOAD ? Number(p.end > (backgroundStart ?? Infinity)) : measuredIn(s, p.start, p.end),
+          }))
+          .filter((check) => check.measurements > 0),
+      ],
+    }));
+
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const checks = background.filter((s) => s.kind === PlannedCheckKind.METRIC);
+  const backgroundAborts: { at: number; weight: number }[] = [];
+  if (checks.length > 0 && backgroundStart !== undefined) {
+    const startWeight = weightAt(phases, backgroundStart);
+    const measuresCanary = phases.some((p) => p.end >= backgroundStart! && p.weight > 0 && p.weight < 100) || (startWeight > 0 && startWeight < 100);
+    if (!measuresCanary) {
+      problems.push(`the background analysis starts at step ${plan.startingStep}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
+    }
+    for (const s of checks) {
+      const possible = measuredIn(s, -Infinity, promotion);
+      const abortAt = backgroundStart + measuredAt(s, s.failureLimit);
+      if (possible >= s.failureLimit + 1) {
+        backgroundAborts.push({ at: abortAt, weight: weightAt(phases, abortAt) });
+        continue;
+      }
+      const needed = abortAt + ARGO_SLACK_SECONDS - promotion;
+      problems.push(`the background analysis can measure '${s.name}' only ${count(possible, 'time')} before full promotion `
+        + `(it starts at step ${plan.startingStep}, measures first after ${formatDuration(Duration.seconds(s.initialDelay))} and then every ${formatDuration(Duration.seconds(s.interval))}, `
+        + `and the steps from there take ${formatDuration(Duration.seconds(promotion - backgroundStart))} without the time people take), `
+        + `but it takes ${count(s.failureLimit + 1, 'failed measurement')} to abort (failureLimit ${s.failureLimit}, from 'analysis.threshold' ${analysis.threshold}): `
+        + `an analysis cut short by promotion counts as successful, so a bad canary would be promoted. Hold the weights at least ${formatDuration(Duration.seconds(needed))} longer after step ${plan.startingStep} `
+        + "(a longer RolloutStep.pause() at a weight below 100%), or lower 'analysis.interval' or 'analysis.threshold'");
+    }
+  }
+  problems.push(...windowGaps(analysis.metrics, analysis.interval));
+  if (plan.steps.some((step) => step.analysis?.templates === STEP_TEMPLATE)) problems.push(...stepLoadCoverage(stepSchedules));
+  const hasChecks = checks.length > 0 || stepSchedules.some((s) => s.kind === PlannedCheckKind.METRIC) || acceptance.length > 0;
+  if (!hasChecks) {
+    problems.push("the analysis has no checks, so nothing can stop a bad canary: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'");
+  }
+  if (checks.length > 0) {
+    notes.push('the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort');
+  }
+
+  const aborts = [...backgroundAborts, ...stepAborts].sort((a, b) => a.at - b.at);
+  const firstTraffic = phases.find((p) => p.weight > 0)?.start ?? 0;
+  const failures = [...aborts.map((a) => a.at), ...(acceptanceAt !== undefined ? [acceptanceAt] : [])];
+  const badCanary: BadCanaryExposure | undefined = aborts.length > 0 && problems.length === 0 ? {
+    rolledBackAfter: Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)),
+    weight: aborts[0].weight,
+    description: `its measurements fail from the start; the rollout is aborted after ${formatDuration(Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)))} of traffic, at ${aborts[0].weight}%`,
+  } : undefined;
+
+  return new RolloutPlan({
+    service: input.name,
+    namespace: input.namespace,
+    engine: 'argo-rollouts',
+    summary: `measures every ${formatDuration(analysis.interval)}; aborts after ${count(analysis.threshold, 'failed measurement')} of a metric; ${plan.steps.length} steps, background analysis from step ${plan.startingStep}`,
+    phases: [...rolloutPhases, {
+      description: 'full promotion', weight: 100, startsAfter: Duration.seconds(promotion), minDuration: Duration.seconds(0), waitsForPerson: false, checks: [],
+    }],
+    earliestPromotion: Duration.seconds(promotion),
+    firstPossibleFailure: failures.length > 0 ? Duration.seconds(Math.min(...failures)) : undefined,
+    badCanary,
+    problems,
+    notes,
+  });
+}
+
+function weightAt(phases: OpenPhase[], t: number): number {
+  let weight = 0;
+  for (const p of phases) {
+    if (p.start <= t) weight = p.weight;
+  }
+  return weight;
+}
+
+/** In a step analysis, load Jobs that run `count` times must last until the metrics' last measurement. */
+function stepLoadCoverage(schedules: Schedule[]): string[] {
+  const metrics = schedules.filter((s) => s.kind === PlannedCheckKind.METRIC);
+  const last = Math.max(0, ...metrics.map((s) => measuredAt(s, (s.count ?? 1) - 1)));
+  return schedules
+    .filter((s) => s.kind === PlannedCheckKind.LOAD && s.duration > 0)
+    .filter((s) => (s.count ?? 1) * s.duration < last)
+    .map((s) => `in a RolloutStep.analysis() step the load test '${s.name}' runs ${count(s.count ?? 1, 'time')} for ${formatDuration(Duration.seconds(s.duration))}, `
+      + `but the metrics measure until ${formatDuration(Duration.seconds(last))}: the load stops before the analysis does; use CanaryWebhook.loadTest() without 'command', or a longer duration in the command`);
+}
