@@ -275,6 +275,23 @@ describe('a Deployment built by the team', () => {
     expect(only(manifests, 'Deployment', 'podinfo').spec.replicas).toBeUndefined();
   });
 
+  test('gets the labels the router needs on its pods (Istio\'s sidecar injection), and the loadtester may call its pods', () => {
+    const c = chart();
+    const deployment = teamDeployment(c);
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    new CanaryService(c, 'podinfo', { ...props(), router: TrafficRouter.istio(), image: undefined, containerPort: undefined, deployment });
+    const manifests = synth(c);
+    expect(only(manifests, 'Deployment', 'podinfo').spec.template.metadata.labels).toEqual(expect.objectContaining({ 'app': 'podinfo', 'sidecar.istio.io/inject': 'true' }));
+    const egress = only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } }, podSelector: { matchLabels: { app: 'podinfo' } } }],
+      ports: [{ port: 9898, protocol: 'TCP' }],
+    });
+    // The load test calls the canary Service Flagger generates, on the service port.
+    const load = only(manifests, 'Canary').spec.analysis.webhooks.find((w: any) => w.name === 'load-test');
+    expect(load.metadata.cmd).toBe('hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/');
+  });
+
   test('is rejected when it selects by the cdk8s-plus address label', () => {
     const c = chart();
     const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: { user: 1000 } }] });

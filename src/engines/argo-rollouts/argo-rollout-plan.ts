@@ -146,8 +146,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   const checks = background.filter((s) => s.kind === PlannedCheckKind.METRIC);
   const backgroundAborts: { at: number; weight: number }[] = [];
   if (checks.length > 0 && backgroundStart !== undefined) {
-    const startWeight = weightAt(phases, backgroundStart);
-    const measuresCanary = phases.some((p) => p.end >= backgroundStart! && p.weight > 0 && p.weight < 100) || (startWeight > 0 && startWeight < 100);
+    const measuresCanary = phases.some((p) => p.end > backgroundStart! && p.weight > 0 && p.weight < 100);
     if (!measuresCanary) {
       problems.push(`the background analysis starts at step ${plan.startingStep}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
     }
