@@ -27,9 +27,12 @@ export function build(outdir: string): App {
       metrics: [
         CanaryMetric.requestSuccessRate({ min: 99 }),
         CanaryMetric.requestDuration({ max: Duration.millis(500) }),
+        // The tutorial's query sums every bucket of the duration histogram, which weighs a request
+        // by how many buckets it falls in: fast 404s count more than slow 200s. The request counter
+        // counts each request once (test/promql/queries.test.ts shows the difference).
         CanaryMetric.prometheus({
           name: 'not-found-percentage',
-          query: 'sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",code!="404"}[{{ interval }}])) / sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) * 100',
+          query: 'sum(rate(traefik_service_requests_total{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",code!="404"}[{{ interval }}])) / sum(rate(traefik_service_requests_total{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) * 100',
           min: 95,
         }),
       ],

@@ -177,12 +177,14 @@ const ISTIO_QUERIES: { [kind: string]: string } = {
 
 /** Argo Rollouts queries (success rate as a ratio 0-1, P99 duration in ms) over requests matching `selector`. */
 function argoQueries(selector: string): { [kind: string]: string } {
+  // No sample (rather than NaN) when the canary had no request in the window, and 0 (rather than
+  // nothing) when it answered only 5xx: `len(result) > 0` then means "the canary had traffic".
+  const anyRequests = `(sum(rate(istio_requests_total{${selector}}[{{ interval }}])) > 0)`;
   return {
     [MetricKind.REQUEST_SUCCESS_RATE]:
-      `sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) / `
-      + `sum(rate(istio_requests_total{${selector}}[{{ interval }}]))`,
+      `(sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${anyRequests}`,
     [MetricKind.REQUEST_DURATION]:
-      `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${selector}}[{{ interval }}])) by (le))`,
+      `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${selector}}[{{ interval }}])) by (le)) and on() ${anyRequests}`,
   };
 }
 

@@ -51,10 +51,14 @@ function serviceSeries(namespace: string, service: string): string {
   return `service=~"${namespace}-${service}-[0-9a-zA-Z-]+@kubernetescrd"`;
 }
 
-/** Share of the requests to `series` that did not answer 5xx, as a ratio (0-1). */
-function successRatio(series: string): string {
-  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},code!~"5..",le="+Inf"}[{{ interval }}])) / `
-    + `sum(rate(traefik_service_request_duration_seconds_bucket{${series},le="+Inf"}[{{ interval }}]))`;
+/** Requests per second to `series` that did not answer 5xx (the +Inf bucket counts every request). */
+function nonErrorRate(series: string): string {
+  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},code!~"5..",le="+Inf"}[{{ interval }}]))`;
+}
+
+/** Requests per second to `series`. */
+function requestRate(series: string): string {
+  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},le="+Inf"}[{{ interval }}]))`;
 }
 
 /** P99 of the request duration of `series`, in milliseconds. */
@@ -66,7 +70,7 @@ function durationP99(series: string): string {
 // Flagger generates as `<ns>-<target>-canary-<port>@kubernetescrd`. Flagger's success rate is a percentage.
 const FLAGGER_CANARY_SERIES = serviceSeries('{{ namespace }}', '{{ target }}-canary');
 const TRAEFIK_QUERIES: { [kind: string]: string } = {
-  [MetricKind.REQUEST_SUCCESS_RATE]: `${successRatio(FLAGGER_CANARY_SERIES)} * 100`,
+  [MetricKind.REQUEST_SUCCESS_RATE]: `${nonErrorRate(FLAGGER_CANARY_SERIES)} / ${requestRate(FLAGGER_CANARY_SERIES)} * 100`,
   [MetricKind.REQUEST_DURATION]: durationP99(FLAGGER_CANARY_SERIES),
 };
 
@@ -75,9 +79,12 @@ const TRAEFIK_QUERIES: { [kind: string]: string } = {
 const ARGO_NAMESPACE_ARG = 'namespace';
 const ARGO_CANARY_SERVICE_ARG = 'canary-service';
 const ARGO_CANARY_SERIES = serviceSeries(`{{args.${ARGO_NAMESPACE_ARG}}}`, `{{args.${ARGO_CANARY_SERVICE_ARG}}}`);
+// Ours return no sample, rather than NaN, when the canary had no request in the window (Traefik
+// keeps exporting a Service's counters after its last request), and 0 rather than nothing when it
+// answered only 5xx: `len(result) > 0` then means "the canary had traffic".
 const ARGO_QUERIES: { [kind: string]: string } = {
-  [MetricKind.REQUEST_SUCCESS_RATE]: successRatio(ARGO_CANARY_SERIES),
-  [MetricKind.REQUEST_DURATION]: durationP99(ARGO_CANARY_SERIES),
+  [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(ARGO_CANARY_SERIES)} or vector(0)) / (${requestRate(ARGO_CANARY_SERIES)} > 0)`,
+  [MetricKind.REQUEST_DURATION]: `${durationP99(ARGO_CANARY_SERIES)} and on() (${requestRate(ARGO_CANARY_SERIES)} > 0)`,
 };
 
 /**

@@ -374,9 +374,11 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
   });
 
   test('queries scope by the canary pods\' pod-template hash, which changes with every rollout; success rate is a ratio', () => {
+    // No sample when the canary had no request in the window, 0 when it answered only 5xx.
+    const requests = `(sum(rate(istio_requests_total{${CANARY_PODS}}[{{ interval }}])) > 0)`;
     expect(routing.queries).toEqual({
-      [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${CANARY_PODS},response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{${CANARY_PODS}}[{{ interval }}]))`,
-      [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${CANARY_PODS}}[{{ interval }}])) by (le))`,
+      [MetricKind.REQUEST_SUCCESS_RATE]: `(sum(rate(istio_requests_total{${CANARY_PODS},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${requests}`,
+      [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${CANARY_PODS}}[{{ interval }}])) by (le)) and on() ${requests}`,
     });
     for (const query of Object.values(routing.queries)) {
       expect(() => checkPromQl('test', 'query', query)).not.toThrow();

@@ -256,8 +256,14 @@ test('there is no built-in query for a query of your own', () => {
 describe('with Argo Rollouts', () => {
   // The canary Service inside a TraefikService appears in Traefik's metrics as
   // `service="<ns>-<svc>-<port>@kubernetescrd"` (docs/facts.md, Traefik); Argo's success rate is a ratio.
-  const ARGO_SUCCESS_RATE = 'sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd",code!~"5..",le="+Inf"}[{{ interval }}])) / sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd",le="+Inf"}[{{ interval }}]))';
-  const ARGO_DURATION = 'histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"}[{{ interval }}])) by (le)) * 1000';
+  // The canary Service in our TraefikService. No sample when it had no request in the window (rather
+  // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx.
+  const ARGO_SERIES = 'service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"';
+  const ARGO_REQUESTS = `sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},le="+Inf"}[{{ interval }}]))`;
+  const ARGO_SUCCESS_RATE = `(sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},code!~"5..",le="+Inf"}[{{ interval }}])) or vector(0))`
+    + ` / (${ARGO_REQUESTS} > 0)`;
+  const ARGO_DURATION = `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES}}[{{ interval }}])) by (le)) * 1000`
+    + ` and on() (${ARGO_REQUESTS} > 0)`;
   const WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
   const LABELS = {
     'app.kubernetes.io/name': 'podinfo',

@@ -19,9 +19,11 @@ const ENGINE = 'DeliveryEngine.argoRollouts()';
 const NO_EQUIVALENT = "has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'";
 /** The canary Service inside our TraefikService, as Traefik labels its series (docs/facts.md, Traefik). */
 const CANARY_SERIES = 'service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"';
-const SUCCESS_RATIO_1M = `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[1m])) / `
-  + `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[1m]))`;
-const DURATION_P99_1M = `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES}}[1m])) by (le)) * 1000`;
+const REQUESTS_1M = `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[1m]))`;
+const SUCCESS_RATIO_1M = `(sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[1m])) or vector(0))`
+  + ` / (${REQUESTS_1M} > 0)`;
+const DURATION_P99_1M = `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES}}[1m])) by (le)) * 1000`
+  + ` and on() (${REQUESTS_1M} > 0)`;
 /** Pod Security "restricted" for the loadtester image (uid 10001 upstream). */
 const JOB_CONTAINER_SECURITY = {
   allowPrivilegeEscalation: false,
@@ -835,7 +837,7 @@ describe('metrics', () => {
     });
     const template = only(manifests, 'AnalysisTemplate', 'podinfo');
     expect(metricOf(template, 'request-success-rate').provider.prometheus.query).toBe(SUCCESS_RATIO_1M);
-    expect(metricOf(template, 'request-duration').provider.prometheus.query).toBe(DURATION_P99_1M.replace('[1m]', '[5m]'));
+    expect(metricOf(template, 'request-duration').provider.prometheus.query).toBe(DURATION_P99_1M.split('[1m]').join('[5m]'));
     expect(metricOf(template, 'errors').provider.prometheus.query).toBe('sum(rate(errors_total[90s]))');
     expect(JSON.stringify(template.spec.metrics)).not.toContain('{{ interval }}');
   });

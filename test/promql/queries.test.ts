@@ -1,0 +1,273 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import * as yaml from 'js-yaml';
+import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
+import { Traffic, istioSeries, stale, traefikSeries } from './series';
+import { podinfo } from '../../examples/shared/podinfo';
+import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, MetricKind, TrafficRouter } from '../../src';
+import { all, only } from '../synth';
+
+/**
+ * Every query the library generates or ships, evaluated by Prometheus's own engine (promtool from
+ * Debian's `prometheus` package, 2.42) against series in the shapes the routers emit
+ * (test/promql/series.ts, with their upstream sources). For each query:
+ * 1. with canary traffic, it returns exactly one sample, with the expected value;
+ * 2. the stable or primary version's traffic, however bad, and other namespaces' and other
+ *    reporters' series do not change it;
+ * 3. without canary traffic it returns no sample. A canary Service that had traffic in an earlier
+ *    rollout keeps its counters (Traefik keeps exporting them, Istio's sidecars too), and then the
+ *    queries Flagger runs return NaN, which Flagger counts as "no values found"
+ *    (pkg/metrics/providers/prometheus.go: `value == nil || math.IsNaN(*value)`); the Argo Rollouts
+ *    queries are written to return no sample there too, so `len(result) > 0` means "had traffic".
+ *
+ * Prometheus 2.42 against the v3 line the library deploys: v3 range selectors are left-open (a
+ * sample exactly at the window's start is not in it), which changes nothing for counters growing at
+ * a constant rate (the extrapolated rate is the same); v3 normalizes the values of `le` on classic
+ * histograms ("5" becomes "5.0"), and the queries select only le="+Inf", which keeps its spelling.
+ * Neither changes a result here.
+ */
+const PROMTOOL = promtoolAvailable();
+const describeWithPromtool = PROMTOOL ? describe : describe.skip;
+
+const NAMESPACE = 'test';
+const CANARY_HASH = '7d9c5f8b6';
+const STABLE_HASH = '5c4b7d9f2';
+const EVAL_TIME = '10m';
+
+/** The canary: 3 of 4 requests succeed; all in the bucket up to 0.3 s (Traefik) or 250 ms (Istio). */
+const CANARY_TRAEFIK: Traffic[] = [{ perScrape: 15, code: 200, bucket: 0.3 }, { perScrape: 5, code: 500, bucket: 0.3 }];
+const CANARY_ISTIO: Traffic[] = [{ perScrape: 15, code: 200, bucket: 250 }, { perScrape: 5, code: 500, bucket: 250 }];
+/** The stable or primary version, and anything else that must not count: every request fails, slowly. */
+const BAD_TRAEFIK: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5 }];
+const BAD_ISTIO: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5000 }];
+/** Success 75 % (3 of 4); P99 in the lowest bucket above 0.1 s / 100 ms, interpolated: 0.1 + 0.2 x 0.99 s, 100 + 150 x 0.99 ms. */
+const SUCCESS_PERCENT = 75;
+const TRAEFIK_P99_MS = 298;
+const ISTIO_P99_MS = 248.5;
+
+/** Where each version's traffic shows up, per router and engine. */
+interface Shapes {
+  readonly canary: InputSeries[];
+  /** Stable or primary, and series of other namespaces or reporters that a query must ignore. */
+  readonly others: InputSeries[];
+}
+
+/** Traefik: each Service of the TraefikService is its own `service`; two Traefik replicas report separately. */
+function traefikShapes(canaryService: string, baselineService: string, canary = CANARY_TRAEFIK): Shapes {
+  const pods = ['traefik-5d9f7c6b8-abcde', 'traefik-5d9f7c6b8-fghij'];
+  return {
+    canary: pods.flatMap((pod) => traefikSeries(`${NAMESPACE}-${canaryService}-80@kubernetescrd`, canary, pod)),
+    others: pods.flatMap((pod) => [
+      ...traefikSeries(`${NAMESPACE}-${baselineService}-80@kubernetescrd`, BAD_TRAEFIK, pod),
+      // The same service name in another namespace.
+      ...traefikSeries(`shop-${canaryService}-80@kubernetescrd`, BAD_TRAEFIK, pod),
+    ]),
+  };
+}
+
+/** Flagger + Istio: the canary Deployment `podinfo` and the primary `podinfo-primary` are two workloads. */
+function flaggerIstioShapes(): Shapes {
+  const canaryPod = (pod: string) => ({ pod, namespace: NAMESPACE, workload: 'podinfo', service: 'podinfo-canary', podLabels: { 'app.kubernetes.io/name': 'podinfo' } });
+  return {
+    canary: [...istioSeries(canaryPod('podinfo-6c9f8d7b5-k2x4p'), CANARY_ISTIO), ...istioSeries(canaryPod('podinfo-6c9f8d7b5-m7q9r'), CANARY_ISTIO)],
+    others: [
+      ...istioSeries({ pod: 'podinfo-primary-58f9c7d6b-z8w2t', namespace: NAMESPACE, workload: 'podinfo-primary', service: 'podinfo', podLabels: { 'app.kubernetes.io/name': 'podinfo-primary' } }, BAD_ISTIO),
+      ...istioSeries({ ...canaryPod('podinfo-6c9f8d7b5-a1b2c'), namespace: 'shop' }, BAD_ISTIO),
+      // The ingress gateway reports the same requests as their source.
+      ...istioSeries({ ...canaryPod('istio-ingressgateway-7d8f9-xyz12'), namespace: NAMESPACE }, BAD_ISTIO, 'source'),
+    ],
+  };
+}
+
+/**
+ * Argo Rollouts + Istio: stable and canary pods are one workload (`podinfo`, the Rollout) to Istio;
+ * the scrape config copies their `rollouts-pod-template-hash` onto the series.
+ */
+function argoIstioShapes(service: string): Shapes {
+  const pod = (name: string, hash: string, namespace = NAMESPACE) => ({
+    pod: name, namespace, workload: 'podinfo', service, podLabels: { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': hash },
+  });
+  return {
+    canary: istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), CANARY_ISTIO),
+    others: [
+      ...istioSeries(pod(`podinfo-${STABLE_HASH}-r5t7y`, STABLE_HASH), BAD_ISTIO),
+      ...istioSeries(pod(`podinfo-${CANARY_HASH}-u1i3o`, CANARY_HASH, 'shop'), BAD_ISTIO),
+      ...istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), BAD_ISTIO, 'source'),
+    ],
+  };
+}
+
+interface QueryCase {
+  readonly title: string;
+  readonly expr: string;
+  readonly shapes: Shapes;
+  readonly expected: number;
+  /** What the query returns for a canary whose series stand still: NaN for Flagger's, nothing for ours. */
+  readonly stale: 'nan' | 'none';
+}
+
+/** The scenarios of the three properties, for one query. */
+function scenarios(c: QueryCase): Scenario[] {
+  const expect = (value?: number) => [{ expr: c.expr, evalTime: EVAL_TIME, value }];
+  return [
+    { name: `${c.title}: canary traffic`, interval: '5s', series: c.shapes.canary, expectations: expect(c.expected) },
+    { name: `${c.title}: canary and bad others`, interval: '5s', series: [...c.shapes.canary, ...c.shapes.others], expectations: expect(c.expected) },
+    { name: `${c.title}: no canary traffic`, interval: '5s', series: c.shapes.others, expectations: expect(undefined) },
+    {
+      name: `${c.title}: a canary that had traffic before the window`,
+      interval: '5s',
+      series: [...stale(c.shapes.canary), ...c.shapes.others],
+      expectations: c.stale === 'none' ? expect(undefined) : [{ expr: `count((${c.expr}) != (${c.expr}))`, evalTime: EVAL_TIME, value: 1 }],
+    },
+  ];
+}
+
+function check(c: QueryCase): void {
+  const result = runPromtool(scenarios(c));
+  expect({ query: c.expr, passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ query: c.expr, passed: true, output: '' });
+}
+
+/** Flagger renders its Go-template functions (pkg/apis/flagger/v1beta1/metric.go, the FuncMap). */
+function renderFlagger(query: string, window = '1m'): string {
+  const values: { [name: string]: string } = { namespace: NAMESPACE, target: 'podinfo', name: 'podinfo', service: 'podinfo', interval: window };
+  return query.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (_, name: string) => values[name]);
+}
+
+/** Argo Rollouts resolves {{args.x}} with the Rollout's arguments; the canary's pod-template hash is CANARY_HASH. */
+function renderArgo(query: string, args: any[]): string {
+  const values = Object.fromEntries(args.map((a) => [a.name, a.value ?? (a.valueFrom?.podTemplateHashValue === 'Latest' ? CANARY_HASH : STABLE_HASH)]));
+  return query.replace(/\{\{args\.([-a-z]+)\}\}/g, (_, name: string) => values[name]);
+}
+
+function synthesize(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
+  const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+  podinfo(chart, engine, router);
+  return Testing.synth(chart);
+}
+
+/** The checks of an Argo Rollout as it runs them: the AnalysisTemplate's queries with the Rollout's arguments. */
+function argoQueries(manifests: any[]): { [metric: string]: string } {
+  const args = only(manifests, 'Rollout').spec.strategy.canary.analysis.args;
+  const template = only(manifests, 'AnalysisTemplate', 'podinfo');
+  const checks = template.spec.metrics.filter((m: any) => m.provider.prometheus);
+  return Object.fromEntries(checks.map((m: any) => [m.name, renderArgo(m.provider.prometheus.query, args)]));
+}
+
+test('promtool is there, or the run is not under CI', () => {
+  expect(PROMTOOL || process.env.CI !== 'true').toBe(true);
+});
+
+describeWithPromtool('Flagger\'s built-in checks, as Flagger runs them', () => {
+  const traefik = TrafficRouter.traefik({ hosts: ['app.example.com'] });
+  const istio = TrafficRouter.istio();
+
+  test('Traefik, success rate: the canary Service in the TraefikService Flagger generates', () => {
+    check({ title: 'flagger traefik success', expr: renderFlagger(traefik.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE)), shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' });
+  });
+
+  test('Traefik, P99 duration in milliseconds', () => {
+    check({ title: 'flagger traefik duration', expr: renderFlagger(traefik.builtInQuery(MetricKind.REQUEST_DURATION)), shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: TRAEFIK_P99_MS, stale: 'nan' });
+  });
+
+  test('Istio, success rate: the canary workload, reported by its own sidecars', () => {
+    check({ title: 'flagger istio success', expr: renderFlagger(istio.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE)), shapes: flaggerIstioShapes(), expected: SUCCESS_PERCENT, stale: 'nan' });
+  });
+
+  test('Istio, P99 duration in milliseconds', () => {
+    check({ title: 'flagger istio duration', expr: renderFlagger(istio.builtInQuery(MetricKind.REQUEST_DURATION)), shapes: flaggerIstioShapes(), expected: ISTIO_P99_MS, stale: 'nan' });
+  });
+});
+
+describeWithPromtool.each([
+  ['Traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), () => traefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
+  ['Istio, subset routing', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), () => argoIstioShapes('podinfo'), ISTIO_P99_MS],
+  ['Istio, host routing', () => TrafficRouter.istio({ hosts: ['app.example.com'], routingMode: IstioRoutingMode.HOST }), () => argoIstioShapes('podinfo-canary'), ISTIO_P99_MS],
+])('Argo Rollouts\' checks with %s, as synthesized', (routerName, router, shapes, p99) => {
+  const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router()));
+
+  test('success rate, a ratio', () => {
+    check({ title: `argo ${routerName} success`, expr: queries['request-success-rate'], shapes: shapes(), expected: SUCCESS_PERCENT / 100, stale: 'none' });
+  });
+
+  test('P99 duration in milliseconds', () => {
+    check({ title: `argo ${routerName} duration`, expr: queries['request-duration'], shapes: shapes(), expected: p99, stale: 'none' });
+  });
+
+  test('a canary that answered only 5xx gets 0, not an empty result', () => {
+    const allErrors = routerName === 'Traefik'
+      ? traefikShapes('podinfo-canary', 'podinfo-stable', [{ perScrape: 5, code: 500, bucket: 0.3 }])
+      : { ...shapes(), canary: shapes().canary.filter((s) => !s.series.includes('response_code="200"')) };
+    const result = runPromtool([{ name: 'only errors', interval: '5s', series: allErrors.canary, expectations: [{ expr: queries['request-success-rate'], evalTime: EVAL_TIME, value: 0 }] }]);
+    expect(result.output).toContain('SUCCESS');
+  });
+});
+
+describeWithPromtool('the examples\' checks, as their controllers run them', () => {
+  const examplesDir = path.join(__dirname, '..', '..', 'examples');
+
+  function manifestsOf(example: string): any[] {
+    const dir = path.join(examplesDir, example, 'manifests');
+    return fs.readdirSync(dir).sort().flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf-8')) as any[]);
+  }
+
+  test('flagger-traefik: the built-ins and not-found-percentage (a MetricTemplate) over their windows', () => {
+    const manifests = manifestsOf('flagger-traefik');
+    const canary = only(manifests, 'Canary');
+    const traefik = TrafficRouter.traefik({ hosts: ['app.example.com'] });
+    const metrics = canary.spec.analysis.metrics;
+    expect(metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration', 'not-found-percentage']);
+    const window = (name: string) => metrics.find((m: any) => m.name === name).interval;
+    check({ title: 'example success', expr: renderFlagger(traefik.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE), window('request-success-rate')), shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' });
+    check({ title: 'example duration', expr: renderFlagger(traefik.builtInQuery(MetricKind.REQUEST_DURATION), window('request-duration')), shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: TRAEFIK_P99_MS, stale: 'nan' });
+
+    // 3 of 4 requests are not 404s; the 404s are fast (first bucket), the 200s slower.
+    const notFound: Traffic[] = [{ perScrape: 15, code: 200, bucket: 0.3 }, { perScrape: 5, code: 404, bucket: 0.1 }];
+    const template = only(manifests, 'MetricTemplate', canary.spec.analysis.metrics[2].templateRef.name);
+    const expr = renderFlagger(template.spec.query, window('not-found-percentage'));
+    check({ title: 'example not-found', expr, shapes: traefikShapes('podinfo-canary', 'podinfo-primary', notFound), expected: 75, stale: 'nan' });
+
+    // Flagger's tutorial sums every bucket of the duration histogram instead: a fast 404 falls into
+    // five buckets, a 200 into four, so it reports 15 x 4 / (15 x 4 + 5 x 5) = 70.6 %, not 75 %.
+    const tutorial = expr.split('traefik_service_requests_total').join('traefik_service_request_duration_seconds_bucket');
+    const result = runPromtool(scenarios({ title: 'tutorial', expr: tutorial, shapes: traefikShapes('podinfo-canary', 'podinfo-primary', notFound), expected: 60 / 85 * 100, stale: 'nan' }));
+    expect(result.ok).toBe(true);
+  });
+
+  test('flagger-istio: the built-ins', () => {
+    const metrics = only(manifestsOf('flagger-istio'), 'Canary').spec.analysis.metrics;
+    const istio = TrafficRouter.istio();
+    expect(metrics.map((m: any) => m.templateRef)).toEqual([undefined, undefined]);
+    for (const metric of metrics) {
+      const kind = metric.name === 'request-success-rate' ? MetricKind.REQUEST_SUCCESS_RATE : MetricKind.REQUEST_DURATION;
+      const expected = kind === MetricKind.REQUEST_SUCCESS_RATE ? SUCCESS_PERCENT : ISTIO_P99_MS;
+      check({ title: `flagger-istio ${metric.name}`, expr: renderFlagger(istio.builtInQuery(kind), metric.interval), shapes: flaggerIstioShapes(), expected, stale: 'nan' });
+    }
+  });
+
+  test.each([
+    ['argo-traefik', () => traefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
+    ['argo-istio', () => argoIstioShapes('podinfo'), ISTIO_P99_MS],
+  ])('%s: every metric of its AnalysisTemplates', (example, shapes, p99) => {
+    const manifests = manifestsOf(example);
+    const args = only(manifests, 'Rollout').spec.strategy.canary.analysis.args;
+    const metrics = all(manifests, 'AnalysisTemplate').flatMap((t) => t.spec.metrics).filter((m: any) => m.provider.prometheus);
+    expect(metrics.length).toBeGreaterThan(0);
+    for (const metric of metrics) {
+      const expected = metric.name === 'request-success-rate' ? SUCCESS_PERCENT / 100 : p99;
+      check({ title: `${example} ${metric.name}`, expr: renderArgo(metric.provider.prometheus.query, args), shapes: shapes(), expected, stale: 'none' });
+    }
+  });
+});
+
+describeWithPromtool('the harness can fail', () => {
+  test('a query that mixes in the primary\'s traffic is caught', () => {
+    const wrong = 'sum(rate(traefik_service_request_duration_seconds_bucket{code!~"5..",le="+Inf"}[1m])) / sum(rate(traefik_service_request_duration_seconds_bucket{le="+Inf"}[1m])) * 100';
+    expect(runPromtool(scenarios({ title: 'wrong', expr: wrong, shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' })).ok).toBe(false);
+  });
+
+  test('a query that returns one sample per pod is caught', () => {
+    const perPod = 'sum by (pod) (rate(traefik_service_request_duration_seconds_bucket{service=~"test-podinfo-canary-.*",code!~"5..",le="+Inf"}[1m])) / ignoring(code) sum by (pod) (rate(traefik_service_request_duration_seconds_bucket{service=~"test-podinfo-canary-.*",le="+Inf"}[1m])) * 100';
+    expect(runPromtool(scenarios({ title: 'per pod', expr: perPod, shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' })).ok).toBe(false);
+  });
+});
