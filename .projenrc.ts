@@ -82,6 +82,9 @@ project.addDevDeps('eslint-import-resolver-typescript@~3.8.7');
 // ts-jest loads jest-util from the top level, where npm does not hoist it on its own.
 project.addDevDeps('jest-util@^29');
 
+// `npx cdk8s-canary plan [app entry]`: the rollout plan of every CanaryService of an app.
+project.addBins({ 'cdk8s-canary': 'lib/cli/main.js' });
+
 // The platform layer loads cdktf only when used, so cdk8s users need not install it.
 project.package.addField('peerDependenciesMeta', {
   'cdktf': { optional: true },

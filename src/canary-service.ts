@@ -24,6 +24,8 @@ import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment } from './workload/deployment';
 import { WorkloadOptions } from './workload/workload-options';
 
+const CANARY_SERVICE_SYMBOL = Symbol.for('cdk8s-canary.CanaryService');
+
 /** Props for `CanaryService`. */
 export interface CanaryServiceProps extends WorkloadOptions {
   /** The controller that drives the rollout, e.g. `DeliveryEngine.flagger()`. */
@@ -107,6 +109,16 @@ export interface CanaryServiceProps extends WorkloadOptions {
  * routing, the checks, and the loadtester and Prometheus they need, from one declaration.
  */
 export class CanaryService extends Construct {
+  /**
+   * Whether `x` is a CanaryService, also from another copy of this library (the `plan` command
+   * finds the services of an app this way).
+   *
+   * @param x any value
+   */
+  public static isCanaryService(x: any): x is CanaryService {
+    return x !== null && typeof x === 'object' && CANARY_SERVICE_SYMBOL in x;
+  }
+
   /** Name of the service. */
   public readonly name: string;
   /** Namespace of the service. */
@@ -136,6 +148,7 @@ export class CanaryService extends Construct {
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
+    Object.defineProperty(this, CANARY_SERVICE_SYMBOL, { value: true });
     this.name = checkDnsLabel(props.name ?? id, 'name', props.name ?? id, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)");
     const owner = `CanaryService '${this.name}'`;
     this.namespace = props.namespace ?? Chart.of(this).namespace

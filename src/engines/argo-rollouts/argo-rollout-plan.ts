@@ -182,7 +182,8 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   const badCanary: BadCanaryExposure | undefined = aborts.length > 0 && problems.length === 0 ? {
     rolledBackAfter: Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)),
     weight: aborts[0].weight,
-    description: `its measurements fail from the start; the rollout is aborted after ${formatDuration(Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)))} of traffic, at ${aborts[0].weight}%`,
+    description: `its measurements fail from the start; the rollout is aborted after ${formatDuration(Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)))} of traffic`
+      + `${phases.some((p) => p.waitsForPerson && p.start <= aborts[0].at) ? ' (plus the time people take)' : ''}, at ${aborts[0].weight}%`,
   } : undefined;
 
   return new RolloutPlan({
