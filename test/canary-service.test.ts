@@ -384,6 +384,18 @@ describe('customisation', () => {
   });
 });
 
+describe('metrics without load: the message gives the command that works for the router and engine', () => {
+  test.each([
+    ['Flagger with Traefik', DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), 'hey -z 54s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/'],
+    ['Flagger with Istio', DeliveryEngine.flagger(), TrafficRouter.istio(), 'hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/'],
+    ['Argo Rollouts with Traefik', DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), 'hey -z 1m -q 5 -c 2 -host app.example.com http://traefik.traefik:80/'],
+  ])('%s', (_, engine, router, command) => {
+    expect(() => new CanaryService(chart(), 'podinfo', { ...props(), engine, router, analysis: {} })).toThrow(
+      `CanaryService 'podinfo': 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks' (for this router it runs: ${command}), or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`,
+    );
+  });
+});
+
 describe('bad input', () => {
   test.each([
     [{ name: 'a'.repeat(56) }, `${'a'.repeat(56)}: 'name' ('${'a'.repeat(56)}') must be a DNS label of at most 55 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit (Flagger appends '-primary' and '-canary', and Service names have at most 63)`],

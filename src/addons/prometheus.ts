@@ -84,6 +84,13 @@ export class Prometheus extends Construct implements IPrometheus {
   /**
    * A Prometheus that already runs elsewhere: nothing is deployed and every address points there.
    *
+   * It must scrape what the checks read, with the labels they select on: the router's pods
+   * (Traefik's `traefik_service_*`) and the service's pods (Istio's sidecars, annotated
+   * `prometheus.io/scrape` by Istio's metrics merging), through a pod job that copies the pod labels
+   * onto the series (`labelmap` of `__meta_kubernetes_pod_label_(.+)`, as the prometheus-community
+   * chart's `kubernetes-pods` job does): with Argo Rollouts and Istio, the checks tell the canary by
+   * the pod label `rollouts-pod-template-hash`, as `rollouts_pod_template_hash`.
+   *
    * @param address its query address, e.g. `http://prometheus.monitoring:9090`
    */
   public static external(address: string): IPrometheus {
@@ -166,6 +173,7 @@ export class Prometheus extends Construct implements IPrometheus {
         '--config.file=/etc/prometheus/prometheus.yml',
         '--storage.tsdb.path=/prometheus',
         `--storage.tsdb.retention.time=${toLongDuration(retention)}`,
+        '--storage.tsdb.retention.size=512MB',
       ],
       ports: [{ number: PROMETHEUS_PORT, name: 'http' }],
       readiness: kplus.Probe.fromHttpGet('/-/ready', { port: PROMETHEUS_PORT }),
@@ -177,7 +185,8 @@ export class Prometheus extends Construct implements IPrometheus {
       securityContext: restrictedSecurityContext(NOBODY),
     });
     container.mount('/etc/prometheus', kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
-    container.mount('/prometheus', kplus.Volume.fromEmptyDir(this, 'DataVolume', 'data'));
+    // Analysis reads minutes; the disk is bounded as well as the time (see docs/performance.md).
+    container.mount('/prometheus', kplus.Volume.fromEmptyDir(this, 'DataVolume', 'data', { sizeLimit: Size.gibibytes(1) }));
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,

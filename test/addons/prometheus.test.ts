@@ -79,7 +79,7 @@ describe('defaults', () => {
     expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus', 'sidecar.istio.io/inject': 'false' });
   });
 
-  test('container runs Prometheus with a 2h retention on an emptyDir', () => {
+  test('container runs Prometheus with a 2h retention, at most 512MB, on an emptyDir of at most 1Gi', () => {
     const spec = podSpec(manifests);
     expect(spec.containers).toHaveLength(1);
     const container = spec.containers[0];
@@ -89,6 +89,7 @@ describe('defaults', () => {
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',
       '--storage.tsdb.retention.time=2h',
+      '--storage.tsdb.retention.size=512MB',
     ]);
     expect(container.ports).toEqual([{ containerPort: 9090, name: 'http' }]);
     expect(container.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 9090, scheme: 'HTTP' });
@@ -100,7 +101,7 @@ describe('defaults', () => {
     ]);
     expect(spec.volumes).toEqual([
       { name: 'config', configMap: { name: 'flagger-prometheus' } },
-      { name: 'data', emptyDir: {} },
+      { name: 'data', emptyDir: { sizeLimit: '1024Mi' } },
     ]);
   });
 
