@@ -18,6 +18,8 @@ import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
 import { TraefikWeightedService } from './routers/traefik-service';
+import { DeliveryStrategy } from './strategy/delivery-strategy';
+import { resolveStrategy } from './strategy/resolve-strategy';
 import { checkDnsLabel, checkPort, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
@@ -78,6 +80,13 @@ export interface CanaryServiceProps extends WorkloadOptions {
    * @default - the defaults of `CanaryAnalysisOptions`
    */
   readonly analysis?: CanaryAnalysisOptions;
+  /**
+   * How traffic moves to the new version: a weighted canary, an A/B test on segments, blue/green,
+   * or phases. A combination the engine and router cannot run fails, naming those that can.
+   *
+   * @default DeliveryStrategy.canary()
+   */
+  readonly strategy?: DeliveryStrategy;
   /**
    * The Prometheus the checks query.
    *
@@ -164,13 +173,17 @@ export class CanaryService extends Construct {
     const firstContainer = this.deployment.containers[0];
     const containerPort = firstContainer.portNumber ?? firstContainer.ports[0]?.number ?? port;
     const selectorLabels = { ...this.deployment.matchLabels };
-    const routing = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels };
+    const declared = (props.strategy ?? DeliveryStrategy.canary()).bind();
+    const base = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels, engine: props.engine.name };
     // What the router needs on the pods to measure them (Istio: the sidecar injection label).
     for (const [key, value] of Object.entries(props.router.podLabels)) {
       this.deployment.podMetadata.addLabel(key, value);
     }
-    const loadTarget = props.router.loadTarget(routing);
+    const loadTarget = props.router.loadTarget({ ...base, strategy: declared });
     const analysis = resolveAnalysis(owner, props.analysis, loadExample(props, loadTarget));
+    const strategy = resolveStrategy(
+      { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy);
+    const routing = { ...base, strategy };
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
     this.prometheus.scrapeNamespace(this.namespace);
@@ -192,6 +205,7 @@ export class CanaryService extends Construct {
       version: props.version,
       scaling,
       analysis,
+      strategy,
       router: props.router,
       loadTarget,
       prometheus: this.prometheus,

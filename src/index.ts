@@ -32,3 +32,7 @@ export * from './platform/platform-plan';
 export * from './platform/canary-platform';
 export * from './platform/flux-platform';
 export * from './synth/fast-synth';
+export * from './strategy/delivery-strategy';
+export * from './strategy/release-phase';
+export * from './strategy/traffic-segment';
+export * from './strategy/traffic-feature';

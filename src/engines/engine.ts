@@ -6,6 +6,7 @@ import { ResolvedAnalysis } from '../analysis/analysis';
 import { LoadEgress, LoadTarget } from '../analysis/load-test';
 import { RolloutPlan } from '../plan/rollout-plan';
 import { ITrafficRouter } from '../routers/router';
+import { StrategyConfig } from '../strategy/delivery-strategy';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
 
 /** What a delivery engine is given to drive the rollout of one service. */
@@ -34,6 +35,8 @@ export interface DeliveryContext {
   readonly scaling: ResolvedAutoscaling;
   /** The analysis, defaults applied and checked. */
   readonly analysis: ResolvedAnalysis;
+  /** How traffic moves to the new version, checked against the engine and router. */
+  readonly strategy: StrategyConfig;
   /** The traffic router. */
   readonly router: ITrafficRouter;
   /** Where load tests must send their requests for the router to measure them. */

@@ -7,11 +7,14 @@ import {
 } from './istio-virtual-service';
 import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
 import {
-  ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterCapabilities, RouterMetrics, RoutingContext,
+  ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
 } from './router';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
 import { ISTIO_NAMESPACE, serviceAddress } from '../platform/conventions';
+import { StrategyKind } from '../strategy/delivery-strategy';
+import { shippedSupport } from '../strategy/support-matrix';
+import { TrafficFeature } from '../strategy/traffic-feature';
 import { checkDnsLabel, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 
 /** How Argo Rollouts splits traffic with Istio. */
@@ -213,7 +216,6 @@ const CANARY_PODS = `reporter="destination",destination_workload_namespace="{{ar
  */
 export class IstioRouter implements ITrafficRouter {
   public readonly name = 'istio';
-  public readonly capabilities: RouterCapabilities = { headerMatch: true, mirroring: true, sessionAffinity: true };
   public readonly podLabels: { [key: string]: string };
   /** How the pods get their sidecar. */
   public readonly sidecarInjection: IstioSidecarInjection;
@@ -246,18 +248,24 @@ export class IstioRouter implements ITrafficRouter {
     this.options = options;
   }
 
+  public supports(engine: string, feature: TrafficFeature): boolean {
+    return shippedSupport(this.name, engine, feature);
+  }
+
   /**
-   * The canary Service, directly: the canary pods' sidecars report every request they receive
+   * The new version's own Service, directly: its pods' sidecars report every request they receive
    * (reporter="destination"), wherever it comes from. The Service `<name>` does not do: a client
    * without a sidecar gets no Istio routing, so its requests go to the primary (Flagger) or to any
-   * pod (Argo Rollouts, subset mode).
+   * pod (Argo Rollouts, subset mode). That Service is `<name>-canary`, or `<name>-preview` for
+   * Argo Rollouts' blue/green.
    */
   public loadTarget(context: RoutingContext): LoadTarget {
+    const service = `${context.name}-${argoServiceSwitch(context) ? 'preview' : 'canary'}`;
     return {
-      url: serviceAddress(`${context.name}-canary`, context.namespace, context.port),
+      url: serviceAddress(service, context.namespace, context.port),
       measuredAtIngress: false,
       bypassedServices: [context.name, `${context.name}-primary`, `${context.name}-stable`],
-      reason: `The load generator has no sidecar, so Istio's routing does not apply to its requests: only '${context.name}-canary' reaches the canary's pods, whose sidecars report the metrics.`,
+      reason: `The load generator has no sidecar, so Istio's routing does not apply to its requests: only '${service}' reaches the new version's pods, whose sidecars report the metrics.`,
       egress: [{ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] }],
     };
   }
@@ -317,6 +325,7 @@ export class IstioRouter implements ITrafficRouter {
     const name = context.name;
     const labels = context.labels;
     const gateway = this.createGateway(scope, context);
+    if (context.blueGreen) return this.bindArgoBlueGreen(scope, context, gateway, queryArguments);
     const service = createRolloutService(scope, 'Service', name, context, context.selectorLabels);
     const hosts = [name, ...(this.options.hosts ?? []).filter((host) => host !== name)];
     const route = (destinations: IstioHttpRoute['destinations']): IstioHttpRoute => ({
@@ -382,6 +391,38 @@ export class IstioRouter implements ITrafficRouter {
     };
   }
 
+  /**
+   * Blue/green: the active Service `<name>`, which the VirtualService routes every host to, and the
+   * preview Service `<name>-preview`; Argo Rollouts points each at a ReplicaSet. The checks find
+   * the new version by its pod-template hash before and after the switch.
+   */
+  private bindArgoBlueGreen(
+    scope: Construct, context: ArgoRoutingContext, gateway: IstioGateway | undefined, queryArguments: ArgoRolloutsRouting['queryArguments'],
+  ): ArgoRolloutsRouting {
+    const { name, labels } = context;
+    const active = createRolloutService(scope, 'Service', name, context, context.selectorLabels);
+    const preview = createRolloutService(scope, 'PreviewService', `${name}-preview`, context, context.selectorLabels);
+    const virtualService = new IstioVirtualService(scope, 'VirtualService', {
+      metadata: { name, namespace: context.namespace, labels },
+      hosts: [name, ...(this.options.hosts ?? []).filter((host) => host !== name)],
+      gateways: this.gatewayNames(gateway),
+      httpRoutes: [{
+        name: PRIMARY_ROUTE,
+        destinations: [{ host: name, port: context.port, weight: 100 }],
+        retries: this.options.retries,
+        timeout: this.options.timeout,
+      }],
+    });
+    return {
+      trafficRouting: {},
+      activeService: active.name,
+      previewService: preview.name,
+      queries: argoQueries(CANARY_PODS),
+      queryArguments,
+      objects: { activeService: active, previewService: preview, virtualService, ...(gateway ? { gateway } : {}) },
+    };
+  }
+
   private createGateway(scope: Construct, context: RoutingContext): IstioGateway | undefined {
     const createOptions = this.gateway.createOptions;
     if (!createOptions) return undefined;
@@ -397,4 +438,10 @@ export class IstioRouter implements ITrafficRouter {
     const reference = created?.reference ?? this.gateway.reference;
     return reference ? [reference, 'mesh'] : undefined;
   }
+}
+
+/** Whether Argo Rollouts runs this release by switching Services (blue/green without mirroring). */
+function argoServiceSwitch(context: RoutingContext): boolean {
+  return context.engine === 'argo-rollouts' && context.strategy.kind === StrategyKind.BLUE_GREEN
+    && context.strategy.blueGreen?.mirrorPercentage === undefined;
 }

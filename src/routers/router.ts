@@ -1,16 +1,8 @@
 import { Construct } from 'constructs';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
-
-/** What a router can do beyond weighted traffic shifting. */
-export interface RouterCapabilities {
-  /** Route requests by header or cookie (A/B testing). */
-  readonly headerMatch: boolean;
-  /** Copy traffic to the canary (shadowing). */
-  readonly mirroring: boolean;
-  /** Keep a user on the version they first got. */
-  readonly sessionAffinity: boolean;
-}
+import { StrategyConfig } from '../strategy/delivery-strategy';
+import { TrafficFeature } from '../strategy/traffic-feature';
 
 /** What a router needs to know of the service it routes to. */
 export interface RoutingContext {
@@ -26,6 +18,10 @@ export interface RoutingContext {
   readonly labels: { [key: string]: string };
   /** The one label the pods are selected by (e.g. `app.kubernetes.io/name: <name>`). */
   readonly selectorLabels: { [key: string]: string };
+  /** How traffic moves to the new version (checked against what the router supports). */
+  readonly strategy: StrategyConfig;
+  /** The engine the router works with (`flagger`, `argo-rollouts`). */
+  readonly engine: string;
 }
 
 /**
@@ -92,6 +88,12 @@ export interface AnalysisArgument {
 /** What a router needs to know to route for Argo Rollouts. */
 export interface ArgoRoutingContext extends RoutingContext {
   /**
+   * Whether the Rollout switches Services (`strategy.blueGreen`) rather than shifting weights: the
+   * router then creates active and preview Services and routes to the active one. Blue/green with
+   * mirroring runs as canary steps (mirror, check, then all traffic at once), so it is false there.
+   */
+  readonly blueGreen: boolean;
+  /**
    * Names of the header routes the steps set (`setHeaderRoute`); they are listed in
    * `trafficRouting.managedRoutes`, and the router must support them.
    */
@@ -117,6 +119,25 @@ export interface ArgoRolloutsRouting {
    */
   readonly stableService?: string;
   /**
+   * Blue/green: `strategy.blueGreen.activeService`, the Service live traffic goes to.
+   *
+   * @default - not blue/green
+   */
+  readonly activeService?: string;
+  /**
+   * Blue/green: `strategy.blueGreen.previewService`, the Service in front of the new version before the switch.
+   *
+   * @default - not blue/green
+   */
+  readonly previewService?: string;
+  /**
+   * Blue/green: the built-in checks after the switch, when the new version takes the live traffic
+   * (the post-promotion analysis). Same form as `queries`.
+   *
+   * @default - `queries`
+   */
+  readonly activeQueries?: { [kind: string]: string };
+  /**
    * PromQL of the built-in checks (by `MetricKind`) for this routing, using `{{args.<name>}}`
    * placeholders. Success rate is a ratio (0-1), duration the P99 in milliseconds.
    */
@@ -138,13 +159,17 @@ export interface ArgoRolloutsRouting {
 export interface ITrafficRouter {
   /** Short name, e.g. `traefik`. */
   readonly name: string;
-  /** What it supports; unsupported analysis settings fail with a message. */
-  readonly capabilities: RouterCapabilities;
   /**
    * Labels the service's pod template must carry for the router to measure it (e.g. Istio's
    * sidecar injection label).
    */
   readonly podLabels: { [key: string]: string };
+
+  /**
+   * Whether the router can do `feature` with the engine named `engine` (`flagger`,
+   * `argo-rollouts`); a strategy that needs what it cannot do fails with a message.
+   */
+  supports(engine: string, feature: TrafficFeature): boolean;
 
   /**
    * Where a load test must send its requests so that this router measures them: through the ingress

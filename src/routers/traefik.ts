@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import { createStableAndCanaryServices } from './rollout-services';
-import {
-  ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterCapabilities, RouterMetrics, RoutingContext,
-} from './router';
+import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
+import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from './router';
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
+import { ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, argoTraefikQueries } from './traefik-queries';
 import { TraefikWeightedService } from './traefik-service';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
@@ -12,6 +11,9 @@ import {
   TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
 } from '../platform/conventions';
+import { StrategyKind } from '../strategy/delivery-strategy';
+import { shippedSupport } from '../strategy/support-matrix';
+import { TrafficFeature } from '../strategy/traffic-feature';
 import { checkDnsLabel, fail } from '../validation';
 
 /** Options for `TrafficRouter.traefik()`. */
@@ -35,6 +37,7 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
 
 const OWNER = 'TrafficRouter.traefik()';
 const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
+const PREVIEW = 'preview';
 
 /** Where each known entryPoint is served: the port on Traefik's Service and on its pods, and TLS. */
 const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean } } = {
@@ -43,57 +46,11 @@ const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: n
 };
 
 /**
- * Traefik's series for one Kubernetes Service inside a TraefikService: it appears as
- * `service="<ns>-<svc>-<port>@kubernetescrd"`, with the port as the TraefikService names it (a
- * number here) (traefik pkg/provider/kubernetes/crd/kubernetes_http.go, fullServiceName).
- */
-function serviceSeries(namespace: string, service: string): string {
-  return `service=~"${namespace}-${service}-[0-9a-zA-Z-]+@kubernetescrd"`;
-}
-
-/** Requests per second to `series` that did not answer 5xx (the +Inf bucket counts every request). */
-function nonErrorRate(series: string): string {
-  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},code!~"5..",le="+Inf"}[{{ interval }}]))`;
-}
-
-/** Requests per second to `series`. */
-function requestRate(series: string): string {
-  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},le="+Inf"}[{{ interval }}]))`;
-}
-
-/** P99 of the request duration of `series`, in milliseconds. */
-function durationP99(series: string): string {
-  return `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${series}}[{{ interval }}])) by (le)) * 1000`;
-}
-
-// Flagger's own queries for provider `traefik`: the canary Service appears in the TraefikService
-// Flagger generates as `<ns>-<target>-canary-<port>@kubernetescrd`. Flagger's success rate is a percentage.
-const FLAGGER_CANARY_SERIES = serviceSeries('{{ namespace }}', '{{ target }}-canary');
-const TRAEFIK_QUERIES: { [kind: string]: string } = {
-  [MetricKind.REQUEST_SUCCESS_RATE]: `${nonErrorRate(FLAGGER_CANARY_SERIES)} / ${requestRate(FLAGGER_CANARY_SERIES)} * 100`,
-  [MetricKind.REQUEST_DURATION]: durationP99(FLAGGER_CANARY_SERIES),
-};
-
-// The same for Argo Rollouts: the canary Service in our TraefikService, named by the Rollout's
-// arguments. Argo's success rate is a ratio.
-const ARGO_NAMESPACE_ARG = 'namespace';
-const ARGO_CANARY_SERVICE_ARG = 'canary-service';
-const ARGO_CANARY_SERIES = serviceSeries(`{{args.${ARGO_NAMESPACE_ARG}}}`, `{{args.${ARGO_CANARY_SERVICE_ARG}}}`);
-// Ours return no sample, rather than NaN, when the canary had no request in the window (Traefik
-// keeps exporting a Service's counters after its last request), and 0 rather than nothing when it
-// answered only 5xx: `len(result) > 0` then means "the canary had traffic".
-const ARGO_QUERIES: { [kind: string]: string } = {
-  [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(ARGO_CANARY_SERIES)} or vector(0)) / (${requestRate(ARGO_CANARY_SERIES)} > 0)`,
-  [MetricKind.REQUEST_DURATION]: `${durationP99(ARGO_CANARY_SERIES)} and on() (${requestRate(ARGO_CANARY_SERIES)} > 0)`,
-};
-
-/**
  * Traefik v3 (`traefik.io/v1alpha1`). Weighted canaries only: no header matching, mirroring or
  * session affinity, with Flagger or Argo Rollouts.
  */
 export class TraefikRouter implements ITrafficRouter {
   public readonly name = 'traefik';
-  public readonly capabilities: RouterCapabilities = { headerMatch: false, mirroring: false, sessionAffinity: false };
   public readonly podLabels: { [key: string]: string } = {};
   /** The route options every service gets. */
   public readonly options: TraefikRouterOptions;
@@ -109,55 +66,69 @@ export class TraefikRouter implements ITrafficRouter {
     this.options = options;
   }
 
+  public supports(engine: string, feature: TrafficFeature): boolean {
+    return shippedSupport(this.name, engine, feature);
+  }
+
   /**
-   * Through Traefik's Service with the first routed host: Traefik records `traefik_service_*` only
-   * for requests it routes, and routes by the Host header (Flagger's Traefik tutorial does the same:
-   * `hey -host app.example.com http://traefik.traefik`).
+   * Through Traefik's Service with a routed host: Traefik records `traefik_service_*` only for
+   * requests it routes, and routes by the Host header (Flagger's Traefik tutorial does the same:
+   * `hey -host app.example.com http://traefik.traefik`). Blue/green: the preview host, whose route
+   * leads to the new version before the switch.
    */
   public loadTarget(context: RoutingContext): LoadTarget {
     const entryPoints = this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
     const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => ENTRY_POINT_PORTS[e] !== undefined);
     const ports = entryPoint === undefined ? undefined : ENTRY_POINT_PORTS[entryPoint];
     const address = ports && serviceAddress(this.serviceName, this.namespace, ports.service);
+    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
     return {
       url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
       urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}) and '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
-      host: this.options.hosts[0],
+      host: blueGreen ? this.previewHost(context) : this.options.hosts[0],
       pathPrefix: this.options.pathPrefix,
       measuredAtIngress: true,
-      bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`],
-      reason: `Traefik records the canary's series (traefik_service_*{service="${context.namespace}-${context.name}-canary-${context.port}@kubernetescrd"}) only for requests it routes, and it routes by the Host header.`,
+      bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`, `${context.name}-${PREVIEW}`],
+      reason: `Traefik records the new version's series (traefik_service_*{service="${context.namespace}-${measured}-${context.port}@kubernetescrd"}) only for requests it routes, and it routes by the Host header.`,
       egress: ports ? [{ namespace: this.namespace, podLabels: { ...TRAEFIK_POD_LABELS }, ports: [ports.container] }] : [],
     };
   }
 
-  /** The canary's, primary's and stable's series from Traefik's pods; nothing else of Traefik's. */
+  /** The series of this service's Services in Traefik's TraefikServices; nothing else of Traefik's. */
   public routerMetrics(context: RoutingContext): RouterMetrics[] {
     return [{
       namespace: this.namespace,
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
-      serviceValues: `${context.namespace}-${context.name}-(canary|primary|stable)-${context.port}@kubernetescrd`,
+      serviceValues: `${context.namespace}-${context.name}(-canary|-primary|-stable|-${PREVIEW})?-${context.port}@kubernetescrd`,
     }];
   }
 
   public builtInQuery(kind: MetricKind): string {
-    return TRAEFIK_QUERIES[kind] ?? fail(OWNER, `there is no built-in query for ${kind}`);
+    return FLAGGER_TRAEFIK_QUERIES[kind] ?? fail(OWNER, `there is no built-in query for ${kind}`);
   }
 
   /**
    * Flagger generates the TraefikService `<name>` that splits traffic between `<name>-primary` and
-   * `<name>-canary`; we only route to it.
+   * `<name>-canary`; we only route to it. Blue/green: Flagger keeps the canary at weight 0 until
+   * the switch, so a preview route (the TraefikService `<name>-preview` with `<name>-canary` in it,
+   * on the preview host) lets the load test reach the canary through Traefik, where Flagger's
+   * queries find it (`<ns>-<name>-canary-<port>@kubernetescrd`).
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
-    const ingressRoute = this.routeToTraefikService(scope, context, context.name);
-    return { provider: 'traefik', objects: { ingressRoute } };
+    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.options.hosts);
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return { provider: 'traefik', objects: { ingressRoute } };
+    const preview = this.previewRoute(scope, context, `${context.name}-canary`);
+    return { provider: 'traefik', objects: { ingressRoute, ...preview } };
   }
 
   /**
-   * Argo Rollouts only sets weights: we create the Services `<name>-stable` and `<name>-canary`, the
-   * TraefikService `<name>` that balances between them (without weights, which the controller
-   * writes), and the IngressRoute `<name>` to it.
+   * Canary: the Services `<name>-stable` and `<name>-canary`, the TraefikService `<name>` that
+   * balances between them (without weights, which the controller writes), and the IngressRoute
+   * `<name>` to it. Blue/green: the active Service `<name>` behind the TraefikService `<name>`, and
+   * the preview Service `<name>-preview` behind a preview route; the controller switches their
+   * selectors, so no weights are involved.
    */
   public bindArgoRollouts(scope: Construct, context: ArgoRoutingContext): ArgoRolloutsRouting {
     if (context.headerRoutes.length > 0) {
@@ -166,34 +137,69 @@ export class TraefikRouter implements ITrafficRouter {
     if (context.mirrorRoutes.length > 0) {
       fail(OWNER, `mirror route '${context.mirrorRoutes[0]}' (setMirrorRoute) is not supported: ${ARGO_WEIGHTED_ONLY}; use TrafficRouter.istio() to mirror traffic`);
     }
-    checkDnsLabel(OWNER, 'name', context.name, 56, ", so that '<name>-stable' and '<name>-canary' are valid Service names");
-
+    checkDnsLabel(OWNER, 'name', context.name, 55, ", so that '<name>-stable', '<name>-canary' and '<name>-preview' are valid Service names");
+    const args = [{ name: ARGO_NAMESPACE_ARG, value: context.namespace }, { name: ARGO_SERVICE_PORT_ARG, value: String(context.port) }];
+    if (context.blueGreen) {
+      const active = createRolloutService(scope, 'ActiveService', context.name, context, context.selectorLabels);
+      const previewService = createRolloutService(scope, 'PreviewService', `${context.name}-${PREVIEW}`, context, context.selectorLabels);
+      const traefikService = new TraefikWeightedService(scope, 'TraefikService', {
+        metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
+        services: [{ name: active.name, port: context.port }],
+      });
+      const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.options.hosts);
+      const preview = this.previewRoute(scope, context, previewService.name);
+      return {
+        trafficRouting: {},
+        activeService: active.name,
+        previewService: previewService.name,
+        queries: argoTraefikQueries(['preview-service']),
+        // After the switch both Services select the new version: the live traffic and the load.
+        activeQueries: argoTraefikQueries(['active-service', 'preview-service']),
+        queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
+        objects: { activeService: active, previewService, traefikService, ingressRoute, ...preview },
+      };
+    }
     const { stable, canary } = createStableAndCanaryServices(scope, context, context.selectorLabels);
     const traefikService = new TraefikWeightedService(scope, 'TraefikService', {
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
       services: [stable, canary].map((service) => ({ name: service.name, port: context.port })),
     });
-    const ingressRoute = this.routeToTraefikService(scope, context, traefikService.name);
+    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.options.hosts);
     return {
       trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: { ...ARGO_QUERIES },
-      queryArguments: [
-        { name: ARGO_NAMESPACE_ARG, value: context.namespace },
-        { name: ARGO_CANARY_SERVICE_ARG, value: canary.name },
-      ],
+      queries: argoTraefikQueries(['canary-service']),
+      queryArguments: [...args, { name: 'canary-service', value: canary.name }],
       objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute },
     };
+  }
+
+  private previewHost(context: RoutingContext): string {
+    return context.strategy.blueGreen?.previewHost ?? `${PREVIEW}.${this.options.hosts[0]}`;
+  }
+
+  /** The TraefikService `<name>-preview` with `service` in it, and the IngressRoute `<name>-preview` to it on the preview host. */
+  private previewRoute(scope: Construct, context: RoutingContext, service: string): { [role: string]: Construct } {
+    const previewTraefikService = new TraefikWeightedService(scope, 'PreviewTraefikService', {
+      metadata: { name: `${context.name}-${PREVIEW}`, namespace: context.namespace, labels: context.labels },
+      services: [{ name: service, port: context.port }],
+    });
+    const previewRoute = this.routeToTraefikService(scope, 'PreviewIngressRoute', { ...context, name: `${context.name}-${PREVIEW}` },
+      previewTraefikService.name, [this.previewHost(context)]);
+    return { previewTraefikService, previewRoute };
   }
 
   /**
    * The IngressRoute `<name>` to a TraefikService. Traefik ignores the port of a TraefikService
    * backend (only a Kubernetes Service has ports); it is the service port, as in Flagger's docs.
    */
-  private routeToTraefikService(scope: Construct, context: RoutingContext, traefikServiceName: string): TraefikIngressRoute {
-    return new TraefikIngressRoute(scope, 'IngressRoute', {
+  private routeToTraefikService(
+    scope: Construct, id: string, context: RoutingContext, traefikServiceName: string, hosts: string[],
+  ): TraefikIngressRoute {
+    return new TraefikIngressRoute(scope, id, {
       ...this.options,
+      hosts,
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
       backendName: traefikServiceName,
       backendKind: TraefikBackendKind.TRAEFIK_SERVICE,

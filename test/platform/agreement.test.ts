@@ -141,8 +141,10 @@ describe('Traefik', () => {
   test("the queries select on the `service` label, which the chart's metrics carry", () => {
     const values = plan({ engines: [ARGO_ROLLOUTS] }).release('traefik').values;
     expect(values.metrics.prometheus.addServicesLabels).toBe(true);
-    const templates = JSON.stringify(all(service(DeliveryEngine.argoRollouts(), traefik()), 'AnalysisTemplate'));
-    expect(templates).toContain('traefik_service_request_duration_seconds_bucket{service=~');
+    const queries = all(service(DeliveryEngine.argoRollouts(), traefik()), 'AnalysisTemplate')
+      .flatMap((t) => t.spec.metrics).map((m: any) => m.provider.prometheus?.query).filter((q: any) => q !== undefined);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) expect(query).toContain('traefik_service_request_duration_seconds_bucket{service="');
   });
 });
 

@@ -8,6 +8,8 @@ import { IstioGateway } from '../../src/routers/istio-gateway';
 import { IstioDestinationRule, IstioVirtualService } from '../../src/routers/istio-virtual-service';
 import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
 import { TrafficRouter } from '../../src/routers/traffic-router';
+import { DeliveryStrategy } from '../../src/strategy/delivery-strategy';
+import { TrafficFeature } from '../../src/strategy/traffic-feature';
 import { all, only, synth } from '../synth';
 
 // Flagger's built-in queries for provider `istio`, copied from docs/facts.md (Istio, Flagger section);
@@ -19,8 +21,17 @@ const OWNER = 'TrafficRouter.istio()';
 const SERVICE_OWNER = "CanaryService 'podinfo'";
 const LABELS = { 'app.kubernetes.io/name': 'podinfo', 'app.kubernetes.io/managed-by': 'cdk8s-canary' };
 const SELECTOR = { 'app.kubernetes.io/name': 'podinfo' };
-const CONTEXT: RoutingContext = { name: 'podinfo', namespace: 'test', port: 80, containerPort: 9898, labels: LABELS, selectorLabels: SELECTOR };
-const ARGO_CONTEXT: ArgoRoutingContext = { ...CONTEXT, headerRoutes: [], mirrorRoutes: [] };
+const CONTEXT: RoutingContext = {
+  name: 'podinfo',
+  namespace: 'test',
+  port: 80,
+  containerPort: 9898,
+  labels: LABELS,
+  selectorLabels: SELECTOR,
+  strategy: DeliveryStrategy.canary().bind(),
+  engine: 'flagger',
+};
+const ARGO_CONTEXT: ArgoRoutingContext = { ...CONTEXT, engine: 'argo-rollouts', blueGreen: false, headerRoutes: [], mirrorRoutes: [] };
 /**
  * Argo Rollouts' canary pods in both routing modes: Istio names the pods of a Rollout's ReplicaSet
  * after the Rollout (istio pkg/kube/util.go, GetDeployMetaFromPod, since 1.22), and the pod label
@@ -69,8 +80,10 @@ test('TrafficRouter.istio() creates an IstioRouter named istio; options are opti
   expect(router.name).toBe('istio');
 });
 
-test('capabilities: header match, mirroring and session affinity', () => {
-  expect(istio().capabilities).toEqual({ headerMatch: true, mirroring: true, sessionAffinity: true });
+test('supports: Flagger everything (pkg/router/istio.go); Argo Rollouts all but query-parameter match and session affinity (validation.go)', () => {
+  const supported = (engine: string) => Object.values(TrafficFeature).filter((feature) => istio().supports(engine, feature));
+  expect(supported('flagger')).toEqual(Object.values(TrafficFeature));
+  expect(supported('argo-rollouts')).toEqual([TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN]);
 });
 
 test('routerMetrics: none, whatever the mesh namespace (the sidecars in the service\'s namespace report everything)', () => {
@@ -104,7 +117,7 @@ describe('loadTarget: the canary Service, whose pods\' sidecars report the reque
       url: 'http://podinfo-canary.test:80',
       measuredAtIngress: false,
       bypassedServices: ['podinfo', 'podinfo-primary', 'podinfo-stable'],
-      reason: "The load generator has no sidecar, so Istio's routing does not apply to its requests: only 'podinfo-canary' reaches the canary's pods, whose sidecars report the metrics.",
+      reason: "The load generator has no sidecar, so Istio's routing does not apply to its requests: only 'podinfo-canary' reaches the new version's pods, whose sidecars report the metrics.",
       egress: [{ namespace: 'test', podLabels: SELECTOR, ports: [9898] }],
     });
   });

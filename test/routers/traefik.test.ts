@@ -8,6 +8,8 @@ import { TraefikRouter, TraefikRouterOptions } from '../../src/routers/traefik';
 import { TraefikIngressRoute } from '../../src/routers/traefik-ingress-route';
 import { TraefikWeightedService } from '../../src/routers/traefik-service';
 import { TrafficRouter } from '../../src/routers/traffic-router';
+import { DeliveryStrategy } from '../../src/strategy/delivery-strategy';
+import { TrafficFeature } from '../../src/strategy/traffic-feature';
 import { all, only, synth } from '../synth';
 
 // Flagger's built-in queries for provider `traefik`, copied from docs/facts.md (Flagger section). In
@@ -25,6 +27,8 @@ const CONTEXT: RoutingContext = {
   containerPort: 9898,
   labels: { 'app.kubernetes.io/name': 'podinfo', 'app.kubernetes.io/managed-by': 'cdk8s-canary' },
   selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
+  strategy: DeliveryStrategy.canary().bind(),
+  engine: 'flagger',
 };
 
 function newChart(): Chart {
@@ -41,8 +45,12 @@ test('TrafficRouter.traefik() creates a TraefikRouter named traefik', () => {
   expect(router.name).toBe('traefik');
 });
 
-test('capabilities: weighted only, no header match, mirroring or session affinity', () => {
-  expect(traefik().capabilities).toEqual({ headerMatch: false, mirroring: false, sessionAffinity: false });
+test('supports: weights and blue/green with both engines; no header match, mirroring or session affinity (Flagger pkg/router/traefik.go, Argo validation)', () => {
+  for (const engine of ['flagger', 'argo-rollouts']) {
+    const supported = Object.values(TrafficFeature).filter((feature) => traefik().supports(engine, feature));
+    expect(supported).toEqual([TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN]);
+  }
+  expect(traefik().supports('kayenta', TrafficFeature.WEIGHTED)).toBe(false);
 });
 
 test('no pod labels: Traefik measures at the ingress', () => {
@@ -50,28 +58,28 @@ test('no pod labels: Traefik measures at the ingress', () => {
 });
 
 describe('routerMetrics: the series of this service from Traefik\'s pods', () => {
-  test('default namespace traefik; canary, primary (Flagger) and stable (Argo) Services on the service port', () => {
+  test('default namespace traefik; canary, primary (Flagger), stable, active and preview (Argo) Services on the service port', () => {
     expect(traefik().routerMetrics(CONTEXT)).toEqual([{
       namespace: 'traefik',
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
-      serviceValues: 'test-podinfo-(canary|primary|stable)-80@kubernetescrd',
+      serviceValues: 'test-podinfo(-canary|-primary|-stable|-preview)?-80@kubernetescrd',
     }]);
   });
 
   test('follow a custom namespace and the service port', () => {
     expect(traefik({ namespace: 'ingress' }).routerMetrics({ ...CONTEXT, port: 8080 })).toEqual([expect.objectContaining({
       namespace: 'ingress',
-      serviceValues: 'test-podinfo-(canary|primary|stable)-8080@kubernetescrd',
+      serviceValues: 'test-podinfo(-canary|-primary|-stable|-preview)?-8080@kubernetescrd',
     })]);
   });
 
   test('the pattern matches the names Traefik gives the Services in a TraefikService, and no other service\'s', () => {
     const pattern = new RegExp(`^(?:${traefik().routerMetrics(CONTEXT)[0].serviceValues})$`);
-    for (const name of ['test-podinfo-canary-80@kubernetescrd', 'test-podinfo-primary-80@kubernetescrd', 'test-podinfo-stable-80@kubernetescrd']) {
+    for (const name of ['canary', 'primary', 'stable', 'preview'].map((s) => `test-podinfo-${s}-80@kubernetescrd`).concat('test-podinfo-80@kubernetescrd')) {
       expect(name).toMatch(pattern);
     }
-    for (const name of ['test-podinfo-canary-8080@kubernetescrd', 'test-other-canary-80@kubernetescrd', 'prod-podinfo-canary-80@kubernetescrd', 'test-podinfo@kubernetescrd']) {
+    for (const name of ['test-podinfo-canary-8080@kubernetescrd', 'test-other-canary-80@kubernetescrd', 'prod-podinfo-canary-80@kubernetescrd', 'test-podinfo@kubernetescrd', 'test-podinfo-beta-80@kubernetescrd']) {
       expect(name).not.toMatch(pattern);
     }
   });
@@ -85,8 +93,8 @@ describe('loadTarget: through Traefik\'s Service with the routed host', () => {
       host: 'podinfo.example.com',
       pathPrefix: undefined,
       measuredAtIngress: true,
-      bypassedServices: ['podinfo', 'podinfo-canary', 'podinfo-primary', 'podinfo-stable'],
-      reason: 'Traefik records the canary\'s series (traefik_service_*{service="test-podinfo-canary-80@kubernetescrd"}) only for requests it routes, and it routes by the Host header.',
+      bypassedServices: ['podinfo', 'podinfo-canary', 'podinfo-primary', 'podinfo-stable', 'podinfo-preview'],
+      reason: 'Traefik records the new version\'s series (traefik_service_*{service="test-podinfo-canary-80@kubernetescrd"}) only for requests it routes, and it routes by the Host header.',
       egress: [{ namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8000] }],
     });
   });
@@ -258,7 +266,7 @@ describe('with Argo Rollouts', () => {
   // `service="<ns>-<svc>-<port>@kubernetescrd"` (docs/facts.md, Traefik); Argo's success rate is a ratio.
   // The canary Service in our TraefikService. No sample when it had no request in the window (rather
   // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx.
-  const ARGO_SERIES = 'service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"';
+  const ARGO_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
   const ARGO_REQUESTS = `sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},le="+Inf"}[{{ interval }}]))`;
   const ARGO_SUCCESS_RATE = `(sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},code!~"5..",le="+Inf"}[{{ interval }}])) or vector(0))`
     + ` / (${ARGO_REQUESTS} > 0)`;
@@ -277,6 +285,9 @@ describe('with Argo Rollouts', () => {
     containerPort: 9898,
     labels: LABELS,
     selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
+    strategy: DeliveryStrategy.canary().bind(),
+    engine: 'argo-rollouts',
+    blueGreen: false,
     headerRoutes: [],
     mirrorRoutes: [],
   };
@@ -291,7 +302,7 @@ describe('with Argo Rollouts', () => {
   /** The `service=~"..."` regexes of a query, with the Rollout's arguments filled in. */
   function seriesRegexes(query: string, args: { name: string; value?: string }[]): RegExp[] {
     const filled = args.reduce((q, arg) => q.split(`{{args.${arg.name}}}`).join(arg.value ?? ''), query);
-    return [...filled.matchAll(/service=~"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1]})$`));
+    return [...filled.matchAll(/service(=~?)"([^"]+)"/g)].map((m) => new RegExp(`^(?:${m[1] === '=' ? m[2].replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : m[2]})$`));
   }
 
   describe('bindArgoRollouts', () => {
@@ -367,6 +378,7 @@ describe('with Argo Rollouts', () => {
       });
       expect(routing.queryArguments).toEqual([
         { name: 'namespace', value: 'test' },
+        { name: 'service-port', value: '80' },
         { name: 'canary-service', value: 'podinfo-canary' },
       ]);
     });
@@ -437,7 +449,7 @@ describe('with Argo Rollouts', () => {
       expect(only(manifests, 'Service', name).metadata.namespace).toBe('prod');
       expect(only(manifests, 'Service', name).spec.selector).toEqual({ 'app.kubernetes.io/name': 'shop' });
     }
-    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'prod' }, { name: 'canary-service', value: 'shop-canary' }]);
+    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'prod' }, { name: 'service-port', value: '8080' }, { name: 'canary-service', value: 'shop-canary' }]);
   });
 
   test('one router binds several services, each under its own scope', () => {
@@ -473,12 +485,12 @@ describe('with Argo Rollouts', () => {
       );
     });
 
-    test('a name too long for the -stable and -canary Services', () => {
-      const name = 'a'.repeat(57);
+    test('a name too long for the -stable, -canary and -preview Services', () => {
+      const name = 'a'.repeat(56);
       expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, name })).toThrow(
-        `${OWNER}: 'name' ('${name}') must be a DNS label of at most 56 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, so that '<name>-stable' and '<name>-canary' are valid Service names`,
+        `${OWNER}: 'name' ('${name}') must be a DNS label of at most 55 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, so that '<name>-stable', '<name>-canary' and '<name>-preview' are valid Service names`,
       );
-      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, name: 'a'.repeat(56) })).not.toThrow();
+      expect(() => traefik().bindArgoRollouts(newChart(), { ...ARGO_CONTEXT, name: 'a'.repeat(55) })).not.toThrow();
     });
 
     test('a port out of range', () => {

@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
-import { ACCEPTANCE_TEMPLATE, ArgoPlan, STEP_TEMPLATE, jobLoadDuration } from './argo-plan';
+import { ArgoMetric, jobLoadDuration } from './argo-metrics';
+import { ArgoPlan, BACKGROUND_TEMPLATE } from './argo-plan';
+import { ACCEPTANCE_TEMPLATE } from './argo-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { parseGoDuration } from '../../analysis/load-command';
 import { formatDuration } from '../../plan/format';
@@ -13,7 +15,6 @@ export interface ArgoPlanInput {
   readonly plan: ArgoPlan;
 }
 
-type Metric = { [key: string]: any };
 
 /** One measured metric's schedule, in seconds. */
 interface Schedule {
@@ -39,7 +40,7 @@ interface OpenPhase {
 
 const seconds = (value: string | undefined): number => (value === undefined ? 0 : parseGoDuration(value) ?? 0);
 
-function scheduleOf(metric: Metric, stepCount?: number): Schedule {
+function scheduleOf(metric: ArgoMetric, stepCount?: number): Schedule {
   const job = metric.provider?.job !== undefined;
   return {
     name: metric.name,
@@ -74,9 +75,12 @@ function stepAnalysisDuration(schedules: Schedule[]): number {
  */
 export function planArgo(input: ArgoPlanInput): RolloutPlan {
   const { analysis, plan } = input;
-  const background = plan.backgroundMetrics.map((metric) => scheduleOf(metric));
-  const stepSchedules = plan.stepMetrics.map((metric) => scheduleOf(metric));
-  const acceptance = plan.acceptanceMetrics.map((metric) => metric.name as string);
+  if (plan.blueGreen) return planArgoBlueGreen(input);
+  const background = (plan.templates[BACKGROUND_TEMPLATE] ?? []).map((metric) => scheduleOf(metric));
+  const schedulesOf = (role: string) => (plan.templates[role] ?? []).map((metric) => scheduleOf(metric));
+  const acceptance = (plan.templates[ACCEPTANCE_TEMPLATE] ?? []).map((metric) => metric.name as string);
+  const stepRoles = [...new Set(plan.steps.map((step) => step.analysis?.templates as string | undefined)
+    .filter((role): role is string => role !== undefined && role !== ACCEPTANCE_TEMPLATE))];
 
   const phases: OpenPhase[] = [];
   let phase: OpenPhase = { description: 'new revision: canary pods start', weight: 0, start: 0, end: 0, waitsForPerson: false, stepChecks: [] };
@@ -93,19 +97,25 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     } else if (step.pause !== undefined) {
       if (step.pause.duration === undefined) phase.waitsForPerson = true;
       t += seconds(step.pause.duration);
-    } else if (step.analysis?.templates === STEP_TEMPLATE) {
-      const metrics = stepSchedules.filter((s) => s.kind === PlannedCheckKind.METRIC);
-      metrics.forEach((s) => stepAborts.push({ at: t + measuredAt(s, s.failureLimit), weight: phase.weight }));
-      phase.stepChecks.push(...stepSchedules.map((s) => ({ name: s.name, kind: s.kind, measurements: s.count ?? 1 })));
-      t += stepAnalysisDuration(stepSchedules);
+    } else if (step.analysis !== undefined && step.analysis.templates !== ACCEPTANCE_TEMPLATE) {
+      const schedules = schedulesOf(step.analysis.templates);
+      schedules.filter((s) => s.kind === PlannedCheckKind.METRIC)
+        .forEach((s) => stepAborts.push({ at: t + measuredAt(s, s.failureLimit), weight: phase.weight }));
+      phase.stepChecks.push(...schedules.map((s) => ({ name: s.name, kind: s.kind, measurements: s.count ?? 1 })));
+      t += stepAnalysisDuration(schedules);
     } else if (step.analysis?.templates === ACCEPTANCE_TEMPLATE) {
       acceptanceAt ??= t;
       phase.description = phase.weight === 0 ? 'acceptance tests on one canary pod' : `${phase.description}, acceptance tests`;
       phase.stepChecks.push(...acceptance.map((name) => ({ name, kind: PlannedCheckKind.TEST, measurements: 1 })));
     } else if (step.setHeaderRoute !== undefined) {
-      phase.description += `, header route '${step.setHeaderRoute.name}'`;
+      phase = { ...phase, description: step.setHeaderRoute.match ? `${phase.description}, header route '${step.setHeaderRoute.name}'` : `weight ${phase.weight}%`, start: t, end: t, waitsForPerson: false, stepChecks: [] };
+      phases.push(phase);
     } else if (step.setMirrorRoute !== undefined) {
-      phase.description += `, mirror route '${step.setMirrorRoute.name}' (${step.setMirrorRoute.percentage ?? 100}%)`;
+      const mirrored = step.setMirrorRoute.percentage;
+      phase = { ...phase, description: mirrored !== undefined ? `mirror ${mirrored}% to the new version` : `weight ${phase.weight}%`, start: t, end: t, waitsForPerson: false, stepChecks: [] };
+      phases.push(phase);
+    } else if (step.setCanaryScale?.weight !== undefined && phase.weight === 0 && phase.description.startsWith('new revision')) {
+      phase.description = `canary scaled to ${step.setCanaryScale.weight}%, no traffic yet`;
     }
     phase.end = t;
   });
@@ -167,8 +177,9 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     }
   }
   problems.push(...windowGaps(analysis.metrics, analysis.interval));
-  if (plan.steps.some((step) => step.analysis?.templates === STEP_TEMPLATE)) problems.push(...stepLoadCoverage(stepSchedules));
-  const hasChecks = checks.length > 0 || stepSchedules.some((s) => s.kind === PlannedCheckKind.METRIC) || acceptance.length > 0;
+  for (const role of stepRoles) problems.push(...stepLoadCoverage(schedulesOf(role)));
+  const hasChecks = checks.length > 0 || acceptance.length > 0
+    || stepRoles.some((role) => schedulesOf(role).some((s) => s.kind === PlannedCheckKind.METRIC));
   if (!hasChecks) {
     problems.push("the analysis has no checks, so nothing can stop a bad canary: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'");
   }
@@ -190,7 +201,8 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     service: input.name,
     namespace: input.namespace,
     engine: 'argo-rollouts',
-    summary: `measures every ${formatDuration(analysis.interval)}; aborts after ${count(analysis.threshold, 'failed measurement')} of a metric; ${plan.steps.length} steps, background analysis from step ${plan.startingStep}`,
+    summary: `measures every ${formatDuration(analysis.interval)}; aborts after ${count(analysis.threshold, 'failed measurement')} of a metric; ${plan.steps.length} steps`
+      + (backgroundStart !== undefined ? `, background analysis from step ${plan.startingStep}` : ', step analyses'),
     phases: [...rolloutPhases, {
       description: 'full promotion', weight: 100, startsAfter: Duration.seconds(promotion), minDuration: Duration.seconds(0), waitsForPerson: false, checks: [],
     }],
@@ -219,4 +231,60 @@ function stepLoadCoverage(schedules: Schedule[]): string[] {
     .filter((s) => (s.count ?? 1) * s.duration < last)
     .map((s) => `in a RolloutStep.analysis() step the load test '${s.name}' runs ${count(s.count ?? 1, 'time')} for ${formatDuration(Duration.seconds(s.duration))}, `
       + `but the metrics measure until ${formatDuration(Duration.seconds(last))}: the load stops before the analysis does; use CanaryWebhook.loadTest() without 'command', or a longer duration in the command`);
+}
+
+/**
+ * Blue/green by Service switch: the new version comes up at full size behind the preview Service;
+ * the pre-promotion analysis must succeed before the active Service switches (rollout/service.go);
+ * the post-promotion analysis then checks it with the live traffic, the old version still up
+ * (rollout/bluegreen.go), and an abort switches back.
+ */
+function planArgoBlueGreen(input: ArgoPlanInput): RolloutPlan {
+  const { analysis, plan } = input;
+  const bg = plan.blueGreen!;
+  const pre = (plan.templates[bg.prePromotion] ?? []).map((metric) => scheduleOf(metric));
+  const post = (plan.templates[bg.postPromotion] ?? []).map((metric) => scheduleOf(metric));
+  const preDuration = stepAnalysisDuration(pre);
+  const postDuration = stepAnalysisDuration(post);
+  const checks = (schedules: Schedule[]) => schedules.map((s) => ({ name: s.name, kind: s.kind, measurements: s.count ?? 1 }));
+  const preAborts = pre.filter((s) => s.kind === PlannedCheckKind.METRIC).map((s) => measuredAt(s, s.failureLimit));
+  const problems = [...windowGaps(analysis.metrics, analysis.interval), ...stepLoadCoverage(pre), ...stepLoadCoverage(post)];
+  if (!pre.some((s) => s.kind === PlannedCheckKind.METRIC) && !pre.some((s) => s.kind === PlannedCheckKind.TEST)) {
+    problems.push("the analysis has no checks, so nothing can stop a bad release before the switch: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'");
+  }
+  const firstAbort = preAborts.length ? Math.min(...preAborts) : undefined;
+  return new RolloutPlan({
+    service: input.name,
+    namespace: input.namespace,
+    engine: 'argo-rollouts',
+    summary: `blue/green: measures every ${formatDuration(analysis.interval)}, ${count(pre.find((s) => s.kind === PlannedCheckKind.METRIC)?.count ?? 0, 'time')} before the switch, then after it`,
+    phases: [
+      {
+        description: 'preview: the new version beside the old one, no live traffic',
+        weight: 0,
+        startsAfter: Duration.seconds(0),
+        minDuration: Duration.seconds(preDuration),
+        waitsForPerson: !bg.autoPromote,
+        checks: checks(pre),
+      },
+      {
+        description: 'switch: all traffic to the new version, the old one still up',
+        weight: 100,
+        startsAfter: Duration.seconds(preDuration),
+        minDuration: Duration.seconds(postDuration),
+        waitsForPerson: false,
+        checks: checks(post),
+      },
+      { description: 'full promotion', weight: 100, startsAfter: Duration.seconds(preDuration + postDuration), minDuration: Duration.seconds(0), waitsForPerson: false, checks: [] },
+    ],
+    earliestPromotion: Duration.seconds(preDuration + postDuration),
+    firstPossibleFailure: firstAbort !== undefined ? Duration.seconds(firstAbort) : undefined,
+    badCanary: firstAbort !== undefined && problems.length === 0 ? {
+      rolledBackAfter: Duration.seconds(firstAbort),
+      weight: 0,
+      description: `its checks fail before the switch; the release is aborted after ${formatDuration(Duration.seconds(firstAbort))} of load-test traffic, before any user reached it`,
+    } : undefined,
+    problems,
+    notes: bg.scaleDownDelay ? [`the old version stays ${formatDuration(bg.scaleDownDelay)} after the switch, whatever the post-promotion analysis does`] : [],
+  });
 }

@@ -2,16 +2,17 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ArgoAnalysisTemplate } from './analysis-template';
-import {
-  ACCEPTANCE_TEMPLATE, NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, STEP_TEMPLATE, analysisJobLabels, planArgoRollout,
-} from './argo-plan';
+import { NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, analysisJobLabels } from './argo-metrics';
+import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, planArgoRollout } from './argo-plan';
 import { planArgo } from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
-import { AnalysisArgument } from '../../routers/router';
+import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
+import { StrategyKind } from '../../strategy/delivery-strategy';
+import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
@@ -150,13 +151,14 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const owner = `CanaryService '${name}'`;
     // A team's Deployment may select by `app` or `name`; the Rollout and its Services select the same.
     const selectorLabels = { ...context.deployment.matchLabels };
-    const steps = context.analysis.steps ?? [];
-    const headerRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_HEADER_ROUTE').map((s) => s.routeName!))];
-    const mirrorRoutes = [...new Set(steps.filter((s) => s.kind === 'SET_MIRROR_ROUTE').map((s) => s.routeName!))];
-    if (headerRoutes.length > 0 && !context.router.capabilities.headerMatch) {
+    const strategy = context.strategy;
+    const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
+    this.checkStrategyOptions(owner, strategy.kind, blueGreen);
+    const { headerRoutes, mirrorRoutes } = argoRouteNames(strategy, context.analysis);
+    if (headerRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.HEADER_MATCH)) {
       fail(owner, `'analysis.steps' set the header route '${headerRoutes[0]}', but the ${context.router.name} router cannot route by header with Argo Rollouts`);
     }
-    if (mirrorRoutes.length > 0 && !context.router.capabilities.mirroring) {
+    if (mirrorRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.MIRRORING)) {
       fail(owner, `'analysis.steps' set the mirror route '${mirrorRoutes[0]}', but the ${context.router.name} router cannot mirror traffic with Argo Rollouts`);
     }
     const routing = context.router.bindArgoRollouts(scope, {
@@ -168,9 +170,15 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       selectorLabels,
       headerRoutes,
       mirrorRoutes,
+      strategy,
+      engine: this.name,
+      blueGreen,
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
+    }
+    if (blueGreen && (routing.activeService === undefined || routing.activeService === routing.previewService)) {
+      fail(owner, `blue/green needs an active and a different preview Service; the ${context.router.name} router gave '${routing.activeService}' and '${routing.previewService}'`);
     }
     const progressDeadline = this.options.progressDeadline ?? Duration.minutes(10);
     if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
@@ -182,6 +190,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       name,
       namespace,
       analysis: context.analysis,
+      strategy,
       routing,
       loadTarget: context.loadTarget,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
@@ -198,7 +207,6 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
       return { templates: [template.reference], args: args.map(renderArgument) };
     };
-    const renderedSteps = plan.steps.map((step) => (step.analysis ? { analysis: reference(step.analysis.templates) } : step));
 
     const rollout = new ArgoRollout(scope, 'Rollout', {
       metadata: { name, namespace, labels },
@@ -208,38 +216,74 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       selectorLabels,
       progressDeadline,
       progressDeadlineAbort: this.options.progressDeadlineAbort,
-      canaryStrategy: {
-        canaryService: routing.canaryService,
-        stableService: routing.stableService,
-        trafficRouting: {
-          ...routing.trafficRouting,
-          managedRoutes: headerRoutes.length + mirrorRoutes.length > 0
-            ? [...headerRoutes, ...mirrorRoutes].map((route) => ({ name: route }))
-            : undefined,
-        },
-        abortScaleDownDelaySeconds: (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds(),
-        scaleDownDelaySeconds: this.options.scaleDownDelay?.toSeconds(),
-        dynamicStableScale: this.options.dynamicStableScale,
-        maxSurge: intOrPercent(this.options.maxSurge ?? '25%'),
-        maxUnavailable: intOrPercent(this.options.maxUnavailable ?? '0'),
-        analysis: templates.background
-          ? { ...reference('background'), startingStep: plan.startingStep }
-          : undefined,
-        steps: renderedSteps,
-      },
+      ...(plan.blueGreen
+        ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, reference) }
+        : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
     const autoscaler = createAutoscaler(scope, 'Autoscaler', {
       name, namespace, labels, target: rollout, scaling: context.scaling,
     });
     const objects: { [role: string]: Construct } = { rollout, ...routing.objects };
     for (const [role, template] of Object.entries(templates)) {
-      objects[role === 'background' ? 'analysisTemplate' : `${role}AnalysisTemplate`] = template;
+      objects[role === BACKGROUND_TEMPLATE ? 'analysisTemplate' : `${camelCase(role)}AnalysisTemplate`] = template;
     }
-    if (plan.backgroundMetrics.concat(plan.stepMetrics, plan.acceptanceMetrics).some((metric) => metric.provider.job)) {
+    if (Object.values(plan.templates).flat().some((metric) => metric.provider.job)) {
       objects.jobNetworkPolicy = this.fenceJobs(scope, context);
     }
     const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan }) };
     return { autoscaler, objects, planner };
+  }
+
+  /** Options that only make sense for one kind of Rollout strategy. */
+  private checkStrategyOptions(owner: string, kind: StrategyKind, blueGreen: boolean): void {
+    const canaryOnly = (['dynamicStableScale', 'maxSurge', 'maxUnavailable'] as const).filter((key) => this.options[key] !== undefined);
+    if (blueGreen && canaryOnly.length > 0) {
+      fail(owner, `${canaryOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() apply to canary steps, not to blue/green; leave them out, or use DeliveryStrategy.canary()`);
+    }
+    if (blueGreen && this.options.scaleDownDelay !== undefined) {
+      fail(owner, "'scaleDownDelay' of DeliveryEngine.argoRollouts() applies to canaries; with blue/green, set it on DeliveryStrategy.blueGreen({ scaleDownDelay })");
+    }
+    if (kind !== StrategyKind.CANARY && this.options.analysisStartingStep !== undefined) {
+      fail(owner, "'analysisStartingStep' applies to a canary's background analysis; this strategy checks with analyses of its own steps");
+    }
+  }
+
+  private canaryStrategy(plan: ArgoPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any }): { [key: string]: any } {
+    const managed = [...plan.headerRoutes, ...plan.mirrorRoutes];
+    return {
+      canaryService: routing.canaryService,
+      stableService: routing.stableService,
+      trafficRouting: {
+        ...routing.trafficRouting,
+        managedRoutes: managed.length > 0 ? managed.map((route) => ({ name: route })) : undefined,
+      },
+      abortScaleDownDelaySeconds: (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds(),
+      scaleDownDelaySeconds: this.options.scaleDownDelay?.toSeconds(),
+      dynamicStableScale: this.options.dynamicStableScale,
+      maxSurge: intOrPercent(this.options.maxSurge ?? '25%'),
+      maxUnavailable: intOrPercent(this.options.maxUnavailable ?? '0'),
+      analysis: plan.templates[BACKGROUND_TEMPLATE] ? { ...reference(BACKGROUND_TEMPLATE), startingStep: plan.startingStep } : undefined,
+      steps: plan.steps.map((step) => (step.analysis ? { analysis: reference(step.analysis.templates) } : step)),
+    };
+  }
+
+  /**
+   * `strategy.blueGreen`: the Services, the analyses before and after the switch, whether the switch
+   * waits for a person, and how long the old version stays (without a delay, until the
+   * post-promotion analysis passes: rollout/bluegreen.go keeps it while that analysis runs).
+   */
+  private blueGreenStrategy(
+    bg: ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
+  ): { [key: string]: any } {
+    return {
+      activeService: routing.activeService,
+      previewService: routing.previewService,
+      autoPromotionEnabled: bg.autoPromote,
+      scaleDownDelaySeconds: bg.scaleDownDelay?.toSeconds(),
+      abortScaleDownDelaySeconds: (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds(),
+      prePromotionAnalysis: reference(bg.prePromotion),
+      postPromotionAnalysis: reference(bg.postPromotion),
+    };
   }
 
   /**
@@ -260,20 +304,16 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
   }
 
   private createTemplates(
-    scope: Construct, context: DeliveryContext, args: AnalysisArgument[], plan: ReturnType<typeof planArgoRollout>,
+    scope: Construct, context: DeliveryContext, args: AnalysisArgument[], plan: ArgoPlan,
   ): { [role: string]: ArgoAnalysisTemplate } {
     const clusterScoped = this.options.clusterScopedAnalysis ?? false;
     const baseName = clusterScoped ? `${context.namespace}-${context.name}` : context.name;
-    const wanted: [string, string, { [key: string]: any }[]][] = [
-      ['background', baseName, plan.backgroundMetrics],
-      [STEP_TEMPLATE, `${baseName}-step`, plan.steps.some((step) => step.analysis?.templates === STEP_TEMPLATE) ? plan.stepMetrics : []],
-      [ACCEPTANCE_TEMPLATE, `${baseName}-acceptance`, plan.acceptanceMetrics],
-    ];
     const templates: { [role: string]: ArgoAnalysisTemplate } = {};
-    for (const [role, templateName, metrics] of wanted) {
+    for (const [role, metrics] of Object.entries(plan.templates)) {
       if (metrics.length === 0) continue;
-      templates[role] = new ArgoAnalysisTemplate(scope, role === 'background' ? 'AnalysisTemplate' : `AnalysisTemplate-${role}`, {
-        metadata: { name: templateName, namespace: context.namespace, labels: context.labels },
+      const background = role === BACKGROUND_TEMPLATE;
+      templates[role] = new ArgoAnalysisTemplate(scope, background ? 'AnalysisTemplate' : `AnalysisTemplate-${role}`, {
+        metadata: { name: background ? baseName : `${baseName}-${role}`, namespace: context.namespace, labels: context.labels },
         clusterScoped,
         argumentNames: args.map((arg) => arg.name),
         metrics,
@@ -281,6 +321,11 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     }
     return templates;
   }
+}
+
+/** `pre-promotion` as `prePromotion`. */
+function camelCase(role: string): string {
+  return role.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function isZero(value: string): boolean {

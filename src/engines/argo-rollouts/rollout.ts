@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { fail } from '../../validation';
 
 // The GVK only: importing the generated argoproj.io module (4 MB) would double the library's import time.
 const ROLLOUT_GVK = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' };
@@ -44,8 +45,18 @@ export interface ArgoRolloutProps {
   readonly scaleDown?: WorkloadScaleDown;
   /** The one label the pods are selected by. */
   readonly selectorLabels: { [key: string]: string };
-  /** `spec.strategy.canary`, as the delivery engine renders it. */
-  readonly canaryStrategy: { [key: string]: any };
+  /**
+   * `spec.strategy.canary`, as the delivery engine renders it. Either this or `blueGreenStrategy`.
+   *
+   * @default - none: `blueGreenStrategy` is set
+   */
+  readonly canaryStrategy?: { [key: string]: any };
+  /**
+   * `spec.strategy.blueGreen`, as the delivery engine renders it. Either this or `canaryStrategy`.
+   *
+   * @default - none: `canaryStrategy` is set
+   */
+  readonly blueGreenStrategy?: { [key: string]: any };
   /**
    * How long a rollout may make no progress.
    *
@@ -82,6 +93,9 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
 
   public constructor(scope: Construct, id: string, props: ArgoRolloutProps) {
     super(scope, id);
+    if ((props.canaryStrategy === undefined) === (props.blueGreenStrategy === undefined)) {
+      fail(`ArgoRollout '${props.metadata.name ?? id}'`, "either 'canaryStrategy' or 'blueGreenStrategy', exactly one");
+    }
     this.deployment = props.deployment;
     const mode = props.workloadMode ?? RolloutWorkloadMode.WORKLOAD_REF;
     const deploymentObject = ApiObject.of(props.deployment);
@@ -112,7 +126,7 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
         minReadySeconds: props.deployment.minReady.toSeconds() || undefined,
         progressDeadlineSeconds: (props.progressDeadline ?? Duration.minutes(10)).toSeconds(),
         progressDeadlineAbort: props.progressDeadlineAbort,
-        strategy: { canary: props.canaryStrategy },
+        strategy: props.canaryStrategy ? { canary: props.canaryStrategy } : { blueGreen: props.blueGreenStrategy },
       },
     });
     this.name = this.apiObject.name;

@@ -10,6 +10,8 @@ import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import * as flagger from '../../imports/flagger.app';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
+import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
 
 /** Props for `FlaggerCanary`. */
@@ -58,6 +60,14 @@ export interface FlaggerCanaryProps {
    * @default - webhooks that need the loadtester are rejected
    */
   readonly loadTesterUrl?: string;
+  /**
+   * How traffic moves to the canary: weights (with optional session affinity), an A/B test
+   * (`analysis.iterations` and `analysis.match`) or blue/green (`analysis.iterations`, optionally
+   * `mirror`). Flagger cannot run phases.
+   *
+   * @default - a weighted canary
+   */
+  readonly strategy?: StrategyConfig;
   /**
    * Where load tests must send their requests for the router to measure them (the router's
    * `loadTarget()`). Typed load tests (`CanaryWebhook.loadTest()` without `command`) are built from
@@ -121,6 +131,9 @@ export class FlaggerCanary extends Construct {
     if (props.progressDeadline !== undefined) checkWholeSeconds(this.owner, 'progressDeadline', props.progressDeadline, 1);
     if (props.loadTesterUrl !== undefined && !/^https?:\/\/\S+$/.test(props.loadTesterUrl)) {
       fail(this.owner, `'loadTesterUrl' ('${props.loadTesterUrl}') must be an http:// or https:// URL`);
+    }
+    if (props.strategy?.kind === StrategyKind.PHASED) {
+      fail(this.owner, "'strategy' (a phased release) cannot be one Flagger Canary: Flagger runs one strategy per Canary");
     }
     this.props = props;
     this.analysis = resolveAnalysis(this.owner, props.analysis);
@@ -279,15 +292,52 @@ export class FlaggerCanary extends Construct {
       analysis: {
         interval: toGoDuration(analysis.interval),
         threshold: analysis.threshold,
-        maxWeight: analysis.maxWeight,
-        stepWeight: analysis.stepWeight,
-        stepWeights: analysis.stepWeights,
+        ...this.renderTraffic(),
         stepWeightPromotion: analysis.stepWeightPromotion,
         metrics: this.metrics.map((metric) => this.renderMetric(metric)),
         webhooks: this.webhooks.length ? this.renderWebhooks() : undefined,
         alerts: this.alerts.length ? this.alerts.map((alert) => this.renderAlert(alert)) : undefined,
       },
     };
+  }
+
+  /**
+   * How traffic moves, as Flagger's analysis says it (a CRD `oneOf`: weights, or iterations):
+   * weights, optionally with session affinity; an A/B test is `iterations` with `match` (one entry
+   * per segment; Flagger ORs the entries and ANDs the conditions within one); blue/green is
+   * `iterations`, with `mirror` and `mirrorWeight` to copy live traffic first.
+   */
+  private renderTraffic(): Partial<flagger.CanarySpecAnalysis> {
+    const strategy = this.props.strategy;
+    const analysis = this.analysis;
+    switch (strategy?.kind) {
+      case StrategyKind.AB_TEST:
+        return {
+          iterations: strategy.abTest!.iterations,
+          match: strategy.abTest!.segments.map((segment) => renderMatch(segment.conditions)),
+        };
+      case StrategyKind.BLUE_GREEN: {
+        const mirror = strategy.blueGreen!.mirrorPercentage;
+        return {
+          iterations: strategy.blueGreen!.iterations,
+          mirror: mirror !== undefined ? true : undefined,
+          mirrorWeight: mirror !== undefined && mirror < 100 ? mirror : undefined,
+        };
+      }
+      default: {
+        const affinity = strategy?.canary?.sessionAffinity;
+        return {
+          maxWeight: analysis.maxWeight,
+          stepWeight: analysis.stepWeight,
+          stepWeights: analysis.stepWeights,
+          sessionAffinity: affinity && {
+            cookieName: affinity.cookieName,
+            primaryCookieName: affinity.primaryCookieName,
+            maxAge: affinity.maxAge.toSeconds(),
+          },
+        };
+      }
+    }
   }
 
   private renderMetric(metric: CanaryMetric): flagger.CanarySpecAnalysisMetrics {
@@ -347,4 +397,13 @@ export class FlaggerCanary extends Construct {
 /** Name of the pre-rollout webhook that starts a load test on the tick that sets the first weight. */
 function warmUpName(webhook: CanaryWebhook): string {
   return `${webhook.name}-warm-up`;
+}
+
+/** A segment's conditions as one entry of Flagger's `analysis.match`. */
+function renderMatch(conditions: MatchCondition[]): flagger.CanarySpecAnalysisMatch {
+  const of = (target: MatchTarget) => {
+    const entries = conditions.filter((c) => c.target === target).map((c) => [c.name, { [c.kind]: c.value }]);
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  };
+  return { headers: of(MatchTarget.HEADER), queryParams: of(MatchTarget.QUERY_PARAM) };
 }

@@ -6,8 +6,10 @@ import { toFlaggerAnalysis } from './flagger-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
+import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
-import { checkDnsLabel } from '../../validation';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
+import { checkDnsLabel, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
@@ -65,8 +67,16 @@ export class FlaggerEngine implements IDeliveryEngine {
     const autoscaler = createAutoscaler(scope, 'Autoscaler', {
       name, namespace, labels, target: context.deployment, scaling: context.scaling,
     });
+    const owner = `CanaryService '${name}'`;
     const routing = context.router.bindFlagger(scope, {
-      name, namespace, labels, port: context.port, containerPort: context.containerPort, selectorLabels: context.selectorLabels,
+      name,
+      namespace,
+      labels,
+      port: context.port,
+      containerPort: context.containerPort,
+      selectorLabels: context.selectorLabels,
+      strategy: context.strategy,
+      engine: this.name,
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
@@ -76,7 +86,8 @@ export class FlaggerEngine implements IDeliveryEngine {
       port: context.port,
       targetPort: context.containerPort,
       serviceFields: routing.serviceFields,
-      analysis: toFlaggerAnalysis(`CanaryService '${name}'`, context.analysis),
+      analysis: withStrategyGates(owner, toFlaggerAnalysis(owner, context.analysis), context.strategy),
+      strategy: context.strategy,
       metricsServer: context.prometheus.address,
       loadTesterUrl: context.loadTesterUrl,
       loadTarget: context.loadTarget,
@@ -90,7 +101,12 @@ export class FlaggerEngine implements IDeliveryEngine {
     const skipAnalysis = this.options.skipAnalysis ?? false;
     const planner = {
       plan: () => planFlagger({
-        name, namespace, analysis: canary.resolvedAnalysis, commandOf: (webhook: string) => canary.commandOf(webhook), skipAnalysis,
+        name,
+        namespace,
+        analysis: canary.resolvedAnalysis,
+        commandOf: (webhook: string) => canary.commandOf(webhook),
+        skipAnalysis,
+        strategy: context.strategy,
       }),
     };
     return { autoscaler, objects: { canary, ...routing.objects }, loadEgress: [...context.loadTarget.egress, canaryPods], planner };
@@ -99,4 +115,18 @@ export class FlaggerEngine implements IDeliveryEngine {
   public loadDuration(interval: Duration): Duration {
     return flaggerLoadDuration(interval);
   }
+}
+
+/**
+ * Blue/green without automatic promotion holds before the switch: Flagger's confirm-promotion gate
+ * (unless one is declared). A delay before the old version stops has no Flagger equivalent: the
+ * primary takes the new version at promotion, and the canary is scaled to zero.
+ */
+function withStrategyGates(owner: string, analysis: ResolvedAnalysis, strategy: StrategyConfig): ResolvedAnalysis {
+  if (strategy.kind !== StrategyKind.BLUE_GREEN) return analysis;
+  if (strategy.blueGreen!.scaleDownDelay !== undefined) {
+    fail(owner, "'strategy.scaleDownDelay' has no Flagger equivalent: at promotion the primary takes the new version and the canary is scaled to zero, so no old version is left to switch back to; leave it out, or use DeliveryEngine.argoRollouts()");
+  }
+  if (strategy.blueGreen!.autoPromote || analysis.webhooks.some((w) => w.type === WebhookType.CONFIRM_PROMOTION)) return analysis;
+  return { ...analysis, webhooks: [...analysis.webhooks, CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })] };
 }

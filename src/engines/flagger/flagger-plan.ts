@@ -5,6 +5,7 @@ import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysi
 import { formatDuration } from '../../plan/format';
 import { PlannedCheck, PlannedCheckKind, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
 import { MIN_LOAD_IN_WINDOW_SECONDS, count, windowGaps, windowOf } from '../../plan/timing';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 
 export interface FlaggerPlanInput {
   readonly name: string;
@@ -14,6 +15,49 @@ export interface FlaggerPlanInput {
   /** The command a loadtester webhook runs. */
   readonly commandOf: (webhookName: string) => string | undefined;
   readonly skipAnalysis: boolean;
+  /** How traffic moves. */
+  readonly strategy: StrategyConfig;
+}
+
+/** A stretch of the analysis at one weight: how many intervals it holds (one check round each). */
+interface Stage {
+  readonly description: string;
+  /** Where a failing check holds the canary, e.g. "at 10%". */
+  readonly holdsAt: string;
+  readonly weight: number;
+  readonly ticks: number;
+  /** Whether traffic increases into it need the confirm-traffic-increase gate. */
+  readonly gated: boolean;
+}
+
+/**
+ * The stages of each strategy as Flagger runs it (pkg/controller/scheduler.go): a canary's weights,
+ * one interval each; an A/B test's iterations with the segments routed to the canary (runAB); blue/
+ * green's iterations without live traffic (or mirrored), then one more interval with all traffic
+ * on the canary before promotion (runBlueGreen switches at the last iteration and analyses again).
+ */
+function stagesOf(input: FlaggerPlanInput): Stage[] {
+  const strategy = input.strategy;
+  switch (strategy.kind) {
+    case StrategyKind.AB_TEST:
+      const segments = strategy.abTest!.segments.map((s) => s.description).join(' or ');
+      return [{ description: `A/B: ${segments}`, holdsAt: `on ${segments}`, weight: 0, ticks: strategy.abTest!.iterations!, gated: false }];
+    case StrategyKind.BLUE_GREEN: {
+      const mirror = strategy.blueGreen!.mirrorPercentage;
+      return [
+        {
+          description: mirror !== undefined ? `mirror ${mirror}% of the traffic to the new version` : 'preview: no live traffic, load test only',
+          holdsAt: mirror !== undefined ? 'on mirrored traffic' : 'in preview, without live traffic',
+          weight: 0,
+          ticks: strategy.blueGreen!.iterations,
+          gated: false,
+        },
+        { description: 'switch: all traffic to the new version', holdsAt: 'at 100%', weight: 100, ticks: 1, gated: false },
+      ];
+    }
+    default:
+      return flaggerWeights(input.analysis).map((weight) => ({ description: `weight ${weight}%`, holdsAt: `at ${weight}%`, weight, ticks: 1, gated: true }));
+  }
 }
 
 /** The weights Flagger sets, in order: `stepWeights`, or `stepWeight` up to `maxWeight`. */
@@ -41,8 +85,7 @@ export function planFlagger(input: FlaggerPlanInput): RolloutPlan {
   const { analysis } = input;
   const interval = analysis.interval.toSeconds();
   const at = (ticks: number) => Duration.seconds(ticks * interval);
-  const weights = flaggerWeights(analysis);
-  const n = weights.length;
+  const stages = stagesOf(input);
   const byType = (type: WebhookType) => analysis.webhooks.filter((webhook) => webhook.type === type);
   const gate = (webhook: CanaryWebhook): PlannedCheck => ({ name: webhook.name, kind: PlannedCheckKind.GATE, measurements: 1 });
   const confirmRollout = byType(WebhookType.CONFIRM_ROLLOUT);
@@ -52,14 +95,32 @@ export function planFlagger(input: FlaggerPlanInput): RolloutPlan {
   const rollout = byType(WebhookType.ROLLOUT);
   const loads = rollout.filter((webhook) => webhook.commandType === LoadTesterCommandType.CMD && input.commandOf(webhook.name) !== undefined);
   const tests: PlannedCheck[] = preRollout.map((webhook) => ({ name: webhook.name, kind: PlannedCheckKind.TEST, measurements: 1 }));
-  const perInterval: PlannedCheck[] = [
+  const perInterval = (rounds: number): PlannedCheck[] => [
     ...rollout.map((webhook) => ({
-      name: webhook.name, kind: loads.includes(webhook) ? PlannedCheckKind.LOAD : PlannedCheckKind.WEBHOOK, measurements: 1,
+      name: webhook.name, kind: loads.includes(webhook) ? PlannedCheckKind.LOAD : PlannedCheckKind.WEBHOOK, measurements: rounds,
     })),
-    ...analysis.metrics.map((metric) => ({ name: metric.name, kind: PlannedCheckKind.METRIC, measurements: 1 })),
+    ...analysis.metrics.map((metric) => ({ name: metric.name, kind: PlannedCheckKind.METRIC, measurements: rounds })),
   ];
-
-  const promotionTicks = analysis.stepWeightPromotion ? Math.ceil(weights[n - 1] / analysis.stepWeightPromotion) : 1;
+  const last = stages[stages.length - 1];
+  const promotionTicks = analysis.stepWeightPromotion ? Math.ceil(Math.max(last.weight, 1) / analysis.stepWeightPromotion) : 1;
+  let tick = 1;
+  const stagePhases: RolloutPhase[] = stages.map((stage, i) => {
+    const phase = {
+      description: i === 0 && tests.length > 0 ? `tests, then ${stage.description}` : stage.description,
+      weight: stage.weight,
+      startsAfter: at(tick),
+      minDuration: at(stage.ticks),
+      waitsForPerson: (stage.gated && confirmIncrease.length > 0) || (stage === last && confirmPromotion.length > 0),
+      checks: [
+        ...(i === 0 ? tests : []),
+        ...perInterval(stage.ticks),
+        ...(stage.gated ? confirmIncrease.map(gate) : []),
+        ...(stage === last ? confirmPromotion.map(gate) : []),
+      ],
+    };
+    tick += stage.ticks;
+    return phase;
+  });
   const phases: RolloutPhase[] = [
     {
       description: 'new revision: scale up the canary',
@@ -69,30 +130,18 @@ export function planFlagger(input: FlaggerPlanInput): RolloutPlan {
       waitsForPerson: confirmRollout.length > 0,
       checks: confirmRollout.map(gate),
     },
-    ...weights.map((weight, i) => ({
-      description: i === 0 && tests.length > 0 ? `tests, then weight ${weight}%` : `weight ${weight}%`,
-      weight,
-      startsAfter: at(i + 1),
-      minDuration: at(1),
-      waitsForPerson: confirmIncrease.length > 0 || (i === n - 1 && confirmPromotion.length > 0),
-      checks: [
-        ...(i === 0 ? tests : []),
-        ...perInterval,
-        ...confirmIncrease.map(gate),
-        ...(i === n - 1 ? confirmPromotion.map(gate) : []),
-      ],
-    })),
+    ...stagePhases,
     {
       description: 'promotion: the primary takes the new version',
-      weight: weights[n - 1],
-      startsAfter: at(n + 1),
+      weight: last.weight,
+      startsAfter: at(tick),
       minDuration: at(promotionTicks),
       waitsForPerson: false,
       checks: [],
     },
   ];
 
-  const hasChecks = perInterval.some((check) => check.kind !== PlannedCheckKind.LOAD) || tests.length > 0;
+  const hasChecks = perInterval(1).some((check) => check.kind !== PlannedCheckKind.LOAD) || tests.length > 0;
   const threshold = analysis.threshold;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -112,21 +161,25 @@ export function planFlagger(input: FlaggerPlanInput): RolloutPlan {
     notes.push('a rollback webhook can roll the canary back at any interval, before any check fails');
   }
 
-  const metricChecks = perInterval.some((check) => check.kind !== PlannedCheckKind.LOAD);
+  const metricChecks = perInterval(1).some((check) => check.kind !== PlannedCheckKind.LOAD);
+  const affinity = input.strategy.canary?.sessionAffinity;
+  if (affinity) {
+    notes.push(`session affinity: a user routed to the canary keeps the cookie ${affinity.cookieName} for ${formatDuration(affinity.maxAge)} and stays on it`);
+  }
   const stops = !input.skipAnalysis && metricChecks;
   return new RolloutPlan({
     service: input.name,
     namespace: input.namespace,
     engine: 'flagger',
-    summary: `checks every ${formatDuration(analysis.interval)}; rolls back after ${count(threshold, 'failed check')} in all; weights ${weights.join(', ')}%`,
+    summary: `checks every ${formatDuration(analysis.interval)}; rolls back after ${count(threshold, 'failed check')} in all; ${summaryOf(input, stages)}`,
     phases,
-    earliestPromotion: at(n + 1 + promotionTicks),
+    earliestPromotion: at(tick + promotionTicks),
     // The first checks run at T2 (or the tests at T1); the tick after the threshold-th failure rolls back.
     firstPossibleFailure: stops || (hasChecks && !input.skipAnalysis) ? at((tests.length > 0 ? 1 : 2) + threshold) : undefined,
     badCanary: stops ? {
       rolledBackAfter: at(threshold + 1),
-      weight: weights[0],
-      description: `its checks fail from the first analysis on, which holds it at ${weights[0]}%; it is rolled back after ${formatDuration(at(threshold + 1))} of traffic (${count(threshold, 'failed check')})`,
+      weight: stages[0].weight,
+      description: `its checks fail from the first analysis on, which holds it ${stages[0].holdsAt}; it is rolled back after ${formatDuration(at(threshold + 1))} of traffic (${count(threshold, 'failed check')})`,
     } : undefined,
     problems,
     notes,
@@ -153,4 +206,12 @@ function loadCoverage(input: FlaggerPlanInput, webhook: CanaryWebhook): string[]
       + `the ${formatDuration(windowOf(metric))} window of '${metric.name}' holds ${Math.max(0, covered)}s of load at times, and ${MIN_LOAD_IN_WINDOW_SECONDS}s are needed for a rate; `
       + 'use a duration a little under the interval (CanaryWebhook.loadTest() without \'duration\' does), or a longer metric \'interval\''];
   });
+}
+
+function summaryOf(input: FlaggerPlanInput, stages: Stage[]): string {
+  switch (input.strategy.kind) {
+    case StrategyKind.AB_TEST: return `A/B test for ${count(stages[0].ticks, 'interval')}`;
+    case StrategyKind.BLUE_GREEN: return `blue/green after ${count(stages[0].ticks, 'interval')} of checks`;
+    default: return `weights ${stages.map((stage) => stage.weight).join(', ')}%`;
+  }
 }

@@ -18,7 +18,7 @@ const OWNER = "CanaryService 'podinfo'";
 const ENGINE = 'DeliveryEngine.argoRollouts()';
 const NO_EQUIVALENT = "has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'";
 /** The canary Service inside our TraefikService, as Traefik labels its series (docs/facts.md, Traefik). */
-const CANARY_SERIES = 'service=~"{{args.namespace}}-{{args.canary-service}}-[0-9a-zA-Z-]+@kubernetescrd"';
+const CANARY_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
 const REQUESTS_1M = `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[1m]))`;
 const SUCCESS_RATIO_1M = `(sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[1m])) or vector(0))`
   + ` / (${REQUESTS_1M} > 0)`;
@@ -256,11 +256,12 @@ describe('the stack for Argo Rollouts + Traefik', () => {
     expectAnalysesResolve(manifests);
   });
 
-  test('the Rollout passes the namespace, name, Prometheus address and canary Service, as strings', () => {
+  test('the Rollout passes the namespace, name, Prometheus address, service port and canary Service, as strings', () => {
     expect(canary.analysis.args).toEqual([
       { name: 'namespace', value: 'test' },
       { name: 'service-name', value: 'podinfo' },
       { name: 'prometheus-address', value: PROMETHEUS },
+      { name: 'service-port', value: '80' },
       { name: 'canary-service', value: canary.canaryService },
     ]);
     expect(only(manifests, 'Service', 'flagger-prometheus').spec.ports[0].port).toBe(9090);
@@ -963,12 +964,15 @@ describe('errors', () => {
  */
 class RecordingRouter implements ITrafficRouter {
   public readonly name = 'recording';
-  public readonly capabilities = { headerMatch: true, mirroring: true, sessionAffinity: true };
   public readonly podLabels = {};
   public context?: ArgoRoutingContext;
   private readonly traefik = TrafficRouter.traefik({ hosts: ['app.example.com'] });
 
   public constructor(private readonly override: Partial<ArgoRolloutsRouting> = {}) {}
+
+  public supports(): boolean {
+    return true;
+  }
 
   public loadTarget(context: RoutingContext): LoadTarget {
     return this.traefik.loadTarget(context);
@@ -1015,7 +1019,8 @@ describe('with a router of one\'s own', () => {
     const canary = canaryOf(manifests);
     expect(canary.steps).toEqual([
       { setHeaderRoute: { name: 'canary-by-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'always' } }, { headerName: 'x-user', headerValue: { prefix: 'beta-' } }] } },
-      { setMirrorRoute: { name: 'mirror-all', percentage: 30 } },
+      // Without a match, Argo Rollouts would remove the route (istio.go): all requests are matched by path.
+      { setMirrorRoute: { name: 'mirror-all', percentage: 30, match: [{ path: { prefix: '/' } }] } },
       { setMirrorRoute: { name: 'mirror-some', percentage: 50, match: [{ headers: { 'x-mirror': { regex: '^yes$' } } }] } },
       { setWeight: 20 },
       { setHeaderRoute: { name: 'canary-by-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'later' } }] } },
@@ -1038,6 +1043,9 @@ describe('with a router of one\'s own', () => {
       port: 80,
       containerPort: 9898,
       selectorLabels: { 'app.kubernetes.io/name': 'podinfo' },
+      strategy: { kind: 'CANARY', canary: { sessionAffinity: undefined } },
+      engine: 'argo-rollouts',
+      blueGreen: false,
       headerRoutes: [],
       mirrorRoutes: [],
     });

@@ -1,0 +1,52 @@
+import { MetricKind } from '../analysis/metric';
+
+/**
+ * Traefik v3's series of a Kubernetes Service inside a TraefikService are labelled
+ * `service="<ns>-<svc>-<port>@kubernetescrd"`, the port as the TraefikService names it (a number
+ * here) (traefik pkg/provider/kubernetes/crd/kubernetes_http.go, fullServiceName). The +Inf bucket
+ * of the duration histogram counts every request.
+ */
+function nonErrorRate(series: string): string {
+  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},code!~"5..",le="+Inf"}[{{ interval }}]))`;
+}
+
+function requestRate(series: string): string {
+  return `sum(rate(traefik_service_request_duration_seconds_bucket{${series},le="+Inf"}[{{ interval }}]))`;
+}
+
+/** P99 of the request duration, in milliseconds. */
+function durationP99(series: string): string {
+  return `histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{${series}}[{{ interval }}])) by (le)) * 1000`;
+}
+
+/**
+ * Flagger's own queries for provider `traefik` (pkg/metrics/observers/traefik.go): the canary
+ * Service in the TraefikService Flagger generates, matched loosely on the port. The success rate is
+ * a percentage.
+ */
+const FLAGGER_CANARY = 'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"';
+export const FLAGGER_TRAEFIK_QUERIES: { [kind: string]: string } = {
+  [MetricKind.REQUEST_SUCCESS_RATE]: `${nonErrorRate(FLAGGER_CANARY)} / ${requestRate(FLAGGER_CANARY)} * 100`,
+  [MetricKind.REQUEST_DURATION]: durationP99(FLAGGER_CANARY),
+};
+
+/** Analysis arguments of the Argo Rollouts queries. */
+export const ARGO_NAMESPACE_ARG = 'namespace';
+export const ARGO_SERVICE_PORT_ARG = 'service-port';
+
+/**
+ * Argo Rollouts queries over the series of Services named by arguments, exactly (a loose port
+ * pattern would also match a Service whose name starts with this one's). Success is a ratio (0-1).
+ * No sample when there was no request in the window (Traefik keeps exporting a Service's counters
+ * after its last request, which would give NaN), and 0 when every request failed: `len(result) > 0`
+ * then means "the new version had traffic".
+ */
+export function argoTraefikQueries(serviceArgs: string[]): { [kind: string]: string } {
+  const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
+  const name = services.length === 1 ? services[0] : `(${services.join('|')})`;
+  const series = `service${services.length === 1 ? '=' : '=~'}"{{args.${ARGO_NAMESPACE_ARG}}}-${name}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+  return {
+    [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(series)} or vector(0)) / (${requestRate(series)} > 0)`,
+    [MetricKind.REQUEST_DURATION]: `${durationP99(series)} and on() (${requestRate(series)} > 0)`,
+  };
+}

@@ -1,0 +1,48 @@
+import { TrafficFeature } from './traffic-feature';
+
+/**
+ * What each shipped router supports with each engine, read from the controllers' source:
+ * Flagger 1.44 pkg/router (traefik.go: weights only, mirroring ignored, no match; istio.go: match,
+ * mirror with mirrorWeight, session affinity; every router: blue/green by iterations) and
+ * Argo Rollouts 1.9 pkg/apis/rollouts/validation (setHeaderRoute: Istio, ALB, Apisix or a plugin;
+ * setMirrorRoute: Istio only; no session affinity outside ALB), blue/green by Service switch for
+ * any router. Routers of one's own declare their own support.
+ */
+export const SHIPPED_SUPPORT: { [router: string]: { factory: string; engines: { [engine: string]: TrafficFeature[] } } } = {
+  traefik: {
+    factory: 'TrafficRouter.traefik()',
+    engines: {
+      'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN],
+      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN],
+    },
+  },
+  istio: {
+    factory: 'TrafficRouter.istio()',
+    engines: {
+      'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.QUERY_MATCH, TrafficFeature.MIRRORING,
+        TrafficFeature.SESSION_AFFINITY, TrafficFeature.BLUE_GREEN],
+      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN],
+    },
+  },
+};
+
+const ENGINE_FACTORIES: { [engine: string]: string } = {
+  'flagger': 'DeliveryEngine.flagger()',
+  'argo-rollouts': 'DeliveryEngine.argoRollouts()',
+};
+
+/** Whether a shipped router supports a feature with an engine. */
+export function shippedSupport(router: string, engine: string, feature: TrafficFeature): boolean {
+  return SHIPPED_SUPPORT[router]?.engines[engine]?.includes(feature) ?? false;
+}
+
+/** The engine and router combinations that support all of `features`, in words, e.g. "DeliveryEngine.flagger() with TrafficRouter.istio()". */
+export function combinationsWith(features: TrafficFeature[]): string[] {
+  const combinations: string[] = [];
+  for (const [, router] of Object.entries(SHIPPED_SUPPORT)) {
+    for (const [engine, supported] of Object.entries(router.engines)) {
+      if (features.every((f) => supported.includes(f))) combinations.push(`${ENGINE_FACTORIES[engine] ?? engine} with ${router.factory}`);
+    }
+  }
+  return combinations;
+}
