@@ -28,6 +28,7 @@ const FEATURE_WORDS: { [feature: string]: string } = {
   [TrafficFeature.BLUE_GREEN]: 'blue/green switching',
 };
 
+const ARGO_ROLLOUTS = 'argo-rollouts';
 const ENGINE_WORDS: { [engine: string]: string } = { 'flagger': 'Flagger', 'argo-rollouts': 'Argo Rollouts' };
 
 /** Applies defaults and rejects what the engine and router cannot run, naming what would. */
@@ -35,10 +36,10 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
   const config = strategy.bind();
   const { owner, analysis } = checks;
   const interval = analysis.interval.toSeconds();
-  const require = (features: TrafficFeature[], what: string) => {
+  const require = (features: TrafficFeature[], what: string, engines?: string[]) => {
     for (const feature of features) {
       if (!checks.router.supports(checks.engine, feature)) {
-        const elsewhere = combinationsWith(features);
+        const elsewhere = combinationsWith(features, engines);
         fail(owner, `'strategy' (${what}) needs ${FEATURE_WORDS[feature]}, which ${ENGINE_WORDS[checks.engine] ?? checks.engine} cannot do with the ${checks.router.name} router`
           + (elsewhere.length ? `; it works with ${elsewhere.join(', or ')}` : ''));
       }
@@ -118,8 +119,8 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
             receivesLiveTraffic: true,
           });
         }
-        if (phase.segment.kind === SegmentKind.MATCH) require(matchFeatures([phase.segment]), `a phased release, ${property}`);
-        else require([TrafficFeature.WEIGHTED], `a phased release, ${property}`);
+        const features = phase.segment.kind === SegmentKind.MATCH ? matchFeatures([phase.segment]) : [TrafficFeature.WEIGHTED];
+        require(features, `a phased release, ${property}`, [ARGO_ROLLOUTS]);
       });
       return config;
     }

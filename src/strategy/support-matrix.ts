@@ -36,11 +36,15 @@ export function shippedSupport(router: string, engine: string, feature: TrafficF
   return SHIPPED_SUPPORT[router]?.engines[engine]?.includes(feature) ?? false;
 }
 
-/** The engine and router combinations that support all of `features`, in words, e.g. "DeliveryEngine.flagger() with TrafficRouter.istio()". */
-export function combinationsWith(features: TrafficFeature[]): string[] {
+/**
+ * The engine and router combinations that support all of `features`, in words, e.g.
+ * "DeliveryEngine.flagger() with TrafficRouter.istio()"; only among `engines` when given.
+ */
+export function combinationsWith(features: TrafficFeature[], engines?: string[]): string[] {
   const combinations: string[] = [];
   for (const [, router] of Object.entries(SHIPPED_SUPPORT)) {
     for (const [engine, supported] of Object.entries(router.engines)) {
+      if (engines !== undefined && !engines.includes(engine)) continue;
       if (features.every((f) => supported.includes(f))) combinations.push(`${ENGINE_FACTORIES[engine] ?? engine} with ${router.factory}`);
     }
   }

@@ -47,6 +47,8 @@ export interface ArgoPlan {
   readonly headerRoutes: string[];
   /** Names of the mirror routes the steps set. */
   readonly mirrorRoutes: string[];
+  /** What each header route selects, in words (for the plan). */
+  readonly segments: { [route: string]: string };
 }
 
 export interface PlanOptions {
@@ -132,8 +134,8 @@ function acceptanceTemplate(ctx: MetricContext, webhooks: ClassifiedWebhooks): {
 }
 
 /** The plan with the routes its steps set. */
-function withRoutes(plan: Omit<ArgoPlan, 'headerRoutes' | 'mirrorRoutes'>): ArgoPlan {
-  return { ...plan, headerRoutes: routeNames(plan.steps, 'setHeaderRoute'), mirrorRoutes: routeNames(plan.steps, 'setMirrorRoute') };
+function withRoutes(plan: Omit<ArgoPlan, 'headerRoutes' | 'mirrorRoutes' | 'segments'>, segments: { [route: string]: string } = {}): ArgoPlan {
+  return { ...plan, headerRoutes: routeNames(plan.steps, 'setHeaderRoute'), mirrorRoutes: routeNames(plan.steps, 'setMirrorRoute'), segments };
 }
 
 /** A weighted canary: the weights (or explicit steps) with a background analysis from after the first weight. */
@@ -175,7 +177,7 @@ function planAbTest(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
       ...suffixSteps(webhooks),
     ],
     templates: { [AB_TEST]: boundedMetrics(ctx, options.analysis.metrics, webhooks.loadTests, ab.iterations!), ...acceptanceTemplate(ctx, webhooks) },
-  });
+  }, { [AB_TEST]: ab.segments.map((segment) => segment.description).join(' or ') });
 }
 
 /**
@@ -246,12 +248,14 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
   const interval = analysis.interval.toSeconds();
   const steps: ArgoStep[] = [...prefixSteps(webhooks)];
   const templates: { [role: string]: ArgoMetric[] } = { ...acceptanceTemplate(ctx, webhooks) };
+  const segments: { [route: string]: string } = {};
   options.strategy.phases!.forEach((phase, i) => {
     const role = phase.name ?? `phase-${i + 1}`;
     // Enough measurements for the checks to fail `threshold` times, or as many as the hold allows.
     const count = phase.hold ? Math.max(1, Math.ceil(phase.hold.toSeconds() / interval)) : analysis.threshold;
     templates[role] = boundedMetrics(ctx, phase.metrics ?? analysis.metrics, webhooks.loadTests, count);
     if (phase.segment.kind === SegmentKind.MATCH) {
+      segments[role] = phase.segment.description;
       steps.push(
         { setCanaryScale: { weight: 25 } },
         headerRouteStep(role, [phase.segment]),
@@ -264,5 +268,5 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
     }
   });
   steps.push(...suffixSteps(webhooks));
-  return withRoutes({ steps, templates });
+  return withRoutes({ steps, templates }, segments);
 }

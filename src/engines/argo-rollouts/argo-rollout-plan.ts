@@ -36,6 +36,8 @@ interface OpenPhase {
   end: number;
   waitsForPerson: boolean;
   stepChecks: PlannedCheck[];
+  /** Who reaches the new version in this phase, when not a weight: e.g. "on employees (header x-canary: insider)". */
+  exposure?: string;
 }
 
 const seconds = (value: string | undefined): number => (value === undefined ? 0 : parseGoDuration(value) ?? 0);
@@ -87,8 +89,9 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   phases.push(phase);
   let t = 0;
   let backgroundStart: number | undefined;
-  const stepAborts: { at: number; weight: number }[] = [];
+  const stepAborts: Abort[] = [];
   let acceptanceAt: number | undefined;
+  let canaryScale: number | undefined;
   plan.steps.forEach((step, index) => {
     if (index === plan.startingStep) backgroundStart = t;
     if (step.setWeight !== undefined) {
@@ -100,7 +103,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     } else if (step.analysis !== undefined && step.analysis.templates !== ACCEPTANCE_TEMPLATE) {
       const schedules = schedulesOf(step.analysis.templates);
       schedules.filter((s) => s.kind === PlannedCheckKind.METRIC)
-        .forEach((s) => stepAborts.push({ at: t + measuredAt(s, s.failureLimit), weight: phase.weight }));
+        .forEach((s) => stepAborts.push({ at: t + measuredAt(s, s.failureLimit), weight: phase.weight, exposure: phase.exposure ?? `at ${phase.weight}%` }));
       phase.stepChecks.push(...schedules.map((s) => ({ name: s.name, kind: s.kind, measurements: s.count ?? 1 })));
       t += stepAnalysisDuration(schedules);
     } else if (step.analysis?.templates === ACCEPTANCE_TEMPLATE) {
@@ -108,14 +111,22 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
       phase.description = phase.weight === 0 ? 'acceptance tests on one canary pod' : `${phase.description}, acceptance tests`;
       phase.stepChecks.push(...acceptance.map((name) => ({ name, kind: PlannedCheckKind.TEST, measurements: 1 })));
     } else if (step.setHeaderRoute !== undefined) {
-      phase = { ...phase, description: step.setHeaderRoute.match ? `${phase.description}, header route '${step.setHeaderRoute.name}'` : `weight ${phase.weight}%`, start: t, end: t, waitsForPerson: false, stepChecks: [] };
+      const route = step.setHeaderRoute.name as string;
+      const segment = plan.segments[route] ?? `requests matching header route '${route}'`;
+      phase = step.setHeaderRoute.match
+        ? { ...phase, description: `${segment} (header route '${route}')${canaryScale ? `, canary at ${canaryScale}% of the pods` : ''}`, exposure: `on ${segment}` }
+        : { ...phase, description: `weight ${phase.weight}%`, exposure: undefined };
+      Object.assign(phase, { start: t, end: t, waitsForPerson: false, stepChecks: [] });
       phases.push(phase);
     } else if (step.setMirrorRoute !== undefined) {
       const mirrored = step.setMirrorRoute.percentage;
-      phase = { ...phase, description: mirrored !== undefined ? `mirror ${mirrored}% to the new version` : `weight ${phase.weight}%`, start: t, end: t, waitsForPerson: false, stepChecks: [] };
+      phase = mirrored !== undefined && step.setMirrorRoute.match
+        ? { ...phase, description: `mirror ${mirrored}% of the traffic to the new version`, exposure: 'on mirrored traffic (its answers are dropped)' }
+        : { ...phase, description: `weight ${phase.weight}%`, exposure: undefined };
+      Object.assign(phase, { start: t, end: t, waitsForPerson: false, stepChecks: [] });
       phases.push(phase);
-    } else if (step.setCanaryScale?.weight !== undefined && phase.weight === 0 && phase.description.startsWith('new revision')) {
-      phase.description = `canary scaled to ${step.setCanaryScale.weight}%, no traffic yet`;
+    } else if (step.setCanaryScale !== undefined) {
+      canaryScale = step.setCanaryScale.weight;
     }
     phase.end = t;
   });
@@ -154,7 +165,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   const problems: string[] = [];
   const notes: string[] = [];
   const checks = background.filter((s) => s.kind === PlannedCheckKind.METRIC);
-  const backgroundAborts: { at: number; weight: number }[] = [];
+  const backgroundAborts: Abort[] = [];
   if (checks.length > 0 && backgroundStart !== undefined) {
     const measuresCanary = phases.some((p) => p.end > backgroundStart! && p.weight > 0 && p.weight < 100);
     if (!measuresCanary) {
@@ -164,7 +175,8 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
       const possible = measuredIn(s, -Infinity, promotion);
       const abortAt = backgroundStart + measuredAt(s, s.failureLimit);
       if (possible >= s.failureLimit + 1) {
-        backgroundAborts.push({ at: abortAt, weight: weightAt(phases, abortAt) });
+        const weight = weightAt(phases, abortAt);
+        backgroundAborts.push({ at: abortAt, weight, exposure: `at ${weight}%` });
         continue;
       }
       const needed = abortAt + ARGO_SLACK_SECONDS - promotion;
@@ -188,13 +200,13 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   }
 
   const aborts = [...backgroundAborts, ...stepAborts].sort((a, b) => a.at - b.at);
-  const firstTraffic = phases.find((p) => p.weight > 0)?.start ?? 0;
+  const firstTraffic = phases.find((p) => p.weight > 0 || p.exposure !== undefined)?.start ?? 0;
   const failures = [...aborts.map((a) => a.at), ...(acceptanceAt !== undefined ? [acceptanceAt] : [])];
   const badCanary: BadCanaryExposure | undefined = aborts.length > 0 && problems.length === 0 ? {
     rolledBackAfter: Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)),
     weight: aborts[0].weight,
     description: `its measurements fail from the start; the rollout is aborted after ${formatDuration(Duration.seconds(Math.max(0, aborts[0].at - firstTraffic)))} of traffic`
-      + `${phases.some((p) => p.waitsForPerson && p.start <= aborts[0].at) ? ' (plus the time people take)' : ''}, at ${aborts[0].weight}%`,
+      + `${phases.some((p) => p.waitsForPerson && p.start <= aborts[0].at) ? ' (plus the time people take)' : ''}, ${aborts[0].exposure}`,
   } : undefined;
 
   return new RolloutPlan({
@@ -212,6 +224,13 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     problems,
     notes,
   });
+}
+
+/** When a failing metric aborts the rollout, and who had the new version then. */
+interface Abort {
+  readonly at: number;
+  readonly weight: number;
+  readonly exposure: string;
 }
 
 function weightAt(phases: OpenPhase[], t: number): number {

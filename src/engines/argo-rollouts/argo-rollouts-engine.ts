@@ -15,6 +15,7 @@ import { StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
+import { annotateConfigChecksum } from '../../workload/config-checksum';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
 /** Options for `DeliveryEngine.argoRollouts()`. */
@@ -184,6 +185,9 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
       fail(owner, `'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
     }
+
+    // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
+    annotateConfigChecksum(context.deployment, namespace);
 
     const plan = planArgoRollout({
       owner,

@@ -1,0 +1,107 @@
+import { createHash } from 'crypto';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+
+/** The annotation on the pod template that changes with the data of the configuration it reads. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
+
+/** The ConfigMaps and Secrets a pod spec reads, by name. */
+export interface ConfigReferences {
+  readonly configMaps: string[];
+  readonly secrets: string[];
+}
+
+/**
+ * The ConfigMaps and Secrets a pod spec reads, found where Flagger's config tracker looks
+ * (pkg/canary/config_tracker.go, GetTargetConfigs): volumes (also projected), and the `env` and
+ * `envFrom` of containers and init containers.
+ */
+export function configReferences(podSpec: any): ConfigReferences {
+  const configMaps = new Set<string>();
+  const secrets = new Set<string>();
+  for (const volume of podSpec?.volumes ?? []) {
+    if (volume.configMap?.name) configMaps.add(volume.configMap.name);
+    if (volume.secret?.secretName) secrets.add(volume.secret.secretName);
+    for (const source of volume.projected?.sources ?? []) {
+      if (source.configMap?.name) configMaps.add(source.configMap.name);
+      if (source.secret?.name) secrets.add(source.secret.name);
+    }
+  }
+  for (const container of [...(podSpec?.containers ?? []), ...(podSpec?.initContainers ?? [])]) {
+    for (const env of container.env ?? []) {
+      if (env.valueFrom?.configMapKeyRef?.name) configMaps.add(env.valueFrom.configMapKeyRef.name);
+      if (env.valueFrom?.secretKeyRef?.name) secrets.add(env.valueFrom.secretKeyRef.name);
+    }
+    for (const source of container.envFrom ?? []) {
+      if (source.configMapRef?.name) configMaps.add(source.configMapRef.name);
+      if (source.secretRef?.name) secrets.add(source.secretRef.name);
+    }
+  }
+  return { configMaps: [...configMaps].sort(), secrets: [...secrets].sort() };
+}
+
+/** JSON with sorted keys, so that the checksum does not depend on the order data was added in. */
+function stableJson(value: any): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stableJson(value[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** The ConfigMaps and Secrets declared anywhere in the app of `scope`, in `namespace`, by kind and name. */
+function declaredConfigs(scope: IConstruct, namespace: string): Map<string, ApiObject> {
+  const found = new Map<string, ApiObject>();
+  for (const child of scope.node.root.node.findAll()) {
+    if (!(child instanceof ApiObject) || (child.kind !== 'ConfigMap' && child.kind !== 'Secret')) continue;
+    const objectNamespace = child.metadata.namespace ?? Chart.of(child).namespace;
+    if (objectNamespace === namespace) found.set(`${child.kind}/${child.name}`, child);
+  }
+  return found;
+}
+
+/**
+ * The checksum of the data of the ConfigMaps and Secrets the pod spec reads that are declared in
+ * the same app; undefined when it reads none of them (configuration managed elsewhere cannot be
+ * seen at synth).
+ */
+export function configChecksum(scope: IConstruct, namespace: string, podSpec: any): string | undefined {
+  const references = configReferences(podSpec);
+  const declared = declaredConfigs(scope, namespace);
+  const data: { [key: string]: any } = {};
+  const collect = (kind: string, names: string[]) => {
+    for (const name of names) {
+      const object = declared.get(`${kind}/${name}`);
+      if (object === undefined) continue;
+      const json = object.toJson();
+      data[`${kind}/${name}`] = { data: json.data, binaryData: json.binaryData, stringData: json.stringData };
+    }
+  };
+  collect('ConfigMap', references.configMaps);
+  collect('Secret', references.secrets);
+  if (Object.keys(data).length === 0) return undefined;
+  return createHash('sha256').update(stableJson(data)).digest('hex');
+}
+
+/**
+ * Puts the checksum of the configuration the Deployment's pods read on its pod template, so that
+ * a change of that data changes the template and starts a release (Argo Rollouts, unlike Flagger,
+ * does not track ConfigMaps and Secrets). Computed at synth, after every change to the app.
+ */
+export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: string): void {
+  let computing = false;
+  const checksum = Lazy.any({
+    produce: () => {
+      // Reading the pod spec resolves this annotation too: that inner read sees none.
+      if (computing) return undefined;
+      computing = true;
+      try {
+        return configChecksum(deployment, namespace, ApiObject.of(deployment).toJson().spec?.template?.spec);
+      } finally {
+        computing = false;
+      }
+    },
+  });
+  deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum as unknown as string);
+}

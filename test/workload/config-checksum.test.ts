@@ -1,0 +1,167 @@
+import { createHash } from 'crypto';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, IDeliveryEngine, RolloutWorkloadMode, TrafficRouter,
+} from '../../src';
+import { CONFIG_CHECKSUM_ANNOTATION, configReferences } from '../../src/workload/config-checksum';
+import { only, synth } from '../synth';
+
+interface App {
+  readonly chart: Chart;
+  readonly service: CanaryService;
+}
+
+/**
+ * A service whose pods read a ConfigMap through envFrom, a Secret through env and another
+ * ConfigMap through a volume, all declared in the same app (and one ConfigMap they do not read).
+ */
+function app(engine: IDeliveryEngine, settings: string, options: { extra?: Partial<CanaryServiceProps>; password?: string } = {}): App {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+  const settingsMap = new kplus.ConfigMap(chart, 'Settings', { metadata: { name: 'podinfo-settings' }, data: { PODINFO_UI_MESSAGE: settings } });
+  const secret = new kplus.Secret(chart, 'Password', { metadata: { name: 'podinfo-password' }, stringData: { password: options.password ?? 'initial' } });
+  const files = new kplus.ConfigMap(chart, 'Files', { metadata: { name: 'podinfo-files' }, data: { 'motd.txt': 'hello' } });
+  new kplus.ConfigMap(chart, 'Unread', { metadata: { name: 'unread' }, data: { value: settings } });
+  const service = new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine,
+    router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+    envFrom: [kplus.Env.fromConfigMap(settingsMap)],
+    env: { PASSWORD: kplus.EnvValue.fromSecretValue({ secret, key: 'password' }) },
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    ...options.extra,
+  });
+  const volume = kplus.Volume.fromConfigMap(chart, 'FilesVolume', files);
+  service.deployment.containers[0].mount('/etc/motd', volume, { readOnly: true });
+  return { chart, service };
+}
+
+function podTemplate(manifests: any[], kind = 'Deployment'): any {
+  return only(manifests, kind, 'podinfo').spec.template;
+}
+
+function checksumOf(manifests: any[], kind = 'Deployment'): string | undefined {
+  return podTemplate(manifests, kind).metadata?.annotations?.[CONFIG_CHECKSUM_ANNOTATION];
+}
+
+describe('Argo Rollouts: a checksum of the configuration the pods read, on the pod template', () => {
+  const argo = () => DeliveryEngine.argoRollouts();
+
+  test('the pod template carries the sha256 of the data of every ConfigMap and Secret it reads that the app declares', () => {
+    const manifests = synth(app(argo(), 'v1').chart);
+    const checksum = checksumOf(manifests);
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    // Recomputed from the synthesized objects: sorted kind/name, then data, binaryData and stringData.
+    const data = (kind: string, name: string) => {
+      const object = only(manifests, kind, name);
+      return { binaryData: object.binaryData, data: object.data, stringData: object.stringData };
+    };
+    const expected = JSON.stringify({
+      'ConfigMap/podinfo-files': data('ConfigMap', 'podinfo-files'),
+      'ConfigMap/podinfo-settings': data('ConfigMap', 'podinfo-settings'),
+      'Secret/podinfo-password': data('Secret', 'podinfo-password'),
+    }, (_key, value) => (value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k] ?? null]))
+      : value));
+    expect(checksum).toBe(createHash('sha256').update(expected).digest('hex'));
+  });
+
+  test('changing the data of a ConfigMap the pods read changes the pod template, so Argo Rollouts starts a release', () => {
+    const before = checksumOf(synth(app(argo(), 'v1').chart));
+    const after = checksumOf(synth(app(argo(), 'v2').chart));
+    expect(after).toMatch(/^[0-9a-f]{64}$/);
+    expect(after).not.toBe(before);
+  });
+
+  test('changing a Secret the pods read changes it too', () => {
+    expect(checksumOf(synth(app(argo(), 'v1', { password: 'rotated' }).chart)))
+      .not.toBe(checksumOf(synth(app(argo(), 'v1').chart)));
+  });
+
+  test('the same data gives the same checksum (deterministic output)', () => {
+    expect(checksumOf(synth(app(argo(), 'v1').chart))).toBe(checksumOf(synth(app(argo(), 'v1').chart)));
+  });
+
+  test('a ConfigMap the pods do not read, or one in another namespace, does not count', () => {
+    const readOnly = (unread: string, otherNamespace: string) => {
+      const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+      const settings = new kplus.ConfigMap(chart, 'Settings', { metadata: { name: 'podinfo-settings' }, data: { value: 'same' } });
+      new kplus.ConfigMap(chart, 'Unread', { metadata: { name: 'unread' }, data: { value: unread } });
+      const other = new Chart(chart.node.root as any, 'other', { namespace: 'other' });
+      new kplus.ConfigMap(other, 'Settings', { metadata: { name: 'podinfo-settings' }, data: { value: otherNamespace } });
+      new CanaryService(chart, 'podinfo', {
+        image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+        containerPort: 9898,
+        engine: argo(),
+        router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+        envFrom: [kplus.Env.fromConfigMap(settings)],
+        analysis: { webhooks: [CanaryWebhook.loadTest()] },
+      });
+      return checksumOf(Testing.synth(chart));
+    };
+    expect(readOnly('a', 'x')).toMatch(/^[0-9a-f]{64}$/);
+    expect(readOnly('b', 'y')).toBe(readOnly('a', 'x'));
+  });
+
+  test('no annotation when the pods read no configuration declared in the app', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      engine: argo(),
+      router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+      // Managed elsewhere (e.g. by an operator): nothing to hash at synth.
+      envFrom: [kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, 'External', 'external-settings'))],
+      analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    });
+    expect(podTemplate(synth(chart)).metadata.annotations).toBeUndefined();
+  });
+
+  test('with the pod template inline in the Rollout, the Rollout carries it', () => {
+    const engine = DeliveryEngine.argoRollouts({ workloadMode: RolloutWorkloadMode.INLINE_TEMPLATE });
+    const before = checksumOf(synth(app(engine, 'v1').chart), 'Rollout');
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksumOf(synth(app(DeliveryEngine.argoRollouts({ workloadMode: RolloutWorkloadMode.INLINE_TEMPLATE }), 'v2').chart), 'Rollout')).not.toBe(before);
+  });
+});
+
+describe('Flagger: it tracks the configuration itself', () => {
+  const manifests = synth(app(DeliveryEngine.flagger(), 'v1').chart);
+  const template = podTemplate(manifests);
+
+  test('the Deployment references each ConfigMap and Secret where Flagger\'s config tracker looks (pkg/canary/config_tracker.go)', () => {
+    expect(configReferences(template.spec)).toEqual({ configMaps: ['podinfo-files', 'podinfo-settings'], secrets: ['podinfo-password'] });
+  });
+
+  test('they are in the Canary\'s namespace, without the annotation that turns tracking off, and the Secret is of a tracked type', () => {
+    const canary = only(manifests, 'Canary', 'podinfo');
+    for (const [kind, name] of [['ConfigMap', 'podinfo-files'], ['ConfigMap', 'podinfo-settings'], ['Secret', 'podinfo-password']]) {
+      const object = only(manifests, kind, name);
+      expect(object.metadata.namespace).toBe(canary.metadata.namespace);
+      expect(object.metadata.annotations?.['flagger.app/config-tracking']).toBeUndefined();
+    }
+    expect(only(manifests, 'Secret', 'podinfo-password').type ?? 'Opaque').toBe('Opaque');
+  });
+
+  test('no checksum annotation: Flagger copies the configuration as <name>-primary and restarts the analysis on a change', () => {
+    expect(template.metadata.annotations?.[CONFIG_CHECKSUM_ANNOTATION]).toBeUndefined();
+  });
+});
+
+describe('configReferences', () => {
+  test('volumes, projected volumes, env and envFrom of containers and init containers', () => {
+    expect(configReferences({
+      volumes: [
+        { name: 'a', configMap: { name: 'cm-volume' } },
+        { name: 'b', secret: { secretName: 'secret-volume' } },
+        { name: 'c', projected: { sources: [{ configMap: { name: 'cm-projected' } }, { secret: { name: 'secret-projected' } }] } },
+      ],
+      containers: [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm-env', key: 'x' } } }], envFrom: [{ secretRef: { name: 'secret-env-from' } }] }],
+      initContainers: [{ env: [{ name: 'Y', valueFrom: { secretKeyRef: { name: 'secret-init', key: 'y' } } }], envFrom: [{ configMapRef: { name: 'cm-init' } }] }],
+    })).toEqual({
+      configMaps: ['cm-env', 'cm-init', 'cm-projected', 'cm-volume'],
+      secrets: ['secret-env-from', 'secret-init', 'secret-projected', 'secret-volume'],
+    });
+  });
+});
