@@ -9,7 +9,9 @@ import { all, only } from './synth';
  * queries read, for the canary alone (telemetry). Whether each analysis can fail in time is in
  * test/plan/plan-checks.test.ts.
  */
-const EXAMPLES = ['flagger-traefik', 'flagger-istio', 'argo-traefik', 'argo-istio'];
+const EXAMPLES = fs.readdirSync(path.join(__dirname, '..', 'examples'))
+  .filter((name) => /^(flagger|argo)-(traefik|istio)/.test(name) && fs.existsSync(path.join(__dirname, '..', 'examples', name, 'main.ts')))
+  .sort();
 
 function manifestsOf(example: string): any[] {
   const dir = path.join(__dirname, '..', 'examples', example, 'manifests');
@@ -42,6 +44,22 @@ function egressOf(policy: any): string[] {
   })));
 }
 
+/** Every analysis a Rollout runs: the background one, its steps', and blue/green's before and after the switch. */
+function analysisReferences(rollout: any): any[] {
+  const { canary, blueGreen } = rollout.spec.strategy;
+  return [
+    canary?.analysis,
+    ...(canary?.steps ?? []).map((step: any) => step.analysis),
+    blueGreen?.prePromotionAnalysis,
+    blueGreen?.postPromotionAnalysis,
+  ].filter((reference) => reference !== undefined);
+}
+
+test('every engine x router pair has examples', () => {
+  for (const pair of ['flagger-traefik', 'flagger-istio', 'argo-traefik', 'argo-istio']) expect(EXAMPLES).toContain(pair);
+  expect(EXAMPLES.length).toBeGreaterThan(4);
+});
+
 describe.each(EXAMPLES)('examples/%s', (example) => {
   const manifests = manifestsOf(example);
   const [engine, router] = example.split('-');
@@ -49,6 +67,9 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
   const rollout = all(manifests, 'Rollout')[0];
   const name = (canary ?? rollout).metadata.name;
   const namespace = (canary ?? rollout).metadata.namespace;
+  // The Service in front of the new version that the checks measure: Flagger's <name>-canary, the
+  // Rollout's canary Service, or before a blue/green switch its preview Service.
+  const measured: string = canary ? `${name}-canary` : rollout.spec.strategy.canary?.canaryService ?? rollout.spec.strategy.blueGreen.previewService;
   const commands = loadCommands(manifests);
   const fence = engine === 'flagger' ? only(manifests, 'NetworkPolicy', 'flagger-loadtester') : only(manifests, 'NetworkPolicy', `${name}-analysis-jobs`);
 
@@ -61,21 +82,20 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
   });
 
   if (router === 'traefik') {
-    test('traffic: the load goes through Traefik\'s Service with a host the IngressRoute routes to the canary', () => {
-      const route = only(manifests, 'IngressRoute', name);
-      const hosts = route.spec.routes.map((r: any) => /Host\(`([^`]+)`\)/.exec(r.match)![1]);
+    test('traffic: the load goes through Traefik\'s Service with a host an IngressRoute routes to the measured Service', () => {
       for (const command of commands) {
-        const match = / -host (\S+) http:\/\/traefik\.traefik:80\//.exec(command);
-        expect({ command, routed: match !== null && hosts.includes(match[1]) }).toEqual({ command, routed: true });
-      }
-      const backend = route.spec.routes[0].services[0];
-      expect(backend.kind).toBe('TraefikService');
-      if (canary) {
-        // Flagger generates the TraefikService <target> with <target>-canary in it.
-        expect(backend.name).toBe(canary.spec.targetRef.name);
-      } else {
-        const weighted = only(manifests, 'TraefikService', backend.name).spec.weighted.services.map((s: any) => s.name);
-        expect(weighted).toContain(rollout.spec.strategy.canary.canaryService);
+        const host = / -host (\S+) http:\/\/traefik\.traefik:80\//.exec(command)?.[1];
+        const routes = all(manifests, 'IngressRoute').filter((route) => route.spec.routes.some((r: any) => r.match.includes(`Host(\`${host}\`)`)));
+        expect({ command, routes: routes.length }).toEqual({ command, routes: 1 });
+        const backend = routes[0].spec.routes[0].services[0];
+        expect(backend.kind).toBe('TraefikService');
+        const ours = all(manifests, 'TraefikService').find((t) => t.metadata.name === backend.name);
+        if (ours) {
+          expect(ours.spec.weighted.services.map((s: any) => s.name)).toContain(measured);
+        } else {
+          // Flagger generates the TraefikService <target> with <target>-canary in it.
+          expect(backend.name).toBe(canary.spec.targetRef.name);
+        }
       }
     });
 
@@ -87,20 +107,18 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
       const job = prometheusConfig(manifests).scrape_configs.find((j: any) => j.job_name === 'router-traefik');
       expect(job.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['traefik'] } }]);
       const keep = new RegExp(`^(?:${job.metric_relabel_configs[0].regex})$`);
-      const canaryService = canary ? `${name}-canary` : rollout.spec.strategy.canary.canaryService;
-      expect(`traefik_service_requests_total;${namespace}-${canaryService}-80@kubernetescrd`).toMatch(keep);
-      expect(`traefik_service_requests_total;other-${canaryService}-80@kubernetescrd`).not.toMatch(keep);
+      expect(`traefik_service_requests_total;${namespace}-${measured}-80@kubernetescrd`).toMatch(keep);
+      expect(`traefik_service_requests_total;other-${measured}-80@kubernetescrd`).not.toMatch(keep);
     });
   } else {
-    test('traffic: the load goes to the canary Service, whose pods\' sidecars report it', () => {
+    test('traffic: the load goes to the Service of the new version, whose pods\' sidecars report it', () => {
       const port = canary ? canary.spec.service.port : 80;
       for (const command of commands) {
-        expect(command).toMatch(new RegExp(` http://${name}-canary\\.${namespace}:${port}/$`));
+        expect(command).toMatch(new RegExp(` http://${measured}\\.${namespace}:${port}/$`));
       }
       if (rollout) {
-        // Argo keeps the canary Service's selector on the canary's pod-template hash.
-        expect(rollout.spec.strategy.canary.canaryService).toBe(`${name}-canary`);
-        only(manifests, 'Service', `${name}-canary`);
+        // Argo keeps the canary (or preview) Service's selector on the new pod-template hash.
+        only(manifests, 'Service', measured);
       }
     });
 
@@ -131,12 +149,19 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
     });
 
     if (rollout) {
-      test('telemetry: the checks read the canary of this rollout by its pod-template hash, which every rollout changes', () => {
-        const args = rollout.spec.strategy.canary.analysis.args;
-        expect(args).toContainEqual({ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } });
-        const query = only(manifests, 'AnalysisTemplate', name).spec.metrics.find((m: any) => m.provider.prometheus).provider.prometheus.query;
-        expect(query).toContain('rollouts_pod_template_hash="{{args.canary-hash}}"');
-        expect(query).not.toContain('canonical_revision');
+      test('telemetry: every analysis reads the new version of this rollout by its pod-template hash, which every rollout changes', () => {
+        let queries = 0;
+        for (const reference of analysisReferences(rollout)) {
+          for (const { templateName } of reference.templates) {
+            for (const metric of only(manifests, 'AnalysisTemplate', templateName).spec.metrics.filter((m: any) => m.provider.prometheus)) {
+              expect(reference.args).toContainEqual({ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } });
+              expect(metric.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.canary-hash}}"');
+              expect(metric.provider.prometheus.query).not.toContain('canonical_revision');
+              queries++;
+            }
+          }
+        }
+        expect(queries).toBeGreaterThan(0);
       });
     }
   }

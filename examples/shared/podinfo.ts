@@ -1,6 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, IDeliveryEngine, IPrometheus, ITrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, IDeliveryEngine, IPrometheus, ITrafficRouter, StrategyKind } from '../../src';
 
 /** What may differ between copies of the podinfo declaration in one app (the benchmark makes many). */
 export interface PodinfoCopy {
@@ -10,15 +10,19 @@ export interface PodinfoCopy {
   readonly namespace?: string;
   /** @default - the embedded Prometheus of the namespace */
   readonly prometheus?: IPrometheus;
+  /** @default - a weighted canary, 10 % to 50 % by 10 */
+  readonly strategy?: DeliveryStrategy;
 }
 
 /**
- * podinfo as one declaration that every engine and router runs: only `engine` and `router` vary
- * between examples/flagger-istio, examples/argo-traefik, the matrix test and the benchmark.
+ * podinfo as one declaration that every engine and router runs: only `engine`, `router` and (in the
+ * strategy examples) `strategy` vary between the examples, the matrix test and the benchmark.
  */
 export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficRouter, copy: PodinfoCopy = {}): CanaryService {
   const name = copy.name ?? 'podinfo';
   const namespace = copy.namespace ?? chart.namespace;
+  // Weights belong to a weighted canary; the other strategies say how traffic moves themselves.
+  const weighted = (copy.strategy?.bind().kind ?? StrategyKind.CANARY) === StrategyKind.CANARY;
   return new CanaryService(chart, name, {
     namespace: copy.namespace,
     prometheus: copy.prometheus,
@@ -31,11 +35,12 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
     autoscaling: { minReplicas: 2, maxReplicas: 4, cpuUtilization: 80 },
     engine,
     router,
+    strategy: copy.strategy,
     analysis: {
       interval: Duration.seconds(30),
       threshold: 5,
-      maxWeight: 50,
-      stepWeight: 10,
+      maxWeight: weighted ? 50 : undefined,
+      stepWeight: weighted ? 10 : undefined,
       metrics: [
         CanaryMetric.requestSuccessRate({ min: 99 }),
         CanaryMetric.requestDuration({ max: Duration.millis(500) }),

@@ -206,7 +206,7 @@ export class TrafficSegment {
     const problems: string[] = [];
     for (const condition of this.conditions) {
       if (condition.target === MatchTarget.HEADER && !HEADER_NAME.test(condition.name)) {
-        problems.push(`'${property}' header name '${condition.name}' must be an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
+        problems.push(`'${property}' header name ('${condition.name}') must be an HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
       }
       if (condition.value === '' || /[\r\n]/.test(condition.value)) {
         problems.push(`'${property}' value for '${condition.name}' must not be empty or span lines`);
@@ -215,18 +215,18 @@ export class TrafficSegment {
         try {
           RegExp(condition.value);
         } catch {
-          problems.push(`'${property}' value '${condition.value}' is not a valid regular expression`);
+          problems.push(`'${property}' value ('${condition.value}') is not a valid regular expression`);
         }
       }
     }
     if (this._cookie && !COOKIE_NAME.test(this._cookie.name)) {
-      problems.push(`'${property}' cookie name '${this._cookie.name}' must be a cookie name (letters, digits and !#$%&'*+.^_\`|~-)`);
+      problems.push(`'${property}' cookie name ('${this._cookie.name}') must be a cookie name (letters, digits and !#$%&'*+.^_\`|~-)`);
     }
     if (this._cookie && !/^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+$/.test(this._cookie.value)) {
-      problems.push(`'${property}' cookie value '${this._cookie.value}' must be a cookie value (no spaces, quotes, commas, semicolons or backslashes)`);
+      problems.push(`'${property}' cookie value ('${this._cookie.value}') must be a cookie value (no spaces, quotes, commas, semicolons or backslashes)`);
     }
     for (const code of this._countryCodes ?? []) {
-      if (!/^[A-Z]{2}$/.test(code)) problems.push(`'${property}' country code '${code}' must be two letters (ISO 3166-1 alpha-2), e.g. 'NZ'`);
+      if (!/^[A-Z]{2}$/.test(code)) problems.push(`'${property}' country code ('${code}') must be two letters (ISO 3166-1 alpha-2), e.g. 'NZ'`);
     }
     if (this._countryCodes?.length === 0) problems.push(`'${property}' must name at least one country code`);
     if (this.weights !== undefined) {

@@ -54,7 +54,11 @@ test('errors: no such entry, an entry without an App, unknown commands and flags
 test('the README shows the plan of each example as the command prints it', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
   const blocks = [...readme.matchAll(/<!-- plan: (\S+) -->\n```text\n([\s\S]*?)```/g)];
-  expect(blocks.map((b) => b[1])).toEqual(['examples/flagger-traefik/main.ts', 'examples/flagger-istio/main.ts', 'examples/argo-traefik/main.ts', 'examples/argo-istio/main.ts']);
+  expect(blocks.map((b) => b[1])).toEqual([
+    'examples/flagger-istio-ab-test/main.ts', 'examples/flagger-istio-sticky/main.ts', 'examples/argo-traefik-blue-green/main.ts',
+    'examples/argo-istio-phased/main.ts',
+    'examples/flagger-traefik/main.ts', 'examples/flagger-istio/main.ts', 'examples/argo-traefik/main.ts', 'examples/argo-istio/main.ts',
+  ]);
   for (const [, entry, shown] of blocks) {
     expect({ entry, shown }).toEqual({ entry, shown: run('plan', entry).out });
   }

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, RolloutStep, TrafficRouter } from '../../src';
 import { synth } from '../synth';
@@ -67,7 +69,9 @@ test('checks added after construction count: a Flagger metric added later with a
 });
 
 test('every example\'s plan can stop a bad canary', () => {
-  for (const name of ['flagger-traefik', 'flagger-istio', 'argo-traefik', 'argo-istio']) {
+  const examples = fs.readdirSync(path.join(__dirname, '..', '..', 'examples')).filter((name) => /^(flagger|argo)-/.test(name));
+  expect(examples.length).toBeGreaterThanOrEqual(8);
+  for (const name of examples) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const app = require(`../../examples/${name}/main`).build('/tmp/unused');
     const services = app.node.findAll().filter((c: any) => c instanceof CanaryService) as CanaryService[];

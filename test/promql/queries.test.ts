@@ -234,14 +234,14 @@ describeWithPromtool('the examples\' checks, as their controllers run them', () 
     expect(result.ok).toBe(true);
   });
 
-  test('flagger-istio: the built-ins', () => {
-    const metrics = only(manifestsOf('flagger-istio'), 'Canary').spec.analysis.metrics;
+  test.each(['flagger-istio', 'flagger-istio-ab-test', 'flagger-istio-sticky'])('%s: the built-ins', (example) => {
+    const metrics = only(manifestsOf(example), 'Canary').spec.analysis.metrics;
     const istio = TrafficRouter.istio();
     expect(metrics.map((m: any) => m.templateRef)).toEqual([undefined, undefined]);
     for (const metric of metrics) {
       const kind = metric.name === 'request-success-rate' ? MetricKind.REQUEST_SUCCESS_RATE : MetricKind.REQUEST_DURATION;
       const expected = kind === MetricKind.REQUEST_SUCCESS_RATE ? SUCCESS_PERCENT : ISTIO_P99_MS;
-      check({ title: `flagger-istio ${metric.name}`, expr: renderFlagger(istio.builtInQuery(kind), metric.interval), shapes: flaggerIstioShapes(), expected, stale: 'nan' });
+      check({ title: `${example} ${metric.name}`, expr: renderFlagger(istio.builtInQuery(kind), metric.interval), shapes: flaggerIstioShapes(), expected, stale: 'nan' });
     }
   });
 
@@ -256,6 +256,52 @@ describeWithPromtool('the examples\' checks, as their controllers run them', () 
     for (const metric of metrics) {
       const expected = metric.name === 'request-success-rate' ? SUCCESS_PERCENT / 100 : p99;
       check({ title: `${example} ${metric.name}`, expr: renderArgo(metric.provider.prometheus.query, args), shapes: shapes(), expected, stale: 'none' });
+    }
+  });
+});
+
+describeWithPromtool('the strategy examples\' checks, with the arguments of the analysis that runs them', () => {
+  const examplesDir = path.join(__dirname, '..', '..', 'examples');
+  const manifestsOf = (example: string) => {
+    const dir = path.join(examplesDir, example, 'manifests');
+    return fs.readdirSync(dir).sort().flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf-8')) as any[]);
+  };
+  /** Each Prometheus metric of the templates a reference names, rendered with that reference's arguments. */
+  const queriesOf = (manifests: any[], reference: any) => reference.templates
+    .flatMap(({ templateName }: any) => only(manifests, 'AnalysisTemplate', templateName).spec.metrics)
+    .filter((m: any) => m.provider.prometheus)
+    .map((m: any) => ({ name: m.name as string, expr: renderArgo(m.provider.prometheus.query, reference.args) }));
+  const expectedOf = (name: string, p99: number) => (name === 'request-success-rate' ? SUCCESS_PERCENT / 100 : p99);
+
+  test('argo-traefik-blue-green, before the switch: the preview Service alone, not the active one the old version still serves', () => {
+    const manifests = manifestsOf('argo-traefik-blue-green');
+    const queries = queriesOf(manifests, only(manifests, 'Rollout').spec.strategy.blueGreen.prePromotionAnalysis);
+    expect(queries).toHaveLength(2);
+    for (const { name, expr } of queries) {
+      check({ title: `blue-green pre ${name}`, expr, shapes: traefikShapes('podinfo-preview', 'podinfo'), expected: expectedOf(name, TRAEFIK_P99_MS), stale: 'none' });
+    }
+  });
+
+  test('argo-traefik-blue-green, after the switch: the active and the preview Service, both the new version now', () => {
+    const manifests = manifestsOf('argo-traefik-blue-green');
+    const queries = queriesOf(manifests, only(manifests, 'Rollout').spec.strategy.blueGreen.postPromotionAnalysis);
+    expect(queries).toHaveLength(2);
+    const active = traefikShapes('podinfo', 'podinfo-stable');
+    const preview = traefikShapes('podinfo-preview', 'podinfo-canary');
+    const both: Shapes = { canary: [...active.canary, ...preview.canary], others: [...active.others, ...preview.others] };
+    for (const { name, expr } of queries) {
+      check({ title: `blue-green post ${name}`, expr, shapes: both, expected: expectedOf(name, TRAEFIK_P99_MS), stale: 'none' });
+    }
+  });
+
+  test('argo-istio-phased: every phase\'s step analysis reads the canary by its pod-template hash', () => {
+    const manifests = manifestsOf('argo-istio-phased');
+    const references = only(manifests, 'Rollout').spec.strategy.canary.steps.filter((s: any) => s.analysis).map((s: any) => s.analysis);
+    const queries = references.flatMap((reference: any) => queriesOf(manifests, reference));
+    expect(new Set(references.map((r: any) => r.templates[0].templateName))).toEqual(new Set(['podinfo-employees', 'podinfo-everyone', 'podinfo-acceptance']));
+    expect(queries.length).toBeGreaterThanOrEqual(4);
+    for (const { name, expr } of queries) {
+      check({ title: `phased ${name}`, expr, shapes: argoIstioShapes('podinfo'), expected: expectedOf(name, ISTIO_P99_MS), stale: 'none' });
     }
   });
 });

@@ -1,0 +1,24 @@
+import { App, Chart } from 'cdk8s';
+import { DeliveryEngine, DeliveryStrategy, TrafficRouter, TrafficSegment } from '../../src';
+import { podinfo } from '../shared/podinfo';
+
+/**
+ * An A/B test with Flagger on Istio: for ten intervals, employees (header `x-canary: insider`) and
+ * users on the beta plan (cookie `plan=beta`) get the new version; everyone else stays on the
+ * primary. Then it is promoted.
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+  podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['app.example.com'] }), {
+    strategy: DeliveryStrategy.abTest({
+      segments: [TrafficSegment.dogFood(), TrafficSegment.userCohort('plan', 'beta')],
+      iterations: 10,
+    }),
+  });
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}
