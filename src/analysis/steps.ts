@@ -44,7 +44,7 @@ export interface HeaderMatch {
 export interface HeaderRouteOptions {
   /** Name of the route (listed in the Rollout's `managedRoutes`). */
   readonly name: string;
-  /** Headers that send a request to the canary (all must match). */
+  /** Headers that send a request to the canary. Argo Rollouts' Istio router ORs them (one match per header, trafficrouting/istio createHeaderRoute): any one sends it. */
   readonly match: HeaderMatch[];
 }
 

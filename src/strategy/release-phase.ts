@@ -26,6 +26,13 @@ export interface ReleasePhaseOptions {
    * @default 'phase-<n>' (from 1)
    */
   readonly name?: string;
+  /**
+   * For a matched segment: the canary's pods, as a percentage of the stable's, brought up before
+   * the header route sends the segment to them.
+   *
+   * @default 25
+   */
+  readonly canaryScale?: number;
 }
 
 /** One phase of a phased release: who gets the new version, for how long, and which checks run. */
@@ -56,10 +63,18 @@ export class ReleasePhase {
    */
   public readonly name?: string;
 
+  /**
+   * For a matched segment, the canary's pods as a percentage of the stable's.
+   *
+   * @default 25
+   */
+  public readonly canaryScale?: number;
+
   private constructor(options: ReleasePhaseOptions) {
     this.segment = options.segment;
     this.hold = options.hold;
     this.metrics = options.metrics ? [...options.metrics] : undefined;
     this.name = options.name;
+    this.canaryScale = options.canaryScale;
   }
 }

@@ -107,6 +107,7 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
         const problems = phase.segment._problems(`${property}.segment`);
         if (problems.length) fail(owner, problems[0]);
         if (phase.hold !== undefined) checkWholeSeconds(owner, `${property}.hold`, phase.hold, 1);
+        if (phase.canaryScale !== undefined) checkInteger(owner, `${property}.canaryScale`, phase.canaryScale, 1, 100);
         if (phase.metrics !== undefined) {
           // The phase's checks follow the analysis's rules (names, bounds, PromQL).
           resolveAnalysis(owner, {

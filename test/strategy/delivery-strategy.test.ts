@@ -168,6 +168,18 @@ describe('bad declarations fail at synth, naming the property and what is allowe
         `${OWNER}: 'strategy.phases[0].segment' weights ([50, 20]) must be a non-empty list of strictly increasing integers between 1 and 100`,
       );
     });
+    test('a canary scale above 100', () => {
+      expect(phased([ReleasePhase.of({ segment: TrafficSegment.dogFood(), canaryScale: 150 })])).toThrow(
+        `${OWNER}: 'strategy.phases[0].canaryScale' (150) must be an integer between 1 and 100`,
+      );
+    });
+    test('a phase\'s canary scale is the scale before its header route', () => {
+      const manifests = declare(DeliveryStrategy.phased([ReleasePhase.of({ segment: TrafficSegment.dogFood(), canaryScale: 50 })]), { engine: argo() });
+      expect(only(manifests, 'Rollout').spec.strategy.canary.steps.slice(0, 2)).toEqual([
+        { setCanaryScale: { weight: 50 } },
+        { setHeaderRoute: { name: 'phase-1', match: [{ headerName: 'x-canary', headerValue: { exact: 'insider' } }] } },
+      ]);
+    });
     test('a hold of part of a second', () => {
       expect(phased([ReleasePhase.of({ segment: TrafficSegment.dogFood(), hold: Duration.millis(1500) })])).toThrow(
         `${OWNER}: 'strategy.phases[0].hold' (1 second 500 millis) must be a whole number of seconds, at least 1s`,

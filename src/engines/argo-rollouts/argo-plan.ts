@@ -257,7 +257,7 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
     if (phase.segment.kind === SegmentKind.MATCH) {
       segments[role] = phase.segment.description;
       steps.push(
-        { setCanaryScale: { weight: 25 } },
+        { setCanaryScale: { weight: phase.canaryScale ?? 25 } },
         headerRouteStep(role, [phase.segment]),
         { analysis: { templates: role } },
         headerRouteStep(role),
