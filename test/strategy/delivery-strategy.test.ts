@@ -174,7 +174,8 @@ describe('bad declarations fail at synth, naming the property and what is allowe
       );
     });
     test('a phase\'s canary scale is the scale before its header route', () => {
-      const manifests = declare(DeliveryStrategy.phased([ReleasePhase.of({ segment: TrafficSegment.dogFood(), canaryScale: 50 })]), { engine: argo() });
+      const strategy = DeliveryStrategy.phased([ReleasePhase.of({ segment: TrafficSegment.dogFood(), canaryScale: 50 })]);
+      const manifests = declare(strategy, { engine: argo() });
       expect(only(manifests, 'Rollout').spec.strategy.canary.steps.slice(0, 2)).toEqual([
         { setCanaryScale: { weight: 50 } },
         { setHeaderRoute: { name: 'phase-1', match: [{ headerName: 'x-canary', headerValue: { exact: 'insider' } }] } },
