@@ -50,10 +50,22 @@ const GROUPS: ImportGroup[] = [
     kinds: ['VirtualService', 'DestinationRule', 'Gateway'],
   },
   {
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    files: ['gateway-api/gateway.networking.k8s.io_httproutes.yaml', 'gateway-api/gateway.networking.k8s.io_gateways.yaml'],
+    kinds: ['HTTPRoute', 'Gateway'],
+  },
+  {
     group: 'source.toolkit.fluxcd.io',
     version: 'v1',
-    files: ['flux/source.toolkit.fluxcd.io_helmrepositories.yaml'],
-    kinds: ['HelmRepository'],
+    files: ['flux/source.toolkit.fluxcd.io_helmrepositories.yaml', 'flux/source.toolkit.fluxcd.io_gitrepositories.yaml'],
+    kinds: ['HelmRepository', 'GitRepository'],
+  },
+  {
+    group: 'kustomize.toolkit.fluxcd.io',
+    version: 'v1',
+    files: ['flux/kustomize.toolkit.fluxcd.io_kustomizations.yaml'],
+    kinds: ['Kustomization'],
   },
   {
     group: 'helm.toolkit.fluxcd.io',

@@ -10,7 +10,7 @@ import { all, only } from './synth';
  * test/plan/plan-checks.test.ts.
  */
 const EXAMPLES = fs.readdirSync(path.join(__dirname, '..', 'examples'))
-  .filter((name) => /^(flagger|argo)-(traefik|istio)/.test(name) && fs.existsSync(path.join(__dirname, '..', 'examples', name, 'main.ts')))
+  .filter((name) => /^(flagger|argo)-(traefik|istio|gateway-api)/.test(name) && fs.existsSync(path.join(__dirname, '..', 'examples', name, 'main.ts')))
   .sort();
 
 function manifestsOf(example: string): any[] {
@@ -62,7 +62,8 @@ test('every engine x router pair has examples', () => {
 
 describe.each(EXAMPLES)('examples/%s', (example) => {
   const manifests = manifestsOf(example);
-  const [engine, router] = example.split('-');
+  const engine = example.split('-')[0];
+  const router = example.includes('-gateway-api') ? 'gateway-api' : example.split('-')[1];
   const canary = all(manifests, 'Canary')[0];
   const rollout = all(manifests, 'Rollout')[0];
   const name = (canary ?? rollout).metadata.name;
@@ -81,7 +82,50 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
     }
   });
 
-  if (router === 'traefik') {
+  if (router === 'gateway-api') {
+    test('traffic: the load goes through the gateway\'s Service with a host an HTTPRoute routes to the measured Service', () => {
+      for (const command of commands) {
+        const match = / -host (\S+) .*http:\/\/(\S+)-istio\.(\S+):80\/$/.exec(command);
+        expect({ command, through: match !== null }).toEqual({ command, through: true });
+        const [, host, gateway, gatewayNamespace] = match!;
+        only(manifests, 'Gateway', gateway);
+        expect(only(manifests, 'Gateway', gateway).metadata.namespace).toBe(gatewayNamespace);
+        if (canary) {
+          // Flagger generates the HTTPRoute <name> from these, with <name>-canary as a backend.
+          expect(canary.spec.service.hosts).toContain(host);
+          expect(canary.spec.service.gatewayRefs).toContainEqual(expect.objectContaining({ name: gateway, namespace: gatewayNamespace }));
+        } else {
+          const routes = all(manifests, 'HTTPRoute').filter((r) => r.spec.hostnames.includes(host));
+          expect(routes).toHaveLength(1);
+          expect(routes[0].spec.parentRefs).toContainEqual(expect.objectContaining({ name: gateway, namespace: gatewayNamespace }));
+          expect(routes[0].spec.rules[0].backendRefs.map((b: any) => b.name)).toContain(measured);
+        }
+      }
+    });
+
+    test('traffic: the command runner may reach the gateway\'s pods on the listener port', () => {
+      expect(egressOf(fence)).toContain(`${namespace}/gateway.networking.k8s.io/gateway-name=gateway:80`);
+    });
+
+    test('telemetry: Prometheus scrapes the gateway\'s pods and keeps what it forwards to this service\'s Services', () => {
+      const gatewayNamespace = all(manifests, 'Gateway')[0].metadata.namespace;
+      const jobs = prometheusConfig(manifests).scrape_configs;
+      const routerJob = jobs.find((j: any) => j.job_name === `router-${gatewayNamespace}`);
+      if (routerJob) {
+        const keep = new RegExp(`^(?:${routerJob.metric_relabel_configs[0].regex})$`);
+        expect(`istio_requests_total;${measured}.${namespace}.svc.cluster.local`).toMatch(keep);
+        expect(`istio_requests_total;${measured}.other.svc.cluster.local`).not.toMatch(keep);
+      } else {
+        // A Gateway in the service's namespace: its annotated pods are scraped with the rest of the namespace.
+        expect(jobs.find((j: any) => j.job_name === 'kubernetes-pods').kubernetes_sd_configs[0].namespaces.names).toContain(gatewayNamespace);
+      }
+      const queries = canary
+        ? all(manifests, 'MetricTemplate').map((t) => t.spec.query)
+        : all(manifests, 'AnalysisTemplate').flatMap((t) => t.spec.metrics).filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
+      expect(queries.length).toBeGreaterThan(0);
+      for (const query of queries) expect(query).toContain('reporter="source"');
+    });
+  } else if (router === 'traefik') {
     test('traffic: the load goes through Traefik\'s Service with a host an IngressRoute routes to the measured Service', () => {
       for (const command of commands) {
         const host = / -host (\S+) http:\/\/traefik\.traefik:80\//.exec(command)?.[1];

@@ -29,9 +29,13 @@ export function renderLoadCommand(owner: string, load: LoadGeneration, target: L
   if (target.url === undefined) {
     fail(owner, target.urlUnknown ?? 'the router cannot tell where a load test must send its requests: give the load test a \'command\'');
   }
-  const path = `${target.pathPrefix ?? ''}${load.path}`.replace(/\/{2,}/g, '/');
+  const path = `${target.pathPrefix ?? ''}${load.path}`.replace(/\/{2,}/g, '/') + (target.query ? `${load.path.includes('?') ? '&' : '?'}${target.query}` : '');
   const z = toGoDuration(duration);
+  const headers = Object.entries(target.headers ?? {});
   if (load.tool === LoadTool.GHZ) {
+    if (headers.length > 0 || target.query) {
+      fail(owner, `a ghz load test cannot carry the header or query parameter the router needs (${target.reason}); give the load test a 'command'`);
+    }
     const tls = target.url.startsWith('https:');
     const address = target.url.replace(/^https?:\/\//, '');
     const authority = target.host ? ` --authority ${target.host}` : '';
@@ -39,7 +43,14 @@ export function renderLoadCommand(owner: string, load: LoadGeneration, target: L
   }
   const perWorker = Math.round((load.requestsPerSecond / load.concurrency) * 1000) / 1000;
   const host = target.host ? ` -host ${target.host}` : '';
-  return `hey -z ${z} -q ${perWorker} -c ${load.concurrency}${host} ${target.url}${path}`;
+  const headerFlags = headers.map(([name, value]) => ` -H ${shellQuote(`${name}: ${value}`)}`).join('');
+  const url = `${target.url}${path}`;
+  return `hey -z ${z} -q ${perWorker} -c ${load.concurrency}${host}${headerFlags} ${/[?&]/.test(url) ? shellQuote(url) : url}`;
+}
+
+/** One shell word, in single quotes (a quote inside becomes '\''). */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** A Go duration (`54s`, `1m30s`, `2h`) in seconds; undefined when it is not one. */

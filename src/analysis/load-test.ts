@@ -153,6 +153,19 @@ export interface LoadTarget {
    * @default - none
    */
   readonly pathPrefix?: string;
+  /**
+   * Headers every request carries, so that the router sends it where it is measured (e.g. the
+   * segment of an A/B test, when the load passes through the router).
+   *
+   * @default - none
+   */
+  readonly headers?: { [name: string]: string };
+  /**
+   * Query string every request carries (without `?`), for segments matched by query parameter.
+   *
+   * @default - none
+   */
+  readonly query?: string;
   /** Whether the router measures at the ingress (load must pass through it) rather than at the pods. */
   readonly measuredAtIngress: boolean;
   /**

@@ -44,7 +44,11 @@ export interface HeaderMatch {
 export interface HeaderRouteOptions {
   /** Name of the route (listed in the Rollout's `managedRoutes`). */
   readonly name: string;
-  /** Headers that send a request to the canary. Argo Rollouts' Istio router ORs them (one match per header, trafficrouting/istio createHeaderRoute): any one sends it. */
+  /**
+   * Headers that send a request to the canary. Argo Rollouts' Istio router ORs them (one match per
+   * header, trafficrouting/istio createHeaderRoute); the Gateway API plugin ANDs them (one
+   * HTTPRouteMatch). For "any of" on both, use one header route per header.
+   */
   readonly match: HeaderMatch[];
 }
 

@@ -12,6 +12,8 @@ export const FLAGGER_NAMESPACE = 'flagger-system';
 
 /** Namespace the Argo Rollouts controller runs in. */
 export const ARGO_ROLLOUTS_NAMESPACE = 'argo-rollouts';
+/** Name of Argo Rollouts' Gateway API traffic-router plugin, in the Rollout and in the controller's `trafficRouterPlugins`. */
+export const ARGO_GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
 
 /** Namespace the Traefik proxy runs in; the embedded Prometheus scrapes its pods there. */
 export const TRAEFIK_NAMESPACE = 'traefik';

@@ -56,6 +56,14 @@ export interface FlaggerRouting {
    * @default - none
    */
   readonly objects?: { [role: string]: Construct };
+  /**
+   * Queries of the built-in checks (by `MetricKind`, with Flagger's template variables) when
+   * Flagger's own built-ins for `provider` do not read what this router measures; they then run as
+   * MetricTemplates. An empty map: the router has no telemetry, and the built-in checks are rejected.
+   *
+   * @default - Flagger's built-in queries for the provider
+   */
+  readonly builtInQueries?: { [kind: string]: string };
 }
 
 /** Which ReplicaSet's pod-template hash an analysis argument takes (Argo Rollouts' `podTemplateHashValue`). */

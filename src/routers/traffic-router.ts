@@ -1,3 +1,4 @@
+import { GatewayApiRouter, GatewayApiRouterOptions } from './gateway-api';
 import { IstioRouter, IstioRouterOptions } from './istio';
 import { ITrafficRouter } from './router';
 import { TraefikRouter, TraefikRouterOptions } from './traefik';
@@ -12,6 +13,15 @@ export class TrafficRouter {
   /** Istio (`networking.istio.io/v1` VirtualService, DestinationRule, Gateway). */
   public static istio(options: IstioRouterOptions = {}): ITrafficRouter {
     return new IstioRouter(options);
+  }
+
+  /**
+   * Gateway API (`gateway.networking.k8s.io/v1` HTTPRoute): Flagger's `gatewayapi:v1` provider, or
+   * Argo Rollouts' Gateway API plugin; the checks read the telemetry of the implementation given
+   * in `metrics` (Istio's by default).
+   */
+  public static gatewayApi(options: GatewayApiRouterOptions): ITrafficRouter {
+    return new GatewayApiRouter(options);
   }
 
   private constructor() {}

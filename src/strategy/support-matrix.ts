@@ -9,14 +9,26 @@ import { TrafficFeature } from './traffic-feature';
  * any router. Routers of one's own declare their own support.
  */
 export const SHIPPED_SUPPORT: { [router: string]: { factory: string; engines: { [engine: string]: TrafficFeature[] } } } = {
-  traefik: {
+  'traefik': {
     factory: 'TrafficRouter.traefik()',
     engines: {
       'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN],
       'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN],
     },
   },
-  istio: {
+  'gateway-api': {
+    // Flagger 1.44 pkg/router/gateway_api.go: weights, match (exact/regex), session affinity,
+    // blue/green; mirroring works there, but the gateway does not report mirrored requests, so the
+    // checks could not see them. Argo: the argoproj-labs/gatewayAPI plugin sets weights and header
+    // routes; setMirrorRoute is Istio-only in Rollouts 1.9 (validation.go).
+    factory: 'TrafficRouter.gatewayApi()',
+    engines: {
+      'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.QUERY_MATCH, TrafficFeature.SESSION_AFFINITY,
+        TrafficFeature.BLUE_GREEN],
+      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.BLUE_GREEN],
+    },
+  },
+  'istio': {
     factory: 'TrafficRouter.istio()',
     engines: {
       'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.QUERY_MATCH, TrafficFeature.MIRRORING,

@@ -197,6 +197,28 @@ export class TrafficSegment {
   }
 
   /**
+   * A request of this segment: headers (and a query string) that select it, for a load test that
+   * passes through a router matching it; undefined when a regular expression of one's own leaves
+   * no value to send.
+   *
+   * @internal
+   */
+  public _sampleRequest(): { headers: { [name: string]: string }; query?: string } | undefined {
+    if (this.kind !== SegmentKind.MATCH) return { headers: {} };
+    const headers: { [name: string]: string } = {};
+    const query: string[] = [];
+    for (const condition of this.conditions) {
+      let value: string | undefined = condition.kind === HeaderMatchKind.REGEX ? undefined : condition.value;
+      if (this._cookie && condition.name === 'cookie') value = `${this._cookie.name}=${this._cookie.value}`;
+      if (this._countryCodes && condition.kind === HeaderMatchKind.REGEX) value = this._countryCodes[0];
+      if (value === undefined) return undefined;
+      if (condition.target === MatchTarget.QUERY_PARAM) query.push(`${encodeURIComponent(condition.name)}=${encodeURIComponent(value)}`);
+      else headers[condition.name] = value;
+    }
+    return { headers, query: query.length ? query.join('&') : undefined };
+  }
+
+  /**
    * The problems of this segment's values, each naming the property (`property` is where the
    * segment sits in the declaration, e.g. `strategy.segments[0]`); empty when it is valid.
    *

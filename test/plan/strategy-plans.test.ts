@@ -86,7 +86,7 @@ describe('Argo Rollouts', () => {
   test('A/B: the segments on a scaled-up canary until the step analysis ends; aborted on the segments', () => {
     const plan = planOf(argo(), abTest());
     expect(phasesOf(plan)).toEqual([
-      [`${SEGMENTS} (header route 'ab-test'), canary at 25% of the pods`, 0, 0, 225],
+      [`${SEGMENTS} (header routes 'ab-test-1', 'ab-test-2'), canary at 25% of the pods`, 0, 0, 225],
       ['full promotion', 100, 225, 0],
     ]);
     // Six measurements from 1 m on, every 30 s; the load Job runs until the last.

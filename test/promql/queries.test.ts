@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
-import { Traffic, istioSeries, stale, traefikSeries } from './series';
+import { Traffic, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
 import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, MetricKind, TrafficRouter } from '../../src';
 import { all, only } from '../synth';
@@ -98,6 +98,25 @@ function argoIstioShapes(service: string): Shapes {
   };
 }
 
+/**
+ * Gateway API with Istio: the gateway `gateway` (pods `gateway-istio-*`, two replicas) reports what
+ * it forwards to each backend Service. Others: the stable (or primary) Service, the same Service
+ * name in another namespace, and the canary pods' own sidecars (reporter="destination"), which
+ * must not be counted twice.
+ */
+function gatewayShapes(canaryService: string, baselineService: string, canary = CANARY_ISTIO): Shapes {
+  const pods = ['gateway-istio-7c9d8f6b5-abcde', 'gateway-istio-7c9d8f6b5-fghij'].map((pod) => ({ pod, namespace: NAMESPACE, gateway: 'gateway' }));
+  const backend = (service: string, namespace = NAMESPACE) => ({ service, namespace, workload: 'podinfo' });
+  return {
+    canary: pods.flatMap((pod) => gatewayIstioSeries(pod, backend(canaryService), canary)),
+    others: [
+      ...pods.flatMap((pod) => gatewayIstioSeries(pod, backend(baselineService), BAD_ISTIO)),
+      ...gatewayIstioSeries({ pod: 'gateway-istio-5b6c7d8e9-xyz12', namespace: 'shop', gateway: 'gateway' }, backend(canaryService, 'shop'), BAD_ISTIO),
+      ...istioSeries({ pod: 'podinfo-6c9f8d7b5-k2x4p', namespace: NAMESPACE, workload: 'podinfo', service: canaryService, podLabels: { 'app.kubernetes.io/name': 'podinfo' } }, BAD_ISTIO),
+    ],
+  };
+}
+
 interface QueryCase {
   readonly title: string;
   readonly expr: string;
@@ -179,8 +198,21 @@ describeWithPromtool('Flagger\'s built-in checks, as Flagger runs them', () => {
   });
 });
 
+describeWithPromtool('Gateway API (Istio\'s gateway telemetry): Flagger\'s checks as MetricTemplates', () => {
+  const gateway = TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
+
+  test('success rate: what the gateway forwarded to <target>-canary', () => {
+    check({ title: 'flagger gateway success', expr: renderFlagger(gateway.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE)), shapes: gatewayShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' });
+  });
+
+  test('P99 duration in milliseconds', () => {
+    check({ title: 'flagger gateway duration', expr: renderFlagger(gateway.builtInQuery(MetricKind.REQUEST_DURATION)), shapes: gatewayShapes('podinfo-canary', 'podinfo-primary'), expected: ISTIO_P99_MS, stale: 'nan' });
+  });
+});
+
 describeWithPromtool.each([
   ['Traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), () => traefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
+  ['Gateway API', () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }), () => gatewayShapes('podinfo-canary', 'podinfo-stable'), ISTIO_P99_MS],
   ['Istio, subset routing', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), () => argoIstioShapes('podinfo'), ISTIO_P99_MS],
   ['Istio, host routing', () => TrafficRouter.istio({ hosts: ['app.example.com'], routingMode: IstioRoutingMode.HOST }), () => argoIstioShapes('podinfo-canary'), ISTIO_P99_MS],
 ])('Argo Rollouts\' checks with %s, as synthesized', (routerName, router, shapes, p99) => {
@@ -291,6 +323,27 @@ describeWithPromtool('the strategy examples\' checks, with the arguments of the 
     const both: Shapes = { canary: [...active.canary, ...preview.canary], others: [...active.others, ...preview.others] };
     for (const { name, expr } of queries) {
       check({ title: `blue-green post ${name}`, expr, shapes: both, expected: expectedOf(name, TRAEFIK_P99_MS), stale: 'none' });
+    }
+  });
+
+  test('flagger-gateway-api: its MetricTemplates, as Flagger renders them', () => {
+    const manifests = manifestsOf('flagger-gateway-api');
+    const canary = only(manifests, 'Canary');
+    const metrics = canary.spec.analysis.metrics;
+    expect(metrics.map((m: any) => m.name)).toEqual(['success-rate', 'latency']);
+    for (const metric of metrics) {
+      const expr = renderFlagger(only(manifests, 'MetricTemplate', metric.templateRef.name).spec.query, metric.interval);
+      const expected = metric.name === 'success-rate' ? SUCCESS_PERCENT : ISTIO_P99_MS;
+      check({ title: `flagger-gateway-api ${metric.name}`, expr, shapes: gatewayShapes('podinfo-canary', 'podinfo-primary'), expected, stale: 'nan' });
+    }
+  });
+
+  test('argo-gateway-api: every metric of its AnalysisTemplate, with the Rollout\'s arguments', () => {
+    const manifests = manifestsOf('argo-gateway-api');
+    const queries = queriesOf(manifests, only(manifests, 'Rollout').spec.strategy.canary.analysis);
+    expect(queries).toHaveLength(2);
+    for (const { name, expr } of queries) {
+      check({ title: `argo-gateway-api ${name}`, expr, shapes: gatewayShapes('podinfo-canary', 'podinfo-stable'), expected: expectedOf(name, ISTIO_P99_MS), stale: 'none' });
     }
   });
 

@@ -125,3 +125,66 @@ export function stale(series: InputSeries[]): InputSeries[] {
   // 60 scrapes (5 min) of growth, then flat for the rest of the test.
   return series.map((s) => ({ series: s.series, values: s.values.replace(/^0\+(\d+)x\d+$/, (_, step) => `0+${step}x60 ${60 * Number(step)}+0x140`) }));
 }
+
+/** A Gateway API gateway's proxy pod (Istio deploys `<gateway>-istio` for a Gateway). */
+export interface GatewayPod {
+  /** Pod name. */
+  readonly pod: string;
+  /** Namespace of the Gateway. */
+  readonly namespace: string;
+  /** Name of the Gateway. */
+  readonly gateway: string;
+}
+
+/**
+ * Istio's standard metrics as a Gateway API gateway reports the requests it forwards
+ * (reporter="source", the gateway as source workload `<gateway>-istio`; the destination is the
+ * HTTPRoute backend Service it chose: pilot/pkg/networking/core/route translation, the cluster's
+ * service metadata). Scraped by the router job of the gateway's namespace.
+ */
+export function gatewayIstioSeries(
+  gateway: GatewayPod, backend: { service: string; namespace: string; workload: string }, traffic: Traffic[],
+): InputSeries[] {
+  const target = podTarget(`router-${gateway.namespace}`, gateway.namespace, gateway.pod, {
+    'gateway.networking.k8s.io/gateway-name': gateway.gateway,
+    'service.istio.io/canonical-name': `${gateway.gateway}-istio`,
+  });
+  const buckets = ['0.5', '1', '5', '10', '25', '50', '100', '250', '500', '1000', '2500', '5000', '10000', '30000', '60000', '300000', '600000', '1800000', '3600000', '+Inf'];
+  return traffic.flatMap((t) => {
+    const base = {
+      ...target,
+      reporter: 'source',
+      source_workload: `${gateway.gateway}-istio`,
+      source_workload_namespace: gateway.namespace,
+      source_principal: 'unknown',
+      source_app: 'unknown',
+      source_version: 'unknown',
+      source_canonical_service: `${gateway.gateway}-istio`,
+      source_canonical_revision: 'latest',
+      source_cluster: 'Kubernetes',
+      destination_workload: backend.workload,
+      destination_workload_namespace: backend.namespace,
+      destination_principal: 'unknown',
+      destination_app: 'unknown',
+      destination_version: 'unknown',
+      destination_service: `${backend.service}.${backend.namespace}.svc.cluster.local`,
+      destination_service_name: backend.service,
+      destination_service_namespace: backend.namespace,
+      destination_canonical_service: backend.workload,
+      destination_canonical_revision: 'latest',
+      destination_cluster: 'Kubernetes',
+      request_protocol: 'http',
+      response_code: String(t.code),
+      grpc_response_status: '',
+      response_flags: '-',
+      connection_security_policy: 'unknown',
+    };
+    return [
+      { series: `istio_requests_total${labels(base)}`, values: counter(t.perScrape) },
+      ...buckets.map((le) => ({
+        series: `istio_request_duration_milliseconds_bucket${labels({ ...base, le })}`,
+        values: counter(le === '+Inf' || t.bucket <= Number(le) ? t.perScrape : 0),
+      })),
+    ];
+  });
+}

@@ -36,12 +36,15 @@ const ENGINES: { [name: string]: () => IDeliveryEngine } = {
 };
 
 const ROUTERS: { [name: string]: () => ITrafficRouter } = {
-  traefik: () => TrafficRouter.traefik({ hosts: ['app.example.com'] }),
-  istio: () => TrafficRouter.istio({ hosts: ['app.example.com'] }),
+  'traefik': () => TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+  'gateway-api': () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }),
+  'istio': () => TrafficRouter.istio({ hosts: ['app.example.com'] }),
 };
 
 const FLAGGER_ISTIO = 'DeliveryEngine.flagger() with TrafficRouter.istio()';
 const ARGO_ISTIO = 'DeliveryEngine.argoRollouts() with TrafficRouter.istio()';
+const FLAGGER_GATEWAY = 'DeliveryEngine.flagger() with TrafficRouter.gatewayApi()';
+const ARGO_GATEWAY = 'DeliveryEngine.argoRollouts() with TrafficRouter.gatewayApi()';
 const PHASED_FLAGGER = `${OWNER}: 'strategy' (a phased release) cannot be one Flagger Canary: Flagger runs one strategy per Canary, either an A/B test `
   + '(analysis.iterations with analysis.match) or weights. Use DeliveryEngine.argoRollouts(), which runs the phases as one list of steps, '
   + 'or release in two steps with Flagger: DeliveryStrategy.abTest() for the segment, then DeliveryStrategy.canary() for the weights';
@@ -50,36 +53,60 @@ const cannot = (what: string, feature: string, engine: string, router: string, w
 
 /** `true`: synthesized; a string: the exact error. */
 const EXPECTED: { [strategy: string]: { [cell: string]: true | string } } = {
-  'canary': { 'flagger/traefik': true, 'flagger/istio': true, 'argo-rollouts/traefik': true, 'argo-rollouts/istio': true },
-  'canary with session affinity': {
-    'flagger/traefik': cannot('a canary with session affinity', 'session affinity', 'Flagger', 'traefik', [FLAGGER_ISTIO]),
+  'canary': {
+    'flagger/traefik': true,
+    'flagger/gateway-api': true,
     'flagger/istio': true,
-    'argo-rollouts/traefik': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'traefik', [FLAGGER_ISTIO]),
-    'argo-rollouts/istio': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'istio', [FLAGGER_ISTIO]),
+    'argo-rollouts/traefik': true,
+    'argo-rollouts/gateway-api': true,
+    'argo-rollouts/istio': true,
+  },
+  'canary with session affinity': {
+    'flagger/traefik': cannot('a canary with session affinity', 'session affinity', 'Flagger', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'flagger/gateway-api': true,
+    'flagger/istio': true,
+    'argo-rollouts/traefik': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/gateway-api': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'gateway-api', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/istio': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'istio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
   },
   'A/B by header and cookie': {
-    'flagger/traefik': cannot('an A/B test', 'routing by header or cookie', 'Flagger', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
+    'flagger/traefik': cannot('an A/B test', 'routing by header or cookie', 'Flagger', 'traefik', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO]),
+    'flagger/gateway-api': true,
     'flagger/istio': true,
-    'argo-rollouts/traefik': cannot('an A/B test', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
+    'argo-rollouts/traefik': cannot('an A/B test', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO]),
+    'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
   },
   'A/B by query parameter': {
-    'flagger/traefik': cannot('an A/B test', 'routing by query parameter', 'Flagger', 'traefik', [FLAGGER_ISTIO]),
+    'flagger/traefik': cannot('an A/B test', 'routing by query parameter', 'Flagger', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'flagger/gateway-api': true,
     'flagger/istio': true,
-    'argo-rollouts/traefik': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'traefik', [FLAGGER_ISTIO]),
-    'argo-rollouts/istio': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'istio', [FLAGGER_ISTIO]),
+    'argo-rollouts/traefik': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/gateway-api': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'gateway-api', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/istio': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'istio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
   },
-  'blue/green': { 'flagger/traefik': true, 'flagger/istio': true, 'argo-rollouts/traefik': true, 'argo-rollouts/istio': true },
+  'blue/green': {
+    'flagger/traefik': true,
+    'flagger/gateway-api': true,
+    'flagger/istio': true,
+    'argo-rollouts/traefik': true,
+    'argo-rollouts/gateway-api': true,
+    'argo-rollouts/istio': true,
+  },
   'blue/green with mirroring': {
     'flagger/traefik': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Flagger', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
+    'flagger/gateway-api': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Flagger', 'gateway-api', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'flagger/istio': true,
     'argo-rollouts/traefik': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Argo Rollouts', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
+    'argo-rollouts/gateway-api': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Argo Rollouts', 'gateway-api', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'argo-rollouts/istio': true,
   },
   'phased': {
     'flagger/traefik': PHASED_FLAGGER,
+    'flagger/gateway-api': PHASED_FLAGGER,
     'flagger/istio': PHASED_FLAGGER,
-    'argo-rollouts/traefik': cannot('a phased release, strategy.phases[0]', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [ARGO_ISTIO]),
+    'argo-rollouts/traefik': cannot('a phased release, strategy.phases[0]', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [ARGO_GATEWAY, ARGO_ISTIO]),
+    'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
   },
 };
@@ -109,15 +136,15 @@ const CELLS = Object.keys(STRATEGIES).flatMap((strategy) => Object.keys(ENGINES)
   Object.keys(ROUTERS).map((router) => [strategy, engine, router] as [string, string, string])));
 
 test('the table covers every cell, and no other', () => {
-  expect(CELLS).toHaveLength(Object.keys(EXPECTED).length * 4);
+  expect(CELLS).toHaveLength(Object.keys(EXPECTED).length * 6);
   for (const [strategy, engine, router] of CELLS) expect(EXPECTED[strategy][`${engine}/${router}`]).toBeDefined();
 });
 
 test('the README\'s table says the same, cell by cell', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
   const table = /<!-- strategy-table -->\n([\s\S]*?)<!-- \/strategy-table -->/.exec(readme)![1].trim().split('\n');
-  const columns = ['flagger/traefik', 'flagger/istio', 'argo-rollouts/traefik', 'argo-rollouts/istio'];
-  expect(table[0]).toBe('| strategy | Flagger + Traefik | Flagger + Istio | Argo Rollouts + Traefik | Argo Rollouts + Istio |');
+  const columns = ['flagger/traefik', 'flagger/gateway-api', 'flagger/istio', 'argo-rollouts/traefik', 'argo-rollouts/gateway-api', 'argo-rollouts/istio'];
+  expect(table[0]).toBe('| strategy | Flagger + Traefik | Flagger + Gateway API | Flagger + Istio | Argo Rollouts + Traefik | Argo Rollouts + Gateway API | Argo Rollouts + Istio |');
   const rows = table.slice(2).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
   expect(rows.map((row) => row[0])).toEqual(Object.keys(STRATEGIES));
   for (const [strategy, ...cells] of rows) {
@@ -220,20 +247,13 @@ describe('Argo Rollouts', () => {
 
   test('A/B (Istio): the canary is scaled up before the header route sends the segments to it, and checked for the iterations', () => {
     const { manifests, spec } = rolloutOf('A/B by header and cookie', 'istio');
-    expect(spec.canary.steps.map((s: any) => Object.keys(s)[0])).toEqual(['setCanaryScale', 'setHeaderRoute', 'analysis']);
+    expect(spec.canary.steps.map((s: any) => Object.keys(s)[0])).toEqual(['setCanaryScale', 'setHeaderRoute', 'setHeaderRoute', 'analysis']);
     expect(spec.canary.steps[0]).toEqual({ setCanaryScale: { weight: 25 } });
-    // Conditions of one setHeaderRoute are ORed by Argo's Istio router (one match entry each).
-    expect(spec.canary.steps[1]).toEqual({
-      setHeaderRoute: {
-        name: 'ab-test',
-        match: [
-          { headerName: 'x-canary', headerValue: { exact: 'insider' } },
-          { headerName: 'cookie', headerValue: { regex: COOKIE_REGEX } },
-        ],
-      },
-    });
-    expect(spec.canary.steps[2].analysis.templates).toEqual([{ templateName: 'podinfo-ab-test' }]);
-    expect(spec.canary.trafficRouting.managedRoutes).toEqual([{ name: 'ab-test' }]);
+    // One route per segment: "any segment" whether the router ORs or ANDs the conditions of a route.
+    expect(spec.canary.steps[1]).toEqual({ setHeaderRoute: { name: 'ab-test-1', match: [{ headerName: 'x-canary', headerValue: { exact: 'insider' } }] } });
+    expect(spec.canary.steps[2]).toEqual({ setHeaderRoute: { name: 'ab-test-2', match: [{ headerName: 'cookie', headerValue: { regex: COOKIE_REGEX } }] } });
+    expect(spec.canary.steps[3].analysis.templates).toEqual([{ templateName: 'podinfo-ab-test' }]);
+    expect(spec.canary.trafficRouting.managedRoutes).toEqual([{ name: 'ab-test-1' }, { name: 'ab-test-2' }]);
     expect(spec.canary.analysis).toBeUndefined();
     const metrics = metricsOf(manifests, 'podinfo-ab-test');
     expect(metrics.filter((m: any) => m.provider.prometheus).map((m: any) => [m.name, m.count, m.failureLimit]))
@@ -343,5 +363,107 @@ describe('every synthesized cell can stop a bad canary before full promotion', (
     // Argo's steps advance on their own: a failure must come before promotion. Flagger holds the
     // weight on a failed check, so its rollback may fall on the tick promotion would have taken.
     if (engine === 'argo-rollouts') expect(plan.firstPossibleFailure!.toSeconds()).toBeLessThan(plan.earliestPromotion.toSeconds());
+  });
+});
+
+describe('Gateway API (Istio\'s implementation measures at the gateway)', () => {
+  const GATEWAY_LOAD = 'hey -z 27s -q 5 -c 2 -host app.example.com http://gateway-istio.test:80/';
+  const manifestsOf = (strategy: string, engine: string) => synth(declare(strategy, engine, 'gateway-api').chart);
+
+  describe('Flagger', () => {
+    test('canary: provider gatewayapi:v1 with gatewayRefs and hosts; the checks as MetricTemplates on the gateway\'s telemetry', () => {
+      const manifests = manifestsOf('canary', 'flagger');
+      const spec = only(manifests, 'Canary', 'podinfo').spec;
+      expect(spec.provider).toBe('gatewayapi:v1');
+      expect(spec.service).toMatchObject({ gatewayRefs: [{ name: 'gateway', namespace: 'test', sectionName: 'http' }], hosts: ['app.example.com'] });
+      // Flagger's own gatewayapi built-ins read the application's metrics: ours run under unreserved names.
+      expect(spec.analysis.metrics).toEqual([
+        { name: 'success-rate', interval: '1m', thresholdRange: { min: 99 }, templateRef: { name: 'podinfo-success-rate', namespace: 'test' } },
+        { name: 'latency', interval: '1m', thresholdRange: { max: 500 }, templateRef: { name: 'podinfo-latency', namespace: 'test' } },
+      ]);
+      for (const template of ['podinfo-success-rate', 'podinfo-latency']) {
+        expect(only(manifests, 'MetricTemplate', template).spec.query)
+          .toContain('reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"');
+      }
+      // Flagger generates the HTTPRoute <name>; we create the namespace's Gateway only.
+      expect(all(manifests, 'HTTPRoute')).toEqual([]);
+      expect(only(manifests, 'Gateway', 'gateway').spec).toEqual({
+        gatewayClassName: 'istio',
+        listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }],
+      });
+      expect(loadCommands(manifests)).toEqual([GATEWAY_LOAD, GATEWAY_LOAD]);
+    });
+
+    test('session affinity', () => {
+      expect(only(manifestsOf('canary with session affinity', 'flagger'), 'Canary', 'podinfo').spec.analysis.sessionAffinity)
+        .toEqual({ cookieName: 'canary-session', maxAge: 86400 });
+    });
+
+    test('A/B: the match, and load that carries the first segment\'s header so the route sends it to the canary', () => {
+      const manifests = manifestsOf('A/B by header and cookie', 'flagger');
+      expect(only(manifests, 'Canary', 'podinfo').spec.analysis.match).toEqual([
+        { headers: { 'x-canary': { exact: 'insider' } } },
+        { headers: { cookie: { regex: COOKIE_REGEX } } },
+      ]);
+      const load = "hey -z 27s -q 5 -c 2 -host app.example.com -H 'x-canary: insider' http://gateway-istio.test:80/";
+      expect(loadCommands(manifests)).toEqual([load, load]);
+    });
+
+    test('A/B by query parameter: queryParams, and load with the parameter', () => {
+      const manifests = manifestsOf('A/B by query parameter', 'flagger');
+      expect(only(manifests, 'Canary', 'podinfo').spec.analysis.match).toEqual([{ queryParams: { variant: { exact: 'b' } } }]);
+      expect(loadCommands(manifests)[0]).toBe("hey -z 27s -q 5 -c 2 -host app.example.com 'http://gateway-istio.test:80/?variant=b'");
+    });
+
+    test('blue/green: a preview HTTPRoute to the canary Service on the preview host, which the load calls', () => {
+      const manifests = manifestsOf('blue/green', 'flagger');
+      const route = only(manifests, 'HTTPRoute', 'podinfo-preview').spec;
+      expect(route.hostnames).toEqual(['preview.app.example.com']);
+      expect(route.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gateway', namespace: 'test', sectionName: 'http' }]);
+      expect(route.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ group: '', kind: 'Service', name: 'podinfo-canary', port: 80 }] }]);
+      expect(loadCommands(manifests)[0]).toBe('hey -z 27s -q 5 -c 2 -host preview.app.example.com http://gateway-istio.test:80/');
+    });
+  });
+
+  describe('Argo Rollouts', () => {
+    test('canary: the HTTPRoute to the stable and canary Services, whose weights the Gateway API plugin sets', () => {
+      const manifests = manifestsOf('canary', 'argo-rollouts');
+      const canary = only(manifests, 'Rollout', 'podinfo').spec.strategy.canary;
+      expect(canary.trafficRouting).toEqual({ plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'podinfo', namespace: 'test' } } });
+      expect([canary.stableService, canary.canaryService]).toEqual(['podinfo-stable', 'podinfo-canary']);
+      const route = only(manifests, 'HTTPRoute', 'podinfo').spec;
+      expect(route.hostnames).toEqual(['app.example.com']);
+      expect(route.rules[0].backendRefs).toEqual([
+        { group: '', kind: 'Service', name: 'podinfo-stable', port: 80, weight: 100 },
+        { group: '', kind: 'Service', name: 'podinfo-canary', port: 80, weight: 0 },
+      ]);
+      for (const name of ['podinfo-stable', 'podinfo-canary']) expect(only(manifests, 'Service', name).spec.selector).toEqual({ 'app.kubernetes.io/name': 'podinfo' });
+      const query = only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.find((m: any) => m.name === 'request-success-rate').provider.prometheus.query;
+      expect(query).toContain('reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"');
+      expect(canary.analysis.args).toEqual(expect.arrayContaining([{ name: 'canary-service', value: 'podinfo-canary' }]));
+    });
+
+    test('A/B: one managed header route per segment (the plugin ANDs the headers of one route)', () => {
+      const manifests = manifestsOf('A/B by header and cookie', 'argo-rollouts');
+      const canary = only(manifests, 'Rollout', 'podinfo').spec.strategy.canary;
+      expect(canary.steps.filter((s: any) => s.setHeaderRoute).map((s: any) => s.setHeaderRoute.name)).toEqual(['ab-test-1', 'ab-test-2']);
+      expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'ab-test-1' }, { name: 'ab-test-2' }]);
+      expect(loadCommands(manifests)[0]).toBe("hey -z 225s -q 5 -c 2 -host app.example.com -H 'x-canary: insider' http://gateway-istio.test:80/");
+    });
+
+    test('blue/green: the HTTPRoute to the active Service, a preview route to the preview Service', () => {
+      const manifests = manifestsOf('blue/green', 'argo-rollouts');
+      expect(only(manifests, 'Rollout', 'podinfo').spec.strategy.blueGreen).toMatchObject({ activeService: 'podinfo', previewService: 'podinfo-preview' });
+      expect(only(manifests, 'HTTPRoute', 'podinfo').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'podinfo', port: 80 }]);
+      expect(only(manifests, 'HTTPRoute', 'podinfo-preview').spec.rules[0].backendRefs).toEqual([{ group: '', kind: 'Service', name: 'podinfo-preview', port: 80 }]);
+      expect(loadCommands(manifests)[0]).toBe('hey -z 195s -q 5 -c 2 -host preview.app.example.com http://gateway-istio.test:80/');
+    });
+
+    test('phased: the employees\' header route, then the weights; the load carries the employees\' header', () => {
+      const manifests = manifestsOf('phased', 'argo-rollouts');
+      const canary = only(manifests, 'Rollout', 'podinfo').spec.strategy.canary;
+      expect(canary.trafficRouting.managedRoutes).toEqual([{ name: 'employees' }]);
+      expect(loadCommands(manifests)[0]).toContain("-H 'x-canary: insider' http://gateway-istio.test:80/");
+    });
   });
 });

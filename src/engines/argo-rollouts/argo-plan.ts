@@ -70,7 +70,7 @@ export interface PlanOptions {
  */
 export function argoRouteNames(strategy: StrategyConfig, analysis: ResolvedAnalysis): { headerRoutes: string[]; mirrorRoutes: string[] } {
   switch (strategy.kind) {
-    case StrategyKind.AB_TEST: return { headerRoutes: [AB_TEST], mirrorRoutes: [] };
+    case StrategyKind.AB_TEST: return { headerRoutes: abTestRoutes(strategy.abTest!.segments.length), mirrorRoutes: [] };
     case StrategyKind.BLUE_GREEN: return { headerRoutes: [], mirrorRoutes: strategy.blueGreen!.mirrorPercentage === undefined ? [] : [MIRROR] };
     case StrategyKind.PHASED:
       return {
@@ -161,23 +161,31 @@ function planCanary(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
   return withRoutes({ steps, templates, startingStep: background.length ? startingStep : undefined });
 }
 
+/** The header routes of an A/B test: one per segment (`ab-test`, or `ab-test-1`, `ab-test-2`, ...). */
+function abTestRoutes(segments: number): string[] {
+  return segments === 1 ? [AB_TEST] : Array.from({ length: segments }, (_, i) => `${AB_TEST}-${i + 1}`);
+}
+
 /**
  * An A/B test: scale the canary first (a header route to a ReplicaSet without pods would fail every
  * matched request, Argo Rollouts issue 4486), route the segments to it, and check it for the test's
- * intervals in a step analysis; the rollout is promoted when the steps end.
+ * intervals in a step analysis; the rollout is promoted when the steps end. Each segment is a
+ * header route of its own: Istio's router ORs the conditions of one route, the Gateway API
+ * plugin ANDs them (one HTTPRouteMatch), so only separate routes mean "any segment" for both.
  */
 function planAbTest(options: PlanOptions, ctx: MetricContext, webhooks: ClassifiedWebhooks): ArgoPlan {
   const ab = options.strategy.abTest!;
+  const routes = abTestRoutes(ab.segments.length);
   return withRoutes({
     steps: [
       ...prefixSteps(webhooks),
       { setCanaryScale: { weight: ab.canaryScale } },
-      headerRouteStep(AB_TEST, ab.segments),
+      ...ab.segments.map((segment, i) => headerRouteStep(routes[i], [segment])),
       { analysis: { templates: AB_TEST } },
       ...suffixSteps(webhooks),
     ],
     templates: { [AB_TEST]: boundedMetrics(ctx, options.analysis.metrics, webhooks.loadTests, ab.iterations!), ...acceptanceTemplate(ctx, webhooks) },
-  }, { [AB_TEST]: ab.segments.map((segment) => segment.description).join(' or ') });
+  }, Object.fromEntries(ab.segments.map((segment, i) => [routes[i], segment.description])));
 }
 
 /**

@@ -38,6 +38,9 @@ interface OpenPhase {
   stepChecks: PlannedCheck[];
   /** Who reaches the new version in this phase, when not a weight: e.g. "on employees (header x-canary: insider)". */
   exposure?: string;
+  /** The header routes that send segments to the new version in this phase, and those segments. */
+  routes?: string[];
+  segments?: string[];
 }
 
 const seconds = (value: string | undefined): number => (value === undefined ? 0 : parseGoDuration(value) ?? 0);
@@ -113,11 +116,23 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     } else if (step.setHeaderRoute !== undefined) {
       const route = step.setHeaderRoute.name as string;
       const segment = plan.segments[route] ?? `requests matching header route '${route}'`;
-      phase = step.setHeaderRoute.match
-        ? { ...phase, description: `${segment} (header route '${route}')${canaryScale ? `, canary at ${canaryScale}% of the pods` : ''}`, exposure: `on ${segment}` }
-        : { ...phase, description: `weight ${phase.weight}%`, exposure: undefined };
-      Object.assign(phase, { start: t, end: t, waitsForPerson: false, stepChecks: [] });
-      phases.push(phase);
+      if (step.setHeaderRoute.match && phase.routes?.length && phase.start === t && phase.stepChecks.length === 0) {
+        // Routes set one after another make one phase: any of their segments.
+        phase.routes.push(route);
+        phase.segments!.push(segment);
+      } else {
+        phase = step.setHeaderRoute.match
+          ? { ...phase, routes: [route], segments: [segment] }
+          : { ...phase, description: `weight ${phase.weight}%`, exposure: undefined, routes: undefined, segments: undefined };
+        Object.assign(phase, { start: t, end: t, waitsForPerson: false, stepChecks: [] });
+        phases.push(phase);
+      }
+      if (phase.routes) {
+        const segments = phase.segments!.join(' or ');
+        const routes = phase.routes.map((r) => `'${r}'`).join(', ');
+        phase.description = `${segments} (header route${phase.routes.length > 1 ? 's' : ''} ${routes})${canaryScale ? `, canary at ${canaryScale}% of the pods` : ''}`;
+        phase.exposure = `on ${segments}`;
+      }
     } else if (step.setMirrorRoute !== undefined) {
       const mirrored = step.setMirrorRoute.percentage;
       phase = mirrored !== undefined && step.setMirrorRoute.match

@@ -55,6 +55,16 @@ export interface FlaggerCanaryProps {
    */
   readonly metricsServer?: string;
   /**
+   * Queries of the built-in checks (by `MetricKind`, with Flagger's template variables) for a
+   * provider whose own built-ins do not measure what the router measures (Flagger's `gatewayapi`
+   * and `kubernetes` built-ins read the application's `http_request_duration_seconds`): the
+   * built-in checks then run as MetricTemplates with these queries, under names Flagger does not
+   * reserve (`success-rate`, `latency`).
+   *
+   * @default - Flagger's built-in queries for the provider
+   */
+  readonly builtInQueries?: { [kind: string]: string };
+  /**
    * Base URL of the loadtester (`http://flagger-loadtester.<ns>/`), for webhooks that use it.
    *
    * @default - webhooks that need the loadtester are rejected
@@ -95,6 +105,12 @@ export interface FlaggerCanaryProps {
    */
   readonly revertOnDeletion?: boolean;
 }
+
+/** The names of the built-in checks when they run as MetricTemplates (Flagger reserves `request-success-rate` and `request-duration`). */
+const BUILT_IN_TEMPLATE_NAMES: { [kind: string]: string } = {
+  [MetricKind.REQUEST_SUCCESS_RATE]: 'success-rate',
+  [MetricKind.REQUEST_DURATION]: 'latency',
+};
 
 /**
  * A Flagger Canary (`flagger.app/v1beta1`) together with the MetricTemplates of its custom metrics
@@ -210,15 +226,29 @@ export class FlaggerCanary extends Construct {
   }
 
   private createTemplate(metric: CanaryMetric): void {
-    if (metric.kind !== MetricKind.PROMETHEUS_QUERY) return;
+    const builtIn = metric.kind !== MetricKind.PROMETHEUS_QUERY;
+    if (builtIn && this.props.builtInQueries === undefined) return;
+    const query = builtIn
+      ? this.props.builtInQueries![metric.kind] ?? fail(this.owner, `the ${this.props.provider} provider has no query for the built-in check '${metric.name}': use CanaryMetric.prometheus() with a query of your own`)
+      : metric.query!;
     if (!this.props.metricsServer) {
       fail(this.owner, `metric '${metric.name}' needs a Prometheus to query: set 'metricsServer'`);
     }
-    this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {
-      metadata: { name: `${this.name}-${metric.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
-      query: metric.query!,
+    const name = this.canaryMetricName(metric);
+    if (builtIn && this.metrics.some((other) => other !== metric && other.name === name)) {
+      fail(this.owner, `the built-in check '${metric.name}' runs as '${name}' with the ${this.props.provider} provider, which another metric is named: rename it`);
+    }
+    this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${name}`, {
+      metadata: { name: `${this.name}-${name}`, namespace: this.namespace, labels: this.props.metadata.labels },
+      query,
       address: this.props.metricsServer,
     }));
+  }
+
+  /** The metric's name in the Canary: a built-in check that runs as a MetricTemplate must not use Flagger's reserved name. */
+  private canaryMetricName(metric: CanaryMetric): string {
+    if (metric.kind === MetricKind.PROMETHEUS_QUERY || this.props.builtInQueries === undefined) return metric.name;
+    return BUILT_IN_TEMPLATE_NAMES[metric.kind] ?? metric.name;
   }
 
   private createProvider(alert: CanaryAlert): void {
@@ -343,7 +373,7 @@ export class FlaggerCanary extends Construct {
   private renderMetric(metric: CanaryMetric): flagger.CanarySpecAnalysisMetrics {
     const template = this.templates.get(metric.name);
     return {
-      name: metric.name,
+      name: this.canaryMetricName(metric),
       interval: toGoDuration(metric.interval ?? Duration.minutes(1)),
       thresholdRange: { min: metric.min, max: metric.max },
       templateRef: template ? { name: template.name, namespace: this.namespace } : undefined,

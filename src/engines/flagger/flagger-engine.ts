@@ -86,6 +86,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       port: context.port,
       targetPort: context.containerPort,
       serviceFields: routing.serviceFields,
+      builtInQueries: routing.builtInQueries,
       analysis: withStrategyGates(owner, toFlaggerAnalysis(owner, context.analysis), context.strategy),
       strategy: context.strategy,
       metricsServer: context.prometheus.address,

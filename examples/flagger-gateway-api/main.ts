@@ -1,0 +1,19 @@
+import { App, Chart } from 'cdk8s';
+import { DeliveryEngine, GatewayMetrics, TrafficRouter } from '../../src';
+import { podinfo } from '../shared/podinfo';
+
+/**
+ * podinfo rolled out by Flagger through Gateway API (`provider: gatewayapi:v1`): Flagger generates
+ * the HTTPRoute `podinfo` on the namespace's Gateway (class `istio`); the checks read what Istio's
+ * gateway forwards to `podinfo-canary`, and the load goes through the gateway.
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+  podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'], metrics: GatewayMetrics.istio() }));
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}

@@ -1,0 +1,352 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './gateway-api-objects';
+import { GatewayMetrics } from './gateway-metrics';
+import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
+import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from './router';
+import { namespaceSingleton } from '../addons/namespace-singleton';
+import { LoadTarget } from '../analysis/load-test';
+import { MetricKind } from '../analysis/metric';
+import { HeaderMatchKind } from '../analysis/steps';
+import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../platform/conventions';
+import { StrategyConfig, StrategyKind } from '../strategy/delivery-strategy';
+import { shippedSupport } from '../strategy/support-matrix';
+import { TrafficFeature } from '../strategy/traffic-feature';
+import { SegmentKind, TrafficSegment } from '../strategy/traffic-segment';
+import { checkDnsLabel, checkPort, checkUniqueNames, fail } from '../validation';
+
+/** Options for `GatewayApiGatewayReference.create()`. */
+export interface GatewayApiGatewayOptions {
+  /**
+   * Name of the Gateway.
+   *
+   * @default 'gateway'
+   */
+  readonly name?: string;
+  /**
+   * Port of its HTTP listener.
+   *
+   * @default 80
+   */
+  readonly port?: number;
+  /**
+   * Name of its HTTP listener.
+   *
+   * @default 'http'
+   */
+  readonly listenerName?: string;
+}
+
+/** Options for `GatewayApiGatewayReference.existing()`. */
+export interface ExistingGatewayOptions {
+  /** Name of the Gateway. */
+  readonly name: string;
+  /** Its namespace; its listener's `allowedRoutes` must admit the service's namespace. */
+  readonly namespace: string;
+  /**
+   * The listener to attach to (`parentRefs[].sectionName`).
+   *
+   * @default - every listener that admits the route
+   */
+  readonly sectionName?: string;
+  /**
+   * Port of the HTTP listener the load goes to.
+   *
+   * @default 80
+   */
+  readonly port?: number;
+}
+
+/** The Gateway the HTTPRoutes attach to: one this library creates, or one of the platform's. */
+export class GatewayApiGatewayReference {
+  /**
+   * A Gateway in the service's namespace, created once per namespace and shared by the services
+   * there (one HTTP listener admitting routes of its namespace).
+   */
+  public static create(options: GatewayApiGatewayOptions = {}): GatewayApiGatewayReference {
+    const owner = 'GatewayApiGatewayReference.create()';
+    return new GatewayApiGatewayReference(
+      checkDnsLabel(owner, 'name', options.name ?? 'gateway', 50),
+      undefined,
+      checkDnsLabel(owner, 'listenerName', options.listenerName ?? 'http'),
+      checkPort(owner, 'port', options.port ?? 80),
+      true,
+    );
+  }
+
+  /** A Gateway that exists (the platform's): the routes attach to it by name. */
+  public static existing(options: ExistingGatewayOptions): GatewayApiGatewayReference {
+    const owner = 'GatewayApiGatewayReference.existing()';
+    return new GatewayApiGatewayReference(
+      checkDnsLabel(owner, 'name', options.name, 50),
+      checkDnsLabel(owner, 'namespace', options.namespace),
+      options.sectionName === undefined ? undefined : checkDnsLabel(owner, 'sectionName', options.sectionName),
+      checkPort(owner, 'port', options.port ?? 80),
+      false,
+    );
+  }
+
+  /** Name of the Gateway. */
+  public readonly name: string;
+  /**
+   * Its namespace.
+   *
+   * @default - the service's (a created Gateway)
+   */
+  public readonly namespace?: string;
+  /**
+   * The listener routes attach to.
+   *
+   * @default - any
+   */
+  public readonly sectionName?: string;
+  /** Port of the HTTP listener. */
+  public readonly port: number;
+  /** Whether the Gateway is created with the services. */
+  public readonly created: boolean;
+
+  private constructor(name: string, namespace: string | undefined, sectionName: string | undefined, port: number, created: boolean) {
+    this.name = name;
+    this.namespace = namespace;
+    this.sectionName = sectionName;
+    this.port = port;
+    this.created = created;
+  }
+}
+
+/** Options for `TrafficRouter.gatewayApi()`. */
+export interface GatewayApiRouterOptions {
+  /** Host names routed to the service (`*.example.com` allowed); the load test sends the first without a wildcard as Host header. */
+  readonly hosts: string[];
+  /**
+   * The Gateway the routes attach to.
+   *
+   * @default GatewayApiGatewayReference.create()
+   */
+  readonly gateway?: GatewayApiGatewayReference;
+  /**
+   * Path prefix routed to the service.
+   *
+   * @default '/'
+   */
+  readonly pathPrefix?: string;
+  /**
+   * The implementation whose telemetry the checks read (Gateway API defines no metrics).
+   *
+   * @default GatewayMetrics.istio()
+   */
+  readonly metrics?: GatewayMetrics;
+}
+
+const OWNER = 'TrafficRouter.gatewayApi()';
+const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PREVIEW = 'preview';
+const NAMESPACE_ARG = 'namespace';
+
+/**
+ * Gateway API (`gateway.networking.k8s.io/v1` HTTPRoute). Flagger (`provider: gatewayapi:v1`)
+ * generates the HTTPRoute `<name>` itself from `service.gatewayRefs` and `hosts`; Argo Rollouts
+ * sets the weights of the HTTPRoute we create through its Gateway API plugin
+ * (`argoproj-labs/gatewayAPI`). The checks read the implementation's telemetry at the gateway
+ * (`metrics`), so the load goes through the gateway with a routed host, like an ingress.
+ */
+export class GatewayApiRouter implements ITrafficRouter {
+  public readonly name = 'gateway-api';
+  public readonly podLabels: { [key: string]: string } = {};
+  /** The options every service gets. */
+  public readonly options: GatewayApiRouterOptions;
+  /** The Gateway the routes attach to. */
+  public readonly gateway: GatewayApiGatewayReference;
+  /** Whose telemetry the checks read. */
+  public readonly metrics: GatewayMetrics;
+
+  public constructor(options: GatewayApiRouterOptions) {
+    if (options.hosts.length === 0) fail(OWNER, "'hosts' must name at least one host: the load test sends it as Host header, and the route serves it");
+    options.hosts.forEach((host, i) => {
+      if (!HOSTNAME.test(host) || host.length > 253) {
+        fail(OWNER, `'hosts[${i}]' ('${host}') must be a host name of lower-case letters, digits, '-' and '.', optionally starting with '*.' (Gateway API hostnames)`);
+      }
+    });
+    if (!options.hosts.some((host) => !host.startsWith('*.'))) {
+      fail(OWNER, "'hosts' must name one host without a wildcard: the load test sends it as Host header");
+    }
+    checkUniqueNames(OWNER, 'hosts', options.hosts);
+    if (options.pathPrefix !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(options.pathPrefix)) {
+      fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path, e.g. '/api'`);
+    }
+    this.gateway = options.gateway ?? GatewayApiGatewayReference.create();
+    this.metrics = options.metrics ?? GatewayMetrics.istio();
+    this.options = options;
+  }
+
+  public supports(engine: string, feature: TrafficFeature): boolean {
+    return shippedSupport(this.name, engine, feature);
+  }
+
+  /**
+   * Through the gateway's Service (`<gateway>-istio`) with a routed host: the gateway reports the
+   * requests it forwards, by backend Service. An A/B test's (or a phased release's) load carries
+   * a request of its first segment, so that the route sends it to the new version; blue/green's
+   * goes to the preview host, whose route leads to the new version before the switch.
+   */
+  public loadTarget(context: RoutingContext): LoadTarget {
+    const gatewayNamespace = this.gatewayNamespace(context);
+    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
+    const segment = firstMatchedSegment(context.strategy);
+    const sample = segment?._sampleRequest();
+    const reason = `${this.metrics.implementation}'s gateway reports the requests it forwards to '${measured}' (istio_requests_total{reporter="source",destination_service_name="${measured}"}); `
+      + 'requests that do not pass through it are not measured.';
+    return {
+      url: segment && !sample ? undefined : serviceAddress(this.metrics._gatewayService(this.gateway.name), gatewayNamespace, this.gateway.port),
+      urlUnknown: segment && !sample
+        ? `a typed load test cannot build a request of the segment '${segment.description}' (a regular expression of your own): give the load test a 'command' that sends a matching request through ${this.metrics._gatewayService(this.gateway.name)}.${gatewayNamespace}`
+        : undefined,
+      host: blueGreen ? this.previewHost(context) : this.loadHost(),
+      pathPrefix: this.options.pathPrefix,
+      headers: sample && Object.keys(sample.headers).length ? sample.headers : undefined,
+      query: sample?.query,
+      measuredAtIngress: true,
+      bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`, `${context.name}-${PREVIEW}`],
+      reason,
+      egress: [{ namespace: gatewayNamespace, podLabels: this.metrics._gatewayPodLabels(this.gateway.name), ports: [this.gateway.port] }],
+    };
+  }
+
+  public routerMetrics(context: RoutingContext): RouterMetrics[] {
+    return [this.metrics._routerMetrics(this.gatewayNamespace(context), context.namespace, context.name)];
+  }
+
+  public builtInQuery(kind: MetricKind): string {
+    return this.metrics._flaggerQueries()[kind] ?? fail(OWNER, `there is no built-in query for ${kind}`);
+  }
+
+  /**
+   * Flagger generates the HTTPRoute `<name>` (backends `<name>-primary` and `<name>-canary`) from
+   * `service.gatewayRefs` and `hosts`; its built-in checks for `gatewayapi` read the application's
+   * own metrics, so ours run as MetricTemplates on the gateway's telemetry. Blue/green: Flagger
+   * keeps the canary at weight 0 until the switch, so a preview route (`<name>-preview` on the
+   * preview host, to `<name>-canary`) lets the load reach it through the gateway.
+   */
+  public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
+    checkFlaggerMatches(context.strategy);
+    const gateway = this.createGateway(scope, context);
+    const serviceFields: { [key: string]: any } = {
+      gatewayRefs: [this.parent(context)].map((p) => ({ name: p.name, namespace: p.namespace, sectionName: p.sectionName })),
+      hosts: [...this.options.hosts],
+    };
+    if (this.options.pathPrefix) serviceFields.match = [{ uri: { prefix: this.options.pathPrefix } }];
+    const objects: { [role: string]: Construct } = gateway ? { gateway } : {};
+    if (context.strategy.kind === StrategyKind.BLUE_GREEN) {
+      objects.previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
+        [{ service: `${context.name}-canary`, port: context.port }]);
+    }
+    return { provider: 'gatewayapi:v1', serviceFields, objects, builtInQueries: this.metrics._flaggerQueries() };
+  }
+
+  /**
+   * Canary: the Services `<name>-stable` and `<name>-canary` and the HTTPRoute `<name>` to both
+   * (stable 100, canary 0), whose weights Argo Rollouts' Gateway API plugin sets (and to which it
+   * adds the header routes' rules). Blue/green: the active Service `<name>` behind the HTTPRoute
+   * `<name>`, and the preview Service `<name>-preview` behind a preview route; the controller
+   * switches their selectors.
+   */
+  public bindArgoRollouts(scope: Construct, context: ArgoRoutingContext): ArgoRolloutsRouting {
+    if (context.mirrorRoutes.length > 0) {
+      fail(OWNER, `mirror route '${context.mirrorRoutes[0]}' (setMirrorRoute) is not supported: Argo Rollouts 1.9 mirrors only with Istio, and the Gateway API plugin does not mirror; use TrafficRouter.istio() to mirror traffic`);
+    }
+    checkDnsLabel(OWNER, 'name', context.name, 55, ", so that '<name>-stable', '<name>-canary' and '<name>-preview' are valid Service names");
+    const gateway = this.createGateway(scope, context);
+    const gatewayObjects: { [role: string]: Construct } = gateway ? { gateway } : {};
+    const args = [{ name: NAMESPACE_ARG, value: context.namespace }];
+    if (context.blueGreen) {
+      const active = createRolloutService(scope, 'ActiveService', context.name, context, context.selectorLabels);
+      const previewService = createRolloutService(scope, 'PreviewService', `${context.name}-${PREVIEW}`, context, context.selectorLabels);
+      const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.options.hosts, [{ service: active.name, port: context.port }]);
+      const previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
+        [{ service: previewService.name, port: context.port }]);
+      return {
+        trafficRouting: {},
+        activeService: active.name,
+        previewService: previewService.name,
+        queries: this.metrics._argoQueries(NAMESPACE_ARG, ['preview-service']),
+        activeQueries: this.metrics._argoQueries(NAMESPACE_ARG, ['active-service', 'preview-service']),
+        queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
+        objects: { activeService: active, previewService, httpRoute, previewRoute, ...gatewayObjects },
+      };
+    }
+    const { stable, canary } = createStableAndCanaryServices(scope, context, context.selectorLabels);
+    const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.options.hosts, [
+      { service: stable.name, port: context.port, weight: 100 },
+      { service: canary.name, port: context.port, weight: 0 },
+    ]);
+    return {
+      trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { httpRoute: httpRoute.name, namespace: context.namespace } } },
+      canaryService: canary.name,
+      stableService: stable.name,
+      queries: this.metrics._argoQueries(NAMESPACE_ARG, ['canary-service']),
+      queryArguments: [...args, { name: 'canary-service', value: canary.name }],
+      objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects },
+    };
+  }
+
+  private gatewayNamespace(context: RoutingContext): string {
+    return this.gateway.namespace ?? context.namespace;
+  }
+
+  private parent(context: RoutingContext): GatewayParent {
+    return { name: this.gateway.name, namespace: this.gatewayNamespace(context), sectionName: this.gateway.sectionName };
+  }
+
+  /** The first host without a wildcard. */
+  private loadHost(): string {
+    return this.options.hosts.find((host) => !host.startsWith('*.'))!;
+  }
+
+  private previewHost(context: RoutingContext): string {
+    return context.strategy.blueGreen?.previewHost ?? `${PREVIEW}.${this.loadHost()}`;
+  }
+
+  /** The Gateway of the service's namespace, created once per namespace, when the Gateway is to be created. */
+  private createGateway(scope: Construct, context: RoutingContext): GatewayApiGateway | undefined {
+    if (!this.gateway.created) return undefined;
+    const reference = this.gateway;
+    const className = this.metrics.gatewayClassName;
+    return namespaceSingleton(scope, `gateway-api-${reference.name}`, context.namespace, (chart: Chart, id: string) => new GatewayApiGateway(chart, id, {
+      metadata: { name: reference.name, namespace: context.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary' } },
+      className,
+      listenerName: reference.sectionName ?? 'http',
+      port: reference.port,
+    }));
+  }
+
+  private route(
+    scope: Construct, id: string, context: RoutingContext, name: string, hostnames: string[],
+    backends: { service: string; port: number; weight?: number }[],
+  ): GatewayHttpRoute {
+    return new GatewayHttpRoute(scope, id, {
+      metadata: { name, namespace: context.namespace, labels: context.labels },
+      parents: [this.parent(context)],
+      hostnames,
+      pathPrefix: this.options.pathPrefix,
+      backends,
+    });
+  }
+}
+
+/** The first segment a request must match to reach the new version (A/B, or a phased release's first matched phase). */
+function firstMatchedSegment(strategy: StrategyConfig): TrafficSegment | undefined {
+  if (strategy.kind === StrategyKind.AB_TEST) return strategy.abTest!.segments[0];
+  if (strategy.kind === StrategyKind.PHASED) return strategy.phases!.map((phase) => phase.segment).find((s) => s.kind === SegmentKind.MATCH);
+  return undefined;
+}
+
+/** Flagger's Gateway API router matches headers and query parameters exactly or by regular expression only (gateway_api.go, mapRouteMatches). */
+function checkFlaggerMatches(strategy: StrategyConfig): void {
+  (strategy.abTest?.segments ?? []).forEach((segment, i) => {
+    const prefix = segment.conditions.find((condition) => condition.kind === HeaderMatchKind.PREFIX);
+    if (prefix) {
+      fail(OWNER, `'strategy.segments[${i}]' matches '${prefix.name}' by prefix, which Flagger's Gateway API router does not support (exact or regular expression only): use HeaderMatchKind.REGEX with '^${prefix.value}'`);
+    }
+  });
+}
