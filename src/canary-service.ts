@@ -179,6 +179,9 @@ export class CanaryService extends Construct {
     for (const [key, value] of Object.entries(props.router.podLabels)) {
       this.deployment.podMetadata.addLabel(key, value);
     }
+    for (const [key, value] of Object.entries(props.router.podAnnotations ?? {})) {
+      this.deployment.podMetadata.addAnnotation(key, value);
+    }
     const loadTarget = props.router.loadTarget({ ...base, strategy: declared });
     const analysis = resolveAnalysis(owner, props.analysis, loadExample(props, loadTarget));
     const strategy = resolveStrategy(

@@ -30,6 +30,8 @@ export * from './routers/istio-virtual-service';
 export * from './routers/gateway-api';
 export * from './routers/gateway-api-objects';
 export * from './routers/gateway-metrics';
+export * from './routers/replica-ratio';
+export * from './routers/application-metrics';
 export * from './platform/platform-options';
 export * from './platform/platform-plan';
 export * from './platform/canary-platform';

@@ -10,7 +10,7 @@ import { all, only } from './synth';
  * test/plan/plan-checks.test.ts.
  */
 const EXAMPLES = fs.readdirSync(path.join(__dirname, '..', 'examples'))
-  .filter((name) => /^(flagger|argo)-(traefik|istio|gateway-api)/.test(name) && fs.existsSync(path.join(__dirname, '..', 'examples', name, 'main.ts')))
+  .filter((name) => /^(flagger|argo)-(traefik|istio|gateway-api|replica-ratio)/.test(name) && fs.existsSync(path.join(__dirname, '..', 'examples', name, 'main.ts')))
   .sort();
 
 function manifestsOf(example: string): any[] {
@@ -63,7 +63,7 @@ test('every engine x router pair has examples', () => {
 describe.each(EXAMPLES)('examples/%s', (example) => {
   const manifests = manifestsOf(example);
   const engine = example.split('-')[0];
-  const router = example.includes('-gateway-api') ? 'gateway-api' : example.split('-')[1];
+  const router = ['gateway-api', 'replica-ratio'].find((r) => example.includes(`-${r}`)) ?? example.split('-')[1];
   const canary = all(manifests, 'Canary')[0];
   const rollout = all(manifests, 'Rollout')[0];
   const name = (canary ?? rollout).metadata.name;
@@ -82,7 +82,33 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
     }
   });
 
-  if (router === 'gateway-api') {
+  if (router === 'replica-ratio') {
+    test('traffic: the load goes to the Service of the new version alone, whose pods count what they answer', () => {
+      for (const command of commands) expect(command).toMatch(new RegExp(` http://${measured}\\.${namespace}:80/$`));
+      only(manifests, 'Service', measured);
+    });
+
+    test('telemetry: the pods are annotated for scraping, and every query reads the new version\'s own metrics by its pod-template hash', () => {
+      const template = only(manifests, 'Deployment', name).spec.template;
+      expect(template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9898', 'prometheus.io/path': '/metrics' });
+      const job = prometheusConfig(manifests).scrape_configs.find((j: any) => j.job_name === 'kubernetes-pods');
+      expect(job.kubernetes_sd_configs[0].namespaces.names).toContain(namespace);
+      for (const reference of analysisReferences(rollout)) {
+        for (const { templateName } of reference.templates) {
+          for (const metric of only(manifests, 'AnalysisTemplate', templateName).spec.metrics.filter((m: any) => m.provider.prometheus)) {
+            expect(metric.provider.prometheus.query).toContain('http_request_duration_seconds');
+            expect(metric.provider.prometheus.query).toContain('rollouts_pod_template_hash="{{args.canary-hash}}"');
+          }
+        }
+      }
+    });
+
+    test('traffic: the Ingress sends the hosts to every pod and the preview host to the new version', () => {
+      const rules = only(manifests, 'Ingress', name).spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service.name]);
+      expect(rules).toEqual([['app.example.com', name], ['canary.example.com', measured]]);
+      expect(rollout.spec.strategy.canary.trafficRouting).toBeUndefined();
+    });
+  } else if (router === 'gateway-api') {
     test('traffic: the load goes through the gateway\'s Service with a host an HTTPRoute routes to the measured Service', () => {
       for (const command of commands) {
         const match = / -host (\S+) .*http:\/\/(\S+)-istio\.(\S+):80\/$/.exec(command);

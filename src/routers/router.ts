@@ -112,8 +112,12 @@ export interface ArgoRoutingContext extends RoutingContext {
 
 /** The routing part of an Argo Rollout, and the objects created for it. */
 export interface ArgoRolloutsRouting {
-  /** The Rollout's `strategy.canary.trafficRouting` (without `managedRoutes`). */
-  readonly trafficRouting: { [key: string]: any };
+  /**
+   * The Rollout's `strategy.canary.trafficRouting` (without `managedRoutes`).
+   *
+   * @default - none: Argo Rollouts splits the traffic by replica count (a basic canary)
+   */
+  readonly trafficRouting?: { [key: string]: any };
   /**
    * `strategy.canary.canaryService`, when the router routes to a canary Service.
    *
@@ -172,6 +176,13 @@ export interface ITrafficRouter {
    * sidecar injection label).
    */
   readonly podLabels: { [key: string]: string };
+  /**
+   * Annotations the service's pod template must carry for the checks to get their numbers (e.g.
+   * Prometheus's scrape annotations for the application's own metrics).
+   *
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
 
   /**
    * Whether the router can do `feature` with the engine named `engine` (`flagger`,

@@ -1,5 +1,6 @@
 import { GatewayApiRouter, GatewayApiRouterOptions } from './gateway-api';
 import { IstioRouter, IstioRouterOptions } from './istio';
+import { ReplicaRatioRouter, ReplicaRatioRouterOptions } from './replica-ratio';
 import { ITrafficRouter } from './router';
 import { TraefikRouter, TraefikRouterOptions } from './traefik';
 
@@ -22,6 +23,16 @@ export class TrafficRouter {
    */
   public static gatewayApi(options: GatewayApiRouterOptions): ITrafficRouter {
     return new GatewayApiRouter(options);
+  }
+
+  /**
+   * No router: stable and canary pods behind one Service, the traffic split by their number
+   * (Argo Rollouts' basic canary, or blue/green; Flagger's `provider: kubernetes`, blue/green
+   * only), with an optional Ingress for hosts and a preview host. The checks read the
+   * application's own metrics.
+   */
+  public static replicaRatio(options: ReplicaRatioRouterOptions): ITrafficRouter {
+    return new ReplicaRatioRouter(options);
   }
 
   private constructor() {}

@@ -39,9 +39,14 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
   const require = (features: TrafficFeature[], what: string, engines?: string[]) => {
     for (const feature of features) {
       if (!checks.router.supports(checks.engine, feature)) {
-        const elsewhere = combinationsWith(features, engines);
-        fail(owner, `'strategy' (${what}) needs ${FEATURE_WORDS[feature]}, which ${ENGINE_WORDS[checks.engine] ?? checks.engine} cannot do with the ${checks.router.name} router`
-          + (elsewhere.length ? `; it works with ${elsewhere.join(', or ')}` : ''));
+        const elsewhere = combinationsWith(features, engines, checks.router.name);
+        const engineWords = ENGINE_WORDS[checks.engine] ?? checks.engine;
+        // A router that runs only blue/green with this engine (Flagger's provider kubernetes) says so.
+        const blueGreenHere = config.kind !== StrategyKind.BLUE_GREEN && !checks.router.supports(checks.engine, TrafficFeature.WEIGHTED)
+          && checks.router.supports(checks.engine, TrafficFeature.BLUE_GREEN);
+        fail(owner, `'strategy' (${what}) needs ${FEATURE_WORDS[feature]}, which ${engineWords} cannot do with the ${checks.router.name} router`
+          + (elsewhere.length ? `; it works with ${elsewhere.join(', or ')}` : '')
+          + (blueGreenHere ? `; or use DeliveryStrategy.blueGreen(), which ${engineWords} runs with the ${checks.router.name} router` : ''));
       }
     }
   };

@@ -28,6 +28,15 @@ export const SHIPPED_SUPPORT: { [router: string]: { factory: string; engines: { 
       'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.BLUE_GREEN],
     },
   },
+  'replica-ratio': {
+    // Flagger 1.44 scheduler.go: provider kubernetes forces blue/green (iterations) and drops match.
+    // Argo 1.9 validation.go: without trafficRouting, only setWeight (replica counts) and blue/green.
+    factory: 'TrafficRouter.replicaRatio()',
+    engines: {
+      'flagger': [TrafficFeature.BLUE_GREEN],
+      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.BLUE_GREEN],
+    },
+  },
   'istio': {
     factory: 'TrafficRouter.istio()',
     engines: {
@@ -52,13 +61,15 @@ export function shippedSupport(router: string, engine: string, feature: TrafficF
  * The engine and router combinations that support all of `features`, in words, e.g.
  * "DeliveryEngine.flagger() with TrafficRouter.istio()"; only among `engines` when given.
  */
-export function combinationsWith(features: TrafficFeature[], engines?: string[]): string[] {
-  const combinations: string[] = [];
-  for (const [, router] of Object.entries(SHIPPED_SUPPORT)) {
+export function combinationsWith(features: TrafficFeature[], engines?: string[], sameRouterFirst?: string): string[] {
+  const combinations: { text: string; same: boolean }[] = [];
+  for (const [name, router] of Object.entries(SHIPPED_SUPPORT)) {
     for (const [engine, supported] of Object.entries(router.engines)) {
       if (engines !== undefined && !engines.includes(engine)) continue;
-      if (features.every((f) => supported.includes(f))) combinations.push(`${ENGINE_FACTORIES[engine] ?? engine} with ${router.factory}`);
+      if (features.every((f) => supported.includes(f))) {
+        combinations.push({ text: `${ENGINE_FACTORIES[engine] ?? engine} with ${router.factory}`, same: name === sameRouterFirst });
+      }
     }
   }
-  return combinations;
+  return [...combinations.filter((c) => c.same), ...combinations.filter((c) => !c.same)].map((c) => c.text);
 }

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
-import { Traffic, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
+import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, MetricKind, TrafficRouter } from '../../src';
+import { ApplicationMetrics, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, MetricKind, TrafficRouter } from '../../src';
 import { all, only } from '../synth';
 
 /**
@@ -113,6 +113,30 @@ function gatewayShapes(canaryService: string, baselineService: string, canary = 
       ...pods.flatMap((pod) => gatewayIstioSeries(pod, backend(baselineService), BAD_ISTIO)),
       ...gatewayIstioSeries({ pod: 'gateway-istio-5b6c7d8e9-xyz12', namespace: 'shop', gateway: 'gateway' }, backend(canaryService, 'shop'), BAD_ISTIO),
       ...istioSeries({ pod: 'podinfo-6c9f8d7b5-k2x4p', namespace: NAMESPACE, workload: 'podinfo', service: canaryService, podLabels: { 'app.kubernetes.io/name': 'podinfo' } }, BAD_ISTIO),
+    ],
+  };
+}
+
+/** The application's own histogram (seconds): 3 of 4 requests succeed, all within 0.25 s. */
+const CANARY_APP: Traffic[] = [{ perScrape: 15, code: 200, bucket: 0.25 }, { perScrape: 5, code: 500, bucket: 0.25 }];
+const BAD_APP: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5 }];
+/** P99 in the 0.1-0.25 s bucket, interpolated: (0.1 + 0.15 x 0.99) s in milliseconds. */
+const APP_P99_MS = 248.5;
+
+/**
+ * The replica-ratio canary: the pods' own metrics. Flagger: the canary Deployment's pods keep the
+ * selector value, the primary's get `<value>-primary`; Argo Rollouts: one value, the canary by its
+ * pod-template hash. Others: the stable or primary pods, and the same pods' names in another namespace.
+ */
+function appShapes(engine: 'flagger' | 'argo'): Shapes {
+  const pod = (name: string, labels: { [key: string]: string }, namespace = NAMESPACE) => ({ pod: name, namespace, podLabels: labels });
+  const canaryLabels: { [key: string]: string } = engine === 'flagger' ? { 'app.kubernetes.io/name': 'podinfo' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH };
+  const stableLabels: { [key: string]: string } = engine === 'flagger' ? { 'app.kubernetes.io/name': 'podinfo-primary' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': STABLE_HASH };
+  return {
+    canary: [...appHistogramSeries(pod('podinfo-6c9f8d7b5-k2x4p', canaryLabels), CANARY_APP), ...appHistogramSeries(pod('podinfo-6c9f8d7b5-m7q9r', canaryLabels), CANARY_APP)],
+    others: [
+      ...appHistogramSeries(pod('podinfo-5c4b7d9f2-r5t7y', stableLabels), BAD_APP),
+      ...appHistogramSeries(pod('podinfo-6c9f8d7b5-a1b2c', canaryLabels, 'shop'), BAD_APP),
     ],
   };
 }
@@ -355,6 +379,39 @@ describeWithPromtool('the strategy examples\' checks, with the arguments of the 
     expect(queries.length).toBeGreaterThanOrEqual(4);
     for (const { name, expr } of queries) {
       check({ title: `phased ${name}`, expr, shapes: argoIstioShapes('podinfo'), expected: expectedOf(name, ISTIO_P99_MS), stale: 'none' });
+    }
+  });
+});
+
+describeWithPromtool('the replica-ratio canary: the application\'s own metrics', () => {
+  const examplesDir = path.join(__dirname, '..', '..', 'examples');
+  const manifestsOf = (example: string) => {
+    const dir = path.join(examplesDir, example, 'manifests');
+    return fs.readdirSync(dir).sort().flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf-8')) as any[]);
+  };
+
+  test('argo-replica-ratio: every metric of its AnalysisTemplate, the new pods by their hash', () => {
+    const manifests = manifestsOf('argo-replica-ratio');
+    const args = only(manifests, 'Rollout').spec.strategy.canary.analysis.args;
+    const metrics = only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.filter((m: any) => m.provider.prometheus);
+    expect(metrics).toHaveLength(2);
+    for (const metric of metrics) {
+      const expected = metric.name === 'request-success-rate' ? SUCCESS_PERCENT / 100 : APP_P99_MS;
+      check({ title: `argo-replica-ratio ${metric.name}`, expr: renderArgo(metric.provider.prometheus.query, args), shapes: appShapes('argo'), expected, stale: 'none' });
+    }
+  });
+
+  test('Flagger (provider kubernetes): the MetricTemplates read the canary Deployment\'s pods, not the primary\'s', () => {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+    const router = TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
+    podinfo(chart, DeliveryEngine.flagger(), router, { strategy: DeliveryStrategy.blueGreen() });
+    const manifests = Testing.synth(chart);
+    const canary = only(manifests, 'Canary');
+    expect(canary.spec.provider).toBe('kubernetes');
+    for (const metric of canary.spec.analysis.metrics) {
+      const expr = renderFlagger(only(manifests, 'MetricTemplate', metric.templateRef.name).spec.query, metric.interval);
+      const expected = metric.name === 'success-rate' ? SUCCESS_PERCENT : APP_P99_MS;
+      check({ title: `flagger replica-ratio ${metric.name}`, expr, shapes: appShapes('flagger'), expected, stale: 'nan' });
     }
   });
 });

@@ -188,3 +188,23 @@ export function gatewayIstioSeries(
     ];
   });
 }
+
+/**
+ * An application's own request histogram, as podinfo exports it (stefanprodan/podinfo
+ * pkg/api/http/middleware.go: `http_request_duration_seconds` with `method`, `path`, `status`;
+ * Prometheus client default buckets in seconds), scraped from the pod itself.
+ */
+export function appHistogramSeries(pod: { pod: string; namespace: string; podLabels: { [key: string]: string } }, traffic: Traffic[]): InputSeries[] {
+  const target = podTarget('kubernetes-pods', pod.namespace, pod.pod, pod.podLabels);
+  const buckets = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+  return traffic.flatMap((t) => {
+    const base = { ...target, method: 'GET', path: 'root', status: String(t.code) };
+    return [
+      { series: `http_request_duration_seconds_count${labels(base)}`, values: counter(t.perScrape) },
+      ...buckets.map((le) => ({
+        series: `http_request_duration_seconds_bucket${labels({ ...base, le })}`,
+        values: counter(le === '+Inf' || t.bucket <= Number(le) ? t.perScrape : 0),
+      })),
+    ];
+  });
+}

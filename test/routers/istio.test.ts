@@ -356,7 +356,7 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
   });
 
   test('trafficRouting names the VirtualService, its route and the DestinationRule with its subsets; a canary Service for tests, no stable one', () => {
-    expect(routing.trafficRouting).toEqual({
+    expect(routing.trafficRouting!).toEqual({
       istio: {
         virtualService: { name: 'podinfo', routes: ['primary'] },
         destinationRule: { name: 'podinfo', canarySubsetName: 'canary', stableSubsetName: 'stable' },
@@ -370,7 +370,7 @@ describe('bindArgoRollouts, SUBSET mode (default)', () => {
   });
 
   test('cross-references resolve in the output', () => {
-    const istioRouting = routing.trafficRouting.istio;
+    const istioRouting = routing.trafficRouting!.istio;
     const vs = only(manifests, 'VirtualService', istioRouting.virtualService.name);
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(istioRouting.virtualService.routes);
     const dr = only(manifests, 'DestinationRule', istioRouting.destinationRule.name);
@@ -450,12 +450,12 @@ describe('bindArgoRollouts, HOST mode', () => {
   });
 
   test('trafficRouting names the VirtualService and its route; canaryService and stableService exist', () => {
-    expect(routing.trafficRouting).toEqual({ istio: { virtualService: { name: 'podinfo', routes: ['primary'] } } });
+    expect(routing.trafficRouting!).toEqual({ istio: { virtualService: { name: 'podinfo', routes: ['primary'] } } });
     expect(routing.canaryService).toBe('podinfo-canary');
     expect(routing.stableService).toBe('podinfo-stable');
     only(manifests, 'Service', routing.canaryService);
     only(manifests, 'Service', routing.stableService);
-    expect(virtualService.spec.http.map((r: any) => r.name)).toEqual(routing.trafficRouting.istio.virtualService.routes);
+    expect(virtualService.spec.http.map((r: any) => r.name)).toEqual(routing.trafficRouting!.istio.virtualService.routes);
     expect(virtualService.spec.http[0].route.map((r: any) => r.destination.host)).toEqual([routing.stableService, routing.canaryService]);
     expectDestinationsExist(manifests, virtualService);
   });

@@ -360,8 +360,8 @@ describe('with Argo Rollouts', () => {
     });
 
     test('trafficRouting names the TraefikService; canaryService and stableService name the Services in it', () => {
-      expect(routing.trafficRouting).toEqual({ traefik: { weightedTraefikServiceName: 'podinfo' } });
-      expect(only(manifests, 'TraefikService', routing.trafficRouting.traefik.weightedTraefikServiceName)).toBe(traefikService);
+      expect(routing.trafficRouting!).toEqual({ traefik: { weightedTraefikServiceName: 'podinfo' } });
+      expect(only(manifests, 'TraefikService', routing.trafficRouting!.traefik.weightedTraefikServiceName)).toBe(traefikService);
       expect(routing.canaryService).toBe('podinfo-canary');
       expect(routing.stableService).toBe('podinfo-stable');
       // Argo Rollouts finds the entries whose weights it sets by these names.

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, ReleasePhase,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, ReleasePhase,
   TrafficRouter, TrafficSegment,
 } from '../../src';
 import { all, only, synth } from '../synth';
@@ -38,6 +38,9 @@ const ENGINES: { [name: string]: () => IDeliveryEngine } = {
 const ROUTERS: { [name: string]: () => ITrafficRouter } = {
   'traefik': () => TrafficRouter.traefik({ hosts: ['app.example.com'] }),
   'gateway-api': () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }),
+  'replica-ratio': () => TrafficRouter.replicaRatio({
+    metrics: ApplicationMetrics.httpHistogram({ port: 9898 }), hosts: ['app.example.com'], previewHost: 'canary.example.com',
+  }),
   'istio': () => TrafficRouter.istio({ hosts: ['app.example.com'] }),
 };
 
@@ -48,8 +51,12 @@ const ARGO_GATEWAY = 'DeliveryEngine.argoRollouts() with TrafficRouter.gatewayAp
 const PHASED_FLAGGER = `${OWNER}: 'strategy' (a phased release) cannot be one Flagger Canary: Flagger runs one strategy per Canary, either an A/B test `
   + '(analysis.iterations with analysis.match) or weights. Use DeliveryEngine.argoRollouts(), which runs the phases as one list of steps, '
   + 'or release in two steps with Flagger: DeliveryStrategy.abTest() for the segment, then DeliveryStrategy.canary() for the weights';
-const cannot = (what: string, feature: string, engine: string, router: string, works: string[]) =>
-  `${OWNER}: 'strategy' (${what}) needs ${feature}, which ${engine} cannot do with the ${router} router; it works with ${works.join(', or ')}`;
+const cannot = (what: string, feature: string, engine: string, router: string, works: string[], blueGreenHint = false) =>
+  `${OWNER}: 'strategy' (${what}) needs ${feature}, which ${engine} cannot do with the ${router} router; it works with ${works.join(', or ')}`
+  + (blueGreenHint ? `; or use DeliveryStrategy.blueGreen(), which ${engine} runs with the ${router} router` : '');
+const ARGO_RATIO = 'DeliveryEngine.argoRollouts() with TrafficRouter.replicaRatio()';
+const FLAGGER_TRAEFIK = 'DeliveryEngine.flagger() with TrafficRouter.traefik()';
+const ARGO_TRAEFIK = 'DeliveryEngine.argoRollouts() with TrafficRouter.traefik()';
 
 /** `true`: synthesized; a string: the exact error. */
 const EXPECTED: { [strategy: string]: { [cell: string]: true | string } } = {
@@ -57,57 +64,73 @@ const EXPECTED: { [strategy: string]: { [cell: string]: true | string } } = {
     'flagger/traefik': true,
     'flagger/gateway-api': true,
     'flagger/istio': true,
+    'flagger/replica-ratio': cannot('a weighted canary', 'weighted traffic shifting', 'Flagger', 'replica-ratio', [
+      ARGO_RATIO, FLAGGER_TRAEFIK, ARGO_TRAEFIK, FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO,
+    ], true),
     'argo-rollouts/traefik': true,
     'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
+    'argo-rollouts/replica-ratio': true,
   },
   'canary with session affinity': {
     'flagger/traefik': cannot('a canary with session affinity', 'session affinity', 'Flagger', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
     'flagger/gateway-api': true,
     'flagger/istio': true,
+    'flagger/replica-ratio': cannot('a canary with session affinity', 'weighted traffic shifting', 'Flagger', 'replica-ratio', [FLAGGER_GATEWAY, FLAGGER_ISTIO], true),
     'argo-rollouts/traefik': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
     'argo-rollouts/gateway-api': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'gateway-api', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
-    'argo-rollouts/istio': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'istio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/istio': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'istio', [FLAGGER_ISTIO, FLAGGER_GATEWAY]),
+    'argo-rollouts/replica-ratio': cannot('a canary with session affinity', 'session affinity', 'Argo Rollouts', 'replica-ratio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
   },
   'A/B by header and cookie': {
     'flagger/traefik': cannot('an A/B test', 'routing by header or cookie', 'Flagger', 'traefik', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO]),
     'flagger/gateway-api': true,
     'flagger/istio': true,
+    'flagger/replica-ratio': cannot('an A/B test', 'routing by header or cookie', 'Flagger', 'replica-ratio', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO], true),
     'argo-rollouts/traefik': cannot('an A/B test', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO]),
     'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
+    'argo-rollouts/replica-ratio': cannot('an A/B test', 'routing by header or cookie', 'Argo Rollouts', 'replica-ratio', [FLAGGER_GATEWAY, ARGO_GATEWAY, FLAGGER_ISTIO, ARGO_ISTIO]),
   },
   'A/B by query parameter': {
     'flagger/traefik': cannot('an A/B test', 'routing by query parameter', 'Flagger', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
     'flagger/gateway-api': true,
     'flagger/istio': true,
+    'flagger/replica-ratio': cannot('an A/B test', 'routing by query parameter', 'Flagger', 'replica-ratio', [FLAGGER_GATEWAY, FLAGGER_ISTIO], true),
     'argo-rollouts/traefik': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'traefik', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
     'argo-rollouts/gateway-api': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'gateway-api', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
-    'argo-rollouts/istio': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'istio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
+    'argo-rollouts/istio': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'istio', [FLAGGER_ISTIO, FLAGGER_GATEWAY]),
+    'argo-rollouts/replica-ratio': cannot('an A/B test', 'routing by query parameter', 'Argo Rollouts', 'replica-ratio', [FLAGGER_GATEWAY, FLAGGER_ISTIO]),
   },
   'blue/green': {
     'flagger/traefik': true,
     'flagger/gateway-api': true,
     'flagger/istio': true,
+    'flagger/replica-ratio': true,
     'argo-rollouts/traefik': true,
     'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
+    'argo-rollouts/replica-ratio': true,
   },
   'blue/green with mirroring': {
     'flagger/traefik': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Flagger', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'flagger/gateway-api': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Flagger', 'gateway-api', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'flagger/istio': true,
+    'flagger/replica-ratio': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Flagger', 'replica-ratio', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'argo-rollouts/traefik': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Argo Rollouts', 'traefik', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'argo-rollouts/gateway-api': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Argo Rollouts', 'gateway-api', [FLAGGER_ISTIO, ARGO_ISTIO]),
     'argo-rollouts/istio': true,
+    'argo-rollouts/replica-ratio': cannot('blue/green with mirrored traffic', 'mirroring traffic to the new version', 'Argo Rollouts', 'replica-ratio', [FLAGGER_ISTIO, ARGO_ISTIO]),
   },
   'phased': {
     'flagger/traefik': PHASED_FLAGGER,
     'flagger/gateway-api': PHASED_FLAGGER,
     'flagger/istio': PHASED_FLAGGER,
+    'flagger/replica-ratio': PHASED_FLAGGER,
     'argo-rollouts/traefik': cannot('a phased release, strategy.phases[0]', 'routing by header or cookie', 'Argo Rollouts', 'traefik', [ARGO_GATEWAY, ARGO_ISTIO]),
     'argo-rollouts/gateway-api': true,
     'argo-rollouts/istio': true,
+    'argo-rollouts/replica-ratio': cannot('a phased release, strategy.phases[0]', 'routing by header or cookie', 'Argo Rollouts', 'replica-ratio', [ARGO_GATEWAY, ARGO_ISTIO]),
   },
 };
 
@@ -136,15 +159,16 @@ const CELLS = Object.keys(STRATEGIES).flatMap((strategy) => Object.keys(ENGINES)
   Object.keys(ROUTERS).map((router) => [strategy, engine, router] as [string, string, string])));
 
 test('the table covers every cell, and no other', () => {
-  expect(CELLS).toHaveLength(Object.keys(EXPECTED).length * 6);
+  expect(CELLS).toHaveLength(Object.keys(EXPECTED).length * 8);
   for (const [strategy, engine, router] of CELLS) expect(EXPECTED[strategy][`${engine}/${router}`]).toBeDefined();
 });
 
 test('the README\'s table says the same, cell by cell', () => {
   const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
   const table = /<!-- strategy-table -->\n([\s\S]*?)<!-- \/strategy-table -->/.exec(readme)![1].trim().split('\n');
-  const columns = ['flagger/traefik', 'flagger/gateway-api', 'flagger/istio', 'argo-rollouts/traefik', 'argo-rollouts/gateway-api', 'argo-rollouts/istio'];
-  expect(table[0]).toBe('| strategy | Flagger + Traefik | Flagger + Gateway API | Flagger + Istio | Argo Rollouts + Traefik | Argo Rollouts + Gateway API | Argo Rollouts + Istio |');
+  const columns = Object.keys(ENGINES).flatMap((engine) => ['traefik', 'gateway-api', 'istio', 'replica-ratio'].map((router) => `${engine}/${router}`));
+  expect(table[0]).toBe('| strategy | Flagger + Traefik | Flagger + Gateway API | Flagger + Istio | Flagger, replica ratio '
+    + '| Argo Rollouts + Traefik | Argo Rollouts + Gateway API | Argo Rollouts + Istio | Argo Rollouts, replica ratio |');
   const rows = table.slice(2).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
   expect(rows.map((row) => row[0])).toEqual(Object.keys(STRATEGIES));
   for (const [strategy, ...cells] of rows) {

@@ -125,6 +125,22 @@ function prefixSteps(webhooks: ClassifiedWebhooks): ArgoStep[] {
   return prefix;
 }
 
+/**
+ * Without traffic routing the canary has no pods before its first weight and cannot be scaled on
+ * its own (setCanaryScale is rejected), so the acceptance tests run right after the first weight,
+ * on pods that already take their share of the traffic.
+ */
+function withAcceptanceAfterFirstWeight(steps: ArgoStep[], webhooks: ClassifiedWebhooks): ArgoStep[] {
+  if (webhooks.acceptance.length === 0) return steps;
+  const first = steps.findIndex((step) => step.setWeight > 0);
+  return [...steps.slice(0, first + 1), { analysis: { templates: ACCEPTANCE_TEMPLATE } }, ...steps.slice(first + 1)];
+}
+
+/** The confirm-rollout gate alone (no acceptance tests on a pod without traffic). */
+function gateOnly(webhooks: ClassifiedWebhooks): ArgoStep[] {
+  return webhooks.gates.has(GateStage.CONFIRM_ROLLOUT) ? [{ pause: {} }] : [];
+}
+
 function suffixSteps(webhooks: ClassifiedWebhooks): ArgoStep[] {
   return webhooks.gates.has(GateStage.CONFIRM_PROMOTION) ? [{ pause: {} }] : [];
 }
@@ -141,8 +157,16 @@ function withRoutes(plan: Omit<ArgoPlan, 'headerRoutes' | 'mirrorRoutes' | 'segm
 /** A weighted canary: the weights (or explicit steps) with a background analysis from after the first weight. */
 function planCanary(options: PlanOptions, ctx: MetricContext, webhooks: ClassifiedWebhooks): ArgoPlan {
   const { owner, analysis } = options;
-  const prefix = prefixSteps(webhooks);
-  const steps = [...prefix, ...(analysis.steps ?? weightSteps(analysis)).map(renderStep), ...suffixSteps(webhooks)];
+  const basic = options.routing.trafficRouting === undefined;
+  const weights = (analysis.steps ?? weightSteps(analysis)).map(renderStep);
+  if (basic) {
+    const scale = weights.findIndex((step) => step.setCanaryScale !== undefined);
+    if (scale >= 0) {
+      fail(owner, `'analysis.steps[${scale}]' (setCanaryScale) needs traffic routing, which the router does not do: Argo Rollouts sizes the canary by its weight (validation.go: "SetCanaryScale requires TrafficRouting to be set"); remove the step`);
+    }
+  }
+  const prefix = basic ? gateOnly(webhooks) : prefixSteps(webhooks);
+  const steps = [...prefix, ...(basic ? withAcceptanceAfterFirstWeight(weights, webhooks) : weights), ...suffixSteps(webhooks)];
   const background = [...backgroundChecks(ctx, analysis.metrics), ...backgroundLoads(ctx, webhooks.loadTests)];
   const firstWeight = steps.findIndex((step) => step.setWeight > 0);
   const startingStep = options.startingStep === undefined ? firstWeight + 1 : options.startingStep + prefix.length;

@@ -13,6 +13,8 @@ export interface ArgoPlanInput {
   readonly namespace: string;
   readonly analysis: ResolvedAnalysis;
   readonly plan: ArgoPlan;
+  /** Notes of the engine's own (e.g. how weights become replica counts). */
+  readonly notes?: string[];
 }
 
 
@@ -213,6 +215,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   if (checks.length > 0) {
     notes.push('the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort');
   }
+  notes.push(...input.notes ?? []);
 
   const aborts = [...backgroundAborts, ...stepAborts].sort((a, b) => a.at - b.at);
   const firstTraffic = phases.find((p) => p.weight > 0 || p.exposure !== undefined)?.start ?? 0;

@@ -9,6 +9,7 @@ import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
+import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyKind } from '../../strategy/delivery-strategy';
@@ -178,6 +179,12 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
     }
+    if (!blueGreen && routing.trafficRouting === undefined) {
+      const routedOnly = (['dynamicStableScale', 'scaleDownDelay', 'abortScaleDownDelay'] as const).filter((key) => this.options[key] !== undefined);
+      if (routedOnly.length > 0) {
+        fail(owner, `${routedOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() need traffic routing, which the ${context.router.name} router does not do (validation.go: "can only be used with traffic routing"); leave them out`);
+      }
+    }
     if (blueGreen && (routing.activeService === undefined || routing.activeService === routing.previewService)) {
       fail(owner, `blue/green needs an active and a different preview Service; the ${context.router.name} router gave '${routing.activeService}' and '${routing.previewService}'`);
     }
@@ -234,7 +241,10 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     if (Object.values(plan.templates).flat().some((metric) => metric.provider.job)) {
       objects.jobNetworkPolicy = this.fenceJobs(scope, context);
     }
-    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan }) };
+    const notes = routing.trafficRouting === undefined && !plan.blueGreen
+      ? replicaSplitNotes(plan, context.scaling.minReplicas, this.options.maxSurge ?? '25%')
+      : [];
+    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes }) };
     return { autoscaler, objects, planner };
   }
 
@@ -254,14 +264,16 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
 
   private canaryStrategy(plan: ArgoPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any }): { [key: string]: any } {
     const managed = [...plan.headerRoutes, ...plan.mirrorRoutes];
+    // Without traffic routing (a basic canary) the abort delay has no traffic to keep away from.
+    const routed = routing.trafficRouting !== undefined;
     return {
       canaryService: routing.canaryService,
       stableService: routing.stableService,
-      trafficRouting: {
+      trafficRouting: routed ? {
         ...routing.trafficRouting,
         managedRoutes: managed.length > 0 ? managed.map((route) => ({ name: route })) : undefined,
-      },
-      abortScaleDownDelaySeconds: (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds(),
+      } : undefined,
+      abortScaleDownDelaySeconds: routed ? (this.options.abortScaleDownDelay ?? Duration.seconds(30)).toSeconds() : undefined,
       scaleDownDelaySeconds: this.options.scaleDownDelay?.toSeconds(),
       dynamicStableScale: this.options.dynamicStableScale,
       maxSurge: intOrPercent(this.options.maxSurge ?? '25%'),
@@ -325,6 +337,24 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     }
     return templates;
   }
+}
+
+/**
+ * Without traffic routing the weights are replica counts: what each weight runs with the
+ * autoscaler's fewest replicas (the coarsest split), and the finest step there is.
+ */
+function replicaSplitNotes(plan: ArgoPlan, replicas: number, maxSurge: string): string[] {
+  const surge = surgeCount(maxSurge, replicas);
+  const weights = [...new Set(plan.steps.map((step) => step.setWeight as number | undefined))]
+    .filter((w): w is number => w !== undefined && w > 0 && w < 100);
+  const splits = weights.map((weight) => {
+    const { canary, stable } = replicaSplit(replicas, weight, surge);
+    return `${weight}% runs ${canary} canary and ${stable} stable pod${stable === 1 ? '' : 's'} (${Math.round((100 * canary) / (canary + stable))}% of the traffic)`;
+  });
+  return [
+    `the traffic is split by replica count, not by weight: with ${replicas} replica${replicas === 1 ? '' : 's'} (the autoscaler's minimum), ${splits.join('; ')}`,
+    `the finest step is one pod in ${replicas + (surge > 0 ? 1 : 0)} (${Math.round(100 / (replicas + (surge > 0 ? 1 : 0)))}% of the traffic); more replicas give finer steps`,
+  ];
 }
 
 /** `pre-promotion` as `prePromotion`. */

@@ -108,6 +108,7 @@ export class FlaggerEngine implements IDeliveryEngine {
         commandOf: (webhook: string) => canary.commandOf(webhook),
         skipAnalysis,
         strategy: context.strategy,
+        provider: routing.provider,
       }),
     };
     return { autoscaler, objects: { canary, ...routing.objects }, loadEgress: [...context.loadTarget.egress, canaryPods], planner };

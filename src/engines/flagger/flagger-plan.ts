@@ -17,6 +17,8 @@ export interface FlaggerPlanInput {
   readonly skipAnalysis: boolean;
   /** How traffic moves. */
   readonly strategy: StrategyConfig;
+  /** The Canary's `provider` (`kubernetes` switches no traffic). */
+  readonly provider?: string;
 }
 
 /** A stretch of the analysis at one weight: how many intervals it holds (one check round each). */
@@ -52,7 +54,10 @@ function stagesOf(input: FlaggerPlanInput): Stage[] {
           ticks: strategy.blueGreen!.iterations,
           gated: false,
         },
-        { description: 'switch: all traffic to the new version', holdsAt: 'at 100%', weight: 100, ticks: 1, gated: false },
+        // provider kubernetes routes nothing: the last analysis runs without a switch (scheduler.go, runBlueGreen).
+        input.provider === 'kubernetes'
+          ? { description: 'last analysis, no traffic switch (provider kubernetes)', holdsAt: 'in preview, without live traffic', weight: 0, ticks: 1, gated: false }
+          : { description: 'switch: all traffic to the new version', holdsAt: 'at 100%', weight: 100, ticks: 1, gated: false },
       ];
     }
     default:

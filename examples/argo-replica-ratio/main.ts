@@ -1,0 +1,24 @@
+import { App, Chart } from 'cdk8s';
+import { ApplicationMetrics, DeliveryEngine, TrafficRouter } from '../../src';
+import { podinfo } from '../shared/podinfo';
+
+/**
+ * The canary without a router: Argo Rollouts' basic canary splits the traffic of the Service
+ * `podinfo` by replica count (the plan says what each weight really gives), an Ingress sends
+ * app.example.com to every pod and canary.example.com to the canary only, and the checks read
+ * podinfo's own `http_request_duration_seconds` (served on its HTTP port at /metrics).
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'podinfo', { namespace: 'test' });
+  podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.replicaRatio({
+    metrics: ApplicationMetrics.httpHistogram({ port: 9898 }),
+    hosts: ['app.example.com'],
+    previewHost: 'canary.example.com',
+  }));
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}
