@@ -46,3 +46,12 @@ export const ISTIO_GATEWAY_CHART: PinnedChart = {
 export const PROMETHEUS_CHART: PinnedChart = {
   repositoryName: 'prometheus-community', repository: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus', version: '29.27.0',
 };
+
+/** Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target. */
+export const GATEWAY_API_VERSION = 'v1.6.1';
+/**
+ * Argo Rollouts' Gateway API traffic-router plugin (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi),
+ * installed from its image pinned by tag: the controller copies the binary from it at start-up. Its
+ * releases publish no checksums of the binaries, so the image, not a downloaded file, is what is pinned.
+ */
+export const ARGO_GATEWAY_API_PLUGIN_IMAGE = 'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:v0.15.0';

@@ -11,7 +11,11 @@ import { CanaryPlatform, FluxPlatform, PlatformEngine, PlatformPlan, PlatformRou
  * - `flagger-traefik`: Flagger behind Traefik, each CanaryService with its embedded Prometheus
  *   (what examples/flagger-traefik needs);
  * - `argo-rollouts-istio`: Argo Rollouts with Istio and one shared Prometheus (pass
- *   `plan.sharedPrometheus` as the CanaryServices' `prometheus`).
+ *   `plan.sharedPrometheus` as the CanaryServices' `prometheus`);
+ * - `gateway-api`: Flagger and Argo Rollouts through Gateway API with Istio's implementation (what
+ *   examples/flagger-gateway-api and examples/argo-gateway-api need): the Gateway API CRDs from
+ *   their pinned tag (Flux; a Terraform output says how to apply them first), istiod, and Argo
+ *   Rollouts' Gateway API plugin.
  *
  * Writes `<cluster>.cdk.tf.json` (CDK for Terraform, `helm_release`s) and `<cluster>.k8s.yaml`
  * (Flux `HelmRepository` + `HelmRelease`) into `outdir`.
@@ -26,6 +30,10 @@ export function build(outdir: string): { synth(): void } {
       engines: [PlatformEngine.ARGO_ROLLOUTS],
       routers: [PlatformRouter.ISTIO],
       prometheus: true,
+    }),
+    'gateway-api': new PlatformPlan({
+      engines: [PlatformEngine.FLAGGER, PlatformEngine.ARGO_ROLLOUTS],
+      routers: [PlatformRouter.GATEWAY_API],
     }),
   };
 

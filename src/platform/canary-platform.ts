@@ -71,6 +71,15 @@ export class CanaryPlatform extends Construct {
       created.set(release.name, resource);
       return resource;
     });
+    // What Helm cannot install (the Gateway API CRDs exceed a release's 1 MiB): one output per
+    // bundle with the command that applies it, pinned, before `terraform apply`.
+    const { TerraformOutput } = loadCdktf(owner);
+    for (const manifests of props.plan.manifests) {
+      new TerraformOutput(this, `prerequisite-${manifests.name}`, {
+        description: `Apply before the Helm releases: ${manifests.name} ${manifests.tag} (no Helm chart carries them)`,
+        value: `kubectl apply --server-side -f ${manifests.releaseUrl}`,
+      });
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from './conventions';
 import { PlatformPlan } from './platform-plan';
 import * as helm from '../imports/helm.toolkit.fluxcd.io';
+import * as kustomize from '../imports/kustomize.toolkit.fluxcd.io';
 import * as source from '../imports/source.toolkit.fluxcd.io';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 
@@ -50,6 +51,8 @@ export class FluxPlatform extends Construct {
   public readonly helmRepositories: ApiObject[];
   /** One `HelmRelease` per release of the plan, in install order; construct id `HelmRelease-<name>`. */
   public readonly helmReleases: ApiObject[];
+  /** A GitRepository and a Kustomization for each bundle of manifests the plan applies from Git (the Gateway API CRDs). */
+  public readonly kustomizations: ApiObject[];
 
   public constructor(scope: Construct, id: string, props: FluxPlatformProps) {
     super(scope, id);
@@ -67,6 +70,24 @@ export class FluxPlatform extends Construct {
         ...(repository.oci ? { type: source.HelmRepositorySpecType.OCI } : {}),
       },
     }));
+
+    this.kustomizations = props.plan.manifests.map((manifests) => {
+      const repository = new source.GitRepository(this, `GitRepository-${manifests.name}`, {
+        metadata: { name: manifests.name, namespace: this.namespace },
+        spec: { url: manifests.repository, ref: { tag: manifests.tag }, interval: repositoryInterval },
+      });
+      return new kustomize.Kustomization(this, `Kustomization-${manifests.name}`, {
+        metadata: { name: manifests.name, namespace: this.namespace },
+        spec: {
+          interval,
+          sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: repository.name },
+          path: manifests.path,
+          // CRDs: removing the bundle must not delete every route and gateway of the cluster.
+          prune: false,
+          wait: true,
+        },
+      });
+    });
 
     this.helmReleases = props.plan.releases.map((release) => new helm.HelmRelease(this, `HelmRelease-${release.name}`, {
       metadata: { name: release.name, namespace: this.namespace },

@@ -24,14 +24,17 @@ import {
   TRAEFIK_WEBSECURE_CONTAINER_PORT,
   TRAEFIK_WEBSECURE_ENTRYPOINT,
   TRAEFIK_WEBSECURE_SERVICE_PORT,
+  ARGO_GATEWAY_API_PLUGIN,
   serviceAddress,
 } from './conventions';
 import {
-  IstioPlatformOptions, PlatformEngine, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository, PlatformRouter,
+  IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
+  PlatformRouter,
 } from './platform-options';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
-  ARGO_ROLLOUTS_CHART, FLAGGER_CHART, ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
+  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_VERSION, FLAGGER_CHART, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
+  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -54,10 +57,26 @@ export const RELEASE_NAMES = {
 const MESH_PROVIDERS: { [router: string]: string } = {
   [PlatformRouter.TRAEFIK]: 'traefik',
   [PlatformRouter.ISTIO]: 'istio',
+  [PlatformRouter.GATEWAY_API]: 'gatewayapi:v1',
+  [PlatformRouter.REPLICA_RATIO]: 'kubernetes',
 };
+
+/** The Gateway API CRDs of the standard channel, from the pinned tag (`config/crd` lists exactly the standard files). */
+export const GATEWAY_API_CRDS: PlatformManifests = {
+  name: 'gateway-api-crds',
+  repository: 'https://github.com/kubernetes-sigs/gateway-api',
+  tag: GATEWAY_API_VERSION,
+  path: './config/crd',
+  releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
+};
+
+/** Where the controller finds the Gateway API plugin's binary, copied there from its image at start-up. */
+const PLUGIN_DIR = '/plugins';
+const PLUGIN_BINARY = 'rollouts-plugin-trafficrouter-gatewayapi';
 
 export interface PlannedPlatform {
   readonly releases: PlatformRelease[];
+  readonly manifests: PlatformManifests[];
   readonly repositories: PlatformRepository[];
   readonly flaggerNamespace?: string;
   readonly metricsServer?: string;
@@ -70,13 +89,14 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   const argo = engines.includes(PlatformEngine.ARGO_ROLLOUTS);
   const traefik = routers.includes(PlatformRouter.TRAEFIK);
   const istio = routers.includes(PlatformRouter.ISTIO);
+  const gatewayApi = routers.includes(PlatformRouter.GATEWAY_API);
   const prometheus = props.prometheus ?? false;
 
   onlyWith('flagger', props.flagger, flagger, "'engines' does not include FLAGGER");
   onlyWith('flaggerMeshProvider', props.flaggerMeshProvider, flagger, "'engines' does not include FLAGGER");
   onlyWith('argoRollouts', props.argoRollouts, argo, "'engines' does not include ARGO_ROLLOUTS");
   onlyWith('traefik', props.traefik, traefik, "'routers' does not include TRAEFIK");
-  onlyWith('istio', props.istio, istio, "'routers' does not include ISTIO");
+  onlyWith('istio', props.istio, istio || gatewayApi, "'routers' includes neither ISTIO nor GATEWAY_API");
   onlyWith('prometheusServer', props.prometheusServer, prometheus, "'prometheus' is not true");
 
   const releases: PlatformRelease[] = [];
@@ -140,7 +160,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     }));
   }
 
-  if (istio) {
+  if (istio || gatewayApi) {
     const options = checkIstioOptions(props.istio);
     const namespace = options.namespace ?? ISTIO_NAMESPACE;
     const chart = { version: options.version, repository: options.repository };
@@ -150,18 +170,21 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
       meshConfig: { enablePrometheusMerge: true },
     }));
-    releases.push(release(istioGateway, ISTIO_GATEWAY_CHART, namespace, { ...chart, values: options.gatewayValues }, [istiod], {
-      // What the Istio Gateways of the CanaryServices select (the chart derives the same from the
-      // release name; explicit, so a renamed release still matches).
-      labels: { ...ISTIO_INGRESS_GATEWAY_LABELS },
-    }));
+    // Gateway API needs no gateway chart: istiod deploys a proxy (`<gateway>-istio`) for every Gateway.
+    if (istio) {
+      releases.push(release(istioGateway, ISTIO_GATEWAY_CHART, namespace, { ...chart, values: options.gatewayValues }, [istiod], {
+        // What the Istio Gateways of the CanaryServices select (the chart derives the same from the
+        // release name; explicit, so a renamed release still matches).
+        labels: { ...ISTIO_INGRESS_GATEWAY_LABELS },
+      }));
+    }
   }
 
   // Controllers after the CRDs of the kinds they drive; Argo Rollouts only enables its Istio
   // support when the Istio CRDs exist at start-up.
   const routerCrds = [
     ...(traefik ? [RELEASE_NAMES.traefik] : []),
-    ...(istio ? [RELEASE_NAMES.istioBase] : []),
+    ...(istio || gatewayApi ? [RELEASE_NAMES.istioBase] : []),
   ];
 
   if (flagger) {
@@ -189,11 +212,44 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const options = checkOptions('argoRollouts', props.argoRollouts);
     releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, options.namespace ?? ARGO_ROLLOUTS_NAMESPACE, options, routerCrds, {
       installCRDs: true,
-      ...(traefik ? { controller: { extraArgs: [...ARGO_ROLLOUTS_TRAEFIK_ARGS] } } : {}),
+      controller: {
+        // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
+        image: { tag: `v${ARGO_ROLLOUTS_VERSION}` },
+        ...(traefik ? { extraArgs: [...ARGO_ROLLOUTS_TRAEFIK_ARGS] } : {}),
+        ...(gatewayApi ? gatewayApiPluginValues() : {}),
+      },
     }));
   }
 
-  return { releases, repositories: repositoriesOf(releases), flaggerNamespace, metricsServer };
+  return {
+    releases,
+    manifests: gatewayApi ? [GATEWAY_API_CRDS] : [],
+    repositories: repositoriesOf(releases),
+    flaggerNamespace,
+    metricsServer,
+  };
+}
+
+/**
+ * The controller's Gateway API plugin (Rollout key `argoproj-labs/gatewayAPI`): an init container
+ * copies the binary from the plugin's image, pinned by tag, into a volume the controller loads it
+ * from (`file://`, the recipe of the plugin's docs/installation.md). The chart's
+ * `providerRBAC.providers.gatewayAPI` (on by default) lets the controller update HTTPRoutes.
+ */
+function gatewayApiPluginValues(): { [key: string]: any } {
+  return {
+    initContainers: [{
+      name: 'copy-gatewayapi-plugin',
+      image: ARGO_GATEWAY_API_PLUGIN_IMAGE,
+      command: ['/bin/sh', '-c'],
+      args: [`cp /bin/${PLUGIN_BINARY} ${PLUGIN_DIR}/`],
+      volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+    }],
+    volumes: [{ name: 'gatewayapi-plugin', emptyDir: {} }],
+    volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],
+    trafficRouterPlugins: [{ name: ARGO_GATEWAY_API_PLUGIN, location: `file://${PLUGIN_DIR}/${PLUGIN_BINARY}` }],
+  };
 }
 
 function release(

@@ -12,6 +12,31 @@ export enum PlatformRouter {
   TRAEFIK = 'TRAEFIK',
   /** Istio (charts `base`, `istiod`, `gateway`). */
   ISTIO = 'ISTIO',
+  /**
+   * Gateway API with Istio's implementation: the Gateway API CRDs (a pinned release of
+   * kubernetes-sigs/gateway-api), Istio's `base` and `istiod` (which deploys a proxy for every
+   * Gateway), and for Argo Rollouts its Gateway API plugin; Flagger's provider `gatewayapi:v1`.
+   */
+  GATEWAY_API = 'GATEWAY_API',
+  /** No router (replica counts): nothing to install; Flagger's provider `kubernetes`. */
+  REPLICA_RATIO = 'REPLICA_RATIO',
+}
+
+/**
+ * Manifests the platform applies from a pinned Git tag rather than a Helm chart (the Gateway API
+ * CRDs: no chart ships them within Helm's 1 MiB release limit, envoyproxy/gateway#6105).
+ */
+export interface PlatformManifests {
+  /** Name of the bundle (a Flux GitRepository and Kustomization of that name). */
+  readonly name: string;
+  /** The Git repository. */
+  readonly repository: string;
+  /** The tag. */
+  readonly tag: string;
+  /** The folder of the manifests in the repository. */
+  readonly path: string;
+  /** The same manifests as one file of the release, for `kubectl apply --server-side -f`. */
+  readonly releaseUrl: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { planPlatform } from './plan-releases';
-import { PlatformEngine, PlatformPlanProps, PlatformRelease, PlatformRepository, PlatformRouter } from './platform-options';
+import { PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformRepository, PlatformRouter } from './platform-options';
 import { IPrometheus, Prometheus } from '../addons/prometheus';
 import { fail } from '../validation';
 
@@ -22,6 +22,12 @@ export class PlatformPlan {
   public readonly releases: PlatformRelease[];
   /** The chart repositories of the releases, sorted by name. */
   public readonly repositories: PlatformRepository[];
+  /**
+   * Manifests applied from a pinned Git tag before the releases (the Gateway API CRDs). Flux
+   * applies them (`FluxPlatform`); with CDK for Terraform they are a prerequisite to apply yourself
+   * (`kubectl apply --server-side -f <releaseUrl>`), since no Helm chart can carry them.
+   */
+  public readonly manifests: PlatformManifests[];
   /** Namespace of Flagger, when installed: what `DeliveryEngine.flagger({ namespace })` must name. */
   public readonly flaggerNamespace?: string;
   /** Address of the shared Prometheus, when installed (`http://prometheus-server.monitoring:9090`). */
@@ -38,6 +44,7 @@ export class PlatformPlan {
     this.routers = [...props.routers];
     this.releases = plan.releases;
     this.repositories = plan.repositories;
+    this.manifests = plan.manifests;
     this.flaggerNamespace = plan.flaggerNamespace;
     this.metricsServer = plan.metricsServer;
     this.sharedPrometheus = plan.metricsServer === undefined ? undefined : Prometheus.external(plan.metricsServer);

@@ -56,7 +56,8 @@ describe('PlatformPlan releases', () => {
     expect(p.release('istio-base').values).toEqual({});
     expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
     expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' } });
-    expect(p.release('argo-rollouts').values).toEqual({ installCRDs: true });
+    // Chart 2.41.0 ships v1.9.0; the manifests target v1.9.1.
+    expect(p.release('argo-rollouts').values).toEqual({ installCRDs: true, controller: { image: { tag: 'v1.9.1' } } });
     expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
     expect(p.flaggerNamespace).toBeUndefined();
   });
@@ -214,7 +215,7 @@ describe('PlatformPlan errors', () => {
     ['a meshProvider that is not a router', { flaggerMeshProvider: ISTIO }, "PlatformPlan: 'flaggerMeshProvider' ('ISTIO') must be one of 'routers' (TRAEFIK)"],
     ['Argo options without Argo', { argoRollouts: {} }, "PlatformPlan: 'argoRollouts' is set but 'engines' does not include ARGO_ROLLOUTS"],
     ['Traefik options without Traefik', { routers: [ISTIO], traefik: {} }, "PlatformPlan: 'traefik' is set but 'routers' does not include TRAEFIK"],
-    ['Istio options without Istio', { istio: { version: '1.30.3' } }, "PlatformPlan: 'istio' is set but 'routers' does not include ISTIO"],
+    ['Istio options without Istio', { istio: { version: '1.30.3' } }, "PlatformPlan: 'istio' is set but 'routers' includes neither ISTIO nor GATEWAY_API"],
     ['Prometheus options without Prometheus', { prometheusServer: { namespace: 'obs' } }, "PlatformPlan: 'prometheusServer' is set but 'prometheus' is not true"],
     ['a bad namespace', { flagger: { namespace: 'Flagger_System' } },
       "PlatformPlan: 'flagger.namespace' ('Flagger_System') must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"],
