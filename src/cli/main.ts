@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
 import { planCommand } from './plan-command';
+import { RELEASE_USAGE, ReleaseDeps, UsageError, releaseCommand } from './release-cli';
 
 const USAGE = `usage: cdk8s-canary plan [app entry] [--json]
 
@@ -8,9 +9,36 @@ const USAGE = `usage: cdk8s-canary plan [app entry] [--json]
          what runs when, when the analysis can first fail, the earliest full promotion, and how far
          a bad canary gets. The entry defaults to main.ts (or main.js) in the current directory.
          Exits 1 when an analysis could not stop a bad canary.
-`;
 
-/** Runs the CLI; returns the exit code. */
+${RELEASE_USAGE}`;
+
+const RELEASE_COMMANDS = ['status', 'gate', 'promote', 'abort'];
+
+/**
+ * Runs a release command (`status`, `gate`, `promote`, `abort`) against the cluster; returns the
+ * exit code.
+ */
+export async function mainAsync(
+  argv: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+  deps: ReleaseDeps = {},
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!RELEASE_COMMANDS.includes(command)) return main(argv, out, err);
+  try {
+    return await releaseCommand(command, rest, out, deps);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err(`cdk8s-canary ${command}: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`cdk8s-canary ${command}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** Runs the CLI's synchronous commands (`plan`, help); returns the exit code. */
 export function main(
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(t),
@@ -45,5 +73,7 @@ function defaultEntry(): string {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void mainAsync(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
