@@ -30,6 +30,14 @@ export interface ChatAlertOptions {
    */
   readonly secretName: string;
   /**
+   * The key of that Secret that holds the webhook URL. Flagger's AlertProviders read `address`;
+   * Argo Rollouts reads any key of `argo-rollouts-notification-secret` (one key per alert when a
+   * namespace has several).
+   *
+   * @default 'address'
+   */
+  readonly secretKey?: string;
+  /**
    * Name of the alert, unique within the analysis; the AlertProvider is named `<service>-<name>`.
    *
    * @default - the provider type, e.g. 'slack'
@@ -118,6 +126,7 @@ export class CanaryAlert {
     return new CanaryAlert(options.name ?? type, options.severity ?? AlertSeverity.INFO, {
       providerType: type,
       secretName: options.secretName,
+      secretKey: options.secretKey,
       channel: options.channel,
       username: options.username,
     });
@@ -131,6 +140,12 @@ export class CanaryAlert {
   public readonly providerType?: AlertProviderType;
   /** Secret holding the webhook address, when a provider is to be created. */
   public readonly secretName?: string;
+  /**
+   * The key of the Secret that holds the webhook address.
+   *
+   * @default 'address'
+   */
+  public readonly secretKey?: string;
   /** Channel, when a provider is to be created. */
   public readonly channel?: string;
   /** User name, when a provider is to be created. */
@@ -145,6 +160,7 @@ export class CanaryAlert {
     this.severity = severity;
     this.providerType = target.providerType;
     this.secretName = target.secretName;
+    this.secretKey = target.secretKey;
     this.channel = target.channel;
     this.username = target.username;
     this.providerName = target.providerName;
@@ -155,6 +171,7 @@ export class CanaryAlert {
 interface AlertTarget {
   readonly providerType?: AlertProviderType;
   readonly secretName?: string;
+  readonly secretKey?: string;
   readonly channel?: string;
   readonly username?: string;
   readonly providerName?: string;

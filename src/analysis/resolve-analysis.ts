@@ -168,6 +168,9 @@ function checkAlert(owner: string, property: string, alert: CanaryAlert): void {
   if (alert.secretName !== undefined) {
     checkDnsSubdomain(owner, `${property}.secretName`, alert.secretName);
   }
+  if (alert.secretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(alert.secretKey)) {
+    fail(owner, `'${property}.secretKey' ('${alert.secretKey}') must be a Secret key: letters, digits, '-', '_' and '.'`);
+  }
   if (alert.providerName !== undefined) {
     checkDnsSubdomain(owner, `${property}.providerName`, alert.providerName);
   }

@@ -215,7 +215,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       controller: {
         // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
         image: { tag: `v${ARGO_ROLLOUTS_VERSION}` },
-        ...(traefik ? { extraArgs: [...ARGO_ROLLOUTS_TRAEFIK_ARGS] } : {}),
+        // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts).
+        extraArgs: [...(traefik ? ARGO_ROLLOUTS_TRAEFIK_ARGS : []), '--self-service-notification-enabled'],
         ...(gatewayApi ? gatewayApiPluginValues() : {}),
       },
     }));

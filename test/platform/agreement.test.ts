@@ -165,6 +165,7 @@ describe('Argo Rollouts and the Traefik API group', () => {
     expect(plan({ engines: [ARGO_ROLLOUTS] }).release('argo-rollouts').values.controller.extraArgs).toEqual([
       `--traefik-api-group=${group}`,
       `--traefik-api-version=${group}/${version}`,
+      '--self-service-notification-enabled',
     ]);
   });
 });

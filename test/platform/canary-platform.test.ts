@@ -110,7 +110,9 @@ describe('CanaryPlatform', () => {
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
     expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' } });
-    expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({ installCRDs: true, controller: { image: { tag: 'v1.9.1' } } });
+    expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
+      installCRDs: true, controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
+    });
     expect(byName['argo-rollouts'].depends_on).toEqual([address(p.release('istio-base'))]);
   });
 
@@ -118,7 +120,10 @@ describe('CanaryPlatform', () => {
     const p = platform({ engines: [ARGO_ROLLOUTS] });
     const values = JSON.parse(releases(Testing.synth(TerraformStack.of(p)))['argo-rollouts'].values[0]);
     expect(values).toEqual({
-      controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'] },
+      controller: {
+        image: { tag: 'v1.9.1' },
+        extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled'],
+      },
       installCRDs: true,
     });
   });

@@ -66,7 +66,7 @@ describe('FluxPlatform', () => {
     expect(all(manifests, 'HelmRepository').map((r) => r.metadata.name)).toEqual(['argo', 'flagger', 'istio', 'prometheus-community', 'traefik']);
     expect(only(manifests, 'HelmRelease', 'istio-base').spec.values).toBeUndefined();
     expect(only(manifests, 'HelmRelease', 'argo-rollouts').spec.values.controller.extraArgs)
-      .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1']);
+      .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled']);
     expect(only(manifests, 'HelmRelease', 'flagger').spec.values.metricsServer).toBe('http://prometheus-server.monitoring:9090');
   });
 

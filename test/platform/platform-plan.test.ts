@@ -57,7 +57,11 @@ describe('PlatformPlan releases', () => {
     expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
     expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' } });
     // Chart 2.41.0 ships v1.9.0; the manifests target v1.9.1.
-    expect(p.release('argo-rollouts').values).toEqual({ installCRDs: true, controller: { image: { tag: 'v1.9.1' } } });
+    expect(p.release('argo-rollouts').values).toEqual({
+      installCRDs: true,
+      // Alerts are configured in the services' namespaces (self-service notifications).
+      controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
+    });
     expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
     expect(p.flaggerNamespace).toBeUndefined();
   });
@@ -67,7 +71,7 @@ describe('PlatformPlan releases', () => {
       dependsOn: ['traefik'],
       values: {
         installCRDs: true,
-        controller: { extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'] },
+        controller: { extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled'] },
       },
     });
   });

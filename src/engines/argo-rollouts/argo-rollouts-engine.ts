@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ArgoAnalysisTemplate } from './analysis-template';
 import { NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, analysisJobLabels } from './argo-metrics';
+import { subscribeAlerts } from './argo-notifications';
 import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, planArgoRollout } from './argo-plan';
 import { planArgo } from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
@@ -231,10 +232,11 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
         ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, reference) }
         : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
+    const notifications = subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts);
     const autoscaler = createAutoscaler(scope, 'Autoscaler', {
       name, namespace, labels, target: rollout, scaling: context.scaling,
     });
-    const objects: { [role: string]: Construct } = { rollout, ...routing.objects };
+    const objects: { [role: string]: Construct } = { rollout, ...routing.objects, ...(notifications ? { notifications } : {}) };
     for (const [role, template] of Object.entries(templates)) {
       objects[role === BACKGROUND_TEMPLATE ? 'analysisTemplate' : `${camelCase(role)}AnalysisTemplate`] = template;
     }

@@ -253,6 +253,9 @@ export class FlaggerCanary extends Construct {
 
   private createProvider(alert: CanaryAlert): void {
     if (alert.providerType === undefined) return;
+    if (alert.secretKey !== undefined && alert.secretKey !== 'address') {
+      fail(this.owner, `alert '${alert.name}': Flagger's AlertProvider reads the webhook URL from the key 'address' of its Secret, not '${alert.secretKey}'; leave 'secretKey' out`);
+    }
     this.providers.set(alert.name, new AlertProvider(this, `AlertProvider-${alert.name}`, {
       metadata: { name: `${this.name}-${alert.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
       type: alert.providerType,

@@ -1,0 +1,133 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { namespaceSingleton } from '../../addons/namespace-singleton';
+import { AlertProviderType, AlertSeverity, CanaryAlert } from '../../analysis/alert';
+import { fail } from '../../validation';
+
+/**
+ * The names Argo Rollouts' self-service notifications read in a Rollout's namespace (controller flag
+ * `--self-service-notification-enabled`, docs/features/notifications.md "Namespace based
+ * configuration"), fixed by the controller.
+ */
+export const NOTIFICATION_CONFIGMAP = 'argo-rollouts-notification-configmap';
+export const NOTIFICATION_SECRET = 'argo-rollouts-notification-secret';
+
+/**
+ * The triggers each severity subscribes to. Argo Rollouts names a trigger after the event reason
+ * (utils/record/record.go, translateReasonToTrigger: RolloutAborted is `on-rollout-aborted`).
+ */
+const TRIGGERS: { [severity: string]: string[] } = {
+  [AlertSeverity.ERROR]: ['on-rollout-aborted', 'on-analysis-run-failed', 'on-analysis-run-error'],
+  [AlertSeverity.WARN]: ['on-rollout-aborted', 'on-analysis-run-failed', 'on-analysis-run-error', 'on-rollout-paused'],
+  [AlertSeverity.INFO]: [
+    'on-rollout-aborted', 'on-analysis-run-failed', 'on-analysis-run-error', 'on-rollout-paused',
+    'on-rollout-updated', 'on-rollout-step-completed', 'on-rollout-completed',
+  ],
+};
+
+/** What each trigger says, with Go template fields of the Rollout (`.rollout`). */
+const MESSAGES: { [trigger: string]: string } = {
+  'on-rollout-aborted': 'Rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} was aborted',
+  'on-analysis-run-failed': 'An analysis of rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} failed',
+  'on-analysis-run-error': 'An analysis of rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} could not run',
+  'on-rollout-paused': 'Rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} is paused at step {{.rollout.status.currentStepIndex}}',
+  'on-rollout-updated': 'Rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} started a release',
+  'on-rollout-step-completed': 'Rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} completed step {{.rollout.status.currentStepIndex}}',
+  'on-rollout-completed': 'Rollout {{.rollout.metadata.namespace}}/{{.rollout.metadata.name}} is fully promoted',
+};
+
+/**
+ * The JSON field each chat's incoming webhook reads the text from: Slack, Rocket.Chat, Google Chat
+ * and Microsoft Teams (Office 365 connector) `text`, Discord `content`.
+ */
+const TEXT_FIELD: { [type: string]: string } = {
+  [AlertProviderType.SLACK]: 'text',
+  [AlertProviderType.MSTEAMS]: 'text',
+  [AlertProviderType.DISCORD]: 'content',
+  [AlertProviderType.ROCKET]: 'text',
+  [AlertProviderType.GCHAT]: 'text',
+};
+
+/**
+ * The notification configuration of one namespace (`argo-rollouts-notification-configmap`),
+ * shared by its Rollouts: one webhook service per alert (the chat's incoming-webhook URL, read from
+ * `argo-rollouts-notification-secret`, the same URL Flagger's AlertProviders take), the triggers and
+ * their templates.
+ */
+export class ArgoNotificationConfig extends Construct {
+  /** The configuration of the namespace, created once per app. */
+  public static of(scope: Construct, namespace: string): ArgoNotificationConfig {
+    return namespaceSingleton(scope, 'argo-notifications', namespace, (chart: Chart, id: string) => new ArgoNotificationConfig(chart, id, namespace));
+  }
+
+  /** The ConfigMap. */
+  public readonly apiObject: ApiObject;
+  private readonly services = new Map<string, { type: AlertProviderType; key: string; owner: string }>();
+  private readonly triggers = new Set<string>();
+
+  private constructor(scope: Construct, id: string, namespace: string) {
+    super(scope, id);
+    this.apiObject = new ApiObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: NOTIFICATION_CONFIGMAP, namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary' } },
+      data: Lazy.any({ produce: () => this.render() }),
+    });
+  }
+
+  /**
+   * Adds the webhook service of an alert (named `<service>-<alert>`) and its triggers; returns the
+   * Rollout annotations that subscribe to them.
+   */
+  public subscribe(owner: string, service: string, alert: CanaryAlert): { [key: string]: string } {
+    const serviceName = `${service}-${alert.name}`;
+    const key = alert.secretKey ?? 'address';
+    const existing = [...this.services.entries()].find(([name, s]) => name !== serviceName && s.key === key);
+    if (existing) {
+      fail(owner, `alert '${alert.name}' reads the webhook URL from the key '${key}' of '${NOTIFICATION_SECRET}', which ${existing[1].owner} reads too: give each alert of the namespace its own 'secretKey'`);
+    }
+    this.services.set(serviceName, { type: alert.providerType!, key, owner: `alert '${alert.name}' of ${owner}` });
+    const triggers = TRIGGERS[alert.severity];
+    triggers.forEach((trigger) => this.triggers.add(trigger));
+    return Object.fromEntries(triggers.map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.${serviceName}`, alert.channel ?? alert.name]));
+  }
+
+  /** `service.webhook.<name>`, `trigger.<name>` and `template.<name>` entries, sorted. */
+  private render(): { [key: string]: string } {
+    const data: { [key: string]: string } = {};
+    const services = [...this.services.entries()].sort(([a], [b]) => a.localeCompare(b));
+    for (const [name, { key }] of services) {
+      data[`service.webhook.${name}`] = `url: $${key}\nheaders:\n- name: Content-Type\n  value: application/json\n`;
+    }
+    for (const trigger of [...this.triggers].sort()) {
+      const template = trigger.replace(/^on-/, '');
+      data[`trigger.${trigger}`] = `- send: [${template}]\n`;
+      const webhooks = services.map(([name, { type }]) => `  ${name}:\n    method: POST\n    body: |\n      {"${TEXT_FIELD[type]}": "${MESSAGES[trigger]}"}\n`).join('');
+      data[`template.${template}`] = `message: "${MESSAGES[trigger]}"\nwebhook:\n${webhooks}`;
+    }
+    return data;
+  }
+}
+
+/**
+ * Subscribes a Rollout to its alerts: Argo Rollouts' self-service notifications, configured in the
+ * Rollout's namespace. The webhook URL must be in `argo-rollouts-notification-secret` there (the
+ * only Secret the controller reads for a namespace).
+ */
+export function subscribeAlerts(
+  scope: Construct, owner: string, rollout: ApiObject, service: string, namespace: string, alerts: CanaryAlert[],
+): ArgoNotificationConfig | undefined {
+  if (alerts.length === 0) return undefined;
+  const config = ArgoNotificationConfig.of(scope, namespace);
+  alerts.forEach((alert, i) => {
+    const property = `analysis.alerts[${i}]`;
+    if (alert.providerType === undefined) {
+      fail(owner, `'${property}' ('${alert.name}') names a Flagger AlertProvider, which Argo Rollouts does not read: use CanaryAlert.slack(), msteams(), discord(), rocket() or gchat()`);
+    }
+    if (alert.secretName !== NOTIFICATION_SECRET) {
+      fail(owner, `'${property}.secretName' ('${alert.secretName}') must be '${NOTIFICATION_SECRET}' with Argo Rollouts: the controller reads a namespace's notification credentials from that Secret only; put the webhook URL under the key '${alert.secretKey ?? 'address'}' there`);
+    }
+    for (const [key, value] of Object.entries(config.subscribe(owner, service, alert))) rollout.metadata.addAnnotation(key, value);
+  });
+  return config;
+}
