@@ -16,6 +16,7 @@ export * from './routers/traefik-ingress-route';
 export * from './routers/traefik-service';
 export * from './analysis/analysis';
 export * from './analysis/metric';
+export * from './analysis/metric-providers';
 export * from './analysis/webhook';
 export * from './analysis/load-test';
 export * from './plan/rollout-plan';

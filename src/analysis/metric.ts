@@ -1,4 +1,7 @@
 import { Duration } from 'cdk8s';
+import {
+  CloudWatchMetricOptions, DatadogMetricOptions, ExternalMetricSource, GraphiteMetricOptions, MetricProviderType, NewRelicMetricOptions,
+} from './metric-providers';
 
 /** What a metric measures; each engine renders it, each router supplies the query for built-ins. */
 export enum MetricKind {
@@ -8,6 +11,8 @@ export enum MetricKind {
   REQUEST_DURATION = 'REQUEST_DURATION',
   /** A PromQL query of your own that returns one number. */
   PROMETHEUS_QUERY = 'PROMETHEUS_QUERY',
+  /** A query of your own to another backend (Datadog, New Relic, CloudWatch, Graphite): `source` says which. */
+  EXTERNAL_QUERY = 'EXTERNAL_QUERY',
 }
 
 /** Options shared by every metric. */
@@ -87,6 +92,37 @@ export class CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query);
   }
 
+  /**
+   * A Datadog query within `min` and/or `max` (Flagger: a MetricTemplate of type `datadog`; Argo
+   * Rollouts: the `datadog` provider, API v2, the Secret read from the service's namespace).
+   */
+  public static datadog(options: DatadogMetricOptions): CanaryMetric {
+    return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
+      type: MetricProviderType.DATADOG, secretName: options.secretName, address: options.address,
+    });
+  }
+
+  /** An NRQL query within `min` and/or `max` (Flagger: type `newrelic`; Argo Rollouts: `newRelic`, its `value`). */
+  public static newRelic(options: NewRelicMetricOptions): CanaryMetric {
+    return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
+      type: MetricProviderType.NEW_RELIC, secretName: options.secretName,
+    });
+  }
+
+  /** CloudWatch GetMetricData queries within `min` and/or `max` (Flagger: type `cloudwatch`; Argo Rollouts: `cloudWatch`). */
+  public static cloudWatch(options: CloudWatchMetricOptions): CanaryMetric {
+    return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, undefined, {
+      type: MetricProviderType.CLOUDWATCH, region: options.region, cloudWatchQueries: [...options.metricDataQueries],
+    });
+  }
+
+  /** A Graphite target within `min` and/or `max` (Flagger: type `graphite`; Argo Rollouts: `graphite`). */
+  public static graphite(options: GraphiteMetricOptions): CanaryMetric {
+    return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
+      type: MetricProviderType.GRAPHITE, address: options.address, secretName: options.secretName,
+    });
+  }
+
   private constructor(
     /** Name of the check. */
     public readonly name: string,
@@ -98,7 +134,9 @@ export class CanaryMetric {
     public readonly min?: number,
     /** Highest acceptable value (for durations: milliseconds). */
     public readonly max?: number,
-    /** The PromQL of a `PROMETHEUS_QUERY` metric. */
+    /** The PromQL of a `PROMETHEUS_QUERY` metric, or the query of an `EXTERNAL_QUERY` one. */
     public readonly query?: string,
+    /** The backend of an `EXTERNAL_QUERY` metric. */
+    public readonly source?: ExternalMetricSource,
   ) {}
 }

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { CanaryAlert } from './alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
+import { checkExternalSource } from './check-external-metric';
 import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind } from './metric';
 import { checkPromQl } from './promql';
@@ -102,6 +103,7 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
       }
       return;
     case MetricKind.PROMETHEUS_QUERY:
+    case MetricKind.EXTERNAL_QUERY:
       checkDnsLabel(owner, `${property}.name`, metric.name);
       if (CanaryMetric.RESERVED_NAMES.includes(metric.name)) {
         fail(owner, `'${property}.name' ('${metric.name}') is reserved: Flagger always runs its built-in query for ${CanaryMetric.RESERVED_NAMES.map((n) => `'${n}'`).join(' and ')}; choose another name or use CanaryMetric.requestSuccessRate() / requestDuration()`);
@@ -118,7 +120,8 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
       if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
         fail(owner, `'${property}.min' (${metric.min}) must be less than or equal to '${property}.max' (${metric.max})`);
       }
-      checkPromQl(owner, `${property}.query`, metric.query!);
+      if (metric.kind === MetricKind.PROMETHEUS_QUERY) checkPromQl(owner, `${property}.query`, metric.query!);
+      else checkExternalSource(owner, property, metric);
       return;
   }
 }

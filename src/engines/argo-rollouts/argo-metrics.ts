@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { argoLoadDuration, checkLoadCommand, loadCommandDuration, renderLoadCommand } from '../../analysis/load-command';
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
+import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
 import { CanaryWebhook, WebhookType } from '../../analysis/webhook';
 import { NO_SIDECAR_LABELS } from '../../platform/conventions';
 import { fail, toGoDuration } from '../../validation';
@@ -105,8 +106,76 @@ function translateQuery(query: string, window: string): string {
     .replace(/\{\{\s*interval\s*\}\}/g, window);
 }
 
+/**
+ * A check of another backend, as Argo Rollouts' providers take it, and the condition on its result
+ * (metricproviders/*: Datadog a number, New Relic a map of the NRQL result, CloudWatch the
+ * MetricDataResults of the queries that return data, Graphite the data points).
+ */
+function externalMetric(ctx: MetricContext, metric: CanaryMetric, window: string): { provider: any; value: string; present: string } {
+  const source = metric.source!;
+  const query = metric.query === undefined ? undefined : translateQuery(metric.query, window);
+  switch (source.type) {
+    case MetricProviderType.DATADOG:
+      // The Secret is read from the Rollout's namespace (datadog.go, findCredentials: namespaced).
+      return {
+        provider: { datadog: { apiVersion: 'v2', interval: window, query, secretRef: { name: source.secretName, namespaced: true } } },
+        value: 'result',
+        present: 'result != nil',
+      };
+    case MetricProviderType.NEW_RELIC:
+      // The profile is a Secret in the controller's namespace (newrelic.go, NewNewRelicAPIClient).
+      return { provider: { newRelic: { profile: source.secretName, query } }, value: 'result.value', present: 'result.value != nil' };
+    case MetricProviderType.CLOUDWATCH:
+      return {
+        provider: { cloudWatch: { interval: window, metricDataQueries: argoCloudWatchQueries(source.cloudWatchQueries!) } },
+        value: 'result[0].Values[0]',
+        present: 'len(result) > 0 && len(result[0].Values) > 0',
+      };
+    case MetricProviderType.GRAPHITE:
+      if (source.secretName !== undefined) {
+        fail(ctx.owner, `metric '${metric.name}': Argo Rollouts' Graphite provider takes no credentials ('secretName' '${source.secretName}'); leave it out or put an authenticating proxy in front of Graphite`);
+      }
+      return { provider: { graphite: { address: source.address, query } }, value: 'result[0]', present: 'len(result) > 0 && result[0] != nil' };
+    default:
+      return fail(ctx.owner, `metric '${metric.name}' has a backend Argo Rollouts does not read: ${source.type}`);
+  }
+}
+
+function argoCloudWatchQueries(queries: CloudWatchMetricQuery[]): any[] {
+  return queries.map((q, i) => ({
+    id: q.id,
+    expression: q.expression,
+    metricStat: q.metricStat && {
+      metric: {
+        namespace: q.metricStat.namespace,
+        metricName: q.metricStat.metricName,
+        dimensions: Object.entries(q.metricStat.dimensions ?? {}).map(([name, value]) => ({ name, value })),
+      },
+      period: q.metricStat.period.toSeconds(),
+      stat: q.metricStat.stat,
+      unit: q.metricStat.unit,
+    },
+    returnData: q.returnData ?? i === queries.length - 1,
+  }));
+}
+
 function prometheusMetric(ctx: MetricContext, metric: CanaryMetric, failureLimit: number): ArgoMetric {
   const window = toGoDuration(metric.interval ?? Duration.minutes(1));
+  if (metric.kind === MetricKind.EXTERNAL_QUERY) {
+    const { provider, value, present } = externalMetric(ctx, metric, window);
+    return {
+      name: metric.name,
+      initialDelay: window,
+      interval: toGoDuration(ctx.interval),
+      failureLimit,
+      successCondition: [
+        present,
+        ...(metric.min === undefined ? [] : [`${value} >= ${metric.min}`]),
+        ...(metric.max === undefined ? [] : [`${value} <= ${metric.max}`]),
+      ].join(' && '),
+      provider,
+    };
+  }
   const builtIn = (kind: MetricKind) => ctx.queries[kind] ?? fail(ctx.owner, `the router has no built-in query for ${kind} with Argo Rollouts`);
   let query: string;
   let bounds: string[];

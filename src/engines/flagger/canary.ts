@@ -7,6 +7,7 @@ import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis
 import { checkLoadCommand, flaggerLoadDuration, renderLoadCommand } from '../../analysis/load-command';
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
+import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import * as flagger from '../../imports/flagger.app';
@@ -104,6 +105,28 @@ export interface FlaggerCanaryProps {
    * @default false
    */
   readonly revertOnDeletion?: boolean;
+}
+
+/**
+ * CloudWatch queries as Flagger's provider reads its query: a JSON array of the AWS SDK's
+ * MetricDataQuery (pkg/metrics/providers/cloudwatch.go, json.Unmarshal into []*cloudwatch.MetricDataQuery).
+ */
+function flaggerCloudWatchQuery(queries: CloudWatchMetricQuery[]): string {
+  return JSON.stringify(queries.map((q, i) => ({
+    Id: q.id,
+    Expression: q.expression,
+    MetricStat: q.metricStat && {
+      Metric: {
+        Namespace: q.metricStat.namespace,
+        MetricName: q.metricStat.metricName,
+        Dimensions: Object.entries(q.metricStat.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: q.metricStat.period.toSeconds(),
+      Stat: q.metricStat.stat,
+      Unit: q.metricStat.unit,
+    },
+    ReturnData: q.returnData ?? i === queries.length - 1,
+  })));
 }
 
 /** The names of the built-in checks when they run as MetricTemplates (Flagger reserves `request-success-rate` and `request-duration`). */
@@ -226,6 +249,18 @@ export class FlaggerCanary extends Construct {
   }
 
   private createTemplate(metric: CanaryMetric): void {
+    if (metric.kind === MetricKind.EXTERNAL_QUERY) {
+      const source = metric.source!;
+      this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {
+        metadata: { name: `${this.name}-${metric.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
+        type: source.type,
+        query: source.type === MetricProviderType.CLOUDWATCH ? flaggerCloudWatchQuery(source.cloudWatchQueries!) : metric.query!,
+        address: source.type === MetricProviderType.DATADOG ? source.address ?? 'https://api.datadoghq.com' : source.address,
+        secretName: source.secretName,
+        region: source.region,
+      }));
+      return;
+    }
     const builtIn = metric.kind !== MetricKind.PROMETHEUS_QUERY;
     if (builtIn && this.props.builtInQueries === undefined) return;
     const query = builtIn
@@ -247,7 +282,8 @@ export class FlaggerCanary extends Construct {
 
   /** The metric's name in the Canary: a built-in check that runs as a MetricTemplate must not use Flagger's reserved name. */
   private canaryMetricName(metric: CanaryMetric): string {
-    if (metric.kind === MetricKind.PROMETHEUS_QUERY || this.props.builtInQueries === undefined) return metric.name;
+    const ownQuery = metric.kind === MetricKind.PROMETHEUS_QUERY || metric.kind === MetricKind.EXTERNAL_QUERY;
+    if (ownQuery || this.props.builtInQueries === undefined) return metric.name;
     return BUILT_IN_TEMPLATE_NAMES[metric.kind] ?? metric.name;
   }
 

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
 import * as flagger from '../../imports/flagger.app';
 import { fail } from '../../validation';
@@ -8,10 +9,32 @@ import { fail } from '../../validation';
 export interface FlaggerMetricTemplateProps {
   /** Name and namespace of the MetricTemplate. */
   readonly metadata: ApiObjectMetadata;
-  /** PromQL returning one number; may use Flagger's template variables. */
+  /** The query returning one number (PromQL for Prometheus); may use Flagger's template variables. */
   readonly query: string;
-  /** Address of the Prometheus to query, e.g. `http://flagger-prometheus.test:9090`. */
-  readonly address: string;
+  /**
+   * Address of the backend, e.g. the Prometheus `http://flagger-prometheus.test:9090`.
+   *
+   * @default - the backend's own (required for Prometheus and Graphite)
+   */
+  readonly address?: string;
+  /**
+   * The backend.
+   *
+   * @default MetricProviderType.PROMETHEUS
+   */
+  readonly type?: MetricProviderType;
+  /**
+   * A Secret in the template's namespace with the backend's credentials.
+   *
+   * @default - none
+   */
+  readonly secretName?: string;
+  /**
+   * The AWS region (CloudWatch).
+   *
+   * @default - none
+   */
+  readonly region?: string;
 }
 
 /** A Flagger MetricTemplate (`flagger.app/v1beta1`) with a Prometheus provider. */
@@ -24,14 +47,21 @@ export class FlaggerMetricTemplate extends Construct {
   public constructor(scope: Construct, id: string, props: FlaggerMetricTemplateProps) {
     super(scope, id);
     const owner = `FlaggerMetricTemplate '${props.metadata.name ?? id}'`;
-    if (!/^https?:\/\/\S+$/.test(props.address)) {
-      fail(owner, `'address' ('${props.address}') must be an http:// or https:// URL`);
+    const type = props.type ?? MetricProviderType.PROMETHEUS;
+    const needsAddress = type === MetricProviderType.PROMETHEUS || type === MetricProviderType.GRAPHITE;
+    if ((needsAddress || props.address !== undefined) && !/^https?:\/\/\S+$/.test(props.address ?? '')) {
+      fail(owner, `'address' ('${props.address ?? ''}') must be an http:// or https:// URL`);
     }
-    checkPromQl(owner, 'query', props.query);
+    if (type === MetricProviderType.PROMETHEUS) checkPromQl(owner, 'query', props.query);
     this.apiObject = new flagger.MetricTemplate(this, 'Resource', {
       metadata: props.metadata,
       spec: {
-        provider: { type: flagger.MetricTemplateSpecProviderType.PROMETHEUS, address: props.address },
+        provider: {
+          type: type as string as flagger.MetricTemplateSpecProviderType,
+          address: props.address,
+          secretRef: props.secretName ? { name: props.secretName } : undefined,
+          region: props.region,
+        },
         query: props.query,
       },
     });

@@ -1,0 +1,144 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, TrafficRouter } from '../../src';
+import { only, synth } from '../synth';
+
+const OWNER = "CanaryService 'podinfo'";
+
+function declare(engine: IDeliveryEngine, metric: CanaryMetric): any[] {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+  new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine,
+    router: TrafficRouter.istio(),
+    analysis: { interval: Duration.seconds(30), metrics: [metric], webhooks: [CanaryWebhook.loadTest()] },
+  });
+  return synth(chart);
+}
+
+const datadog = () => CanaryMetric.datadog({
+  name: 'error-rate', query: 'sum:trace.http.request.errors{service:{{ target }},env:{{ namespace }}}.as_count()', max: 5, secretName: 'datadog',
+});
+const newRelic = () => CanaryMetric.newRelic({
+  name: 'error-rate', query: "SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction WHERE appName = '{{ target }}' SINCE 1 minute ago", max: 1, secretName: 'newrelic',
+});
+const cloudWatch = () => CanaryMetric.cloudWatch({
+  name: 'error-rate',
+  region: 'eu-west-1',
+  max: 1,
+  metricDataQueries: [
+    { id: 'errors', metricStat: { namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensions: { TargetGroup: 'podinfo-canary' }, stat: 'Sum', period: Duration.minutes(1) } },
+    { id: 'requests', metricStat: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: { TargetGroup: 'podinfo-canary' }, stat: 'Sum', period: Duration.minutes(1) } },
+    { id: 'rate', expression: 'errors / requests * 100' },
+  ],
+});
+const graphite = (secretName?: string) => CanaryMetric.graphite({
+  name: 'error-rate', query: 'sumSeries(podinfo.canary.errors)', address: 'http://graphite.monitoring:8080', max: 3, secretName,
+});
+
+describe('Flagger: a MetricTemplate of the backend, referenced by the Canary', () => {
+  const templateOf = (metric: CanaryMetric) => {
+    const manifests = declare(DeliveryEngine.flagger(), metric);
+    const reference = only(manifests, 'Canary').spec.analysis.metrics[0];
+    expect(reference).toEqual({ name: 'error-rate', interval: '1m', thresholdRange: { max: metric.max }, templateRef: { name: 'podinfo-error-rate', namespace: 'test' } });
+    return only(manifests, 'MetricTemplate', 'podinfo-error-rate').spec;
+  };
+
+  test('Datadog: the API address and the Secret with datadog_api_key / datadog_application_key', () => {
+    expect(templateOf(datadog())).toEqual({
+      provider: { type: 'datadog', address: 'https://api.datadoghq.com', secretRef: { name: 'datadog' } },
+      query: 'sum:trace.http.request.errors{service:{{ target }},env:{{ namespace }}}.as_count()',
+    });
+  });
+
+  test('New Relic: the Secret with newrelic_account_id / newrelic_query_key, and the NRQL', () => {
+    expect(templateOf(newRelic())).toEqual({ provider: { type: 'newrelic', secretRef: { name: 'newrelic' } }, query: newRelic().query });
+  });
+
+  test('CloudWatch: the region, and the queries as the AWS SDK\'s MetricDataQuery JSON', () => {
+    const spec = templateOf(cloudWatch());
+    expect(spec.provider).toEqual({ type: 'cloudwatch', region: 'eu-west-1' });
+    expect(JSON.parse(spec.query)).toEqual([
+      { Id: 'errors', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Dimensions: [{ Name: 'TargetGroup', Value: 'podinfo-canary' }] }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'requests', MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'TargetGroup', Value: 'podinfo-canary' }] }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'rate', Expression: 'errors / requests * 100', ReturnData: true },
+    ]);
+  });
+
+  test('Graphite: the address, and the Secret with username / password when given', () => {
+    expect(templateOf(graphite('graphite-auth'))).toEqual({
+      provider: { type: 'graphite', address: 'http://graphite.monitoring:8080', secretRef: { name: 'graphite-auth' } }, query: 'sumSeries(podinfo.canary.errors)',
+    });
+  });
+});
+
+describe('Argo Rollouts: the backend\'s provider in the AnalysisTemplate, with a condition on its result', () => {
+  const metricOf = (metric: CanaryMetric) => only(declare(DeliveryEngine.argoRollouts(), metric), 'AnalysisTemplate', 'podinfo').spec.metrics
+    .find((m: any) => m.name === 'error-rate');
+
+  test('Datadog: API v2, the Secret of the service\'s namespace, Flagger\'s variables as arguments', () => {
+    expect(metricOf(datadog())).toEqual({
+      name: 'error-rate',
+      initialDelay: '1m',
+      interval: '30s',
+      failureLimit: 4,
+      successCondition: 'result != nil && result <= 5',
+      provider: {
+        datadog: {
+          apiVersion: 'v2',
+          interval: '1m',
+          secretRef: { name: 'datadog', namespaced: true },
+          query: 'sum:trace.http.request.errors{service:{{args.service-name}},env:{{args.namespace}}}.as_count()',
+        },
+      },
+    });
+  });
+
+  test('New Relic: the profile (a Secret in the controller\'s namespace) and result.value', () => {
+    const metric = metricOf(newRelic());
+    expect(metric.provider).toEqual({ newRelic: { profile: 'newrelic', query: "SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction WHERE appName = '{{args.service-name}}' SINCE 1 minute ago" } });
+    expect(metric.successCondition).toBe('result.value != nil && result.value <= 1');
+  });
+
+  test('CloudWatch: the queries in the Rollout CRD\'s form and the first value returned', () => {
+    const metric = metricOf(cloudWatch());
+    expect(metric.provider.cloudWatch.interval).toBe('1m');
+    expect(metric.provider.cloudWatch.metricDataQueries[2]).toEqual({ id: 'rate', expression: 'errors / requests * 100', returnData: true });
+    expect(metric.provider.cloudWatch.metricDataQueries[0].metricStat).toEqual({
+      metric: { namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensions: [{ name: 'TargetGroup', value: 'podinfo-canary' }] }, period: 60, stat: 'Sum',
+    });
+    expect(metric.successCondition).toBe('len(result) > 0 && len(result[0].Values) > 0 && result[0].Values[0] <= 1');
+  });
+
+  test('Graphite: the address and the query; credentials are rejected (the provider takes none)', () => {
+    expect(metricOf(graphite()).provider).toEqual({ graphite: { address: 'http://graphite.monitoring:8080', query: 'sumSeries(podinfo.canary.errors)' } });
+    expect(() => declare(DeliveryEngine.argoRollouts(), graphite('graphite-auth'))).toThrow(
+      `${OWNER}: metric 'error-rate': Argo Rollouts' Graphite provider takes no credentials ('secretName' 'graphite-auth'); leave it out or put an authenticating proxy in front of Graphite`,
+    );
+  });
+});
+
+describe('missing or malformed fields fail with a message', () => {
+  test.each([
+    ['Datadog without credentials', () => CanaryMetric.datadog({ name: 'e', query: 'sum:a{b}', max: 1, secretName: '' }),
+      "'analysis.metrics[0].secretName' is required: the datadog credentials (API and application keys) come from a Secret"],
+    ['New Relic without credentials', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) AS value FROM T', max: 1, secretName: undefined as any }),
+      "'analysis.metrics[0].secretName' is required: the newrelic credentials (account id and key) come from a Secret"],
+    ['a Datadog query that is not one', () => CanaryMetric.datadog({ name: 'e', query: 'errors > 5', max: 1, secretName: 'dd' }),
+      "'analysis.metrics[0].query' ('errors > 5') is not a Datadog metric query: expected '<aggregator>:<metric>{<scope>}', e.g. 'sum:trace.http.request.errors{service:podinfo}.as_count()'"],
+    ['NRQL without a value', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) FROM T', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' must be an NRQL SELECT whose result is named value ('... AS value'): Argo Rollouts reads result.value, Flagger the first result"],
+    ['Graphite without an address', () => CanaryMetric.graphite({ name: 'e', query: 'a.b', address: 'graphite:8080', max: 1 }),
+      "'analysis.metrics[0].address' ('graphite:8080') must be the http:// or https:// URL of the Graphite API"],
+    ['CloudWatch without a region', () => CanaryMetric.cloudWatch({ name: 'e', region: 'Ireland', max: 1, metricDataQueries: [{ id: 'a', expression: '1' }] }),
+      "'analysis.metrics[0].region' ('Ireland') must be an AWS region, e.g. 'eu-west-1'"],
+    ['CloudWatch with two values', () => CanaryMetric.cloudWatch({ name: 'e', region: 'eu-west-1', max: 1, metricDataQueries: [{ id: 'a', expression: '1', returnData: true }, { id: 'b', expression: '2' }] }),
+      "'analysis.metrics[0].metricDataQueries' must return data from exactly one query (the check's value); 2 do"],
+    ['a CloudWatch query with neither expression nor metric', () => CanaryMetric.cloudWatch({ name: 'e', region: 'eu-west-1', max: 1, metricDataQueries: [{ id: 'a' }] }),
+      "'analysis.metrics[0].metricDataQueries[0]' needs either 'expression' or 'metricStat', exactly one"],
+    ['a check without a threshold', () => CanaryMetric.graphite({ name: 'e', query: 'a.b', address: 'http://graphite:8080' }),
+      "'analysis.metrics[0]' ('e') needs 'min' or 'max': a check without a threshold can never fail"],
+  ])('%s', (_what, metric, message) => {
+    expect(() => declare(DeliveryEngine.flagger(), metric())).toThrow(`${OWNER}: ${message}`);
+  });
+});
