@@ -17,6 +17,7 @@ export * from './routers/traefik-service';
 export * from './analysis/analysis';
 export * from './analysis/metric';
 export * from './analysis/metric-providers';
+export * from './analysis/comparison';
 export * from './analysis/webhook';
 export * from './analysis/load-test';
 export * from './plan/rollout-plan';

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { ComparedMeasure, CompareToPrimaryOptions, ComparisonConfig } from './comparison';
 import {
   CloudWatchMetricOptions, DatadogMetricOptions, ExternalMetricSource, GraphiteMetricOptions, MetricProviderType, NewRelicMetricOptions,
 } from './metric-providers';
@@ -13,6 +14,8 @@ export enum MetricKind {
   PROMETHEUS_QUERY = 'PROMETHEUS_QUERY',
   /** A query of your own to another backend (Datadog, New Relic, CloudWatch, Graphite): `source` says which. */
   EXTERNAL_QUERY = 'EXTERNAL_QUERY',
+  /** The canary against the primary (or stable) over the same window, as measured by the router: `comparison` says how. */
+  COMPARISON = 'COMPARISON',
 }
 
 /** Options shared by every metric. */
@@ -123,6 +126,20 @@ export class CanaryMetric {
     });
   }
 
+  /**
+   * The canary against the primary (Flagger) or the stable version (Argo Rollouts) running at the
+   * same time: their error rate or P99 latency over the same window, as the router measures them,
+   * in one query; the canary may be at most `maxRatio` times as bad, or `maxDifference` worse. A
+   * bad day for both versions (a slow database) then does not fail the canary.
+   */
+  public static compareToPrimary(options: CompareToPrimaryOptions): CanaryMetric {
+    const name = options.name ?? (options.measure === ComparedMeasure.ERROR_RATE ? 'error-rate-vs-primary' : 'latency-vs-primary');
+    const bound = options.maxRatio ?? options.maxDifference;
+    return new CanaryMetric(name, MetricKind.COMPARISON, options.interval, undefined, bound, undefined, undefined, {
+      measure: options.measure, maxRatio: options.maxRatio, maxDifference: options.maxDifference,
+    });
+  }
+
   private constructor(
     /** Name of the check. */
     public readonly name: string,
@@ -138,5 +155,7 @@ export class CanaryMetric {
     public readonly query?: string,
     /** The backend of an `EXTERNAL_QUERY` metric. */
     public readonly source?: ExternalMetricSource,
+    /** How a `COMPARISON` metric compares. */
+    public readonly comparison?: ComparisonConfig,
   ) {}
 }

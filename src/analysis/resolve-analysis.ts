@@ -102,6 +102,18 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
         fail(owner, `'${property}.max' (${metric.max}ms) must be a positive duration`);
       }
       return;
+    case MetricKind.COMPARISON: {
+      checkDnsLabel(owner, `${property}.name`, metric.name);
+      const { maxRatio, maxDifference } = metric.comparison!;
+      if ((maxRatio === undefined) === (maxDifference === undefined)) {
+        fail(owner, `'${property}' ('${metric.name}') needs either 'maxRatio' or 'maxDifference', exactly one`);
+      }
+      if (maxRatio !== undefined && !(Number.isFinite(maxRatio) && maxRatio > 0)) fail(owner, `'${property}.maxRatio' (${maxRatio}) must be a positive number, e.g. 1.5`);
+      if (maxDifference !== undefined && !(Number.isFinite(maxDifference) && maxDifference >= 0)) {
+        fail(owner, `'${property}.maxDifference' (${maxDifference}) must be a number of at least 0`);
+      }
+      return;
+    }
     case MetricKind.PROMETHEUS_QUERY:
     case MetricKind.EXTERNAL_QUERY:
       checkDnsLabel(owner, `${property}.name`, metric.name);

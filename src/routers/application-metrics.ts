@@ -1,3 +1,4 @@
+import { ComparableSeries } from '../analysis/comparison';
 import { MetricKind } from '../analysis/metric';
 import { checkPort, fail } from '../validation';
 
@@ -99,5 +100,21 @@ export class ApplicationMetrics {
         [MetricKind.REQUEST_SUCCESS_RATE]: `${ok} / ${all} * 100`,
         [MetricKind.REQUEST_DURATION]: p99,
       };
+  }
+
+  /**
+   * The histogram of two sets of pods (matchers), for comparisons.
+   *
+   * @internal
+   */
+  public _comparableSeries(canary: string, baseline: string): ComparableSeries {
+    return {
+      requests: `${this.histogram}_count`,
+      errorMatcher: `${this.statusLabel}=~"5.."`,
+      durationBuckets: `${this.histogram}_bucket`,
+      durationToMillis: 1000,
+      canary,
+      baseline,
+    };
   }
 }

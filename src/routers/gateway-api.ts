@@ -241,7 +241,13 @@ export class GatewayApiRouter implements ITrafficRouter {
       objects.previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
         [{ service: `${context.name}-canary`, port: context.port }]);
     }
-    return { provider: 'gatewayapi:v1', serviceFields, objects, builtInQueries: this.metrics._flaggerQueries() };
+    return {
+      provider: 'gatewayapi:v1',
+      serviceFields,
+      objects,
+      builtInQueries: this.metrics._flaggerQueries(),
+      comparableSeries: this.metrics._comparableSeries('{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
+    };
   }
 
   /**
@@ -272,6 +278,8 @@ export class GatewayApiRouter implements ITrafficRouter {
         queries: this.metrics._argoQueries(NAMESPACE_ARG, ['preview-service']),
         activeQueries: this.metrics._argoQueries(NAMESPACE_ARG, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
+        // Before the switch the active Service still serves the old version.
+        comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
         objects: { activeService: active, previewService, httpRoute, previewRoute, ...gatewayObjects },
       };
     }
@@ -285,7 +293,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       canaryService: canary.name,
       stableService: stable.name,
       queries: this.metrics._argoQueries(NAMESPACE_ARG, ['canary-service']),
-      queryArguments: [...args, { name: 'canary-service', value: canary.name }],
+      queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
+      comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
       objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects },
     };
   }

@@ -1,4 +1,5 @@
 import { RouterMetrics } from './router';
+import { ComparableSeries } from '../analysis/comparison';
 import { MetricKind } from '../analysis/metric';
 
 /**
@@ -77,6 +78,23 @@ export class GatewayMetrics {
       [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${canary},response_code!~"5.*"}[{{ interval }}])) / `
         + `sum(rate(istio_requests_total{${canary}}[{{ interval }}])) * 100`,
       [MetricKind.REQUEST_DURATION]: `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${canary}}[{{ interval }}])) by (le))`,
+    };
+  }
+
+  /**
+   * What the gateway forwarded to two Services (matchers with the engine's variables), for comparisons.
+   *
+   * @internal
+   */
+  public _comparableSeries(namespace: string, canaryService: string, baselineService: string): ComparableSeries {
+    const to = (service: string) => `reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
+    return {
+      requests: 'istio_requests_total',
+      errorMatcher: 'response_code=~"5.*"',
+      durationBuckets: 'istio_request_duration_milliseconds_bucket',
+      durationToMillis: 1,
+      canary: to(canaryService),
+      baseline: to(baselineService),
     };
   }
 

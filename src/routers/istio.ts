@@ -9,6 +9,7 @@ import { createRolloutService, createStableAndCanaryServices } from './rollout-s
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
 } from './router';
+import { ComparableSeries } from '../analysis/comparison';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
 import { ISTIO_NAMESPACE, serviceAddress } from '../platform/conventions';
@@ -204,6 +205,28 @@ const CANARY_HASH_ARG = 'canary-hash';
  * requests, so only the canary pods' own series are read.
  */
 const CANARY_PODS = `reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.${CANARY_HASH_ARG}}}"`;
+/** The stable ReplicaSet's pods, by its pod-template hash, for comparisons. */
+const STABLE_HASH_ARG = 'stable-hash';
+const STABLE_PODS = CANARY_PODS.replace(`{{args.${CANARY_HASH_ARG}}}`, `{{args.${STABLE_HASH_ARG}}}`);
+
+/** Istio's standard metrics of two sets of pods, as their sidecars report them. */
+function istioSeries(canary: string, baseline: string): ComparableSeries {
+  return {
+    requests: 'istio_requests_total',
+    errorMatcher: 'response_code=~"5.*"',
+    durationBuckets: 'istio_request_duration_milliseconds_bucket',
+    durationToMillis: 1,
+    canary,
+    baseline,
+  };
+}
+
+/** Flagger's canary and primary Deployments are two workloads. */
+const FLAGGER_ISTIO_SERIES = istioSeries(
+  'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"',
+  'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}-primary"',
+);
+const ARGO_ISTIO_SERIES = istioSeries(CANARY_PODS, STABLE_PODS);
 
 /**
  * Istio (`networking.istio.io/v1`). Weighted canaries, header matching (A/B testing), mirroring and
@@ -297,6 +320,7 @@ export class IstioRouter implements ITrafficRouter {
       provider: 'istio',
       serviceFields,
       objects: gateway ? { gateway } : {},
+      comparableSeries: FLAGGER_ISTIO_SERIES,
     };
   }
 
@@ -320,6 +344,7 @@ export class IstioRouter implements ITrafficRouter {
       { name: 'namespace', value: context.namespace },
       { name: 'service-name', value: context.name },
       { name: CANARY_HASH_ARG, podTemplateHash: PodTemplateHash.LATEST },
+      { name: STABLE_HASH_ARG, podTemplateHash: PodTemplateHash.STABLE },
     ];
 
     const name = context.name;
@@ -367,6 +392,7 @@ export class IstioRouter implements ITrafficRouter {
         canaryService: canary.name,
         queries: argoQueries(CANARY_PODS),
         queryArguments,
+        comparableSeries: ARGO_ISTIO_SERIES,
         objects: { service, canaryService: canary, destinationRule, virtualService, ...(gateway ? { gateway } : {}) },
       };
     }
@@ -387,6 +413,7 @@ export class IstioRouter implements ITrafficRouter {
       stableService: stable.name,
       queries: argoQueries(CANARY_PODS),
       queryArguments,
+      comparableSeries: ARGO_ISTIO_SERIES,
       objects: { service, stableService: stable, canaryService: canary, virtualService, ...(gateway ? { gateway } : {}) },
     };
   }
@@ -419,6 +446,7 @@ export class IstioRouter implements ITrafficRouter {
       previewService: preview.name,
       queries: argoQueries(CANARY_PODS),
       queryArguments,
+      comparableSeries: ARGO_ISTIO_SERIES,
       objects: { activeService: active, previewService: preview, virtualService, ...(gateway ? { gateway } : {}) },
     };
   }

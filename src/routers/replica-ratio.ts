@@ -50,6 +50,7 @@ export interface ReplicaRatioRouterOptions {
 
 const OWNER = 'TrafficRouter.replicaRatio()';
 const CANARY_HASH_ARG = 'canary-hash';
+const STABLE_HASH_ARG = 'stable-hash';
 
 /**
  * No router: the canary and stable pods sit behind one Service and share its traffic by their
@@ -116,10 +117,15 @@ export class ReplicaRatioRouter implements ITrafficRouter {
     const ingress = this.createIngress(scope, context, {
       all: context.name, stable: `${context.name}-primary`, preview: `${context.name}-canary`,
     });
+    const [key, value] = Object.entries(context.selectorLabels)[0];
     return {
       provider: 'kubernetes',
       objects: ingress ? { ingress } : {},
       builtInQueries: this.options.metrics._queries(`kubernetes_namespace="{{ namespace }}",${selectorMatcher(context)}`, false),
+      comparableSeries: this.options.metrics._comparableSeries(
+        `kubernetes_namespace="{{ namespace }}",${selectorMatcher(context)}`,
+        `kubernetes_namespace="{{ namespace }}",${selectorMatcher({ ...context, selectorLabels: { [key]: `${value}-primary` } })}`,
+      ),
     };
   }
 
@@ -137,10 +143,12 @@ export class ReplicaRatioRouter implements ITrafficRouter {
     const queryArguments = [
       { name: 'namespace', value: context.namespace },
       { name: CANARY_HASH_ARG, podTemplateHash: PodTemplateHash.LATEST },
+      { name: STABLE_HASH_ARG, podTemplateHash: PodTemplateHash.STABLE },
     ];
     // The new ReplicaSet's pods, by the hash Argo Rollouts gives every ReplicaSet (copied onto the series by the scrape config).
-    const queries = this.options.metrics._queries(
-      `kubernetes_namespace="{{args.namespace}}",${selectorMatcher(context)},rollouts_pod_template_hash="{{args.${CANARY_HASH_ARG}}}"`, true);
+    const pods = (hashArg: string) => `kubernetes_namespace="{{args.namespace}}",${selectorMatcher(context)},rollouts_pod_template_hash="{{args.${hashArg}}}"`;
+    const queries = this.options.metrics._queries(pods(CANARY_HASH_ARG), true);
+    const comparableSeries = this.options.metrics._comparableSeries(pods(CANARY_HASH_ARG), pods(STABLE_HASH_ARG));
     const all = createRolloutService(scope, 'Service', context.name, context, context.selectorLabels);
     if (context.blueGreen) {
       const preview = createRolloutService(scope, 'PreviewService', `${context.name}-preview`, context, context.selectorLabels);
@@ -150,6 +158,7 @@ export class ReplicaRatioRouter implements ITrafficRouter {
         previewService: preview.name,
         queries,
         queryArguments,
+        comparableSeries,
         objects: { activeService: all, previewService: preview, ...(ingress ? { ingress } : {}) },
       };
     }
@@ -160,6 +169,7 @@ export class ReplicaRatioRouter implements ITrafficRouter {
       stableService: stable.name,
       queries,
       queryArguments,
+      comparableSeries,
       objects: { service: all, stableService: stable, canaryService: canary, ...(ingress ? { ingress } : {}) },
     };
   }

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ComparableSeries } from '../analysis/comparison';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
 import { StrategyConfig } from '../strategy/delivery-strategy';
@@ -64,6 +65,12 @@ export interface FlaggerRouting {
    * @default - Flagger's built-in queries for the provider
    */
   readonly builtInQueries?: { [kind: string]: string };
+  /**
+   * The canary's and the primary's series, for checks that compare them (`CanaryMetric.compareToPrimary()`).
+   *
+   * @default - comparisons are rejected
+   */
+  readonly comparableSeries?: ComparableSeries;
 }
 
 /** Which ReplicaSet's pod-template hash an analysis argument takes (Argo Rollouts' `podTemplateHashValue`). */
@@ -156,6 +163,13 @@ export interface ArgoRolloutsRouting {
   readonly queries: { [kind: string]: string };
   /** Arguments the queries use, with the values the Rollout passes. */
   readonly queryArguments: AnalysisArgument[];
+  /**
+   * The canary's and the stable's series (`{{args.<name>}}` placeholders, in `queryArguments`), for
+   * checks that compare them.
+   *
+   * @default - comparisons are rejected
+   */
+  readonly comparableSeries?: ComparableSeries;
   /**
    * The objects created for the router, by role (e.g. `virtualService`, `stableService`).
    *

@@ -1,3 +1,4 @@
+import { ComparableSeries } from '../analysis/comparison';
 import { MetricKind } from '../analysis/metric';
 
 /**
@@ -49,4 +50,29 @@ export function argoTraefikQueries(serviceArgs: string[]): { [kind: string]: str
     [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(series)} or vector(0)) / (${requestRate(series)} > 0)`,
     [MetricKind.REQUEST_DURATION]: `${durationP99(series)} and on() (${requestRate(series)} > 0)`,
   };
+}
+
+/** Traefik's series of two Services of a TraefikService, for checks that compare them. */
+export function traefikComparableSeries(canary: string, baseline: string): ComparableSeries {
+  return {
+    requests: 'traefik_service_request_duration_seconds_bucket',
+    requestMatchers: 'le="+Inf"',
+    errorMatcher: 'code=~"5.."',
+    durationBuckets: 'traefik_service_request_duration_seconds_bucket',
+    durationToMillis: 1000,
+    canary,
+    baseline,
+  };
+}
+
+/** Flagger's canary and primary Services in the TraefikService it generates. */
+export const FLAGGER_TRAEFIK_SERIES = traefikComparableSeries(
+  'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"',
+  'service=~"{{ namespace }}-{{ target }}-primary-[0-9a-zA-Z-]+@kubernetescrd"',
+);
+
+/** Two Services named by analysis arguments, exactly. */
+export function argoTraefikSeries(canaryArg: string, baselineArg: string): ComparableSeries {
+  const service = (arg: string) => `service="{{args.${ARGO_NAMESPACE_ARG}}}-{{args.${arg}}}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+  return traefikComparableSeries(service(canaryArg), service(baselineArg));
 }

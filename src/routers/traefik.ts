@@ -2,7 +2,9 @@ import { Construct } from 'constructs';
 import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
 import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from './router';
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
-import { ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, argoTraefikQueries } from './traefik-queries';
+import {
+  ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, FLAGGER_TRAEFIK_SERIES, argoTraefikQueries, argoTraefikSeries,
+} from './traefik-queries';
 import { TraefikWeightedService } from './traefik-service';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
@@ -118,9 +120,9 @@ export class TraefikRouter implements ITrafficRouter {
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
     const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.options.hosts);
-    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return { provider: 'traefik', objects: { ingressRoute } };
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return { provider: 'traefik', objects: { ingressRoute }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
     const preview = this.previewRoute(scope, context, `${context.name}-canary`);
-    return { provider: 'traefik', objects: { ingressRoute, ...preview } };
+    return { provider: 'traefik', objects: { ingressRoute, ...preview }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
   }
 
   /**
@@ -156,6 +158,8 @@ export class TraefikRouter implements ITrafficRouter {
         // After the switch both Services select the new version: the live traffic and the load.
         activeQueries: argoTraefikQueries(['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
+        // Before the switch the active Service still serves the old version.
+        comparableSeries: argoTraefikSeries('preview-service', 'active-service'),
         objects: { activeService: active, previewService, traefikService, ingressRoute, ...preview },
       };
     }
@@ -170,7 +174,8 @@ export class TraefikRouter implements ITrafficRouter {
       canaryService: canary.name,
       stableService: stable.name,
       queries: argoTraefikQueries(['canary-service']),
-      queryArguments: [...args, { name: 'canary-service', value: canary.name }],
+      queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
+      comparableSeries: argoTraefikSeries('canary-service', 'stable-service'),
       objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute },
     };
   }

@@ -4,11 +4,13 @@ import { CanaryMetric, MetricKind } from '../../src/analysis/metric';
 const QUERY = 'sum(rate(http_requests_total{namespace="{{ namespace }}",code=~"5.."}[{{ interval }}]))';
 
 describe('MetricKind', () => {
-  test('has exactly the three kinds, valued as their names', () => {
+  test('has exactly the five kinds, valued as their names', () => {
     expect({ ...MetricKind }).toEqual({
       REQUEST_SUCCESS_RATE: 'REQUEST_SUCCESS_RATE',
       REQUEST_DURATION: 'REQUEST_DURATION',
       PROMETHEUS_QUERY: 'PROMETHEUS_QUERY',
+      EXTERNAL_QUERY: 'EXTERNAL_QUERY',
+      COMPARISON: 'COMPARISON',
     });
   });
 });

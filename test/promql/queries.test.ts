@@ -5,7 +5,10 @@ import * as yaml from 'js-yaml';
 import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
-import { ApplicationMetrics, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, MetricKind, TrafficRouter } from '../../src';
+import {
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
+  IstioRoutingMode, MetricKind, TrafficRouter,
+} from '../../src';
 import { all, only } from '../synth';
 
 /**
@@ -413,6 +416,97 @@ describeWithPromtool('the replica-ratio canary: the application\'s own metrics',
       const expected = metric.name === 'success-rate' ? SUCCESS_PERCENT : APP_P99_MS;
       check({ title: `flagger replica-ratio ${metric.name}`, expr, shapes: appShapes('flagger'), expected, stale: 'nan' });
     }
+  });
+});
+
+describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one query per router and engine', () => {
+  type Versions = (canary: Traffic[], baseline: Traffic[]) => InputSeries[];
+  const traefikPods = ['traefik-5d9f7c6b8-abcde', 'traefik-5d9f7c6b8-fghij'];
+  const traefik = (baseline: string): Versions => (canary, base) => traefikPods.flatMap((pod) => [
+    ...traefikSeries(`${NAMESPACE}-podinfo-canary-80@kubernetescrd`, canary, pod),
+    ...traefikSeries(`${NAMESPACE}-${baseline}-80@kubernetescrd`, base, pod),
+  ]);
+  const istioPod = (pod: string, workload: string, labels: { [key: string]: string }) => ({ pod, namespace: NAMESPACE, workload, service: 'podinfo', podLabels: labels });
+  const flaggerIstio: Versions = (canary, base) => [
+    ...istioSeries(istioPod('podinfo-6c9f8d7b5-k2x4p', 'podinfo', { 'app.kubernetes.io/name': 'podinfo' }), canary),
+    ...istioSeries(istioPod('podinfo-primary-58f9c7d6b-z8w2t', 'podinfo-primary', { 'app.kubernetes.io/name': 'podinfo-primary' }), base),
+  ];
+  const argoIstio: Versions = (canary, base) => [
+    ...istioSeries(istioPod(`podinfo-${CANARY_HASH}-q4w8e`, 'podinfo', { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH }), canary),
+    ...istioSeries(istioPod(`podinfo-${STABLE_HASH}-r5t7y`, 'podinfo', { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': STABLE_HASH }), base),
+  ];
+  const gateway = (baseline: string): Versions => (canary, base) => [
+    ...gatewayIstioSeries({ pod: 'gateway-istio-7c9d8f6b5-abcde', namespace: NAMESPACE, gateway: 'gateway' }, { service: 'podinfo-canary', namespace: NAMESPACE, workload: 'podinfo' }, canary),
+    ...gatewayIstioSeries({ pod: 'gateway-istio-7c9d8f6b5-abcde', namespace: NAMESPACE, gateway: 'gateway' }, { service: baseline, namespace: NAMESPACE, workload: baseline }, base),
+  ];
+  const app = (engine: 'flagger' | 'argo'): Versions => (canary, base) => [
+    ...appHistogramSeries({ pod: 'podinfo-6c9f8d7b5-k2x4p', namespace: NAMESPACE, podLabels: engine === 'flagger' ? { 'app.kubernetes.io/name': 'podinfo' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH } }, canary),
+    ...appHistogramSeries({ pod: 'podinfo-5c4b7d9f2-r5t7y', namespace: NAMESPACE, podLabels: engine === 'flagger' ? { 'app.kubernetes.io/name': 'podinfo-primary' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': STABLE_HASH } }, base),
+  ];
+  const replica = () => TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
+  // Buckets (router units) that requests fall into: fast and slow, with their P99 in milliseconds.
+  const cases: [string, string, () => ITrafficRouter, Versions, { fast: number; slow: number; fastMs: number; slowMs: number }][] = [
+    ['flagger', 'traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), traefik('podinfo-primary'), { fast: 0.3, slow: 1.2, fastMs: 298, slowMs: 1191 }],
+    ['argo', 'traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), traefik('podinfo-stable'), { fast: 0.3, slow: 1.2, fastMs: 298, slowMs: 1191 }],
+    ['flagger', 'istio', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), flaggerIstio, { fast: 250, slow: 1000, fastMs: 248.5, slowMs: 995 }],
+    ['argo', 'istio', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), argoIstio, { fast: 250, slow: 1000, fastMs: 248.5, slowMs: 995 }],
+    ['flagger', 'gateway-api', () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }), gateway('podinfo-primary'), { fast: 250, slow: 1000, fastMs: 248.5, slowMs: 995 }],
+    ['argo', 'gateway-api', () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }), gateway('podinfo-stable'), { fast: 250, slow: 1000, fastMs: 248.5, slowMs: 995 }],
+    ['flagger', 'replica-ratio', replica, app('flagger'), { fast: 0.25, slow: 1, fastMs: 248.5, slowMs: 995 }],
+    ['argo', 'replica-ratio', replica, app('argo'), { fast: 0.25, slow: 1, fastMs: 248.5, slowMs: 995 }],
+  ];
+
+  test.each(cases)('%s with %s', (engine, _router, router, versions, b) => {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
+      router: router(),
+      strategy: engine === 'flagger' && _router === 'replica-ratio' ? DeliveryStrategy.blueGreen() : undefined,
+      analysis: {
+        metrics: [
+          CanaryMetric.compareToPrimary({ measure: ComparedMeasure.ERROR_RATE, maxRatio: 1.5 }),
+          CanaryMetric.compareToPrimary({ measure: ComparedMeasure.LATENCY_P99, maxDifference: 100 }),
+        ],
+        webhooks: [CanaryWebhook.loadTest()],
+      },
+    });
+    const manifests = Testing.synth(chart);
+    const queryOf = (metric: string) => {
+      if (engine === 'flagger') return renderFlagger(only(manifests, 'MetricTemplate', `podinfo-${metric}`).spec.query);
+      const rollout = only(manifests, 'Rollout').spec.strategy;
+      const args = (rollout.canary ?? rollout.blueGreen.prePromotionAnalysis).analysis?.args ?? rollout.blueGreen.prePromotionAnalysis.args;
+      const template = all(manifests, 'AnalysisTemplate').flatMap((t) => t.spec.metrics).find((m: any) => m.name === metric);
+      return renderArgo(template.provider.prometheus.query, args);
+    };
+    const errors = queryOf('error-rate-vs-primary');
+    const latency = queryOf('latency-vs-primary');
+    const quarterFailing = (bucket: number): Traffic[] => [{ perScrape: 15, code: 200, bucket }, { perScrape: 5, code: 503, bucket }];
+    const result = runPromtool([
+      {
+        // A bad day for both (a slow database): equally bad is not the canary's fault.
+        name: 'equally bad',
+        interval: '5s',
+        series: versions(quarterFailing(b.slow), quarterFailing(b.slow)),
+        expectations: [{ expr: errors, evalTime: EVAL_TIME, value: 1 }, { expr: latency, evalTime: EVAL_TIME, value: 0 }],
+      },
+      {
+        // The canary fails 25 % and is slow; the primary fails 5 % and is fast.
+        name: 'canary worse',
+        interval: '5s',
+        series: versions(quarterFailing(b.slow), [{ perScrape: 19, code: 200, bucket: b.fast }, { perScrape: 1, code: 503, bucket: b.fast }]),
+        expectations: [{ expr: errors, evalTime: EVAL_TIME, value: 5 }, { expr: latency, evalTime: EVAL_TIME, value: b.slowMs - b.fastMs }],
+      },
+      {
+        // Neither version had a request: nothing to compare, no sample (the check fails).
+        name: 'no traffic',
+        interval: '5s',
+        series: stale(versions(quarterFailing(b.slow), quarterFailing(b.fast))),
+        expectations: [{ expr: `count(${errors}) or vector(0)`, evalTime: EVAL_TIME, value: 0 }, { expr: `count(${latency}) or vector(0)`, evalTime: EVAL_TIME, value: 0 }],
+      },
+    ]);
+    expect({ passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ passed: true, output: '' });
   });
 });
 

@@ -176,7 +176,9 @@ describe('Argo Rollouts', () => {
 
   test('queries and arguments: the canary Service, in the service\'s namespace', () => {
     const routing = gatewayApi().bindArgoRollouts(newChart(), ARGO_CONTEXT);
-    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'test' }, { name: 'canary-service', value: 'podinfo-canary' }]);
+    expect(routing.queryArguments).toEqual([
+      { name: 'namespace', value: 'test' }, { name: 'canary-service', value: 'podinfo-canary' }, { name: 'stable-service', value: 'podinfo-stable' },
+    ]);
     expect(routing.queries[MetricKind.REQUEST_SUCCESS_RATE]).toBe(
       '(sum(rate(istio_requests_total{reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}",response_code!~"5.*"}[{{ interval }}])) or vector(0))'
       + ' / (sum(rate(istio_requests_total{reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"}[{{ interval }}])) > 0)',

@@ -380,6 +380,8 @@ describe('with Argo Rollouts', () => {
         { name: 'namespace', value: 'test' },
         { name: 'service-port', value: '80' },
         { name: 'canary-service', value: 'podinfo-canary' },
+        // For checks that compare the canary with the stable version (the engine drops it otherwise).
+        { name: 'stable-service', value: 'podinfo-stable' },
       ]);
     });
 
@@ -403,7 +405,7 @@ describe('with Argo Rollouts', () => {
         }
       }
       // Every argument a query uses is passed.
-      const used = Object.values(routing.queries).flatMap((q) => [...q.matchAll(/\{\{args\.([^}]+)\}\}/g)].map((m) => m[1]));
+      const used = [...Object.values(routing.queries), JSON.stringify(routing.comparableSeries)].flatMap((q) => [...q.matchAll(/\{\{args\.([^}]+)\}\}/g)].map((m) => m[1]));
       expect([...new Set(used)].sort()).toEqual(routing.queryArguments.map((a) => a.name).sort());
     });
 
@@ -449,7 +451,8 @@ describe('with Argo Rollouts', () => {
       expect(only(manifests, 'Service', name).metadata.namespace).toBe('prod');
       expect(only(manifests, 'Service', name).spec.selector).toEqual({ 'app.kubernetes.io/name': 'shop' });
     }
-    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'prod' }, { name: 'service-port', value: '8080' }, { name: 'canary-service', value: 'shop-canary' }]);
+    expect(routing.queryArguments).toEqual([{ name: 'namespace', value: 'prod' }, { name: 'service-port', value: '8080' }, { name: 'canary-service', value: 'shop-canary' },
+      { name: 'stable-service', value: 'shop-stable' }]);
   });
 
   test('one router binds several services, each under its own scope', () => {

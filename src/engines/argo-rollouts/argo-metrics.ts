@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import { ComparableSeries } from '../../analysis/comparison';
+import { comparisonQuery } from '../../analysis/comparison-query';
 import { argoLoadDuration, checkLoadCommand, loadCommandDuration, renderLoadCommand } from '../../analysis/load-command';
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
@@ -47,6 +49,8 @@ export interface MetricContext {
   readonly failureLimit: number;
   /** The router's built-in queries (by MetricKind). */
   readonly queries: { [kind: string]: string };
+  /** The router's canary and stable series, for comparisons. */
+  readonly comparableSeries?: ComparableSeries;
   readonly loadTarget: LoadTarget;
   /** Every webhook of the analysis, for the property names in messages. */
   readonly webhooks: CanaryWebhook[];
@@ -161,6 +165,19 @@ function argoCloudWatchQueries(queries: CloudWatchMetricQuery[]): any[] {
 
 function prometheusMetric(ctx: MetricContext, metric: CanaryMetric, failureLimit: number): ArgoMetric {
   const window = toGoDuration(metric.interval ?? Duration.minutes(1));
+  if (metric.kind === MetricKind.COMPARISON) {
+    const series = ctx.comparableSeries
+      ?? fail(ctx.owner, `metric '${metric.name}' compares the canary with the stable version, which the router cannot tell apart in its metrics with Argo Rollouts`);
+    return {
+      name: metric.name,
+      initialDelay: window,
+      interval: toGoDuration(ctx.interval),
+      failureLimit,
+      // No sample when either version had no request: nothing to compare, so the check fails.
+      successCondition: `len(result) > 0 && result[0] <= ${metric.max}`,
+      provider: { prometheus: { address: `{{args.${PROMETHEUS_ADDRESS_ARG}}}`, query: comparisonQuery(series, metric.comparison!, window) } },
+    };
+  }
   if (metric.kind === MetricKind.EXTERNAL_QUERY) {
     const { provider, value, present } = externalMetric(ctx, metric, window);
     return {

@@ -96,6 +96,7 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
     interval: analysis.interval,
     failureLimit: analysis.threshold - 1,
     queries: options.routing.queries,
+    comparableSeries: options.routing.comparableSeries,
     loadTarget: options.loadTarget,
     webhooks: analysis.webhooks,
   };

@@ -10,6 +10,7 @@ import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
+import { MetricKind } from '../../analysis/metric';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
@@ -212,7 +213,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       { name: NAMESPACE_ARG, value: namespace },
       { name: SERVICE_NAME_ARG, value: name },
       { name: PROMETHEUS_ADDRESS_ARG, value: context.prometheus.address },
-      ...routing.queryArguments,
+      ...routerArguments(routing, context.analysis),
     ]);
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
@@ -357,6 +358,18 @@ function replicaSplitNotes(plan: ArgoPlan, replicas: number, maxSurge: string): 
     `the traffic is split by replica count, not by weight: with ${replicas} replica${replicas === 1 ? '' : 's'} (the autoscaler's minimum), ${splits.join('; ')}`,
     `the finest step is one pod in ${replicas + (surge > 0 ? 1 : 0)} (${Math.round(100 / (replicas + (surge > 0 ? 1 : 0)))}% of the traffic); more replicas give finer steps`,
   ];
+}
+
+/**
+ * The router's arguments, less those only its comparable series use (the stable version's) when no
+ * check compares: every argument is passed to every template.
+ */
+function routerArguments(routing: ArgoRolloutsRouting, analysis: ResolvedAnalysis): AnalysisArgument[] {
+  if (analysis.metrics.some((metric) => metric.kind === MetricKind.COMPARISON) || !routing.comparableSeries) return routing.queryArguments;
+  const used = (text: string) => new Set([...text.matchAll(/\{\{args\.([-a-zA-Z0-9_]+)\}\}/g)].map((m) => m[1]));
+  const inQueries = used(JSON.stringify([routing.queries, routing.activeQueries ?? {}]));
+  const inSeries = used(JSON.stringify(routing.comparableSeries));
+  return routing.queryArguments.filter((arg) => !inSeries.has(arg.name) || inQueries.has(arg.name));
 }
 
 /** `pre-promotion` as `prePromotion`. */

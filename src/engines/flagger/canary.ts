@@ -4,6 +4,8 @@ import { AlertProvider } from './alert-provider';
 import { FlaggerMetricTemplate } from './metric-template';
 import { CanaryAlert } from '../../analysis/alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis';
+import { ComparableSeries } from '../../analysis/comparison';
+import { comparisonQuery } from '../../analysis/comparison-query';
 import { checkLoadCommand, flaggerLoadDuration, renderLoadCommand } from '../../analysis/load-command';
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
@@ -65,6 +67,12 @@ export interface FlaggerCanaryProps {
    * @default - Flagger's built-in queries for the provider
    */
   readonly builtInQueries?: { [kind: string]: string };
+  /**
+   * The router's canary and primary series, for checks that compare them.
+   *
+   * @default - comparisons are rejected
+   */
+  readonly comparableSeries?: ComparableSeries;
   /**
    * Base URL of the loadtester (`http://flagger-loadtester.<ns>/`), for webhooks that use it.
    *
@@ -261,6 +269,17 @@ export class FlaggerCanary extends Construct {
       }));
       return;
     }
+    if (metric.kind === MetricKind.COMPARISON) {
+      const series = this.props.comparableSeries
+        ?? fail(this.owner, `metric '${metric.name}' compares the canary with the primary, which the ${this.props.provider} router cannot tell apart in its metrics`);
+      if (!this.props.metricsServer) fail(this.owner, `metric '${metric.name}' needs a Prometheus to query: set 'metricsServer'`);
+      this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {
+        metadata: { name: `${this.name}-${metric.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
+        query: comparisonQuery(series, metric.comparison!, '{{ interval }}'),
+        address: this.props.metricsServer,
+      }));
+      return;
+    }
     const builtIn = metric.kind !== MetricKind.PROMETHEUS_QUERY;
     if (builtIn && this.props.builtInQueries === undefined) return;
     const query = builtIn
@@ -282,7 +301,7 @@ export class FlaggerCanary extends Construct {
 
   /** The metric's name in the Canary: a built-in check that runs as a MetricTemplate must not use Flagger's reserved name. */
   private canaryMetricName(metric: CanaryMetric): string {
-    const ownQuery = metric.kind === MetricKind.PROMETHEUS_QUERY || metric.kind === MetricKind.EXTERNAL_QUERY;
+    const ownQuery = [MetricKind.PROMETHEUS_QUERY, MetricKind.EXTERNAL_QUERY, MetricKind.COMPARISON].includes(metric.kind);
     if (ownQuery || this.props.builtInQueries === undefined) return metric.name;
     return BUILT_IN_TEMPLATE_NAMES[metric.kind] ?? metric.name;
   }

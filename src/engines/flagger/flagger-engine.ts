@@ -87,6 +87,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       targetPort: context.containerPort,
       serviceFields: routing.serviceFields,
       builtInQueries: routing.builtInQueries,
+      comparableSeries: routing.comparableSeries,
       analysis: withStrategyGates(owner, toFlaggerAnalysis(owner, context.analysis), context.strategy),
       strategy: context.strategy,
       metricsServer: context.prometheus.address,
