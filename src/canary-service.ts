@@ -3,6 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
 import { IPrometheus, Prometheus } from './addons/prometheus';
+import { resolveSafetyNet } from './adoption/resolve-safety-net';
+import { SafetyNetOptions } from './adoption/safety-net';
 import { CanaryAnalysisOptions } from './analysis/analysis';
 import { renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
@@ -15,11 +17,12 @@ import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
-import { ITrafficRouter } from './routers/router';
+import { ITrafficRouter, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
 import { TraefikWeightedService } from './routers/traefik-service';
 import { DeliveryStrategy } from './strategy/delivery-strategy';
 import { resolveStrategy } from './strategy/resolve-strategy';
+import { TrafficFeature } from './strategy/traffic-feature';
 import { checkDnsLabel, checkPort, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
@@ -88,6 +91,14 @@ export interface CanaryServiceProps extends WorkloadOptions {
    */
   readonly strategy?: DeliveryStrategy;
   /**
+   * Adopt a live service behind a safety net: its Service and Deployment stay as they are, and the
+   * router's hosts send only `share` % of their traffic to this (controller-managed) service. Remove
+   * it to move all traffic over.
+   *
+   * @default - no safety net: the hosts go to this service
+   */
+  readonly safetyNet?: SafetyNetOptions;
+  /**
    * The Prometheus the checks query.
    *
    * @default - the embedded Prometheus of the namespace, created once and shared
@@ -130,6 +141,7 @@ export class CanaryService extends Construct {
 
   /** Name of the service. */
   public readonly name: string;
+  private safetyNetConfig?: SafetyNetConfig;
   /** Namespace of the service. */
   public readonly namespace: string;
   /** The Deployment that is rolled out (with Argo Rollouts in INLINE_TEMPLATE mode, only the source of the pod template). */
@@ -174,7 +186,9 @@ export class CanaryService extends Construct {
     const containerPort = firstContainer.portNumber ?? firstContainer.ports[0]?.number ?? port;
     const selectorLabels = { ...this.deployment.matchLabels };
     const declared = (props.strategy ?? DeliveryStrategy.canary()).bind();
-    const base = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels, engine: props.engine.name };
+    const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
+    const safetyNet = this.safetyNetConfig = props.safetyNet && resolveSafetyNet(owner, props.safetyNet, port, splits);
+    const base = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels, engine: props.engine.name, safetyNet };
     // What the router needs on the pods to measure them (Istio: the sidecar injection label).
     for (const [key, value] of Object.entries(props.router.podLabels)) {
       this.deployment.podMetadata.addLabel(key, value);
@@ -183,6 +197,10 @@ export class CanaryService extends Construct {
       this.deployment.podMetadata.addAnnotation(key, value);
     }
     const loadTarget = props.router.loadTarget({ ...base, strategy: declared });
+    // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
+    if (safetyNet && safetyNet.managedHost === undefined && loadTarget.measuredAtIngress && loadTarget.host) {
+      this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
+    }
     const analysis = resolveAnalysis(owner, props.analysis, loadExample(props, loadTarget));
     const strategy = resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy);
@@ -209,6 +227,7 @@ export class CanaryService extends Construct {
       scaling,
       analysis,
       strategy,
+      safetyNet,
       router: props.router,
       loadTarget,
       prometheus: this.prometheus,
@@ -235,7 +254,17 @@ export class CanaryService extends Construct {
    * analysis can first fail and how far a bad canary gets. Undefined when the engine offers none.
    */
   public get plan(): RolloutPlan | undefined {
-    return this.planner?.plan();
+    const plan = this.planner?.plan();
+    const net = this.safetyNetConfig;
+    if (!plan || !net) return plan;
+    return new RolloutPlan({
+      ...plan,
+      notes: [
+        ...plan.notes,
+        `safety net: ${net.share}% of the hosts' traffic reaches this service, the rest stays on '${net.liveService}'; a canary weight of W% is W x ${net.share} / 100 % of the users`
+          + (net.managedHost ? `; '${net.managedHost}' reaches this service alone` : '; the managed host reaches this service alone'),
+      ],
+    });
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */

@@ -1,4 +1,5 @@
 export * from './canary-service';
+export * from './adoption/safety-net';
 export * from './engines/engine';
 export * from './engines/delivery-engine';
 export * from './engines/flagger/flagger-engine';

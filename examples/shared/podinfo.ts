@@ -1,6 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, IDeliveryEngine, IPrometheus, ITrafficRouter, StrategyKind } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, IDeliveryEngine, IPrometheus, ITrafficRouter, SafetyNetOptions, StrategyKind } from '../../src';
 
 /** What may differ between copies of the podinfo declaration in one app (the benchmark makes many). */
 export interface PodinfoCopy {
@@ -12,6 +12,8 @@ export interface PodinfoCopy {
   readonly prometheus?: IPrometheus;
   /** @default - a weighted canary, 10 % to 50 % by 10 */
   readonly strategy?: DeliveryStrategy;
+  /** @default - no safety net */
+  readonly safetyNet?: SafetyNetOptions;
 }
 
 /**
@@ -36,6 +38,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
     engine,
     router,
     strategy: copy.strategy,
+    safetyNet: copy.safetyNet,
     analysis: {
       interval: Duration.seconds(30),
       threshold: 5,

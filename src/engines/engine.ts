@@ -5,7 +5,7 @@ import { IPrometheus } from '../addons/prometheus';
 import { ResolvedAnalysis } from '../analysis/analysis';
 import { LoadEgress, LoadTarget } from '../analysis/load-test';
 import { RolloutPlan } from '../plan/rollout-plan';
-import { ITrafficRouter } from '../routers/router';
+import { ITrafficRouter, SafetyNetConfig } from '../routers/router';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
 
@@ -37,6 +37,12 @@ export interface DeliveryContext {
   readonly analysis: ResolvedAnalysis;
   /** How traffic moves to the new version, checked against the engine and router. */
   readonly strategy: StrategyConfig;
+  /**
+   * A safety net in front of the service while it is adopted (routers read it).
+   *
+   * @default - none
+   */
+  readonly safetyNet?: SafetyNetConfig;
   /** The traffic router. */
   readonly router: ITrafficRouter;
   /** Where load tests must send their requests for the router to measure them. */

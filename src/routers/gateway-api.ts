@@ -202,7 +202,7 @@ export class GatewayApiRouter implements ITrafficRouter {
       urlUnknown: segment && !sample
         ? `a typed load test cannot build a request of the segment '${segment.description}' (a regular expression of your own): give the load test a 'command' that sends a matching request through ${this.metrics._gatewayService(this.gateway.name)}.${gatewayNamespace}`
         : undefined,
-      host: blueGreen ? this.previewHost(context) : this.loadHost(),
+      host: blueGreen ? this.previewHost(context) : context.safetyNet ? this.managedHosts(context)[0] : this.loadHost(),
       pathPrefix: this.options.pathPrefix,
       headers: sample && Object.keys(sample.headers).length ? sample.headers : undefined,
       query: sample?.query,
@@ -233,10 +233,12 @@ export class GatewayApiRouter implements ITrafficRouter {
     const gateway = this.createGateway(scope, context);
     const serviceFields: { [key: string]: any } = {
       gatewayRefs: [this.parent(context)].map((p) => ({ name: p.name, namespace: p.namespace, sectionName: p.sectionName })),
-      hosts: [...this.options.hosts],
+      hosts: this.managedHosts(context),
     };
     if (this.options.pathPrefix) serviceFields.match = [{ uri: { prefix: this.options.pathPrefix } }];
-    const objects: { [role: string]: Construct } = gateway ? { gateway } : {};
+    // Flagger's HTTPRoute is its own: the net's share goes to the Service <name>, which selects the primary.
+    const net = this.safetyNet(scope, context, [{ service: context.name, port: context.port }]);
+    const objects: { [role: string]: Construct } = { ...(gateway ? { gateway } : {}), ...net };
     if (context.strategy.kind === StrategyKind.BLUE_GREEN) {
       objects.previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
         [{ service: `${context.name}-canary`, port: context.port }]);
@@ -268,7 +270,8 @@ export class GatewayApiRouter implements ITrafficRouter {
     if (context.blueGreen) {
       const active = createRolloutService(scope, 'ActiveService', context.name, context, context.selectorLabels);
       const previewService = createRolloutService(scope, 'PreviewService', `${context.name}-${PREVIEW}`, context, context.selectorLabels);
-      const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.options.hosts, [{ service: active.name, port: context.port }]);
+      const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.managedHosts(context), [{ service: active.name, port: context.port }]);
+      Object.assign(gatewayObjects, this.safetyNet(scope, context, [{ service: active.name, port: context.port }]));
       const previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
         [{ service: previewService.name, port: context.port }]);
       return {
@@ -284,18 +287,27 @@ export class GatewayApiRouter implements ITrafficRouter {
       };
     }
     const { stable, canary } = createStableAndCanaryServices(scope, context, context.selectorLabels);
-    const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.options.hosts, [
+    const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.managedHosts(context), [
       { service: stable.name, port: context.port, weight: 100 },
       { service: canary.name, port: context.port, weight: 0 },
     ]);
+    // The net's route has the stable and canary Services too: the plugin sets their weights in every
+    // route it manages (httproute.go), so the canary's split applies within the net's share.
+    const net = this.safetyNet(scope, context, [
+      { service: stable.name, port: context.port, weight: 100 },
+      { service: canary.name, port: context.port, weight: 0 },
+    ]);
+    const routes = net.safetyNetRoute
+      ? { httpRoutes: [{ name: httpRoute.name, useHeaderRoutes: true }, { name: `${context.name}-safety-net` }] }
+      : { httpRoute: httpRoute.name };
     return {
-      trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { httpRoute: httpRoute.name, namespace: context.namespace } } },
+      trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { ...routes, namespace: context.namespace } } },
       canaryService: canary.name,
       stableService: stable.name,
       queries: this.metrics._argoQueries(NAMESPACE_ARG, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
       comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
-      objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects },
+      objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects, ...net },
     };
   }
 
@@ -305,6 +317,29 @@ export class GatewayApiRouter implements ITrafficRouter {
 
   private parent(context: RoutingContext): GatewayParent {
     return { name: this.gateway.name, namespace: this.gatewayNamespace(context), sectionName: this.gateway.sectionName };
+  }
+
+  /** The hosts the managed routing serves: the router's, or with a safety net its managed host alone. */
+  private managedHosts(context: RoutingContext): string[] {
+    return context.safetyNet ? [context.safetyNet.managedHost ?? `managed.${this.loadHost()}`] : [...this.options.hosts];
+  }
+
+  /**
+   * The safety net: the HTTPRoute `<name>-safety-net` of the router's hosts to the live Service and
+   * the managed `backends`, the managed ones taking `share` % of the traffic (weights are relative).
+   */
+  private safetyNet(
+    scope: Construct, context: RoutingContext, backends: { service: string; port: number; weight?: number }[],
+  ): { [role: string]: Construct } {
+    const net = context.safetyNet;
+    if (!net) return {};
+    const managedWeight = backends.reduce((sum, b) => sum + (b.weight ?? 1), 0);
+    const liveWeight = Math.round((managedWeight * (100 - net.share)) / net.share);
+    const safetyNetRoute = this.route(scope, 'SafetyNetRoute', context, `${context.name}-safety-net`, [...this.options.hosts], [
+      { service: net.liveService, port: net.livePort, weight: liveWeight },
+      ...backends.map((b) => ({ ...b, weight: b.weight ?? 1 })),
+    ]);
+    return { safetyNetRoute };
   }
 
   /** The first host without a wildcard. */

@@ -313,13 +313,15 @@ export class IstioRouter implements ITrafficRouter {
     const gateways = this.gatewayNames(gateway);
     const serviceFields: { [key: string]: any } = {};
     if (gateways) serviceFields.gateways = gateways;
-    if (this.options.hosts?.length) serviceFields.hosts = [...this.options.hosts];
+    const hosts = this.managedHosts(context);
+    if (hosts.length) serviceFields.hosts = hosts;
     if (this.options.retries) serviceFields.retries = toIstioRetries(this.options.retries);
     if (this.options.timeout) serviceFields.timeout = toIstioDuration(this.options.timeout);
     return {
       provider: 'istio',
       serviceFields,
-      objects: gateway ? { gateway } : {},
+      // Flagger's VirtualService is its own: the net's share goes to the Service <name>, which selects the primary.
+      objects: { ...(gateway ? { gateway } : {}), ...this.safetyNet(scope, context, gateway) },
       comparableSeries: FLAGGER_ISTIO_SERIES,
     };
   }
@@ -352,7 +354,8 @@ export class IstioRouter implements ITrafficRouter {
     const gateway = this.createGateway(scope, context);
     if (context.blueGreen) return this.bindArgoBlueGreen(scope, context, gateway, queryArguments);
     const service = createRolloutService(scope, 'Service', name, context, context.selectorLabels);
-    const hosts = [name, ...(this.options.hosts ?? []).filter((host) => host !== name)];
+    const hosts = [name, ...this.managedHosts(context).filter((host) => host !== name)];
+    const net = this.safetyNet(scope, context, gateway);
     const route = (destinations: IstioHttpRoute['destinations']): IstioHttpRoute => ({
       name: PRIMARY_ROUTE,
       destinations,
@@ -393,7 +396,7 @@ export class IstioRouter implements ITrafficRouter {
         queries: argoQueries(CANARY_PODS),
         queryArguments,
         comparableSeries: ARGO_ISTIO_SERIES,
-        objects: { service, canaryService: canary, destinationRule, virtualService, ...(gateway ? { gateway } : {}) },
+        objects: { service, canaryService: canary, destinationRule, virtualService, ...(gateway ? { gateway } : {}), ...net },
       };
     }
 
@@ -414,7 +417,7 @@ export class IstioRouter implements ITrafficRouter {
       queries: argoQueries(CANARY_PODS),
       queryArguments,
       comparableSeries: ARGO_ISTIO_SERIES,
-      objects: { service, stableService: stable, canaryService: canary, virtualService, ...(gateway ? { gateway } : {}) },
+      objects: { service, stableService: stable, canaryService: canary, virtualService, ...(gateway ? { gateway } : {}), ...net },
     };
   }
 
@@ -431,7 +434,7 @@ export class IstioRouter implements ITrafficRouter {
     const preview = createRolloutService(scope, 'PreviewService', `${name}-preview`, context, context.selectorLabels);
     const virtualService = new IstioVirtualService(scope, 'VirtualService', {
       metadata: { name, namespace: context.namespace, labels },
-      hosts: [name, ...(this.options.hosts ?? []).filter((host) => host !== name)],
+      hosts: [name, ...this.managedHosts(context).filter((host) => host !== name)],
       gateways: this.gatewayNames(gateway),
       httpRoutes: [{
         name: PRIMARY_ROUTE,
@@ -447,7 +450,9 @@ export class IstioRouter implements ITrafficRouter {
       queries: argoQueries(CANARY_PODS),
       queryArguments,
       comparableSeries: ARGO_ISTIO_SERIES,
-      objects: { activeService: active, previewService: preview, virtualService, ...(gateway ? { gateway } : {}) },
+      objects: {
+        activeService: active, previewService: preview, virtualService, ...(gateway ? { gateway } : {}), ...this.safetyNet(scope, context, gateway),
+      },
     };
   }
 
@@ -457,8 +462,42 @@ export class IstioRouter implements ITrafficRouter {
     return new IstioGateway(scope, 'Gateway', {
       ...createOptions,
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
-      hosts: [...this.options.hosts!],
+      hosts: [...this.options.hosts!, ...(context.safetyNet ? this.managedHosts(context) : [])],
     });
+  }
+
+  /** The external hosts the managed routing serves: the router's, or with a safety net its managed host alone. */
+  private managedHosts(context: RoutingContext): string[] {
+    const hosts = this.options.hosts ?? [];
+    return context.safetyNet ? [context.safetyNet.managedHost ?? `managed.${hosts[0]}`] : [...hosts];
+  }
+
+  /**
+   * The safety net: the VirtualService `<name>-safety-net` of the router's hosts on the Gateway,
+   * `share` % to the Service `<name>` and the rest to the live Service. A VirtualService's weights
+   * must add up to 100 and the gateway does not apply another VirtualService to a destination, so
+   * the net's share reaches `<name>` itself: Flagger's primary, or any of Argo Rollouts' pods.
+   */
+  private safetyNet(scope: Construct, context: RoutingContext, gateway: IstioGateway | undefined): { [role: string]: Construct } {
+    const net = context.safetyNet;
+    if (!net) return {};
+    const reference = gateway?.reference ?? this.gateway.reference;
+    if (!this.options.hosts?.length || !reference) {
+      fail(`CanaryService '${context.name}'`, "'safetyNet' splits the traffic of the router's hosts on its Gateway: give TrafficRouter.istio() 'hosts' and a gateway");
+    }
+    const safetyNetService = new IstioVirtualService(scope, 'SafetyNetVirtualService', {
+      metadata: { name: `${context.name}-safety-net`, namespace: context.namespace, labels: context.labels },
+      hosts: [...this.options.hosts],
+      gateways: [reference],
+      httpRoutes: [{
+        name: 'safety-net',
+        destinations: [
+          { host: net.liveService, port: net.livePort, weight: 100 - net.share },
+          { host: context.name, port: context.port, weight: net.share },
+        ],
+      }],
+    });
+    return { safetyNetService };
   }
 
   /** The VirtualService's gateways: the Gateway and `mesh`, or none (Istio's default, `mesh`) without a Gateway. */

@@ -87,6 +87,9 @@ export class ReplicaRatioRouter implements ITrafficRouter {
    * blue/green): its pods count the requests they answer, wherever they come from.
    */
   public loadTarget(context: RoutingContext): LoadTarget {
+    if (context.safetyNet) {
+      fail(`CanaryService '${context.name}'`, "'safetyNet' splits the hosts' traffic by weight in a router; without one, give the live Service's pods and this service's pods one selector instead");
+    }
     const service = `${context.name}-${argoBlueGreen(context) ? 'preview' : 'canary'}`;
     return {
       url: serviceAddress(service, context.namespace, context.port),

@@ -5,6 +5,25 @@ import { MetricKind } from '../analysis/metric';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { TrafficFeature } from '../strategy/traffic-feature';
 
+/**
+ * A safety net for adopting a live service: the router's hosts split between the live Service and
+ * the managed service; the managed routing serves `managedHost` alone.
+ */
+export interface SafetyNetConfig {
+  /** The live Service, untouched. */
+  readonly liveService: string;
+  /** Its port. */
+  readonly livePort: number;
+  /** Percentage of the hosts' traffic sent to the managed service. */
+  readonly share: number;
+  /**
+   * The host routed to the managed service alone.
+   *
+   * @default - `managed.<the router's first host>`
+   */
+  readonly managedHost?: string;
+}
+
 /** What a router needs to know of the service it routes to. */
 export interface RoutingContext {
   /** Name of the service; Flagger derives `<name>-primary` and `<name>-canary` from it. */
@@ -23,6 +42,12 @@ export interface RoutingContext {
   readonly strategy: StrategyConfig;
   /** The engine the router works with (`flagger`, `argo-rollouts`). */
   readonly engine: string;
+  /**
+   * A safety net in front of the service while it is adopted.
+   *
+   * @default - none: the router's hosts go to the managed service
+   */
+  readonly safetyNet?: SafetyNetConfig;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { TraefikBackendKind } from './traefik-ingress-route';
 import * as traefik from '../imports/traefik.io';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../validation';
 
@@ -29,6 +30,13 @@ export interface TraefikWeightedServiceEntry {
    * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/traefik/
    */
   readonly weight?: number;
+  /**
+   * A Kubernetes Service, or another TraefikService (whose own split then applies within this
+   * entry's share).
+   *
+   * @default TraefikBackendKind.SERVICE
+   */
+  readonly kind?: TraefikBackendKind;
 }
 
 /** Props for `TraefikWeightedService`. */
@@ -78,6 +86,7 @@ export class TraefikWeightedService extends Construct {
       }
       seen.set(key, i);
       return {
+        kind: entry.kind === TraefikBackendKind.TRAEFIK_SERVICE ? traefik.TraefikServiceSpecWeightedServicesKind.TRAEFIK_SERVICE : undefined,
         name: entry.name,
         namespace: entry.namespace,
         port: traefik.TraefikServiceSpecWeightedServicesPort.fromNumber(entry.port),

@@ -88,7 +88,7 @@ export class TraefikRouter implements ITrafficRouter {
     return {
       url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
       urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}) and '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
-      host: blueGreen ? this.previewHost(context) : this.options.hosts[0],
+      host: blueGreen ? this.previewHost(context) : this.managedHosts(context)[0],
       pathPrefix: this.options.pathPrefix,
       measuredAtIngress: true,
       bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`, `${context.name}-${PREVIEW}`],
@@ -119,10 +119,10 @@ export class TraefikRouter implements ITrafficRouter {
    * queries find it (`<ns>-<name>-canary-<port>@kubernetescrd`).
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
-    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.options.hosts);
-    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return { provider: 'traefik', objects: { ingressRoute }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
-    const preview = this.previewRoute(scope, context, `${context.name}-canary`);
-    return { provider: 'traefik', objects: { ingressRoute, ...preview }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
+    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.managedHosts(context));
+    const net = this.safetyNet(scope, context, context.name);
+    const preview = context.strategy.kind === StrategyKind.BLUE_GREEN ? this.previewRoute(scope, context, `${context.name}-canary`) : {};
+    return { provider: 'traefik', objects: { ingressRoute, ...preview, ...net }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
   }
 
   /**
@@ -148,8 +148,8 @@ export class TraefikRouter implements ITrafficRouter {
         metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
         services: [{ name: active.name, port: context.port }],
       });
-      const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.options.hosts);
-      const preview = this.previewRoute(scope, context, previewService.name);
+      const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.managedHosts(context));
+      const preview = { ...this.previewRoute(scope, context, previewService.name), ...this.safetyNet(scope, context, traefikService.name) };
       return {
         trafficRouting: {},
         activeService: active.name,
@@ -168,7 +168,8 @@ export class TraefikRouter implements ITrafficRouter {
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
       services: [stable, canary].map((service) => ({ name: service.name, port: context.port })),
     });
-    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.options.hosts);
+    const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, traefikService.name, this.managedHosts(context));
+    const net = this.safetyNet(scope, context, traefikService.name);
     return {
       trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
       canaryService: canary.name,
@@ -176,12 +177,37 @@ export class TraefikRouter implements ITrafficRouter {
       queries: argoTraefikQueries(['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
       comparableSeries: argoTraefikSeries('canary-service', 'stable-service'),
-      objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute },
+      objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute, ...net },
     };
   }
 
   private previewHost(context: RoutingContext): string {
     return context.strategy.blueGreen?.previewHost ?? `${PREVIEW}.${this.options.hosts[0]}`;
+  }
+
+  /** The hosts the managed routing serves: the router's, or with a safety net its managed host alone. */
+  private managedHosts(context: RoutingContext): string[] {
+    return context.safetyNet ? [context.safetyNet.managedHost ?? `managed.${this.options.hosts[0]}`] : this.options.hosts;
+  }
+
+  /**
+   * The safety net: the TraefikService `<name>-safety-net` that sends `share` % to the managed
+   * TraefikService (whose own split, Flagger's or Argo Rollouts', applies within it) and the rest to
+   * the live Service, and the IngressRoute `<name>-safety-net` of the router's hosts to it.
+   */
+  private safetyNet(scope: Construct, context: RoutingContext, managed: string): { [role: string]: Construct } {
+    const net = context.safetyNet;
+    if (!net) return {};
+    const name = `${context.name}-safety-net`;
+    const safetyNetService = new TraefikWeightedService(scope, 'SafetyNetTraefikService', {
+      metadata: { name, namespace: context.namespace, labels: context.labels },
+      services: [
+        { name: net.liveService, port: net.livePort, weight: 100 - net.share },
+        { name: managed, port: context.port, weight: net.share, kind: TraefikBackendKind.TRAEFIK_SERVICE },
+      ],
+    });
+    const safetyNetRoute = this.routeToTraefikService(scope, 'SafetyNetIngressRoute', { ...context, name }, safetyNetService.name, this.options.hosts);
+    return { safetyNetService, safetyNetRoute };
   }
 
   /** The TraefikService `<name>-preview` with `service` in it, and the IngressRoute `<name>-preview` to it on the preview host. */

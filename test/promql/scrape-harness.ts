@@ -262,7 +262,9 @@ export async function startPrometheus(config: any): Promise<RunningPrometheus> {
 /** Polls `condition` every 250 ms until it returns true; throws `describe()` after `timeoutMs`. */
 export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
+  // Prometheus listens before its storage is open, and answers 503 until then (slow on a busy machine).
+  const met = () => condition().catch(() => false);
+  while (!(await met())) {
     if (Date.now() > deadline) throw new Error(await describe());
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -177,6 +177,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       strategy,
       engine: this.name,
       blueGreen,
+      safetyNet: context.safetyNet,
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);

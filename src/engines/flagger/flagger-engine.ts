@@ -77,6 +77,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       selectorLabels: context.selectorLabels,
       strategy: context.strategy,
       engine: this.name,
+      safetyNet: context.safetyNet,
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
