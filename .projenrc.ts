@@ -53,16 +53,20 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'projenrc/**/*.ts', '.projenrc.ts'],
+    // examples/app is a standalone user app: it imports 'cdk8s-canary' as a package, which only
+    // resolves once the packed library is installed into a copy of it (npx projen test:app).
+    exclude: ['examples/app', 'test/__readme__'],
     compilerOptions: {},
   },
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc', '.projenrc.ts'],
-    ignorePatterns: ['src/imports/**', 'examples/*/manifests/**'],
+    ignorePatterns: ['src/imports/**', 'examples/*/manifests/**', 'examples/app/**', 'test/__readme__/**'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
-  gitignore: ['/.ci-out/'],
+  // What installing and synthesizing in examples/app itself leaves behind (node_modules/ is ignored anywhere).
+  gitignore: ['/.ci-out/', '/examples/app/dist/', '/examples/app/package-lock.json'],
 });
 
 // Generated L1 classes come from the shared upstream CRDs; see scripts/import-crds.ts.
@@ -91,6 +95,14 @@ project.package.addField('peerDependenciesMeta', {
   '@cdktf/provider-helm': { optional: true },
 });
 
+// Use the library from an app, as a user does (issue 12): npm pack, install the tarball into a fresh
+// copy of examples/app with the lockfile's cdk8s, cdk8s-plus-28 and constructs, `cdk8s synth`, and
+// the conformance checker on its dist/. See scripts/app-e2e.sh.
+project.addTask('test:app', {
+  description: 'Pack the library, install it into a fresh app (examples/app), cdk8s synth, conformance',
+  exec: 'bash scripts/app-e2e.sh',
+});
+
 project.addTask('bench', {
   description: 'Synthesis benchmark: N = 1..1000 CanaryServices, two layouts, baselines; prints the table, ratios and budgets',
   exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
@@ -104,5 +116,7 @@ project.npmignore?.exclude('/bench/', '/examples/', '/scripts/', '/docs/');
 
 // Manifests the tests record for the conformance checker (see test/synth.ts).
 project.gitignore.addPatterns('test/__synth__/');
+// The README's TypeScript blocks as programs (see test/readme.test.ts).
+project.gitignore.addPatterns('test/__readme__/');
 
 project.synth();

@@ -30,7 +30,8 @@ export function makeTemplate(combo: Combo, size: number): TemplateEntry[] {
   const app = new App({ outdir: '/dev/null' });
   const chart = new Chart(app, 'template');
   for (let j = 0; j < size; j++) benchService(chart, combo, templateName(j), TEMPLATE_NAMESPACE);
-  return chart.toJson().map((manifest: any) => {
+  // The services' chart first, then the namespace's shared add-ons, which the library puts in a chart of their own.
+  return app.charts.flatMap((c) => c.toJson()).map((manifest: any) => {
     const name = String(manifest.metadata?.name ?? '');
     const owner = [...Array(size).keys()].find((j) => name.includes(templateName(j)));
     return { owner: owner ?? -1, manifest };
@@ -62,7 +63,7 @@ export interface PlainChart {
 
 /**
  * The manifests of N services, renamed from the template of their namespace's size and grouped by
- * chart exactly as the library groups them (the add-ons of a namespace come with its first service).
+ * chart exactly as the library groups them (the add-ons of a namespace in its chart `canary-shared-<namespace>`).
  */
 export function plainManifests(templates: { [size: number]: TemplateEntry[] }, layout: Layout, n: number): PlainChart[] {
   const charts: PlainChart[] = [];
@@ -71,7 +72,7 @@ export function plainManifests(templates: { [size: number]: TemplateEntry[] }, l
     const size = Math.min(SERVICES_PER_NAMESPACE, n - first);
     const names = [...Array(size).keys()].map((j) => serviceName(first + j));
     for (const { owner, manifest } of templates[size]) {
-      const id = layout === 'one-chart' ? 'services' : names[Math.max(owner, 0)];
+      const id = owner < 0 ? `canary-shared-${namespaceOf(first)}` : layout === 'one-chart' ? 'services' : names[owner];
       let chart = chartOf.get(id);
       if (!chart) {
         chart = { chart: id, manifests: [] };

@@ -1,4 +1,4 @@
-import { Chart, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
@@ -15,15 +15,20 @@ import { IDeliveryEngine, IRolloutPlanner } from './engines/engine';
 import { AlertProvider } from './engines/flagger/alert-provider';
 import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
+import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrites';
+import { GitOps, GitOpsTool } from './gitops/gitops';
+import { FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, GITOPS_AWARE } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik-ingress-route';
 import { TraefikWeightedService } from './routers/traefik-service';
+import { checkSingleCopies } from './single-copies';
 import { DeliveryStrategy } from './strategy/delivery-strategy';
 import { resolveStrategy } from './strategy/resolve-strategy';
 import { TrafficFeature } from './strategy/traffic-feature';
-import { checkDnsLabel, checkPort, fail } from './validation';
+import { checkUniqueObjects } from './synth/unique-objects';
+import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment } from './workload/deployment';
@@ -99,6 +104,15 @@ export interface CanaryServiceProps extends WorkloadOptions {
    */
   readonly safetyNet?: SafetyNetOptions;
   /**
+   * The GitOps tool that applies the output, so that it does not fight the controller over the
+   * fields the controller rewrites (Argo Rollouts: route weights, subset labels, Service selectors).
+   * `GitOps.fluxCd()` annotates those objects for Flux; with `GitOps.argoCd()` they are listed for
+   * the Application's `ignoreDifferences` (`GitOps.argoCdIgnoreDifferences(app)`).
+   *
+   * @default - no marks: the objects are applied as any other
+   */
+  readonly gitOps?: GitOps;
+  /**
    * The Prometheus the checks query.
    *
    * @default - the embedded Prometheus of the namespace, created once and shared
@@ -144,12 +158,15 @@ export class CanaryService extends Construct {
   private safetyNetConfig?: SafetyNetConfig;
   /** Namespace of the service. */
   public readonly namespace: string;
-  /** The Deployment that is rolled out (with Argo Rollouts in INLINE_TEMPLATE mode, only the source of the pod template). */
-  public readonly deployment: kplus.Deployment;
+  /**
+   * The Deployment that is rolled out (with Argo Rollouts in INLINE_TEMPLATE mode, only the source of the pod template).
+   * Like the other objects, it is not built when the declaration has mistakes (synth reports them).
+   */
+  public readonly deployment!: kplus.Deployment;
   /** The autoscaler of the rolled-out workload: the Deployment (Flagger) or the Rollout (Argo Rollouts); min = max for a fixed size. */
-  public readonly autoscaler: kplus.HorizontalPodAutoscaler;
+  public readonly autoscaler!: kplus.HorizontalPodAutoscaler;
   /** The Prometheus the checks query. */
-  public readonly prometheus: IPrometheus;
+  public readonly prometheus!: IPrometheus;
   /** The loadtester, when a webhook needs one. */
   public readonly loadTester?: LoadTester;
   /** The Flagger Canary, when the engine is Flagger. */
@@ -164,31 +181,56 @@ export class CanaryService extends Construct {
   public readonly traefikService?: TraefikWeightedService;
   /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
   public readonly objects: { [role: string]: Construct };
+  /** The GitOps tool the service is marked for, if any. */
+  public readonly gitOpsTool?: GitOpsTool;
 
   private readonly planner?: IRolloutPlanner;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
     Object.defineProperty(this, CANARY_SERVICE_SYMBOL, { value: true });
-    this.name = checkDnsLabel(props.name ?? id, 'name', props.name ?? id, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)");
+    Object.defineProperty(this, GITOPS_AWARE, { value: true });
+    this.gitOpsTool = props.gitOps?.tool;
+    checkSingleCopies(this);
+    checkUniqueObjects(this);
+    // Mistakes are collected and reported together when the app is synthesized (each with this
+    // construct's path), rather than one at a time; only what cannot go on without stops early.
+    const errors = new DeclarationErrors();
+    this.node.addValidation({ validate: () => errors.messages });
+    this.name = props.name ?? id;
+    errors.attempt(() => checkDnsLabel(this.name, 'name', this.name, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)"));
     const owner = `CanaryService '${this.name}'`;
-    this.namespace = props.namespace ?? Chart.of(this).namespace
-      ?? fail(owner, "no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it");
-    checkDnsLabel(owner, 'namespace', this.namespace);
-    const port = checkPort(owner, 'port', props.port ?? 80);
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? errors.attempt(() => fail(owner,
+      "no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it")) ?? 'default';
+    errors.attempt(() => checkDnsLabel(owner, 'namespace', this.namespace));
+    const port = errors.attempt(() => checkPort(owner, 'port', props.port ?? 80)) ?? 80;
     const labels = this.labels(props);
-    const scaling = props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2);
     if (props.autoscaling && props.replicas !== undefined) {
-      fail(owner, "either 'replicas' or 'autoscaling', not both");
+      errors.attempt(() => fail(owner, "either 'replicas' or 'autoscaling', not both"));
     }
-    this.deployment = this.workload(owner, props, labels);
-    const firstContainer = this.deployment.containers[0];
-    const containerPort = firstContainer.portNumber ?? firstContainer.ports[0]?.number ?? port;
-    const selectorLabels = { ...this.deployment.matchLabels };
-    const declared = (props.strategy ?? DeliveryStrategy.canary()).bind();
+    const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2));
+    const deployment = errors.attempt(() => this.workload(owner, props, labels));
+    const firstContainer = deployment?.containers[0];
+    const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
+    const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
+    const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
-    const safetyNet = this.safetyNetConfig = props.safetyNet && resolveSafetyNet(owner, props.safetyNet, port, splits);
+    const safetyNet = this.safetyNetConfig = props.safetyNet && errors.attempt(() => resolveSafetyNet(owner, props.safetyNet!, port, splits));
     const base = { name: this.name, namespace: this.namespace, port, containerPort, labels, selectorLabels, engine: props.engine.name, safetyNet };
+    const loadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
+    // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
+    if (safetyNet && safetyNet.managedHost === undefined && loadTarget?.measuredAtIngress && loadTarget.host) {
+      this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
+    }
+    const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
+    const strategy = analysis && errors.attempt(() => resolveStrategy(
+      { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
+    if (!deployment || !scaling || !loadTarget || !analysis || !strategy || errors.messages.length > 0) {
+      // Reported at synth with the other mistakes; the controller's objects are not built.
+      this.objects = {};
+      return;
+    }
+    this.deployment = deployment;
     // What the router needs on the pods to measure them (Istio: the sidecar injection label).
     for (const [key, value] of Object.entries(props.router.podLabels)) {
       this.deployment.podMetadata.addLabel(key, value);
@@ -196,14 +238,6 @@ export class CanaryService extends Construct {
     for (const [key, value] of Object.entries(props.router.podAnnotations ?? {})) {
       this.deployment.podMetadata.addAnnotation(key, value);
     }
-    const loadTarget = props.router.loadTarget({ ...base, strategy: declared });
-    // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
-    if (safetyNet && safetyNet.managedHost === undefined && loadTarget.measuredAtIngress && loadTarget.host) {
-      this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
-    }
-    const analysis = resolveAnalysis(owner, props.analysis, loadExample(props, loadTarget));
-    const strategy = resolveStrategy(
-      { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy);
     const routing = { ...base, strategy };
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
@@ -215,11 +249,11 @@ export class CanaryService extends Construct {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
-    const delivery = props.engine.bind(this, {
+    const delivery = errors.attempt(() => props.engine.bind(this, {
       name: this.name,
       namespace: this.namespace,
       labels,
-      deployment: this.deployment,
+      deployment,
       selectorLabels,
       port,
       containerPort,
@@ -232,7 +266,11 @@ export class CanaryService extends Construct {
       loadTarget,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
-    });
+    }));
+    if (!delivery) {
+      this.objects = {};
+      return;
+    }
     for (const egress of delivery.loadEgress ?? []) {
       this.loadTester?.allowEgress(egress);
     }
@@ -247,6 +285,25 @@ export class CanaryService extends Construct {
     this.analysisTemplate = delivery.objects.analysisTemplate as ArgoAnalysisTemplate | undefined;
     this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
     this.traefikService = delivery.objects.traefikService as TraefikWeightedService | undefined;
+    if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux();
+  }
+
+  /**
+   * The objects of this service whose fields the controller rewrites while it runs, with the
+   * fields. Flagger rewrites none of what is emitted (it creates its own routing objects, and the
+   * Deployment carries no replicas); Argo Rollouts rewrites the objects its Rollout references.
+   */
+  public get controllerRewrites(): RewrittenObject[] {
+    return this.rollout ? argoRolloutRewrites(this.rollout.apiObject.toJson(), this.namespace) : [];
+  }
+
+  private markForFlux(): void {
+    const rewritten = new Set(this.controllerRewrites.map((o) => `${o.kind}/${o.name}`));
+    for (const child of this.node.findAll()) {
+      if (ApiObject.isApiObject(child) && rewritten.has(`${child.kind}/${child.name}`)) {
+        child.metadata.addAnnotation(FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT);
+      }
+    }
   }
 
   /**
@@ -295,8 +352,11 @@ export class CanaryService extends Construct {
 
   private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }): kplus.Deployment {
     if (!props.deployment) {
-      if (!props.image) {
+      if (props.image === undefined) {
         fail(owner, "either 'image' or 'deployment' is required");
+      }
+      if (props.image.trim() === '') {
+        fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'");
       }
       return createDeployment(this, 'Deployment', { ...props, name: this.name, namespace: this.namespace, labels });
     }

@@ -44,3 +44,5 @@ export * from './strategy/delivery-strategy';
 export * from './strategy/release-phase';
 export * from './strategy/traffic-segment';
 export * from './strategy/traffic-feature';
+export * from './gitops/gitops';
+export * from './gitops/controller-rewrites';

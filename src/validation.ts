@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Duration } from 'cdk8s';
 
 /**
@@ -9,8 +10,62 @@ import { Duration } from 'cdk8s';
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+// The package's own folders (src/ when run from source, lib/ when installed): their stack frames
+// point into code the user did not write (and, through source maps, into src/, which is not shipped).
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const OWN_FRAMES = [path.join(PACKAGE_ROOT, 'src') + path.sep, path.join(PACKAGE_ROOT, 'lib') + path.sep];
+
+/**
+ * A mistake in a declaration: what is wrong and how to fix it. Its stack holds only the caller's
+ * frames, so it points at the user's line rather than into this package.
+ */
+export class DeclarationError extends Error {
+  /** Every message, when several mistakes were found at once. */
+  public readonly messages: string[];
+
+  constructor(messages: string[]) {
+    super(messages.join('\n'));
+    this.name = 'DeclarationError';
+    this.messages = messages;
+    this.stack = [`${this.name}: ${this.message}`, ...callerFrames(this.stack)].join('\n');
+  }
+}
+
+function callerFrames(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').filter((line) => /^\s+at /.test(line) && !OWN_FRAMES.some((dir) => line.includes(dir)));
+}
+
 export function fail(owner: string, message: string): never {
-  throw new Error(`${owner}: ${message}`);
+  throw new DeclarationError([`${owner}: ${message}`]);
+}
+
+/**
+ * Collects the mistakes of a declaration, so that all of them are reported together instead of
+ * the first one only. Anything other than a DeclarationError (a bug) is not collected: it throws.
+ */
+export class DeclarationErrors {
+  private readonly found: string[] = [];
+
+  /** The messages collected so far. */
+  public get messages(): string[] {
+    return [...this.found];
+  }
+
+  /** Runs `check`; a DeclarationError is recorded and gives `undefined`. */
+  public attempt<T>(check: () => T): T | undefined {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof DeclarationError)) throw error;
+      this.found.push(...error.messages);
+      return undefined;
+    }
+  }
+
+  /** Throws one DeclarationError with every message collected, if there is any. */
+  public throwIfAny(): void {
+    if (this.found.length > 0) throw new DeclarationError(this.found);
+  }
 }
 
 function show(value: unknown): string {

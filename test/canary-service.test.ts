@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { all, only, synth } from './synth';
+import { all, declareService, only, synth } from './synth';
 import {
   CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage,
   LoadTester, Prometheus, TrafficRouter,
@@ -200,8 +200,10 @@ describe('shared add-ons', () => {
     const second = new CanaryService(b, 'checkout', props());
     expect(second.loadTester).toBe(first.loadTester);
     expect(second.prometheus).toBe(first.prometheus);
-    const manifests = [...synth(a), ...synth(b)];
-    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['cart', 'flagger-prometheus', 'flagger-loadtester', 'checkout']);
+    expect(all(Testing.synth(a), 'Deployment').map((d) => d.metadata.name)).toEqual(['cart']);
+    expect(all(Testing.synth(b), 'Deployment').map((d) => d.metadata.name)).toEqual(['checkout']);
+    const shared = app.node.findChild('canary-shared-shop') as Chart;
+    expect(all(Testing.synth(shared), 'Deployment').map((d) => d.metadata.name)).toEqual(['flagger-prometheus', 'flagger-loadtester']);
   });
 
   test('services of two namespaces get one of each per namespace', () => {
@@ -295,7 +297,7 @@ describe('a Deployment built by the team', () => {
   test('is rejected when it selects by the cdk8s-plus address label', () => {
     const c = chart();
     const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: { user: 1000 } }] });
-    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) selects pods by 'cdk8s.io/metadata.addr', which Flagger rejects and which changes with the construct path: create it with 'select: false' and select the label 'app.kubernetes.io/name' instead");
   });
 
@@ -303,7 +305,7 @@ describe('a Deployment built by the team', () => {
     const c = chart();
     const deployment = teamDeployment(c, { podMetadata: { labels: { tier: 'web' } } });
     deployment.select(kplus.LabelSelector.of({ labels: { tier: 'web' } }));
-    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) must select pods by one of 'app', 'name', 'app.kubernetes.io/name' (found: 'tier')");
   });
 
@@ -311,7 +313,7 @@ describe('a Deployment built by the team', () => {
     const c = chart();
     const deployment = teamDeployment(c, { podMetadata: { labels: { app: 'podinfo', tier: 'web' } } });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo', tier: 'web' } }));
-    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) must select pods by exactly one label, since the controllers copy only one to the primary (found: 'app', 'tier')");
   });
 
@@ -319,14 +321,14 @@ describe('a Deployment built by the team', () => {
     const c = chart();
     const deployment = teamDeployment(c, { metadata: { name: 'web' } });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
-    expect(() => new CanaryService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' is named 'web' but the service is 'podinfo': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)");
   });
 
   test('is rejected together with container options', () => {
     const c = chart();
     const deployment = teamDeployment(c);
-    expect(() => new CanaryService(c, 'podinfo', { ...props(), deployment }))
+    expect(() => declareService(c, 'podinfo', { ...props(), deployment }))
       .toThrow("CanaryService 'podinfo': either 'deployment' or the container options ('image', 'containerPort'), not both");
   });
 });
@@ -390,7 +392,7 @@ describe('metrics without load: the message gives the command that works for the
     ['Flagger with Istio', DeliveryEngine.flagger(), TrafficRouter.istio(), 'hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/'],
     ['Argo Rollouts with Traefik', DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), 'hey -z 1m -q 5 -c 2 -host app.example.com http://traefik.traefik:80/'],
   ])('%s', (_, engine, router, command) => {
-    expect(() => new CanaryService(chart(), 'podinfo', { ...props(), engine, router, analysis: {} })).toThrow(
+    expect(() => declareService(chart(), 'podinfo', { ...props(), engine, router, analysis: {} })).toThrow(
       `CanaryService 'podinfo': 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks' (for this router it runs: ${command}), or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`,
     );
   });
@@ -410,16 +412,16 @@ describe('bad input', () => {
     [{ replicas: 0 }, "CanaryService 'podinfo': 'replicas' (0) must be an integer between 1 and 1000"],
     [{ autoscaling: { maxReplicas: 4, cpuUtilization: 0 } }, "CanaryService 'podinfo': 'autoscaling.cpuUtilization' (0) must be an integer between 1 and 100"],
   ])('%j is rejected', (overrides: Partial<CanaryServiceProps>, message) => {
-    expect(() => new CanaryService(chart(), overrides.name ?? 'podinfo', props(overrides))).toThrow(message);
+    expect(() => declareService(chart(), overrides.name ?? 'podinfo', props(overrides))).toThrow(message);
   });
 
   test('a service without a namespace is rejected', () => {
-    expect(() => new CanaryService(chartWithoutNamespace(), 'podinfo', props()))
+    expect(() => declareService(chartWithoutNamespace(), 'podinfo', props()))
       .toThrow("CanaryService 'podinfo': no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it");
   });
 
   test('an analysis error names the service', () => {
-    expect(() => new CanaryService(chart(), 'podinfo', props({ analysis: { interval: Duration.seconds(5), receivesLiveTraffic: true } })))
+    expect(() => declareService(chart(), 'podinfo', props({ analysis: { interval: Duration.seconds(5), receivesLiveTraffic: true } })))
       .toThrow("CanaryService 'podinfo': 'analysis.interval' (5 seconds) must be a whole number of seconds, at least 10s");
   });
 });

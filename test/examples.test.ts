@@ -3,7 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 const examplesDir = path.resolve(__dirname, '..', 'examples');
-const examples = fs.readdirSync(examplesDir).filter((name) => fs.existsSync(path.join(examplesDir, name, 'main.ts'))).sort();
+// A folder with its own package.json (examples/app) is an app a user copies, tested by scripts/app-e2e.sh.
+const examples = fs.readdirSync(examplesDir)
+  .filter((name) => fs.existsSync(path.join(examplesDir, name, 'main.ts')) && !fs.existsSync(path.join(examplesDir, name, 'package.json'))).sort();
 
 function synthesize(name: string): { [file: string]: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));

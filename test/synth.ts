@@ -1,18 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import * as yaml from 'js-yaml';
+import { CanaryService, CanaryServiceProps } from '../src';
 
 /** Where tests record what they synthesize, so CI can run the conformance checker on it. */
 export const SYNTH_RECORD_DIR = path.join(__dirname, '__synth__');
 const recorded = new Set<string>();
 
 /**
- * Synthesizes a chart like `Testing.synth()` and records the manifests under test/__synth__/
+ * Synthesizes a chart like `Testing.synth()`, followed by the app's shared add-on Charts, and records the manifests under test/__synth__/
  * (one file per call, named after the test) for the conformance checker.
  */
 export function synth(chart: Chart): any[] {
-  const manifests = Testing.synth(chart);
+  // The add-ons the services of a namespace share are in a Chart of their own; include them.
+  const shared = chart.node.root.node.children
+    .filter((child): child is Chart => Chart.isChart(child) && child !== chart && child.node.id.startsWith('canary-shared-'));
+  const manifests = [chart, ...shared].flatMap((c) => Testing.synth(c));
   const state = expect.getState();
   const testFile = path.basename(state.testPath ?? 'unknown', '.test.ts');
   const testName = (state.currentTestName ?? 'test').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
@@ -39,4 +44,18 @@ export function only(manifests: any[], kind: string, name?: string): any {
 /** Every object of this kind in the manifests. */
 export function all(manifests: any[], kind: string): any[] {
   return manifests.filter((m) => m.kind === kind);
+}
+
+/**
+ * Runs the validation of the whole app `construct` belongs to, as synthesis does, and returns the
+ * construct: a CanaryService reports the mistakes of its declaration there, all together.
+ */
+export function validated<T extends IConstruct>(construct: T): T {
+  Testing.synth(Chart.of(construct));
+  return construct;
+}
+
+/** `new CanaryService(...)`, validated as synthesis would. */
+export function declareService(scope: Construct, id: string, props: CanaryServiceProps): CanaryService {
+  return validated(new CanaryService(scope, id, props));
 }

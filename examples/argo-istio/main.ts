@@ -1,12 +1,14 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, RolloutStep, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, RolloutStep, TrafficRouter } from '../../src';
 
 /**
  * The canonical Argo Rollouts example on Istio (subset-level routing): 20 %, a manual promotion,
  * 50 % for 5 minutes, 100 %, with a success-rate analysis from the 50 % step on. The analysis
  * measures every minute and aborts at the fourth failure, so the 50 % step lasts long enough for
  * four measurements (the documentation's 30 s would end the analysis before it could fail once).
+ * Applied by Argo CD: `npx cdk8s-canary argocd examples/argo-istio/main.ts` prints the Application's
+ * `ignoreDifferences` for what Argo Rollouts rewrites.
  * @see https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/istio/
  */
 export function build(outdir: string): App {
@@ -25,6 +27,7 @@ export function build(outdir: string): App {
       abortScaleDownDelay: Duration.minutes(10),
     }),
     router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+    gitOps: GitOps.argoCd(),
     analysis: {
       interval: Duration.minutes(1),
       threshold: 4, // failureLimit 3: the fourth failed measurement aborts

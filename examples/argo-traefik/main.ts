@@ -1,12 +1,16 @@
 import { App, Chart } from 'cdk8s';
-import { DeliveryEngine, TrafficRouter } from '../../src';
+import { DeliveryEngine, GitOps, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
-/** podinfo rolled out by Argo Rollouts behind Traefik: a Rollout, stable/canary Services, a TraefikService. */
+/**
+ * podinfo rolled out by Argo Rollouts behind Traefik: a Rollout, stable/canary Services, a
+ * TraefikService. Applied by Flux: the objects whose fields Argo Rollouts rewrites carry
+ * `kustomize.toolkit.fluxcd.io/ssa: IfNotPresent`.
+ */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
-  podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }));
+  podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }), { gitOps: GitOps.fluxCd() });
   return app;
 }
 

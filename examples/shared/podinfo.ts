@@ -1,6 +1,8 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, IDeliveryEngine, IPrometheus, ITrafficRouter, SafetyNetOptions, StrategyKind } from '../../src';
+import {
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, SafetyNetOptions, StrategyKind,
+} from '../../src';
 
 /** What may differ between copies of the podinfo declaration in one app (the benchmark makes many). */
 export interface PodinfoCopy {
@@ -14,6 +16,8 @@ export interface PodinfoCopy {
   readonly strategy?: DeliveryStrategy;
   /** @default - no safety net */
   readonly safetyNet?: SafetyNetOptions;
+  /** @default - no GitOps marks */
+  readonly gitOps?: GitOps;
 }
 
 /**
@@ -28,6 +32,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
   return new CanaryService(chart, name, {
     namespace: copy.namespace,
     prometheus: copy.prometheus,
+    gitOps: copy.gitOps,
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     version: '6.7.0',
     containerPort: 9898,

@@ -104,7 +104,8 @@ export interface LoadTesterProps extends LoadTesterOptions {
  */
 export class LoadTester extends Construct {
   /**
-   * The loadtester of `namespace` in this app, created in the chart of `scope` if there is none yet.
+   * The loadtester of `namespace` in this app, created in the namespace's shared Chart
+   * (`canary-shared-<namespace>`, a file of its own) if there is none yet.
    * `options` apply only when it is created.
    */
   public static of(scope: Construct, namespace: string, options: LoadTesterOptions = {}): LoadTester {

@@ -15,9 +15,32 @@ function registryOf(scope: IConstruct): Map<string, IConstruct> {
   return registry;
 }
 
+/** Id (and so file name) of the Chart that holds what the services of a namespace share. */
+export function sharedChartId(namespace: string): string {
+  return `canary-shared-${namespace}`;
+}
+
 /**
- * Finds the add-on of this kind for this namespace in the app, or creates it in the chart of
- * `scope`. Ten services in one namespace therefore share one loadtester and one Prometheus.
+ * The Chart of a namespace's shared add-ons, directly under the app. It is a file of its own, so
+ * that deleting the file of one service (one Chart per service is the usual GitOps layout) never
+ * prunes the loadtester or Prometheus the other services of the namespace still use.
+ */
+export function sharedChart(scope: IConstruct, namespace: string): Chart {
+  const root = scope.node.root;
+  const id = sharedChartId(namespace);
+  const existing = root.node.tryFindChild(id);
+  if (existing !== undefined) {
+    if (!Chart.isChart(existing)) {
+      throw new Error(`cdk8s-canary: the app already has a construct named '${id}' that is not a Chart; that id is reserved for the add-ons shared by the services of namespace '${namespace}'`);
+    }
+    return existing;
+  }
+  return new Chart(root as Construct, id, { namespace });
+}
+
+/**
+ * Finds the add-on of this kind for this namespace in the app, or creates it in the namespace's
+ * shared Chart. Ten services in one namespace therefore share one loadtester and one Prometheus.
  */
 export function namespaceSingleton<T extends IConstruct>(
   scope: Construct,
@@ -31,7 +54,7 @@ export function namespaceSingleton<T extends IConstruct>(
   if (existing) {
     return existing as T;
   }
-  const created = create(Chart.of(scope), `${kind}-${namespace}`);
+  const created = create(sharedChart(scope, namespace), `${kind}-${namespace}`);
   registry.set(key, created);
   return created;
 }

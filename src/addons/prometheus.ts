@@ -101,8 +101,8 @@ export class Prometheus extends Construct implements IPrometheus {
   }
 
   /**
-   * Finds the embedded Prometheus of `namespace` in the app, or creates it in the chart of `scope`.
-   * `options` only apply when it is created.
+   * Finds the embedded Prometheus of `namespace` in the app, or creates it in the namespace's shared
+   * Chart (`canary-shared-<namespace>`, a file of its own). `options` only apply when it is created.
    */
   public static of(scope: Construct, namespace: string, options: PrometheusOptions = {}): Prometheus {
     return namespaceSingleton(scope, KIND, namespace, (chart, id) => new Prometheus(chart, id, { ...options, namespace }));

@@ -1,4 +1,5 @@
 import type { LRParser } from '@lezer/lr';
+import { fail } from '../validation';
 
 type SyntaxNode = ReturnType<LRParser['parse']>['topNode'];
 
@@ -43,6 +44,9 @@ export function substituteTemplateVariables(query: string): string {
  * (Flagger and Argo need one number; a range vector or a string literal at the top level is rejected).
  */
 export function checkPromQl(owner: string, property: string, query: string): void {
+  if (query.trim() === '') {
+    fail(owner, `'${property}' is empty: it must be a PromQL expression that returns one number, e.g. 'sum(rate(http_requests_total{code=~"5.."}[{{ interval }}]))'`);
+  }
   const substitution = substitute(query);
   const tree = promQlParser().parse(substitution.text);
 
@@ -50,7 +54,7 @@ export function checkPromQl(owner: string, property: string, query: string): voi
   do {
     if (cursor.type.isError) {
       const what = describeError(query, substitution, cursor.from, cursor.to);
-      throw new Error(`${owner}: '${property}' is not valid PromQL: ${what} (after substituting template variables): ${query}`);
+      fail(owner, `'${property}' is not valid PromQL: ${what} (after substituting template variables): ${query}`);
     }
   } while (cursor.next());
 
@@ -59,10 +63,10 @@ export function checkPromQl(owner: string, property: string, query: string): voi
     top = skipNonExpressions(top.firstChild);
   }
   if (top?.name === 'MatrixSelector' || top?.name === 'SubqueryExpr') {
-    throw new Error(`${owner}: '${property}' must return a single number, but it is a range vector: ${query}`);
+    fail(owner, `'${property}' must return a single number, but it is a range vector: ${query}`);
   }
   if (top?.name === 'StringLiteral') {
-    throw new Error(`${owner}: '${property}' must return a single number, but it is a string: ${query}`);
+    fail(owner, `'${property}' must return a single number, but it is a string: ${query}`);
   }
 }
 

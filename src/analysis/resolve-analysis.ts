@@ -7,7 +7,7 @@ import { CanaryMetric, MetricKind } from './metric';
 import { checkPromQl } from './promql';
 import { RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 
 export const DEFAULT_METRICS: readonly CanaryMetric[] = [
   CanaryMetric.requestSuccessRate({ min: 99 }),
@@ -16,32 +16,36 @@ export const DEFAULT_METRICS: readonly CanaryMetric[] = [
 
 /** Applies defaults and rejects settings the controllers would reject or that could never pass. */
 export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = {}, loadExample?: string): ResolvedAnalysis {
+  // Every independent check runs, so that one synth reports all the mistakes of the analysis.
+  const errors = new DeclarationErrors();
   const interval = options.interval ?? Duration.minutes(1);
-  checkWholeSeconds(owner, 'analysis.interval', interval, 10);
+  errors.attempt(() => checkWholeSeconds(owner, 'analysis.interval', interval, 10));
   const threshold = options.threshold ?? 5;
   if (!Number.isInteger(threshold) || threshold < 1) {
-    fail(owner, `'analysis.threshold' (${threshold}) must be an integer of at least 1 (failed checks before rollback)`);
+    errors.attempt(() => fail(owner, `'analysis.threshold' (${threshold}) must be an integer of at least 1 (failed checks before rollback)`));
   }
   const metrics = options.metrics ?? [...DEFAULT_METRICS];
   const webhooks = options.webhooks ?? [];
   const alerts = options.alerts ?? [];
-  metrics.forEach((metric, i) => checkMetric(owner, `analysis.metrics[${i}]`, metric));
-  checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name));
-  webhooks.forEach((webhook, i) => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook));
-  checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name));
-  alerts.forEach((alert, i) => checkAlert(owner, `analysis.alerts[${i}]`, alert));
-  checkUniqueNames(owner, 'analysis.alerts', alerts.map((a) => a.name));
+  metrics.forEach((metric, i) => errors.attempt(() => checkMetric(owner, `analysis.metrics[${i}]`, metric)));
+  errors.attempt(() => checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name)));
+  webhooks.forEach((webhook, i) => errors.attempt(() => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook)));
+  errors.attempt(() => checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name)));
+  alerts.forEach((alert, i) => errors.attempt(() => checkAlert(owner, `analysis.alerts[${i}]`, alert)));
+  errors.attempt(() => checkUniqueNames(owner, 'analysis.alerts', alerts.map((a) => a.name)));
   if (metrics.length > 0 && !options.receivesLiveTraffic && !webhooks.some((w) => w.type === WebhookType.ROLLOUT)) {
     const example = loadExample ? ` (for this router it runs: ${loadExample})` : '';
-    fail(owner, `'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks'${example}, or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`);
+    errors.attempt(() => fail(owner, `'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks'${example}, or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary`));
   }
   if (options.stepWeightPromotion !== undefined) {
-    checkInteger(owner, 'analysis.stepWeightPromotion', options.stepWeightPromotion, 1, 100);
+    errors.attempt(() => checkInteger(owner, 'analysis.stepWeightPromotion', options.stepWeightPromotion!, 1, 100));
   }
+  const weights = errors.attempt(() => resolveWeights(owner, options));
+  errors.throwIfAny();
   return {
     interval,
     threshold,
-    ...resolveWeights(owner, options),
+    ...weights,
     stepWeightPromotion: options.stepWeightPromotion,
     metrics,
     webhooks,
@@ -66,12 +70,8 @@ function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
     if (options.maxWeight !== undefined) {
       fail(owner, "either 'analysis.maxWeight' or 'analysis.stepWeights', not both: the last of 'stepWeights' is the maximum");
     }
-    const weights = options.stepWeights;
-    const valid = weights.length > 0 && weights.every((w, i) => Number.isInteger(w) && w >= 1 && w <= 100 && (i === 0 || w > weights[i - 1]));
-    if (!valid) {
-      fail(owner, `'analysis.stepWeights' ([${weights.join(', ')}]) must be a non-empty list of strictly increasing integers between 1 and 100`);
-    }
-    return { stepWeights: weights };
+    checkStepWeights(owner, options.stepWeights);
+    return { stepWeights: options.stepWeights };
   }
   const maxWeight = checkInteger(owner, 'analysis.maxWeight', options.maxWeight ?? 50, 1, 100);
   const stepWeight = options.stepWeight ?? Math.min(10, maxWeight);
@@ -87,6 +87,22 @@ function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
     fail(owner, `'analysis.stepWeight' (${stepWeight}) does not divide 'analysis.maxWeight' (${maxWeight}): Flagger would set ${flagger.join(', ')}%, past the maximum; use 'stepWeights' ([${intended.join(', ')}]) or a stepWeight that divides ${maxWeight}`);
   }
   return { maxWeight, stepWeight };
+}
+
+function checkStepWeights(owner: string, weights: number[]): void {
+  const rule = 'a non-empty list of strictly increasing integers between 1 and 100';
+  if (weights.length === 0) {
+    fail(owner, `'analysis.stepWeights' ([]) must be ${rule}`);
+  }
+  weights.forEach((weight, i) => {
+    const where = `'analysis.stepWeights[${i}]' (${weight}) in [${weights.join(', ')}]`;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 100) {
+      fail(owner, `${where} must be an integer between 1 and 100 (the list must be ${rule})`);
+    }
+    if (i > 0 && weight <= weights[i - 1]) {
+      fail(owner, `${where} must be greater than 'analysis.stepWeights[${i - 1}]' (${weights[i - 1]}): the weights only grow (the list must be ${rule})`);
+    }
+  });
 }
 
 function checkMetric(owner: string, property: string, metric: CanaryMetric): void {
@@ -180,8 +196,14 @@ function checkLoad(owner: string, property: string, load: LoadGeneration): void 
 
 function checkAlert(owner: string, property: string, alert: CanaryAlert): void {
   checkDnsLabel(owner, `${property}.name`, alert.name);
-  if (alert.secretName !== undefined) {
-    checkDnsSubdomain(owner, `${property}.secretName`, alert.secretName);
+  const key = alert.secretKey ?? 'address';
+  const secretRule = `the name of a Secret in the service's namespace whose key '${key}' holds the webhook URL, `
+    + `e.g. kubectl create secret generic ${alert.name}-webhook --from-literal=${key}=https://hooks.example.com/...`;
+  if (alert.providerType !== undefined && (alert.secretName === undefined || alert.secretName.trim() === '')) {
+    fail(owner, `'${property}.secretName' (${alert.secretName === undefined ? 'not set' : "''"}) is required: ${secretRule}`);
+  }
+  if (alert.secretName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(alert.secretName)) {
+    fail(owner, `'${property}.secretName' ('${alert.secretName}') must be a DNS subdomain (lower-case letters, digits, '-' and '.'): ${secretRule}`);
   }
   if (alert.secretKey !== undefined && !/^[-._a-zA-Z0-9]+$/.test(alert.secretKey)) {
     fail(owner, `'${property}.secretKey' ('${alert.secretKey}') must be a Secret key: letters, digits, '-', '_' and '.'`);

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 import * as fs from 'fs';
+import { argoCdCommand } from './argocd-command';
 import { planCommand } from './plan-command';
 import { RELEASE_USAGE, ReleaseDeps, UsageError, releaseCommand } from './release-cli';
 
 const USAGE = `usage: cdk8s-canary plan [app entry] [--json]
+       cdk8s-canary argocd [app entry]
 
   plan   print the rollout plan of every CanaryService of a cdk8s app: its phases and weights,
          what runs when, when the analysis can first fail, the earliest full promotion, and how far
          a bad canary gets. The entry defaults to main.ts (or main.js) in the current directory.
          Exits 1 when an analysis could not stop a bad canary.
+
+  argocd print the spec.ignoreDifferences and sync options of the Argo CD Application that applies
+         the app's output: the fields Argo Rollouts rewrites in the objects of every CanaryService
+         declared with gitOps: GitOps.argoCd().
 
 ${RELEASE_USAGE}`;
 
@@ -55,6 +61,13 @@ export function main(
         return 2;
       }
       return planCommand({ entry: positional[0] ?? defaultEntry(), json: flags.includes('--json') }, out);
+    }
+    if (command === 'argocd') {
+      if (flags.length > 0 || positional.length > 1) {
+        err(`cdk8s-canary argocd: unexpected ${[...flags, ...positional.slice(1)].map((a) => `'${a}'`).join(', ')}\n\n${USAGE}`);
+        return 2;
+      }
+      return argoCdCommand(positional[0] ?? defaultEntry(), out);
     }
     if (command === undefined || command === '--help' || command === 'help') {
       out(USAGE);

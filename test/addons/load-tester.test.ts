@@ -192,7 +192,7 @@ describe('one per namespace', () => {
     const chart = newChart();
     const first = LoadTester.of(chart, 'cart');
     expect(LoadTester.of(chart, 'cart')).toBe(first);
-    expect(first.node.path).toBe('test/LoadTester-cart');
+    expect(first.node.path).toBe('canary-shared-cart/LoadTester-cart');
     expect(all(synth(chart), 'Deployment')).toHaveLength(1);
   });
 
@@ -223,7 +223,7 @@ describe('one per namespace', () => {
     const chart = newChart();
     LoadTester.of(chart, 'shop');
     expect(() => new LoadTester(chart, 'lt', { namespace: 'shop' })).toThrow(
-      "LoadTester 'test/lt': namespace 'shop' already has a loadtester ('test/LoadTester-shop'); use LoadTester.of(scope, 'shop') to share it");
+      "LoadTester 'test/lt': namespace 'shop' already has a loadtester ('canary-shared-shop/LoadTester-shop'); use LoadTester.of(scope, 'shop') to share it");
   });
 });
 
@@ -239,7 +239,7 @@ describe('validation', () => {
 
   test('namespace', () => {
     expect(create({ namespace: 'Shop' })).toThrow(`LoadTester 'test/lt': 'namespace' ('Shop') ${DNS_LABEL_RULE}`);
-    expect(() => LoadTester.of(newChart(), 'shop_1')).toThrow(`LoadTester 'test/LoadTester-shop_1': 'namespace' ('shop_1') ${DNS_LABEL_RULE}`);
+    expect(() => LoadTester.of(newChart(), 'shop_1')).toThrow(`LoadTester 'canary-shared-shop_1/LoadTester-shop_1': 'namespace' ('shop_1') ${DNS_LABEL_RULE}`);
   });
 
   test('image', () => {

@@ -291,7 +291,7 @@ describe('one per namespace', () => {
     const first = Prometheus.of(chart, 'apps');
     expect(Prometheus.of(chart, 'apps')).toBe(first);
     expect(Prometheus.of(chart, 'shop')).not.toBe(first);
-    expect(first.node.path).toBe('test/Prometheus-apps');
+    expect(first.node.path).toBe('canary-shared-apps/Prometheus-apps');
   });
 
   test('Prometheus.of finds one created with new, across charts of the app', () => {
@@ -304,7 +304,7 @@ describe('one per namespace', () => {
     const chart = newChart();
     Prometheus.of(chart, 'apps');
     expect(() => new Prometheus(chart, 'p', { namespace: 'apps' })).toThrow(
-      'test/p: namespace \'apps\' already has a Prometheus (test/Prometheus-apps); use Prometheus.of() to share it');
+      'test/p: namespace \'apps\' already has a Prometheus (canary-shared-apps/Prometheus-apps); use Prometheus.of() to share it');
   });
 });
 

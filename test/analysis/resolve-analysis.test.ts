@@ -261,31 +261,31 @@ describe('typed load tests', () => {
 describe('stepWeights', () => {
   test('rejects weights that are not strictly increasing', () => {
     expect(() => resolve({ stepWeights: [10, 10, 20] })).toThrow(
-      "podinfo: 'analysis.stepWeights' ([10, 10, 20]) must be a non-empty list of strictly increasing integers between 1 and 100",
+      "podinfo: 'analysis.stepWeights[1]' (10) in [10, 10, 20] must be greater than 'analysis.stepWeights[0]' (10): the weights only grow (the list must be a non-empty list of strictly increasing integers between 1 and 100)",
     );
   });
 
   test('rejects decreasing weights', () => {
     expect(() => resolve({ stepWeights: [20, 10] })).toThrow(
-      "podinfo: 'analysis.stepWeights' ([20, 10]) must be a non-empty list of strictly increasing integers between 1 and 100",
+      "podinfo: 'analysis.stepWeights[1]' (10) in [20, 10] must be greater than 'analysis.stepWeights[0]' (20): the weights only grow (the list must be a non-empty list of strictly increasing integers between 1 and 100)",
     );
   });
 
   test('rejects a weight above 100', () => {
     expect(() => resolve({ stepWeights: [50, 101] })).toThrow(
-      "podinfo: 'analysis.stepWeights' ([50, 101]) must be a non-empty list of strictly increasing integers between 1 and 100",
+      "podinfo: 'analysis.stepWeights[1]' (101) in [50, 101] must be an integer between 1 and 100 (the list must be a non-empty list of strictly increasing integers between 1 and 100)",
     );
   });
 
   test('rejects a weight of 0', () => {
     expect(() => resolve({ stepWeights: [0, 10] })).toThrow(
-      "podinfo: 'analysis.stepWeights' ([0, 10]) must be a non-empty list of strictly increasing integers between 1 and 100",
+      "podinfo: 'analysis.stepWeights[0]' (0) in [0, 10] must be an integer between 1 and 100 (the list must be a non-empty list of strictly increasing integers between 1 and 100)",
     );
   });
 
   test('rejects a fractional weight', () => {
     expect(() => resolve({ stepWeights: [2.5, 10] })).toThrow(
-      "podinfo: 'analysis.stepWeights' ([2.5, 10]) must be a non-empty list of strictly increasing integers between 1 and 100",
+      "podinfo: 'analysis.stepWeights[0]' (2.5) in [2.5, 10] must be an integer between 1 and 100 (the list must be a non-empty list of strictly increasing integers between 1 and 100)",
     );
   });
 
@@ -565,7 +565,44 @@ describe('bounds and references', () => {
 
   test('a chat alert with an invalid secret name is rejected', () => {
     expect(() => resolveAnalysis('podinfo', { webhooks: load, alerts: [CanaryAlert.slack({ secretName: 'Slack_URL' })] }))
-      .toThrow("podinfo: 'analysis.alerts[0].secretName' ('Slack_URL') must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.'");
+      .toThrow("podinfo: 'analysis.alerts[0].secretName' ('Slack_URL') must be a DNS subdomain (lower-case letters, digits, '-' and '.'): "
+        + "the name of a Secret in the service's namespace whose key 'address' holds the webhook URL, "
+        + 'e.g. kubectl create secret generic slack-webhook --from-literal=address=https://hooks.example.com/...');
+  });
+
+  test.each([
+    [undefined, 'not set'],
+    ['', "''"],
+  ])('a chat alert with secretName %j says what the Secret must hold', (secretName, shown) => {
+    expect(() => resolveAnalysis('podinfo', { webhooks: load, alerts: [CanaryAlert.msteams({ secretName: secretName as any, secretKey: 'url' })] }))
+      .toThrow(`podinfo: 'analysis.alerts[0].secretName' (${shown}) is required: the name of a Secret in the service's namespace whose key 'url' holds the webhook URL, `
+        + 'e.g. kubectl create secret generic msteams-webhook --from-literal=url=https://hooks.example.com/...');
+  });
+
+  test('every mistake of an analysis is reported at once, each naming its property', () => {
+    let error: Error | undefined;
+    try {
+      resolveAnalysis('podinfo', {
+        interval: Duration.seconds(5),
+        threshold: 0,
+        stepWeights: [10, 5],
+        metrics: [CanaryMetric.prometheus({ name: 'errors', query: 'sum(up)' })],
+        alerts: [CanaryAlert.slack({ secretName: '' })],
+      });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message.split('\n')).toEqual([
+      "podinfo: 'analysis.interval' (5 seconds) must be a whole number of seconds, at least 10s",
+      "podinfo: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.metrics[0]' ('errors') needs 'min' or 'max': a check without a threshold can never fail",
+      "podinfo: 'analysis.alerts[0].secretName' ('') is required: the name of a Secret in the service's namespace whose key 'address' holds the webhook URL, "
+        + 'e.g. kubectl create secret generic slack-webhook --from-literal=address=https://hooks.example.com/...',
+      "podinfo: 'analysis.metrics' need requests to measure, but no webhook generates load: add CanaryWebhook.loadTest() to 'analysis.webhooks', "
+        + "or set 'analysis.receivesLiveTraffic' to true if real traffic reaches the canary",
+      "podinfo: 'analysis.stepWeights[1]' (5) in [10, 5] must be greater than 'analysis.stepWeights[0]' (10): the weights only grow "
+        + '(the list must be a non-empty list of strictly increasing integers between 1 and 100)',
+    ]);
   });
 
   test('an existing provider with an invalid namespace is rejected', () => {

@@ -3,7 +3,7 @@ import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
 } from '../../src';
 import { replicaSplit, surgeCount } from '../../src/plan/replica-split';
-import { all, only, synth } from '../synth';
+import { all, only, synth, validated } from '../synth';
 
 const OWNER = "CanaryService 'podinfo'";
 const metrics = () => ApplicationMetrics.httpHistogram({ port: 9898 });
@@ -18,7 +18,7 @@ interface Declaration {
 
 function declare(options: Declaration = {}): { chart: Chart; service: CanaryService } {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
-  const service = new CanaryService(chart, 'podinfo', {
+  const service = validated(new CanaryService(chart, 'podinfo', {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: options.engine ?? DeliveryEngine.argoRollouts(),
@@ -26,7 +26,7 @@ function declare(options: Declaration = {}): { chart: Chart; service: CanaryServ
     strategy: options.strategy,
     replicas: options.replicas,
     analysis: { interval: Duration.seconds(30), webhooks: [CanaryWebhook.loadTest()], ...options.analysis },
-  });
+  }));
   return { chart, service };
 }
 

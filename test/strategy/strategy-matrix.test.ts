@@ -6,7 +6,7 @@ import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, ReleasePhase,
   TrafficRouter, TrafficSegment,
 } from '../../src';
-import { all, only, synth } from '../synth';
+import { all, only, synth, validated } from '../synth';
 
 /**
  * Every strategy x engine x router: synthesized and checked field by field (and recorded for the
@@ -136,7 +136,7 @@ const EXPECTED: { [strategy: string]: { [cell: string]: true | string } } = {
 
 function declare(strategy: string, engine: string, router: string): { chart: Chart; service: CanaryService } {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-  const service = new CanaryService(chart, 'podinfo', {
+  const service = validated(new CanaryService(chart, 'podinfo', {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     version: '6.7.0',
     containerPort: 9898,
@@ -151,7 +151,7 @@ function declare(strategy: string, engine: string, router: string): { chart: Cha
       metrics: [CanaryMetric.requestSuccessRate({ min: 99 }), CanaryMetric.requestDuration({ max: Duration.millis(500) })],
       webhooks: [CanaryWebhook.loadTest({ requestsPerSecond: 10 })],
     },
-  });
+  }));
   return { chart, service };
 }
 

@@ -50,7 +50,7 @@ function buildApp(props: AppProps, shape: Shape): App {
   // The second service of the namespace 'test2' lives in another chart and shares the add-ons of
   // the first (its Traefik adds a Role to the Prometheus of the chart above).
   const argoTraefik = new ChartWithExtra(app, 'argo-traefik', { namespace: 'test2' });
-  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }));
+  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }), { name: 'podinfo-d' });
 
   const plain = new Chart(app, 'plain', { namespace: 'other', labels: { team: 'platform' } });
   const config = new ApiObject(plain, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { value: 'REPLACE-ME', yes: 'yes', port: '8080' } });
@@ -143,8 +143,9 @@ test('the test app exercises what it claims: dependencies, the resolver, toJson(
   expect(all).toContain('kind: Canary');
   expect(all).toContain('kind: IngressRoute');
   expect(all).toContain('kind: VirtualService');
-  // test2's Prometheus is declared once, in the first chart of the namespace, and scrapes Traefik for the second.
-  expect(files['0002-flagger-istio.k8s.yaml'] ?? files['0003-flagger-istio.k8s.yaml']).toContain('name: flagger-prometheus-test2\n  namespace: traefik\n');
+  // test2's Prometheus is declared once, in the namespace's shared chart, and scrapes Traefik for the second service.
+  const shared = names.find((name) => name.endsWith('-canary-shared-test2.k8s.yaml'));
+  expect(files[shared!]).toContain('name: flagger-prometheus-test2\n  namespace: traefik\n');
   expect(all.match(/kind: Deployment\nmetadata:\n {2}labels:\n {4}app.kubernetes.io\/name: flagger-prometheus\n {2}name: flagger-prometheus\n {2}namespace: test2\n/g)).toHaveLength(1);
 });
 

@@ -1,19 +1,19 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { AlertSeverity, CanaryAlert, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../../src';
-import { only, synth } from '../../synth';
+import { declareService, only, synth, validated } from '../../synth';
 
 const OWNER = "CanaryService 'podinfo'";
 const SECRET = 'argo-rollouts-notification-secret';
 
 function declare(alerts: CanaryAlert[], chart = new Chart(Testing.app(), 'test', { namespace: 'test' }), name = 'podinfo'): Chart {
-  new CanaryService(chart, name, {
+  validated(new CanaryService(chart, name, {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(),
     router: TrafficRouter.istio(),
     analysis: { webhooks: [CanaryWebhook.loadTest()], alerts },
-  });
+  }));
   return chart;
 }
 
@@ -109,7 +109,7 @@ describe('what Argo Rollouts cannot read fails with a message', () => {
 
 test('Flagger reads only the key address', () => {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
-  expect(() => new CanaryService(chart, 'podinfo', {
+  expect(() => declareService(chart, 'podinfo', {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.istio(),

@@ -6,7 +6,7 @@ import {
   CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind,
   Prometheus, RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
 } from '../../../src';
-import { all, only, synth } from '../../synth';
+import { all, declareService, only, synth, validated } from '../../synth';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 const LOAD_TESTER_IMAGE = 'ghcr.io/fluxcd/flagger-loadtester:0.38.0';
@@ -67,6 +67,11 @@ function serviceProps(options: StackOptions = {}): CanaryServiceProps {
 
 function newService(chart: Chart, options: StackOptions = {}): CanaryService {
   return new CanaryService(chart, 'podinfo', serviceProps(options));
+}
+
+/** A service whose declaration is validated as synthesis does, where its mistakes are reported. */
+function validService(chart: Chart, options: StackOptions = {}): CanaryService {
+  return validated(newService(chart, options));
 }
 
 /** Builds `podinfo` in `test` and synthesizes it (recorded for the conformance checker). */
@@ -317,8 +322,8 @@ describe('the stack for Argo Rollouts + Traefik', () => {
   });
 
   test('the output is deterministic', () => {
-    expect(Testing.synth(Chart.of(service))).toEqual(manifests);
-    expect(Testing.synth(Chart.of(newService(newChart())))).toEqual(manifests);
+    expect(synth(Chart.of(service))).toEqual(manifests);
+    expect(synth(Chart.of(newService(newChart())))).toEqual(manifests);
   });
 });
 
@@ -412,7 +417,7 @@ describe('workload', () => {
     test('is rejected when the progress deadline is not longer than its minReady', () => {
       const chart = newChart();
       const deployment = teamDeployment(chart, Duration.minutes(5));
-      expect(() => new CanaryService(chart, 'podinfo', serviceProps({
+      expect(() => declareService(chart, 'podinfo', serviceProps({
         engine: { progressDeadline: Duration.minutes(5) },
         props: { image: undefined, containerPort: undefined, deployment },
       }))).toThrow(`${OWNER}: 'progressDeadline' (5 minutes) must be longer than the Deployment's minReady (5 minutes)`);
@@ -421,7 +426,7 @@ describe('workload', () => {
     test('the default deadline (10 minutes) is checked too', () => {
       const chart = newChart();
       const deployment = teamDeployment(chart, Duration.minutes(15));
-      expect(() => new CanaryService(chart, 'podinfo', serviceProps({ props: { image: undefined, containerPort: undefined, deployment } })))
+      expect(() => declareService(chart, 'podinfo', serviceProps({ props: { image: undefined, containerPort: undefined, deployment } })))
         .toThrow(`${OWNER}: 'progressDeadline' (10 minutes) must be longer than the Deployment's minReady (15 minutes)`);
     });
   });
@@ -920,12 +925,12 @@ describe('errors', () => {
   describe('the service', () => {
     test('analysisStartingStep beyond the steps', () => {
       // The default plan has 10 steps (10..50 by 10, each with a pause).
-      expect(() => newService(newChart(), { engine: { analysisStartingStep: 10 } }))
+      expect(() => validService(newChart(), { engine: { analysisStartingStep: 10 } }))
         .toThrow(`${OWNER}: the background analysis would start at step 10, but the Rollout has 10 steps (0-9): 'analysisStartingStep' is 10`);
     });
 
     test('analysisStartingStep beyond the steps, counted with the prepended ones', () => {
-      expect(() => newService(newChart(), {
+      expect(() => validService(newChart(), {
         engine: { analysisStartingStep: 5 },
         analysis: { steps: EXPLICIT_STEPS, webhooks: [LOAD, CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })] },
       })).toThrow(`${OWNER}: the background analysis would start at step 8, but the Rollout has 8 steps (0-7): 'analysisStartingStep' is 5`);
@@ -933,13 +938,13 @@ describe('errors', () => {
 
     // The engine checks the router's capabilities before it binds the router, so its message fires.
     test('setHeaderRoute with the Traefik router', () => {
-      expect(() => newService(newChart(), {
+      expect(() => validService(newChart(), {
         analysis: { steps: [RolloutStep.weight(20), RolloutStep.headerRoute({ name: 'canary-by-header', match: [{ name: 'x-canary', value: 'always' }] })] },
       })).toThrow(`${OWNER}: 'analysis.steps' set the header route 'canary-by-header', but the traefik router cannot route by header with Argo Rollouts`);
     });
 
     test('setMirrorRoute with the Traefik router', () => {
-      expect(() => newService(newChart(), {
+      expect(() => validService(newChart(), {
         analysis: { steps: [RolloutStep.weight(20), RolloutStep.mirrorRoute({ name: 'mirror-all', percentage: 50 })] },
       })).toThrow(`${OWNER}: 'analysis.steps' set the mirror route 'mirror-all', but the traefik router cannot mirror traffic with Argo Rollouts`);
     });
@@ -950,7 +955,7 @@ describe('errors', () => {
       ['an http webhook', CanaryWebhook.http({ name: 'notify', type: WebhookType.POST_ROLLOUT, url: 'https://hooks.example.com/' }), "('notify', post-rollout)"],
       ['an http pre-rollout webhook', CanaryWebhook.http({ name: 'smoke', type: WebhookType.PRE_ROLLOUT, url: 'https://tests.example.com/' }), "('smoke', pre-rollout)"],
     ])('%s has no Argo Rollouts equivalent', (_what, webhook, described) => {
-      expect(() => newService(newChart(), { analysis: { webhooks: [LOAD, webhook] } }))
+      expect(() => validService(newChart(), { analysis: { webhooks: [LOAD, webhook] } }))
         .toThrow(`${OWNER}: 'analysis.webhooks[1]' ${described} ${NO_EQUIVALENT}`);
     });
   });
@@ -1139,7 +1144,7 @@ describe('known bugs', () => {
   });
 
   test('with background checks a plan that ends at its first weight says how to fix it', () => {
-    expect(() => newService(newChart(), { analysis: { webhooks: [CanaryWebhook.loadTest()], steps: [RolloutStep.weight(100)] } }))
+    expect(() => validService(newChart(), { analysis: { webhooks: [CanaryWebhook.loadTest()], steps: [RolloutStep.weight(100)] } }))
       .toThrow("CanaryService 'podinfo': the background analysis would start at step 1, but the Rollout has 1 steps (0-0): it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set 'analysisStartingStep'");
   });
 });

@@ -4,7 +4,7 @@ import {
 } from '../../../src';
 import { resolveAnalysis } from '../../../src/analysis/resolve-analysis';
 import { toFlaggerAnalysis } from '../../../src/engines/flagger/flagger-steps';
-import { all, only, synth } from '../../synth';
+import { all, only, synth, validated } from '../../synth';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 const OWNER = "CanaryService 'podinfo'";
@@ -18,13 +18,13 @@ function newChart(): Chart {
 
 /** `podinfo` with Flagger and Traefik; the analysis defaults to live traffic so no webhook is needed. */
 function newService(chart: Chart, analysis: CanaryAnalysisOptions): CanaryService {
-  return new CanaryService(chart, 'podinfo', {
+  return validated(new CanaryService(chart, 'podinfo', {
     image: IMAGE,
     containerPort: 9898,
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
     analysis: { receivesLiveTraffic: true, ...analysis },
-  });
+  }));
 }
 
 function stack(analysis: CanaryAnalysisOptions): { service: CanaryService; manifests: any[] } {

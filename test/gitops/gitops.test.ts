@@ -1,0 +1,160 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import * as yaml from 'js-yaml';
+import {
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayApiGatewayReference, GatewayMetrics, GitOps,
+  GitOpsTool, ITrafficRouter, RolloutStep, TrafficRouter,
+} from '../../src';
+import { main } from '../../src/cli/main';
+import { synth } from '../synth';
+
+const SSA = 'kustomize.toolkit.fluxcd.io/ssa';
+const HASH = '.spec.selector["rollouts-pod-template-hash"]';
+
+const ROUTERS: { [name: string]: () => ITrafficRouter } = {
+  traefik: () => TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+  istio: () => TrafficRouter.istio({ hosts: ['app.example.com'] }),
+  gatewayApi: () => TrafficRouter.gatewayApi({
+    hosts: ['app.example.com'], gateway: GatewayApiGatewayReference.existing({ name: 'public', namespace: 'gateways' }), metrics: GatewayMetrics.istio(),
+  }),
+};
+
+function declare(router: string, gitOps?: GitOps, overrides: Partial<CanaryServiceProps> = {}): { chart: Chart; service: CanaryService } {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+  const service = new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine: DeliveryEngine.argoRollouts(),
+    router: ROUTERS[router](),
+    gitOps,
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    ...overrides,
+  });
+  return { chart, service };
+}
+
+const marked = (manifests: any[]) => manifests.filter((m) => m.metadata.annotations?.[SSA] !== undefined).map((m) => `${m.kind}/${m.metadata.name}=${m.metadata.annotations[SSA]}`);
+
+describe('what Argo Rollouts rewrites, read from the Rollout', () => {
+  test('Traefik: the stable and canary Services and the TraefikService weights', () => {
+    expect(declare('traefik').service.controllerRewrites).toEqual([
+      { group: '', kind: 'Service', name: 'podinfo-stable', namespace: 'test', jqPathExpressions: [HASH], reason: "Argo Rollouts adds 'rollouts-pod-template-hash' to the selector of the stable Service" },
+      { group: '', kind: 'Service', name: 'podinfo-canary', namespace: 'test', jqPathExpressions: [HASH], reason: "Argo Rollouts adds 'rollouts-pod-template-hash' to the selector of the canary Service" },
+      { group: 'traefik.io', kind: 'TraefikService', name: 'podinfo', namespace: 'test', jqPathExpressions: ['.spec.weighted.services[]?.weight'], reason: 'Argo Rollouts sets the weights of the stable and canary Services' },
+    ]);
+  });
+
+  test('Istio (subsets): the canary Service, the primary route weights and the subset labels', () => {
+    expect(declare('istio').service.controllerRewrites.map((o) => [o.group, o.kind, o.name, o.jqPathExpressions])).toEqual([
+      ['', 'Service', 'podinfo-canary', [HASH]],
+      ['networking.istio.io', 'VirtualService', 'podinfo', ['.spec.http[]? | select(.name == "primary") | .route[]?.weight']],
+      ['networking.istio.io', 'DestinationRule', 'podinfo', ['.spec.subsets[]?.labels["rollouts-pod-template-hash"]']],
+    ]);
+  });
+
+  test('Istio header routes: the managed routes Argo adds to the VirtualService are ignored by name', () => {
+    const { service } = declare('istio', undefined, {
+      analysis: {
+        webhooks: [CanaryWebhook.loadTest()],
+        steps: [RolloutStep.headerRoute({ name: 'canary-by-header', match: [{ name: 'x-canary', value: 'always' }] }), RolloutStep.weight(20), RolloutStep.pause(), RolloutStep.weight(100)],
+      },
+    });
+    const vs = service.controllerRewrites.find((o) => o.kind === 'VirtualService')!;
+    expect(vs.jqPathExpressions).toEqual([
+      '.spec.http[]? | select(.name == "primary") | .route[]?.weight',
+      '.spec.http[]? | select(.name == "canary-by-header")',
+    ]);
+    expect(vs.reason).toBe("Argo Rollouts sets the weights of the route 'primary' and adds the header or mirror routes 'canary-by-header'");
+  });
+
+  test('Gateway API: the Services and the HTTPRoute backend weights', () => {
+    expect(declare('gatewayApi').service.controllerRewrites.map((o) => [o.group, o.kind, o.name, o.jqPathExpressions])).toEqual([
+      ['', 'Service', 'podinfo-stable', [HASH]],
+      ['', 'Service', 'podinfo-canary', [HASH]],
+      ['gateway.networking.k8s.io', 'HTTPRoute', 'podinfo', ['.spec.rules[]?.backendRefs[]?.weight']],
+    ]);
+  });
+
+  test('blue/green: only the active and preview Services (the routes point at the active Service)', () => {
+    const { service } = declare('traefik', undefined, { strategy: DeliveryStrategy.blueGreen({ iterations: 5 }) });
+    expect(service.controllerRewrites.map((o) => `${o.kind}/${o.name}`)).toEqual(['Service/podinfo', 'Service/podinfo-preview']);
+  });
+
+  test('Flagger rewrites nothing that is emitted', () => {
+    const { service } = declare('traefik', GitOps.fluxCd(), { engine: DeliveryEngine.flagger() });
+    expect(service.controllerRewrites).toEqual([]);
+    expect(marked(synth(Chart.of(service)))).toEqual([]);
+  });
+});
+
+describe('GitOps.fluxCd()', () => {
+  test.each([
+    ['traefik', ['Service/podinfo-stable=IfNotPresent', 'Service/podinfo-canary=IfNotPresent', 'TraefikService/podinfo=IfNotPresent']],
+    ['istio', ['Service/podinfo-canary=IfNotPresent', 'DestinationRule/podinfo=IfNotPresent', 'VirtualService/podinfo=IfNotPresent']],
+    ['gatewayApi', ['Service/podinfo-stable=IfNotPresent', 'Service/podinfo-canary=IfNotPresent', 'HTTPRoute/podinfo=IfNotPresent']],
+  ])('%s: exactly the rewritten objects carry ssa: IfNotPresent', (router, expected) => {
+    const { chart } = declare(router, GitOps.fluxCd());
+    expect(marked(synth(chart))).toEqual(expected);
+  });
+
+  test('without gitOps nothing is annotated', () => {
+    expect(marked(synth(declare('istio').chart))).toEqual([]);
+  });
+
+  test('GitOps.argoCd() annotates nothing', () => {
+    const { chart, service } = declare('istio', GitOps.argoCd());
+    expect(marked(synth(chart))).toEqual([]);
+    expect(service.gitOpsTool).toBe(GitOpsTool.ARGO_CD);
+  });
+});
+
+describe('GitOps.argoCd()', () => {
+  test('argoCdIgnoreDifferences lists the services declared for Argo CD only', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'test' });
+    const b = new Chart(app, 'b', { namespace: 'other' });
+    const props = (gitOps?: GitOps): CanaryServiceProps => ({
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0', engine: DeliveryEngine.argoRollouts(), router: ROUTERS.traefik(), gitOps, analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    });
+    new CanaryService(a, 'cart', props(GitOps.argoCd()));
+    new CanaryService(a, 'checkout', props(GitOps.fluxCd()));
+    new CanaryService(b, 'posts', props());
+    expect(GitOps.argoCdIgnoreDifferences(b).map((o) => `${o.namespace}/${o.kind}/${o.name}`)).toEqual([
+      'test/Service/cart-stable', 'test/Service/cart-canary', 'test/TraefikService/cart',
+    ]);
+    expect(GitOps.ARGO_CD_SYNC_OPTIONS).toEqual(['ApplyOutOfSyncOnly=true', 'RespectIgnoreDifferences=true']);
+  });
+
+  test('npx cdk8s-canary argocd prints the Application fields', () => {
+    let out = '';
+    expect(main(['argocd', path.resolve(__dirname, '../../examples/argo-istio/main.ts')], (t) => { out += t; })).toBe(0);
+    const spec = yaml.load(out) as any;
+    expect(spec.syncPolicy).toEqual({ syncOptions: ['ApplyOutOfSyncOnly=true', 'RespectIgnoreDifferences=true'] });
+    expect(spec.ignoreDifferences.map((e: any) => `${e.group}/${e.kind}/${e.namespace}/${e.name}`)).toEqual([
+      '/Service/test/podinfo-canary', 'networking.istio.io/VirtualService/test/podinfo', 'networking.istio.io/DestinationRule/test/podinfo',
+    ]);
+    expect(out).toContain("# VirtualService test/podinfo: Argo Rollouts sets the weights of the route 'primary'\n");
+  });
+
+  test("the README's Application agrees with the CLI, and the objects it names exist in the example's output", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf-8');
+    const block = readme.split('<!-- argocd-application: examples/argo-istio/main.ts -->\n```yaml\n')[1].split('\n```')[0];
+    const application = yaml.load(block) as any;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const app: App = require('../../examples/argo-istio/main').build(fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-')));
+    const expected = GitOps.argoCdIgnoreDifferences(app).map(({ reason, ...entry }) => entry);
+    expect(application.spec.ignoreDifferences).toEqual(expected);
+    expect(application.spec.syncPolicy.syncOptions).toEqual(GitOps.ARGO_CD_SYNC_OPTIONS);
+    expect(application.spec.source.path).toBe('examples/argo-istio/manifests');
+    const output = fs.readFileSync(path.resolve(__dirname, '../../examples/argo-istio/manifests/podinfo.k8s.yaml'), 'utf-8');
+    const objects = (yaml.loadAll(output) as any[]).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    for (const entry of expected) expect(objects).toContain(`${entry.kind}/${entry.namespace}/${entry.name}`);
+  });
+
+  test('the Flux example carries the annotation on its rewritten objects only', () => {
+    const output = fs.readFileSync(path.resolve(__dirname, '../../examples/argo-traefik/manifests/podinfo.k8s.yaml'), 'utf-8');
+    expect(marked(yaml.loadAll(output) as any[])).toEqual(['Service/podinfo-stable=IfNotPresent', 'Service/podinfo-canary=IfNotPresent', 'TraefikService/podinfo=IfNotPresent']);
+  });
+});
