@@ -46,3 +46,4 @@ export * from './strategy/traffic-segment';
 export * from './strategy/traffic-feature';
 export * from './gitops/gitops';
 export * from './gitops/controller-rewrites';
+export * from './workload/protocol';

@@ -184,7 +184,8 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
     test('traffic: the load goes to the Service of the new version, whose pods\' sidecars report it', () => {
       const port = canary ? canary.spec.service.port : 80;
       for (const command of commands) {
-        expect(command).toMatch(new RegExp(` http://${measured}\\.${namespace}:${port}/$`));
+        // hey takes a URL; ghz (gRPC) takes host:port.
+        expect(command).toMatch(new RegExp(command.startsWith('ghz ') ? ` ${measured}\\.${namespace}:${port}$` : ` http://${measured}\\.${namespace}:${port}/$`));
       }
       if (rollout) {
         // Argo keeps the canary (or preview) Service's selector on the new pod-template hash.

@@ -8,6 +8,7 @@ import { RolloutPlan } from '../plan/rollout-plan';
 import { ITrafficRouter, SafetyNetConfig } from '../routers/router';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
+import { ServiceProtocol } from '../workload/protocol';
 
 /** What a delivery engine is given to drive the rollout of one service. */
 export interface DeliveryContext {
@@ -43,6 +44,12 @@ export interface DeliveryContext {
    * @default - none
    */
   readonly safetyNet?: SafetyNetConfig;
+  /**
+   * What the service speaks.
+   *
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
   /** The traffic router. */
   readonly router: ITrafficRouter;
   /** Where load tests must send their requests for the router to measure them. */

@@ -17,6 +17,7 @@ import { StrategyKind } from '../strategy/delivery-strategy';
 import { shippedSupport } from '../strategy/support-matrix';
 import { TrafficFeature } from '../strategy/traffic-feature';
 import { checkDnsLabel, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { ServiceProtocol } from '../workload/protocol';
 
 /** How Argo Rollouts splits traffic with Istio. */
 export enum IstioRoutingMode {
@@ -179,14 +180,33 @@ const ISTIO_QUERIES: { [kind: string]: string } = {
     `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${WORKLOAD}}[{{ interval }}])) by (le))`,
 };
 
+/**
+ * gRPC calls that failed on the server's side, by the status Istio reports for them
+ * (`grpc_response_status`, empty for plain HTTP; the HTTP status of a gRPC call is 200 even when it
+ * fails): Unknown, DeadlineExceeded, Internal, Unavailable, DataLoss, the set Linkerd's proxy
+ * classifies as failures (linkerd2-proxy classify.rs) and all mapped to 5xx by google.rpc.Code.
+ * Client errors (InvalidArgument, NotFound, ...) do not fail a canary, as HTTP 4xx do not.
+ */
+export const GRPC_SERVER_ERRORS = '2|4|13|14|15';
+/** A request that succeeded, HTTP or gRPC: no HTTP 5xx, no gRPC server error. */
+const SUCCEEDED = (grpc: boolean) => `response_code!~"5.*"${grpc ? `,grpc_response_status!~"${GRPC_SERVER_ERRORS}"` : ''}`;
+
+/** Flagger's success rate for a gRPC service, as a MetricTemplate: Flagger's own query counts only HTTP 5xx. */
+const ISTIO_GRPC_QUERIES: { [kind: string]: string } = {
+  ...ISTIO_QUERIES,
+  [MetricKind.REQUEST_SUCCESS_RATE]:
+    `sum(rate(istio_requests_total{${WORKLOAD},${SUCCEEDED(true)}}[{{ interval }}])) / `
+    + `sum(rate(istio_requests_total{${WORKLOAD}}[{{ interval }}])) * 100`,
+};
+
 /** Argo Rollouts queries (success rate as a ratio 0-1, P99 duration in ms) over requests matching `selector`. */
-function argoQueries(selector: string): { [kind: string]: string } {
+function argoQueries(selector: string, grpc: boolean): { [kind: string]: string } {
   // No sample (rather than NaN) when the canary had no request in the window, and 0 (rather than
   // nothing) when it answered only 5xx: `len(result) > 0` then means "the canary had traffic".
   const anyRequests = `(sum(rate(istio_requests_total{${selector}}[{{ interval }}])) > 0)`;
   return {
     [MetricKind.REQUEST_SUCCESS_RATE]:
-      `(sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${anyRequests}`,
+      `(sum(rate(istio_requests_total{${selector},${SUCCEEDED(grpc)}}[{{ interval }}])) or vector(0)) / ${anyRequests}`,
     [MetricKind.REQUEST_DURATION]:
       `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${selector}}[{{ interval }}])) by (le)) and on() ${anyRequests}`,
   };
@@ -210,10 +230,10 @@ const STABLE_HASH_ARG = 'stable-hash';
 const STABLE_PODS = CANARY_PODS.replace(`{{args.${CANARY_HASH_ARG}}}`, `{{args.${STABLE_HASH_ARG}}}`);
 
 /** Istio's standard metrics of two sets of pods, as their sidecars report them. */
-function istioSeries(canary: string, baseline: string): ComparableSeries {
+function istioSeries(canary: string, baseline: string, grpc = false): ComparableSeries {
   return {
     requests: 'istio_requests_total',
-    errorMatcher: 'response_code=~"5.*"',
+    errorMatcher: grpc ? `grpc_response_status=~"${GRPC_SERVER_ERRORS}"` : 'response_code=~"5.*"',
     durationBuckets: 'istio_request_duration_milliseconds_bucket',
     durationToMillis: 1,
     canary,
@@ -226,7 +246,9 @@ const FLAGGER_ISTIO_SERIES = istioSeries(
   'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"',
   'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}-primary"',
 );
+const FLAGGER_ISTIO_GRPC_SERIES = istioSeries(FLAGGER_ISTIO_SERIES.canary, FLAGGER_ISTIO_SERIES.baseline, true);
 const ARGO_ISTIO_SERIES = istioSeries(CANARY_PODS, STABLE_PODS);
+const ARGO_ISTIO_GRPC_SERIES = istioSeries(CANARY_PODS, STABLE_PODS, true);
 
 /**
  * Istio (`networking.istio.io/v1`). Weighted canaries, header matching (A/B testing), mirroring and
@@ -309,6 +331,7 @@ export class IstioRouter implements ITrafficRouter {
    * the list is empty), `hosts`, `retries`, `timeout`.
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
+    const grpc = context.protocol === ServiceProtocol.GRPC;
     const gateway = this.createGateway(scope, context);
     const gateways = this.gatewayNames(gateway);
     const serviceFields: { [key: string]: any } = {};
@@ -322,7 +345,9 @@ export class IstioRouter implements ITrafficRouter {
       serviceFields,
       // Flagger's VirtualService is its own: the net's share goes to the Service <name>, which selects the primary.
       objects: { ...(gateway ? { gateway } : {}), ...this.safetyNet(scope, context, gateway) },
-      comparableSeries: FLAGGER_ISTIO_SERIES,
+      // Flagger's own success rate counts HTTP 5xx only: for gRPC the checks are MetricTemplates.
+      builtInQueries: grpc ? ISTIO_GRPC_QUERIES : undefined,
+      comparableSeries: grpc ? FLAGGER_ISTIO_GRPC_SERIES : FLAGGER_ISTIO_SERIES,
     };
   }
 
@@ -393,9 +418,9 @@ export class IstioRouter implements ITrafficRouter {
           },
         },
         canaryService: canary.name,
-        queries: argoQueries(CANARY_PODS),
+        queries: argoQueries(CANARY_PODS, context.protocol === ServiceProtocol.GRPC),
         queryArguments,
-        comparableSeries: ARGO_ISTIO_SERIES,
+        comparableSeries: context.protocol === ServiceProtocol.GRPC ? ARGO_ISTIO_GRPC_SERIES : ARGO_ISTIO_SERIES,
         objects: { service, canaryService: canary, destinationRule, virtualService, ...(gateway ? { gateway } : {}), ...net },
       };
     }
@@ -414,9 +439,9 @@ export class IstioRouter implements ITrafficRouter {
       trafficRouting: { istio: { virtualService: { name: virtualService.name, routes: [PRIMARY_ROUTE] } } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: argoQueries(CANARY_PODS),
+      queries: argoQueries(CANARY_PODS, context.protocol === ServiceProtocol.GRPC),
       queryArguments,
-      comparableSeries: ARGO_ISTIO_SERIES,
+      comparableSeries: context.protocol === ServiceProtocol.GRPC ? ARGO_ISTIO_GRPC_SERIES : ARGO_ISTIO_SERIES,
       objects: { service, stableService: stable, canaryService: canary, virtualService, ...(gateway ? { gateway } : {}), ...net },
     };
   }
@@ -447,9 +472,9 @@ export class IstioRouter implements ITrafficRouter {
       trafficRouting: {},
       activeService: active.name,
       previewService: preview.name,
-      queries: argoQueries(CANARY_PODS),
+      queries: argoQueries(CANARY_PODS, context.protocol === ServiceProtocol.GRPC),
       queryArguments,
-      comparableSeries: ARGO_ISTIO_SERIES,
+      comparableSeries: context.protocol === ServiceProtocol.GRPC ? ARGO_ISTIO_GRPC_SERIES : ARGO_ISTIO_SERIES,
       objects: {
         activeService: active, previewService: preview, virtualService, ...(gateway ? { gateway } : {}), ...this.safetyNet(scope, context, gateway),
       },

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RoutingContext } from './router';
+import { ServiceProtocol } from '../workload/protocol';
 
 /**
  * A ClusterIP Service in front of the Rollout's pods. It selects only by the pod label, which Argo
@@ -13,7 +14,7 @@ export function createRolloutService(
   const service = new kplus.Service(scope, id, {
     metadata: { name, namespace: context.namespace, labels: context.labels },
     type: kplus.ServiceType.CLUSTER_IP,
-    ports: [{ name: 'http', port: context.port, targetPort: context.containerPort }],
+    ports: [{ name: context.protocol ?? ServiceProtocol.HTTP, port: context.port, targetPort: context.containerPort }],
   });
   for (const [key, value] of Object.entries(selectorLabels)) {
     service.selectLabel(key, value);

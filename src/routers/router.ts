@@ -4,6 +4,7 @@ import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { TrafficFeature } from '../strategy/traffic-feature';
+import { ServiceProtocol } from '../workload/protocol';
 
 /**
  * A safety net for adopting a live service: the router's hosts split between the live Service and
@@ -48,6 +49,12 @@ export interface RoutingContext {
    * @default - none: the router's hosts go to the managed service
    */
   readonly safetyNet?: SafetyNetConfig;
+  /**
+   * What the service speaks.
+   *
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { selectPodsByLabels, restrictedSecurityContext } from './pod-security';
+import { ServiceProtocol } from './protocol';
 import { WorkloadOptions } from './workload-options';
 import { SELECTOR_LABEL } from '../platform/conventions';
 import { checkPinnedImage, checkPort, fail } from '../validation';
@@ -20,13 +21,15 @@ export const DEFAULT_CONTAINER_PORT = 8080;
 
 /**
  * The Deployment a CanaryService rolls out: explicit name, one selector label, a container port
- * named `http`, probes, resources, and a securityContext that passes Pod Security "restricted".
+ * named `http` (or `grpc`), probes, resources, and a securityContext that passes Pod Security "restricted".
  * No `spec.replicas`: an autoscaler owns the size, so GitOps never fights the controller.
  */
 export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec): kplus.Deployment {
   const owner = spec.name;
   const image = checkPinnedImage(owner, 'image', spec.image!);
   const port = checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT);
+  const grpc = spec.protocol === ServiceProtocol.GRPC;
+  const httpProbe = () => (grpc ? undefined : kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }));
   const deployment = new kplus.Deployment(scope, id, {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     select: false,
@@ -37,20 +40,28 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       name: spec.name,
       image,
       args: spec.args,
-      ports: [{ number: port, name: 'http' }],
+      ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
       envVariables: spec.env,
       envFrom: spec.envFrom,
       resources: spec.resources ?? {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
       },
-      readiness: spec.readiness ?? kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }),
-      liveness: spec.liveness ?? kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }),
+      readiness: spec.readiness ?? httpProbe(),
+      liveness: spec.liveness ?? httpProbe(),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       securityContext: restrictedSecurityContext(spec.runAsUser ?? 65532, spec.readOnlyRootFilesystem ?? true),
     }],
   });
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
+  if (grpc) {
+    // cdk8s-plus-28 has no gRPC probe; Kubernetes has had one since 1.24 (GA in 1.27): the standard
+    // grpc.health.v1 service on the container port.
+    const probe = { grpc: { port }, periodSeconds: 10 };
+    const container = ApiObject.of(deployment);
+    if (spec.readiness === undefined) container.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/readinessProbe', probe));
+    if (spec.liveness === undefined) container.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/livenessProbe', probe));
+  }
   return deployment;
 }
 

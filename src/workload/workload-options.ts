@@ -1,4 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
+import { ServiceProtocol } from './protocol';
 
 /** The container of a generated workload. */
 export interface WorkloadOptions {
@@ -64,4 +65,12 @@ export interface WorkloadOptions {
    * @default 65532
    */
   readonly runAsUser?: number;
+  /**
+   * What the service speaks. With `ServiceProtocol.GRPC` the ports are named `grpc`, the default
+   * probes are gRPC health checks (grpc.health.v1) on the container port, and Istio's checks count
+   * gRPC errors (`grpc_response_status`) as well as HTTP 5xx. Routers other than Istio reject it.
+   *
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
 }

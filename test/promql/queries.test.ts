@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
@@ -7,7 +8,7 @@ import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, tr
 import { podinfo } from '../../examples/shared/podinfo';
 import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
-  IstioRoutingMode, MetricKind, TrafficRouter,
+  IstioRoutingMode, LoadTool, MetricKind, ServiceProtocol, TrafficRouter,
 } from '../../src';
 import { all, only } from '../synth';
 
@@ -70,13 +71,13 @@ function traefikShapes(canaryService: string, baselineService: string, canary = 
 }
 
 /** Flagger + Istio: the canary Deployment `podinfo` and the primary `podinfo-primary` are two workloads. */
-function flaggerIstioShapes(): Shapes {
+function flaggerIstioShapes(canary: Traffic[] = CANARY_ISTIO, bad: Traffic[] = BAD_ISTIO): Shapes {
   const canaryPod = (pod: string) => ({ pod, namespace: NAMESPACE, workload: 'podinfo', service: 'podinfo-canary', podLabels: { 'app.kubernetes.io/name': 'podinfo' } });
   return {
-    canary: [...istioSeries(canaryPod('podinfo-6c9f8d7b5-k2x4p'), CANARY_ISTIO), ...istioSeries(canaryPod('podinfo-6c9f8d7b5-m7q9r'), CANARY_ISTIO)],
+    canary: [...istioSeries(canaryPod('podinfo-6c9f8d7b5-k2x4p'), canary), ...istioSeries(canaryPod('podinfo-6c9f8d7b5-m7q9r'), canary)],
     others: [
-      ...istioSeries({ pod: 'podinfo-primary-58f9c7d6b-z8w2t', namespace: NAMESPACE, workload: 'podinfo-primary', service: 'podinfo', podLabels: { 'app.kubernetes.io/name': 'podinfo-primary' } }, BAD_ISTIO),
-      ...istioSeries({ ...canaryPod('podinfo-6c9f8d7b5-a1b2c'), namespace: 'shop' }, BAD_ISTIO),
+      ...istioSeries({ pod: 'podinfo-primary-58f9c7d6b-z8w2t', namespace: NAMESPACE, workload: 'podinfo-primary', service: 'podinfo', podLabels: { 'app.kubernetes.io/name': 'podinfo-primary' } }, bad),
+      ...istioSeries({ ...canaryPod('podinfo-6c9f8d7b5-a1b2c'), namespace: 'shop' }, bad),
       // The ingress gateway reports the same requests as their source.
       ...istioSeries({ ...canaryPod('istio-ingressgateway-7d8f9-xyz12'), namespace: NAMESPACE }, BAD_ISTIO, 'source'),
     ],
@@ -87,16 +88,16 @@ function flaggerIstioShapes(): Shapes {
  * Argo Rollouts + Istio: stable and canary pods are one workload (`podinfo`, the Rollout) to Istio;
  * the scrape config copies their `rollouts-pod-template-hash` onto the series.
  */
-function argoIstioShapes(service: string): Shapes {
+function argoIstioShapes(service: string, canary: Traffic[] = CANARY_ISTIO, bad: Traffic[] = BAD_ISTIO): Shapes {
   const pod = (name: string, hash: string, namespace = NAMESPACE) => ({
     pod: name, namespace, workload: 'podinfo', service, podLabels: { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': hash },
   });
   return {
-    canary: istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), CANARY_ISTIO),
+    canary: istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), canary),
     others: [
-      ...istioSeries(pod(`podinfo-${STABLE_HASH}-r5t7y`, STABLE_HASH), BAD_ISTIO),
-      ...istioSeries(pod(`podinfo-${CANARY_HASH}-u1i3o`, CANARY_HASH, 'shop'), BAD_ISTIO),
-      ...istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), BAD_ISTIO, 'source'),
+      ...istioSeries(pod(`podinfo-${STABLE_HASH}-r5t7y`, STABLE_HASH), bad),
+      ...istioSeries(pod(`podinfo-${CANARY_HASH}-u1i3o`, CANARY_HASH, 'shop'), bad),
+      ...istioSeries(pod(`podinfo-${CANARY_HASH}-q4w8e`, CANARY_HASH), bad, 'source'),
     ],
   };
 }
@@ -507,6 +508,66 @@ describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one
       },
     ]);
     expect({ passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ passed: true, output: '' });
+  });
+});
+
+/**
+ * gRPC on Istio: a failed call is HTTP 200 with a gRPC status. The canary: 12 OK, 3 NotFound (a
+ * client error, which does not fail a canary, as an HTTP 404 does not) and 5 Unavailable per
+ * scrape: 75 % succeed. The primary or stable version fails every call with Internal.
+ */
+const CANARY_GRPC: Traffic[] = [
+  { perScrape: 12, code: 200, grpcStatus: 0, bucket: 250 },
+  { perScrape: 3, code: 200, grpcStatus: 5, bucket: 250 },
+  { perScrape: 5, code: 200, grpcStatus: 14, bucket: 250 },
+];
+const BAD_GRPC: Traffic[] = [{ perScrape: 50, code: 200, grpcStatus: 13, bucket: 5000 }];
+
+describeWithPromtool('gRPC on Istio (ServiceProtocol.GRPC): the checks count gRPC server errors', () => {
+  function grpcService(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9999,
+      port: 9999,
+      protocol: ServiceProtocol.GRPC,
+      engine,
+      router,
+      analysis: { webhooks: [CanaryWebhook.loadTest({ tool: LoadTool.GHZ, grpcCall: 'grpc.health.v1.Health/Check' })] },
+    });
+    return Testing.synth(chart);
+  }
+  const flaggerTemplates = grpcService(DeliveryEngine.flagger(), TrafficRouter.istio());
+  const flaggerQuery = (name: string) => renderFlagger(only(flaggerTemplates, 'MetricTemplate', name).spec.query);
+
+  test('Flagger\'s own Istio success rate would pass every failed gRPC call (why the check is a MetricTemplate)', () => {
+    const own = renderFlagger(TrafficRouter.istio().builtInQuery(MetricKind.REQUEST_SUCCESS_RATE));
+    const result = runPromtool([{ name: 'own', interval: '5s', series: flaggerIstioShapes(CANARY_GRPC, BAD_GRPC).canary, expectations: [{ expr: own, evalTime: EVAL_TIME, value: 100 }] }]);
+    expect(result.output).toContain('SUCCESS');
+  });
+
+  test('Flagger, success rate: the canary workload\'s gRPC server errors', () => {
+    check({ title: 'flagger istio grpc success', expr: flaggerQuery('podinfo-success-rate'), shapes: flaggerIstioShapes(CANARY_GRPC, BAD_GRPC), expected: SUCCESS_PERCENT, stale: 'nan' });
+  });
+
+  test('Flagger, P99 duration in milliseconds', () => {
+    check({ title: 'flagger istio grpc duration', expr: flaggerQuery('podinfo-latency'), shapes: flaggerIstioShapes(CANARY_GRPC, BAD_GRPC), expected: ISTIO_P99_MS, stale: 'nan' });
+  });
+
+  test.each([
+    ['subset routing', IstioRoutingMode.SUBSET, 'podinfo'],
+    ['host routing', IstioRoutingMode.HOST, 'podinfo-canary'],
+  ])('Argo Rollouts with %s: success rate and duration of the canary pods', (_mode, routingMode, service) => {
+    const queries = argoQueries(grpcService(DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['app.example.com'], routingMode })));
+    check({ title: `argo istio grpc ${routingMode} success`, expr: queries['request-success-rate'], shapes: argoIstioShapes(service, CANARY_GRPC, BAD_GRPC), expected: SUCCESS_PERCENT / 100, stale: 'none' });
+    check({ title: `argo istio grpc ${routingMode} duration`, expr: queries['request-duration'], shapes: argoIstioShapes(service, CANARY_GRPC, BAD_GRPC), expected: ISTIO_P99_MS, stale: 'none' });
+  });
+
+  test('the example flagger-istio-grpc measures its canary, greeter, the same way', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const manifests = Testing.synth(require('../../examples/flagger-istio-grpc/main').build(fs.mkdtempSync(path.join(os.tmpdir(), 'grpc-'))).charts[0]);
+    const query = only(manifests, 'MetricTemplate', 'greeter-success-rate').spec.query;
+    expect(renderFlagger(query).replace(/podinfo/g, 'greeter')).toBe(flaggerQuery('podinfo-success-rate').replace(/podinfo/g, 'greeter'));
   });
 });
 

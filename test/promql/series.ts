@@ -13,6 +13,8 @@ export interface Traffic {
   readonly perScrape: number;
   /** HTTP status code. */
   readonly code: number;
+  /** gRPC status of a gRPC call (its HTTP status is then 200); none for plain HTTP. */
+  readonly grpcStatus?: number;
   /** Upper bound of the histogram bucket every request of this kind falls in, in the router's unit. */
   readonly bucket: number;
 }
@@ -104,9 +106,11 @@ export function istioSeries(pod: IstioPod, traffic: Traffic[], reporter: 'destin
       destination_canonical_service: pod.podLabels['app.kubernetes.io/name'] ?? pod.workload,
       destination_canonical_revision: pod.revision ?? pod.podLabels['app.kubernetes.io/version'] ?? 'latest',
       destination_cluster: 'Kubernetes',
-      request_protocol: 'http',
+      // Istio 1.30 (istio_stats.cc): request_protocol "grpc" for gRPC content types, the gRPC status as
+      // a number, and an empty grpc_response_status for plain HTTP.
+      request_protocol: t.grpcStatus === undefined ? 'http' : 'grpc',
       response_code: String(t.code),
-      grpc_response_status: '',
+      grpc_response_status: t.grpcStatus === undefined ? '' : String(t.grpcStatus),
       response_flags: '-',
       connection_security_policy: reporter === 'destination' ? 'none' : 'unknown',
     };

@@ -178,6 +178,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       engine: this.name,
       blueGreen,
       safetyNet: context.safetyNet,
+      protocol: context.protocol,
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);

@@ -16,6 +16,7 @@ import * as flagger from '../../imports/flagger.app';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
+import { ServiceProtocol } from '../../workload/protocol';
 
 /** Props for `FlaggerCanary`. */
 export interface FlaggerCanaryProps {
@@ -39,6 +40,13 @@ export interface FlaggerCanaryProps {
    * @default - same as `port`
    */
   readonly targetPort?: number;
+  /**
+   * What the service speaks: the name of the port of the Services Flagger generates (`portName`),
+   * and for gRPC their `appProtocol`.
+   *
+   * @default ServiceProtocol.HTTP
+   */
+  readonly protocol?: ServiceProtocol;
   /**
    * Further router-specific fields of `spec.service` (e.g. Istio `gateways` and `hosts`).
    *
@@ -374,7 +382,8 @@ export class FlaggerCanary extends Construct {
         name: props.targetName,
         port: props.port,
         targetPort: props.targetPort ?? props.port,
-        portName: 'http',
+        portName: props.protocol ?? ServiceProtocol.HTTP,
+        appProtocol: props.protocol === ServiceProtocol.GRPC ? 'grpc' : undefined,
         ...props.serviceFields,
       },
       analysis: {

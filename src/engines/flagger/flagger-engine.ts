@@ -78,6 +78,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       strategy: context.strategy,
       engine: this.name,
       safetyNet: context.safetyNet,
+      protocol: context.protocol,
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
@@ -86,6 +87,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       provider: routing.provider,
       port: context.port,
       targetPort: context.containerPort,
+      protocol: context.protocol,
       serviceFields: routing.serviceFields,
       builtInQueries: routing.builtInQueries,
       comparableSeries: routing.comparableSeries,
