@@ -18,6 +18,12 @@ export function planCommand(options: PlanCommandOptions, out: (text: string) => 
     out(`no CanaryService in '${options.entry}'\n`);
     return 0;
   }
+  // A service whose declaration has mistakes has no plan: say why, as synth would.
+  const broken = services.filter((service) => service.plan === undefined && service.node.validate().length > 0);
+  if (broken.length > 0) {
+    out(broken.flatMap((service) => service.node.validate().map((message) => `[${service.node.path}] ${message}\n`)).join(''));
+    return 1;
+  }
   const plans = services.map((service) => service.plan).filter((plan) => plan !== undefined);
   if (options.json) {
     out(`${JSON.stringify(plans.map((plan) => plan!.toJson()), undefined, 2)}\n`);

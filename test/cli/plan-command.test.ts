@@ -31,6 +31,16 @@ test('an app that calls synth(): every service, nothing written, and exit 1 when
   expect(fs.existsSync('/nonexistent/never-written')).toBe(false);
 });
 
+test('a declaration with mistakes: the plan command lists them all, as synth would, and exits 1', () => {
+  const { code, out } = run('plan', path.join(FIXTURES, 'broken-app.ts'));
+  expect(code).toBe(1);
+  expect(out.split('\n')).toEqual([
+    "[shop/web] CanaryService 'web': 'port' (70000) must be an integer between 1 and 65535",
+    "[shop/web] CanaryService 'web': 'replicas' (0) must be an integer between 1 and 1000",
+    '',
+  ]);
+});
+
 test('--json: the plans as data', () => {
   const { code, out } = run('plan', path.join(FIXTURES, 'synth-app.ts'), '--json');
   expect(code).toBe(1);
