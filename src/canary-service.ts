@@ -186,6 +186,7 @@ export class CanaryService extends Construct {
   public readonly gitOpsTool?: GitOpsTool;
 
   private readonly planner?: IRolloutPlanner;
+  private readonly declarationErrors: DeclarationErrors;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
@@ -196,7 +197,7 @@ export class CanaryService extends Construct {
     checkUniqueObjects(this);
     // Mistakes are collected and reported together when the app is synthesized (each with this
     // construct's path), rather than one at a time; only what cannot go on without stops early.
-    const errors = new DeclarationErrors();
+    const errors = this.declarationErrors = new DeclarationErrors();
     this.node.addValidation({ validate: () => errors.messages });
     this.name = props.name ?? id;
     errors.attempt(() => checkDnsLabel(this.name, 'name', this.name, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)"));
@@ -204,12 +205,17 @@ export class CanaryService extends Construct {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? errors.attempt(() => fail(owner,
       "no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it")) ?? 'default';
     errors.attempt(() => checkDnsLabel(owner, 'namespace', this.namespace));
+    // Every object is named after the service in its namespace: with a bad name or namespace the
+    // controller's objects would only repeat that mistake, so they are not built.
+    const identified = errors.messages.length === 0;
     const port = errors.attempt(() => checkPort(owner, 'port', props.port ?? 80)) ?? 80;
     const labels = this.labels(props);
     if (props.autoscaling && props.replicas !== undefined) {
       errors.attempt(() => fail(owner, "either 'replicas' or 'autoscaling', not both"));
     }
-    const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2));
+    // A bad size is reported, and the rest is checked with the default size.
+    const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2))
+      ?? fixedSize(owner, 2);
     const deployment = errors.attempt(() => this.workload(owner, props, labels));
     const firstContainer = deployment?.containers[0];
     const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
@@ -237,8 +243,8 @@ export class CanaryService extends Construct {
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.router, analysis));
     const strategy = analysis && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
-    if (!deployment || !scaling || !loadTarget || !analysis || !strategy || errors.messages.length > 0) {
-      // Reported at synth with the other mistakes; the controller's objects are not built.
+    if (!identified || !deployment || !loadTarget || !analysis || !strategy) {
+      // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
       this.objects = {};
       return;
     }
@@ -333,6 +339,9 @@ export class CanaryService extends Construct {
         ...plan.notes,
         `safety net: ${net.share}% of the hosts' traffic reaches this service, the rest stays on '${net.liveService}'; a canary weight of W% is W x ${net.share} / 100 % of the users`
           + (net.managedHost ? `; '${net.managedHost}' reaches this service alone` : '; the managed host reaches this service alone'),
+        ...(this.gitOpsTool === GitOpsTool.FLUX && this.controllerRewrites.some((o) => o.kind !== 'Service')
+          ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${this.controllerRewrites.filter((o) => o.kind !== 'Service').map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
+          : []),
       ],
     });
   }
@@ -340,6 +349,14 @@ export class CanaryService extends Construct {
   /** The MetricTemplates of custom metrics (Flagger). */
   public get metricTemplates(): FlaggerMetricTemplate[] {
     return this.canary?.metricTemplates ?? [];
+  }
+
+  /**
+   * The mistakes of the declaration, which synth reports (the plan's own problems aside).
+   * @internal
+   */
+  public get _declarationErrors(): string[] {
+    return this.declarationErrors.messages;
   }
 
   /** The AlertProviders of alerts (Flagger). */
@@ -382,6 +399,11 @@ export class CanaryService extends Construct {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
     }
     checkDeployment(owner, props.deployment, this.namespace);
+    const portName = props.deployment.containers[0].ports[0]?.name;
+    if (props.protocol === ServiceProtocol.GRPC && portName !== 'grpc') {
+      fail(owner, `'deployment' (${props.deployment.name}) names its first container port ${portName === undefined ? 'nothing' : `'${portName}'`}, but 'protocol' is ServiceProtocol.GRPC: `
+        + "name it 'grpc' and give the container gRPC probes (readinessProbe.grpc), as the generated Deployment has");
+    }
     return props.deployment;
   }
 }
@@ -410,5 +432,10 @@ function loadExample(props: CanaryServiceProps, target: LoadTarget): string | un
   if (target.url === undefined) return undefined;
   const interval = props.analysis?.interval ?? Duration.minutes(1);
   const load = { requestsPerSecond: 10, concurrency: 2, path: '/', tool: LoadTool.HEY };
-  return renderLoadCommand('CanaryService', load, target, props.engine.loadDuration(interval));
+  try {
+    return renderLoadCommand('CanaryService', load, target, props.engine.loadDuration(interval));
+  } catch {
+    // An interval the analysis rejects (with its own message) has no load duration to show.
+    return undefined;
+  }
 }

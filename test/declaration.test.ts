@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
-import { CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../src';
+import { CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../src';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 
@@ -49,6 +49,26 @@ describe('every mistake at once', () => {
         + "and ending with a letter or digit (Flagger appends '-primary' and '-canary', and Service names have at most 63)",
       "  [blog/Posts] CanaryService 'Posts': no namespace: set 'namespace' on the CanaryService or on its Chart; the loadtester and Prometheus addresses are built from it",
     ]);
+  });
+
+  test('the controller\'s own checks run too when an unrelated prop is wrong', () => {
+    const app = new App({ outdir: tmp() });
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new CanaryService(chart, 'cart', props({
+      port: 0,
+      analysis: { webhooks: [CanaryWebhook.loadTest()], alerts: [CanaryAlert.slack({ secretName: 'slack', secretKey: 'url' })] },
+    }));
+    expect(synthError(app)).toEqual([
+      'Validation failed with the following errors:',
+      "  [shop/cart] CanaryService 'cart': 'port' (0) must be an integer between 1 and 65535",
+      "  [shop/cart] FlaggerCanary 'cart': alert 'slack': Flagger's AlertProvider reads the webhook URL from the key 'address' of its Secret, not 'url'; leave 'secretKey' out",
+    ]);
+  });
+
+  test.each([Duration.millis(1500), Duration.seconds(0)])('an analysis interval of %s is a message, not a crash', (interval) => {
+    const app = new App({ outdir: tmp() });
+    new CanaryService(new Chart(app, 'shop', { namespace: 'shop' }), 'cart', props({ analysis: { interval, webhooks: [CanaryWebhook.loadTest()] } }));
+    expect(synthError(app)[1]).toBe(`  [shop/cart] CanaryService 'cart': 'analysis.interval' (${interval.toHumanString()}) must be a whole number of seconds, at least 10s`);
   });
 
   test('no file is written when the declaration has mistakes', () => {
@@ -104,6 +124,15 @@ describe('unique names', () => {
     new CanaryService(new Chart(app, 'team-a', { namespace: 'shop' }), 'cart', props());
     new CanaryService(new Chart(app, 'team-b', { namespace: 'shop' }), 'cart', props());
     expect(synthError(app)).toContain(duplicate('Deployment', 'cart', 'team-a/cart/Deployment/Resource', 'team-b/cart/Deployment/Resource'));
+  });
+
+  test('objects that are not the library\'s are not judged (an app may hold several clusters\' output)', () => {
+    const app = new App({ outdir: tmp() });
+    new CanaryService(new Chart(app, 'shop', { namespace: 'shop' }), 'cart', props());
+    for (const cluster of ['staging', 'prod']) {
+      new ApiObject(new Chart(app, cluster), 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'platform' } });
+    }
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('one name in two namespaces is fine', () => {

@@ -75,7 +75,7 @@ describe('ServiceProtocol.GRPC with Argo Rollouts and Istio', () => {
     const out = manifests({ engine: DeliveryEngine.argoRollouts(), router: TrafficRouter.istio({ hosts: ['greeter.example.com'], routingMode }) });
     const services = all(out, 'Service').filter((s) => s.metadata.name.startsWith('greeter'));
     expect(services.length).toBeGreaterThanOrEqual(2);
-    for (const service of services) expect(service.spec.ports).toEqual([{ name: 'grpc', port: 9999, targetPort: 9999 }]);
+    for (const service of services) expect(service.spec.ports).toEqual([{ name: 'grpc', appProtocol: 'grpc', port: 9999, targetPort: 9999 }]);
     const rate = only(out, 'AnalysisTemplate', 'greeter').spec.metrics.find((m: any) => m.name === 'request-success-rate');
     expect(rate.provider.prometheus.query).toContain(',response_code!~"5.*",grpc_response_status!~"2|4|13|14|15"}');
   });
@@ -99,6 +99,21 @@ describe('what gRPC cannot do, said at synth', () => {
   ])('the %s router', (name, router) => {
     expect(errors({ router })).toContain('  [test/greeter] CanaryService \'greeter\': \'protocol\' (ServiceProtocol.GRPC) needs TrafficRouter.istio(), whose sidecars report each call\'s gRPC status (grpc_response_status); '
       + `with the '${name}' router the checks would see HTTP 200 for failed gRPC calls and could never fail`);
+  });
+
+  test('a Deployment of the team\'s own whose port is not named grpc', () => {
+    const chart = new Chart(Testing.app(), 'own', { namespace: 'test' });
+    const deployment = new kplus.Deployment(chart, 'greeter-deployment', {
+      metadata: { name: 'greeter' },
+      select: false,
+      podMetadata: { labels: { 'app.kubernetes.io/name': 'greeter' } },
+      containers: [{ image: 'ghcr.io/acme/greeter:1.0.0', ports: [{ number: 9999, name: 'http' }], securityContext: { user: 1000 } }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'greeter' } }));
+    expect(errors({ image: undefined, containerPort: undefined, deployment })).toEqual([
+      "  [test/greeter] CanaryService 'greeter': 'deployment' (greeter) names its first container port 'http', but 'protocol' is ServiceProtocol.GRPC: "
+      + "name it 'grpc' and give the container gRPC probes (readinessProbe.grpc), as the generated Deployment has",
+    ]);
   });
 
   test('a hey load test', () => {

@@ -15,9 +15,12 @@ function registryOf(scope: IConstruct): Map<string, IConstruct> {
   return registry;
 }
 
+/** Prefix of the ids of the Charts that hold what the services of a namespace share. */
+export const SHARED_CHART_PREFIX = 'canary-shared-';
+
 /** Id (and so file name) of the Chart that holds what the services of a namespace share. */
 export function sharedChartId(namespace: string): string {
-  return `canary-shared-${namespace}`;
+  return `${SHARED_CHART_PREFIX}${namespace}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { declarationProblems } from './declaration-problems';
 import { loadApps } from './load-app';
 import { GitOps } from '../gitops/gitops';
 import { stringifyYaml } from '../synth/yaml-writer';
@@ -8,7 +9,13 @@ import { stringifyYaml } from '../synth/yaml-writer';
  * `spec.ignoreDifferences` and the sync options that make syncs respect it.
  */
 export function argoCdCommand(entry: string, out: (text: string) => void): number {
-  const entries = loadApps(entry).flatMap((app) => GitOps.argoCdIgnoreDifferences(app));
+  const apps = loadApps(entry);
+  const problems = declarationProblems(apps);
+  if (problems.length > 0) {
+    out(problems.map((problem) => `${problem}\n`).join(''));
+    return 1;
+  }
+  const entries = apps.flatMap((app) => GitOps.argoCdIgnoreDifferences(app));
   if (entries.length === 0) {
     out(`# no CanaryService in '${entry}' is declared with gitOps: GitOps.argoCd() and has objects a controller rewrites\n`);
     return 0;

@@ -1,3 +1,4 @@
+import { declarationProblems } from './declaration-problems';
 import { constructsOf, loadApps } from './load-app';
 import { CanaryService } from '../canary-service';
 
@@ -13,15 +14,16 @@ export interface PlanCommandOptions {
  * says the analysis cannot stop a bad canary (the app would fail to synthesize).
  */
 export function planCommand(options: PlanCommandOptions, out: (text: string) => void): number {
-  const services = constructsOf(loadApps(options.entry)).filter((c) => CanaryService.isCanaryService(c)) as CanaryService[];
+  const apps = loadApps(options.entry);
+  const services = constructsOf(apps).filter((c) => CanaryService.isCanaryService(c)) as CanaryService[];
   if (services.length === 0) {
     out(`no CanaryService in '${options.entry}'\n`);
     return 0;
   }
-  // A service whose declaration has mistakes has no plan: say why, as synth would.
-  const broken = services.filter((service) => service.plan === undefined && service.node.validate().length > 0);
-  if (broken.length > 0) {
-    out(broken.flatMap((service) => service.node.validate().map((message) => `[${service.node.path}] ${message}\n`)).join(''));
+  // A declaration with mistakes has no plan: say why, as synth would.
+  const problems = declarationProblems(apps);
+  if (problems.length > 0) {
+    out(problems.map((problem) => `${problem}\n`).join(''));
     return 1;
   }
   const plans = services.map((service) => service.plan).filter((plan) => plan !== undefined);

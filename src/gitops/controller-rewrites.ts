@@ -54,6 +54,10 @@ export function argoRolloutRewrites(rollout: any, namespace: string): RewrittenO
   service(blueGreen?.activeService, 'active');
   service(blueGreen?.previewService, 'preview');
 
+  // Only the stable and canary entries' weights: a safety net's route also sends a share to the
+  // live Service, a weight that is ours (in Git), not the controller's.
+  const versions = [canary?.stableService, canary?.canaryService].filter((n): n is string => n !== undefined);
+  const ofVersions = versions.length ? ` | select(${versions.map((n) => `.name == ${jqString(n)}`).join(' or ')})` : '';
   const routing = canary?.trafficRouting ?? {};
   const managed: string[] = (routing.managedRoutes ?? []).map((route: { name: string }) => route.name);
   const istio = routing.istio;
@@ -90,7 +94,7 @@ export function argoRolloutRewrites(rollout: any, namespace: string): RewrittenO
       kind: 'TraefikService',
       name: traefik,
       namespace,
-      jqPathExpressions: ['.spec.weighted.services[]?.weight'],
+      jqPathExpressions: [`.spec.weighted.services[]?${ofVersions} | .weight`],
       reason: 'Argo Rollouts sets the weights of the stable and canary Services',
     });
   }
@@ -103,7 +107,7 @@ export function argoRolloutRewrites(rollout: any, namespace: string): RewrittenO
       name,
       namespace,
       jqPathExpressions: [
-        '.spec.rules[]?.backendRefs[]?.weight',
+        `.spec.rules[]?.backendRefs[]?${ofVersions} | .weight`,
         ...managed.map((route) => `.spec.rules[]? | select(.name == ${jqString(route)} or ((.name // "") | test(${jqString(`^${route}-[0-9]+$`)})))`),
       ],
       reason: 'the Gateway API plugin of Argo Rollouts sets the backend weights' + (managed.length ? ' and adds header rules' : ''),

@@ -1,3 +1,4 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { RoutingContext } from './router';
@@ -18,6 +19,10 @@ export function createRolloutService(
   });
   for (const [key, value] of Object.entries(selectorLabels)) {
     service.selectLabel(key, value);
+  }
+  if (context.protocol === ServiceProtocol.GRPC) {
+    // cdk8s-plus-28's ServicePort has no appProtocol; Istio reads it (or the port name) for the protocol.
+    ApiObject.of(service).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', 'grpc'));
   }
   return service;
 }

@@ -67,8 +67,10 @@ export interface WorkloadOptions {
   readonly runAsUser?: number;
   /**
    * What the service speaks. With `ServiceProtocol.GRPC` the ports are named `grpc`, the default
-   * probes are gRPC health checks (grpc.health.v1) on the container port, and Istio's checks count
-   * gRPC errors (`grpc_response_status`) as well as HTTP 5xx. Routers other than Istio reject it.
+   * probes are gRPC health checks (grpc.health.v1) on the container port, and Istio's success rate
+   * counts gRPC server errors (`grpc_response_status`) as well as HTTP 5xx (a comparison with the
+   * primary counts the gRPC server errors). Routers other than Istio reject it, and so does a
+   * `deployment` of your own whose first port is not named `grpc`.
    *
    * @default ServiceProtocol.HTTP
    */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -42,7 +43,7 @@ describe('what Argo Rollouts rewrites, read from the Rollout', () => {
     expect(declare('traefik').service.controllerRewrites).toEqual([
       { group: '', kind: 'Service', name: 'podinfo-stable', namespace: 'test', jqPathExpressions: [HASH], reason: "Argo Rollouts adds 'rollouts-pod-template-hash' to the selector of the stable Service" },
       { group: '', kind: 'Service', name: 'podinfo-canary', namespace: 'test', jqPathExpressions: [HASH], reason: "Argo Rollouts adds 'rollouts-pod-template-hash' to the selector of the canary Service" },
-      { group: 'traefik.io', kind: 'TraefikService', name: 'podinfo', namespace: 'test', jqPathExpressions: ['.spec.weighted.services[]?.weight'], reason: 'Argo Rollouts sets the weights of the stable and canary Services' },
+      { group: 'traefik.io', kind: 'TraefikService', name: 'podinfo', namespace: 'test', jqPathExpressions: ['.spec.weighted.services[]? | select(.name == "podinfo-stable" or .name == "podinfo-canary") | .weight'], reason: 'Argo Rollouts sets the weights of the stable and canary Services' },
     ]);
   });
 
@@ -73,7 +74,7 @@ describe('what Argo Rollouts rewrites, read from the Rollout', () => {
     expect(declare('gatewayApi').service.controllerRewrites.map((o) => [o.group, o.kind, o.name, o.jqPathExpressions])).toEqual([
       ['', 'Service', 'podinfo-stable', [HASH]],
       ['', 'Service', 'podinfo-canary', [HASH]],
-      ['gateway.networking.k8s.io', 'HTTPRoute', 'podinfo', ['.spec.rules[]?.backendRefs[]?.weight']],
+      ['gateway.networking.k8s.io', 'HTTPRoute', 'podinfo', ['.spec.rules[]?.backendRefs[]? | select(.name == "podinfo-stable" or .name == "podinfo-canary") | .weight']],
     ]);
   });
 
@@ -86,6 +87,43 @@ describe('what Argo Rollouts rewrites, read from the Rollout', () => {
     const { service } = declare('traefik', GitOps.fluxCd(), { engine: DeliveryEngine.flagger() });
     expect(service.controllerRewrites).toEqual([]);
     expect(marked(synth(Chart.of(service)))).toEqual([]);
+  });
+});
+
+/** Argo CD removes each expression's paths from both sides before it compares (`del(<expr>)`, diff_normalizer.go). */
+function jqDelete(expression: string, object: any): any {
+  return JSON.parse(execFileSync('jq', ['-c', `del(${expression})`], { input: JSON.stringify(object) }).toString());
+}
+const JQ = (() => {
+  try {
+    execFileSync('jq', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('the jq paths, run by jq', () => {
+  test('jq is there, or the run is not under CI', () => {
+    expect(JQ || process.env.CI !== 'true').toBe(true);
+  });
+
+  (JQ ? test : test.skip).each(['traefik', 'gatewayApi', 'istio'])('%s: the controller\'s fields go, the rest stays (a safety net\'s live weight included)', (router) => {
+    const { chart, service } = declare(router, undefined, {
+      safetyNet: { liveService: 'podinfo-live', share: 5 },
+    });
+    const objects = synth(chart);
+    for (const rewrite of service.controllerRewrites) {
+      const object = objects.find((o) => o.kind === rewrite.kind && o.metadata.name === rewrite.name);
+      let normalized = object;
+      for (const expression of rewrite.jqPathExpressions) normalized = jqDelete(expression, normalized);
+      const text = JSON.stringify(normalized);
+      expect(text).not.toContain('"weight":100');
+      expect(text).not.toContain('rollouts-pod-template-hash');
+      // What is ours is not ignored: names, ports, hosts, and the live Service's share.
+      expect(text).toContain(`"name":"${rewrite.name}"`);
+      if (rewrite.name.endsWith('safety-net')) expect(text).toMatch(/"name":"podinfo-live","port":80,"weight":1900/);
+    }
   });
 });
 
