@@ -135,6 +135,15 @@ describe('unique names', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  test('the check is made again when a service is added after a synth', () => {
+    const app = new App({ outdir: tmp() });
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new CanaryService(chart, 'cart', props());
+    expect(() => app.synth()).not.toThrow();
+    new CanaryService(chart, 'cart-v2', props({ name: 'cart' }));
+    expect(synthError(app)).toContain(duplicate('Deployment', 'cart', 'shop/cart/Deployment/Resource', 'shop/cart-v2/Deployment/Resource'));
+  });
+
   test('one name in two namespaces is fine', () => {
     const app = new App({ outdir: tmp() });
     new CanaryService(new Chart(app, 'a', { namespace: 'shop' }), 'cart', props());
