@@ -17,7 +17,7 @@ import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
 import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrites';
 import { GitOps, GitOpsTool } from './gitops/gitops';
-import { FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, GITOPS_AWARE } from './gitops/gitops-marks';
+import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { ITrafficRouter, SafetyNetConfig } from './routers/router';
@@ -35,7 +35,6 @@ import { checkDeployment, createDeployment } from './workload/deployment';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
-const CANARY_SERVICE_SYMBOL = Symbol.for('cdk8s-canary.CanaryService');
 
 /** Props for `CanaryService`. */
 export interface CanaryServiceProps extends WorkloadOptions {
@@ -191,7 +190,6 @@ export class CanaryService extends Construct {
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
     Object.defineProperty(this, CANARY_SERVICE_SYMBOL, { value: true });
-    Object.defineProperty(this, GITOPS_AWARE, { value: true });
     this.gitOpsTool = props.gitOps?.tool;
     checkSingleCopies(this);
     checkUniqueObjects(this);
@@ -333,14 +331,16 @@ export class CanaryService extends Construct {
     const plan = this.planner?.plan();
     const net = this.safetyNetConfig;
     if (!plan || !net) return plan;
+    // The rewritten objects that carry the hosts (a TraefikService does not: the IngressRoute does, and it is not marked).
+    const routes = this.controllerRewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute');
     return new RolloutPlan({
       ...plan,
       notes: [
         ...plan.notes,
         `safety net: ${net.share}% of the hosts' traffic reaches this service, the rest stays on '${net.liveService}'; a canary weight of W% is W x ${net.share} / 100 % of the users`
           + (net.managedHost ? `; '${net.managedHost}' reaches this service alone` : '; the managed host reaches this service alone'),
-        ...(this.gitOpsTool === GitOpsTool.FLUX && this.controllerRewrites.some((o) => o.kind !== 'Service')
-          ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${this.controllerRewrites.filter((o) => o.kind !== 'Service').map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
+        ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
+          ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${routes.map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
           : []),
       ],
     });

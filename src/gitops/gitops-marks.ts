@@ -14,8 +14,11 @@ import { GitOpsTool } from './gitops';
 export const FLUX_SSA_ANNOTATION = 'kustomize.toolkit.fluxcd.io/ssa';
 export const FLUX_SSA_IF_NOT_PRESENT = 'IfNotPresent';
 
-/** Marks constructs that know their rewritten objects (the CanaryService). */
-export const GITOPS_AWARE = Symbol.for('cdk8s-canary.GitOpsAware');
+/**
+ * The mark every CanaryService carries (from any copy of this library); defined here so that the
+ * GitOps helpers can find the services without importing the CanaryService module.
+ */
+export const CANARY_SERVICE_SYMBOL = Symbol.for('cdk8s-canary.CanaryService');
 
 /** What `argoCdIgnoreDifferences` reads from a service. */
 export interface IGitOpsAware {

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { RewrittenObject } from './controller-rewrites';
-import { GITOPS_AWARE, IGitOpsAware } from './gitops-marks';
+import { CANARY_SERVICE_SYMBOL, IGitOpsAware } from './gitops-marks';
 
 /** The GitOps tool that applies the synthesized files. */
 export enum GitOpsTool {
@@ -55,7 +55,7 @@ export abstract class GitOps {
    */
   public static argoCdIgnoreDifferences(scope: IConstruct): RewrittenObject[] {
     return scope.node.root.node.findAll()
-      .filter((c): c is IConstruct & IGitOpsAware => (c as any)[GITOPS_AWARE] === true)
+      .filter((c): c is IConstruct & IGitOpsAware => (c as any)[CANARY_SERVICE_SYMBOL] === true)
       .filter((service) => service.gitOpsTool === GitOpsTool.ARGO_CD)
       .flatMap((service) => service.controllerRewrites);
   }

@@ -137,6 +137,13 @@ describe('GitOps.fluxCd()', () => {
     expect(marked(synth(chart))).toEqual(expected);
   });
 
+  test('with a safety net the plan says which routes to delete once the net is removed', () => {
+    const { service } = declare('istio', GitOps.fluxCd(), { safetyNet: { liveService: 'podinfo-live', share: 5 } });
+    expect(service.plan!.notes).toContain('safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not '
+      + "give them the public hosts: after that commit, delete VirtualService 'podinfo' in the cluster (between releases) and Flux creates them anew");
+    expect(declare('istio', undefined, { safetyNet: { liveService: 'podinfo-live', share: 5 } }).service.plan!.notes.join('\n')).not.toContain('with Flux');
+  });
+
   test('without gitOps nothing is annotated', () => {
     expect(marked(synth(declare('istio').chart))).toEqual([]);
   });
