@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { all, only, synth } from './synth';
-import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, IstioRoutingMode, LoadTool, ServiceProtocol, TrafficRouter } from '../src';
+import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, ITrafficRouter, IstioRoutingMode, LoadTool, ServiceProtocol, TrafficFeature, TrafficRouter } from '../src';
 
 const GHZ = CanaryWebhook.loadTest({ tool: LoadTool.GHZ, grpcCall: 'grpc.health.v1.Health/Check' });
 
@@ -97,8 +97,18 @@ describe('what gRPC cannot do, said at synth', () => {
     ['traefik', TrafficRouter.traefik({ hosts: ['greeter.example.com'] })],
     ['gateway-api', TrafficRouter.gatewayApi({ hosts: ['greeter.example.com'] })],
   ])('the %s router', (name, router) => {
-    expect(errors({ router })).toContain('  [test/greeter] CanaryService \'greeter\': \'protocol\' (ServiceProtocol.GRPC) needs TrafficRouter.istio(), whose sidecars report each call\'s gRPC status (grpc_response_status); '
+    expect(errors({ router })).toContain('  [test/greeter] CanaryService \'greeter\': \'protocol\' (ServiceProtocol.GRPC) needs a router whose metrics carry each call\'s gRPC status '
+      + '(DeliveryEngine.flagger() with TrafficRouter.istio()): '
       + `with the '${name}' router the checks would see HTTP 200 for failed gRPC calls and could never fail`);
+  });
+
+  test('the router decides: one that declares TrafficFeature.GRPC is accepted, whatever its name', () => {
+    const istio = TrafficRouter.istio({ hosts: ['greeter.example.com'] });
+    const own: ITrafficRouter = Object.assign(Object.create(Object.getPrototypeOf(istio)), istio, { name: 'my-mesh' });
+    expect(own.supports('flagger', TrafficFeature.GRPC)).toBe(false);
+    expect(errors({ router: own }).join('\n')).toContain("with the 'my-mesh' router the checks would see HTTP 200");
+    own.supports = (engine, feature) => feature === TrafficFeature.GRPC || istio.supports(engine, feature);
+    expect(errors({ router: own }).filter((e) => e.includes('gRPC'))).toEqual([]);
   });
 
   test('a Deployment of the team\'s own whose port is not named grpc', () => {

@@ -1,8 +1,8 @@
-import { GatewayApiRouter, GatewayApiRouterOptions } from './gateway-api';
-import { IstioRouter, IstioRouterOptions } from './istio';
-import { ReplicaRatioRouter, ReplicaRatioRouterOptions } from './replica-ratio';
+import { GatewayApiRouter, GatewayApiRouterOptions } from './gateway-api/gateway-api-router';
+import { IstioRouter, IstioRouterOptions } from './istio/istio-router';
+import { ReplicaRatioRouter, ReplicaRatioRouterOptions } from './replica-ratio/replica-ratio-router';
 import { ITrafficRouter } from './router';
-import { TraefikRouter, TraefikRouterOptions } from './traefik';
+import { TraefikRouter, TraefikRouterOptions } from './traefik/traefik-router';
 
 /** The traffic routers this library ships. */
 export class TrafficRouter {

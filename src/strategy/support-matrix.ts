@@ -6,7 +6,9 @@ import { TrafficFeature } from './traffic-feature';
  * mirror with mirrorWeight, session affinity; every router: blue/green by iterations) and
  * Argo Rollouts 1.9 pkg/apis/rollouts/validation (setHeaderRoute: Istio, ALB, Apisix or a plugin;
  * setMirrorRoute: Istio only; no session affinity outside ALB), blue/green by Service switch for
- * any router. Routers of one's own declare their own support.
+ * any router. gRPC: only Istio's sidecars report each call's gRPC status (grpc_response_status);
+ * Traefik and the application histogram see HTTP 200 for a failed call, and Flagger's Gateway API
+ * provider generates HTTPRoutes. Routers of one's own declare their own support.
  */
 export const SHIPPED_SUPPORT: { [router: string]: { factory: string; engines: { [engine: string]: TrafficFeature[] } } } = {
   'traefik': {
@@ -41,8 +43,9 @@ export const SHIPPED_SUPPORT: { [router: string]: { factory: string; engines: { 
     factory: 'TrafficRouter.istio()',
     engines: {
       'flagger': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.QUERY_MATCH, TrafficFeature.MIRRORING,
-        TrafficFeature.SESSION_AFFINITY, TrafficFeature.BLUE_GREEN],
-      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN],
+        TrafficFeature.SESSION_AFFINITY, TrafficFeature.BLUE_GREEN, TrafficFeature.GRPC],
+      'argo-rollouts': [TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN,
+        TrafficFeature.GRPC],
     },
   },
 };

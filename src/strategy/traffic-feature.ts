@@ -12,4 +12,9 @@ export enum TrafficFeature {
   SESSION_AFFINITY = 'SESSION_AFFINITY',
   /** Check the new version beside the old one, then switch all traffic at once. */
   BLUE_GREEN = 'BLUE_GREEN',
+  /**
+   * Measure gRPC services: the router's series carry each call's gRPC status, so a failed call
+   * (HTTP 200) counts as an error.
+   */
+  GRPC = 'GRPC',
 }

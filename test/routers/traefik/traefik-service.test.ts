@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { TraefikWeightedService, TraefikWeightedServiceProps } from '../../src/routers/traefik-service';
-import { only, synth } from '../synth';
+import { TraefikWeightedService, TraefikWeightedServiceProps } from '../../../src/routers/traefik/traefik-service';
+import { only, synth } from '../../synth';
 
 const OWNER = "TraefikWeightedService 'podinfo'";
 const LABEL_RULE = "must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";

@@ -1,16 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MetricKind } from '../../src/analysis/metric';
-import { checkPromQl } from '../../src/analysis/promql';
-import { HeaderMatchKind } from '../../src/analysis/steps';
-import { GatewayApiGatewayReference, GatewayApiRouter, GatewayApiRouterOptions } from '../../src/routers/gateway-api';
-import { GatewayMetrics } from '../../src/routers/gateway-metrics';
-import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
-import { TrafficRouter } from '../../src/routers/traffic-router';
-import { DeliveryStrategy } from '../../src/strategy/delivery-strategy';
-import { TrafficFeature } from '../../src/strategy/traffic-feature';
-import { TrafficSegment } from '../../src/strategy/traffic-segment';
-import { all, only, synth } from '../synth';
+import { MetricKind } from '../../../src/analysis/metric';
+import { checkPromQl } from '../../../src/analysis/promql';
+import { HeaderMatchKind } from '../../../src/analysis/steps';
+import { GatewayApiGatewayReference, GatewayApiRouter, GatewayApiRouterOptions } from '../../../src/routers/gateway-api/gateway-api-router';
+import { GatewayMetrics } from '../../../src/routers/gateway-api/gateway-metrics';
+import { ArgoRoutingContext, RoutingContext } from '../../../src/routers/router';
+import { TrafficRouter } from '../../../src/routers/traffic-router';
+import { DeliveryStrategy } from '../../../src/strategy/delivery-strategy';
+import { TrafficFeature } from '../../../src/strategy/traffic-feature';
+import { TrafficSegment } from '../../../src/strategy/traffic-segment';
+import { all, only, synth } from '../../synth';
 
 const OWNER = 'TrafficRouter.gatewayApi()';
 const CONTEXT: RoutingContext = {

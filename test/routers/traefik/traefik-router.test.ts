@@ -1,16 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { MetricKind } from '../../src/analysis/metric';
-import { checkPromQl } from '../../src/analysis/promql';
-import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
-import { TraefikRouter, TraefikRouterOptions } from '../../src/routers/traefik';
-import { TraefikIngressRoute } from '../../src/routers/traefik-ingress-route';
-import { TraefikWeightedService } from '../../src/routers/traefik-service';
-import { TrafficRouter } from '../../src/routers/traffic-router';
-import { DeliveryStrategy } from '../../src/strategy/delivery-strategy';
-import { TrafficFeature } from '../../src/strategy/traffic-feature';
-import { all, only, synth } from '../synth';
+import { MetricKind } from '../../../src/analysis/metric';
+import { checkPromQl } from '../../../src/analysis/promql';
+import { ArgoRoutingContext, RoutingContext } from '../../../src/routers/router';
+import { TraefikIngressRoute } from '../../../src/routers/traefik/ingress-route';
+import { TraefikRouter, TraefikRouterOptions } from '../../../src/routers/traefik/traefik-router';
+import { TraefikWeightedService } from '../../../src/routers/traefik/traefik-service';
+import { TrafficRouter } from '../../../src/routers/traffic-router';
+import { DeliveryStrategy } from '../../../src/strategy/delivery-strategy';
+import { TrafficFeature } from '../../../src/strategy/traffic-feature';
+import { all, only, synth } from '../../synth';
 
 // Flagger's built-in queries for provider `traefik`, copied from docs/facts.md (Flagger section). In
 // facts.md the duration query abbreviates its selector as `service=~"..."`; it is the same canary

@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as traefik from '../imports/traefik.io';
-import { TRAEFIK_WEB_ENTRYPOINT } from '../platform/conventions';
-import { checkDnsSubdomain, checkPort, fail } from '../validation';
+import * as traefik from '../../imports/traefik.io';
+import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
+import { checkDnsSubdomain, checkPort, fail } from '../../validation';
 
 /** What an IngressRoute sends traffic to. */
 export enum TraefikBackendKind {

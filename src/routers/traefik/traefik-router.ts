@@ -1,22 +1,22 @@
 import { Construct } from 'constructs';
-import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
-import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from './router';
-import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './traefik-ingress-route';
+import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
+import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from '../router';
+import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './ingress-route';
 import {
   ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, FLAGGER_TRAEFIK_SERIES, argoTraefikQueries, argoTraefikSeries,
-} from './traefik-queries';
+} from './queries';
 import { TraefikWeightedService } from './traefik-service';
-import { LoadTarget } from '../analysis/load-test';
-import { MetricKind } from '../analysis/metric';
+import { LoadTarget } from '../../analysis/load-test';
+import { MetricKind } from '../../analysis/metric';
 import {
   TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
   TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
-} from '../platform/conventions';
-import { StrategyKind } from '../strategy/delivery-strategy';
-import { shippedSupport } from '../strategy/support-matrix';
-import { TrafficFeature } from '../strategy/traffic-feature';
-import { checkDnsLabel, fail } from '../validation';
+} from '../../platform/conventions';
+import { StrategyKind } from '../../strategy/delivery-strategy';
+import { shippedSupport } from '../../strategy/support-matrix';
+import { TrafficFeature } from '../../strategy/traffic-feature';
+import { checkDnsLabel, fail } from '../../validation';
 
 /** Options for `TrafficRouter.traefik()`. */
 export interface TraefikRouterOptions extends TraefikRouteOptions {

@@ -1,5 +1,5 @@
-import { ComparableSeries } from '../analysis/comparison';
-import { MetricKind } from '../analysis/metric';
+import { ComparableSeries } from '../../analysis/comparison';
+import { MetricKind } from '../../analysis/metric';
 
 /**
  * Traefik v3's series of a Kubernetes Service inside a TraefikService are labelled

@@ -1,9 +1,9 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
-} from '../../src';
-import { replicaSplit, surgeCount } from '../../src/plan/replica-split';
-import { all, only, synth, validated } from '../synth';
+} from '../../../src';
+import { replicaSplit, surgeCount } from '../../../src/plan/replica-split';
+import { all, only, synth, validated } from '../../synth';
 
 const OWNER = "CanaryService 'podinfo'";
 const metrics = () => ApplicationMetrics.httpHistogram({ port: 9898 });

@@ -1,17 +1,17 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ApplicationMetrics } from './application-metrics';
-import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
+import { LoadTarget } from '../../analysis/load-test';
+import { MetricKind } from '../../analysis/metric';
+import { serviceAddress } from '../../platform/conventions';
+import { StrategyKind } from '../../strategy/delivery-strategy';
+import { shippedSupport } from '../../strategy/support-matrix';
+import { TrafficFeature } from '../../strategy/traffic-feature';
+import { checkDnsLabel, checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
+import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
-} from './router';
-import { LoadTarget } from '../analysis/load-test';
-import { MetricKind } from '../analysis/metric';
-import { serviceAddress } from '../platform/conventions';
-import { StrategyKind } from '../strategy/delivery-strategy';
-import { shippedSupport } from '../strategy/support-matrix';
-import { TrafficFeature } from '../strategy/traffic-feature';
-import { checkDnsLabel, checkDnsSubdomain, checkUniqueNames, fail } from '../validation';
+} from '../router';
 
 /** Options for `TrafficRouter.replicaRatio()`. */
 export interface ReplicaRatioRouterOptions {

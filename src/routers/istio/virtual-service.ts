@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as istio from '../imports/networking.istio.io';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import * as istio from '../../imports/networking.istio.io';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
  * Retry policy of an Istio HTTP route.

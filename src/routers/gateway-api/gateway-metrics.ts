@@ -1,6 +1,6 @@
-import { RouterMetrics } from './router';
-import { ComparableSeries } from '../analysis/comparison';
-import { MetricKind } from '../analysis/metric';
+import { ComparableSeries } from '../../analysis/comparison';
+import { MetricKind } from '../../analysis/metric';
+import { RouterMetrics } from '../router';
 
 /**
  * Where the checks of a Gateway API router get their numbers. Gateway API defines no metrics, so

@@ -1,19 +1,19 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './gateway-api-objects';
 import { GatewayMetrics } from './gateway-metrics';
-import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
-import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from './router';
-import { namespaceSingleton } from '../addons/namespace-singleton';
-import { LoadTarget } from '../analysis/load-test';
-import { MetricKind } from '../analysis/metric';
-import { HeaderMatchKind } from '../analysis/steps';
-import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../platform/conventions';
-import { StrategyConfig, StrategyKind } from '../strategy/delivery-strategy';
-import { shippedSupport } from '../strategy/support-matrix';
-import { TrafficFeature } from '../strategy/traffic-feature';
-import { SegmentKind, TrafficSegment } from '../strategy/traffic-segment';
-import { checkDnsLabel, checkPort, checkUniqueNames, fail } from '../validation';
+import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './objects';
+import { namespaceSingleton } from '../../addons/namespace-singleton';
+import { LoadTarget } from '../../analysis/load-test';
+import { MetricKind } from '../../analysis/metric';
+import { HeaderMatchKind } from '../../analysis/steps';
+import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../../platform/conventions';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
+import { shippedSupport } from '../../strategy/support-matrix';
+import { TrafficFeature } from '../../strategy/traffic-feature';
+import { SegmentKind, TrafficSegment } from '../../strategy/traffic-segment';
+import { checkDnsLabel, checkPort, checkUniqueNames, fail } from '../../validation';
+import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
+import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from '../router';
 
 /** Options for `GatewayApiGatewayReference.create()`. */
 export interface GatewayApiGatewayOptions {

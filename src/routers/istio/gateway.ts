@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import { checkIstioHost } from './istio-virtual-service';
-import * as istio from '../imports/networking.istio.io';
-import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../validation';
+import { checkIstioHost } from './virtual-service';
+import * as istio from '../../imports/networking.istio.io';
+import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../../validation';
 
 /** How an Istio Gateway accepts traffic. */
 export interface IstioGatewayOptions {

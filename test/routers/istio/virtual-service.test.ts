@@ -1,8 +1,8 @@
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import {
   IstioDestinationRule, IstioDestinationRuleProps, IstioHttpRoute, IstioVirtualService, IstioVirtualServiceProps,
-} from '../../src/routers/istio-virtual-service';
-import { only, synth } from '../synth';
+} from '../../../src/routers/istio/virtual-service';
+import { only, synth } from '../../synth';
 
 const VS_OWNER = "IstioVirtualService 'podinfo'";
 const DR_OWNER = "IstioDestinationRule 'podinfo'";

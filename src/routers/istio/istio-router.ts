@@ -1,23 +1,23 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IstioGateway, IstioGatewayOptions, checkGatewayOptions } from './istio-gateway';
+import { IstioGateway, IstioGatewayOptions, checkGatewayOptions } from './gateway';
 import {
   IstioDestinationRule, IstioHttpRoute, IstioRetries, IstioVirtualService,
   checkGatewayName, checkIstioHost, checkRetries, toIstioDuration, toIstioRetries,
-} from './istio-virtual-service';
-import { createRolloutService, createStableAndCanaryServices } from './rollout-services';
+} from './virtual-service';
+import { ComparableSeries } from '../../analysis/comparison';
+import { LoadTarget } from '../../analysis/load-test';
+import { MetricKind } from '../../analysis/metric';
+import { ISTIO_NAMESPACE, serviceAddress } from '../../platform/conventions';
+import { StrategyKind } from '../../strategy/delivery-strategy';
+import { shippedSupport } from '../../strategy/support-matrix';
+import { TrafficFeature } from '../../strategy/traffic-feature';
+import { checkDnsLabel, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
+import { ServiceProtocol } from '../../workload/protocol';
+import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
-} from './router';
-import { ComparableSeries } from '../analysis/comparison';
-import { LoadTarget } from '../analysis/load-test';
-import { MetricKind } from '../analysis/metric';
-import { ISTIO_NAMESPACE, serviceAddress } from '../platform/conventions';
-import { StrategyKind } from '../strategy/delivery-strategy';
-import { shippedSupport } from '../strategy/support-matrix';
-import { TrafficFeature } from '../strategy/traffic-feature';
-import { checkDnsLabel, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
-import { ServiceProtocol } from '../workload/protocol';
+} from '../router';
 
 /** How Argo Rollouts splits traffic with Istio. */
 export enum IstioRoutingMode {

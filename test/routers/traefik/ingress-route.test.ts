@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { TraefikBackendKind, TraefikIngressRoute, TraefikIngressRouteProps } from '../../src/routers/traefik-ingress-route';
-import { only, synth } from '../synth';
+import { TraefikBackendKind, TraefikIngressRoute, TraefikIngressRouteProps } from '../../../src/routers/traefik/ingress-route';
+import { only, synth } from '../../synth';
 
 const OWNER = "TraefikIngressRoute 'podinfo'";
 const SUBDOMAIN_RULE = "must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.'";

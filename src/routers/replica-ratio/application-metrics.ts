@@ -1,6 +1,6 @@
-import { ComparableSeries } from '../analysis/comparison';
-import { MetricKind } from '../analysis/metric';
-import { checkPort, fail } from '../validation';
+import { ComparableSeries } from '../../analysis/comparison';
+import { MetricKind } from '../../analysis/metric';
+import { checkPort, fail } from '../../validation';
 
 /** Options for `ApplicationMetrics.httpHistogram()`. */
 export interface HttpHistogramOptions {

@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import { TraefikBackendKind } from './traefik-ingress-route';
-import * as traefik from '../imports/traefik.io';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../validation';
+import { TraefikBackendKind } from './ingress-route';
+import * as traefik from '../../imports/traefik.io';
+import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
 /** Largest weight `TraefikWeightedService` accepts (Argo Rollouts writes 0-100). */
 const MAX_WEIGHT = 1000;

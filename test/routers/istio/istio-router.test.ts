@@ -1,16 +1,16 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MetricKind } from '../../src/analysis/metric';
-import { checkPromQl } from '../../src/analysis/promql';
-import { FlaggerCanary } from '../../src/engines/flagger/canary';
-import { IstioGatewayReference, IstioRouter, IstioRouterOptions, IstioRoutingMode, IstioSidecarInjection } from '../../src/routers/istio';
-import { IstioGateway } from '../../src/routers/istio-gateway';
-import { IstioDestinationRule, IstioVirtualService } from '../../src/routers/istio-virtual-service';
-import { ArgoRoutingContext, RoutingContext } from '../../src/routers/router';
-import { TrafficRouter } from '../../src/routers/traffic-router';
-import { DeliveryStrategy } from '../../src/strategy/delivery-strategy';
-import { TrafficFeature } from '../../src/strategy/traffic-feature';
-import { all, only, synth } from '../synth';
+import { MetricKind } from '../../../src/analysis/metric';
+import { checkPromQl } from '../../../src/analysis/promql';
+import { FlaggerCanary } from '../../../src/engines/flagger/canary';
+import { IstioGateway } from '../../../src/routers/istio/gateway';
+import { IstioGatewayReference, IstioRouter, IstioRouterOptions, IstioRoutingMode, IstioSidecarInjection } from '../../../src/routers/istio/istio-router';
+import { IstioDestinationRule, IstioVirtualService } from '../../../src/routers/istio/virtual-service';
+import { ArgoRoutingContext, RoutingContext } from '../../../src/routers/router';
+import { TrafficRouter } from '../../../src/routers/traffic-router';
+import { DeliveryStrategy } from '../../../src/strategy/delivery-strategy';
+import { TrafficFeature } from '../../../src/strategy/traffic-feature';
+import { all, only, synth } from '../../synth';
 
 // Flagger's built-in queries for provider `istio`, copied from docs/facts.md (Istio, Flagger section);
 // the same text as Flagger's pkg/metrics/observers/istio.go with the whitespace removed.
@@ -85,7 +85,8 @@ test('TrafficRouter.istio() creates an IstioRouter named istio; options are opti
 test('supports: Flagger everything (pkg/router/istio.go); Argo Rollouts all but query-parameter match and session affinity (validation.go)', () => {
   const supported = (engine: string) => Object.values(TrafficFeature).filter((feature) => istio().supports(engine, feature));
   expect(supported('flagger')).toEqual(Object.values(TrafficFeature));
-  expect(supported('argo-rollouts')).toEqual([TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN]);
+  expect(supported('argo-rollouts')).toEqual([TrafficFeature.WEIGHTED, TrafficFeature.HEADER_MATCH, TrafficFeature.MIRRORING, TrafficFeature.BLUE_GREEN,
+    TrafficFeature.GRPC]);
 });
 
 test('routerMetrics: none, whatever the mesh namespace (the sidecars in the service\'s namespace report everything)', () => {

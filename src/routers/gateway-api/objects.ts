@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as gwapi from '../imports/gateway.networking.k8s.io';
+import * as gwapi from '../../imports/gateway.networking.k8s.io';
 
 /** A Gateway a route attaches to (`parentRefs`). */
 export interface GatewayParent {

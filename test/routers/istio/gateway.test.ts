@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
-import { IstioGateway, IstioGatewayProps } from '../../src/routers/istio-gateway';
-import { only, synth } from '../synth';
+import { IstioGateway, IstioGatewayProps } from '../../../src/routers/istio/gateway';
+import { only, synth } from '../../synth';
 
 const OWNER = "IstioGateway 'podinfo'";
 
