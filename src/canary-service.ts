@@ -5,10 +5,12 @@ import { LoadTester } from './addons/load-tester';
 import { IPrometheus, Prometheus } from './addons/prometheus';
 import { resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
+import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
 import { renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
 import { resolveAnalysis } from './analysis/resolve-analysis';
+import { WebhookType } from './analysis/webhook';
 import { ArgoAnalysisTemplate } from './engines/argo-rollouts/analysis-template';
 import { ArgoRollout } from './engines/argo-rollouts/rollout';
 import { IDeliveryEngine, IRolloutPlanner } from './engines/engine';
@@ -20,11 +22,15 @@ import { GitOps, GitOpsTool } from './gitops/gitops';
 import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
+import { buildTopology } from './references/build-topology';
+import { DeclaredCall, registerReferences } from './references/check-references';
+import { describeServices } from './references/describe-topology';
+import { TopologyObject } from './references/topology';
 import { ITrafficRouter, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik/ingress-route';
 import { TraefikWeightedService } from './routers/traefik/traefik-service';
 import { checkSingleCopies } from './single-copies';
-import { DeliveryStrategy } from './strategy/delivery-strategy';
+import { DeliveryStrategy, StrategyConfig, StrategyKind } from './strategy/delivery-strategy';
 import { resolveStrategy } from './strategy/resolve-strategy';
 import { combinationsWith } from './strategy/support-matrix';
 import { TrafficFeature } from './strategy/traffic-feature';
@@ -184,8 +190,15 @@ export class CanaryService extends Construct {
   public readonly objects: { [role: string]: Construct };
   /** The GitOps tool the service is marked for, if any. */
   public readonly gitOpsTool?: GitOpsTool;
+  /**
+   * The Services and routes of this service for its engine, router and strategy: those in the
+   * manifests and those the controller creates, when each exists and which version it reaches.
+   * Empty when the declaration has mistakes.
+   */
+  public readonly topology: TopologyObject[] = [];
 
   private readonly planner?: IRolloutPlanner;
+  private readonly controller?: string;
   private readonly declarationErrors: DeclarationErrors;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
@@ -221,7 +234,8 @@ export class CanaryService extends Construct {
     const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
-    const safetyNet = this.safetyNetConfig = props.safetyNet && errors.attempt(() => resolveSafetyNet(owner, props.safetyNet!, port, splits));
+    const safetyNet = this.safetyNetConfig = props.safetyNet
+      && errors.attempt(() => resolveSafetyNet(owner, this.name, props.safetyNet!, port, splits));
     const base = {
       name: this.name,
       namespace: this.namespace,
@@ -303,6 +317,21 @@ export class CanaryService extends Construct {
     this.analysisTemplate = delivery.objects.analysisTemplate as ArgoAnalysisTemplate | undefined;
     this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
     this.traefikService = delivery.objects.traefikService as TraefikWeightedService | undefined;
+    const controller = this.controller = CONTROLLERS[props.engine.name] ?? props.engine.name;
+    this.topology = buildTopology({
+      controller, namespace: this.namespace, objects: delivery.objects, generated: delivery.generatedObjects ?? [], strategy: strategy.kind,
+    });
+    const references = registerReferences({
+      scope: this,
+      owner,
+      name: this.name,
+      namespace: this.namespace,
+      release: `${controller} ${strategyInWords(strategy)}`,
+      topology: this.topology,
+      calls: declaredCalls(props),
+      liveService: safetyNet?.liveService,
+    });
+    this.node.addValidation({ validate: references });
     if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux();
   }
 
@@ -330,16 +359,16 @@ export class CanaryService extends Construct {
    */
   public get plan(): RolloutPlan | undefined {
     const plan = this.planner?.plan();
+    if (!plan) return plan;
     const net = this.safetyNetConfig;
-    if (!plan || !net) return plan;
     // The rewritten objects that carry the hosts (a TraefikService does not: the IngressRoute does, and it is not marked).
-    const routes = this.controllerRewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute');
+    const routes = net ? this.controllerRewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute') : [];
     return new RolloutPlan({
       ...plan,
       notes: [
         ...plan.notes,
-        `safety net: ${net.share}% of the hosts' traffic reaches this service, the rest stays on '${net.liveService}'; a canary weight of W% is W x ${net.share} / 100 % of the users`
-          + (net.managedHost ? `; '${net.managedHost}' reaches this service alone` : '; the managed host reaches this service alone'),
+        describeServices(this.topology),
+        ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
           ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${routes.map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
           : []),
@@ -424,6 +453,29 @@ function checkGrpc(owner: string, engine: string, router: ITrafficRouter, analys
       fail(owner, `'analysis.webhooks[${i}]' ('${webhook.name}') runs hey, which speaks HTTP/1.1, against a gRPC service: `
         + "use CanaryWebhook.loadTest({ tool: LoadTool.GHZ, grpcCall: '<package>.<Service>/<Method>' }), e.g. grpcCall: 'grpc.health.v1.Health/Check'");
     }
+  });
+}
+
+/** The controllers of the shipped engines, as their users call them. */
+const CONTROLLERS: { [engine: string]: string } = { 'flagger': 'Flagger', 'argo-rollouts': 'Argo Rollouts' };
+
+function strategyInWords(strategy: StrategyConfig): string {
+  switch (strategy.kind) {
+    case StrategyKind.CANARY: return 'canary';
+    case StrategyKind.AB_TEST: return 'A/B test';
+    case StrategyKind.BLUE_GREEN: return strategy.blueGreen?.mirrorPercentage === undefined ? 'blue/green' : 'blue/green with mirroring';
+    case StrategyKind.PHASED: return 'phased release';
+  }
+}
+
+/** The in-cluster calls of the declaration's webhooks: commands of tests and load, URLs of hooks. */
+function declaredCalls(props: CanaryServiceProps): DeclaredCall[] {
+  return (props.analysis?.webhooks ?? []).flatMap((webhook, i): DeclaredCall[] => {
+    const text = webhook.command ?? webhook.url;
+    if (text === undefined) return [];
+    const testsNewVersion = webhook.type === WebhookType.PRE_ROLLOUT && webhook.command !== undefined;
+    const kind = testsNewVersion ? 'acceptance test' : webhook.command !== undefined ? 'command' : 'webhook';
+    return [{ property: `analysis.webhooks[${i}]`, description: `${kind} '${webhook.name}'`, text, testsNewVersion }];
   });
 }
 

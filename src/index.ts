@@ -1,5 +1,6 @@
 export * from './canary-service';
 export * from './adoption/safety-net';
+export * from './references/topology';
 export * from './engines/engine';
 export * from './engines/delivery-engine';
 export * from './engines/flagger/flagger-engine';

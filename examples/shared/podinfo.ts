@@ -27,8 +27,13 @@ export interface PodinfoCopy {
 export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficRouter, copy: PodinfoCopy = {}): CanaryService {
   const name = copy.name ?? 'podinfo';
   const namespace = copy.namespace ?? chart.namespace;
+  const strategy = copy.strategy?.bind();
   // Weights belong to a weighted canary; the other strategies say how traffic moves themselves.
-  const weighted = (copy.strategy?.bind().kind ?? StrategyKind.CANARY) === StrategyKind.CANARY;
+  const weighted = (strategy?.kind ?? StrategyKind.CANARY) === StrategyKind.CANARY;
+  // The Service in front of the new version alone: Argo Rollouts' blue/green switches Services, and
+  // has a preview Service instead of a canary one (the topology of a CanaryService lists them).
+  const serviceSwitch = engine.name === 'argo-rollouts' && strategy?.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen?.mirrorPercentage === undefined;
+  const newVersion = `${name}-${serviceSwitch ? 'preview' : 'canary'}`;
   return new CanaryService(chart, name, {
     namespace: copy.namespace,
     prometheus: copy.prometheus,
@@ -54,7 +59,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
         CanaryMetric.requestDuration({ max: Duration.millis(500) }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${name}-canary.${namespace}/token | grep token` }),
+        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${newVersion}.${namespace}/token | grep token` }),
         CanaryWebhook.loadTest({ requestsPerSecond: 10 }),
       ],
     },

@@ -1,14 +1,20 @@
 import { SafetyNetOptions } from './safety-net';
+import { derivedNames } from '../references/check-references';
 import { SafetyNetConfig } from '../routers/router';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../validation';
 
 /** Applies defaults and checks the values of a safety net. */
-export function resolveSafetyNet(owner: string, options: SafetyNetOptions, port: number, routerSplits: boolean): SafetyNetConfig {
+export function resolveSafetyNet(owner: string, name: string, options: SafetyNetOptions, port: number, routerSplits: boolean): SafetyNetConfig {
   if (!routerSplits) {
     fail(owner, "'safetyNet' splits the hosts' traffic by weight in the router, which this router cannot do: use TrafficRouter.traefik(), gatewayApi() or istio() with hosts");
   }
   const liveService = checkDnsLabel(owner, 'safetyNet.liveService', options.liveService);
-  const share = checkInteger(owner, 'safetyNet.share', options.share ?? 5, 1, 99);
+  if (derivedNames(name).split(', ').includes(`'${liveService}'`)) {
+    fail(owner, `'safetyNet.liveService' ('${liveService}') must not be one of the names this service's controller and routing take (${derivedNames(name)}): `
+      + 'the live Service would not stay untouched (Flagger takes a Service of such a name over and rewrites its selector; Argo Rollouts rewrites the ones its Rollout names); '
+      + 'give the name of the Service that serves the hosts today');
+  }
+  const share = checkInteger(owner, 'safetyNet.share', options.share ?? 5, 0, 99);
   return {
     liveService,
     livePort: checkPort(owner, 'safetyNet.livePort', options.livePort ?? port),

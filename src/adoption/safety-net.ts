@@ -16,7 +16,11 @@ export interface SafetyNetOptions {
   readonly livePort?: number;
   /**
    * Percentage of the hosts' traffic sent to the controller-managed service; the rest stays on the
-   * live Service. Remove `safetyNet` to move all traffic over.
+   * live Service. Remove `safetyNet` to move all traffic over. 0 stages the net: every request of
+   * the hosts stays on the live Service and nothing refers to the managed service yet, which only
+   * its own host (`managedHost`) reaches; raise it once the controller has initialized the service
+   * (with Flagger and Istio or Gateway API the net's share goes to the Service `<name>`, which
+   * Flagger creates only then).
    *
    * @default 5
    */

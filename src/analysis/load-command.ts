@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { LoadGeneration, LoadTarget, LoadTool } from './load-test';
+import { inClusterAddresses } from '../references/in-cluster-address';
 import { fail, toGoDuration } from '../validation';
 
 /**
@@ -68,14 +69,6 @@ export function loadCommandDuration(command: string): Duration | undefined {
   return seconds === undefined ? undefined : Duration.seconds(Math.floor(seconds));
 }
 
-/** Host names a command addresses: in URLs (`http://svc.ns:80/`) and as `host:port` arguments (ghz). */
-function addressedHosts(command: string): string[] {
-  const hosts: string[] = [];
-  for (const match of command.matchAll(/\bhttps?:\/\/([A-Za-z0-9.-]+)/gi)) hosts.push(match[1]);
-  for (const match of command.matchAll(/(?:^|\s)['"]?([A-Za-z0-9][A-Za-z0-9.-]*):\d+(?=[\s'"/]|$)/g)) hosts.push(match[1]);
-  return hosts.map((host) => host.toLowerCase());
-}
-
 /**
  * Rejects a load command of one's own that calls one of the Services the router does not measure
  * (e.g. `http://podinfo-canary.test/` when Traefik measures at the ingress): the canary's series
@@ -85,11 +78,9 @@ export function checkLoadCommand(
   owner: string, property: string, command: string, target: LoadTarget, namespace: string, typedExample: string,
 ): void {
   const bypassed = target.bypassedServices ?? [];
-  for (const host of addressedHosts(command)) {
-    const [service, ns, svc] = host.split('.');
-    const sameNamespace = ns === undefined || (ns === namespace && (svc === undefined || svc === 'svc'));
-    if (sameNamespace && bypassed.includes(service)) {
-      fail(owner, `'${property}' sends its load to '${host}', the Service '${service}' itself, so it never passes `
+  for (const address of inClusterAddresses(command, namespace)) {
+    if (address.namespace === namespace && bypassed.includes(address.name)) {
+      fail(owner, `'${property}' sends its load to '${address.host}', the Service '${address.name}' itself, so it never passes `
         + `through the router that measures it: ${target.reason} The canary's series would stay empty and every check `
         + 'would find no values. Use CanaryWebhook.loadTest({ requestsPerSecond: 10 }) to build the command for the router, '
         + `or write it as: ${typedExample}`);

@@ -5,6 +5,7 @@ import { IPrometheus } from '../addons/prometheus';
 import { ResolvedAnalysis } from '../analysis/analysis';
 import { LoadEgress, LoadTarget } from '../analysis/load-test';
 import { RolloutPlan } from '../plan/rollout-plan';
+import { GeneratedObject } from '../references/topology';
 import { ITrafficRouter, SafetyNetConfig } from '../routers/router';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
@@ -84,6 +85,14 @@ export interface DeliveryObjects {
    * @default - the engine offers no plan
    */
   readonly planner?: IRolloutPlanner;
+  /**
+   * What the controller creates itself for this service (Flagger: the primary Deployment and
+   * autoscaler, the Services `<name>`, `<name>-primary`, `<name>-canary`, the router's objects):
+   * their names are reserved, and references to them are checked against the time they exist.
+   *
+   * @default - nothing: the controller creates no named object
+   */
+  readonly generatedObjects?: GeneratedObject[];
 }
 
 /** Computes a service's rollout plan from its current declaration (metrics or webhooks added later included). */

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ComparableSeries } from '../analysis/comparison';
 import { LoadTarget } from '../analysis/load-test';
 import { MetricKind } from '../analysis/metric';
+import { GeneratedObject } from '../references/topology';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { TrafficFeature } from '../strategy/traffic-feature';
 import { ServiceProtocol } from '../workload/protocol';
@@ -103,6 +104,14 @@ export interface FlaggerRouting {
    * @default - comparisons are rejected
    */
   readonly comparableSeries?: ComparableSeries;
+  /**
+   * What Flagger creates for this router besides the Deployment and Services it always creates
+   * (e.g. the TraefikService or the VirtualService `<name>`): their names are reserved, and
+   * references to them are checked against the time they exist.
+   *
+   * @default - nothing
+   */
+  readonly generatedObjects?: GeneratedObject[];
 }
 
 /** Which ReplicaSet's pod-template hash an analysis argument takes (Argo Rollouts' `podTemplateHashValue`). */

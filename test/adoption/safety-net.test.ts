@@ -108,8 +108,8 @@ describe('Istio', () => {
 
 describe('bad declarations fail with a message', () => {
   test.each([
-    [{ liveService: 'podinfo-live', share: 0 }, "'safetyNet.share' (0) must be an integer between 1 and 99"],
-    [{ liveService: 'podinfo-live', share: 100 }, "'safetyNet.share' (100) must be an integer between 1 and 99"],
+    [{ liveService: 'podinfo-live', share: -1 }, "'safetyNet.share' (-1) must be an integer between 0 and 99"],
+    [{ liveService: 'podinfo-live', share: 100 }, "'safetyNet.share' (100) must be an integer between 0 and 99"],
     [{ liveService: 'Podinfo Live' }, "'safetyNet.liveService' ('Podinfo Live') must be a DNS label of at most 63 characters"],
   ])('%j', (net, message) => {
     expect(() => declare(DeliveryEngine.flagger(), traefik(), net)).toThrow(`${OWNER}: ${message}`);

@@ -56,7 +56,10 @@ describe('the default translation: the first weight held until the analysis can 
     expect(plan.problems).toEqual([]);
     expect(plan.engine).toBe('argo-rollouts');
     expect(plan.summary).toBe('measures every 1m; aborts after 5 failed measurements of a metric; 10 steps, background analysis from step 1');
-    expect(plan.notes).toEqual(['the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort']);
+    expect(plan.notes).toEqual([
+      'the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort',
+      'services during a release: the new version at podinfo-canary; every pod of both versions at podinfo; all in the manifests',
+    ]);
   });
 });
 

@@ -161,6 +161,7 @@ describe('the table and the JSON', () => {
       'full promotion at the earliest after 2m',
       'the analysis can first roll back after 3m30s',
       'a canary bad from its first request: its checks fail from the first analysis on, which holds it at 10%; it is rolled back after 3m of traffic (5 failed checks)',
+      'note: services during a release: the new version at podinfo-canary; the stable version at podinfo, podinfo-primary; Flagger creates them when it initializes the service',
       '',
     ].join('\n'));
   });

@@ -112,7 +112,10 @@ describe('Argo Rollouts', () => {
   test('blue/green without autoPromote waits for a person at the preview; a scale-down delay is noted', () => {
     const plan = planOf(argo(), DeliveryStrategy.blueGreen({ autoPromote: false, scaleDownDelay: Duration.minutes(10) }));
     expect(plan.phases[0].waitsForPerson).toBe(true);
-    expect(plan.notes).toEqual(['the old version stays 10m after the switch, whatever the post-promotion analysis does']);
+    expect(plan.notes).toEqual([
+      'the old version stays 10m after the switch, whatever the post-promotion analysis does',
+      'services during a release: the new version at podinfo-preview; the stable version at podinfo; all in the manifests',
+    ]);
   });
 
   test('blue/green with mirroring: mirrored traffic, then all of it, each checked', () => {

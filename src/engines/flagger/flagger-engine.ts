@@ -8,6 +8,7 @@ import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
+import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { checkDnsLabel, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
@@ -115,12 +116,33 @@ export class FlaggerEngine implements IDeliveryEngine {
         provider: routing.provider,
       }),
     };
-    return { autoscaler, objects: { canary, ...routing.objects }, loadEgress: [...context.loadTarget.egress, canaryPods], planner };
+    return {
+      autoscaler,
+      objects: { canary, ...routing.objects },
+      loadEgress: [...context.loadTarget.egress, canaryPods],
+      planner,
+      generatedObjects: [...flaggerGeneratedObjects(name, context.deployment.name, autoscaler.name), ...routing.generatedObjects ?? []],
+    };
   }
 
   public loadDuration(interval: Duration): Duration {
     return flaggerLoadDuration(interval);
   }
+}
+
+/**
+ * What Flagger creates for every provider when it initializes a Canary (pkg/canary/deployment_controller.go
+ * Initialize: `<target>-primary` and the autoscaler `<hpa>-primary`; pkg/router/kubernetes_default.go:
+ * the Services from Canary.GetServiceNames, `<apex>`, `<apex>-primary`, `<apex>-canary`).
+ */
+function flaggerGeneratedObjects(apex: string, target: string, autoscaler: string): GeneratedObject[] {
+  return [
+    { kind: 'Deployment', apiGroup: 'apps', name: `${target}-primary`, role: 'primary Deployment' },
+    { kind: 'HorizontalPodAutoscaler', apiGroup: 'autoscaling', name: `${autoscaler}-primary`, role: 'primary autoscaler' },
+    { kind: 'Service', apiGroup: '', name: apex, role: 'apex Service (selects the primary)', reaches: ServiceReach.STABLE_VERSION },
+    { kind: 'Service', apiGroup: '', name: `${apex}-primary`, role: 'primary Service', reaches: ServiceReach.STABLE_VERSION },
+    { kind: 'Service', apiGroup: '', name: `${apex}-canary`, role: 'canary Service', reaches: ServiceReach.NEW_VERSION },
+  ];
 }
 
 /**

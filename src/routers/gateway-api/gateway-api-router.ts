@@ -7,6 +7,7 @@ import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { HeaderMatchKind } from '../../analysis/steps';
 import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../../platform/conventions';
+import { ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
@@ -249,6 +250,10 @@ export class GatewayApiRouter implements ITrafficRouter {
       objects,
       builtInQueries: this.metrics._flaggerQueries(),
       comparableSeries: this.metrics._comparableSeries('{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
+      // pkg/router/gateway_api.go Reconcile: the HTTPRoute <apex>.
+      generatedObjects: [
+        { kind: 'HTTPRoute', apiGroup: 'gateway.networking.k8s.io', name: context.name, role: 'HTTPRoute of the hosts', reaches: ServiceReach.WEIGHTED },
+      ],
     };
   }
 
@@ -297,7 +302,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       { service: stable.name, port: context.port, weight: 100 },
       { service: canary.name, port: context.port, weight: 0 },
     ]);
-    const routes = net.safetyNetRoute
+    // The plugin manages a route only with the stable and canary Services in it: not a staged net's.
+    const routes = net.safetyNetRoute && context.safetyNet!.share > 0
       ? { httpRoutes: [{ name: httpRoute.name, useHeaderRoutes: true }, { name: `${context.name}-safety-net` }] }
       : { httpRoute: httpRoute.name };
     return {
@@ -334,11 +340,13 @@ export class GatewayApiRouter implements ITrafficRouter {
     const net = context.safetyNet;
     if (!net) return {};
     const managedWeight = backends.reduce((sum, b) => sum + (b.weight ?? 1), 0);
-    const liveWeight = Math.round((managedWeight * (100 - net.share)) / net.share);
-    const safetyNetRoute = this.route(scope, 'SafetyNetRoute', context, `${context.name}-safety-net`, [...this.options.hosts], [
-      { service: net.liveService, port: net.livePort, weight: liveWeight },
-      ...backends.map((b) => ({ ...b, weight: b.weight ?? 1 })),
-    ]);
+    // At share 0 (a staged net) nothing refers to the managed Services yet.
+    const safetyNetRoute = this.route(scope, 'SafetyNetRoute', context, `${context.name}-safety-net`, [...this.options.hosts], net.share === 0
+      ? [{ service: net.liveService, port: net.livePort, weight: 1 }]
+      : [
+        { service: net.liveService, port: net.livePort, weight: Math.round((managedWeight * (100 - net.share)) / net.share) },
+        ...backends.map((b) => ({ ...b, weight: b.weight ?? 1 })),
+      ]);
     return { safetyNetRoute };
   }
 

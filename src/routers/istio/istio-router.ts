@@ -9,6 +9,7 @@ import { ComparableSeries } from '../../analysis/comparison';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { ISTIO_NAMESPACE, serviceAddress } from '../../platform/conventions';
+import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
@@ -348,6 +349,12 @@ export class IstioRouter implements ITrafficRouter {
       // Flagger's own success rate counts HTTP 5xx only: for gRPC the checks are MetricTemplates.
       builtInQueries: grpc ? ISTIO_GRPC_QUERIES : undefined,
       comparableSeries: grpc ? FLAGGER_ISTIO_GRPC_SERIES : FLAGGER_ISTIO_SERIES,
+      // pkg/router/istio.go Reconcile: DestinationRules <apex>-canary and <apex>-primary, VirtualService <apex>.
+      generatedObjects: [
+        { kind: 'VirtualService', apiGroup: 'networking.istio.io', name: context.name, role: 'VirtualService of the hosts', reaches: ServiceReach.WEIGHTED },
+        { kind: 'DestinationRule', apiGroup: 'networking.istio.io', name: `${context.name}-canary`, role: 'DestinationRule of the canary' },
+        { kind: 'DestinationRule', apiGroup: 'networking.istio.io', name: `${context.name}-primary`, role: 'DestinationRule of the primary' },
+      ],
     };
   }
 
@@ -518,7 +525,8 @@ export class IstioRouter implements ITrafficRouter {
         name: 'safety-net',
         destinations: [
           { host: net.liveService, port: net.livePort, weight: 100 - net.share },
-          { host: context.name, port: context.port, weight: net.share },
+          // At share 0 (a staged net) nothing refers to the managed Service yet.
+          ...(net.share > 0 ? [{ host: context.name, port: context.port, weight: net.share }] : []),
         ],
       }],
     });

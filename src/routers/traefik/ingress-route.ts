@@ -2,7 +2,10 @@ import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as traefik from '../../imports/traefik.io';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
-import { checkDnsSubdomain, checkPort, fail } from '../../validation';
+import { checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
+
+/** The highest priority given: the largest exact integer in JavaScript, below Traefik's maximum (pkg/server/router/router.go maxUserPriority). */
+const MAX_USER_PRIORITY = Number.MAX_SAFE_INTEGER;
 
 /** What an IngressRoute sends traffic to. */
 export enum TraefikBackendKind {
@@ -68,6 +71,12 @@ export interface TraefikIngressRouteProps extends TraefikRouteOptions {
    * @default TraefikBackendKind.TRAEFIK_SERVICE
    */
   readonly backendKind?: TraefikBackendKind;
+  /**
+   * Priority of every route among Traefik's routers whose rules match a request (higher wins).
+   *
+   * @default - Traefik's: the length of the rule
+   */
+  readonly priority?: number;
 }
 
 /** A Traefik IngressRoute (`traefik.io/v1alpha1`) with one route per host. */
@@ -87,6 +96,7 @@ export class TraefikIngressRoute extends Construct {
     checkRouteOptions(owner, props);
     checkDnsSubdomain(owner, 'backendName', props.backendName);
     checkPort(owner, 'backendPort', props.backendPort);
+    if (props.priority !== undefined) checkInteger(owner, 'priority', props.priority, 1, MAX_USER_PRIORITY);
     this.middlewares = [...(props.middlewares ?? [])];
     const backend: traefik.IngressRouteSpecRoutesServices = {
       name: props.backendName,
@@ -101,6 +111,7 @@ export class TraefikIngressRoute extends Construct {
         routes: props.hosts.map((host) => ({
           kind: traefik.IngressRouteSpecRoutesKind.RULE,
           match: `Host(\`${host}\`)${pathRule}`,
+          priority: props.priority,
           services: [backend],
           middlewares: Lazy.any({ produce: () => (this.middlewares.length ? this.middlewares : undefined) }) as any,
         })),

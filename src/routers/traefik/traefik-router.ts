@@ -13,6 +13,7 @@ import {
   TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
 } from '../../platform/conventions';
+import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
@@ -120,9 +121,15 @@ export class TraefikRouter implements ITrafficRouter {
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
     const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.managedHosts(context));
-    const net = this.safetyNet(scope, context, context.name);
+    const net = this.safetyNet(scope, context, context.name, true);
     const preview = context.strategy.kind === StrategyKind.BLUE_GREEN ? this.previewRoute(scope, context, `${context.name}-canary`) : {};
-    return { provider: 'traefik', objects: { ingressRoute, ...preview, ...net }, comparableSeries: FLAGGER_TRAEFIK_SERIES };
+    return {
+      provider: 'traefik',
+      objects: { ingressRoute, ...preview, ...net },
+      comparableSeries: FLAGGER_TRAEFIK_SERIES,
+      // pkg/router/traefik.go Reconcile: the TraefikService <apex>, once the primary is ready.
+      generatedObjects: [{ kind: 'TraefikService', apiGroup: 'traefik.io', name: context.name, role: 'weighted TraefikService', reaches: ServiceReach.WEIGHTED }],
+    };
   }
 
   /**
@@ -194,8 +201,15 @@ export class TraefikRouter implements ITrafficRouter {
    * The safety net: the TraefikService `<name>-safety-net` that sends `share` % to the managed
    * TraefikService (whose own split, Flagger's or Argo Rollouts', applies within it) and the rest to
    * the live Service, and the IngressRoute `<name>-safety-net` of the router's hosts to it.
+   *
+   * Traefik fails a weighted TraefikService whole when one child is missing (pkg/server/service
+   * getWRRServiceHandler) and then leaves its router out (pkg/server/router buildEntryPointHandler),
+   * and Flagger creates its TraefikService only once the primary is ready. So when the managed
+   * TraefikService is the controller's (`generatedLater`), a fallback IngressRoute
+   * `<name>-safety-net-fallback` of the same hosts, at the lowest priority, sends them to the live
+   * Service until the net's own route can be built.
    */
-  private safetyNet(scope: Construct, context: RoutingContext, managed: string): { [role: string]: Construct } {
+  private safetyNet(scope: Construct, context: RoutingContext, managed: string, generatedLater = false): { [role: string]: Construct } {
     const net = context.safetyNet;
     if (!net) return {};
     const name = `${context.name}-safety-net`;
@@ -203,11 +217,21 @@ export class TraefikRouter implements ITrafficRouter {
       metadata: { name, namespace: context.namespace, labels: context.labels },
       services: [
         { name: net.liveService, port: net.livePort, weight: 100 - net.share },
-        { name: managed, port: context.port, weight: net.share, kind: TraefikBackendKind.TRAEFIK_SERVICE },
+        // At share 0 (a staged net) nothing refers to the managed TraefikService yet.
+        ...(net.share > 0 ? [{ name: managed, port: context.port, weight: net.share, kind: TraefikBackendKind.TRAEFIK_SERVICE }] : []),
       ],
     });
     const safetyNetRoute = this.routeToTraefikService(scope, 'SafetyNetIngressRoute', { ...context, name }, safetyNetService.name, this.options.hosts);
-    return { safetyNetService, safetyNetRoute };
+    if (!generatedLater || net.share === 0) return { safetyNetService, safetyNetRoute };
+    const safetyNetFallbackRoute = new TraefikIngressRoute(scope, 'SafetyNetFallbackIngressRoute', {
+      ...this.options,
+      metadata: { name: `${name}-fallback`, namespace: context.namespace, labels: context.labels },
+      backendName: net.liveService,
+      backendKind: TraefikBackendKind.SERVICE,
+      backendPort: net.livePort,
+      priority: 1,
+    });
+    return { safetyNetService, safetyNetRoute, safetyNetFallbackRoute };
   }
 
   /** The TraefikService `<name>-preview` with `service` in it, and the IngressRoute `<name>-preview` to it on the preview host. */

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { MetricKind } from '../../../src/analysis/metric';
 import { checkPromQl } from '../../../src/analysis/promql';
 import { FlaggerCanary } from '../../../src/engines/flagger/canary';
+import { ServiceReach } from '../../../src/references/topology';
 import { IstioGateway } from '../../../src/routers/istio/gateway';
 import { IstioGatewayReference, IstioRouter, IstioRouterOptions, IstioRoutingMode, IstioSidecarInjection } from '../../../src/routers/istio/istio-router';
 import { IstioDestinationRule, IstioVirtualService } from '../../../src/routers/istio/virtual-service';
@@ -167,7 +168,17 @@ describe('bindFlagger', () => {
   test('mesh only: creates nothing (Flagger generates the VirtualService and DestinationRules) and sets no service fields', () => {
     const chart = newChart();
     const routing = istio().bindFlagger(chart, CONTEXT);
-    expect(routing).toEqual({ provider: 'istio', serviceFields: {}, objects: {}, comparableSeries: expect.objectContaining({ requests: 'istio_requests_total' }) });
+    expect(routing).toEqual({
+      provider: 'istio',
+      serviceFields: {},
+      objects: {},
+      comparableSeries: expect.objectContaining({ requests: 'istio_requests_total' }),
+      generatedObjects: [
+        { kind: 'VirtualService', apiGroup: 'networking.istio.io', name: 'podinfo', role: 'VirtualService of the hosts', reaches: ServiceReach.WEIGHTED },
+        { kind: 'DestinationRule', apiGroup: 'networking.istio.io', name: 'podinfo-canary', role: 'DestinationRule of the canary' },
+        { kind: 'DestinationRule', apiGroup: 'networking.istio.io', name: 'podinfo-primary', role: 'DestinationRule of the primary' },
+      ],
+    });
     expect(Testing.synth(chart)).toEqual([]);
   });
 

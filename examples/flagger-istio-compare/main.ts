@@ -1,0 +1,47 @@
+import { App, Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, TrafficRouter } from '../../src';
+
+/**
+ * Flagger on Istio, judging the canary against the primary rather than against fixed thresholds:
+ * a bad day for both versions (a slow database, an upstream outage) does not fail the release,
+ * while a canary worse than the primary does. Each comparison is one PromQL expression over the
+ * same window for both versions, as the sidecars measure them; with no request to either version
+ * it has no sample, which Flagger counts as a failed check. A fixed floor stays as a guard.
+ */
+export function build(outdir: string): App {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  const chart = new Chart(app, 'search', { namespace: 'search' });
+
+  new CanaryService(chart, 'search', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    version: '6.7.0',
+    containerPort: 9898,
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
+    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    engine: DeliveryEngine.flagger(),
+    router: TrafficRouter.istio({ hosts: ['search.example.com'] }),
+    analysis: {
+      interval: Duration.minutes(1),
+      threshold: 3,
+      maxWeight: 50,
+      stepWeight: 10,
+      metrics: [
+        CanaryMetric.compareToPrimary({ measure: ComparedMeasure.ERROR_RATE, maxRatio: 1.5 }),
+        CanaryMetric.compareToPrimary({ measure: ComparedMeasure.LATENCY_P99, maxDifference: 100 }),
+        CanaryMetric.requestSuccessRate({ min: 90 }),
+      ],
+      webhooks: [
+        CanaryWebhook.acceptanceTest({ command: 'curl -sf http://search-canary.search/readyz' }),
+        CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
+      ],
+    },
+  });
+
+  return app;
+}
+
+if (require.main === module) {
+  build(`${__dirname}/manifests`).synth();
+}
