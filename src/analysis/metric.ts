@@ -18,6 +18,24 @@ export enum MetricKind {
   COMPARISON = 'COMPARISON',
 }
 
+/** What a query of your own measures, and so whether it must select the canary. */
+export enum MetricScope {
+  /**
+   * The new version alone. The query must select it: with Flagger a label matcher with
+   * `{{ target }}` (e.g. `destination_workload="{{ target }}"`, `pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"`),
+   * with Argo Rollouts a canary argument (`{{args.canary-hash}}`, the router's canary Service) or
+   * the canary Service's name. A query that selects every version judges the service, not the
+   * canary; one that selects nothing halts the analysis with "no values found".
+   */
+  CANARY = 'CANARY',
+  /**
+   * Something every version shares, e.g. a global SLO guard (the whole service's error budget) or
+   * a dependency's health: the query is not checked for a canary selector, and when it fails it
+   * stops whichever rollout is in progress.
+   */
+  GLOBAL = 'GLOBAL',
+}
+
 /** Options shared by every metric. */
 export interface MetricOptions {
   /**
@@ -69,6 +87,13 @@ export interface PrometheusMetricOptions extends MetricOptions {
    * @default - no upper bound
    */
   readonly max?: number;
+  /**
+   * What the query measures: the canary alone (it must select it, checked at synth with a message
+   * that shows the selector to add for the engine and router), or something every version shares.
+   *
+   * @default MetricScope.CANARY
+   */
+  readonly scope?: MetricScope;
 }
 
 /**
@@ -90,9 +115,13 @@ export class CanaryMetric {
     return new CanaryMetric('request-duration', MetricKind.REQUEST_DURATION, options.interval, undefined, options.max.toMilliseconds());
   }
 
-  /** A PromQL query of your own, within `min` and/or `max`. */
+  /**
+   * A PromQL query of your own, within `min` and/or `max`. It must select the canary, unless its
+   * `scope` is `MetricScope.GLOBAL`.
+   */
   public static prometheus(options: PrometheusMetricOptions): CanaryMetric {
-    return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query);
+    return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query,
+      undefined, undefined, options.scope ?? MetricScope.CANARY);
   }
 
   /**
@@ -157,5 +186,7 @@ export class CanaryMetric {
     public readonly source?: ExternalMetricSource,
     /** How a `COMPARISON` metric compares. */
     public readonly comparison?: ComparisonConfig,
+    /** What a `PROMETHEUS_QUERY` metric measures: the canary alone, or what every version shares. */
+    public readonly scope?: MetricScope,
   ) {}
 }

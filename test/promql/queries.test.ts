@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
@@ -462,6 +463,8 @@ describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one
     new CanaryService(chart, 'podinfo', {
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9898,
+      readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+      liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
       engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
       router: router(),
       strategy: engine === 'flagger' && _router === 'replica-ratio' ? DeliveryStrategy.blueGreen() : undefined,

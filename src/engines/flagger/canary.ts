@@ -4,6 +4,7 @@ import { AlertProvider } from './alert-provider';
 import { FlaggerMetricTemplate } from './metric-template';
 import { CanaryAlert } from '../../analysis/alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis';
+import { checkSelectsCanary, flaggerCanarySelection } from '../../analysis/canary-selection';
 import { ComparableSeries } from '../../analysis/comparison';
 import { comparisonQuery } from '../../analysis/comparison-query';
 import { checkLoadCommand, flaggerLoadDuration, renderLoadCommand } from '../../analysis/load-command';
@@ -12,6 +13,7 @@ import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
 import { checkFlaggerNrql, graphiteQuery } from '../../analysis/provider-queries';
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
+import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import * as flagger from '../../imports/flagger.app';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
@@ -267,6 +269,10 @@ export class FlaggerCanary extends Construct {
 
   private createTemplate(metric: CanaryMetric, index: number): void {
     const property = `analysis.metrics[${index}]`;
+    if (metric.query !== undefined) checkFlaggerVariables(this.owner, `${property}.query`, metric.query);
+    if (metric.kind === MetricKind.PROMETHEUS_QUERY) {
+      checkSelectsCanary(this.owner, property, metric, flaggerCanarySelection(this.props.provider, this.props.comparableSeries));
+    }
     if (metric.kind === MetricKind.EXTERNAL_QUERY) {
       const source = metric.source!;
       this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {

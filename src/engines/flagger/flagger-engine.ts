@@ -11,6 +11,7 @@ import { FLAGGER_NAMESPACE } from '../../platform/conventions';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { checkDnsLabel, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
+import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
 /** Options for `DeliveryEngine.flagger()`. */
@@ -79,6 +80,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       engine: this.name,
       safetyNet: context.safetyNet,
       protocol: context.protocol,
+      probePaths: httpProbePaths(context.deployment, context.containerPort),
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },

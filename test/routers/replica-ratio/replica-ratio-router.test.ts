@@ -150,7 +150,7 @@ describe('options are checked', () => {
 
   test('a custom query still works next to the built-ins', () => {
     const { service } = declare({
-      analysis: { metrics: [CanaryMetric.requestSuccessRate(), CanaryMetric.prometheus({ name: 'panics', query: 'sum(rate(panics_total{namespace="{{ namespace }}"}[{{ interval }}]))', max: 0 })] },
+      analysis: { metrics: [CanaryMetric.requestSuccessRate(), CanaryMetric.prometheus({ name: 'panics', query: 'sum(rate(panics_total{namespace="{{ namespace }}",rollouts_pod_template_hash="{{args.canary-hash}}"}[{{ interval }}]))', max: 0 })] },
     });
     expect(service.plan!.problems).toEqual([]);
   });
