@@ -125,8 +125,9 @@ export class CanaryMetric {
   }
 
   /**
-   * A Datadog query within `min` and/or `max` (Flagger: a MetricTemplate of type `datadog`; Argo
-   * Rollouts: the `datadog` provider, API v2, the Secret read from the service's namespace).
+   * A Datadog query within `min` and/or `max` (Flagger: a MetricTemplate of type `datadog`, the
+   * oldest point of 10 x the interval; Argo Rollouts: the `datadog` provider, API v2, the newest
+   * point of one interval, the Secret read from the service's namespace).
    */
   public static datadog(options: DatadogMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
@@ -134,7 +135,11 @@ export class CanaryMetric {
     });
   }
 
-  /** An NRQL query within `min` and/or `max` (Flagger: type `newrelic`; Argo Rollouts: `newRelic`, its `value`). */
+  /**
+   * An NRQL query within `min` and/or `max`, over the metric's interval (Flagger: type `newrelic`,
+   * which appends the window and reads the key `result`; Argo Rollouts: `newRelic`, with the value
+   * named `value` and the same window appended by the library).
+   */
   public static newRelic(options: NewRelicMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.NEW_RELIC, secretName: options.secretName,
@@ -148,7 +153,11 @@ export class CanaryMetric {
     });
   }
 
-  /** A Graphite target within `min` and/or `max` (Flagger: type `graphite`; Argo Rollouts: `graphite`). */
+  /**
+   * A Graphite target within `min` and/or `max`, its newest point over the metric's interval
+   * (Flagger: type `graphite`; Argo Rollouts: `graphite`; both request
+   * `<address>/render?target=<target>&from=-<interval>`).
+   */
   public static graphite(options: GraphiteMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.GRAPHITE, address: options.address, secretName: options.secretName,
