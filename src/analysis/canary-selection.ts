@@ -23,6 +23,11 @@ export interface CanarySelection {
   readonly render: (value: string) => string;
   /** Names of the other versions (the primary, the stable one) a canary regex must not match. */
   readonly otherVersions: string[];
+  /**
+   * Services in front of every version (Flagger's `<target>`, the Rollout's `<name>`): a label
+   * that names a Service (`destination_service_name`) set to one of them selects every version.
+   */
+  readonly sharedServices: string[];
   /** The router's canary series (metric and matchers), to show in messages. */
   readonly routerExample?: string;
   /** A matcher of the canary pods' own series (the application's metrics), to show in messages. */
@@ -45,6 +50,7 @@ export function flaggerCanarySelection(provider: string, series?: ComparableSeri
       .replace(/\{\{\s*(target|name|service)\s*\}\}/g, SAMPLE.name)
       .replace(/\{\{\s*namespace\s*\}\}/g, SAMPLE.namespace),
     otherVersions: [`${SAMPLE.name}-primary`],
+    sharedServices: [SAMPLE.name],
     routerExample: series && seriesExample(series),
     podExample: 'pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"',
   };
@@ -91,6 +97,7 @@ export function argoCanarySelection(names: ArgoCanaryNames): CanarySelection {
       || (names.canaryService !== undefined && render(value).includes(names.canaryService)),
     render,
     otherVersions: names.otherServices,
+    sharedServices: [names.name],
     routerExample: names.series && seriesExample(names.series),
     podExample: `rollouts_pod_template_hash="{{args.${CANARY_HASH_ARGUMENT}}}"`,
   };
@@ -105,8 +112,9 @@ export function checkSelectsCanary(owner: string, property: string, metric: Cana
   const matchers = vectorSelectors(metric.query!).flat();
   if (matchers.some((m) => selectsCanary(m, selection))) return;
   const named = matchers.filter((m) => (m.op === '=' || m.op === '=~') && selection.namesCanary(m.value));
+  const shared = named.length > 0 && /service/i.test(named[0].label) ? ` or a Service in front of every version (${selection.sharedServices.join(', ')})` : '';
   const why = named.length > 0
-    ? `its matcher ${named[0].label}${named[0].op}"${named[0].value}" also matches the other version's name (${selection.otherVersions.join(', ')}), so it does not tell the canary apart`
+    ? `its matcher ${named[0].label}${named[0].op}"${named[0].value}" also matches the other version's name (${selection.otherVersions.join(', ')})${shared}, so it does not tell the canary apart`
     : 'no label matcher names the canary, so it measures every version (or nothing, and the analysis halts with "no values found")';
   const examples = [
     ...(selection.routerExample ? [`the router's series, e.g. ${selection.routerExample}`] : []),
@@ -120,7 +128,8 @@ function selectsCanary(matcher: LabelMatcher, selection: CanarySelection): boole
   if (matcher.op !== '=' && matcher.op !== '=~') return false;
   if (!selection.namesCanary(matcher.value)) return false;
   const rendered = selection.render(matcher.value);
-  const others = selection.otherVersions.flatMap((other) => [
+  const names = [...selection.otherVersions, ...(/service/i.test(matcher.label) ? selection.sharedServices : [])];
+  const others = names.flatMap((other) => [
     other,
     `${other}-58f9c7d6b-z8w2t`,
     `${SAMPLE.namespace}-${other}-${SAMPLE.port}@kubernetescrd`,

@@ -116,6 +116,14 @@ describe('queries that name the canary but match the other version too fail', ()
     expect(() => declare('flagger', 'istio', [errors(query)])).toThrow("its matcher destination_workload=\"{{ target }}-primary\" also matches the other version's name (podinfo-primary)");
   });
 
+  test('Flagger with Istio: {{ target }} as the destination Service is the Service in front of both versions', () => {
+    const query = 'sum(rate(istio_requests_total{destination_service_name="{{ target }}"}[{{ interval }}]))';
+    expect(() => declare('flagger', 'istio', [errors(query)])).toThrow(
+      `${FLAGGER_OWNER}: 'analysis.metrics[0].query' ('${query}') does not select the canary: its matcher destination_service_name="{{ target }}" also matches the other version's name (podinfo-primary) or a Service in front of every version (podinfo), so it does not tell the canary apart.`,
+    );
+    expect(() => declare('flagger', 'istio', [errors(query.replace('{{ target }}"', '{{ target }}-canary"'))])).not.toThrow();
+  });
+
   test('Argo Rollouts: {{ target }} names the Rollout, whose pods are stable and canary alike', () => {
     const query = 'sum(rate(istio_requests_total{destination_workload="{{ target }}"}[{{ interval }}]))';
     expect(() => declare('argo', 'istio', [errors(query)])).toThrow(`${OWNER}: 'analysis.metrics[0].query' ('${query}') does not select the canary: ${NO_MATCHER}.`);
