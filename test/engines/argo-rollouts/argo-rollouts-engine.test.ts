@@ -1054,6 +1054,8 @@ describe('with a router of one\'s own', () => {
       blueGreen: false,
       headerRoutes: [],
       mirrorRoutes: [],
+      // The library's default probes (an HTTP GET of '/' on the container port).
+      probePaths: { readiness: '/', liveness: '/' },
     });
   });
 
