@@ -7,7 +7,7 @@ import { resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
 import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
-import { renderLoadCommand } from './analysis/load-command';
+import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
@@ -39,6 +39,7 @@ import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation'
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment } from './workload/deployment';
+import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
@@ -246,6 +247,7 @@ export class CanaryService extends Construct {
       engine: props.engine.name,
       safetyNet,
       protocol: props.protocol,
+      probePaths: deployment && httpProbePaths(deployment, containerPort),
     };
     const loadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
     // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
@@ -253,6 +255,7 @@ export class CanaryService extends Construct {
       this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
     }
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
+    if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget));
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
     const strategy = analysis && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));

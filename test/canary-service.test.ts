@@ -36,7 +36,7 @@ describe('the stack for Flagger + Traefik', () => {
     analysis: {
       metrics: [
         CanaryMetric.requestSuccessRate({ min: 99 }),
-        CanaryMetric.prometheus({ name: 'not-found-percentage', query: 'sum(rate(http_requests_total{code="404"}[{{ interval }}]))', max: 5 }),
+        CanaryMetric.prometheus({ name: 'not-found-percentage', query: 'sum(rate(http_requests_total{code="404",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}]))', max: 5 }),
       ],
       webhooks: [
         CanaryWebhook.loadTest(),
@@ -221,7 +221,7 @@ describe('shared add-ons', () => {
     new CanaryService(c, 'podinfo', props({
       prometheus: Prometheus.external('http://prometheus.monitoring:9090'),
       analysis: {
-        metrics: [CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1 })],
+        metrics: [CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total{pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}]))', max: 1 })],
         webhooks: [CanaryWebhook.loadTest()],
       },
     }));
@@ -347,13 +347,13 @@ describe('customisation', () => {
   test('metrics, webhooks and alerts added after construction reach the Canary', () => {
     const c = chart();
     const service = new CanaryService(c, 'podinfo', props());
-    service.canary!.addMetric(CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1 }));
+    service.canary!.addMetric(CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total{pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}]))', max: 1 }));
     service.canary!.addWebhook(CanaryWebhook.rollbackGate());
     service.canary!.addAlert(CanaryAlert.slack({ secretName: 'slack-url', channel: 'deploys' }));
     const manifests = synth(c);
     const analysis = only(manifests, 'Canary').spec.analysis;
     expect(analysis.metrics.at(-1)).toEqual({ name: 'errors', interval: '1m', thresholdRange: { max: 1 }, templateRef: { name: 'podinfo-errors', namespace: 'test' } });
-    expect(only(manifests, 'MetricTemplate', 'podinfo-errors').spec.query).toBe('sum(rate(errors_total[{{ interval }}]))');
+    expect(only(manifests, 'MetricTemplate', 'podinfo-errors').spec.query).toBe('sum(rate(errors_total{pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}]))');
     expect(analysis.webhooks.find((w: any) => w.type === 'rollback')).toEqual({ name: 'rollback-gate', type: 'rollback', url: 'http://flagger-loadtester.test/rollback/check' });
     expect(analysis.alerts).toEqual([{ name: 'slack', severity: 'info', providerRef: { name: 'podinfo-slack', namespace: 'test' } }]);
     expect(only(manifests, 'AlertProvider', 'podinfo-slack').spec).toEqual({ type: 'slack', channel: 'deploys', secretRef: { name: 'slack-url' } });

@@ -1,5 +1,6 @@
 import { CanaryMetric } from './metric';
 import { MetricProviderType } from './metric-providers';
+import { checkGraphiteTarget, checkNrql } from './provider-queries';
 import { checkDnsSubdomain, fail } from '../validation';
 
 const URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
@@ -32,12 +33,11 @@ export function checkExternalSource(owner: string, property: string, metric: Can
     case MetricProviderType.NEW_RELIC:
       requireSecret('account id and key');
       requireQuery();
-      if (!/^\s*SELECT\b/i.test(metric.query!) || !/\bAS\s+[`'"]?value[`'"]?(\s|$)/i.test(metric.query!)) {
-        fail(owner, `'${property}.query' must be an NRQL SELECT whose result is named value ('... AS value'): Argo Rollouts reads result.value, Flagger the first result`);
-      }
+      checkNrql(owner, `${property}.query`, metric.query!);
       return;
     case MetricProviderType.GRAPHITE:
       requireQuery();
+      checkGraphiteTarget(owner, `${property}.query`, metric.query!);
       if (!source.address || !URL.test(source.address)) fail(owner, `'${property}.address' ('${source.address ?? ''}') must be the http:// or https:// URL of the Graphite API`);
       if (source.secretName !== undefined) checkDnsSubdomain(owner, `${property}.secretName`, source.secretName);
       return;

@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
 import { LoadGeneration, LoadTarget, LoadTool } from './load-test';
+import { CanaryWebhook } from './webhook';
 import { inClusterAddresses } from '../references/in-cluster-address';
-import { fail, toGoDuration } from '../validation';
+import { DeclarationErrors, fail, toGoDuration } from '../validation';
 
 /**
  * How long one run of a typed load test lasts on Flagger when no duration is given. Flagger calls the
@@ -23,6 +24,23 @@ export function flaggerLoadDuration(interval: Duration): Duration {
  */
 export function argoLoadDuration(interval: Duration): Duration {
   return Duration.seconds(Math.max(60, interval.toSeconds()));
+}
+
+/**
+ * A typed load test must request a path the checks count: a path the router leaves out (a probe's,
+ * the scrape path) would give the checks no request to measure.
+ */
+export function checkMeasuredLoadPaths(owner: string, webhooks: CanaryWebhook[], target: LoadTarget): void {
+  const unmeasured = target.unmeasuredPaths ?? [];
+  const errors = new DeclarationErrors();
+  webhooks.forEach((webhook, i) => {
+    const path = webhook.load?.path.split('?')[0];
+    if (path === undefined || !unmeasured.includes(path)) return;
+    errors.attempt(() => fail(owner, `'analysis.webhooks[${i}].path' ('${webhook.load!.path}') is a path the checks leave out `
+      + `(${unmeasured.map((p) => `'${p}'`).join(', ')}: the probes' and the scrape path, which no user requests), so the load would give them nothing to measure: `
+      + "request a path users request, e.g. '/'"));
+  });
+  errors.throwIfAny();
 }
 
 /** The command that generates `load` against `target` for `duration`. */

@@ -178,4 +178,11 @@ export interface LoadTarget {
   readonly reason: string;
   /** What the load generator must be allowed to reach. */
   readonly egress: LoadEgress[];
+  /**
+   * Paths the checks leave out (the application's own metrics: the probes' and the scrape path),
+   * so a load test on them measures nothing.
+   *
+   * @default - every path is measured
+   */
+  readonly unmeasuredPaths?: string[];
 }

@@ -18,6 +18,24 @@ export enum MetricKind {
   COMPARISON = 'COMPARISON',
 }
 
+/** What a query of your own measures, and so whether it must select the canary. */
+export enum MetricScope {
+  /**
+   * The new version alone. The query must select it: with Flagger a label matcher with
+   * `{{ target }}` (e.g. `destination_workload="{{ target }}"`, `pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"`),
+   * with Argo Rollouts a canary argument (`{{args.canary-hash}}`, the router's canary Service) or
+   * the canary Service's name. A query that selects every version judges the service, not the
+   * canary; one that selects nothing halts the analysis with "no values found".
+   */
+  CANARY = 'CANARY',
+  /**
+   * Something every version shares, e.g. a global SLO guard (the whole service's error budget) or
+   * a dependency's health: the query is not checked for a canary selector, and when it fails it
+   * stops whichever rollout is in progress.
+   */
+  GLOBAL = 'GLOBAL',
+}
+
 /** Options shared by every metric. */
 export interface MetricOptions {
   /**
@@ -69,6 +87,13 @@ export interface PrometheusMetricOptions extends MetricOptions {
    * @default - no upper bound
    */
   readonly max?: number;
+  /**
+   * What the query measures: the canary alone (it must select it, checked at synth with a message
+   * that shows the selector to add for the engine and router), or something every version shares.
+   *
+   * @default MetricScope.CANARY
+   */
+  readonly scope?: MetricScope;
 }
 
 /**
@@ -90,14 +115,19 @@ export class CanaryMetric {
     return new CanaryMetric('request-duration', MetricKind.REQUEST_DURATION, options.interval, undefined, options.max.toMilliseconds());
   }
 
-  /** A PromQL query of your own, within `min` and/or `max`. */
+  /**
+   * A PromQL query of your own, within `min` and/or `max`. It must select the canary, unless its
+   * `scope` is `MetricScope.GLOBAL`.
+   */
   public static prometheus(options: PrometheusMetricOptions): CanaryMetric {
-    return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query);
+    return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query,
+      undefined, undefined, options.scope ?? MetricScope.CANARY);
   }
 
   /**
-   * A Datadog query within `min` and/or `max` (Flagger: a MetricTemplate of type `datadog`; Argo
-   * Rollouts: the `datadog` provider, API v2, the Secret read from the service's namespace).
+   * A Datadog query within `min` and/or `max` (Flagger: a MetricTemplate of type `datadog`, the
+   * oldest point of 10 x the interval; Argo Rollouts: the `datadog` provider, API v2, the newest
+   * point of one interval, the Secret read from the service's namespace).
    */
   public static datadog(options: DatadogMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
@@ -105,7 +135,11 @@ export class CanaryMetric {
     });
   }
 
-  /** An NRQL query within `min` and/or `max` (Flagger: type `newrelic`; Argo Rollouts: `newRelic`, its `value`). */
+  /**
+   * An NRQL query within `min` and/or `max`, over the metric's interval (Flagger: type `newrelic`,
+   * which appends the window and reads the key `result`; Argo Rollouts: `newRelic`, with the value
+   * named `value` and the same window appended by the library).
+   */
   public static newRelic(options: NewRelicMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.NEW_RELIC, secretName: options.secretName,
@@ -119,7 +153,11 @@ export class CanaryMetric {
     });
   }
 
-  /** A Graphite target within `min` and/or `max` (Flagger: type `graphite`; Argo Rollouts: `graphite`). */
+  /**
+   * A Graphite target within `min` and/or `max`, its newest point over the metric's interval
+   * (Flagger: type `graphite`; Argo Rollouts: `graphite`; both request
+   * `<address>/render?target=<target>&from=-<interval>`).
+   */
   public static graphite(options: GraphiteMetricOptions): CanaryMetric {
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.GRAPHITE, address: options.address, secretName: options.secretName,
@@ -157,5 +195,7 @@ export class CanaryMetric {
     public readonly source?: ExternalMetricSource,
     /** How a `COMPARISON` metric compares. */
     public readonly comparison?: ComparisonConfig,
+    /** What a `PROMETHEUS_QUERY` metric measures: the canary alone, or what every version shares. */
+    public readonly scope?: MetricScope,
   ) {}
 }

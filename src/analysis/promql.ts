@@ -70,6 +70,50 @@ export function checkPromQl(owner: string, property: string, query: string): voi
   }
 }
 
+/** A label matcher of a vector selector, its value as written (template placeholders included). */
+export interface LabelMatcher {
+  readonly label: string;
+  readonly op: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+/**
+ * The label matchers of every vector selector of a query (one list per selector), with their values
+ * as written in the query, placeholders and all. The query must be valid (`checkPromQl`).
+ */
+export function vectorSelectors(query: string): LabelMatcher[][] {
+  const substitution = substitute(query);
+  const original = (node: SyntaxNode) => query.slice(
+    toOriginal(substitution.placeholders, node.from, false), toOriginal(substitution.placeholders, node.to, true));
+  const selectors: LabelMatcher[][] = [];
+  const cursor = promQlParser().parse(substitution.text).cursor();
+  do {
+    if (cursor.name !== 'VectorSelector') continue;
+    const matchers: LabelMatcher[] = [];
+    const list = cursor.node.getChild('LabelMatchers');
+    for (let m = list?.firstChild ?? null; m; m = m.nextSibling) {
+      if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
+      const name = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
+      const op = m.getChild('MatchOp');
+      const value = m.getChild('StringLiteral');
+      if (!name || !op || !value) continue;
+      matchers.push({ label: unquote(original(name)), op: original(op) as LabelMatcher['op'], value: unquote(original(value)) });
+    }
+    selectors.push(matchers);
+  } while (cursor.next());
+  return selectors;
+}
+
+/** A PromQL string literal's value: Go's escapes in '...' and "...", none in `...`. */
+function unquote(literal: string): string {
+  const quote = literal[0];
+  if (quote !== '"' && quote !== "'" && quote !== '`') return literal;
+  const body = literal.slice(1, -1);
+  if (quote === '`') return body;
+  const escapes: { [c: string]: string } = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v' };
+  return body.replace(/\\(.)/g, (_, c: string) => escapes[c] ?? c);
+}
+
 function promQlParser(): LRParser {
   // Loaded on first use (about 20 ms). `require` because the package's types are ESM-only, so TypeScript's
   // node16 resolution rejects a static import from CommonJS output (TS1479); its CommonJS build loads fine.

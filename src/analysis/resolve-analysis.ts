@@ -3,7 +3,7 @@ import { CanaryAlert } from './alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis';
 import { checkExternalSource } from './check-external-metric';
 import { LoadGeneration, LoadTool } from './load-test';
-import { CanaryMetric, MetricKind } from './metric';
+import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
 import { RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
@@ -148,8 +148,13 @@ function checkMetric(owner: string, property: string, metric: CanaryMetric): voi
       if (metric.min !== undefined && metric.max !== undefined && metric.min > metric.max) {
         fail(owner, `'${property}.min' (${metric.min}) must be less than or equal to '${property}.max' (${metric.max})`);
       }
-      if (metric.kind === MetricKind.PROMETHEUS_QUERY) checkPromQl(owner, `${property}.query`, metric.query!);
-      else checkExternalSource(owner, property, metric);
+      if (metric.kind === MetricKind.PROMETHEUS_QUERY) {
+        checkPromQl(owner, `${property}.query`, metric.query!);
+        const scopes = Object.values(MetricScope) as string[];
+        if (!scopes.includes(metric.scope as string)) {
+          fail(owner, `'${property}.scope' (${JSON.stringify(metric.scope)}) must be ${scopes.map((v) => `MetricScope.${v}`).join(' or ')}`);
+        }
+      } else {checkExternalSource(owner, property, metric);}
       return;
   }
 }

@@ -56,6 +56,14 @@ export interface RoutingContext {
    * @default ServiceProtocol.HTTP
    */
   readonly protocol?: ServiceProtocol;
+  /**
+   * The paths the kubelet's HTTP probes request on `containerPort`, by probe (`readiness`,
+   * `liveness`, `startup`): requests no user sent, which a router that reads the application's own
+   * metrics leaves out.
+   *
+   * @default - none
+   */
+  readonly probePaths?: { [probe: string]: string };
 }
 
 /**

@@ -19,9 +19,8 @@ function declare(engine: IDeliveryEngine, metric: CanaryMetric): any[] {
 const datadog = () => CanaryMetric.datadog({
   name: 'error-rate', query: 'sum:trace.http.request.errors{service:{{ target }},env:{{ namespace }}}.as_count()', max: 5, secretName: 'datadog',
 });
-const newRelic = () => CanaryMetric.newRelic({
-  name: 'error-rate', query: "SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction WHERE appName = '{{ target }}' SINCE 1 minute ago", max: 1, secretName: 'newrelic',
-});
+const NRQL = "SELECT filter(count(*), WHERE error IS true) / count(*) * 100 FROM Transaction WHERE appName = '{{ target }}'";
+const newRelic = (query = NRQL) => CanaryMetric.newRelic({ name: 'error-rate', query, max: 1, secretName: 'newrelic' });
 const cloudWatch = () => CanaryMetric.cloudWatch({
   name: 'error-rate',
   region: 'eu-west-1',
@@ -65,10 +64,20 @@ describe('Flagger: a MetricTemplate of the backend, referenced by the Canary', (
     ]);
   });
 
-  test('Graphite: the address, and the Secret with username / password when given', () => {
+  test('Graphite: the address, the Secret with username / password when given, and the render query with the window', () => {
     expect(templateOf(graphite('graphite-auth'))).toEqual({
-      provider: { type: 'graphite', address: 'http://graphite.monitoring:8080', secretRef: { name: 'graphite-auth' } }, query: 'sumSeries(podinfo.canary.errors)',
+      provider: { type: 'graphite', address: 'http://graphite.monitoring:8080', secretRef: { name: 'graphite-auth' } },
+      query: 'target=sumSeries(podinfo.canary.errors)&from=-60s',
     });
+  });
+
+  test('Graphite: {{ interval }} in the target is the window in seconds, which Graphite reads (it rejects "1m")', () => {
+    const metric = CanaryMetric.graphite({
+      name: 'error-rate', query: 'summarize(podinfo.{{ target }}.errors, "{{ interval }}", "sum")', address: 'http://graphite:8080', max: 3, interval: Duration.minutes(2),
+    });
+    const manifests = declare(DeliveryEngine.flagger(), metric);
+    expect(only(manifests, 'MetricTemplate', 'podinfo-error-rate').spec.query)
+      .toBe('target=summarize(podinfo.{{ target }}.errors%2C%20%22120s%22%2C%20%22sum%22)&from=-120s');
   });
 });
 
@@ -94,10 +103,22 @@ describe('Argo Rollouts: the backend\'s provider in the AnalysisTemplate, with a
     });
   });
 
-  test('New Relic: the profile (a Secret in the controller\'s namespace) and result.value', () => {
+  test('New Relic: the profile (a Secret in the controller\'s namespace), the value named `value`, the window appended, and result.value', () => {
     const metric = metricOf(newRelic());
-    expect(metric.provider).toEqual({ newRelic: { profile: 'newrelic', query: "SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction WHERE appName = '{{args.service-name}}' SINCE 1 minute ago" } });
+    expect(metric.provider).toEqual({
+      newRelic: { profile: 'newrelic', query: "SELECT filter(count(*), WHERE error IS true) / count(*) * 100 AS value FROM Transaction WHERE appName = '{{args.service-name}}' SINCE 60 seconds ago" },
+    });
     expect(metric.successCondition).toBe('result.value != nil && result.value <= 1');
+  });
+
+  test('New Relic: a query that starts with FROM, or names its value already, gets no second alias', () => {
+    expect(metricOf(newRelic("FROM Transaction SELECT percentage(count(*), WHERE error IS true) WHERE appName = 'x'")).provider.newRelic.query)
+      .toBe("FROM Transaction SELECT percentage(count(*), WHERE error IS true) AS value WHERE appName = 'x' SINCE 60 seconds ago");
+    expect(metricOf(newRelic('SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction')).provider.newRelic.query)
+      .toBe('SELECT percentage(count(*), WHERE error IS true) AS value FROM Transaction SINCE 60 seconds ago');
+    expect(() => metricOf(newRelic('SELECT percentage(count(*), WHERE error IS true) AS errors FROM Transaction'))).toThrow(
+      `${OWNER}: 'analysis.metrics[0].query' ('SELECT percentage(count(*), WHERE error IS true) AS errors FROM Transaction') names its value 'errors': the condition reads result.value (NerdGraph keys the row by the alias); name it value or leave the alias out`,
+    );
   });
 
   test('CloudWatch: the queries in the Rollout CRD\'s form and the first value returned', () => {
@@ -110,8 +131,9 @@ describe('Argo Rollouts: the backend\'s provider in the AnalysisTemplate, with a
     expect(metric.successCondition).toBe('len(result) > 0 && len(result[0].Values) > 0 && result[0].Values[0] <= 1');
   });
 
-  test('Graphite: the address and the query; credentials are rejected (the provider takes none)', () => {
-    expect(metricOf(graphite()).provider).toEqual({ graphite: { address: 'http://graphite.monitoring:8080', query: 'sumSeries(podinfo.canary.errors)' } });
+  test('Graphite: the address and the render query; the newest point; credentials are rejected (the provider takes none)', () => {
+    expect(metricOf(graphite()).provider).toEqual({ graphite: { address: 'http://graphite.monitoring:8080', query: 'target=sumSeries(podinfo.canary.errors)&from=-60s' } });
+    expect(metricOf(graphite()).successCondition).toBe('len(result) > 0 && result[len(result)-1] <= 3');
     expect(() => declare(DeliveryEngine.argoRollouts(), graphite('graphite-auth'))).toThrow(
       `${OWNER}: metric 'error-rate': Argo Rollouts' Graphite provider takes no credentials ('secretName' 'graphite-auth'); leave it out or put an authenticating proxy in front of Graphite`,
     );
@@ -122,12 +144,28 @@ describe('missing or malformed fields fail with a message', () => {
   test.each([
     ['Datadog without credentials', () => CanaryMetric.datadog({ name: 'e', query: 'sum:a{b}', max: 1, secretName: '' }),
       "'analysis.metrics[0].secretName' is required: the datadog credentials (API and application keys) come from a Secret"],
-    ['New Relic without credentials', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) AS value FROM T', max: 1, secretName: undefined as any }),
+    ['New Relic without credentials', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T', max: 1, secretName: undefined as any }),
       "'analysis.metrics[0].secretName' is required: the newrelic credentials (account id and key) come from a Secret"],
     ['a Datadog query that is not one', () => CanaryMetric.datadog({ name: 'e', query: 'errors > 5', max: 1, secretName: 'dd' }),
       "'analysis.metrics[0].query' ('errors > 5') is not a Datadog metric query: expected '<aggregator>:<metric>{<scope>}', e.g. 'sum:trace.http.request.errors{service:podinfo}.as_count()'"],
-    ['NRQL without a value', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) FROM T', max: 1, secretName: 'nr' }),
-      "'analysis.metrics[0].query' must be an NRQL SELECT whose result is named value ('... AS value'): Argo Rollouts reads result.value, Flagger the first result"],
+    ['NRQL that is no SELECT', () => CanaryMetric.newRelic({ name: 'e', query: 'SHOW EVENT TYPES', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SHOW EVENT TYPES') must be one NRQL SELECT ... FROM ... query that returns one number, e.g. \"SELECT filter(count(*), WHERE error IS true) / count(*) * 100 FROM Transaction WHERE appName = '{{ target }}'\""],
+    ['NRQL with a window of its own', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T SINCE 1 minute ago', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SELECT count(*) / 1 FROM T SINCE 1 minute ago') must not contain SINCE: the window is the metric's interval: Flagger appends ' SINCE <n> seconds ago' itself (a second SINCE is an NRQL syntax error), and the library appends the same for Argo Rollouts"],
+    ['NRQL with UNTIL', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T UNTIL 1 minute ago', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SELECT count(*) / 1 FROM T UNTIL 1 minute ago') must not contain UNTIL: the window is the metric's interval, up to now: Flagger appends ' SINCE <n> seconds ago' itself, and the library appends the same for Argo Rollouts"],
+    ['NRQL with FACET', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T FACET appName', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SELECT count(*) / 1 FROM T FACET appName') must not contain FACET: FACET returns one row per facet, and the check needs one number"],
+    ['NRQL with TIMESERIES', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T TIMESERIES', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SELECT count(*) / 1 FROM T TIMESERIES') must not contain TIMESERIES: TIMESERIES returns a series of buckets, and the check needs one number"],
+    ['NRQL with two values', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1, sum(x) / 1 FROM T', max: 1, secretName: 'nr' }),
+      "'analysis.metrics[0].query' ('SELECT count(*) / 1, sum(x) / 1 FROM T') selects several values; the check needs one number: select one expression"],
+    ['NRQL with an alias, under Flagger', () => newRelic('SELECT filter(count(*), WHERE error IS true) / count(*) * 100 AS value FROM Transaction'),
+      "'analysis.metrics[0].query' ('SELECT filter(count(*), WHERE error IS true) / count(*) * 100 AS value FROM Transaction') names its value (AS value): Flagger reads only the key 'result' of the first row (pkg/metrics/providers/newrelic.go, RunQuery), which NRQL gives to an arithmetic expression of aggregates; other columns are named after their function or alias, and Flagger halts with \"no values found\"; leave out the alias (for Argo Rollouts the library names the value itself)"],
+    ['NRQL with a lone function, under Flagger', () => newRelic('SELECT percentage(count(*), WHERE error IS true) FROM Transaction'),
+      "'analysis.metrics[0].query' ('SELECT percentage(count(*), WHERE error IS true) FROM Transaction') must select an arithmetic expression of aggregates, e.g. 'filter(count(*), WHERE error IS true) / count(*) * 100' or 'sum(x) / 1': Flagger reads only the key 'result' of the first row (pkg/metrics/providers/newrelic.go, RunQuery), which NRQL gives to an arithmetic expression of aggregates; other columns are named after their function or alias, and Flagger halts with \"no values found\""],
+    ['a Graphite query string instead of a target', () => CanaryMetric.graphite({ name: 'e', query: 'target=a.b&from=-5min', address: 'http://graphite:8080', max: 1 }),
+      "'analysis.metrics[0].query' ('target=a.b&from=-5min') must be a Graphite target (a series or a function of series, e.g. 'sumSeries(podinfo.canary.errors)'): both controllers request '<address>/render?<query>', and the library writes the query as 'target=<target>&from=-<interval>'; leave out 'target=', 'from=' and '&'"],
     ['Graphite without an address', () => CanaryMetric.graphite({ name: 'e', query: 'a.b', address: 'graphite:8080', max: 1 }),
       "'analysis.metrics[0].address' ('graphite:8080') must be the http:// or https:// URL of the Graphite API"],
     ['CloudWatch without a region', () => CanaryMetric.cloudWatch({ name: 'e', region: 'Ireland', max: 1, metricDataQueries: [{ id: 'a', expression: '1' }] }),
@@ -138,7 +176,9 @@ describe('missing or malformed fields fail with a message', () => {
       "'analysis.metrics[0].metricDataQueries[0]' needs either 'expression' or 'metricStat', exactly one"],
     ['a check without a threshold', () => CanaryMetric.graphite({ name: 'e', query: 'a.b', address: 'http://graphite:8080' }),
       "'analysis.metrics[0]' ('e') needs 'min' or 'max': a check without a threshold can never fail"],
-  ])('%s', (_what, metric, message) => {
-    expect(() => declare(DeliveryEngine.flagger(), metric())).toThrow(`${OWNER}: ${message}`);
+  ])('%s', (what, metric, message) => {
+    // What only Flagger rejects is found where the Canary is rendered (FlaggerCanary).
+    const owner = what.endsWith('under Flagger') ? "FlaggerCanary 'podinfo'" : OWNER;
+    expect(() => declare(DeliveryEngine.flagger(), metric())).toThrow(`${owner}: ${message}`);
   });
 });

@@ -61,7 +61,7 @@ test('checks added after construction count: a Flagger metric added later with a
   });
   expect(service.plan?.problems).toEqual([]);
   synth(c);
-  service.canary!.addMetric(CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1, interval: Duration.seconds(30) }));
+  service.canary!.addMetric(CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total{pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}]))', max: 1, interval: Duration.seconds(30) }));
   expect(service.plan?.problems).toEqual([
     "the check 'errors' measures every 2m ('analysis.interval') over the last 30s only (its 'interval'), so 1m30s of every interval is never measured and a canary failing then would pass: set the metric's 'interval' to at least 2m",
   ]);

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { App, TerraformStack, Testing as TfTesting } from 'cdktf';
 import * as yaml from 'js-yaml';
 import {
@@ -15,7 +16,14 @@ const { GATEWAY_API, REPLICA_RATIO, ISTIO } = PlatformRouter;
 function service(engine: IDeliveryEngine, router: ITrafficRouter, strategy?: DeliveryStrategy): any[] {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
   new CanaryService(chart, 'web', {
-    image: 'ghcr.io/acme/web:1.0.0', engine, router, strategy, analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    image: 'ghcr.io/acme/web:1.0.0',
+    engine,
+    router,
+    strategy,
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    // The replica-ratio router reads the application's own metrics, which count probes of '/' as users' requests.
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 8080 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }),
   });
   return synth(chart);
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
@@ -420,6 +421,134 @@ describeWithPromtool('the replica-ratio canary: the application\'s own metrics',
   });
 });
 
+/**
+ * What no user sent: the kubelet probes /healthz and /readyz on every pod and the embedded
+ * Prometheus scrapes /metrics from them, and podinfo counts all three, with status 200, in the
+ * histogram the checks read. Fast (first bucket), so they would pull the P99 down too.
+ */
+const PROBES_AND_SCRAPES: Traffic[] = [
+  { perScrape: 1, code: 200, bucket: 0.005, path: 'healthz' },
+  { perScrape: 1, code: 200, bucket: 0.005, path: 'readyz' },
+  { perScrape: 1, code: 200, bucket: 0.005, path: 'metrics' },
+];
+
+describeWithPromtool('application metrics leave out the probes\' and the scrapes\' requests', () => {
+  const examplesDir = path.join(__dirname, '..', '..', 'examples');
+  const manifestsOf = (example: string) => {
+    const dir = path.join(examplesDir, example, 'manifests');
+    return fs.readdirSync(dir).sort().flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf-8')) as any[]);
+  };
+  /** The pods of `appShapes`, each also answering probes and scrapes. */
+  function noisyAppShapes(engine: 'flagger' | 'argo', userTraffic: boolean): Shapes {
+    const canaryLabels: { [key: string]: string } = engine === 'flagger'
+      ? { 'app.kubernetes.io/name': 'podinfo' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH };
+    const otherLabels: { [key: string]: string } = engine === 'flagger'
+      ? { 'app.kubernetes.io/name': 'podinfo-primary' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': STABLE_HASH };
+    const pod = (name: string, labels: { [key: string]: string }) => ({ pod: name, namespace: NAMESPACE, podLabels: labels });
+    const canaryPods = ['podinfo-6c9f8d7b5-k2x4p', 'podinfo-6c9f8d7b5-m7q9r'].map((name) => pod(name, canaryLabels));
+    const other = pod(engine === 'flagger' ? 'podinfo-primary-58f9c7d6b-z8w2t' : `podinfo-${STABLE_HASH}-r5t7y`, otherLabels);
+    return {
+      canary: canaryPods.flatMap((p) => appHistogramSeries(p, userTraffic ? [...CANARY_APP, ...PROBES_AND_SCRAPES] : PROBES_AND_SCRAPES)),
+      others: appHistogramSeries(other, [...BAD_APP, ...PROBES_AND_SCRAPES]),
+    };
+  }
+  /** Each check of a service, as its controller runs it. */
+  function checksOf(engine: 'flagger' | 'argo'): { name: string; expr: string }[] {
+    if (engine === 'argo') {
+      const manifests = manifestsOf('argo-replica-ratio');
+      const args = only(manifests, 'Rollout').spec.strategy.canary.analysis.args;
+      return only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.filter((m: any) => m.provider.prometheus)
+        .map((m: any) => ({ name: m.name, expr: renderArgo(m.provider.prometheus.query, args) }));
+    }
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+    const router = TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
+    podinfo(chart, DeliveryEngine.flagger(), router, { strategy: DeliveryStrategy.blueGreen() });
+    const manifests = Testing.synth(chart);
+    return only(manifests, 'Canary').spec.analysis.metrics
+      .map((m: any) => ({ name: m.name, expr: renderFlagger(only(manifests, 'MetricTemplate', m.templateRef.name).spec.query, m.interval) }));
+  }
+  const expectedOf = (engine: 'flagger' | 'argo', name: string) => {
+    if (name === 'request-duration' || name === 'latency') return APP_P99_MS;
+    return engine === 'flagger' ? SUCCESS_PERCENT : SUCCESS_PERCENT / 100;
+  };
+
+  test.each(['flagger', 'argo'] as const)('%s: one sample for the canary\'s users, unchanged by probes, scrapes and a bad other version; none without users', (engine) => {
+    const checks = checksOf(engine);
+    expect(checks.map((c) => c.name)).toEqual(engine === 'flagger' ? ['success-rate', 'latency'] : ['request-success-rate', 'request-duration']);
+    for (const { name, expr } of checks) {
+      const withUsers = noisyAppShapes(engine, true);
+      const withoutUsers = noisyAppShapes(engine, false);
+      const result = runPromtool([
+        { name: `${engine} ${name}: users, probes and scrapes`, interval: '5s', series: withUsers.canary, expectations: [{ expr, evalTime: EVAL_TIME, value: expectedOf(engine, name) }] },
+        { name: `${engine} ${name}: and a bad other version`, interval: '5s', series: [...withUsers.canary, ...withUsers.others], expectations: [{ expr, evalTime: EVAL_TIME, value: expectedOf(engine, name) }] },
+        { name: `${engine} ${name}: probes and scrapes only`, interval: '5s', series: [...withoutUsers.canary, ...withoutUsers.others], expectations: [{ expr, evalTime: EVAL_TIME }] },
+      ]);
+      expect({ check: name, passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ check: name, passed: true, output: '' });
+    }
+  });
+
+  test.each(['flagger', 'argo'] as const)('%s: without the path matcher, probes and scrapes alone would pass the canary (what the matcher prevents)', (engine) => {
+    const success = checksOf(engine).find((c) => c.name.includes('success-rate'))!.expr;
+    const unfiltered = success.split(',path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"').join('');
+    expect(unfiltered).not.toBe(success);
+    const probesOnly = noisyAppShapes(engine, false);
+    const result = runPromtool([{
+      name: 'unfiltered',
+      interval: '5s',
+      series: [...probesOnly.canary, ...probesOnly.others],
+      expectations: [{ expr: unfiltered, evalTime: EVAL_TIME, value: engine === 'flagger' ? 100 : 1 }],
+    }]);
+    expect({ passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ passed: true, output: '' });
+  });
+
+  test.each([
+    ['flagger', 'pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"'],
+    ['argo', 'rollouts_pod_template_hash="{{args.canary-hash}}"'],
+  ] as const)('%s: the pod selector the canary-selection message suggests (%s) selects the canary pods alone', (engine, selector) => {
+    const query = `sum(rate(http_request_duration_seconds_count{${selector},path="root"}[1m]))`;
+    const expr = engine === 'flagger' ? renderFlagger(query) : renderArgo(query, [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }]);
+    const shapes = noisyAppShapes(engine, true);
+    // Two canary pods with 20 user requests per 5 s scrape each: 8 per second; the other version's 10 per second are not counted.
+    const result = runPromtool([{ name: 'pods', interval: '5s', series: [...shapes.canary, ...shapes.others], expectations: [{ expr, evalTime: EVAL_TIME, value: 8 }] }]);
+    expect({ passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ passed: true, output: '' });
+  });
+
+  test.each(['flagger', 'argo'] as const)('%s: compareToPrimary has nothing to compare when only probes and scrapes reach either version', (engine) => {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+      liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
+      engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
+      router: TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) }),
+      strategy: engine === 'flagger' ? DeliveryStrategy.blueGreen() : undefined,
+      analysis: {
+        metrics: [CanaryMetric.compareToPrimary({ measure: ComparedMeasure.ERROR_RATE, maxRatio: 1.5 })],
+        webhooks: [CanaryWebhook.loadTest()],
+      },
+    });
+    const manifests = Testing.synth(chart);
+    const expr = engine === 'flagger'
+      ? renderFlagger(only(manifests, 'MetricTemplate', 'podinfo-error-rate-vs-primary').spec.query)
+      : renderArgo(all(manifests, 'AnalysisTemplate').flatMap((t) => t.spec.metrics).find((m: any) => m.name === 'error-rate-vs-primary').provider.prometheus.query,
+        only(manifests, 'Rollout').spec.strategy.canary.analysis.args);
+    // Users: the canary fails 25 %, the other version (BAD_APP) 100 %: a ratio of 0.25; probes and scrapes change nothing.
+    const withUsers = noisyAppShapes(engine, true);
+    const probesOnly = noisyAppShapes(engine, false);
+    const result = runPromtool([
+      { name: 'users', interval: '5s', series: [...withUsers.canary, ...withUsers.others], expectations: [{ expr, evalTime: EVAL_TIME, value: 0.25 }] },
+      {
+        name: 'probes and scrapes only',
+        interval: '5s',
+        series: [...probesOnly.canary, ...probesOnly.others.filter((s) => !s.series.includes('path="root"'))],
+        expectations: [{ expr, evalTime: EVAL_TIME }],
+      },
+    ]);
+    expect({ passed: result.ok, output: result.ok ? '' : result.output }).toEqual({ passed: true, output: '' });
+  });
+});
+
 describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one query per router and engine', () => {
   type Versions = (canary: Traffic[], baseline: Traffic[]) => InputSeries[];
   const traefikPods = ['traefik-5d9f7c6b8-abcde', 'traefik-5d9f7c6b8-fghij'];
@@ -462,6 +591,8 @@ describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one
     new CanaryService(chart, 'podinfo', {
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9898,
+      readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+      liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
       engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
       router: router(),
       strategy: engine === 'flagger' && _router === 'replica-ratio' ? DeliveryStrategy.blueGreen() : undefined,

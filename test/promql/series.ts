@@ -17,6 +17,8 @@ export interface Traffic {
   readonly grpcStatus?: number;
   /** Upper bound of the histogram bucket every request of this kind falls in, in the router's unit. */
   readonly bucket: number;
+  /** The route, as the application labels it (podinfo: `root`, `healthz`, `readyz`, `metrics`). */
+  readonly path?: string;
 }
 
 /** Target labels of a pod the embedded Prometheus scrapes (its relabelling, pod labels included). */
@@ -194,15 +196,17 @@ export function gatewayIstioSeries(
 }
 
 /**
- * An application's own request histogram, as podinfo exports it (stefanprodan/podinfo
- * pkg/api/http/middleware.go: `http_request_duration_seconds` with `method`, `path`, `status`;
- * Prometheus client default buckets in seconds), scraped from the pod itself.
+ * An application's own request histogram, as podinfo 6.7.0 exports it (pkg/api/http/metrics.go:
+ * `http_request_duration_seconds` with `method`, `path` (the route as urlToLabel writes it:
+ * `root`, `healthz`, `readyz`, `metrics`), `status`; Prometheus client default buckets in
+ * seconds), scraped from the pod itself. podinfo instruments every route of its router, /metrics,
+ * /healthz and /readyz included (pkg/api/http/server.go, registerHandlers and registerMiddlewares).
  */
 export function appHistogramSeries(pod: { pod: string; namespace: string; podLabels: { [key: string]: string } }, traffic: Traffic[]): InputSeries[] {
   const target = podTarget('kubernetes-pods', pod.namespace, pod.pod, pod.podLabels);
   const buckets = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
   return traffic.flatMap((t) => {
-    const base = { ...target, method: 'GET', path: 'root', status: String(t.code) };
+    const base = { ...target, method: 'GET', path: t.path ?? 'root', status: String(t.code) };
     return [
       { series: `http_request_duration_seconds_count${labels(base)}`, values: counter(t.perScrape) },
       ...buckets.map((le) => ({

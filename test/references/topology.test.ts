@@ -1,4 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
   ObjectAvailability, ReleasePhase, SafetyNetOptions, TrafficRouter, TrafficSegment,
@@ -236,6 +237,8 @@ function declare(strategy: string, engine: string, router: string, safetyNet?: S
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     port: 80,
+    readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
     engine: ENGINES[engine](),
     router: ROUTERS[router](),
     strategy: STRATEGIES[strategy](),

@@ -142,6 +142,7 @@ function declare(strategy: string, engine: string, router: string): { chart: Cha
     containerPort: 9898,
     port: 80,
     readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
     engine: ENGINES[engine](),
     router: ROUTERS[router](),
     strategy: STRATEGIES[strategy](),

@@ -5,6 +5,7 @@ import { argoLoadDuration, checkLoadCommand, loadCommandDuration, renderLoadComm
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
+import { argoNrql, graphiteQuery } from '../../analysis/provider-queries';
 import { CanaryWebhook, WebhookType } from '../../analysis/webhook';
 import { NO_SIDECAR_LABELS } from '../../platform/conventions';
 import { fail, toGoDuration } from '../../validation';
@@ -54,6 +55,8 @@ export interface MetricContext {
   readonly loadTarget: LoadTarget;
   /** Every webhook of the analysis, for the property names in messages. */
   readonly webhooks: CanaryWebhook[];
+  /** Where each metric is declared (`analysis.metrics[0]`, `strategy.phases[1].metrics[0]`), for messages. */
+  readonly metricProperties: Map<CanaryMetric, string>;
 }
 
 /** Checks that run until the analysis ends (the background analysis). */
@@ -118,6 +121,8 @@ function translateQuery(query: string, window: string): string {
 function externalMetric(ctx: MetricContext, metric: CanaryMetric, window: string): { provider: any; value: string; present: string } {
   const source = metric.source!;
   const query = metric.query === undefined ? undefined : translateQuery(metric.query, window);
+  const duration = metric.interval ?? Duration.minutes(1);
+  const property = `${ctx.metricProperties.get(metric) ?? `metric '${metric.name}'`}.query`;
   switch (source.type) {
     case MetricProviderType.DATADOG:
       // The Secret is read from the Rollout's namespace (datadog.go, findCredentials: namespaced).
@@ -128,7 +133,12 @@ function externalMetric(ctx: MetricContext, metric: CanaryMetric, window: string
       };
     case MetricProviderType.NEW_RELIC:
       // The profile is a Secret in the controller's namespace (newrelic.go, NewNewRelicAPIClient).
-      return { provider: { newRelic: { profile: source.secretName, query } }, value: 'result.value', present: 'result.value != nil' };
+      // NerdGraph runs the query as it is (no window of its own) and keys the row by the alias.
+      return {
+        provider: { newRelic: { profile: source.secretName, query: argoNrql(ctx.owner, property, query!, duration) } },
+        value: 'result.value',
+        present: 'result.value != nil',
+      };
     case MetricProviderType.CLOUDWATCH:
       return {
         provider: { cloudWatch: { interval: window, metricDataQueries: argoCloudWatchQueries(source.cloudWatchQueries!) } },
@@ -139,7 +149,13 @@ function externalMetric(ctx: MetricContext, metric: CanaryMetric, window: string
       if (source.secretName !== undefined) {
         fail(ctx.owner, `metric '${metric.name}': Argo Rollouts' Graphite provider takes no credentials ('secretName' '${source.secretName}'); leave it out or put an authenticating proxy in front of Graphite`);
       }
-      return { provider: { graphite: { address: source.address, query } }, value: 'result[0]', present: 'len(result) > 0 && result[0] != nil' };
+      // The values of the first target, oldest first, nulls left out (graphite.go processResponse):
+      // the last one is the newest.
+      return {
+        provider: { graphite: { address: source.address, query: translateQuery(graphiteQuery(metric.query!, duration), window) } },
+        value: 'result[len(result)-1]',
+        present: 'len(result) > 0',
+      };
     default:
       return fail(ctx.owner, `metric '${metric.name}' has a backend Argo Rollouts does not read: ${source.type}`);
   }

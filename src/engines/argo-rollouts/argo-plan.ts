@@ -8,6 +8,7 @@ import {
 } from './argo-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { LoadTarget } from '../../analysis/load-test';
+import { CanaryMetric } from '../../analysis/metric';
 import { GateStage } from '../../analysis/webhook';
 import { ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
@@ -99,6 +100,7 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
     comparableSeries: options.routing.comparableSeries,
     loadTarget: options.loadTarget,
     webhooks: analysis.webhooks,
+    metricProperties: metricProperties(analysis, options.strategy),
   };
   const strategy = options.strategy;
   switch (strategy.kind) {
@@ -110,6 +112,14 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
     case StrategyKind.PHASED: return planPhased(options, ctx, webhooks);
     default: return planCanary(options, ctx, webhooks);
   }
+}
+
+/** Where each metric is declared, as messages name it. */
+export function metricProperties(analysis: ResolvedAnalysis, strategy: StrategyConfig): Map<CanaryMetric, string> {
+  const properties = new Map<CanaryMetric, string>();
+  (strategy.phases ?? []).forEach((phase, i) => (phase.metrics ?? []).forEach((metric, j) => properties.set(metric, `strategy.phases[${i}].metrics[${j}]`)));
+  analysis.metrics.forEach((metric, i) => properties.set(metric, `analysis.metrics[${i}]`));
+  return properties;
 }
 
 /** Steps before the plan: a gate, then the acceptance tests on one canary pod without traffic. */

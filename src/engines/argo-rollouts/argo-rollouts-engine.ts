@@ -4,13 +4,14 @@ import { Construct } from 'constructs';
 import { ArgoAnalysisTemplate } from './analysis-template';
 import { NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, analysisJobLabels } from './argo-metrics';
 import { subscribeAlerts } from './argo-notifications';
-import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, planArgoRollout } from './argo-plan';
+import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, metricProperties, planArgoRollout } from './argo-plan';
+import { checkArgoQueries, customQueryArguments } from './argo-query-checks';
 import { planArgo } from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
-import { MetricKind } from '../../analysis/metric';
+import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
@@ -19,6 +20,7 @@ import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
+import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
 /** Options for `DeliveryEngine.argoRollouts()`. */
@@ -179,6 +181,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       blueGreen,
       safetyNet: context.safetyNet,
       protocol: context.protocol,
+      probePaths: httpProbePaths(context.deployment, context.containerPort),
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
@@ -200,6 +203,15 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
     annotateConfigChecksum(context.deployment, namespace);
 
+    const customMetrics = metricProperties(context.analysis, strategy);
+    const args = mergeArguments(owner, [
+      { name: NAMESPACE_ARG, value: namespace },
+      { name: SERVICE_NAME_ARG, value: name },
+      { name: PROMETHEUS_ADDRESS_ARG, value: context.prometheus.address },
+      ...routerArguments(routing, context.analysis, [...customMetrics.keys()]),
+      ...customQueryArguments(customMetrics),
+    ]);
+    checkArgoQueries(owner, customMetrics, args, routing, { name, namespace, router: context.router.name });
     const plan = planArgoRollout({
       owner,
       name,
@@ -211,12 +223,6 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
     });
-    const args = mergeArguments(owner, [
-      { name: NAMESPACE_ARG, value: namespace },
-      { name: SERVICE_NAME_ARG, value: name },
-      { name: PROMETHEUS_ADDRESS_ARG, value: context.prometheus.address },
-      ...routerArguments(routing, context.analysis),
-    ]);
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
       const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
@@ -364,12 +370,12 @@ function replicaSplitNotes(plan: ArgoPlan, replicas: number, maxSurge: string): 
 
 /**
  * The router's arguments, less those only its comparable series use (the stable version's) when no
- * check compares: every argument is passed to every template.
+ * check compares and no query of your own uses them: every argument is passed to every template.
  */
-function routerArguments(routing: ArgoRolloutsRouting, analysis: ResolvedAnalysis): AnalysisArgument[] {
+function routerArguments(routing: ArgoRolloutsRouting, analysis: ResolvedAnalysis, metrics: CanaryMetric[]): AnalysisArgument[] {
   if (analysis.metrics.some((metric) => metric.kind === MetricKind.COMPARISON) || !routing.comparableSeries) return routing.queryArguments;
   const used = (text: string) => new Set([...text.matchAll(/\{\{args\.([-a-zA-Z0-9_]+)\}\}/g)].map((m) => m[1]));
-  const inQueries = used(JSON.stringify([routing.queries, routing.activeQueries ?? {}]));
+  const inQueries = used(JSON.stringify([routing.queries, routing.activeQueries ?? {}, metrics.map((metric) => metric.query ?? '')]));
   const inSeries = used(JSON.stringify(routing.comparableSeries));
   return routing.queryArguments.filter((arg) => !inSeries.has(arg.name) || inQueries.has(arg.name));
 }

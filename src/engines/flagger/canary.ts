@@ -4,13 +4,16 @@ import { AlertProvider } from './alert-provider';
 import { FlaggerMetricTemplate } from './metric-template';
 import { CanaryAlert } from '../../analysis/alert';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../../analysis/analysis';
+import { checkSelectsCanary, flaggerCanarySelection } from '../../analysis/canary-selection';
 import { ComparableSeries } from '../../analysis/comparison';
 import { comparisonQuery } from '../../analysis/comparison-query';
 import { checkLoadCommand, flaggerLoadDuration, renderLoadCommand } from '../../analysis/load-command';
 import { LoadTarget, LoadTool } from '../../analysis/load-test';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
+import { checkFlaggerNrql, graphiteQuery } from '../../analysis/provider-queries';
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
+import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import * as flagger from '../../imports/flagger.app';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
@@ -195,7 +198,7 @@ export class FlaggerCanary extends Construct {
     this.metrics = [...this.analysis.metrics];
     this.webhooks = [...this.analysis.webhooks];
     this.alerts = [...this.analysis.alerts];
-    this.metrics.forEach((metric) => this.createTemplate(metric));
+    this.metrics.forEach((metric, i) => this.createTemplate(metric, i));
     this.alerts.forEach((alert) => this.createProvider(alert));
     this.webhooks.forEach((webhook, i) => this.prepareWebhook(webhook, i));
 
@@ -208,7 +211,7 @@ export class FlaggerCanary extends Construct {
   /** Adds a check. */
   public addMetric(metric: CanaryMetric): void {
     const analysis = this.reresolve({ metrics: [...this.metrics, metric] });
-    this.createTemplate(metric);
+    this.createTemplate(metric, this.metrics.length);
     this.metrics.push(metric);
     this.analysis = analysis;
   }
@@ -264,13 +267,18 @@ export class FlaggerCanary extends Construct {
     });
   }
 
-  private createTemplate(metric: CanaryMetric): void {
+  private createTemplate(metric: CanaryMetric, index: number): void {
+    const property = `analysis.metrics[${index}]`;
+    if (metric.query !== undefined) checkFlaggerVariables(this.owner, `${property}.query`, metric.query);
+    if (metric.kind === MetricKind.PROMETHEUS_QUERY) {
+      checkSelectsCanary(this.owner, property, metric, flaggerCanarySelection(this.props.provider, this.props.comparableSeries));
+    }
     if (metric.kind === MetricKind.EXTERNAL_QUERY) {
       const source = metric.source!;
       this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${metric.name}`, {
         metadata: { name: `${this.name}-${metric.name}`, namespace: this.namespace, labels: this.props.metadata.labels },
         type: source.type,
-        query: source.type === MetricProviderType.CLOUDWATCH ? flaggerCloudWatchQuery(source.cloudWatchQueries!) : metric.query!,
+        query: this.externalQuery(metric, `${property}.query`),
         address: source.type === MetricProviderType.DATADOG ? source.address ?? 'https://api.datadoghq.com' : source.address,
         secretName: source.secretName,
         region: source.region,
@@ -305,6 +313,24 @@ export class FlaggerCanary extends Construct {
       query,
       address: this.props.metricsServer,
     }));
+  }
+
+  /**
+   * The query of another backend as Flagger's provider sends it: CloudWatch's as JSON, Graphite's
+   * as the render API's query string, New Relic's as it is (Flagger appends the window).
+   */
+  private externalQuery(metric: CanaryMetric, property: string): string {
+    switch (metric.source!.type) {
+      case MetricProviderType.CLOUDWATCH:
+        return flaggerCloudWatchQuery(metric.source!.cloudWatchQueries!);
+      case MetricProviderType.GRAPHITE:
+        return graphiteQuery(metric.query!, metric.interval ?? Duration.minutes(1));
+      case MetricProviderType.NEW_RELIC:
+        checkFlaggerNrql(this.owner, property, metric.query!);
+        return metric.query!;
+      default:
+        return metric.query!;
+    }
   }
 
   /** The metric's name in the Canary: a built-in check that runs as a MetricTemplate must not use Flagger's reserved name. */

@@ -91,13 +91,36 @@ export class ReplicaRatioRouter implements ITrafficRouter {
       fail(`CanaryService '${context.name}'`, "'safetyNet' splits the hosts' traffic by weight in a router; without one, give the live Service's pods and this service's pods one selector instead");
     }
     const service = `${context.name}-${argoBlueGreen(context) ? 'preview' : 'canary'}`;
+    const unmeasuredPaths = this.unmeasuredPaths(context);
     return {
       url: serviceAddress(service, context.namespace, context.port),
       measuredAtIngress: false,
       bypassedServices: [context.name, `${context.name}-primary`, `${context.name}-stable`],
       reason: `The checks read the new version's own metrics; only '${service}' sends every request to its pods.`,
       egress: [{ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] }],
+      unmeasuredPaths,
     };
+  }
+
+  /**
+   * The paths no user requests, which the checks leave out; a probe of the root path cannot be
+   * told from users' requests.
+   */
+  private unmeasuredPaths(context: RoutingContext): string[] {
+    const metrics = this.options.metrics;
+    const paths = metrics._unmeasuredPaths(context.containerPort, context.probePaths);
+    const owner = `CanaryService '${context.name}'`;
+    const atRoot = Object.entries(context.probePaths ?? {}).filter(([, path]) => path === '/').map(([probe]) => probe);
+    if (atRoot.length > 0) {
+      const fix = atRoot.map((probe) => `${probe}: kplus.Probe.fromHttpGet('/${probe === 'liveness' ? 'healthz' : 'readyz'}', { port: ${context.containerPort} })`);
+      fail(owner, `${atRoot.map((p) => `'${p}'`).join(' and ')} ${atRoot.length === 1 ? 'requests' : 'request'} '/' on port ${context.containerPort}, where users are served: `
+        + "the application counts the kubelet's probes with the users' requests (podinfo labels both 'root'), so the checks would always see traffic; "
+        + `give the probes a path of their own, e.g. ${fix.join(', ')}`);
+    }
+    if (paths.includes('/')) {
+      fail(owner, `ApplicationMetrics' scrape path is '/' on port ${context.containerPort}, where users are served: serve the metrics on a path of their own (e.g. '/metrics') or another port`);
+    }
+    return paths;
   }
 
   /** None: the pods of the service's namespace are scraped in full. */
@@ -106,7 +129,8 @@ export class ReplicaRatioRouter implements ITrafficRouter {
   }
 
   public builtInQuery(kind: MetricKind): string {
-    return this.options.metrics._queries('kubernetes_namespace="{{ namespace }}",app_kubernetes_io_name="{{ target }}"', false)[kind]
+    const metrics = this.options.metrics;
+    return metrics._queries('kubernetes_namespace="{{ namespace }}",app_kubernetes_io_name="{{ target }}"', false, metrics._unmeasuredPaths(metrics.port))[kind]
       ?? fail(OWNER, `there is no built-in query for ${kind}`);
   }
 
@@ -121,13 +145,15 @@ export class ReplicaRatioRouter implements ITrafficRouter {
       all: context.name, stable: `${context.name}-primary`, preview: `${context.name}-canary`,
     });
     const [key, value] = Object.entries(context.selectorLabels)[0];
+    const unmeasured = this.unmeasuredPaths(context);
     return {
       provider: 'kubernetes',
       objects: ingress ? { ingress } : {},
-      builtInQueries: this.options.metrics._queries(`kubernetes_namespace="{{ namespace }}",${selectorMatcher(context)}`, false),
+      builtInQueries: this.options.metrics._queries(`kubernetes_namespace="{{ namespace }}",${selectorMatcher(context)}`, false, unmeasured),
       comparableSeries: this.options.metrics._comparableSeries(
         `kubernetes_namespace="{{ namespace }}",${selectorMatcher(context)}`,
         `kubernetes_namespace="{{ namespace }}",${selectorMatcher({ ...context, selectorLabels: { [key]: `${value}-primary` } })}`,
+        unmeasured,
       ),
     };
   }
@@ -150,8 +176,9 @@ export class ReplicaRatioRouter implements ITrafficRouter {
     ];
     // The new ReplicaSet's pods, by the hash Argo Rollouts gives every ReplicaSet (copied onto the series by the scrape config).
     const pods = (hashArg: string) => `kubernetes_namespace="{{args.namespace}}",${selectorMatcher(context)},rollouts_pod_template_hash="{{args.${hashArg}}}"`;
-    const queries = this.options.metrics._queries(pods(CANARY_HASH_ARG), true);
-    const comparableSeries = this.options.metrics._comparableSeries(pods(CANARY_HASH_ARG), pods(STABLE_HASH_ARG));
+    const unmeasured = this.unmeasuredPaths(context);
+    const queries = this.options.metrics._queries(pods(CANARY_HASH_ARG), true, unmeasured);
+    const comparableSeries = this.options.metrics._comparableSeries(pods(CANARY_HASH_ARG), pods(STABLE_HASH_ARG), unmeasured);
     const all = createRolloutService(scope, 'Service', context.name, context, context.selectorLabels);
     if (context.blueGreen) {
       const preview = createRolloutService(scope, 'PreviewService', `${context.name}-preview`, context, context.selectorLabels);

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService,
-  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind,
+  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind, MetricScope,
   Prometheus, RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
 } from '../../../src';
 import { all, declareService, only, synth, validated } from '../../synth';
@@ -475,7 +475,7 @@ describe('cross-references with every kind of analysis', () => {
       ],
       metrics: [
         CanaryMetric.requestSuccessRate({ min: 99 }),
-        CanaryMetric.prometheus({ name: 'error-rate', query: 'sum(rate(http_requests_total{namespace="{{ namespace }}",code=~"5.."}[{{ interval }}]))', max: 1 }),
+        CanaryMetric.prometheus({ name: 'error-rate', query: 'sum(rate(http_requests_total{namespace="{{ namespace }}",code=~"5.."}[{{ interval }}]))', max: 1, scope: MetricScope.GLOBAL }),
       ],
       webhooks: [
         CanaryWebhook.acceptanceTest({ command: TEST_COMMAND }),
@@ -813,10 +813,11 @@ describe('metrics', () => {
     [{ min: 0.5 }, 'len(result) > 0 && result[0] >= 0.5'],
     [{ max: 2 }, 'len(result) > 0 && result[0] <= 2'],
   ])('a custom metric with %j', (bounds, condition) => {
-    const metric = CanaryMetric.prometheus({ name: 'queue-depth', query: 'sum(queue_depth)', ...bounds });
+    const query = 'sum(queue_depth{rollouts_pod_template_hash="{{args.canary-hash}}"})';
+    const metric = CanaryMetric.prometheus({ name: 'queue-depth', query, ...bounds });
     const rendered = backgroundMetric({ metrics: [metric] }, 'queue-depth');
     expect(rendered.successCondition).toBe(condition);
-    expect(rendered.provider).toEqual({ prometheus: { address: '{{args.prometheus-address}}', query: 'sum(queue_depth)' } });
+    expect(rendered.provider).toEqual({ prometheus: { address: '{{args.prometheus-address}}', query } });
   });
 
   test.each([[1, 0], [3, 2], [5, 4], [10, 9]])('threshold %s gives failureLimit %s on every metric', (threshold, failureLimit) => {
@@ -837,20 +838,20 @@ describe('metrics', () => {
         metrics: [
           CanaryMetric.requestSuccessRate({ min: 99 }),
           CanaryMetric.requestDuration({ max: Duration.millis(500), interval: Duration.minutes(5) }),
-          CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total[{{ interval }}]))', max: 1, interval: Duration.seconds(90) }),
+          CanaryMetric.prometheus({ name: 'errors', query: 'sum(rate(errors_total{rollouts_pod_template_hash="{{args.canary-hash}}"}[{{ interval }}]))', max: 1, interval: Duration.seconds(90) }),
         ],
       },
     });
     const template = only(manifests, 'AnalysisTemplate', 'podinfo');
     expect(metricOf(template, 'request-success-rate').provider.prometheus.query).toBe(SUCCESS_RATIO_1M);
     expect(metricOf(template, 'request-duration').provider.prometheus.query).toBe(DURATION_P99_1M.split('[1m]').join('[5m]'));
-    expect(metricOf(template, 'errors').provider.prometheus.query).toBe('sum(rate(errors_total[90s]))');
+    expect(metricOf(template, 'errors').provider.prometheus.query).toBe('sum(rate(errors_total{rollouts_pod_template_hash="{{args.canary-hash}}"}[90s]))');
     expect(JSON.stringify(template.spec.metrics)).not.toContain('{{ interval }}');
   });
 
   test('Flagger\'s variables in a custom query become the Rollout\'s arguments', () => {
     const query = 'sum(rate(http_requests_total{namespace="{{ namespace }}",service="{{ target }}",svc="{{service}}",app="{{name}}"}[{{interval}}]))';
-    const rendered = backgroundMetric({ metrics: [CanaryMetric.prometheus({ name: 'requests', query, min: 1 })] }, 'requests');
+    const rendered = backgroundMetric({ metrics: [CanaryMetric.prometheus({ name: 'requests', query, min: 1, scope: MetricScope.GLOBAL })] }, 'requests');
     expect(rendered.provider.prometheus.query).toBe(
       'sum(rate(http_requests_total{namespace="{{args.namespace}}",service="{{args.service-name}}",svc="{{args.service-name}}",app="{{args.service-name}}"}[1m]))',
     );
@@ -1053,6 +1054,8 @@ describe('with a router of one\'s own', () => {
       blueGreen: false,
       headerRoutes: [],
       mirrorRoutes: [],
+      // The library's default probes (an HTTP GET of '/' on the container port).
+      probePaths: { readiness: '/', liveness: '/' },
     });
   });
 

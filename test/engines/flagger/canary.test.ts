@@ -10,7 +10,7 @@ import { all, only, synth } from '../../synth';
 const METRICS_SERVER = 'http://flagger-prometheus.test:9090';
 const LOAD_TESTER_URL = 'http://flagger-loadtester.test/';
 const ERROR_RATE_QUERY = 'sum(rate(http_requests_total{namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+",status=~"5.."}[{{ interval }}]))';
-const LATENCY_QUERY = 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="{{ namespace }}"}[{{ interval }}])) by (le))';
+const LATENCY_QUERY = 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}])) by (le))';
 const OWNER = "FlaggerCanary 'podinfo'";
 
 function newChart(): Chart {

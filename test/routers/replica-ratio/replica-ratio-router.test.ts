@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
 } from '../../../src';
 import { replicaSplit, surgeCount } from '../../../src/plan/replica-split';
 import { all, only, synth, validated } from '../../synth';
@@ -14,6 +15,8 @@ interface Declaration {
   readonly analysis?: any;
   readonly replicas?: number;
   readonly router?: any;
+  readonly readiness?: kplus.Probe;
+  readonly liveness?: kplus.Probe;
 }
 
 function declare(options: Declaration = {}): { chart: Chart; service: CanaryService } {
@@ -21,6 +24,8 @@ function declare(options: Declaration = {}): { chart: Chart; service: CanaryServ
   const service = validated(new CanaryService(chart, 'podinfo', {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
+    readiness: options.readiness ?? kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
+    liveness: options.liveness ?? kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
     engine: options.engine ?? DeliveryEngine.argoRollouts(),
     router: options.router ?? TrafficRouter.replicaRatio({ metrics: metrics(), hosts: ['app.example.com'], stableHosts: ['stable.example.com'], previewHost: 'canary.example.com' }),
     strategy: options.strategy,
@@ -150,8 +155,71 @@ describe('options are checked', () => {
 
   test('a custom query still works next to the built-ins', () => {
     const { service } = declare({
-      analysis: { metrics: [CanaryMetric.requestSuccessRate(), CanaryMetric.prometheus({ name: 'panics', query: 'sum(rate(panics_total{namespace="{{ namespace }}"}[{{ interval }}]))', max: 0 })] },
+      analysis: {
+        metrics: [
+          CanaryMetric.requestSuccessRate(),
+          CanaryMetric.prometheus({
+            name: 'panics', query: 'sum(rate(panics_total{namespace="{{ namespace }}",rollouts_pod_template_hash="{{args.canary-hash}}"}[{{ interval }}]))', max: 0,
+          }),
+        ],
+      },
     });
     expect(service.plan!.problems).toEqual([]);
+  });
+});
+
+describe('the checks leave out requests no user sent (the probes\' and the scrape path)', () => {
+  const queriesOf = (manifests: any[]) => Object.fromEntries(only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics
+    .filter((m: any) => m.provider.prometheus).map((m: any) => [m.name, m.provider.prometheus.query]));
+
+  test('the declared probes\' paths and the scrape path, as written and as podinfo labels them, in every query and comparison', () => {
+    const comparison = CanaryMetric.compareToPrimary({ measure: ComparedMeasure.ERROR_RATE, maxRatio: 2 });
+    const { chart } = declare({ analysis: { metrics: [CanaryMetric.requestSuccessRate(), comparison] } });
+    const queries = queriesOf(synth(chart));
+    const matcher = 'path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"';
+    expect(queries['request-success-rate']).toBe(
+      `(sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher},status!~"5.."}[1m])) or vector(0)) `
+      + `/ (sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher}}[1m])) > 0)`,
+    );
+    // Both versions' series of the comparison.
+    expect(queries['error-rate-vs-primary'].split(matcher).length - 1).toBe(4);
+  });
+
+  test('a custom path label, further paths, and metrics on a port of their own (then the scrape path is not the users\' server\'s)', () => {
+    const router = TrafficRouter.replicaRatio({
+      metrics: ApplicationMetrics.httpHistogram({ port: 9797, pathLabel: 'route', excludedPaths: ['/ping', '/api/v1.0/status'] }),
+    });
+    const queries = queriesOf(synth(declare({ router }).chart));
+    expect(queries['request-success-rate']).toContain(String.raw`route!~"/api/v1\\.0/status|api_v1_0_status|/healthz|healthz|/ping|ping|/readyz|readyz"`);
+    expect(queries['request-success-rate']).not.toContain('metrics');
+  });
+
+  test('a probe on another port than the users\' is not theirs to leave out', () => {
+    const { chart } = declare({ liveness: kplus.Probe.fromHttpGet('/', { port: 9797 }) });
+    expect(queriesOf(synth(chart))['request-success-rate']).toContain('path!~"/metrics|metrics|/readyz|readyz"');
+  });
+
+  test('probes of \'/\' on the users\' port are rejected: the application cannot tell them from users\' requests', () => {
+    expect(() => declare({ readiness: kplus.Probe.fromHttpGet('/', { port: 9898 }), liveness: kplus.Probe.fromHttpGet('/', { port: 9898 }) })).toThrow(
+      `${OWNER}: 'readiness' and 'liveness' request '/' on port 9898, where users are served: the application counts the kubelet's probes with the users' requests `
+      + "(podinfo labels both 'root'), so the checks would always see traffic; give the probes a path of their own, "
+      + "e.g. readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }), liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 })",
+    );
+  });
+
+  test('a load test on a path the checks leave out is rejected', () => {
+    expect(() => declare({ analysis: { webhooks: [CanaryWebhook.loadTest({ path: '/healthz' })] } })).toThrow(
+      `${OWNER}: 'analysis.webhooks[0].path' ('/healthz') is a path the checks leave out ('/healthz', '/metrics', '/readyz': the probes' and the scrape path, which no user requests), `
+      + "so the load would give them nothing to measure: request a path users request, e.g. '/'",
+    );
+  });
+
+  test.each([
+    [{ pathLabel: 'the path' }, "'pathLabel' ('the path') must be a Prometheus label name (letters, digits and '_')"],
+    [{ excludedPaths: ['/'] }, "'excludedPaths[0]' (\"/\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
+    [{ excludedPaths: ['/ok', 'ping'] }, "'excludedPaths[1]' (\"ping\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
+    [{ excludedPaths: '/ping' as any }, "'excludedPaths' (\"/ping\") must be a list of absolute URL paths, e.g. ['/ping']"],
+  ])('%j', (options, message) => {
+    expect(() => ApplicationMetrics.httpHistogram({ port: 9898, ...options })).toThrow(`ApplicationMetrics.httpHistogram(): ${message}`);
   });
 });

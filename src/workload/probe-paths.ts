@@ -1,0 +1,21 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+
+/**
+ * The paths the kubelet's HTTP probes request from the first container on `port` (by number or by
+ * the port's name), by probe (`readiness`, `liveness`, `startup`): requests no user sent, which an
+ * application that instruments every route counts with the users' ones.
+ */
+export function httpProbePaths(deployment: kplus.Deployment, port: number): { [probe: string]: string } {
+  const container = ApiObject.of(deployment).toJson().spec?.template?.spec?.containers?.[0] ?? {};
+  const portNames = new Set((container.ports ?? []).filter((p: any) => p.containerPort === port && p.name).map((p: any) => p.name));
+  const paths: { [probe: string]: string } = {};
+  for (const probe of ['readiness', 'liveness', 'startup']) {
+    const httpGet = container[`${probe}Probe`]?.httpGet;
+    if (httpGet === undefined) continue;
+    const target = httpGet.port ?? port;
+    if (target !== port && !portNames.has(target)) continue;
+    paths[probe] = String(httpGet.path ?? '/').split('?')[0] || '/';
+  }
+  return paths;
+}
