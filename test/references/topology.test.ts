@@ -4,6 +4,7 @@ import {
   ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
   ObjectAvailability, ReleasePhase, SafetyNetOptions, TrafficRouter, TrafficSegment,
 } from '../../src';
+import { inClusterAddresses } from '../../src/references/in-cluster-address';
 import { referencesOf } from '../../src/references/object-references';
 import { synth } from '../synth';
 
@@ -252,6 +253,21 @@ function declare(strategy: string, engine: string, router: string, safetyNet?: S
   return { chart, service };
 }
 
+/**
+ * Services the platform runs, outside the app: Traefik's (the platform layer installs the chart
+ * as 'traefik' in 'traefik'), and the one Istio's gateway controller creates for a Gateway of
+ * class istio, `<gateway>-istio`.
+ */
+const PLATFORM_SERVICES = ['traefik.traefik', 'gateway-istio.test'];
+
+/** Every string in an object, depth first. */
+function stringsOf(value: any): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
+}
+
 const CELLS = Object.keys(STRATEGIES).flatMap((strategy) => Object.keys(ENGINES).flatMap((engine) =>
   Object.keys(ROUTERS).map((router) => [strategy, engine, router] as [string, string, string])));
 
@@ -288,6 +304,21 @@ describe.each(CELLS)('%s | %s | %s', (strategy, engine, router) => {
         if (generated.has(key)) expect({ where, netOrForeign: /safety-net/.test(manifest.metadata.name) }).toEqual({ where, netOrForeign: false });
       }
     }
+  });
+
+  test('every in-cluster address the manifests call (webhooks, commands, Prometheus) is a Service the app, the controller or the platform provides', () => {
+    if (EXPECTED[cell] === undefined) return;
+    const manifests = synth(chart);
+    const services = new Set([
+      ...manifests.filter((m) => m.kind === 'Service').map((m) => `${m.metadata.name}.${m.metadata.namespace}`),
+      ...service.topology.filter((o) => o.kind === 'Service').map((o) => `${o.name}.${o.namespace}`),
+      ...PLATFORM_SERVICES,
+    ]);
+    const calls = manifests.filter((m) => ['Canary', 'AnalysisTemplate', 'MetricTemplate', 'Rollout'].includes(m.kind))
+      .flatMap((m) => stringsOf(m).flatMap((text) => inClusterAddresses(text, 'test').filter((a) => a.namespaced || a.qualified)
+        .map((a) => ({ where: `${m.kind} '${m.metadata.name}': ${text.slice(0, 80)}`, service: `${a.name}.${a.namespace}` }))));
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect({ ...call, exists: services.has(call.service) }).toEqual({ ...call, exists: true });
   });
 
   test('the plan names the Services and which version each reaches', () => {
