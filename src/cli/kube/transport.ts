@@ -53,7 +53,7 @@ export async function sendRequest(url: URL, method: string, headers: { [name: st
       port: viaHttpProxy ? Number(proxy!.port || 80) : port,
       path: viaHttpProxy ? url.href : `${url.pathname}${url.search}`,
       createConnection: socket ? () => socket as net.Socket : undefined,
-      agent: false,
+      agent: socket ? undefined : false,
     }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));

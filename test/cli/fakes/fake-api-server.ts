@@ -89,6 +89,8 @@ export class FakeApiServer {
       req.on('end', () => {
         void this.serve(req, Buffer.concat(chunks).toString('utf-8')).then(({ status, contentType, body }) => {
           res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+        }, (error) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`fake API server: ${(error as Error).stack}`);
         });
       });
     };
@@ -104,7 +106,10 @@ export class FakeApiServer {
   }
 
   public async stop(): Promise<void> {
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    if (!this.server) return;
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
   }
 
   /** Stores an object at its API path, with a resourceVersion. */

@@ -20,6 +20,8 @@ export class FakeFlagger {
   public readonly path: string;
   private pendingRevision?: string;
   public ticks = 0;
+  /** Ticks to do nothing (a controller that is slow, or stuck). */
+  public stalled = 0;
 
   constructor(private readonly api: FakeApiServer, private readonly loadtester: FakeLoadTester, public readonly namespace: string, public readonly name: string,
     private readonly webhooks: { name: string; type: string; url: string }[], private readonly stepWeight = 10, private readonly maxWeight = 30) {
@@ -50,6 +52,10 @@ export class FakeFlagger {
 
   public tick(): void {
     this.ticks++;
+    if (this.stalled > 0) {
+      this.stalled--;
+      return;
+    }
     const status = this.status;
     const phase = status.phase;
     if (this.pendingRevision && ['Succeeded', 'Failed', 'Initialized', 'Waiting'].includes(phase)) {
