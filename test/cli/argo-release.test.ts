@@ -1,6 +1,9 @@
 import { Harness } from './fakes/harness';
 import { promotePatches } from '../../src/cli/release/argo-commands';
 
+// Every test talks to in-process HTTPS servers; the machine is shared.
+jest.setTimeout(120_000);
+
 /*
  * Argo Rollouts: the patches of `kubectl argo rollouts promote|abort` (v1.9.1 promote.go, abort.go)
  * against the fake API server (status subresource, merge patches, RBAC, 409 on a stale

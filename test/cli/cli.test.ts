@@ -3,6 +3,9 @@ import * as path from 'path';
 import { main, mainAsync } from '../../src/cli/main';
 import { COMMAND_USAGE, USAGE } from '../../src/cli/usage';
 
+// Every test talks to in-process HTTPS servers; the machine is shared.
+jest.setTimeout(120_000);
+
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';

@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Harness, execArgs, writeKubeconfig } from './fakes/harness';
 
+// Every test talks to in-process HTTPS servers; the machine is shared.
+jest.setTimeout(120_000);
+
 /*
  * --dry-run prints the commands and runs nothing. With the engine known (--engine, or --app from
  * the declaration) it makes no request and runs no credential plugin, so it works with no cluster

@@ -1,5 +1,8 @@
 import { GATE_WEBHOOKS, Harness, execArgs } from './fakes/harness';
 
+// Every test talks to in-process HTTPS servers; the machine is shared.
+jest.setTimeout(120_000);
+
 /*
  * The Flagger gate lifecycle against the upstream-faithful loadtester (server.go), API server and a
  * Flagger that advances one analysis interval per wait of the CLI: every command's success and

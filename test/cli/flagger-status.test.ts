@@ -1,5 +1,8 @@
 import { Harness, execArgs } from './fakes/harness';
 
+// Every test talks to in-process HTTPS servers; the machine is shared.
+jest.setTimeout(120_000);
+
 let h: Harness;
 beforeEach(async () => { h = await new Harness().start(); });
 afterEach(async () => { await h.stop(); });
