@@ -35,6 +35,7 @@ export interface Recorded {
   readonly contentType?: string;
   readonly authorization?: string;
   readonly user: string;
+  readonly headers: http.IncomingHttpHeaders;
 }
 
 const RESOURCES: { [resource: string]: { group: string; prefix: string; kind: string; statusSubresource: boolean } } = {
@@ -163,7 +164,7 @@ export class FakeApiServer {
     const method = req.method!;
     this.beforeRequest?.(method, url.pathname);
     const user = this.authenticate(req);
-    this.requests.push({ method, path: url.pathname, body, contentType: req.headers['content-type'], authorization: req.headers.authorization, user: user ?? '' });
+    this.requests.push({ method, path: url.pathname, body, contentType: req.headers['content-type'], authorization: req.headers.authorization, user: user ?? '', headers: req.headers });
     if (user === 'unauthorized' || user === undefined) return status(401, 'Unauthorized', 'Unauthorized');
     const verb = ({ GET: 'get', PATCH: 'patch', POST: 'create', PUT: 'update', DELETE: 'delete' } as { [m: string]: string })[method] ?? method.toLowerCase();
 
