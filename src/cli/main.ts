@@ -46,7 +46,12 @@ function helpOrVersion(argv: string[], out: Write, err: Write): number | undefin
  * Runs the CLI; returns the exit code: 0 done, 1 refused or failed, 2 a mistake in the command
  * line.
  */
-export async function mainAsync(argv: string[], out: Write = (t) => process.stdout.write(t), err: Write = (t) => process.stderr.write(t), deps: ReleaseDeps = {}): Promise<number> {
+export async function mainAsync(
+  argv: string[],
+  out: Write = (t) => process.stdout.write(t),
+  err: Write = (t) => process.stderr.write(t),
+  deps: ReleaseDeps = {},
+): Promise<number> {
   const [command, ...rest] = argv;
   if (!RELEASE_COMMANDS.includes(command) || rest.includes('--help') || rest.includes('-h') || rest.includes('--version')) return main(argv, out, err);
   try {

@@ -128,8 +128,17 @@ describe('status, gate, reset', () => {
     putRollout({ phase: 'Paused', currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep' }], message: 'CanaryPauseStep' });
     expect((await h.cli('status', 'podinfo')).out).toBe('Rollout test/podinfo: phase Paused, step 1 of 3, paused (CanaryPauseStep): CanaryPauseStep\n');
     expect(JSON.parse((await h.cli('status', 'podinfo', '--output=json')).out)).toEqual({
-      kind: 'Rollout', namespace: 'test', name: 'podinfo', phase: 'Paused', step: 1, steps: 3, paused: true, pauseReasons: ['CanaryPauseStep'], aborted: false,
-      message: 'CanaryPauseStep', warnings: [],
+      kind: 'Rollout',
+      namespace: 'test',
+      name: 'podinfo',
+      phase: 'Paused',
+      step: 1,
+      steps: 3,
+      paused: true,
+      pauseReasons: ['CanaryPauseStep'],
+      aborted: false,
+      message: 'CanaryPauseStep',
+      warnings: [],
     });
   });
 

@@ -82,7 +82,7 @@ describe('with --engine flagger: no request, no credential plugin, no kubectl', 
 
   test('--via proxy prints kubectl create --raw with the payload on standard input', async () => {
     const run = await h.cli('gate', 'close', 'podinfo', '--engine', 'flagger', '--dry-run', '--via', 'proxy');
-    expect(run.out).toBe(`echo '{"name":"podinfo","namespace":"test"}' | kubectl create --raw /api/v1/namespaces/test/services/http:flagger-loadtester:80/proxy/gate/close -f -\n`);
+    expect(run.out).toBe('echo \'{"name":"podinfo","namespace":"test"}\' | kubectl create --raw /api/v1/namespaces/test/services/http:flagger-loadtester:80/proxy/gate/close -f -\n');
     expectNothingRan();
   });
 
@@ -123,7 +123,7 @@ describe('with --app: the engine, namespace and gates from the declaration, and 
     const run = await withApp('abort', 'web', '--app', APP, '--dry-run');
     expect(run.code).toBe(0);
     expect(run.out.split('\n')[1]).toBe("kubectl -n shop exec deploy/flagger-loadtester -- curl -sS -m 10 -w '\\n%{http_code}' -H 'Content-Type: application/json' "
-      + `-d '{"name":"web","namespace":"shop"}' http://localhost:8080/rollback/open`);
+      + '-d \'{"name":"web","namespace":"shop"}\' http://localhost:8080/rollback/open');
     expectNothingRan();
   });
 
@@ -139,19 +139,19 @@ describe('with --app: the engine, namespace and gates from the declaration, and 
   });
 
   test('Argo Rollouts: abort is one patch; promote depends on the Rollout\'s state, so the options are printed', async () => {
-    expect((await withApp('abort', 'api', '--app', APP, '--dry-run')).out).toBe(`kubectl -n shop patch rollout api --subresource=status --type=merge -p '{"status":{"abort":true}}'\n`);
+    expect((await withApp('abort', 'api', '--app', APP, '--dry-run')).out).toBe('kubectl -n shop patch rollout api --subresource=status --type=merge -p \'{"status":{"abort":true}}\'\n');
     expect((await withApp('promote', 'api', '--app', APP, '--dry-run')).out).toBe([
       "# the patch depends on the Rollout's state (kubectl argo rollouts promote, promote.go getPatches):",
-      `#   paused at a step (status.pauseConditions): kubectl -n shop patch rollout api --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'`,
-      `#   in an analysis step i, not paused:       kubectl -n shop patch rollout api --subresource=status --type=merge -p '{"status":{"pauseConditions":null, "currentStepIndex":<i+1>}}'`,
-      `#   and if spec.paused is true:               kubectl -n shop patch rollout api --type=merge -p '{"spec":{"paused":false}}'`,
+      '#   paused at a step (status.pauseConditions): kubectl -n shop patch rollout api --subresource=status --type=merge -p \'{"status":{"pauseConditions":null}}\'',
+      '#   in an analysis step i, not paused:       kubectl -n shop patch rollout api --subresource=status --type=merge -p \'{"status":{"pauseConditions":null, "currentStepIndex":<i+1>}}\'',
+      '#   and if spec.paused is true:               kubectl -n shop patch rollout api --type=merge -p \'{"spec":{"paused":false}}\'',
       '# with the kubectl plugin, which reads the state itself:',
       'kubectl argo rollouts -n shop promote api',
       '',
     ].join('\n'));
     expect((await withApp('promote', 'api', '--app', APP, '--dry-run', '--full')).out).toBe([
-      `# unless its pods are already the stable version (and, if spec.paused, also kubectl -n shop patch rollout api --type=merge -p '{"spec":{"paused":false}}'):`,
-      `kubectl -n shop patch rollout api --subresource=status --type=merge -p '{"status":{"promoteFull":true}}'`,
+      '# unless its pods are already the stable version (and, if spec.paused, also kubectl -n shop patch rollout api --type=merge -p \'{"spec":{"paused":false}}\'):',
+      'kubectl -n shop patch rollout api --subresource=status --type=merge -p \'{"status":{"promoteFull":true}}\'',
       '# or, with the kubectl plugin: kubectl argo rollouts -n shop promote api --full',
       '',
     ].join('\n'));
@@ -175,8 +175,8 @@ describe('without the engine: one read to learn it, then only printing', () => {
       kind: 'Rollout', metadata: { name: 'podinfo' }, spec: { paused: true, strategy: { canary: { steps: [{ pause: {} }] } } }, status: { pauseConditions: [{ reason: 'CanaryPauseStep' }] },
     });
     expect((await h.cli('promote', 'podinfo', '--dry-run')).out).toBe([
-      `kubectl -n test patch rollout podinfo --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'`,
-      `kubectl -n test patch rollout podinfo --type=merge -p '{"spec":{"paused":false}}'`,
+      'kubectl -n test patch rollout podinfo --subresource=status --type=merge -p \'{"status":{"pauseConditions":null}}\'',
+      'kubectl -n test patch rollout podinfo --type=merge -p \'{"spec":{"paused":false}}\'',
       '',
     ].join('\n'));
     expect(h.api.writes()).toEqual([]);

@@ -42,7 +42,9 @@ describe('ExecCredentialSource', () => {
     expect((await s.get()).token).toBe('t2');
     expect(runs).toHaveLength(2);
     expect(runs[0]).toEqual({
-      command: 'aws', args: ['eks', 'get-token'], interactive: false,
+      command: 'aws',
+      args: ['eks', 'get-token'],
+      interactive: false,
       env: { PATH: '/usr/bin', HOME: '/home/alice', AWS_PROFILE: 'prod', KUBERNETES_EXEC_INFO: '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}' },
     });
   });

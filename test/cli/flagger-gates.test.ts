@@ -431,7 +431,7 @@ describe('abort: the rollback gate, closed again once Flagger has rolled back', 
     await h.stop();
     h = await new Harness().start(GATE_WEBHOOKS.slice(0, 2));
     h.flagger.set({ phase: 'Progressing' });
-    expect((await h.cli('abort', 'podinfo')).err).toBe("cdk8s-canary abort: the Canary test/podinfo has no rollback gate, so Flagger cannot be told to roll back: add CanaryWebhook.rollbackGate() to its analysis\n");
+    expect((await h.cli('abort', 'podinfo')).err).toBe('cdk8s-canary abort: the Canary test/podinfo has no rollback gate, so Flagger cannot be told to roll back: add CanaryWebhook.rollbackGate() to its analysis\n');
     expect(h.kubectl.calls).toEqual([]);
   });
 });

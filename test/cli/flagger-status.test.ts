@@ -109,9 +109,12 @@ describe('status: the Canary and every gate it has', () => {
       inRelease: true,
       gates: [
         {
-          gate: 'gate', stages: ['confirm-traffic-increase', 'confirm-promotion'], state: 'open',
+          gate: 'gate',
+          stages: ['confirm-traffic-increase', 'confirm-promotion'],
+          state: 'open',
           record: { revision: 'rev2', phase: 'Progressing', openedAt: '2025-06-01T09:00:00.000Z', command: 'gate open --detach' },
-          belongsToThisRelease: false, noRecord: null,
+          belongsToThisRelease: false,
+          noRecord: null,
         },
         { gate: 'rollback', stages: ['rollback'], state: 'closed', record: null },
       ],

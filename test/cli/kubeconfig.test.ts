@@ -41,7 +41,15 @@ function write(file: string, lines: string[]): string {
 }
 
 /** A kubeconfig of one context per entry: [context, cluster, user] with the cluster's and user's YAML. */
-function kubeconfig(file: string, current: string | undefined, entries: { context: string; cluster: string; user: string; clusterYaml?: string[]; userYaml?: string[] }[]): string {
+interface Entry {
+  readonly context: string;
+  readonly cluster: string;
+  readonly user: string;
+  readonly clusterYaml?: string[];
+  readonly userYaml?: string[];
+}
+
+function kubeconfig(file: string, current: string | undefined, entries: Entry[]): string {
   return write(file, [
     'apiVersion: v1', 'kind: Config', ...(current ? [`current-context: ${current}`] : []),
     'contexts:', ...entries.flatMap((e) => [`- name: ${e.context}`, `  context: {cluster: ${e.cluster}, user: ${e.user}, namespace: ns-${e.context}}`]),
@@ -119,9 +127,11 @@ describe('how the server is reached', () => {
     const proxy = new FakeProxy(kind);
     const proxyUrl = await proxy.start();
     stops.push(() => proxy.stop());
-    const connection = resolveConnection({ file: kubeconfig(path.join(dir, kind), 'a', [{
-      context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`, `proxy-url: ${proxyUrl}`], userYaml: ['token: alice-token'],
-    }]) }, env());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, kind), 'a', [{
+        context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`, `proxy-url: ${proxyUrl}`], userYaml: ['token: alice-token'],
+      }]),
+    }, env());
     expect((await ask(connection)).seen).toEqual([{ user: 'alice', authorization: 'Bearer alice-token' }]);
     expect(proxy.connects).toEqual([kind === 'http' ? `CONNECT 127.0.0.1:${api.port} HTTP/1.1` : `127.0.0.1:${api.port}`]);
   });
@@ -130,9 +140,11 @@ describe('how the server is reached', () => {
     const proxy = new FakeProxy('http', { 'kube.test': '127.0.0.1' });
     const proxyUrl = await proxy.start();
     stops.push(() => proxy.stop());
-    const at = (host: string) => resolveConnection({ file: kubeconfig(path.join(dir, host), 'a', [{
-      context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: https://${host}:${api.port}`, `certificate-authority: ${CA}`], userYaml: ['token: alice-token'],
-    }]) }, env());
+    const at = (host: string) => resolveConnection({
+      file: kubeconfig(path.join(dir, host), 'a', [{
+        context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: https://${host}:${api.port}`, `certificate-authority: ${CA}`], userYaml: ['token: alice-token'],
+      }]),
+    }, env());
     expect((await ask(at('kube.test'), { HTTPS_PROXY: proxyUrl })).status).toBe(404);
     expect(proxy.connects).toEqual([`CONNECT kube.test:${api.port} HTTP/1.1`]);
     // The lower-case variable, and a proxy given without a scheme.
@@ -146,10 +158,15 @@ describe('how the server is reached', () => {
 
 describe('who the requests are made as', () => {
   test('a client certificate from the kubeconfig (no Authorization header)', async () => {
-    const connection = resolveConnection({ file: kubeconfig(path.join(dir, 'cert'), 'a', [{
-      context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`],
-      userYaml: [`client-certificate: ${path.join(TLS_DIR, 'alice.crt')}`, `client-key-data: ${tlsFile('alice.key').toString('base64')}`],
-    }]) }, env());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'cert'), 'a', [{
+        context: 'a',
+        cluster: 'c',
+        user: 'u',
+        clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`],
+        userYaml: [`client-certificate: ${path.join(TLS_DIR, 'alice.crt')}`, `client-key-data: ${tlsFile('alice.key').toString('base64')}`],
+      }]),
+    }, env());
     expect((await ask(connection)).seen).toEqual([{ user: 'alice', authorization: undefined }]);
   });
 
@@ -160,18 +177,22 @@ describe('who the requests are made as', () => {
     const info = path.join(dir, 'exec-info.json');
     const plugin = write(path.join(dir, 'plugin.js'), [
       `require('fs').writeFileSync(${JSON.stringify(info)}, process.env.KUBERNETES_EXEC_INFO + '\\n' + process.env.PLUGIN_FLAVOUR);`,
-      `const fs = require('fs');`,
-      `console.log(JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', status: {`,
+      'const fs = require(\'fs\');',
+      'console.log(JSON.stringify({ kind: \'ExecCredential\', apiVersion: \'client.authentication.k8s.io/v1\', status: {',
       `  clientCertificateData: fs.readFileSync(${JSON.stringify(path.join(TLS_DIR, 'bot.crt'))}, 'utf-8'),`,
       `  clientKeyData: fs.readFileSync(${JSON.stringify(path.join(TLS_DIR, 'bot.key'))}, 'utf-8') } }));`,
     ]);
-    const connection = resolveConnection({ file: kubeconfig(path.join(dir, 'exec'), 'a', [{
-      context: 'a', cluster: 'c', user: 'u',
-      clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`, `proxy-url: ${proxyUrl}`,
-        'extensions:', '- name: client.authentication.k8s.io/exec', '  extension: {audience: kube}'],
-      userYaml: ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`,
-        '  env: [{name: PLUGIN_FLAVOUR, value: vanilla}]', '  provideClusterInfo: true', '  interactiveMode: Never'],
-    }]) }, env());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'exec'), 'a', [{
+        context: 'a',
+        cluster: 'c',
+        user: 'u',
+        clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`, `proxy-url: ${proxyUrl}`,
+          'extensions:', '- name: client.authentication.k8s.io/exec', '  extension: {audience: kube}'],
+        userYaml: ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`,
+          '  env: [{name: PLUGIN_FLAVOUR, value: vanilla}]', '  provideClusterInfo: true', '  interactiveMode: Never'],
+      }]),
+    }, env());
     const { seen, client } = await ask(connection, { PATH: process.env.PATH });
     expect(seen).toEqual([{ user: 'bot', authorization: undefined }]);
     expect(client.pluginRuns).toBe(1);
@@ -210,9 +231,11 @@ describe('who the requests are made as', () => {
   });
 
   test('impersonation (as, as-groups) becomes Impersonate-* headers', async () => {
-    const connection = resolveConnection({ file: kubeconfig(path.join(dir, 'as'), 'a', [{
-      context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`], userYaml: ['token: alice-token', 'as: bob', 'as-groups: [oncall, shop]'],
-    }]) }, env());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'as'), 'a', [{
+        context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`], userYaml: ['token: alice-token', 'as: bob', 'as-groups: [oncall, shop]'],
+      }]),
+    }, env());
     await ask(connection);
     expect(api.requests[0].headers).toEqual(expect.objectContaining({ 'impersonate-user': 'bob', 'impersonate-group': 'oncall, shop' }));
   });
@@ -244,10 +267,15 @@ describe('no credentials over plain http:// unless asked (issue 19)', () => {
   test('an exec plugin is not even run', async () => {
     const marker = path.join(dir, 'ran');
     const plugin = write(path.join(dir, 'p.js'), [`require('fs').writeFileSync(${JSON.stringify(marker)}, '')`]);
-    const connection = resolveConnection({ file: kubeconfig(path.join(dir, 'http-exec'), 'a', [{
-      context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${plainServer}`],
-      userYaml: ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`, '  interactiveMode: Never'],
-    }]) }, env());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'http-exec'), 'a', [{
+        context: 'a',
+        cluster: 'c',
+        user: 'u',
+        clusterYaml: [`server: ${plainServer}`],
+        userYaml: ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`, '  interactiveMode: Never'],
+      }]),
+    }, env());
     await expect(new KubeApi(connection, { env: {} }).request('GET', PATH)).rejects.toThrow(`refusing to send the token of the credential plugin '${process.execPath}' to ${plainServer}`);
     expect(fs.existsSync(marker)).toBe(false);
   });

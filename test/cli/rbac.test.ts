@@ -18,7 +18,9 @@ function roleRules(engine: 'flagger' | 'argo', access = LoadTesterAccess.EXEC): 
     engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
     router: engine === 'flagger' ? TrafficRouter.traefik({ hosts: ['app.example.com'] }) : TrafficRouter.istio(),
     analysis: engine === 'flagger'
-      ? { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_TRAFFIC_INCREASE }), CanaryWebhook.rollbackGate()] }
+      ? {
+        webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_TRAFFIC_INCREASE }), CanaryWebhook.rollbackGate()],
+      }
       : { webhooks: [CanaryWebhook.loadTest()] },
   });
   const role = new ReleaseOperatorRole(chart, 'operators', { services: [podinfo], loadTesterAccess: access });

@@ -9,7 +9,9 @@ function shop(namespace = 'shop') {
     image: 'ghcr.io/acme/web:1.0.0',
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.traefik({ hosts: ['shop.example.com'] }),
-    analysis: { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION }), CanaryWebhook.rollbackGate()] },
+    analysis: {
+      webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION }), CanaryWebhook.rollbackGate()],
+    },
   });
   const cart = new CanaryService(chart, 'cart', {
     image: 'ghcr.io/acme/cart:1.0.0',

@@ -12,7 +12,7 @@ export interface ExecCredential {
 
 /** The cluster a plugin with `provideClusterInfo` is told about (ExecCredential `spec.cluster`). */
 export interface ExecClusterInfo {
-  readonly server: string;
+  readonly 'server': string;
   readonly 'tls-server-name'?: string;
   readonly 'insecure-skip-tls-verify'?: boolean;
   readonly 'certificate-authority-data'?: string;
@@ -22,7 +22,9 @@ export interface ExecClusterInfo {
 }
 
 /** Runs a plugin: its command, arguments, environment, and whether it may talk to the terminal. */
-export type PluginRunner = (command: string, args: string[], env: { [name: string]: string }, interactive: boolean) => Promise<{ code: number | null; stdout: string; error?: Error }>;
+export type PluginRunner = (
+  command: string, args: string[], env: { [name: string]: string }, interactive: boolean,
+) => Promise<{ code: number | null; stdout: string; error?: Error }>;
 
 export interface ExecCredentialDeps {
   readonly run: PluginRunner;

@@ -45,7 +45,11 @@ export class KubeApi implements IKubeApi {
   private readonly env: { readonly [name: string]: string | undefined };
   private warnedHttp = false;
 
-  constructor(public readonly connection: KubeConnection, private readonly options: KubeApiOptions = {}, private readonly warn: (text: string) => void = () => undefined) {
+  constructor(
+    public readonly connection: KubeConnection,
+    private readonly options: KubeApiOptions = {},
+    private readonly warn: (text: string) => void = () => undefined,
+  ) {
     this.server = connection.server;
     this.env = options.env ?? process.env;
     const user = connection.user;
@@ -103,7 +107,9 @@ export class KubeApi implements IKubeApi {
     }
   }
 
-  private async send(url: URL, method: string, body: string | undefined, contentType: string, credential: ExecCredential | undefined): Promise<HttpAnswer> {
+  private async send(
+    url: URL, method: string, body: string | undefined, contentType: string, credential: ExecCredential | undefined,
+  ): Promise<HttpAnswer> {
     const { connection } = this;
     const user = connection.user;
     const headers: { [name: string]: string | string[] } = { 'Accept': 'application/json', 'User-Agent': this.options.userAgent ?? 'cdk8s-canary' };
@@ -112,8 +118,7 @@ export class KubeApi implements IKubeApi {
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     const token = user.token ?? (user.tokenFile ? readTokenFile(user.tokenFile) : undefined) ?? credential?.token;
-    if (token) headers.Authorization = `Bearer ${token}`;
-    else if (user.username !== undefined || user.password !== undefined) {
+    if (token) {headers.Authorization = `Bearer ${token}`;} else if (user.username !== undefined || user.password !== undefined) {
       headers.Authorization = `Basic ${Buffer.from(`${user.username ?? ''}:${user.password ?? ''}`).toString('base64')}`;
     }
     if (user.impersonate) {

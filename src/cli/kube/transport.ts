@@ -1,7 +1,7 @@
 import * as http from 'http';
 import * as net from 'net';
-import * as tls from 'tls';
 import { Duplex } from 'stream';
+import * as tls from 'tls';
 
 /** How to reach a server: TLS material, the name its certificate must carry, a proxy. */
 export interface TransportOptions {
@@ -28,7 +28,9 @@ export interface HttpAnswer {
  * one is given (client-go: `proxy-url` with http, https or socks5), and TLS is verified against the
  * CA (or the system's) and `tls-server-name` when set, as Go's crypto/tls does with ServerName.
  */
-export async function sendRequest(url: URL, method: string, headers: { [name: string]: string | string[] }, body: string | undefined, options: TransportOptions): Promise<HttpAnswer> {
+export async function sendRequest(
+  url: URL, method: string, headers: { [name: string]: string | string[] }, body: string | undefined, options: TransportOptions,
+): Promise<HttpAnswer> {
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -100,7 +102,8 @@ async function tunnel(proxy: URL, host: string, port: number, timeoutMillis: num
   const proxyPort = Number(proxy.port || (socks ? 1080 : proxy.protocol === 'https:' ? 443 : 80));
   const socket: net.Socket = await new Promise((resolve, reject) => {
     const connected = proxy.protocol === 'https:'
-      ? tls.connect({ host: proxy.hostname, port: proxyPort, servername: net.isIP(proxy.hostname) ? undefined : proxy.hostname }, () => resolve(connected))
+      ? tls.connect({ host: proxy.hostname, port: proxyPort, servername: net.isIP(proxy.hostname) ? undefined : proxy.hostname },
+        () => resolve(connected))
       : net.connect({ host: proxy.hostname, port: proxyPort }, () => resolve(connected));
     connected.setTimeout(timeoutMillis, () => connected.destroy(new Error(`the proxy ${proxy.host} did not answer within ${timeoutMillis / 1000}s`)));
     connected.once('error', (error) => reject(new Error(`cannot reach the proxy ${proxy.host}: ${error.message}`)));
@@ -160,6 +163,13 @@ class ByteReader {
   private buffered = Buffer.alloc(0);
   private waiting?: () => void;
   private failure?: Error;
+
+  constructor(private readonly socket: net.Socket) {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onEnd);
+  }
+
   private readonly onData = (chunk: Buffer) => {
     this.buffered = Buffer.concat([this.buffered, chunk]);
     this.waiting?.();
@@ -168,12 +178,6 @@ class ByteReader {
     this.failure = new Error('the proxy closed the connection');
     this.waiting?.();
   };
-
-  constructor(private readonly socket: net.Socket) {
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('error', this.onEnd);
-  }
 
   public async read(count: number): Promise<Buffer> {
     await this.until(() => this.buffered.length >= count);

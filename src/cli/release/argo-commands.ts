@@ -141,7 +141,7 @@ function printPromote(ctx: ReleaseContext, rollout: any | undefined, full: boole
     return;
   }
   ctx.out([
-    `# the patch depends on the Rollout's state (kubectl argo rollouts promote, promote.go getPatches):`,
+    '# the patch depends on the Rollout\'s state (kubectl argo rollouts promote, promote.go getPatches):',
     `#   paused at a step (status.pauseConditions): ${patchLine(ctx, true, '{"status":{"pauseConditions":null}}')}`,
     `#   in an analysis step i, not paused:       ${patchLine(ctx, true, '{"status":{"pauseConditions":null, "currentStepIndex":<i+1>}}')}`,
     `#   and if spec.paused is true:               ${patchLine(ctx, false, '{"spec":{"paused":false}}')}`,

@@ -111,9 +111,15 @@ export async function flaggerStatus(ctx: ReleaseContext, canary: any, json: bool
   }
   if (json) {
     ctx.out(`${JSON.stringify({
-      kind: 'Canary', namespace: ctx.namespace, name: ctx.name,
-      phase: state.phase, canaryWeight: state.weight, failedChecks: state.failedChecks, iterations: state.iterations ?? 0,
-      revision: state.revision ?? null, inRelease,
+      kind: 'Canary',
+      namespace: ctx.namespace,
+      name: ctx.name,
+      phase: state.phase,
+      canaryWeight: state.weight,
+      failedChecks: state.failedChecks,
+      iterations: state.iterations ?? 0,
+      revision: state.revision ?? null,
+      inRelease,
       gates: gates.map(({ noRecord, ...gate }) => ({ ...gate, record: gate.record ?? null, ...(gate.state === 'open' ? { noRecord: noRecord ?? null } : {}) })),
       warnings,
     }, undefined, 2)}\n`);

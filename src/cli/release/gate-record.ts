@@ -51,5 +51,5 @@ export async function writeGateRecord(ctx: ReleaseContext, kind: GateKind, recor
   const gate = kind === 'gate' ? 'gate' : 'rollback gate';
   ctx.warn(`warning: could not ${record ? 'record which release the' : 'remove the record of the'} ${gate} of ${ref(ctx)} ${record ? 'was opened for ' : ''}`
     + `(ConfigMap ${ctx.namespace}/${RELEASE_RECORD_CONFIGMAP}, created by ReleaseOperatorRole: ${apiMessage(res)})`
-    + `${record ? `; 'cdk8s-canary status' will not know which release it belongs to` : ''}\n`);
+    + `${record ? '; \'cdk8s-canary status\' will not know which release it belongs to' : ''}\n`);
 }

@@ -136,7 +136,7 @@ async function viaProxy(ctx: ReleaseContext, tester: LoadTester, route: string):
   const apiPath = proxyPath(tester, route);
   const res = await ctx.api.request('POST', apiPath, payload(ctx));
   if (apiStatus(res)) {
-    const hint = /error trying to reach service/.test(res.body) ? ` (the loadtester's NetworkPolicy admits only Flagger's namespace, not the API server: use --via exec, the default)` : '';
+    const hint = /error trying to reach service/.test(res.body) ? ' (the loadtester\'s NetworkPolicy admits only Flagger\'s namespace, not the API server: use --via exec, the default)' : '';
     throw new Error(`the API server refused POST ${apiPath}: ${apiMessage(res)}${hint}`);
   }
   return { status: res.status, body: res.body };

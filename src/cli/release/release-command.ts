@@ -4,10 +4,10 @@ import { Engine, KubectlRunner, ReleaseContext, WaitOptions } from './context';
 import { findRelease } from './find';
 import { flaggerAbort, flaggerGate, flaggerPromote, flaggerReset, flaggerStatus } from './flagger-commands';
 import { sleep as realSleep } from './wait';
+import { CanaryService } from '../../canary-service';
 import { ExecCredentialDeps } from '../kube/exec-credential';
 import { IKubeApi, KubeApi } from '../kube/kube-client';
 import { KubeConnection, KubeEnvironment, processEnvironment, resolveConnection } from '../kube/kubeconfig';
-import { CanaryService } from '../../canary-service';
 import { constructsOf, loadApps } from '../load-app';
 import { version } from '../usage';
 
@@ -78,7 +78,9 @@ function parse(command: string, args: string[]): ParsedArgs {
 }
 
 /** Runs `status`, `gate`, `promote`, `abort` or `reset`; returns the exit code. */
-export async function releaseCommand(command: string, args: string[], out: (text: string) => void, err: (text: string) => void, deps: ReleaseDeps = {}): Promise<number> {
+export async function releaseCommand(
+  command: string, args: string[], out: (text: string) => void, err: (text: string) => void, deps: ReleaseDeps = {},
+): Promise<number> {
   const { positional, values, booleans } = parse(command, args);
   const action = command === 'gate' ? positional.shift() : undefined;
   if (command === 'gate' && !['open', 'close', 'status'].includes(action ?? '')) {
@@ -157,7 +159,9 @@ export async function releaseCommand(command: string, args: string[], out: (text
   }
 }
 
-function dispatch(ctx: ReleaseContext, command: string, action: string | undefined, engine: Engine, object: any, booleans: Set<string>, json: boolean): Promise<number> | number {
+function dispatch(
+  ctx: ReleaseContext, command: string, action: string | undefined, engine: Engine, object: any, booleans: Set<string>, json: boolean,
+): Promise<number> | number {
   if (engine === 'flagger') {
     switch (command) {
       case 'status': return flaggerStatus(ctx, object, json);
@@ -206,6 +210,12 @@ function declaration(entry: string, name: string, namespace: string | undefined)
  */
 class Interrupts {
   private readonly controller = new AbortController();
+
+  constructor(private readonly err: (text: string) => void) {
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
+  }
+
   private readonly onSignal = (signal: NodeJS.Signals) => {
     if (this.controller.signal.aborted) {
       this.err(`\n${signal} again: exiting without closing; look at the gates with 'cdk8s-canary status'\n`);
@@ -214,11 +224,6 @@ class Interrupts {
     this.err(`\n${signal}: closing what this command opened...\n`);
     this.controller.abort();
   };
-
-  constructor(private readonly err: (text: string) => void) {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
-  }
 
   public get signal(): AbortSignal {
     return this.controller.signal;

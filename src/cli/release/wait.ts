@@ -8,7 +8,9 @@ export type WaitEnd<T> = { readonly ended: 'condition'; readonly value: T; reado
  * between reads, for at most `timeoutMillis` of sleeps. Ctrl-C rejects with InterruptedError;
  * any other failure of a read rejects with it: the caller closes what it opened either way.
  */
-export async function pollUntil<T>(wait: WaitOptions, read: () => Promise<T>, judge: (value: T) => { result: string; code: number } | undefined): Promise<WaitEnd<T>> {
+export async function pollUntil<T>(
+  wait: WaitOptions, read: () => Promise<T>, judge: (value: T) => { result: string; code: number } | undefined,
+): Promise<WaitEnd<T>> {
   let waited = 0;
   while (waited < wait.timeoutMillis) {
     if (wait.signal.aborted) throw new InterruptedError();

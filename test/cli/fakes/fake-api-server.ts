@@ -67,6 +67,14 @@ export interface FakeService {
  * answer, passed through).
  */
 export class FakeApiServer {
+  /** The 403 the API server answers (responsewriters.ForbiddenStatusError). */
+  public static forbidden(a: Attributes): { status: number; body: string } {
+    const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
+    const message = `${qualified} "${a.name}" is forbidden: User "${a.user}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" in the namespace "${a.namespace}"`;
+    return status(403, 'Forbidden', message, { name: a.name, group: a.group, kind: a.resource });
+  }
+
   public readonly requests: Recorded[] = [];
   /** Objects by API path. */
   public readonly objects = new Map<string, any>();
@@ -88,8 +96,8 @@ export class FakeApiServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        void this.serve(req, Buffer.concat(chunks).toString('utf-8')).then(({ status, contentType, body }) => {
-          res.writeHead(status, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+        void this.serve(req, Buffer.concat(chunks).toString('utf-8')).then(({ status: code, contentType, body }) => {
+          res.writeHead(code, { 'Content-Type': contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
         }, (error) => {
           res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`fake API server: ${(error as Error).stack}`);
         });
@@ -139,14 +147,6 @@ export class FakeApiServer {
       && (!rule.resourceNames || rule.resourceNames.length === 0 || rule.resourceNames.includes(attributes.name)));
   }
 
-  /** The 403 the API server answers (responsewriters.ForbiddenStatusError). */
-  public static forbidden(a: Attributes): { status: number; body: string } {
-    const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
-    const message = `${qualified} "${a.name}" is forbidden: User "${a.user}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" in the namespace "${a.namespace}"`;
-    return status(403, 'Forbidden', message, { name: a.name, group: a.group, kind: a.resource });
-  }
-
   private authenticate(req: http.IncomingMessage): string | undefined | 'unauthorized' {
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) return this.tokens.get(header.slice(7)) ?? 'unauthorized';
@@ -193,9 +193,9 @@ export class FakeApiServer {
     const object = this.objects.get(objectPath);
     const notFound = () => status(404, 'NotFound', `${resource.kind} "${name}" not found`, { name, group: resource.group, kind: resourceName });
     if (method === 'GET') return object ? { status: 200, body: JSON.stringify(object) } : notFound();
-    if (method !== 'PATCH') return status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    if (method !== 'PATCH') return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     if (req.headers['content-type'] !== 'application/merge-patch+json') {
-      return status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+      return status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
     }
     if (!object) return notFound();
     let patch: any;

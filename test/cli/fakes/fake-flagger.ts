@@ -23,7 +23,8 @@ export class FakeFlagger {
   /** Ticks to do nothing (a controller that is slow, or stuck). */
   public stalled = 0;
 
-  constructor(private readonly api: FakeApiServer, private readonly loadtester: FakeLoadTester, public readonly namespace: string, public readonly name: string,
+  constructor(
+    private readonly api: FakeApiServer, private readonly loadtester: FakeLoadTester, public readonly namespace: string, public readonly name: string,
     private readonly webhooks: { name: string; type: string; url: string }[], private readonly stepWeight = 10, private readonly maxWeight = 30) {
     this.path = canaryPath(namespace, name);
     api.put(this.path, {
