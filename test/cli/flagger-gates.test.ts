@@ -435,3 +435,17 @@ describe('abort: the rollback gate, closed again once Flagger has rolled back', 
     expect(h.kubectl.calls).toEqual([]);
   });
 });
+
+test('a gate that is behind the Canary (confirm-rollout only, already Progressing): nothing to let through', async () => {
+  await h.stop();
+  h = await new Harness().start([{ name: 'confirm-rollout-gate', type: 'confirm-rollout', url: 'http://flagger-loadtester.test/gate/check' }]);
+  h.flagger.set({ phase: 'Progressing', canaryWeight: 10 });
+  const run = await h.cli('promote', 'podinfo');
+  expect(run).toEqual({
+    code: 1,
+    out: '',
+    err: 'cdk8s-canary promote: no gate of the Canary test/podinfo is ahead of it (phase Progressing, canary weight 10%, failed checks 0; its gates: confirm-rollout): '
+      + 'there is nothing to let through\n',
+  });
+  expect(h.kubectl.calls).toEqual([]);
+});

@@ -38,7 +38,8 @@ export async function sendRequest(
   if (proxy && !['http:', 'https:', 'socks5:', 'socks5h:'].includes(proxy.protocol)) {
     throw new Error(`the proxy '${options.proxy}' is not http://, https:// or socks5://`);
   }
-  const viaHttpProxy = proxy !== undefined && !secure && proxy.protocol.startsWith('http');
+  // Plain http through an http proxy is relayed by it; anything else goes through a tunnel.
+  const viaHttpProxy = proxy !== undefined && !secure && proxy.protocol === 'http:';
   let socket: Duplex | undefined;
   if (!viaHttpProxy) {
     const raw = proxy ? await tunnel(proxy, host, port, options.timeoutMillis) : undefined;

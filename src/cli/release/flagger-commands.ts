@@ -155,6 +155,19 @@ function openGateWarning(ctx: ReleaseContext, gate: any, state: CanaryState, rec
   return `the gate of ${ref(ctx)} is open, and ${why}: this release passes its ${stages} gates unasked. Close it: ${command(ctx, 'gate close')}`;
 }
 
+/**
+ * The gates still ahead of a Canary in this phase: Waiting is held by confirm-rollout,
+ * WaitingPromotion by confirm-promotion, Progressing by each traffic increase and the promotion.
+ */
+function stagesAhead(state: CanaryState, stages: string[]): string[] {
+  const ahead: { [phase: string]: string[] } = {
+    Waiting: ['confirm-rollout', 'confirm-traffic-increase', 'confirm-promotion'],
+    Progressing: ['confirm-traffic-increase', 'confirm-promotion'],
+    WaitingPromotion: ['confirm-promotion'],
+  };
+  return stages.filter((stage) => (ahead[state.phase] ?? []).includes(stage));
+}
+
 /** How a gate is held open: until one step, until the release ends, or (abort) until the rollback. */
 type HoldMode = 'once' | 'release' | 'rollback';
 
@@ -188,6 +201,10 @@ export async function flaggerGate(ctx: ReleaseContext, canary: any | undefined, 
     return 0;
   }
   requireRelease(ctx, state, `no gate holds it now, and an open gate would pass the next release's gates unasked; to do that on purpose: ${command(ctx, 'gate open')} --detach`);
+  const ahead = stagesAhead(state, stagesOf(canary));
+  if (ahead.length === 0) {
+    throw new Error(`no gate of the Canary ${ref(ctx)} is ahead of it (${describe(state)}; its gates: ${list(stagesOf(canary))}): there is nothing to let through`);
+  }
   return holdGate(ctx, canary, tester, 'gate', mode);
 }
 
