@@ -48,3 +48,4 @@ export * from './strategy/traffic-feature';
 export * from './gitops/gitops';
 export * from './gitops/controller-rewrites';
 export * from './workload/protocol';
+export * from './operations/release-operator-role';

@@ -2,41 +2,63 @@
 import * as fs from 'fs';
 import { argoCdCommand } from './argocd-command';
 import { planCommand } from './plan-command';
-import { RELEASE_USAGE, ReleaseDeps, UsageError, releaseCommand } from './release-cli';
+import { RELEASE_COMMANDS, ReleaseDeps, UsageError, releaseCommand } from './release/release-command';
+import { COMMAND_USAGE, USAGE, versionText } from './usage';
 
-const USAGE = `usage: cdk8s-canary plan [app entry] [--json]
-       cdk8s-canary argocd [app entry]
-
-  plan   print the rollout plan of every CanaryService of a cdk8s app: its phases and weights,
-         what runs when, when the analysis can first fail, the earliest full promotion, and how far
-         a bad canary gets. The entry defaults to main.ts (or main.js) in the current directory.
-         Exits 1 when an analysis could not stop a bad canary.
-
-  argocd print the spec.ignoreDifferences and sync options of the Argo CD Application that applies
-         the app's output: the fields Argo Rollouts rewrites in the objects of every CanaryService
-         declared with gitOps: GitOps.argoCd().
-
-${RELEASE_USAGE}`;
-
-const RELEASE_COMMANDS = ['status', 'gate', 'promote', 'abort'];
+type Write = (text: string) => void;
 
 /**
- * Runs a release command (`status`, `gate`, `promote`, `abort`) against the cluster; returns the
- * exit code.
+ * What `--help`, `help <command>` and `--version` print, anywhere on the command line; undefined
+ * when the command line asks for neither.
+ */
+function helpOrVersion(argv: string[], out: Write, err: Write): number | undefined {
+  const [command, ...rest] = argv;
+  if (command === undefined) {
+    err(USAGE);
+    return 2;
+  }
+  if (command === '--version' || command === 'version') {
+    out(versionText());
+    return 0;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    const topic = rest[0];
+    if (topic !== undefined && COMMAND_USAGE[topic] === undefined) {
+      err(`cdk8s-canary help: no command '${topic}'\n\n${USAGE}`);
+      return 2;
+    }
+    out(topic === undefined ? USAGE : COMMAND_USAGE[topic]);
+    return 0;
+  }
+  if (COMMAND_USAGE[command] === undefined) return undefined;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(COMMAND_USAGE[command]);
+    return 0;
+  }
+  if (rest.includes('--version')) {
+    out(versionText());
+    return 0;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the CLI; returns the exit code: 0 done, 1 refused or failed, 2 a mistake in the command
+ * line.
  */
 export async function mainAsync(
   argv: string[],
-  out: (text: string) => void = (t) => process.stdout.write(t),
-  err: (text: string) => void = (t) => process.stderr.write(t),
+  out: Write = (t) => process.stdout.write(t),
+  err: Write = (t) => process.stderr.write(t),
   deps: ReleaseDeps = {},
 ): Promise<number> {
   const [command, ...rest] = argv;
-  if (!RELEASE_COMMANDS.includes(command)) return main(argv, out, err);
+  if (!RELEASE_COMMANDS.includes(command) || rest.includes('--help') || rest.includes('-h') || rest.includes('--version')) return main(argv, out, err);
   try {
-    return await releaseCommand(command, rest, out, deps);
+    return await releaseCommand(command, rest, out, err, deps);
   } catch (error) {
     if (error instanceof UsageError) {
-      err(`cdk8s-canary ${command}: ${error.message}\n\n${USAGE}`);
+      err(`cdk8s-canary ${command}: ${error.message}\n\n${COMMAND_USAGE[command]}`);
       return 2;
     }
     err(`cdk8s-canary ${command}: ${(error as Error).message}\n`);
@@ -44,34 +66,30 @@ export async function mainAsync(
   }
 }
 
-/** Runs the CLI's synchronous commands (`plan`, help); returns the exit code. */
-export function main(
-  argv: string[],
-  out: (text: string) => void = (t) => process.stdout.write(t),
-  err: (text: string) => void = (t) => process.stderr.write(t),
-): number {
+/** Runs the CLI's synchronous commands (`plan`, `argocd`), help and version; returns the exit code. */
+export function main(argv: string[], out: Write = (t) => process.stdout.write(t), err: Write = (t) => process.stderr.write(t)): number {
+  const early = helpOrVersion(argv, out, err);
+  if (early !== undefined) return early;
   const [command, ...rest] = argv;
-  const flags = rest.filter((arg) => arg.startsWith('--'));
-  const positional = rest.filter((arg) => !arg.startsWith('--'));
+  const flags = rest.filter((arg) => arg.startsWith('-'));
+  const positional = rest.filter((arg) => !arg.startsWith('-'));
+  const usageError = (unexpected: string[]) => {
+    err(`cdk8s-canary ${command}: unexpected ${unexpected.map((a) => `'${a}'`).join(', ')}\n\n${COMMAND_USAGE[command]}`);
+    return 2;
+  };
   try {
     if (command === 'plan') {
       const unknown = flags.filter((flag) => flag !== '--json');
-      if (unknown.length > 0 || positional.length > 1) {
-        err(`cdk8s-canary plan: unexpected ${[...unknown, ...positional.slice(1)].map((a) => `'${a}'`).join(', ')}\n\n${USAGE}`);
-        return 2;
-      }
+      if (unknown.length > 0 || positional.length > 1) return usageError([...unknown, ...positional.slice(1)]);
       return planCommand({ entry: positional[0] ?? defaultEntry(), json: flags.includes('--json') }, out);
     }
     if (command === 'argocd') {
-      if (flags.length > 0 || positional.length > 1) {
-        err(`cdk8s-canary argocd: unexpected ${[...flags, ...positional.slice(1)].map((a) => `'${a}'`).join(', ')}\n\n${USAGE}`);
-        return 2;
-      }
+      if (flags.length > 0 || positional.length > 1) return usageError([...flags, ...positional.slice(1)]);
       return argoCdCommand(positional[0] ?? defaultEntry(), out);
     }
-    if (command === undefined || command === '--help' || command === 'help') {
-      out(USAGE);
-      return command === undefined ? 2 : 0;
+    if (RELEASE_COMMANDS.includes(command)) {
+      err(`cdk8s-canary ${command}: runs against the cluster; call mainAsync\n`);
+      return 2;
     }
     err(`cdk8s-canary: unknown command '${command}'\n\n${USAGE}`);
     return 2;

@@ -57,6 +57,12 @@ export const LOAD_TESTER_NAME = 'flagger-loadtester';
 export const LOAD_TESTER_SERVICE_PORT = 80;
 export const LOAD_TESTER_CONTAINER_PORT = 8080;
 
+/**
+ * The ConfigMap in which `cdk8s-canary gate|promote|abort` record, per service, which release a
+ * loadtester gate was opened for (ReleaseOperatorRole creates it and lets operators patch it).
+ */
+export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
+
 /** The embedded Prometheus: name of its objects and its port. */
 export const PROMETHEUS_NAME = 'flagger-prometheus';
 export const PROMETHEUS_PORT = 9090;

@@ -55,9 +55,10 @@ test('errors: no such entry, an entry without an App, unknown commands and flags
     `cdk8s-canary plan: '${path.join(FIXTURES, 'no-app.ts')}' built no cdk8s App: it must call app.synth(), or export build(outdir) returning the App\n`);
   const unknown = run('deploy');
   expect(unknown.code).toBe(2);
-  expect(unknown.err).toMatch(/^cdk8s-canary: unknown command 'deploy'\n\nusage: cdk8s-canary plan \[app entry\] \[--json\]/);
+  expect(unknown.err).toMatch(/^cdk8s-canary: unknown command 'deploy'\n\nusage: cdk8s-canary <command> \[arguments\]\n\n  plan  /);
   expect(run('plan', 'a.ts', '--yaml').err).toMatch(/^cdk8s-canary plan: unexpected '--yaml'/);
   expect(run('--help').code).toBe(0);
+  expect(run('plan', '--help').code).toBe(0);
   expect(run().code).toBe(2);
 });
 

@@ -1,0 +1,143 @@
+import { ReleaseContext, apiMessage, apiStatus, kubectlLine, ref } from './context';
+import { LOAD_TESTER_CONTAINER_PORT, LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT } from '../../platform/conventions';
+
+/**
+ * The loadtester's gates (flagger pkg/loadtester/server.go, v1.44.0): `gate` keyed
+ * `<name>.<namespace>`, checked by confirm-rollout, confirm-traffic-increase and confirm-promotion
+ * webhooks at `/gate/check`; `rollback` keyed `rollback.<name>.<namespace>`, checked by rollback
+ * webhooks at `/rollback/check`. Both are kept in the loadtester's memory only.
+ */
+export type GateKind = 'gate' | 'rollback';
+export type GateAction = 'open' | 'close' | 'check';
+
+/** The loadtester a command talks to: always the one of the Canary's own namespace. */
+export interface LoadTester {
+  readonly service: string;
+  readonly namespace: string;
+  readonly port: number;
+}
+
+/** `/gate/check` or `/rollback/check`: the webhooks a gate of this kind answers. */
+const CHECK_PATH: { [kind in GateKind]: string } = { gate: '/gate/check', rollback: '/rollback/check' };
+const GATE_PATHS = /\/(gate\/(check|approve|halt)|rollback\/check)$/;
+
+/** The webhooks of a Canary that call a loadtester gate of this kind. */
+export function gateWebhooks(canary: any, kind: GateKind): any[] {
+  return (canary?.spec?.analysis?.webhooks ?? []).filter((w: any) => typeof w?.url === 'string' && stripQuery(w.url).endsWith(CHECK_PATH[kind]));
+}
+
+/**
+ * The loadtester of the Canary's own namespace (`http://flagger-loadtester.<namespace>/`), after
+ * checking that every gate webhook of the Canary calls it. A Canary is data anyone who can write
+ * it controls: one whose gate URL names another Service or namespace
+ * (`http://victim-admin.payments:8080/gate/check`) would otherwise make `gate open` exec into that
+ * Deployment with the operator's credentials, and report a gate opened that Flagger never checks.
+ * A bare `flagger-loadtester` is refused too: Flagger resolves it in its own namespace.
+ */
+export function ownLoadTester(canary: any | undefined, namespace: string): LoadTester {
+  const own: LoadTester = { service: LOAD_TESTER_NAME, namespace, port: LOAD_TESTER_SERVICE_PORT };
+  const expected = `http://${LOAD_TESTER_NAME}.${namespace}/`;
+  for (const webhook of canary?.spec?.analysis?.webhooks ?? []) {
+    if (typeof webhook?.url !== 'string' || !GATE_PATHS.test(stripQuery(webhook.url))) continue;
+    const problem = notOwnLoadTester(webhook.url, namespace);
+    if (problem) {
+      throw new Error(`the webhook '${webhook.name}' of the Canary ${namespace}/${canary.metadata?.name ?? '?'} calls ${webhook.url}, ${problem}. `
+        + `cdk8s-canary opens only the gates of the loadtester of the Canary's own namespace (${expected}), so it refuses: it would act on another `
+        + 'loadtester with your credentials while Flagger checks the one the URL names. Correct the webhook\'s URL in the declaration');
+    }
+  }
+  return own;
+}
+
+function notOwnLoadTester(raw: string, namespace: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'which is no URL';
+  }
+  if (url.protocol !== 'http:') return `not http:// (the loadtester serves plain http on port ${LOAD_TESTER_SERVICE_PORT})`;
+  const labels = url.hostname.toLowerCase().split('.');
+  if (labels[0] !== LOAD_TESTER_NAME) return `a Service other than ${LOAD_TESTER_NAME} (${labels[0]})`;
+  if (labels.length === 1) return `without a namespace: Flagger resolves it in its own namespace, not in '${namespace}'`;
+  if (labels[1] !== namespace) return `the loadtester of namespace '${labels[1]}', not '${namespace}'`;
+  if (labels.length > 2 && labels[2] !== 'svc') return `a host outside the cluster's Services (${url.hostname})`;
+  if (url.port !== '' && Number(url.port) !== LOAD_TESTER_SERVICE_PORT) return `port ${url.port}, not the loadtester Service's port ${LOAD_TESTER_SERVICE_PORT}`;
+  return undefined;
+}
+
+function stripQuery(url: string): string {
+  return url.replace(/[?#].*$/, '');
+}
+
+/** The JSON body of a gate call: the Canary's name and namespace (flaggerv1.CanaryWebhookPayload). */
+function payload(ctx: ReleaseContext): string {
+  return JSON.stringify({ name: ctx.name, namespace: ctx.namespace });
+}
+
+function execArgs(ctx: ReleaseContext, tester: LoadTester, route: string, flags: string[]): string[] {
+  return [...flags, '-n', tester.namespace, 'exec', `deploy/${tester.service}`, '--',
+    'curl', '-sS', '-m', '10', '-w', '\\n%{http_code}', '-H', 'Content-Type: application/json', '-d', payload(ctx),
+    `http://localhost:${LOAD_TESTER_CONTAINER_PORT}${route}`];
+}
+
+function proxyPath(tester: LoadTester, route: string): string {
+  return `/api/v1/namespaces/${tester.namespace}/services/http:${tester.service}:${tester.port}/proxy${route}`;
+}
+
+/** The command that makes this call, for `--dry-run`. */
+export function loadTesterCommand(ctx: ReleaseContext, tester: LoadTester, kind: GateKind, action: GateAction): string {
+  const route = `/${kind}/${action}`;
+  if (ctx.via === 'exec') return kubectlLine(execArgs(ctx, tester, route, ctx.printedFlags));
+  return `echo '${payload(ctx)}' | ${kubectlLine([...ctx.printedFlags, 'create', '--raw', proxyPath(tester, route), '-f', '-'])}`;
+}
+
+/**
+ * Calls a gate, reading the loadtester's answers exactly (server.go): open and close answer 202;
+ * check answers 200 "Approved" (open) or 403 "Forbidden" (closed, also for a namespace the
+ * `-namespace-regexp` refuses, which Flagger's own checks then get too); open and close answer 403
+ * only when the `-namespace-regexp` refuses the namespace; a body it cannot read is 400. Through
+ * the Service proxy, an answer of the API server itself (RBAC, no endpoints, unreachable) is a JSON
+ * Status, which the loadtester never sends.
+ */
+export async function callGate(ctx: ReleaseContext, tester: LoadTester, kind: GateKind, action: GateAction): Promise<'done' | 'open' | 'closed'> {
+  const route = `/${kind}/${action}`;
+  const { status, body } = ctx.via === 'exec' ? await viaExec(ctx, tester, route) : await viaProxy(ctx, tester, route);
+  const what = `${kind === 'gate' ? 'the gate' : 'the rollback gate'} of ${ref(ctx)}`;
+  if (action === 'check') {
+    if (status === 200) return 'open';
+    if (status === 403) return 'closed';
+  } else {
+    if (status === 202) return 'done';
+    if (status === 403) {
+      throw new Error(`the loadtester ${tester.namespace}/${tester.service} refused to ${action} ${what} (403 ${body.trim() || 'Forbidden'}): its -namespace-regexp does not admit namespace '${ctx.namespace}'`);
+    }
+  }
+  if (status === 400) throw new Error(`the loadtester ${tester.namespace}/${tester.service} could not read the request to ${action} ${what} (400 Bad Request${body.trim() ? `: ${body.trim()}` : ''})`);
+  throw new Error(`the loadtester ${tester.namespace}/${tester.service} answered ${status}${body.trim() ? ` (${body.trim()})` : ''} to ${route}, not what its server.go answers`);
+}
+
+async function viaExec(ctx: ReleaseContext, tester: LoadTester, route: string): Promise<{ status: number; body: string }> {
+  const args = execArgs(ctx, tester, route, ctx.kubectlFlags);
+  const result = await ctx.kubectl(args);
+  const where = `kubectl exec into deploy/${tester.service} in namespace ${tester.namespace}`;
+  if (result.status !== 0) {
+    const said = (result.stderr.trim() || result.stdout.trim()).split('\n').filter((line) => line.trim() !== '').slice(-3).join('; ');
+    const hint = /command terminated with exit code/.test(result.stderr) ? ' (curl in the loadtester could not reach it on localhost)' : '';
+    throw new Error(`${where} failed (exit code ${result.status})${hint}: ${said || 'no output'}`);
+  }
+  const lines = result.stdout.replace(/\n$/, '').split('\n');
+  const status = Number(lines.pop());
+  if (!Number.isInteger(status) || status < 100) throw new Error(`${where} printed no HTTP status: '${result.stdout.trim()}'`);
+  return { status, body: lines.join('\n') };
+}
+
+async function viaProxy(ctx: ReleaseContext, tester: LoadTester, route: string): Promise<{ status: number; body: string }> {
+  const apiPath = proxyPath(tester, route);
+  const res = await ctx.api.request('POST', apiPath, payload(ctx));
+  if (apiStatus(res)) {
+    const hint = /error trying to reach service/.test(res.body) ? ' (the loadtester\'s NetworkPolicy admits only Flagger\'s namespace, not the API server: use --via exec, the default)' : '';
+    throw new Error(`the API server refused POST ${apiPath}: ${apiMessage(res)}${hint}`);
+  }
+  return { status: res.status, body: res.body };
+}

@@ -1,0 +1,183 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { namespaceSingleton } from '../addons/namespace-singleton';
+import { CanaryService } from '../canary-service';
+import { LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, RELEASE_RECORD_CONFIGMAP } from '../platform/conventions';
+import { checkDnsLabel, checkDnsSubdomain, fail } from '../validation';
+
+/** How `cdk8s-canary gate|promote|abort|status|reset` reach a Flagger loadtester. */
+export enum LoadTesterAccess {
+  /**
+   * `kubectl exec` into the loadtester and curl on localhost (the CLI's default: the loadtester's
+   * NetworkPolicy cannot block it). RBAC cannot name a Deployment's pods, so this grants exec into
+   * every pod of the namespace.
+   */
+  EXEC = 'EXEC',
+  /**
+   * The API server's Service proxy (`--via proxy`): `create` on `services/proxy` of the loadtester
+   * alone. The loadtester's NetworkPolicy must then admit the API server.
+   */
+  PROXY = 'PROXY',
+}
+
+/** A ServiceAccount bound to the Role (a chat-ops bot or a CI job in a pod). */
+export interface ServiceAccountSubject {
+  /** Its name. */
+  readonly name: string;
+  /**
+   * Its namespace.
+   *
+   * @default - the services' namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Props of `ReleaseOperatorRole`. */
+export interface ReleaseOperatorRoleProps {
+  /** The services the operators release; all in one namespace (a Role is namespaced). */
+  readonly services: CanaryService[];
+  /**
+   * How the CLI reaches the loadtester of Flagger services.
+   *
+   * @default LoadTesterAccess.EXEC
+   */
+  readonly loadTesterAccess?: LoadTesterAccess;
+  /**
+   * Name of the Role and of its RoleBinding.
+   *
+   * @default 'cdk8s-canary-release-operator'
+   */
+  readonly name?: string;
+  /**
+   * Groups bound to the Role.
+   *
+   * @default - none
+   */
+  readonly groups?: string[];
+  /**
+   * Users bound to the Role.
+   *
+   * @default - none
+   */
+  readonly users?: string[];
+  /**
+   * ServiceAccounts bound to the Role.
+   *
+   * @default - none
+   */
+  readonly serviceAccounts?: ServiceAccountSubject[];
+}
+
+/** One rule of the Role, as emitted. */
+export interface ReleaseOperatorRule {
+  /** API groups. */
+  readonly apiGroups: string[];
+  /** Resources, `resource/subresource` for a subresource. */
+  readonly resources: string[];
+  /**
+   * The objects it is limited to.
+   *
+   * @default - every object of the resources
+   */
+  readonly resourceNames?: string[];
+  /** Verbs. */
+  readonly verbs: string[];
+}
+
+const SINGLETON_KIND = 'ReleaseRecord';
+
+/**
+ * The least privilege the release commands of `cdk8s-canary` need for some services, as a Role
+ * (and a RoleBinding when subjects are given) in their namespace, plus the ConfigMap
+ * `cdk8s-canary-gates` in which the commands record which release a Flagger gate was opened for.
+ *
+ * Per command: `status` reads the Canary or Rollout (and checks the loadtester's gates, reading the
+ * record when one is open); `gate`, `promote`, `abort` and `reset` on Flagger also call the
+ * loadtester (by `kubectl exec`: get the loadtester Deployment, list pods, exec; or by the Service
+ * proxy) and write the record; `promote` and `abort` on Argo Rollouts patch the Rollout's status
+ * subresource only. Nothing lets an operator change a Canary's or Rollout's spec: promoting a
+ * Rollout someone paused with `kubectl argo rollouts pause` (`spec.paused`) needs `patch` on
+ * rollouts as well, which this Role does not grant.
+ */
+export class ReleaseOperatorRole extends Construct {
+  /** The Role. */
+  public readonly role: ApiObject;
+  /** The RoleBinding, when subjects were given. */
+  public readonly roleBinding?: ApiObject;
+  /** The rules of the Role. */
+  public readonly rules: ReleaseOperatorRule[];
+  /** The namespace of the services, the Role and the record. */
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: ReleaseOperatorRoleProps) {
+    super(scope, id);
+    const owner = `ReleaseOperatorRole '${this.node.path}'`;
+    if (props.services.length === 0) fail(owner, "'services' ([]) must name at least one CanaryService");
+    const namespaces = [...new Set(props.services.map((s) => s.namespace))];
+    if (namespaces.length > 1) {
+      fail(owner, `'services' (${props.services.map((s) => `${s.namespace}/${s.name}`).join(', ')}) must all be in one namespace: a Role is namespaced; declare one ReleaseOperatorRole per namespace`);
+    }
+    this.namespace = namespaces[0];
+    const name = checkDnsSubdomain(owner, 'name', props.name ?? 'cdk8s-canary-release-operator');
+    (props.serviceAccounts ?? []).forEach((sa) => {
+      checkDnsSubdomain(owner, 'serviceAccounts.name', sa.name);
+      if (sa.namespace !== undefined) checkDnsLabel(owner, 'serviceAccounts.namespace', sa.namespace);
+    });
+    const flagger = props.services.filter((s) => s.canary !== undefined).map((s) => s.name).sort();
+    const argo = props.services.filter((s) => s.rollout !== undefined).map((s) => s.name).sort();
+    this.rules = rulesFor(flagger, argo, props.loadTesterAccess ?? LoadTesterAccess.EXEC);
+
+    const labels = { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-operator' };
+    const metadata = { name, namespace: this.namespace, labels };
+    this.role = new ApiObject(this, 'Role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata,
+      rules: this.rules.map((rule) => ({ ...rule })),
+    } as any);
+    const subjects = [
+      ...(props.groups ?? []).map((group) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: group })),
+      ...(props.users ?? []).map((user) => ({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user })),
+      ...(props.serviceAccounts ?? []).map((sa) => ({ kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace ?? this.namespace })),
+    ];
+    if (subjects.length > 0) {
+      this.roleBinding = new ApiObject(this, 'RoleBinding', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata,
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects,
+      } as any);
+    }
+    if (flagger.length > 0) {
+      // One record per namespace, beside the loadtester, however many Roles the namespace has.
+      namespaceSingleton(this, SINGLETON_KIND, this.namespace, (chart, chartId) => new ApiObject(chart, chartId, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: RELEASE_RECORD_CONFIGMAP, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-record' } },
+      }));
+    }
+  }
+}
+
+function rulesFor(flagger: string[], argo: string[], access: LoadTesterAccess): ReleaseOperatorRule[] {
+  const rules: ReleaseOperatorRule[] = [];
+  if (flagger.length > 0) {
+    rules.push({ apiGroups: ['flagger.app'], resources: ['canaries'], resourceNames: flagger, verbs: ['get'] });
+    rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: [RELEASE_RECORD_CONFIGMAP], verbs: ['get', 'patch'] });
+    if (access === LoadTesterAccess.PROXY) {
+      rules.push({ apiGroups: [''], resources: ['services/proxy'], resourceNames: [`http:${LOAD_TESTER_NAME}:${LOAD_TESTER_SERVICE_PORT}`], verbs: ['create'] });
+    } else {
+      // kubectl exec deploy/flagger-loadtester: get the Deployment, list its pods, then exec
+      // (`get` for the WebSocket upgrade, `create` for SPDY and, from Kubernetes 1.35, for both).
+      rules.push({ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [LOAD_TESTER_NAME], verbs: ['get'] });
+      rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['list'] });
+      rules.push({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] });
+    }
+  }
+  if (argo.length > 0) {
+    rules.push({ apiGroups: ['argoproj.io'], resources: ['rollouts'], resourceNames: argo, verbs: ['get'] });
+    rules.push({ apiGroups: ['argoproj.io'], resources: ['rollouts/status'], resourceNames: argo, verbs: ['patch'] });
+  }
+  return rules;
+}
