@@ -69,11 +69,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/.ci-out/', '/examples/app/dist/', '/examples/app/package-lock.json'],
 });
 
-// Generated L1 classes come from the shared upstream CRDs; see scripts/import-crds.ts.
+// The upstream CRDs the manifests target, vendored byte for byte (crds/README.md): the typed L1
+// classes in src/imports are generated from them, and the conformance checker reads them.
+project.addTask('vendor-crds', {
+  description: 'Refresh crds/ from a folder of upstream CRDs (<folder>/<project>/{SOURCE.md,*.yaml}); --check only compares',
+  exec: 'ts-node --project tsconfig.dev.json scripts/vendor-crds.ts',
+  receiveArgs: true,
+});
 project.addTask('import', {
-  description: 'Regenerate src/imports/*.ts from the upstream CRDs in ../shared/crds',
+  description: 'Regenerate src/imports/*.ts from the vendored upstream CRDs in crds/',
   exec: 'ts-node --project tsconfig.dev.json scripts/import-crds.ts',
 });
+// Not source: GitHub counts them as vendored, and the package does not ship them.
+project.gitattributes.addAttributes('/crds/**', 'linguist-vendored');
 
 project.addTask('synth', {
   description: 'Synthesize every example under examples/ into its manifests/ folder',
@@ -112,7 +120,7 @@ project.addTask('bench:smoke', {
   description: 'Benchmark at N = 10 with output checks; fails only on a crash or an output difference',
   exec: 'ts-node --project tsconfig.dev.json bench/run.ts --smoke',
 });
-project.npmignore?.exclude('/bench/', '/examples/', '/scripts/', '/docs/');
+project.npmignore?.exclude('/bench/', '/examples/', '/scripts/', '/docs/', '/crds/');
 
 // Manifests the tests record for the conformance checker (see test/synth.ts).
 project.gitignore.addPatterns('test/__synth__/');
