@@ -39,6 +39,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-cli@^2.207.0',
     'js-yaml@^4.1.0',
     '@types/js-yaml@^4.0.9',
+    // The conformance checker (scripts/conformance): JSON Schema validation of custom resources
+    // against the CRDs in crds/, and the Kubernetes schemas of the built-in kinds (1.27; 5.x is ESM only).
+    'ajv@^8.17.1',
+    'kubernetes-models@~4.5.1',
   ],
 
   jestOptions: {
@@ -82,6 +86,12 @@ project.addTask('import', {
 });
 // Not source: GitHub counts them as vendored, and the package does not ship them.
 project.gitattributes.addAttributes('/crds/**', 'linguist-vendored');
+// Checks synthesized manifests against crds/ and the Kubernetes schemas (scripts/conformance/main.ts).
+project.addTask('conformance', {
+  description: 'Check manifests against the CRDs in crds/ and the Kubernetes schemas (no args: the examples and test/__synth__)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/conformance/main.ts',
+  receiveArgs: true,
+});
 
 project.addTask('synth', {
   description: 'Synthesize every example under examples/ into its manifests/ folder',
@@ -105,7 +115,7 @@ project.package.addField('peerDependenciesMeta', {
 
 // Use the library from an app, as a user does (issue 12): npm pack, install the tarball into a fresh
 // copy of examples/app with the lockfile's cdk8s, cdk8s-plus-28 and constructs, `cdk8s synth`, and
-// the conformance checker on its dist/. See scripts/app-e2e.sh.
+// the conformance checker (scripts/conformance) on its dist/. See scripts/app-e2e.sh.
 project.addTask('test:app', {
   description: 'Pack the library, install it into a fresh app (examples/app), cdk8s synth, conformance',
   exec: 'bash scripts/app-e2e.sh',
