@@ -59,7 +59,9 @@ function report(result: ObjectResult, quiet: boolean): void {
   if (result.problems.length > 12) console.log(`     ... ${result.problems.length - 12} more`);
 }
 
-export function main(argv: string[]): number {
+export function main(args: string[]): number {
+  // `npx projen conformance -- ...` passes the '--' on.
+  const argv = args.filter((arg) => arg !== '--');
   const quiet = argv.includes('--quiet');
   const eachFile = argv.includes('--each-file');
   const unknownFlags = argv.filter((arg) => arg.startsWith('--') && !['--quiet', '--each-file'].includes(arg));
