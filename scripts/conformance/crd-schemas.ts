@@ -18,7 +18,7 @@ export interface CrdVersion {
  * needs them all.
  */
 export function loadCrdVersions(crdDir: string): Map<string, CrdVersion> {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  const compiler = schemaCompiler();
   const versions = new Map<string, CrdVersion>();
   for (const file of manifestFiles(crdDir)) {
     for (const crd of readManifests(file) as any[]) {
@@ -26,20 +26,35 @@ export function loadCrdVersions(crdDir: string): Map<string, CrdVersion> {
       const { group, names, scope } = crd.spec;
       for (const version of crd.spec.versions ?? []) {
         if (version.served === false || !version.schema?.openAPIV3Schema) continue;
-        versions.set(`${group}/${version.name}|${names.kind}`, crdVersion(ajv, objectSchema(version.schema.openAPIV3Schema), scope, path.relative(crdDir, file)));
+        versions.set(`${group}/${version.name}|${names.kind}`, crdVersion(compiler, objectSchema(version.schema.openAPIV3Schema), scope, path.relative(crdDir, file)));
       }
     }
   }
   return versions;
 }
 
-function crdVersion(ajv: Ajv, schema: Schema, scope: CrdVersion['scope'], source: string): CrdVersion {
+/** Compiles each distinct schema once: Istio's three networking versions, for one, are the same schema. */
+function schemaCompiler(): (schema: Schema) => ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  const compiled = new Map<string, ValidateFunction>();
+  return (schema) => {
+    const key = JSON.stringify(schema);
+    let validate = compiled.get(key);
+    if (validate === undefined) {
+      validate = ajv.compile(schema);
+      compiled.set(key, validate);
+    }
+    return validate;
+  };
+}
+
+function crdVersion(compile: (schema: Schema) => ValidateFunction, schema: Schema, scope: CrdVersion['scope'], source: string): CrdVersion {
   let validate: ValidateFunction | undefined;
   return {
     scope,
     source,
     problems(object: unknown): string[] {
-      validate ??= ajv.compile(schema);
+      validate ??= compile(schema);
       if (validate(object)) return [];
       return (validate.errors ?? []).map((e) => {
         const field = e.keyword === 'additionalProperties' ? ` '${e.params.additionalProperty}'` : '';
