@@ -2,17 +2,15 @@
 # Uses the library from an app, the way a user does (issue 12): pack it, install the tarball into a
 # fresh copy of examples/app next to cdk8s, cdk8s-plus-28 and constructs at the versions this
 # repository's package-lock.json resolves, run `cdk8s synth` there, check that dist/ holds the
-# manifests, and run the conformance checker on them.
+# manifests, and run the conformance checker (scripts/conformance, against crds/) on them.
 #
 #   scripts/app-e2e.sh            (or: npx projen test:app)
 #
 # Environment:
 #   KEEP_APP=1       keep the temporary app (its path is printed) instead of deleting it
-#   CONFORMANCE_DIR  the conformance checker (default: <repo>/../shared/conformance)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-CONFORMANCE_DIR="${CONFORMANCE_DIR:-$REPO/../shared/conformance}"
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
 # cdk8s-cli asks registry.npmjs.org for a newer version of itself on every command; not here.
 export CDK8S_CHECK_UPGRADE=false
@@ -122,12 +120,8 @@ node -e '
 ' "$APP/dist" || fail "dist/ does not hold the expected manifests"
 took check
 
-step "conformance (${CONFORMANCE_DIR})"
-[ -f "$CONFORMANCE_DIR/validate.mjs" ] || fail "no conformance checker at $CONFORMANCE_DIR/validate.mjs"
-if [ ! -d "$CONFORMANCE_DIR/node_modules" ]; then
-  npm ci --prefix "$CONFORMANCE_DIR" --no-audit --no-fund || fail "npm ci in $CONFORMANCE_DIR"
-fi
-node "$CONFORMANCE_DIR/validate.mjs" "$APP/dist" || fail "the app's manifests do not conform"
+step "conformance (scripts/conformance: the CRDs in crds/, the Kubernetes schemas)"
+npx ts-node --project tsconfig.dev.json scripts/conformance/main.ts "$APP/dist" || fail "the app's manifests do not conform"
 took conformance
 
 printf '\napp-e2e: OK in %s s (%s)\n' "$(secs "$START")" "$(IFS=,; echo "${TIMES[*]}" | sed 's/,/, /g')"

@@ -1,5 +1,5 @@
 /**
- * Regenerates the typed L1 classes in src/imports/ from the upstream CRDs in ../shared/crds.
+ * Regenerates the typed L1 classes in src/imports/ from the vendored upstream CRDs in crds/ (see crds/README.md).
  *
  * cdk8s-cli cannot read some upstream files as they are (Flagger's multi-line quoted descriptions),
  * names its output after the API group (so one group must be imported in one go), and emits classes
@@ -18,7 +18,7 @@ interface ImportGroup {
   readonly group: string;
   /** The only version to generate classes for. */
   readonly version: string;
-  /** CRD files, relative to ../shared/crds. */
+  /** CRD files, relative to crds/. */
   readonly files: string[];
   /** The kinds to keep. */
   readonly kinds: string[];
@@ -76,7 +76,7 @@ const GROUPS: ImportGroup[] = [
 ];
 
 const root = path.resolve(__dirname, '..');
-const crdRoot = path.resolve(root, '..', 'shared', 'crds');
+const crdRoot = path.join(root, 'crds');
 const outdir = path.join(root, 'src', 'imports');
 
 function loadCrds(file: string): any[] {

@@ -40,7 +40,7 @@ describe('Gateway API', () => {
   });
 
   test('the Gateway API CRDs come from the pinned tag the synthesized HTTPRoutes were checked against', () => {
-    const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'shared', 'crds', 'gateway-api', 'SOURCE.md'), 'utf-8');
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'crds', 'gateway-api', 'SOURCE.md'), 'utf-8');
     const tag = /tag \*\*(v[\d.]+)\*\*/.exec(source)![1];
     expect(plan.manifests).toEqual([{
       name: 'gateway-api-crds',
