@@ -140,7 +140,7 @@ project.addTask('test:app', {
 });
 
 project.addTask('bench', {
-  description: 'Synthesis benchmark: N = 1..1000 CanaryServices, two layouts, baselines; prints the table, ratios and budgets',
+  description: 'Synthesis benchmark: N = 1..1000 CanaryServices of every engine x router, two layouts, baselines; prints the table, ratios and budgets',
   exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
   receiveArgs: true,
 });

@@ -37,7 +37,7 @@ function construct(layout: Layout, n: number): number {
   const shared = layout.includes('Prometheus') || layout.startsWith('same') ? Prometheus.of(chart, 'monitoring') : undefined;
   for (const i of order(n, layout === 'same, shuffled')) {
     const namespace = layout === 'team namespaces' ? namespaceOf(i) : `ns-${serviceName(i)}`;
-    benchService(chart, 'flagger-traefik', serviceName(i), namespace, shared);
+    benchService(chart, 'flagger-traefik', serviceName(i), namespace, { prometheus: shared });
   }
   return Number(process.hrtime.bigint() - start) / 1e6;
 }

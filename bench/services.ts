@@ -1,9 +1,22 @@
 import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { podinfo } from '../examples/shared/podinfo';
-import { CanaryService, DeliveryEngine, IDeliveryEngine, IPrometheus, ITrafficRouter, TrafficRouter } from '../src';
+import {
+  ApplicationMetrics, CanaryService, DeliveryEngine, DeliveryStrategy, GatewayMetrics, GitOps, IPrometheus, ITrafficRouter, RolloutWorkloadMode,
+  TrafficRouter,
+} from '../src';
 
-/** The engine x router combinations the benchmark synthesizes. */
-export const COMBOS = ['flagger-traefik', 'argo-istio'] as const;
+/** The engines the benchmark synthesizes. */
+export const ENGINES = ['flagger', 'argo'] as const;
+export type Engine = typeof ENGINES[number];
+
+/** The routers the benchmark synthesizes. */
+export const ROUTERS = ['traefik', 'istio', 'gateway-api', 'replica-ratio'] as const;
+export type Router = typeof ROUTERS[number];
+
+/** Every engine x router combination, `<engine>-<router>`. */
+export const COMBOS = ['flagger-traefik', 'flagger-istio', 'flagger-gateway-api', 'flagger-replica-ratio',
+  'argo-traefik', 'argo-istio', 'argo-gateway-api', 'argo-replica-ratio'] as const;
 export type Combo = typeof COMBOS[number];
 
 /** The two ways an organisation lays its services out in a cdk8s app. */
@@ -29,18 +42,41 @@ export function namespaceOf(i: number): string {
   return `team-${String(Math.floor(i / SERVICES_PER_NAMESPACE)).padStart(3, '0')}`;
 }
 
-function engineOf(combo: Combo): IDeliveryEngine {
-  return combo === 'flagger-traefik' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts();
-}
-
 function routerOf(combo: Combo, name: string): ITrafficRouter {
   const hosts = [`${name}.example.com`];
-  return combo === 'flagger-traefik' ? TrafficRouter.traefik({ hosts, entryPoints: ['web'] }) : TrafficRouter.istio({ hosts });
+  const router = combo.slice(combo.indexOf('-') + 1) as Router;
+  switch (router) {
+    case 'traefik': return TrafficRouter.traefik({ hosts, entryPoints: ['web'] });
+    case 'istio': return TrafficRouter.istio({ hosts });
+    case 'gateway-api': return TrafficRouter.gatewayApi({ hosts, metrics: GatewayMetrics.istio() });
+    case 'replica-ratio': return TrafficRouter.replicaRatio({ hosts, metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
+  }
 }
 
-/** The declaration of examples/shared/podinfo.ts, with its own name, namespace and host, so that many fit in one app. */
-export function benchService(scope: Chart, combo: Combo, name: string, namespace: string, prometheus?: IPrometheus): CanaryService {
-  return podinfo(scope, engineOf(combo), routerOf(combo, name), { name, namespace, prometheus });
+/** Variations of the benchmark's declaration (the benchmark itself uses none). */
+export interface BenchServiceOptions {
+  /** @default - the embedded Prometheus of the namespace */
+  readonly prometheus?: IPrometheus;
+  /** @default - no GitOps marks */
+  readonly gitOps?: GitOps;
+  /** Argo Rollouts: the pod template inline in the Rollout. @default - the Rollout references the Deployment */
+  readonly inlineTemplate?: boolean;
+  /** @default - none */
+  readonly envFrom?: kplus.EnvFrom[];
+}
+
+/**
+ * The declaration of examples/shared/podinfo.ts, with its own name, namespace and host, so that
+ * many fit in one app. Flagger runs only blue/green with the replica-ratio router (a weighted
+ * canary needs a router), so that combination is blue/green; every other one is the example's
+ * weighted canary.
+ */
+export function benchService(scope: Chart, combo: Combo, name: string, namespace: string, options: BenchServiceOptions = {}): CanaryService {
+  const strategy = combo === 'flagger-replica-ratio' ? DeliveryStrategy.blueGreen() : undefined;
+  const engine = combo.startsWith('flagger-') ? DeliveryEngine.flagger()
+    : options.inlineTemplate ? DeliveryEngine.argoRollouts({ workloadMode: RolloutWorkloadMode.INLINE_TEMPLATE }) : DeliveryEngine.argoRollouts();
+  const { prometheus, gitOps, envFrom } = options;
+  return podinfo(scope, engine, routerOf(combo, name), { name, namespace, prometheus, gitOps, envFrom, strategy });
 }
 
 /** The chart of service i: the one chart, or a chart of its own named after the service. */

@@ -348,7 +348,10 @@ export class CanaryService extends Construct {
   }
 
   private markForFlux(): void {
-    const rewritten = new Set(this.controllerRewrites.map((o) => `${o.kind}/${o.name}`));
+    // Read from the strategy alone: nothing can have patched the Rollout yet, and rendering all of
+    // it would render the pod template too, which searches the app for its configuration.
+    const rewrites = this.rollout ? argoRolloutRewrites(this.rollout._strategyOnly(), this.namespace) : [];
+    const rewritten = new Set(rewrites.map((o) => `${o.kind}/${o.name}`));
     for (const child of this.node.findAll()) {
       if (ApiObject.isApiObject(child) && rewritten.has(`${child.kind}/${child.name}`)) {
         child.metadata.addAnnotation(FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT);

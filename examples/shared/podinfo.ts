@@ -18,6 +18,8 @@ export interface PodinfoCopy {
   readonly safetyNet?: SafetyNetOptions;
   /** @default - no GitOps marks */
   readonly gitOps?: GitOps;
+  /** @default - none */
+  readonly envFrom?: kplus.EnvFrom[];
 }
 
 /**
@@ -41,6 +43,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     version: '6.7.0',
     containerPort: 9898,
+    envFrom: copy.envFrom,
     port: 80,
     readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
     liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),

@@ -2,7 +2,7 @@ import type { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import type { Release } from '@cdktf/provider-helm/lib/release';
 import { Construct } from 'constructs';
 import { loadCdktf, loadHelmProvider, loadHelmRelease } from './cdktf-modules';
-import { renderHelmValues } from './helm-values';
+import type * as HelmValues from './helm-values';
 import { PlatformPlan } from './platform-plan';
 import { fail } from '../validation';
 
@@ -50,6 +50,8 @@ export class CanaryPlatform extends Construct {
     }
     const helm = loadHelmProvider(owner);
     const { Release: HelmRelease } = loadHelmRelease(owner);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderHelmValues }: typeof HelmValues = require('./helm-values');
 
     this.plan = props.plan;
     this.provider = props.provider ?? new helm.HelmProvider(this, 'Helm', {});

@@ -2,9 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from './conventions';
 import { PlatformPlan } from './platform-plan';
-import * as helm from '../imports/helm.toolkit.fluxcd.io';
-import * as kustomize from '../imports/kustomize.toolkit.fluxcd.io';
-import * as source from '../imports/source.toolkit.fluxcd.io';
+import { fluxHelmImports, fluxKustomizeImports, fluxSourceImports } from '../generated-imports';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 
 /** Props of `FluxPlatform`. */
@@ -62,6 +60,9 @@ export class FluxPlatform extends Construct {
     const interval = toLongDuration(checkWholeSeconds(owner, 'interval', props.interval ?? Duration.minutes(10), 1));
     const repositoryInterval = toLongDuration(checkWholeSeconds(owner, 'repositoryInterval', props.repositoryInterval ?? Duration.hours(1), 1));
 
+    const source = fluxSourceImports();
+    const kustomize = fluxKustomizeImports();
+    const helm = fluxHelmImports();
     this.helmRepositories = props.plan.repositories.map((repository) => new source.HelmRepository(this, `HelmRepository-${repository.name}`, {
       metadata: { name: repository.name, namespace: this.namespace },
       spec: {

@@ -1,4 +1,4 @@
-import { planPlatform } from './plan-releases';
+import type * as PlanReleases from './plan-releases';
 import { PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformRepository, PlatformRouter } from './platform-options';
 import { IPrometheus, Prometheus } from '../addons/prometheus';
 import { fail } from '../validation';
@@ -39,6 +39,9 @@ export class PlatformPlan {
   public readonly sharedPrometheus?: IPrometheus;
 
   public constructor(props: PlatformPlanProps) {
+    // Loaded on first use: an app that only synthesizes services never plans a platform.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { planPlatform }: typeof PlanReleases = require('./plan-releases');
     const plan = planPlatform(props);
     this.engines = [...props.engines];
     this.routers = [...props.routers];

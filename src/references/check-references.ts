@@ -5,6 +5,7 @@ import { reachInWords } from './describe-topology';
 import { inClusterAddresses } from './in-cluster-address';
 import { ObjectAvailability, ServiceReach, TopologyObject } from './topology';
 import { SHARED_CHART_PREFIX } from '../addons/namespace-singleton';
+import { perPass, trackSynthesisPasses } from '../synth/synthesis-pass';
 
 /** A call a declaration makes to an in-cluster address: a test's or load's command, a webhook's URL. */
 export interface DeclaredCall {
@@ -76,11 +77,12 @@ export function registerReferences(service: ServiceReferences): () => string[] {
   if (registry === undefined) {
     registry = { services: [] };
     registries.set(root, registry);
+    trackSynthesisPasses(root);
   }
   registry.services.push(service);
   const known = registry;
   return () => {
-    const index = indexOf(root, known);
+    const index = perPass(root, service, INDEX_KEY, () => cachedIndex(root, known));
     return [...reservedNameProblems(service, index), ...liveServiceProblems(service, index), ...callProblems(service, index)];
   };
 }
@@ -89,13 +91,22 @@ function objectKey(apiGroup: string, kind: string, namespace: string, name: stri
   return `${apiGroup}|${kind}|${namespace}|${name}`;
 }
 
+const INDEX_KEY = 'references/index';
+
 /**
- * One index of the app's objects per synthesis: cdk8s validates the whole app once per chart it
+ * The index of the app's objects, looked up once per synthesis pass (synth/synthesis-pass.ts) and
+ * shared by the services' validations: even the key below costs the app's charts, so computed
+ * per service it would cost them once per service. cdk8s validates the whole app once per chart it
  * writes, so the index is kept while the app has the same services and charts.
  */
-function indexOf(root: IConstruct, registry: Registry): AppIndex {
+function cachedIndex(root: IConstruct, registry: Registry): AppIndex {
   const key = `${registry.services.length}/${root.node.children.length}`;
-  if (registry.cached?.key === key) return registry.cached.index;
+  if (registry.cached?.key !== key) registry.cached = { key, index: indexOf(root, registry) };
+  return registry.cached.index;
+}
+
+/** The index of the app's objects. */
+function indexOf(root: IConstruct, registry: Registry): AppIndex {
   const objects = new Map<string, IndexEntry[]>();
   const namespaces = new Set<string>();
   const add = (entry: IndexEntry) => {
@@ -124,9 +135,7 @@ function indexOf(root: IConstruct, registry: Registry): AppIndex {
       add({ key: k, description: `the ${construct.kind} '${construct.name}' declared at '${construct.node.path}'` });
     }
   }
-  const index = { objects, namespaces, services: [...registry.services] };
-  registry.cached = { key, index };
-  return index;
+  return { objects, namespaces, services: [...registry.services] };
 }
 
 /**

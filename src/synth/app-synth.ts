@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { endSynthesisPass } from './synthesis-pass';
 import { saveYaml, stringifyYaml } from './yaml-writer';
 
 /*
@@ -230,6 +231,15 @@ class ChartRenderer {
 
 /** `App.synth()`, linear in the size of the app. */
 export function synthApp(app: App): void {
+  try {
+    writeApp(app);
+  } finally {
+    // Objects rendered by hand from here on look the app up afresh (synthesis-pass.ts).
+    endSynthesisPass(app);
+  }
+}
+
+function writeApp(app: App): void {
   fs.mkdirSync(app.outdir, { recursive: true });
   const cache = new FindAllCache();
   validate(app, cache);
@@ -297,14 +307,18 @@ export function synthApp(app: App): void {
 
 /** `App.synthYaml()`, linear in the size of the app. */
 export function synthAppYaml(app: App): string {
-  const cache = new FindAllCache();
-  resolveDependencies(app, cache);
-  validate(app, cache);
-  const renderer = new ChartRenderer(app);
-  const docs: any[] = [];
-  for (const chart of app.charts) {
-    docs.push(...Object.values(renderer.toJson(chart)));
+  try {
+    const cache = new FindAllCache();
+    resolveDependencies(app, cache);
+    validate(app, cache);
+    const renderer = new ChartRenderer(app);
+    const docs: any[] = [];
+    for (const chart of app.charts) {
+      docs.push(...Object.values(renderer.toJson(chart)));
+    }
+    renderer.checkUnchanged();
+    return stringifyYaml(docs);
+  } finally {
+    endSynthesisPass(app);
   }
-  renderer.checkUnchanged();
-  return stringifyYaml(docs);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { perPass, trackSynthesisPasses } from '../synth/synthesis-pass';
 
 /** The annotation on the pod template that changes with the data of the configuration it reads. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'checksum/config';
@@ -50,25 +51,41 @@ function stableJson(value: any): string {
   return JSON.stringify(value ?? null);
 }
 
-/** The ConfigMaps and Secrets declared anywhere in the app of `scope`, in `namespace`, by kind and name. */
-function declaredConfigs(scope: IConstruct, namespace: string): Map<string, ApiObject> {
-  const found = new Map<string, ApiObject>();
+/** The ConfigMaps and Secrets of an app, by namespace, then by `<kind>/<name>`. */
+type ConfigIndex = Map<string | undefined, Map<string, ApiObject>>;
+
+/**
+ * The ConfigMaps and Secrets declared anywhere in the app of `scope`, by namespace and by kind and
+ * name (the last declared wins, as the app walked in preorder): one walk of the app.
+ */
+function indexConfigs(scope: IConstruct): ConfigIndex {
+  const index: ConfigIndex = new Map();
   for (const child of scope.node.root.node.findAll()) {
     if (!(child instanceof ApiObject) || (child.kind !== 'ConfigMap' && child.kind !== 'Secret')) continue;
-    const objectNamespace = child.metadata.namespace ?? Chart.of(child).namespace;
-    if (objectNamespace === namespace) found.set(`${child.kind}/${child.name}`, child);
+    const namespace = child.metadata.namespace ?? Chart.of(child).namespace;
+    let objects = index.get(namespace);
+    if (objects === undefined) {
+      objects = new Map();
+      index.set(namespace, objects);
+    }
+    objects.set(`${child.kind}/${child.name}`, child);
   }
-  return found;
+  return index;
 }
+
+const INDEX_KEY = 'config-checksum/configs';
 
 /**
  * The checksum of the data of the ConfigMaps and Secrets the pod spec reads that are declared in
  * the same app; undefined when it reads none of them (configuration managed elsewhere cannot be
- * seen at synth).
+ * seen at synth). The app is indexed once per synthesis pass (synth/synthesis-pass.ts), not walked
+ * per service; `consumer` is who asks (one per Deployment).
  */
-export function configChecksum(scope: IConstruct, namespace: string, podSpec: any): string | undefined {
+export function configChecksum(scope: IConstruct, namespace: string, podSpec: any, consumer: object = {}): string | undefined {
   const references = configReferences(podSpec);
-  const declared = declaredConfigs(scope, namespace);
+  if (references.configMaps.length === 0 && references.secrets.length === 0) return undefined;
+  const declared = perPass(scope, consumer, INDEX_KEY, () => indexConfigs(scope)).get(namespace);
+  if (declared === undefined) return undefined;
   const data: { [key: string]: any } = {};
   const collect = (kind: string, names: string[]) => {
     for (const name of names) {
@@ -90,6 +107,8 @@ export function configChecksum(scope: IConstruct, namespace: string, podSpec: an
  * does not track ConfigMaps and Secrets). Computed at synth, after every change to the app.
  */
 export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: string): void {
+  trackSynthesisPasses(deployment);
+  const consumer = {};
   let computing = false;
   const checksum = Lazy.any({
     produce: () => {
@@ -97,7 +116,7 @@ export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: 
       if (computing) return undefined;
       computing = true;
       try {
-        return configChecksum(deployment, namespace, ApiObject.of(deployment).toJson().spec?.template?.spec);
+        return configChecksum(deployment, namespace, ApiObject.of(deployment).toJson().spec?.template?.spec, consumer);
       } finally {
         computing = false;
       }

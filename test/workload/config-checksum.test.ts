@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, IDeliveryEngine, RolloutWorkloadMode, TrafficRouter,
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, FastSynth, GitOps, IDeliveryEngine, RolloutWorkloadMode, TrafficRouter,
 } from '../../src';
 import { CONFIG_CHECKSUM_ANNOTATION, configReferences } from '../../src/workload/config-checksum';
 import { only, synth } from '../synth';
@@ -163,5 +163,80 @@ describe('configReferences', () => {
       configMaps: ['cm-env', 'cm-init', 'cm-projected', 'cm-volume'],
       secrets: ['secret-env-from', 'secret-init', 'secret-projected', 'secret-volume'],
     });
+  });
+});
+
+describe('Argo Rollouts: the configuration is found wherever and whenever it is declared (one index per synthesis)', () => {
+  /** A service `svc-<i>` in chart `chart`, whose pods read the ConfigMap `config-<i>` through envFrom. */
+  const service = (chart: Chart, i: number, options: Partial<CanaryServiceProps> = {}) => new CanaryService(chart, `svc-${i}`, {
+    namespace: 'test',
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine: DeliveryEngine.argoRollouts(),
+    router: TrafficRouter.traefik({ hosts: [`svc-${i}.example.com`] }),
+    envFrom: [kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, `Config${i}`, `config-${i}`))],
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    ...options,
+  });
+  const config = (chart: Chart, i: number, value: string) =>
+    new kplus.ConfigMap(chart, `ConfigMap${i}`, { metadata: { name: `config-${i}`, namespace: 'test' }, data: { value } });
+  /** The checksum of service i alone in an app with its ConfigMap holding `value`. */
+  const alone = (i: number, value: string) => {
+    const chart = new Chart(Testing.app(), 'alone');
+    service(chart, i);
+    config(chart, i, value);
+    return checksumOfService(Testing.synth(chart), i);
+  };
+  const checksumOfService = (manifests: any[], i: number): string | undefined =>
+    only(manifests, 'Deployment', `svc-${i}`).spec.template.metadata?.annotations?.[CONFIG_CHECKSUM_ANNOTATION];
+  const checksumsIn = (manifests: any[], n: number) => [...Array(n).keys()].map((i) => checksumOfService(manifests, i));
+
+  test('services in charts of their own, their ConfigMaps declared after them in another chart: each service hashes its own', () => {
+    const testApp = Testing.app();
+    const charts = [0, 1, 2].map((i) => new Chart(testApp, `service-${i}`));
+    charts.forEach((chart, i) => service(chart, i));
+    const configs = new Chart(testApp, 'configs');
+    [0, 1, 2].forEach((i) => config(configs, i, `value-${i}`));
+    const manifests = testApp.charts.flatMap((chart) => chart.toJson());
+    expect(checksumsIn(manifests, 3)).toEqual([0, 1, 2].map((i) => alone(i, `value-${i}`)));
+    expect(new Set(checksumsIn(manifests, 3)).size).toBe(3);
+  });
+
+  test('a ConfigMap declared after a synthesis counts in the next one, and in a render by hand without one', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const first = service(chart, 0);
+    expect(checksumOfService(Testing.synth(chart), 0)).toBeUndefined();
+    config(chart, 0, 'late');
+    // By hand, in the same synchronous run as the synthesis above: the index of that synthesis is not reused.
+    const byHand = ApiObject.of(first.deployment).toJson().spec.template.metadata.annotations?.[CONFIG_CHECKSUM_ANNOTATION];
+    expect(byHand).toBe(alone(0, 'late'));
+    expect(checksumsIn(Testing.synth(chart), 1)).toEqual([alone(0, 'late')]);
+    // And a second service declared now, with its ConfigMap, is indexed too.
+    service(chart, 1);
+    config(chart, 1, 'later');
+    expect(checksumsIn(Testing.synth(chart), 2)).toEqual([alone(0, 'late'), alone(1, 'later')]);
+  });
+
+  test('rendered by hand before any synthesis, the Deployment hashes what is declared at that moment', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const svc = service(chart, 0);
+    config(chart, 0, 'now');
+    expect(ApiObject.of(svc.deployment).toJson().spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(alone(0, 'now'));
+  });
+
+  test('FastSynth and app.synth() write the same checksums, with the pod template inline in the Rollout too', () => {
+    const build = () => {
+      const testApp = Testing.app();
+      [0, 1, 2].forEach((i) => service(new Chart(testApp, `service-${i}`), i, {
+        engine: DeliveryEngine.argoRollouts({ workloadMode: i === 1 ? RolloutWorkloadMode.INLINE_TEMPLATE : undefined }),
+        gitOps: GitOps.fluxCd(),
+      }));
+      const configs = new Chart(testApp, 'configs');
+      [0, 1, 2].forEach((i) => config(configs, i, `value-${i}`));
+      return testApp;
+    };
+    const viaFast = FastSynth.synthYaml(build());
+    expect(viaFast).toBe(build().synthYaml());
+    expect(viaFast.match(/checksum\/config: [0-9a-f]{64}/g)).toHaveLength(3);
   });
 });

@@ -2,11 +2,11 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ArgoAnalysisTemplate } from './analysis-template';
-import { NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, analysisJobLabels } from './argo-metrics';
-import { subscribeAlerts } from './argo-notifications';
-import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, metricProperties, planArgoRollout } from './argo-plan';
-import { checkArgoQueries, customQueryArguments } from './argo-query-checks';
-import { planArgo } from './argo-rollout-plan';
+import type * as ArgoMetrics from './argo-metrics';
+import type * as ArgoNotifications from './argo-notifications';
+import type * as ArgoPlans from './argo-plan';
+import type * as ArgoQueryChecks from './argo-query-checks';
+import type * as ArgoRolloutPlan from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
@@ -22,6 +22,26 @@ import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
+
+type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan;
+let implementation: ArgoImplementation | undefined;
+
+/**
+ * What the engine needs to bind a service (its planning, metrics and notifications), loaded on
+ * first use: importing the library, or an app of Flagger services only, does not load it.
+ */
+function argo(): ArgoImplementation {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  implementation ??= {
+    ...require('./argo-metrics'),
+    ...require('./argo-notifications'),
+    ...require('./argo-plan'),
+    ...require('./argo-query-checks'),
+    ...require('./argo-rollout-plan'),
+  } as ArgoImplementation;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return implementation;
+}
 
 /** Options for `DeliveryEngine.argoRollouts()`. */
 export interface ArgoRolloutsEngineOptions {
@@ -160,6 +180,10 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const strategy = context.strategy;
     const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
     this.checkStrategyOptions(owner, strategy.kind, blueGreen);
+    const {
+      argoRouteNames, planArgoRollout, subscribeAlerts, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
+      NAMESPACE_ARG, SERVICE_NAME_ARG, PROMETHEUS_ADDRESS_ARG, BACKGROUND_TEMPLATE,
+    } = argo();
     const { headerRoutes, mirrorRoutes } = argoRouteNames(strategy, context.analysis);
     if (headerRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.HEADER_MATCH)) {
       fail(owner, `'analysis.steps' set the header route '${headerRoutes[0]}', but the ${context.router.name} router cannot route by header with Argo Rollouts`);
@@ -273,7 +297,10 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     }
   }
 
-  private canaryStrategy(plan: ArgoPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any }): { [key: string]: any } {
+  private canaryStrategy(
+    plan: ArgoPlans.ArgoPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
+  ): { [key: string]: any } {
+    const background = argo().BACKGROUND_TEMPLATE;
     const managed = [...plan.headerRoutes, ...plan.mirrorRoutes];
     // Without traffic routing (a basic canary) the abort delay has no traffic to keep away from.
     const routed = routing.trafficRouting !== undefined;
@@ -289,7 +316,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       dynamicStableScale: this.options.dynamicStableScale,
       maxSurge: intOrPercent(this.options.maxSurge ?? '25%'),
       maxUnavailable: intOrPercent(this.options.maxUnavailable ?? '0'),
-      analysis: plan.templates[BACKGROUND_TEMPLATE] ? { ...reference(BACKGROUND_TEMPLATE), startingStep: plan.startingStep } : undefined,
+      analysis: plan.templates[background] ? { ...reference(background), startingStep: plan.startingStep } : undefined,
       steps: plan.steps.map((step) => (step.analysis ? { analysis: reference(step.analysis.templates) } : step)),
     };
   }
@@ -300,7 +327,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
    * post-promotion analysis passes: rollout/bluegreen.go keeps it while that analysis runs).
    */
   private blueGreenStrategy(
-    bg: ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
+    bg: ArgoPlans.ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
   ): { [key: string]: any } {
     return {
       activeService: routing.activeService,
@@ -318,7 +345,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
    * pods (acceptance tests) and what the load must reach.
    */
   private fenceJobs(scope: Construct, context: DeliveryContext): kplus.NetworkPolicy {
-    const labels = analysisJobLabels(context.name);
+    const labels = argo().analysisJobLabels(context.name);
     const policy = new kplus.NetworkPolicy(scope, 'JobNetworkPolicy', {
       metadata: { name: `${context.name}-analysis-jobs`, namespace: context.namespace, labels: context.labels },
       selector: kplus.Pods.select(scope, 'JobPods', { labels }),
@@ -331,14 +358,14 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
   }
 
   private createTemplates(
-    scope: Construct, context: DeliveryContext, args: AnalysisArgument[], plan: ArgoPlan,
+    scope: Construct, context: DeliveryContext, args: AnalysisArgument[], plan: ArgoPlans.ArgoPlan,
   ): { [role: string]: ArgoAnalysisTemplate } {
     const clusterScoped = this.options.clusterScopedAnalysis ?? false;
     const baseName = clusterScoped ? `${context.namespace}-${context.name}` : context.name;
     const templates: { [role: string]: ArgoAnalysisTemplate } = {};
     for (const [role, metrics] of Object.entries(plan.templates)) {
       if (metrics.length === 0) continue;
-      const background = role === BACKGROUND_TEMPLATE;
+      const background = role === argo().BACKGROUND_TEMPLATE;
       templates[role] = new ArgoAnalysisTemplate(scope, background ? 'AnalysisTemplate' : `AnalysisTemplate-${role}`, {
         metadata: { name: background ? baseName : `${baseName}-${role}`, namespace: context.namespace, labels: context.labels },
         clusterScoped,
@@ -354,7 +381,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
  * Without traffic routing the weights are replica counts: what each weight runs with the
  * autoscaler's fewest replicas (the coarsest split), and the finest step there is.
  */
-function replicaSplitNotes(plan: ArgoPlan, replicas: number, maxSurge: string): string[] {
+function replicaSplitNotes(plan: ArgoPlans.ArgoPlan, replicas: number, maxSurge: string): string[] {
   const surge = surgeCount(maxSurge, replicas);
   const weights = [...new Set(plan.steps.map((step) => step.setWeight as number | undefined))]
     .filter((w): w is number => w !== undefined && w > 0 && w < 100);

@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Lazy, resolve } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { fail } from '../../validation';
@@ -90,6 +90,7 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
   public hasAutoscaler = false;
 
   private readonly deployment: kplus.Deployment;
+  private readonly strategy: { [key: string]: any };
 
   public constructor(scope: Construct, id: string, props: ArgoRolloutProps) {
     super(scope, id);
@@ -97,6 +98,7 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
       fail(`ArgoRollout '${props.metadata.name ?? id}'`, "either 'canaryStrategy' or 'blueGreenStrategy', exactly one");
     }
     this.deployment = props.deployment;
+    this.strategy = props.canaryStrategy ? { canary: props.canaryStrategy } : { blueGreen: props.blueGreenStrategy };
     const mode = props.workloadMode ?? RolloutWorkloadMode.WORKLOAD_REF;
     const deploymentObject = ApiObject.of(props.deployment);
     let workload: { [key: string]: any };
@@ -126,10 +128,20 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
         minReadySeconds: props.deployment.minReady.toSeconds() || undefined,
         progressDeadlineSeconds: (props.progressDeadline ?? Duration.minutes(10)).toSeconds(),
         progressDeadlineAbort: props.progressDeadlineAbort,
-        strategy: props.canaryStrategy ? { canary: props.canaryStrategy } : { blueGreen: props.blueGreenStrategy },
+        strategy: this.strategy,
       },
     });
     this.name = this.apiObject.name;
+  }
+
+  /**
+   * The Rollout with only its `spec.strategy` resolved, as the object `toJson()` would give before
+   * any JSON patch: rendering the whole Rollout would render the pod template too (with the pod
+   * template inline, the Deployment and its configuration checksum).
+   * @internal
+   */
+  public _strategyOnly(): any {
+    return { ...ROLLOUT_GVK, spec: { strategy: resolve(['spec', 'strategy'], this.strategy, this.apiObject) } };
   }
 
   public markHasAutoscaler(): void {

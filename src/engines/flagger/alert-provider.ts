@@ -1,7 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProviderType } from '../../analysis/alert';
-import * as flagger from '../../imports/flagger.app';
+import { flaggerImports } from '../../generated-imports';
+import type * as flagger from '../../imports/flagger.app';
 import { checkDnsSubdomain } from '../../validation';
 
 /** Props for `AlertProvider`. */
@@ -39,7 +40,7 @@ export class AlertProvider extends Construct {
   public constructor(scope: Construct, id: string, props: AlertProviderProps) {
     super(scope, id);
     checkDnsSubdomain(`AlertProvider '${props.metadata.name ?? id}'`, 'secretName', props.secretName);
-    this.apiObject = new flagger.AlertProvider(this, 'Resource', {
+    this.apiObject = new (flaggerImports().AlertProvider)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         type: props.type as string as flagger.AlertProviderSpecType,

@@ -15,7 +15,8 @@ import { checkFlaggerNrql, graphiteQuery } from '../../analysis/provider-queries
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
 import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
-import * as flagger from '../../imports/flagger.app';
+import { flaggerImports } from '../../generated-imports';
+import type * as flagger from '../../imports/flagger.app';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
@@ -202,7 +203,7 @@ export class FlaggerCanary extends Construct {
     this.alerts.forEach((alert) => this.createProvider(alert));
     this.webhooks.forEach((webhook, i) => this.prepareWebhook(webhook, i));
 
-    this.apiObject = new flagger.Canary(this, 'Resource', {
+    this.apiObject = new (flaggerImports().Canary)(this, 'Resource', {
       metadata: { ...props.metadata, name: this.name },
       spec: Lazy.any({ produce: () => this.renderSpec() }) as any,
     });
@@ -397,9 +398,9 @@ export class FlaggerCanary extends Construct {
     return {
       provider: props.provider as flagger.CanarySpecProvider,
       metricsServer: props.metricsServer,
-      targetRef: { apiVersion: 'apps/v1', kind: flagger.CanarySpecTargetRefKind.DEPLOYMENT, name: props.targetName },
+      targetRef: { apiVersion: 'apps/v1', kind: flaggerImports().CanarySpecTargetRefKind.DEPLOYMENT, name: props.targetName },
       autoscalerRef: props.autoscalerName
-        ? { apiVersion: 'autoscaling/v2', kind: flagger.CanarySpecAutoscalerRefKind.HORIZONTAL_POD_AUTOSCALER, name: props.autoscalerName }
+        ? { apiVersion: 'autoscaling/v2', kind: flaggerImports().CanarySpecAutoscalerRefKind.HORIZONTAL_POD_AUTOSCALER, name: props.autoscalerName }
         : undefined,
       progressDeadlineSeconds: (props.progressDeadline ?? Duration.minutes(10)).toSeconds(),
       skipAnalysis: props.skipAnalysis,
@@ -487,7 +488,7 @@ export class FlaggerCanary extends Construct {
     const warmUps = this.webhooks.filter((webhook) => this.isLoad(webhook)).map((webhook) => ({
       ...this.renderWebhook(webhook, this.webhooks.indexOf(webhook)),
       name: warmUpName(webhook),
-      type: flagger.CanarySpecAnalysisWebhooksType.PRE_HYPHEN_ROLLOUT,
+      type: flaggerImports().CanarySpecAnalysisWebhooksType.PRE_HYPHEN_ROLLOUT,
     }));
     return [...rendered, ...warmUps];
   }

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FlaggerCanary } from './canary';
-import { planFlagger } from './flagger-plan';
-import { toFlaggerAnalysis } from './flagger-steps';
+import type * as FlaggerPlan from './flagger-plan';
+import type * as FlaggerSteps from './flagger-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
@@ -14,6 +14,19 @@ import { checkDnsLabel, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
+
+type FlaggerImplementation = typeof FlaggerPlan & typeof FlaggerSteps;
+let implementation: FlaggerImplementation | undefined;
+
+/**
+ * The engine's planning and analysis steps, loaded on first use: importing the library, or an app
+ * of Argo Rollouts services only, does not load them.
+ */
+function flagger(): FlaggerImplementation {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  implementation ??= { ...require('./flagger-plan'), ...require('./flagger-steps') } as FlaggerImplementation;
+  return implementation;
+}
 
 /** Options for `DeliveryEngine.flagger()`. */
 export interface FlaggerEngineOptions {
@@ -94,7 +107,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       serviceFields: routing.serviceFields,
       builtInQueries: routing.builtInQueries,
       comparableSeries: routing.comparableSeries,
-      analysis: withStrategyGates(owner, toFlaggerAnalysis(owner, context.analysis), context.strategy),
+      analysis: withStrategyGates(owner, flagger().toFlaggerAnalysis(owner, context.analysis), context.strategy),
       strategy: context.strategy,
       metricsServer: context.prometheus.address,
       loadTesterUrl: context.loadTesterUrl,
@@ -108,7 +121,7 @@ export class FlaggerEngine implements IDeliveryEngine {
     const canaryPods = { namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] };
     const skipAnalysis = this.options.skipAnalysis ?? false;
     const planner = {
-      plan: () => planFlagger({
+      plan: () => flagger().planFlagger({
         name,
         namespace,
         analysis: canary.resolvedAnalysis,

@@ -2,7 +2,8 @@ import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
-import * as flagger from '../../imports/flagger.app';
+import { flaggerImports } from '../../generated-imports';
+import type * as flagger from '../../imports/flagger.app';
 import { fail } from '../../validation';
 
 /** Props for `FlaggerMetricTemplate`. */
@@ -53,7 +54,7 @@ export class FlaggerMetricTemplate extends Construct {
       fail(owner, `'address' ('${props.address ?? ''}') must be an http:// or https:// URL`);
     }
     if (type === MetricProviderType.PROMETHEUS) checkPromQl(owner, 'query', props.query);
-    this.apiObject = new flagger.MetricTemplate(this, 'Resource', {
+    this.apiObject = new (flaggerImports().MetricTemplate)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         provider: {

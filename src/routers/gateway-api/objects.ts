@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as gwapi from '../../imports/gateway.networking.k8s.io';
+import { gatewayApiImports } from '../../generated-imports';
 
 /** A Gateway a route attaches to (`parentRefs`). */
 export interface GatewayParent {
@@ -61,7 +61,7 @@ export class GatewayHttpRoute extends Construct {
   public constructor(scope: Construct, id: string, props: GatewayHttpRouteProps) {
     super(scope, id);
     this.name = props.metadata.name!;
-    this.apiObject = new gwapi.HttpRoute(this, 'Resource', {
+    this.apiObject = new (gatewayApiImports().HttpRoute)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         parentRefs: props.parents.map((parent) => ({
@@ -73,7 +73,7 @@ export class GatewayHttpRoute extends Construct {
         })),
         hostnames: [...props.hostnames],
         rules: [{
-          matches: [{ path: { type: gwapi.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: props.pathPrefix ?? '/' } }],
+          matches: [{ path: { type: gatewayApiImports().HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: props.pathPrefix ?? '/' } }],
           backendRefs: props.backends.map((backend) => ({
             group: '',
             kind: 'Service',
@@ -112,7 +112,7 @@ export class GatewayApiGateway extends Construct {
     super(scope, id);
     this.name = props.metadata.name!;
     this.namespace = props.metadata.namespace!;
-    this.apiObject = new gwapi.Gateway(this, 'Resource', {
+    this.apiObject = new (gatewayApiImports().Gateway)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         gatewayClassName: props.className,
@@ -120,7 +120,7 @@ export class GatewayApiGateway extends Construct {
           name: props.listenerName,
           port: props.port,
           protocol: 'HTTP',
-          allowedRoutes: { namespaces: { from: gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
+          allowedRoutes: { namespaces: { from: gatewayApiImports().GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
         }],
       },
     });

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkIstioHost } from './virtual-service';
-import * as istio from '../../imports/networking.istio.io';
+import { istioImports } from '../../generated-imports';
 import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../../validation';
 
 /** How an Istio Gateway accepts traffic. */
@@ -67,7 +67,7 @@ export class IstioGateway extends Construct {
     checkGatewayOptions(owner, props);
 
     const tls = props.tlsSecretName !== undefined;
-    this.apiObject = new istio.Gateway(this, 'Resource', {
+    this.apiObject = new (istioImports().Gateway)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         selector: { ...(props.selector ?? DEFAULT_SELECTOR) },
@@ -78,7 +78,7 @@ export class IstioGateway extends Construct {
             protocol: tls ? 'HTTPS' : 'HTTP',
           },
           hosts: [...props.hosts],
-          tls: tls ? { mode: istio.GatewaySpecServersTlsMode.SIMPLE, credentialName: props.tlsSecretName } : undefined,
+          tls: tls ? { mode: istioImports().GatewaySpecServersTlsMode.SIMPLE, credentialName: props.tlsSecretName } : undefined,
         }],
       },
     });

@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as istio from '../../imports/networking.istio.io';
+import { istioImports } from '../../generated-imports';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
@@ -113,7 +113,7 @@ export class IstioVirtualService extends Construct {
     props.httpRoutes.forEach((route, i) => checkHttpRoute(owner, `httpRoutes[${i}]`, route));
     checkUniqueNames(owner, 'httpRoutes', props.httpRoutes.map((route) => route.name));
 
-    this.apiObject = new istio.VirtualService(this, 'Resource', {
+    this.apiObject = new (istioImports().VirtualService)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         hosts: [...props.hosts],
@@ -176,7 +176,7 @@ export class IstioDestinationRule extends Construct {
     props.subsets.forEach((subset, i) => checkDnsLabel(owner, `subsets[${i}].name`, subset.name));
     checkUniqueNames(owner, 'subsets', props.subsets.map((subset) => subset.name));
 
-    this.apiObject = new istio.DestinationRule(this, 'Resource', {
+    this.apiObject = new (istioImports().DestinationRule)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         host: props.host,

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as traefik from '../../imports/traefik.io';
+import { traefikImports } from '../../generated-imports';
+import type * as traefik from '../../imports/traefik.io';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
 import { checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
@@ -101,15 +102,15 @@ export class TraefikIngressRoute extends Construct {
     const backend: traefik.IngressRouteSpecRoutesServices = {
       name: props.backendName,
       kind: (props.backendKind ?? TraefikBackendKind.TRAEFIK_SERVICE) as string as traefik.IngressRouteSpecRoutesServicesKind,
-      port: traefik.IngressRouteSpecRoutesServicesPort.fromNumber(props.backendPort),
+      port: traefikImports().IngressRouteSpecRoutesServicesPort.fromNumber(props.backendPort),
     };
     const pathRule = props.pathPrefix ? ` && PathPrefix(\`${props.pathPrefix}\`)` : '';
-    this.apiObject = new traefik.IngressRoute(this, 'Resource', {
+    this.apiObject = new (traefikImports().IngressRoute)(this, 'Resource', {
       metadata: props.metadata,
       spec: {
         entryPoints: props.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT],
         routes: props.hosts.map((host) => ({
-          kind: traefik.IngressRouteSpecRoutesKind.RULE,
+          kind: traefikImports().IngressRouteSpecRoutesKind.RULE,
           match: `Host(\`${host}\`)${pathRule}`,
           priority: props.priority,
           services: [backend],

@@ -1,7 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { TraefikBackendKind } from './ingress-route';
-import * as traefik from '../../imports/traefik.io';
+import { traefikImports } from '../../generated-imports';
+import type * as traefik from '../../imports/traefik.io';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
 /** Largest weight `TraefikWeightedService` accepts (Argo Rollouts writes 0-100). */
@@ -86,14 +87,14 @@ export class TraefikWeightedService extends Construct {
       }
       seen.set(key, i);
       return {
-        kind: entry.kind === TraefikBackendKind.TRAEFIK_SERVICE ? traefik.TraefikServiceSpecWeightedServicesKind.TRAEFIK_SERVICE : undefined,
+        kind: entry.kind === TraefikBackendKind.TRAEFIK_SERVICE ? traefikImports().TraefikServiceSpecWeightedServicesKind.TRAEFIK_SERVICE : undefined,
         name: entry.name,
         namespace: entry.namespace,
-        port: traefik.TraefikServiceSpecWeightedServicesPort.fromNumber(entry.port),
+        port: traefikImports().TraefikServiceSpecWeightedServicesPort.fromNumber(entry.port),
         weight: entry.weight,
       };
     });
-    this.apiObject = new traefik.TraefikService(this, 'Resource', {
+    this.apiObject = new (traefikImports().TraefikService)(this, 'Resource', {
       metadata: props.metadata,
       spec: { weighted: { services } },
     });
