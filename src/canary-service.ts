@@ -34,6 +34,8 @@ import { DeliveryStrategy, StrategyConfig, StrategyKind } from './strategy/deliv
 import { resolveStrategy } from './strategy/resolve-strategy';
 import { combinationsWith } from './strategy/support-matrix';
 import { TrafficFeature } from './strategy/traffic-feature';
+import { declaredValues } from './synth/declared-values';
+import { checkEmittedObjects } from './synth/object-validity';
 import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
@@ -212,6 +214,8 @@ export class CanaryService extends Construct {
     // construct's path), rather than one at a time; only what cannot go on without stops early.
     const errors = this.declarationErrors = new DeclarationErrors();
     this.node.addValidation({ validate: () => errors.messages });
+    // Every object it emits must be one the API server accepts (once the declaration has no mistakes).
+    checkEmittedObjects(this, () => declaredValues(props), () => errors.messages.length > 0);
     this.name = props.name ?? id;
     errors.attempt(() => checkDnsLabel(this.name, 'name', this.name, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)"));
     const owner = `CanaryService '${this.name}'`;
