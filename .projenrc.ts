@@ -111,6 +111,13 @@ project.addTask('test:coverage', {
   receiveArgs: true,
 });
 
+// The types of the public API's arguments, from the jsii assembly, which the library checks at run
+// time for untyped callers (src/arguments/). Run after `npx projen compile` when the API changes.
+project.addTask('argument-types', {
+  description: 'Regenerate src/arguments/api-types.ts from the jsii assembly (.jsii; run `npx projen compile` first)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/argument-types.ts',
+});
+
 project.addTask('synth', {
   description: 'Synthesize every example under examples/ into its manifests/ folder',
   exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',

@@ -11,6 +11,7 @@ import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-comma
 import { LoadTarget, LoadTool } from './analysis/load-test';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
+import { argumentErrors, checkConstructScope } from './arguments/check-arguments';
 import { ArgoAnalysisTemplate } from './engines/argo-rollouts/analysis-template';
 import { ArgoRollout } from './engines/argo-rollouts/rollout';
 import { IDeliveryEngine, IRolloutPlanner } from './engines/engine';
@@ -37,7 +38,7 @@ import { TrafficFeature } from './strategy/traffic-feature';
 import { declaredValues } from './synth/declared-values';
 import { checkEmittedObjects } from './synth/object-validity';
 import { checkUniqueObjects } from './synth/unique-objects';
-import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation';
+import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment } from './workload/deployment';
@@ -205,18 +206,29 @@ export class CanaryService extends Construct {
   private readonly declarationErrors: DeclarationErrors;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
-    super(scope, id);
+    super(checkConstructScope('CanaryService', scope, id), id);
     Object.defineProperty(this, CANARY_SERVICE_SYMBOL, { value: true });
-    this.gitOpsTool = props.gitOps?.tool;
     checkSingleCopies(this);
     checkUniqueObjects(this);
     // Mistakes are collected and reported together when the app is synthesized (each with this
     // construct's path), rather than one at a time; only what cannot go on without stops early.
     const errors = this.declarationErrors = new DeclarationErrors();
     this.node.addValidation({ validate: () => errors.messages });
+    this.name = typeof props?.name === 'string' ? props.name : id;
+    // Values of the wrong type (from plain JavaScript, or a jsii language) are reported together;
+    // nothing can be built from them.
+    const typeErrors = argumentErrors(`CanaryService '${this.name}'`, 'CanaryService.new', [scope, id, props]);
+    if (typeErrors.length > 0) {
+      errors.attempt(() => {
+        throw new DeclarationError(typeErrors);
+      });
+      this.namespace = typeof props?.namespace === 'string' ? props.namespace : Chart.of(this).namespace ?? 'default';
+      this.objects = {};
+      return;
+    }
+    this.gitOpsTool = props.gitOps?.tool;
     // Every object it emits must be one the API server accepts (once the declaration has no mistakes).
     checkEmittedObjects(this, () => declaredValues(props), () => errors.messages.length > 0);
-    this.name = props.name ?? id;
     errors.attempt(() => checkDnsLabel(this.name, 'name', this.name, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)"));
     const owner = `CanaryService '${this.name}'`;
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? errors.attempt(() => fail(owner,

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EgressRules } from './egress';
 import { LoadEgress } from '../analysis/load-test';
+import { checkArguments } from '../arguments/check-arguments';
 import {
   FLAGGER_NAMESPACE,
   LOAD_TESTER_CONTAINER_PORT,
@@ -109,6 +110,7 @@ export class LoadTester extends Construct {
    * `options` apply only when it is created.
    */
   public static of(scope: Construct, namespace: string, options: LoadTesterOptions = {}): LoadTester {
+    checkArguments('LoadTester.of', [scope, namespace, options]);
     return namespaceSingleton(scope, SINGLETON_KIND, namespace,
       (chart, id) => new LoadTester(chart, id, { ...options, namespace }));
   }
@@ -131,7 +133,7 @@ export class LoadTester extends Construct {
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: LoadTesterProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('LoadTester.new', [scope, id, props]), id);
     const owner = `LoadTester '${this.node.path}'`;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
     const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);
@@ -221,6 +223,7 @@ export class LoadTester extends Construct {
    * @param egress the pods and their container ports
    */
   public allowEgress(egress: LoadEgress): void {
+    checkArguments('LoadTester.allowEgress', [egress], `LoadTester '${this.node.id}'`);
     checkDnsLabel(`LoadTester '${this.node.path}'`, 'egress.namespace', egress.namespace);
     egress.ports.forEach((port) => checkPort(`LoadTester '${this.node.path}'`, 'egress.ports', port));
     this.egressRules.allow(egress);
@@ -231,6 +234,7 @@ export class LoadTester extends Construct {
    * `http://flagger-loadtester.<namespace>/gate/check`.
    */
   public urlFor(path: string): string {
+    checkArguments('LoadTester.urlFor', [path], `LoadTester '${this.node.id}'`);
     return `${this.url}${path.replace(/^\/+/, '')}`;
   }
 }

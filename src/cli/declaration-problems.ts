@@ -1,7 +1,7 @@
 import type { App } from 'cdk8s';
 import { constructsOf } from './load-app';
-import { CanaryService } from '../canary-service';
 import { SHARED_CHART_PREFIX } from '../addons/namespace-singleton';
+import { CanaryService } from '../canary-service';
 import { emittedObjectProblems } from '../synth/object-validity';
 import { UNIQUE_OBJECTS_ID } from '../synth/unique-objects';
 

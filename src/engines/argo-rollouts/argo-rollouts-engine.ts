@@ -12,6 +12,7 @@ import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
@@ -138,6 +139,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
 
   public constructor(options: ArgoRolloutsEngineOptions = {}) {
     const owner = 'DeliveryEngine.argoRollouts()';
+    checkArguments('ArgoRolloutsEngine.new', [options], owner);
     this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");

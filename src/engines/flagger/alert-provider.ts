@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { AlertProviderType } from '../../analysis/alert';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
+import { checkArguments } from '../../arguments/check-arguments';
 import { checkDnsSubdomain } from '../../validation';
 
 /** Props for `AlertProvider`. */
@@ -38,7 +39,7 @@ export class AlertProvider extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: AlertProviderProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('AlertProvider.new', [scope, id, props]), id);
     checkDnsSubdomain(`AlertProvider '${props.metadata.name ?? id}'`, 'secretName', props.secretName);
     this.apiObject = new (flaggerImports().AlertProvider)(this, 'Resource', {
       metadata: props.metadata,

@@ -17,6 +17,7 @@ import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
+import { checkArguments } from '../../arguments/check-arguments';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
@@ -180,7 +181,7 @@ export class FlaggerCanary extends Construct {
   private analysis: ResolvedAnalysis;
 
   public constructor(scope: Construct, id: string, props: FlaggerCanaryProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('FlaggerCanary.new', [scope, id, props]), id);
     this.name = props.metadata.name ?? props.targetName;
     this.namespace = props.metadata.namespace ?? fail(`FlaggerCanary '${this.name}'`, "'metadata.namespace' is required: the webhook and metric addresses are built from it");
     this.owner = `FlaggerCanary '${this.name}'`;
@@ -211,6 +212,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds a check. */
   public addMetric(metric: CanaryMetric): void {
+    checkArguments('FlaggerCanary.addMetric', [metric], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ metrics: [...this.metrics, metric] });
     this.createTemplate(metric, this.metrics.length);
     this.metrics.push(metric);
@@ -219,6 +221,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds a webhook. */
   public addWebhook(webhook: CanaryWebhook): void {
+    checkArguments('FlaggerCanary.addWebhook', [webhook], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ webhooks: [...this.webhooks, webhook] });
     this.prepareWebhook(webhook, this.webhooks.length);
     this.webhooks.push(webhook);
@@ -227,6 +230,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds an alert. */
   public addAlert(alert: CanaryAlert): void {
+    checkArguments('FlaggerCanary.addAlert', [alert], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ alerts: [...this.alerts, alert] });
     this.createProvider(alert);
     this.alerts.push(alert);
@@ -244,6 +248,7 @@ export class FlaggerCanary extends Construct {
    * @param webhookName the webhook's name
    */
   public commandOf(webhookName: string): string | undefined {
+    checkArguments('FlaggerCanary.commandOf', [webhookName], `FlaggerCanary '${this.node.id}'`);
     return this.commands.get(webhookName);
   }
 

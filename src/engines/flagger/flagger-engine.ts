@@ -7,6 +7,7 @@ import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
+import { checkArguments } from '../../arguments/check-arguments';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
 import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
@@ -66,6 +67,7 @@ export class FlaggerEngine implements IDeliveryEngine {
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
+    checkArguments('FlaggerEngine.new', [options], 'DeliveryEngine.flagger()');
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
     this.options = options;
   }

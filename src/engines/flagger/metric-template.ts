@@ -4,6 +4,7 @@ import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
+import { checkArguments } from '../../arguments/check-arguments';
 import { fail } from '../../validation';
 
 /** Props for `FlaggerMetricTemplate`. */
@@ -46,7 +47,7 @@ export class FlaggerMetricTemplate extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: FlaggerMetricTemplateProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('FlaggerMetricTemplate.new', [scope, id, props]), id);
     const owner = `FlaggerMetricTemplate '${props.metadata.name ?? id}'`;
     const type = props.type ?? MetricProviderType.PROMETHEUS;
     const needsAddress = type === MetricProviderType.PROMETHEUS || type === MetricProviderType.GRAPHITE;

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { gatewayApiImports } from '../../generated-imports';
+import { checkArguments } from '../../arguments/check-arguments';
 
 /** A Gateway a route attaches to (`parentRefs`). */
 export interface GatewayParent {
@@ -59,7 +60,7 @@ export class GatewayHttpRoute extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: GatewayHttpRouteProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('GatewayHttpRoute.new', [scope, id, props]), id);
     this.name = props.metadata.name!;
     this.apiObject = new (gatewayApiImports().HttpRoute)(this, 'Resource', {
       metadata: props.metadata,
@@ -109,7 +110,7 @@ export class GatewayApiGateway extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: GatewayApiGatewayProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('GatewayApiGateway.new', [scope, id, props]), id);
     this.name = props.metadata.name!;
     this.namespace = props.metadata.namespace!;
     this.apiObject = new (gatewayApiImports().Gateway)(this, 'Resource', {

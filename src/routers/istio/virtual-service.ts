@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioImports } from '../../generated-imports';
+import { checkArguments } from '../../arguments/check-arguments';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
@@ -98,7 +99,7 @@ export class IstioVirtualService extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: IstioVirtualServiceProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('IstioVirtualService.new', [scope, id, props]), id);
     const owner = `IstioVirtualService '${props.metadata.name ?? id}'`;
     if (props.hosts.length === 0) {
       fail(owner, "'hosts' must name at least one host");
@@ -167,7 +168,7 @@ export class IstioDestinationRule extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: IstioDestinationRuleProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('IstioDestinationRule.new', [scope, id, props]), id);
     const owner = `IstioDestinationRule '${props.metadata.name ?? id}'`;
     checkDnsSubdomain(owner, 'host', props.host);
     if (props.subsets.length === 0) {

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ApplicationMetrics } from './application-metrics';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { serviceAddress } from '../../platform/conventions';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
@@ -68,6 +69,7 @@ export class ReplicaRatioRouter implements ITrafficRouter {
   public readonly options: ReplicaRatioRouterOptions;
 
   public constructor(options: ReplicaRatioRouterOptions) {
+    checkArguments('ReplicaRatioRouter.new', [options], OWNER);
     const hosts = [...(options.hosts ?? []), ...(options.stableHosts ?? []), ...(options.previewHost ? [options.previewHost] : [])];
     (options.hosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `hosts[${i}]`, host));
     (options.stableHosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host));

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
+import { checkArguments } from '../../arguments/check-arguments';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
 import { checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
@@ -91,7 +92,7 @@ export class TraefikIngressRoute extends Construct {
   private readonly owner: string;
 
   public constructor(scope: Construct, id: string, props: TraefikIngressRouteProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('TraefikIngressRoute.new', [scope, id, props]), id);
     const owner = `TraefikIngressRoute '${props.metadata.name ?? id}'`;
     this.owner = owner;
     checkRouteOptions(owner, props);
@@ -124,6 +125,7 @@ export class TraefikIngressRoute extends Construct {
 
   /** Applies a Middleware to every route. */
   public addMiddleware(middleware: TraefikMiddlewareReference): void {
+    checkArguments('TraefikIngressRoute.addMiddleware', [middleware], `TraefikIngressRoute '${this.node.id}'`);
     checkDnsSubdomain(this.owner, `middlewares[${this.middlewares.length}].name`, middleware.name);
     this.middlewares.push(middleware);
   }
