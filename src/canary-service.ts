@@ -36,6 +36,7 @@ import { resolveStrategy } from './strategy/resolve-strategy';
 import { combinationsWith } from './strategy/support-matrix';
 import { TrafficFeature } from './strategy/traffic-feature';
 import { declaredValues } from './synth/declared-values';
+import { labelValue, RULES } from './synth/kubernetes-rules';
 import { checkEmittedObjects } from './synth/object-validity';
 import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
@@ -238,7 +239,7 @@ export class CanaryService extends Construct {
     // controller's objects would only repeat that mistake, so they are not built.
     const identified = errors.messages.length === 0;
     const port = errors.attempt(() => checkPort(owner, 'port', props.port ?? 80)) ?? 80;
-    const labels = this.labels(props);
+    const labels = this.labels(owner, props, errors);
     if (props.autoscaling && props.replicas !== undefined) {
       errors.attempt(() => fail(owner, "either 'replicas' or 'autoscaling', not both"));
     }
@@ -295,7 +296,7 @@ export class CanaryService extends Construct {
     for (const metrics of props.router.routerMetrics(routing)) {
       this.prometheus.scrapeRouterMetrics(metrics);
     }
-    if (props.loadTester || props.engine.needsLoadTester(analysis)) {
+    if (props.loadTester || props.engine.needsLoadTester(analysis, strategy)) {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
@@ -424,10 +425,20 @@ export class CanaryService extends Construct {
     }
   }
 
-  private labels(props: CanaryServiceProps): { [key: string]: string } {
+  private labels(owner: string, props: CanaryServiceProps, errors: DeclarationErrors): { [key: string]: string } {
     const labels: { [key: string]: string } = { [SELECTOR_LABEL]: this.name };
-    if (props.partOf) labels['app.kubernetes.io/part-of'] = props.partOf;
-    if (props.version) labels['app.kubernetes.io/version'] = props.version;
+    // Both are labels on every object: a value no label may have would fail every one of them.
+    const label = (property: 'partOf' | 'version', key: string) => {
+      const value = props[property];
+      if (!value) return;
+      if (labelValue(value) !== undefined) {
+        errors.attempt(() => fail(owner, `'${property}' ('${value}') becomes the label '${key}' of every object, so it must be ${RULES.labelValue.replace(' (or empty)', '')}`));
+        return;
+      }
+      labels[key] = value;
+    };
+    label('partOf', 'app.kubernetes.io/part-of');
+    label('version', 'app.kubernetes.io/version');
     labels['app.kubernetes.io/managed-by'] = 'cdk8s-canary';
     return labels;
   }

@@ -158,13 +158,13 @@ describe('interval', () => {
 describe('threshold', () => {
   test('rejects threshold 0', () => {
     expect(() => resolve({ threshold: 0 })).toThrow(
-      "podinfo: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)",
     );
   });
 
   test('rejects a fractional threshold', () => {
     expect(() => resolve({ threshold: 1.5 })).toThrow(
-      "podinfo: 'analysis.threshold' (1.5) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (1.5) must be an integer between 1 and 100 (failed checks before rollback)",
     );
   });
 });
@@ -594,7 +594,7 @@ describe('bounds and references', () => {
     }
     expect(error?.message.split('\n')).toEqual([
       "podinfo: 'analysis.interval' (5 seconds) must be a whole number of seconds, at least 10s",
-      "podinfo: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)",
       "podinfo: 'analysis.metrics[0]' ('errors') needs 'min' or 'max': a check without a threshold can never fail",
       "podinfo: 'analysis.alerts[0].secretName' ('') is required: the name of a Secret in the service's namespace whose key 'address' holds the webhook URL, "
         + 'e.g. kubectl create secret generic slack-webhook --from-literal=address=https://hooks.example.com/...',

@@ -16,7 +16,7 @@ import { checkArguments } from '../../arguments/check-arguments';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
-import { StrategyKind } from '../../strategy/delivery-strategy';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
@@ -165,7 +165,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     this.options = options;
   }
 
-  public needsLoadTester(_analysis: ResolvedAnalysis): boolean {
+  public needsLoadTester(_analysis: ResolvedAnalysis, _strategy?: StrategyConfig): boolean {
     // Loadtester commands run as Jobs, and gates as pauses: nothing calls the loadtester.
     return false;
   }

@@ -72,9 +72,11 @@ export class FlaggerEngine implements IDeliveryEngine {
     this.options = options;
   }
 
-  public needsLoadTester(analysis: ResolvedAnalysis): boolean {
+  public needsLoadTester(analysis: ResolvedAnalysis, strategy?: StrategyConfig): boolean {
     const gates = (analysis.steps ?? []).some((step) => step.kind === RolloutStepKind.PAUSE && step.duration === undefined);
-    return gates || analysis.webhooks.some((webhook) => webhook.usesLoadTester);
+    // Blue/green without automatic promotion holds at the loadtester's confirm-promotion gate.
+    const promotionGate = strategy?.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen?.autoPromote === false;
+    return gates || promotionGate || analysis.webhooks.some((webhook) => webhook.usesLoadTester);
   }
 
   public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {

@@ -13,7 +13,7 @@ import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { SegmentKind, TrafficSegment } from '../../strategy/traffic-segment';
-import { checkDnsLabel, checkPort, checkUniqueNames, fail } from '../../validation';
+import { checkDnsLabel, checkHostLabels, checkPort, checkUniqueNames, fail } from '../../validation';
 import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from '../router';
 
@@ -171,6 +171,7 @@ export class GatewayApiRouter implements ITrafficRouter {
       if (!HOSTNAME.test(host) || host.length > 253) {
         fail(OWNER, `'hosts[${i}]' ('${host}') must be a host name of lower-case letters, digits, '-' and '.', optionally starting with '*.' (Gateway API hostnames)`);
       }
+      checkHostLabels(OWNER, `hosts[${i}]`, host);
     });
     if (!options.hosts.some((host) => !host.startsWith('*.'))) {
       fail(OWNER, "'hosts' must name one host without a wildcard: the load test sends it as Host header");

@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
  * Retry policy of an Istio HTTP route.
@@ -197,7 +197,7 @@ export function checkIstioHost(owner: string, property: string, value: string): 
   if (!ISTIO_HOST.test(value) || value.length > 253) {
     fail(owner, `'${property}' ('${value}') must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.', optionally after a leading '*.' wildcard`);
   }
-  return value;
+  return checkHostLabels(owner, property, value);
 }
 
 /** A Gateway as VirtualServices and Flagger name it: `<namespace>/<name>` (or `mesh`, if allowed). */

@@ -8,7 +8,7 @@ import { serviceAddress } from '../../platform/conventions';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkUniqueNames, fail } from '../../validation';
 import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
@@ -71,9 +71,9 @@ export class ReplicaRatioRouter implements ITrafficRouter {
   public constructor(options: ReplicaRatioRouterOptions) {
     checkArguments('ReplicaRatioRouter.new', [options], OWNER);
     const hosts = [...(options.hosts ?? []), ...(options.stableHosts ?? []), ...(options.previewHost ? [options.previewHost] : [])];
-    (options.hosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `hosts[${i}]`, host));
-    (options.stableHosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host));
-    if (options.previewHost !== undefined) checkDnsSubdomain(OWNER, 'previewHost', options.previewHost);
+    (options.hosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `hosts[${i}]`, checkDnsSubdomain(OWNER, `hosts[${i}]`, host)));
+    (options.stableHosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `stableHosts[${i}]`, checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host)));
+    if (options.previewHost !== undefined) checkHostLabels(OWNER, 'previewHost', checkDnsSubdomain(OWNER, 'previewHost', options.previewHost));
     checkUniqueNames(OWNER, 'hosts, stableHosts and previewHost', hosts);
     if (options.ingressClassName !== undefined) checkDnsSubdomain(OWNER, 'ingressClassName', options.ingressClassName);
     this.podAnnotations = options.metrics._podAnnotations();

@@ -4,7 +4,7 @@ import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
 import { checkArguments } from '../../arguments/check-arguments';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
-import { checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
+import { checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, fail } from '../../validation';
 
 /** The highest priority given: the largest exact integer in JavaScript, below Traefik's maximum (pkg/server/router/router.go maxUserPriority). */
 const MAX_USER_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -136,7 +136,7 @@ export function checkRouteOptions(owner: string, options: TraefikRouteOptions): 
   if (options.hosts.length === 0) {
     fail(owner, "'hosts' must name at least one host");
   }
-  options.hosts.forEach((host, i) => checkDnsSubdomain(owner, `hosts[${i}]`, host));
+  options.hosts.forEach((host, i) => checkHostLabels(owner, `hosts[${i}]`, checkDnsSubdomain(owner, `hosts[${i}]`, host)));
   (options.entryPoints ?? []).forEach((entryPoint, i) => {
     if (!/^[A-Za-z0-9][-A-Za-z0-9_]*$/.test(entryPoint)) {
       fail(owner, `'entryPoints[${i}]' ('${entryPoint}') must be the name of a Traefik entryPoint (letters, digits, '-' and '_')`);
