@@ -59,9 +59,9 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       securityContext: restrictedSecurityContext(spec.runAsUser ?? 65532, spec.readOnlyRootFilesystem ?? true),
     }],
   });
-  const container = deployment.containers[0];
-  if (spec.readiness !== undefined) errors.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, container));
-  if (spec.liveness !== undefined) errors.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, container));
+  const rendered = deployment.containers[0];
+  if (spec.readiness !== undefined) errors.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
+  if (spec.liveness !== undefined) errors.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
   errors.throwIfAny();
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   if (grpc) {
