@@ -43,6 +43,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // against the CRDs in crds/, and the Kubernetes schemas of the built-in kinds (1.27; 5.x is ESM only).
     'ajv@^8.17.1',
     'kubernetes-models@~4.5.1',
+    // The property-based test of declarations (test/fuzz/).
+    'fast-check@^4.3.0',
   ],
 
   jestOptions: {

@@ -143,6 +143,15 @@ describe('images are references a registry serves', () => {
   });
 });
 
+test('Argo blue/green without any check says what to add, not that a template is missing', () => {
+  expect(errorsOf({
+    engine: DeliveryEngine.argoRollouts(), router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+    strategy: DeliveryStrategy.blueGreen(), analysis: { metrics: [], webhooks: [] },
+  })).toEqual([
+    `${OWNER}: the analysis has no checks, so nothing can stop a bad release before the switch: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'`,
+  ]);
+});
+
 test('blue/green without automatic promotion and without load gets the loadtester its confirm-promotion gate calls (Flagger)', () => {
   const app = new App({ outdir: '/tmp' });
   const chart = new Chart(app, 'shop', { namespace: 'shop' });

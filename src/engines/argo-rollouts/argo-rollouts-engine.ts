@@ -264,7 +264,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       progressDeadline,
       progressDeadlineAbort: this.options.progressDeadlineAbort,
       ...(plan.blueGreen
-        ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, reference) }
+        // An analysis without checks has no template: the plan says so, naming what to add.
+        ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, (role) => (templates[role] ? reference(role) : undefined)) }
         : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
     const notifications = subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts);
@@ -329,7 +330,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
    * post-promotion analysis passes: rollout/bluegreen.go keeps it while that analysis runs).
    */
   private blueGreenStrategy(
-    bg: ArgoPlans.ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
+    bg: ArgoPlans.ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any } | undefined,
   ): { [key: string]: any } {
     return {
       activeService: routing.activeService,
