@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { all, only, synth } from './synth';
 import {
-  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment,
 } from '../src';
 
 /**
@@ -145,10 +145,23 @@ describe('images are references a registry serves', () => {
 
 test('Argo blue/green without any check says what to add, not that a template is missing', () => {
   expect(errorsOf({
-    engine: DeliveryEngine.argoRollouts(), router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
-    strategy: DeliveryStrategy.blueGreen(), analysis: { metrics: [], webhooks: [] },
+    engine: DeliveryEngine.argoRollouts(),
+    router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+    strategy: DeliveryStrategy.blueGreen(),
+    analysis: { metrics: [], webhooks: [] },
   })).toEqual([
     `${OWNER}: the analysis has no checks, so nothing can stop a bad release before the switch: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'`,
+  ]);
+});
+
+test('an Argo phase without checks is named, not its missing AnalysisTemplate', () => {
+  expect(errorsOf({
+    engine: DeliveryEngine.argoRollouts(),
+    router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+    strategy: DeliveryStrategy.phased([ReleasePhase.of({ name: 'employees', segment: TrafficSegment.dogFood() })]),
+    analysis: { metrics: [], webhooks: [] },
+  })).toEqual([
+    `${OWNER}: 'strategy.phases[0]' ('employees') has no checks, so nothing can stop a bad canary there: add metrics to its 'metrics' or to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate())`,
   ]);
 });
 

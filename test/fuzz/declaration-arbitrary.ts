@@ -62,8 +62,12 @@ const router = fc.record({
 });
 
 const segment = fc.oneof(
-  fc.record({ kind: fc.constant('header'), name: mostly(fc.constantFrom('x-canary', 'X-Beta'), 'x canary', ''), value: mostly(fc.constantFrom('always', 'insider'), '', undefined),
-    regex: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('header'),
+    name: mostly(fc.constantFrom('x-canary', 'X-Beta'), 'x canary', ''),
+    value: mostly(fc.constantFrom('always', 'insider'), '', undefined),
+    regex: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('cookie'), name: mostly(fc.constantFrom('beta', 'plan'), 'be ta', ''), value: mostly(fc.constantFrom('true', 'free'), 'a;b', '') }),
   fc.record({ kind: fc.constant('queryParam'), name: fc.constantFrom('variant'), value: fc.constantFrom('b') }),
   fc.record({ kind: fc.constant('dogFood') }),
@@ -73,30 +77,62 @@ const segment = fc.oneof(
 
 const strategy = fc.oneof(
   fc.record({ kind: fc.constant('none') }),
-  fc.record({ kind: fc.constant('canary'), affinity: fc.boolean(), cookieName: mostly(fc.constantFrom(undefined, 'canary-session'), 'bad cookie'),
-    maxAge: seconds([3600, 86400], undefined, NAN_SECONDS) }),
-  fc.record({ kind: fc.constant('abTest'), segments: mostly(fc.array(segment, { minLength: 1, maxLength: 2 }), [], undefined),
-    iterations: mostly(fc.constantFrom(undefined, 3, 10), 0, 5000, '3'), canaryScale: percentage([25, 50]) }),
-  fc.record({ kind: fc.constant('blueGreen'), iterations: mostly(fc.constantFrom(undefined, 3), 0, NaN), autoPromote: mostly(fc.boolean(), 'no'),
-    mirrorPercentage: mostly(fc.constantFrom(undefined, 50), 0, 150), scaleDownDelay: seconds([30], undefined, NAN_SECONDS),
-    previewHost: mostly(fc.constantFrom(undefined, 'preview.example.com'), 'Preview.example.com') }),
-  fc.record({ kind: fc.constant('phased'), phases: mostly(fc.array(fc.record({ segment, name: mostly(fc.constantFrom(undefined, 'employees', 'sample'), 'Phase 1', 'p'.repeat(41)),
-    hold: seconds([60, 120], undefined, NAN_SECONDS), withMetrics: fc.boolean() }), { minLength: 1, maxLength: 3 }), [], undefined) }),
+  fc.record({
+    kind: fc.constant('canary'),
+    affinity: fc.boolean(),
+    cookieName: mostly(fc.constantFrom(undefined, 'canary-session'), 'bad cookie'),
+    maxAge: seconds([3600, 86400], undefined, NAN_SECONDS),
+  }),
+  fc.record({
+    kind: fc.constant('abTest'),
+    segments: mostly(fc.array(segment, { minLength: 1, maxLength: 2 }), [], undefined),
+    iterations: mostly(fc.constantFrom(undefined, 3, 10), 0, 5000, '3'),
+    canaryScale: percentage([25, 50]),
+  }),
+  fc.record({
+    kind: fc.constant('blueGreen'),
+    iterations: mostly(fc.constantFrom(undefined, 3), 0, NaN),
+    autoPromote: mostly(fc.boolean(), 'no'),
+    mirrorPercentage: mostly(fc.constantFrom(undefined, 50), 0, 150),
+    scaleDownDelay: seconds([30], undefined, NAN_SECONDS),
+    previewHost: mostly(fc.constantFrom(undefined, 'preview.example.com'), 'Preview.example.com'),
+  }),
+  fc.record({
+    kind: fc.constant('phased'),
+    phases: mostly(fc.array(fc.record({
+      segment,
+      name: mostly(fc.constantFrom(undefined, 'employees', 'sample'), 'Phase 1', 'p'.repeat(41)),
+      hold: seconds([60, 120], undefined, NAN_SECONDS),
+      withMetrics: fc.boolean(),
+    }), { minLength: 1, maxLength: 3 }), [], undefined),
+  }),
 );
 
 const metric = fc.oneof(
   fc.record({ kind: fc.constant('successRate'), min: mostly(fc.constantFrom(undefined, 99, 95.5), 101, -1, NaN, '99'), interval: seconds([60, 30], undefined, NAN_SECONDS) }),
   fc.record({ kind: fc.constant('duration'), max: mostly(fc.constantFrom(500, 250).map((m) => ({ millis: m })), undefined, NAN_SECONDS, 500, { millis: 0 }) }),
-  fc.record({ kind: fc.constant('prometheus'), name: mostly(fc.constantFrom('errors', 'latency'), 'Errors', 'request-success-rate', ''),
+  fc.record({
+    kind: fc.constant('prometheus'),
+    name: mostly(fc.constantFrom('errors', 'latency'), 'Errors', 'request-success-rate', ''),
     query: mostly(fc.constantFrom('sum(rate(http_requests_total{code=~"5..", pod=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}]))'),
-      'sum(rate(', '', 'up'), max: mostly(fc.constantFrom(1, 0.5, undefined), NaN, Infinity) }),
-  fc.record({ kind: fc.constant('compare'), measure: mostly(fc.constantFrom(ComparedMeasure.ERROR_RATE, ComparedMeasure.LATENCY_P99), 'ERRORS'),
-    maxRatio: mostly(fc.constantFrom(1.5, 2), 0, -1, undefined) }),
+      'sum(rate(', '', 'up'),
+    max: mostly(fc.constantFrom(1, 0.5, undefined), NaN, Infinity),
+  }),
+  fc.record({
+    kind: fc.constant('compare'),
+    measure: mostly(fc.constantFrom(ComparedMeasure.ERROR_RATE, ComparedMeasure.LATENCY_P99), 'ERRORS'),
+    maxRatio: mostly(fc.constantFrom(1.5, 2), 0, -1, undefined),
+  }),
 );
 
 const webhook = fc.oneof(
-  fc.record({ kind: fc.constant('load'), rps: mostly(fc.constantFrom(undefined, 10, 50), 0, -5, NaN), path: mostly(fc.constantFrom(undefined, '/', '/api'), 'api', '/a b'),
-    tool: mostly(fc.constantFrom(undefined, LoadTool.HEY), LoadTool.GHZ, 'wrk'), duration: seconds([30], undefined, NAN_SECONDS) }),
+  fc.record({
+    kind: fc.constant('load'),
+    rps: mostly(fc.constantFrom(undefined, 10, 50), 0, -5, NaN),
+    path: mostly(fc.constantFrom(undefined, '/', '/api'), 'api', '/a b'),
+    tool: mostly(fc.constantFrom(undefined, LoadTool.HEY), LoadTool.GHZ, 'wrk'),
+    duration: seconds([30], undefined, NAN_SECONDS),
+  }),
   fc.record({ kind: fc.constant('acceptance'), command: mostly(fc.constantFrom('curl -s http://podinfo-canary.test/healthz'), '', '   ', undefined) }),
   fc.record({ kind: fc.constant('gate'), stage: mostly(fc.constantFrom(GateStage.CONFIRM_ROLLOUT, GateStage.CONFIRM_PROMOTION, GateStage.CONFIRM_TRAFFIC_INCREASE), 'LATER') }),
   fc.record({ kind: fc.constant('rollback') }),
@@ -148,9 +184,18 @@ const workload = fc.record({
 
 /** A whole declaration: service, engine, router, strategy, analysis, container. */
 export const declaration = fc.record({
-  name, namespace: mostly(fc.constantFrom('shop', 'team-a'), 'Shop', 's'.repeat(64)),
-  version: labelValue, partOf: labelValue, port, containerPort, image,
-  engine, router, strategy, analysis, workload,
+  name,
+  namespace: mostly(fc.constantFrom('shop', 'team-a'), 'Shop', 's'.repeat(64)),
+  version: labelValue,
+  partOf: labelValue,
+  port,
+  containerPort,
+  image,
+  engine,
+  router,
+  strategy,
+  analysis,
+  workload,
   untyped: fc.oneof(
     { weight: 12, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constantFrom('engine', 'router', 'analysis', 'metrics', 'webhooks', 'strategy', 'autoscaling', 'props') },
@@ -240,7 +285,9 @@ function buildStrategy(s: any): DeliveryStrategy | undefined {
       iterations: s.iterations, autoPromote: s.autoPromote, mirrorPercentage: s.mirrorPercentage, scaleDownDelay: duration(s.scaleDownDelay) as Duration, previewHost: s.previewHost,
     });
     case 'phased': return DeliveryStrategy.phased(Array.isArray(s.phases) ? s.phases.map((p: any) => ReleasePhase.of({
-      segment: buildSegment(p.segment), name: p.name, hold: duration(p.hold) as Duration,
+      segment: buildSegment(p.segment),
+      name: p.name,
+      hold: duration(p.hold) as Duration,
       metrics: p.withMetrics ? [CanaryMetric.requestSuccessRate()] : undefined,
     })) : s.phases);
     default: return undefined;

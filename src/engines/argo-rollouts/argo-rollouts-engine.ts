@@ -251,7 +251,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     });
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
-      const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
+      const template = templates[role] ?? fail(owner, withoutChecks(role, strategy));
       return { templates: [template.reference], args: args.map(renderArgument) };
     };
 
@@ -442,4 +442,11 @@ function renderArgument(arg: AnalysisArgument): { [key: string]: any } {
   return arg.podTemplateHash !== undefined
     ? { name: arg.name, valueFrom: { podTemplateHashValue: arg.podTemplateHash } }
     : { name: arg.name, value: arg.value };
+}
+
+/** Why a step analysis has nothing to run, in the user's terms: the phase (or analysis) without checks. */
+function withoutChecks(role: string, strategy: StrategyConfig): string {
+  const phase = (strategy.phases ?? []).findIndex((p, i) => (p.name ?? `phase-${i + 1}`) === role);
+  const what = phase >= 0 ? `'strategy.phases[${phase}]' ('${role}')` : `the '${role}' analysis`;
+  return `${what} has no checks, so nothing can stop a bad canary there: add metrics to ${phase >= 0 ? 'its \'metrics\' or to ' : ''}'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate())`;
 }

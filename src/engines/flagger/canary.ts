@@ -311,8 +311,9 @@ export class FlaggerCanary extends Construct {
       fail(this.owner, `metric '${metric.name}' needs a Prometheus to query: set 'metricsServer'`);
     }
     const name = this.canaryMetricName(metric);
-    if (builtIn && this.metrics.some((other) => other !== metric && other.name === name)) {
-      fail(this.owner, `the built-in check '${metric.name}' runs as '${name}' with the ${this.props.provider} provider, which another metric is named: rename it`);
+    const clash = builtIn ? this.metrics.findIndex((other) => other !== metric && other.name === name) : -1;
+    if (clash >= 0) {
+      fail(this.owner, `'analysis.metrics[${clash}].name' ('${name}') is the name the built-in check '${metric.name}' runs as with the ${this.props.provider} provider: rename it`);
     }
     this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${name}`, {
       metadata: { name: `${this.name}-${name}`, namespace: this.namespace, labels: this.props.metadata.labels },

@@ -8,7 +8,7 @@ import { serviceAddress } from '../../platform/conventions';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkUniqueNames, fail } from '../../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, fail } from '../../validation';
 import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
@@ -70,11 +70,19 @@ export class ReplicaRatioRouter implements ITrafficRouter {
 
   public constructor(options: ReplicaRatioRouterOptions) {
     checkArguments('ReplicaRatioRouter.new', [options], OWNER);
-    const hosts = [...(options.hosts ?? []), ...(options.stableHosts ?? []), ...(options.previewHost ? [options.previewHost] : [])];
     (options.hosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `hosts[${i}]`, checkDnsSubdomain(OWNER, `hosts[${i}]`, host)));
     (options.stableHosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `stableHosts[${i}]`, checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host)));
     if (options.previewHost !== undefined) checkHostLabels(OWNER, 'previewHost', checkDnsSubdomain(OWNER, 'previewHost', options.previewHost));
-    checkUniqueNames(OWNER, 'hosts, stableHosts and previewHost', hosts);
+    // Each host is routed once: to the service, to the stable version, or to the preview.
+    const where = [
+      ...(options.hosts ?? []).map((h, i) => [`hosts[${i}]`, h]),
+      ...(options.stableHosts ?? []).map((h, i) => [`stableHosts[${i}]`, h]),
+      ...(options.previewHost !== undefined ? [['previewHost', options.previewHost]] : []),
+    ];
+    where.forEach(([property, host], i) => {
+      const first = where.findIndex(([, other]) => other === host);
+      if (first < i) fail(OWNER, `'${property}' ('${host}') is also '${where[first][0]}': a host is routed once, to the service, to the stable version or to the preview`);
+    });
     if (options.ingressClassName !== undefined) checkDnsSubdomain(OWNER, 'ingressClassName', options.ingressClassName);
     this.podAnnotations = options.metrics._podAnnotations();
     this.options = options;

@@ -139,7 +139,7 @@ describe('Flagger: provider kubernetes, blue/green only', () => {
 describe('options are checked', () => {
   test.each([
     [{ hosts: ['App.example.com'] }, "'hosts[0]' ('App.example.com') must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.'"],
-    [{ hosts: ['a.example.com'], previewHost: 'a.example.com' }, "'hosts, stableHosts and previewHost' has two entries named 'a.example.com'; names must be unique"],
+    [{ hosts: ['a.example.com'], previewHost: 'a.example.com' }, "'previewHost' ('a.example.com') is also 'hosts[0]': a host is routed once, to the service, to the stable version or to the preview"],
   ])('%j', (options, message) => {
     expect(() => TrafficRouter.replicaRatio({ metrics: metrics(), ...options })).toThrow(`TrafficRouter.replicaRatio(): ${message}`);
   });
