@@ -47,14 +47,14 @@ const containerPort = mostly(fc.constantFrom(undefined, 9898, 8080), 0, 65536, '
 const probePort = mostly(fc.constantFrom(undefined, 9898), 0, 70000);
 const percentage = (values: number[]) => mostly(fc.constantFrom(...values), 0, 101, 12.5, NaN, '50');
 
-const engine = fc.record({
+const engineArbitrary = fc.record({
   kind: fc.constantFrom('flagger', 'argoRollouts'),
   namespace: mostly(fc.constantFrom(undefined, 'flagger-system', 'argo-rollouts'), 'Argo', ''),
   maxSurge: mostly(fc.constantFrom(undefined, '25%', '1'), '0', '25 %', 1),
   progressDeadline: seconds([600, 1200], undefined, NAN_SECONDS, HALF_MILLI),
 });
 
-const router = fc.record({
+const routerArbitrary = fc.record({
   kind: fc.constantFrom('traefik', 'istio', 'gatewayApi', 'replicaRatio'),
   hosts,
   previewHost: mostly(fc.constantFrom(undefined, 'canary.example.com'), 'Canary.example.com', `${'p'.repeat(64)}.example.com`),
@@ -167,7 +167,10 @@ const analysis = fc.record({
   // A load test first, most of the time, since checks need requests.
   load: fc.oneof({ weight: 9, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   webhooks: fc.uniqueArray(webhook, { maxLength: 2, selector: (w: any) => w.kind }),
-  alerts: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.uniqueArray(alert, { maxLength: 2, selector: (a: any) => a.name ?? a.kind }) }),
+  alerts: fc.oneof(
+    { weight: 3, arbitrary: fc.constant([]) },
+    { weight: 1, arbitrary: fc.uniqueArray(alert, { maxLength: 2, selector: (a: any) => a.name ?? a.kind }) },
+  ),
   receivesLiveTraffic: mostly(fc.constantFrom(undefined, true, false), 'yes'),
 });
 
@@ -191,8 +194,8 @@ export const declaration = fc.record({
   port,
   containerPort,
   image,
-  engine,
-  router,
+  engine: engineArbitrary,
+  router: routerArbitrary,
   strategy,
   analysis,
   workload,
@@ -282,7 +285,11 @@ function buildStrategy(s: any): DeliveryStrategy | undefined {
       segments: Array.isArray(s.segments) ? s.segments.map(buildSegment) : s.segments, iterations: s.iterations, canaryScale: s.canaryScale,
     });
     case 'blueGreen': return DeliveryStrategy.blueGreen({
-      iterations: s.iterations, autoPromote: s.autoPromote, mirrorPercentage: s.mirrorPercentage, scaleDownDelay: duration(s.scaleDownDelay) as Duration, previewHost: s.previewHost,
+      iterations: s.iterations,
+      autoPromote: s.autoPromote,
+      mirrorPercentage: s.mirrorPercentage,
+      scaleDownDelay: duration(s.scaleDownDelay) as Duration,
+      previewHost: s.previewHost,
     });
     case 'phased': return DeliveryStrategy.phased(Array.isArray(s.phases) ? s.phases.map((p: any) => ReleasePhase.of({
       segment: buildSegment(p.segment),
@@ -336,7 +343,7 @@ function buildAnalysis(a: Declaration['analysis']): any {
     ...(w.kind === 'list' ? { stepWeights: w.stepWeights } : {}),
     ...(w.kind === 'steps' ? { steps: w.steps.map(buildStep) } : {}),
     metrics: a.metrics?.map(buildMetric),
-    webhooks: [...(a.load ? [CanaryWebhook.loadTest()] : []), ...a.webhooks.filter((w: any) => !(a.load && w.kind === 'load')).map(buildWebhook)],
+    webhooks: [...(a.load ? [CanaryWebhook.loadTest()] : []), ...a.webhooks.filter((hook: any) => !(a.load && hook.kind === 'load')).map(buildWebhook)],
     alerts: (a.alerts as any[]).map(buildAlert),
     receivesLiveTraffic: a.receivesLiveTraffic,
   };
