@@ -13,6 +13,7 @@ import {
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
 import { namespaceSingleton } from './namespace-singleton';
@@ -134,6 +135,7 @@ export class LoadTester extends Construct {
 
   constructor(scope: Construct, id: string, props: LoadTesterProps) {
     super(checkArguments<Construct>('LoadTester.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `LoadTester '${this.node.path}'`;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
     const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);

@@ -6,6 +6,7 @@ import { renderPrometheusConfig } from './prometheus-config';
 import { checkArguments } from '../arguments/check-arguments';
 import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
@@ -131,6 +132,7 @@ export class Prometheus extends Construct implements IPrometheus {
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(checkArguments<Construct>('Prometheus.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = this.node.path;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
     const image = checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE);

@@ -4,6 +4,7 @@ import { FLUX_NAMESPACE } from './conventions';
 import { PlatformPlan } from './platform-plan';
 import { fluxHelmImports, fluxKustomizeImports, fluxSourceImports } from '../generated-imports';
 import { checkArguments } from '../arguments/check-arguments';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 
 /** Props of `FluxPlatform`. */
@@ -55,6 +56,7 @@ export class FluxPlatform extends Construct {
 
   public constructor(scope: Construct, id: string, props: FluxPlatformProps) {
     super(checkArguments<Construct>('FluxPlatform.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `FluxPlatform '${this.node.path}'`;
     this.plan = props.plan;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace ?? FLUX_NAMESPACE);

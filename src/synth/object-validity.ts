@@ -33,10 +33,12 @@ interface Emitter {
 }
 
 const emitters = new WeakMap<IConstruct, Emitter>();
+/** How many emitters were registered: a new one (another service) may change what the others render. */
+let registrations = 0;
 
 /**
- * Makes synthesis fail when an object emitted under `scope` (a CanaryService, or the Chart of a
- * namespace's shared add-ons) has a name, namespace, label, annotation, selector, container name
+ * Makes synthesis fail when an object emitted under `scope` (a CanaryService, the Chart of a
+ * namespace's shared add-ons, or any other construct of the library a user creates) has a name, namespace, label, annotation, selector, container name
  * or port the API server rejects. The objects are judged as they render (`ApiObject.toJson()`),
  * so every value counts, whichever code wrote it; each message names the object, its construct
  * path, the field, the value, what is allowed, and the property the value came from when known.
@@ -45,6 +47,7 @@ export function checkEmittedObjects(scope: IConstruct, origins: () => ValueOrigi
   if (emitters.has(scope)) return;
   const emitter: Emitter = { origins, failed };
   emitters.set(scope, emitter);
+  registrations++;
   scope.node.addValidation({ validate: () => emittedObjectProblems(scope) });
 }
 
@@ -52,10 +55,12 @@ export function checkEmittedObjects(scope: IConstruct, origins: () => ValueOrigi
 export function emittedObjectProblems(scope: IConstruct): string[] {
   const emitter = emitters.get(scope);
   if (emitter === undefined || emitter.failed()) return [];
-  // cdk8s validates the whole app once per chart it renders: the result is kept while the app
-  // and this subtree keep their size.
+  // A construct of the library inside another one (a CanaryService's FlaggerCanary) is judged with it, once.
+  if (scope.node.scopes.slice(0, -1).some((ancestor) => emitters.has(ancestor))) return [];
+  // cdk8s validates the whole app once per chart it renders: the result is kept while no emitter
+  // is added and this subtree keeps its size.
   const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  const key = `${scope.node.root.node.findAll().length}/${objects.length}`;
+  const key = `${registrations}/${objects.length}`;
   if (emitter.result?.key === key) return emitter.result.problems;
   const problems = describe(objects, emitter.origins());
   emitter.result = { key, problems };

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
 
 // The GVKs only: importing the generated argoproj.io module (4 MB) would double the library's import time.
@@ -39,6 +40,7 @@ export class ArgoAnalysisTemplate extends Construct {
 
   public constructor(scope: Construct, id: string, props: ArgoAnalysisTemplateProps) {
     super(checkArguments<Construct>('ArgoAnalysisTemplate.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `ArgoAnalysisTemplate '${props.metadata.name ?? id}'`;
     this.clusterScoped = props.clusterScoped ?? false;
     if (props.metrics.length === 0) {

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Lazy, resolve } from
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { fail } from '../../validation';
 
 // The GVK only: importing the generated argoproj.io module (4 MB) would double the library's import time.
@@ -95,6 +96,7 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
 
   public constructor(scope: Construct, id: string, props: ArgoRolloutProps) {
     super(checkArguments<Construct>('ArgoRollout.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     if ((props.canaryStrategy === undefined) === (props.blueGreenStrategy === undefined)) {
       fail(`ArgoRollout '${props.metadata.name ?? id}'`, "either 'canaryStrategy' or 'blueGreenStrategy', exactly one");
     }

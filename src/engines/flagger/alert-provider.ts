@@ -4,6 +4,7 @@ import { AlertProviderType } from '../../analysis/alert';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain } from '../../validation';
 
 /** Props for `AlertProvider`. */
@@ -40,6 +41,7 @@ export class AlertProvider extends Construct {
 
   public constructor(scope: Construct, id: string, props: AlertProviderProps) {
     super(checkArguments<Construct>('AlertProvider.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     checkDnsSubdomain(`AlertProvider '${props.metadata.name ?? id}'`, 'secretName', props.secretName);
     this.apiObject = new (flaggerImports().AlertProvider)(this, 'Resource', {
       metadata: props.metadata,

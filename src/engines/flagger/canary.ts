@@ -20,6 +20,7 @@ import type * as flagger from '../../imports/flagger.app';
 import { checkArguments } from '../../arguments/check-arguments';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
 import { ServiceProtocol } from '../../workload/protocol';
 
@@ -182,6 +183,7 @@ export class FlaggerCanary extends Construct {
 
   public constructor(scope: Construct, id: string, props: FlaggerCanaryProps) {
     super(checkArguments<Construct>('FlaggerCanary.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name ?? props.targetName;
     this.namespace = props.metadata.namespace ?? fail(`FlaggerCanary '${this.name}'`, "'metadata.namespace' is required: the webhook and metric addresses are built from it");
     this.owner = `FlaggerCanary '${this.name}'`;

@@ -5,6 +5,7 @@ import { checkPromQl } from '../../analysis/promql';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { fail } from '../../validation';
 
 /** Props for `FlaggerMetricTemplate`. */
@@ -48,6 +49,7 @@ export class FlaggerMetricTemplate extends Construct {
 
   public constructor(scope: Construct, id: string, props: FlaggerMetricTemplateProps) {
     super(checkArguments<Construct>('FlaggerMetricTemplate.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `FlaggerMetricTemplate '${props.metadata.name ?? id}'`;
     const type = props.type ?? MetricProviderType.PROMETHEUS;
     const needsAddress = type === MetricProviderType.PROMETHEUS || type === MetricProviderType.GRAPHITE;

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { gatewayApiImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 
 /** A Gateway a route attaches to (`parentRefs`). */
 export interface GatewayParent {
@@ -61,6 +62,7 @@ export class GatewayHttpRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: GatewayHttpRouteProps) {
     super(checkArguments<Construct>('GatewayHttpRoute.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name!;
     this.apiObject = new (gatewayApiImports().HttpRoute)(this, 'Resource', {
       metadata: props.metadata,
@@ -111,6 +113,7 @@ export class GatewayApiGateway extends Construct {
 
   public constructor(scope: Construct, id: string, props: GatewayApiGatewayProps) {
     super(checkArguments<Construct>('GatewayApiGateway.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name!;
     this.namespace = props.metadata.namespace!;
     this.apiObject = new (gatewayApiImports().Gateway)(this, 'Resource', {

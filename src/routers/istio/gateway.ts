@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { checkIstioHost } from './virtual-service';
 import { istioImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../../validation';
 
 /** How an Istio Gateway accepts traffic. */
@@ -57,6 +58,7 @@ export class IstioGateway extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioGatewayProps) {
     super(checkArguments<Construct>('IstioGateway.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioGateway '${props.metadata.name ?? id}'`;
     this.namespace = props.metadata.namespace
       ?? fail(owner, "'metadata.namespace' is required: VirtualServices name a Gateway as '<namespace>/<name>'");

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { istioImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
@@ -100,6 +101,7 @@ export class IstioVirtualService extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioVirtualServiceProps) {
     super(checkArguments<Construct>('IstioVirtualService.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioVirtualService '${props.metadata.name ?? id}'`;
     if (props.hosts.length === 0) {
       fail(owner, "'hosts' must name at least one host");
@@ -169,6 +171,7 @@ export class IstioDestinationRule extends Construct {
 
   public constructor(scope: Construct, id: string, props: IstioDestinationRuleProps) {
     super(checkArguments<Construct>('IstioDestinationRule.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioDestinationRule '${props.metadata.name ?? id}'`;
     checkDnsSubdomain(owner, 'host', props.host);
     if (props.subsets.length === 0) {

@@ -4,6 +4,7 @@ import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
 import { checkArguments } from '../../arguments/check-arguments';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, fail } from '../../validation';
 
 /** The highest priority given: the largest exact integer in JavaScript, below Traefik's maximum (pkg/server/router/router.go maxUserPriority). */
@@ -93,6 +94,7 @@ export class TraefikIngressRoute extends Construct {
 
   public constructor(scope: Construct, id: string, props: TraefikIngressRouteProps) {
     super(checkArguments<Construct>('TraefikIngressRoute.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `TraefikIngressRoute '${props.metadata.name ?? id}'`;
     this.owner = owner;
     checkRouteOptions(owner, props);

@@ -4,6 +4,7 @@ import { TraefikBackendKind } from './ingress-route';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
 import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
 /** Largest weight `TraefikWeightedService` accepts (Argo Rollouts writes 0-100). */
@@ -64,6 +65,7 @@ export class TraefikWeightedService extends Construct {
 
   public constructor(scope: Construct, id: string, props: TraefikWeightedServiceProps) {
     super(checkArguments<Construct>('TraefikWeightedService.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `TraefikWeightedService '${props.metadata.name ?? id}'`;
     if (props.metadata.name !== undefined) {
       checkDnsSubdomain(owner, 'metadata.name', props.metadata.name);
