@@ -87,7 +87,7 @@ test(`${RUNS} random declarations (seed ${SEED}) end in valid output or in messa
       expect(badMessages(result.messages)).toEqual([]);
     }
   }), { numRuns: RUNS, seed: SEED, endOnFailure: true });
-  // Both kinds of outcome are exercised.
-  expect(seen.valid).toBeGreaterThan(RUNS / 20);
-  expect(seen.rejected).toBeGreaterThan(RUNS / 20);
+  // Both kinds of outcome are exercised (about 8 % of the declarations are valid).
+  expect(seen.valid).toBeGreaterThan(RUNS / 50);
+  expect(seen.rejected).toBeGreaterThan(RUNS / 2);
 }, 600_000);

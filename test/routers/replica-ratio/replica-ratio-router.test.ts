@@ -218,7 +218,8 @@ describe('the checks leave out requests no user sent (the probes\' and the scrap
     [{ pathLabel: 'the path' }, "'pathLabel' ('the path') must be a Prometheus label name (letters, digits and '_')"],
     [{ excludedPaths: ['/'] }, "'excludedPaths[0]' (\"/\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
     [{ excludedPaths: ['/ok', 'ping'] }, "'excludedPaths[1]' (\"ping\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
-    [{ excludedPaths: '/ping' as any }, "'excludedPaths' (\"/ping\") must be a list of absolute URL paths, e.g. ['/ping']"],
+    // From an untyped caller: the type is checked first, as for every argument.
+    [{ excludedPaths: '/ping' as any }, "'excludedPaths' ('/ping') must be a list (each a string)"],
   ])('%j', (options, message) => {
     expect(() => ApplicationMetrics.httpHistogram({ port: 9898, ...options })).toThrow(`ApplicationMetrics.httpHistogram(): ${message}`);
   });
