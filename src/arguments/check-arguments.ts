@@ -11,14 +11,20 @@ import { DeclarationError } from '../validation';
  * `CanaryMetric.requestDuration(): 'max' (undefined) is required: a Duration, e.g. Duration.millis(500)`.
  */
 
-/** The library's own classes and enums, by name (loaded on first use: this module is imported by them). */
+let libraryExports: { [name: string]: any } | undefined;
+let kplusExports: { [name: string]: any } | undefined;
+
+/**
+ * The library's own classes and enums, by name: loaded on first use (this module is imported by
+ * them), then kept, since `require` resolves the path anew at every call.
+ */
 function library(): { [name: string]: any } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../index');
+  return libraryExports ??= require('../index');
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const kplus = () => require('cdk8s-plus-28');
+const kplus = () => (kplusExports ??= require('cdk8s-plus-28'));
 
 /** What a value of another library's type must be. */
 const EXTERNAL: { [fqn: string]: { readonly describe: string; readonly test: (value: any) => boolean } } = {
@@ -101,76 +107,98 @@ export function showValue(value: unknown): string {
   }
 }
 
-/** The type problems of `value` against `type`, each `'<path>' (<value>) ...`. */
-export function valueProblems(value: unknown, type: string, path: string, problems: string[] = []): string[] {
+/** A type of api-types.ts, parsed once. */
+interface Parsed {
+  readonly type: string;
+  readonly optional: boolean;
+  readonly kind: 'any' | 'string' | 'number' | 'boolean' | 'array' | 'map' | 'struct' | 'enum' | 'class' | 'interface' | 'external';
+  readonly element?: Parsed;
+  readonly properties?: ReadonlyArray<readonly [string, Parsed]>;
+}
+
+const parsedTypes = new Map<string, Parsed>();
+
+function parse(type: string): Parsed {
+  let parsed = parsedTypes.get(type);
+  if (parsed !== undefined) return parsed;
   const optional = type.startsWith('?');
   const t = optional ? type.slice(1) : type;
-  const named = (p: string, v: unknown) => `'${p}' (${showValue(v)})`;
-  if (t === 'any') return problems;
-  if (value === undefined) {
-    if (!optional) problems.push(`${named(path, value)} is required: ${describeType(t)}`);
-    return problems;
+  const kind: Parsed['kind'] = t.endsWith('[]') ? 'array'
+    : t.startsWith('{') ? 'map'
+      : ['any', 'string', 'number', 'boolean'].includes(t) ? t as Parsed['kind']
+        : STRUCTS[t] ? 'struct'
+          : ENUMS.includes(t) ? 'enum'
+            : CLASSES.includes(t) ? 'class'
+              : INTERFACES[t] ? 'interface' : 'external';
+  parsed = { type: t, optional, kind };
+  parsedTypes.set(type, parsed);
+  // Filled in after the entry exists, so that recursive structs end.
+  if (kind === 'array') Object.assign(parsed, { element: parse(t.slice(0, -2)) });
+  if (kind === 'map') Object.assign(parsed, { element: parse(t.slice(1, -1)) });
+  if (kind === 'struct') Object.assign(parsed, { properties: Object.entries(STRUCTS[t]).map(([name, p]) => [name, parse(p)] as const) });
+  return parsed;
+}
+
+const enumValues = new Map<string, Set<unknown>>();
+
+/** The type problems of `value` against `type`, each `'<path>' (<value>) ...`. */
+export function valueProblems(value: unknown, type: string, path: string, problems: string[] = []): string[] {
+  check(value, parse(type), () => path, problems);
+  return problems;
+}
+
+/** `at` makes the path only when there is a problem to report (most values have none). */
+function check(value: unknown, parsed: Parsed, at: () => string, problems: string[]): void {
+  const { kind, optional, type: t } = parsed;
+  if (kind === 'any') return;
+  const named = () => `'${at()}' (${showValue(value)})`;
+  if (value === undefined || value === null) {
+    if (!optional) problems.push(`${named()} is required: ${describeType(t)}`);
+    else if (value === null) problems.push(`${named()} must be ${describeType(t)}, or left out`);
+    return;
   }
-  const wrong = () => void problems.push(`${named(path, value)} must be ${describeType(t)}${value === null && optional ? ', or left out' : ''}`);
-  if (value === null) {
-    if (optional) wrong();
-    else problems.push(`${named(path, value)} is required: ${describeType(t)}`);
-    return problems;
-  }
-  if (t.endsWith('[]')) {
-    if (!Array.isArray(value)) {
-      wrong();
-      return problems;
-    }
-    value.forEach((item, i) => valueProblems(item, t.slice(0, -2), `${path}[${i}]`, problems));
-    return problems;
-  }
-  if (t.startsWith('{')) {
-    if (!isPlainObject(value)) {
-      wrong();
-      return problems;
-    }
-    for (const [key, item] of Object.entries(value as object)) valueProblems(item, t.slice(1, -1), `${path}[${key}]`, problems);
-    return problems;
-  }
-  switch (t) {
-    case 'any': return problems;
-    case 'string': if (typeof value !== 'string') wrong(); return problems;
-    case 'boolean': if (typeof value !== 'boolean') wrong(); return problems;
+  const wrong = () => void problems.push(`${named()} must be ${describeType(t)}`);
+  switch (kind) {
+    case 'string': if (typeof value !== 'string') wrong(); return;
+    case 'boolean': if (typeof value !== 'boolean') wrong(); return;
     case 'number':
       if (typeof value !== 'number') wrong();
-      else if (!Number.isFinite(value)) problems.push(`${named(path, value)} must be a finite number`);
-      return problems;
-  }
-  const struct = STRUCTS[t];
-  if (struct) {
-    if (!isPlainObject(value)) {
-      wrong();
-      return problems;
+      else if (!Number.isFinite(value)) problems.push(`${named()} must be a finite number`);
+      return;
+    case 'array':
+      if (!Array.isArray(value)) return wrong();
+      value.forEach((item, i) => check(item, parsed.element!, () => `${at()}[${i}]`, problems));
+      return;
+    case 'map':
+      if (!isPlainObject(value)) return wrong();
+      for (const key of Object.keys(value as object)) check((value as any)[key], parsed.element!, () => `${at()}[${key}]`, problems);
+      return;
+    case 'struct':
+      if (!isPlainObject(value)) return wrong();
+      for (const [property, propertyType] of parsed.properties!) {
+        check((value as any)[property], propertyType, () => (at() ? `${at()}.${property}` : property), problems);
+      }
+      return;
+    case 'enum': {
+      let values = enumValues.get(t);
+      if (values === undefined) enumValues.set(t, values = new Set(Object.values(library()[t] ?? {})));
+      if (!values.has(value)) wrong();
+      return;
     }
-    for (const [property, propertyType] of Object.entries(struct)) {
-      valueProblems((value as any)[property], propertyType, path ? `${path}.${property}` : property, problems);
+    case 'class': {
+      const constructor = library()[t];
+      if (typeof constructor === 'function' && !(value instanceof constructor)) wrong();
+      return;
     }
-    return problems;
+    case 'interface': {
+      const lacks = typeof value !== 'object' || Object.entries(INTERFACES[t]).some(([member, memberType]) =>
+        (memberType === 'method' ? typeof (value as any)[member] !== 'function' : !memberType.startsWith('?') && !(member in (value as any))));
+      if (lacks) wrong();
+      return;
+    }
+    default:
+      if (!external(t).test(value)) wrong();
   }
-  if (ENUMS.includes(t)) {
-    if (!Object.values(library()[t] ?? {}).includes(value)) wrong();
-    return problems;
-  }
-  if (CLASSES.includes(t)) {
-    const constructor = library()[t];
-    if (typeof constructor === 'function' && !(value instanceof constructor)) wrong();
-    return problems;
-  }
-  const members = INTERFACES[t];
-  if (members) {
-    const lacks = value === null || typeof value !== 'object' || Object.entries(members).some(([member, kind]) =>
-      (kind === 'method' ? typeof (value as any)[member] !== 'function' : !kind.startsWith('?') && !(member in (value as any))));
-    if (lacks) wrong();
-    return problems;
-  }
-  if (!external(t).test(value)) wrong();
-  return problems;
 }
 
 /**

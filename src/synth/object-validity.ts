@@ -57,11 +57,12 @@ export function emittedObjectProblems(scope: IConstruct): string[] {
   if (emitter === undefined || emitter.failed()) return [];
   // A construct of the library inside another one (a CanaryService's FlaggerCanary) is judged with it, once.
   if (scope.node.scopes.slice(0, -1).some((ancestor) => emitters.has(ancestor))) return [];
-  // cdk8s validates the whole app once per chart it renders: the result is kept while no emitter
-  // is added and this subtree keeps its size.
-  const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  const key = `${registrations}/${objects.length}`;
+  // cdk8s validates the whole app once per chart it renders (App.synth() with a Chart per service:
+  // once per service), so the result is kept while the app has the same emitters and charts, in
+  // O(1), as synth/unique-objects.ts does: walking every subtree again would make that quadratic.
+  const key = `${registrations}/${scope.node.root.node.children.length}`;
   if (emitter.result?.key === key) return emitter.result.problems;
+  const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
   const problems = describe(objects, emitter.origins());
   emitter.result = { key, problems };
   return problems;
