@@ -89,6 +89,8 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   PrometheusOptions: { image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration' },
   PrometheusProps: { image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration', namespace: 'string' },
   RegionSegmentOptions: { header: '?string' },
+  ReleaseOperatorRoleProps: { services: 'CanaryService[]', groups: '?string[]', loadTesterAccess: '?LoadTesterAccess', name: '?string', serviceAccounts: '?ServiceAccountSubject[]', users: '?string[]' },
+  ReleaseOperatorRule: { apiGroups: 'string[]', resources: 'string[]', verbs: 'string[]', resourceNames: '?string[]' },
   ReleasePhaseOptions: { segment: 'TrafficSegment', canaryScale: '?number', hold: '?cdk8s.Duration', metrics: '?CanaryMetric[]', name: '?string' },
   ReplicaRatioRouterOptions: { metrics: 'ApplicationMetrics', hosts: '?string[]', ingressClassName: '?string', previewHost: '?string', stableHosts: '?string[]' },
   RequestDurationOptions: { interval: '?cdk8s.Duration', max: 'cdk8s.Duration' },
@@ -103,6 +105,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   RoutingContext: { containerPort: 'number', engine: 'string', labels: '{string}', name: 'string', namespace: 'string', port: 'number', selectorLabels: '{string}', strategy: 'StrategyConfig', probePaths: '?{string}', protocol: '?ServiceProtocol', safetyNet: '?SafetyNetConfig' },
   SafetyNetConfig: { livePort: 'number', liveService: 'string', share: 'number', managedHost: '?string' },
   SafetyNetOptions: { liveService: 'string', livePort: '?number', managedHost: '?string', share: '?number' },
+  ServiceAccountSubject: { name: 'string', namespace: '?string' },
   SessionAffinityConfig: { cookieName: 'string', maxAge: 'cdk8s.Duration', primaryCookieName: '?string' },
   SessionAffinityOptions: { cookieName: '?string', maxAge: '?cdk8s.Duration', primaryCookieName: '?string' },
   StrategyConfig: { kind: 'StrategyKind', abTest: '?AbTestConfig', blueGreen: '?BlueGreenConfig', canary: '?CanaryStrategyConfig', phases: '?ReleasePhase[]' },
@@ -125,8 +128,8 @@ export const INTERFACES: { readonly [name: string]: { readonly [member: string]:
 };
 
 /** The classes and enums of the library (checked by `instanceof` and by value). */
-export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'PlatformPlan', 'Prometheus', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
-export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'WebhookType', 'WorkloadScaleDown'];
+export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'PlatformPlan', 'Prometheus', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
+export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'WebhookType', 'WorkloadScaleDown'];
 
 /** A factory for each class and interface, for messages. */
 export const FACTORIES: { readonly [type: string]: string } = {
@@ -244,6 +247,7 @@ export const CALLABLES: { readonly [signature: string]: ReadonlyArray<readonly [
   'Prometheus.of': [['scope', 'constructs.Construct'], ['namespace', 'string'], ['options', '?PrometheusOptions']],
   'Prometheus.scrapeNamespace': [['namespace', 'string']],
   'Prometheus.scrapeRouterMetrics': [['metrics', 'RouterMetrics']],
+  'ReleaseOperatorRole.new': [['scope', 'constructs.Construct'], ['id', 'string'], ['props', 'ReleaseOperatorRoleProps']],
   'ReleasePhase.of': [['options', 'ReleasePhaseOptions']],
   'ReplicaRatioRouter.new': [['options', 'ReplicaRatioRouterOptions']],
   'ReplicaRatioRouter.bindArgoRollouts': [['scope', 'constructs.Construct'], ['context', 'ArgoRoutingContext']],
