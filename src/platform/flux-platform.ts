@@ -2,8 +2,8 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from './conventions';
 import { PlatformPlan } from './platform-plan';
-import { fluxHelmImports, fluxKustomizeImports, fluxSourceImports } from '../generated-imports';
 import { checkArguments } from '../arguments/check-arguments';
+import { fluxHelmImports, fluxKustomizeImports, fluxSourceImports } from '../generated-imports';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 

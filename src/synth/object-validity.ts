@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as rules from './kubernetes-rules';
+import { perPass, trackSynthesisPasses } from './synthesis-pass';
 import { DeclarationError } from '../validation';
 
 /**
@@ -33,6 +34,7 @@ interface Emitter {
 }
 
 const emitters = new WeakMap<IConstruct, Emitter>();
+const APP_SHAPE_KEY = 'object-validity/app-shape';
 /** How many emitters were registered: a new one (another service) may change what the others render. */
 let registrations = 0;
 
@@ -48,6 +50,7 @@ export function checkEmittedObjects(scope: IConstruct, origins: () => ValueOrigi
   const emitter: Emitter = { origins, failed };
   emitters.set(scope, emitter);
   registrations++;
+  trackSynthesisPasses(scope);
   scope.node.addValidation({ validate: () => emittedObjectProblems(scope) });
 }
 
@@ -58,9 +61,11 @@ export function emittedObjectProblems(scope: IConstruct): string[] {
   // A construct of the library inside another one (a CanaryService's FlaggerCanary) is judged with it, once.
   if (scope.node.scopes.slice(0, -1).some((ancestor) => emitters.has(ancestor))) return [];
   // cdk8s validates the whole app once per chart it renders (App.synth() with a Chart per service:
-  // once per service), so the result is kept while the app has the same emitters and charts, in
-  // O(1), as synth/unique-objects.ts does: walking every subtree again would make that quadratic.
-  const key = `${registrations}/${scope.node.root.node.children.length}`;
+  // once per service), so the result is kept while the app has the same emitters and charts.
+  // Even that key costs the app's charts, so it is computed once per synthesis pass
+  // (synthesis-pass.ts), not once per emitter: per emitter it would make the work quadratic.
+  const root = scope.node.root;
+  const key = perPass(root, emitter, APP_SHAPE_KEY, () => `${registrations}/${root.node.children.length}`);
   if (emitter.result?.key === key) return emitter.result.problems;
   const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
   const problems = describe(objects, emitter.origins());

@@ -1,9 +1,9 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProviderType } from '../../analysis/alert';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
-import { checkArguments } from '../../arguments/check-arguments';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain } from '../../validation';
 

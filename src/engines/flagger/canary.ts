@@ -15,9 +15,9 @@ import { checkFlaggerNrql, graphiteQuery } from '../../analysis/provider-queries
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
 import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
-import { checkArguments } from '../../arguments/check-arguments';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
 import { checkEmittedObjects } from '../../synth/object-validity';

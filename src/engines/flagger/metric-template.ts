@@ -2,9 +2,9 @@ import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
-import { checkArguments } from '../../arguments/check-arguments';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { fail } from '../../validation';
 

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import { gatewayApiImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { gatewayApiImports } from '../../generated-imports';
 import { checkEmittedObjects } from '../../synth/object-validity';
 
 /** A Gateway a route attaches to (`parentRefs`). */

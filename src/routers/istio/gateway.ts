@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkIstioHost } from './virtual-service';
-import { istioImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { istioImports } from '../../generated-imports';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../../validation';
 

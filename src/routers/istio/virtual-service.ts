@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { istioImports } from '../../generated-imports';
 import { checkArguments } from '../../arguments/check-arguments';
+import { istioImports } from '../../generated-imports';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 

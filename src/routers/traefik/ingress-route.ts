@@ -1,8 +1,8 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
-import { checkArguments } from '../../arguments/check-arguments';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, fail } from '../../validation';

@@ -1,9 +1,9 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { TraefikBackendKind } from './ingress-route';
+import { checkArguments } from '../../arguments/check-arguments';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
-import { checkArguments } from '../../arguments/check-arguments';
 import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
