@@ -2,7 +2,8 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { all, only, synth } from './synth';
 import {
-  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment,
+  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy,
+  ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment,
 } from '../src';
 
 /**
