@@ -43,6 +43,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // against the CRDs in crds/, and the Kubernetes schemas of the built-in kinds (1.27; 5.x is ESM only).
     'ajv@^8.17.1',
     'kubernetes-models@~4.5.1',
+    // The property-based test of declarations (test/fuzz/).
+    'fast-check@^4.3.0',
   ],
 
   jestOptions: {
@@ -109,6 +111,13 @@ project.addTask('test:coverage', {
   description: 'Run the tests with coverage (coverage/)',
   exec: 'jest --passWithNoTests --ci --coverage',
   receiveArgs: true,
+});
+
+// The types of the public API's arguments, from the jsii assembly, which the library checks at run
+// time for untyped callers (src/arguments/). Run after `npx projen compile` when the API changes.
+project.addTask('argument-types', {
+  description: 'Regenerate src/arguments/api-types.ts from the jsii assembly (.jsii; run `npx projen compile` first)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/argument-types.ts',
 });
 
 project.addTask('synth', {

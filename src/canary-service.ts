@@ -11,6 +11,7 @@ import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-comma
 import { LoadTarget, LoadTool } from './analysis/load-test';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
+import { argumentErrors, checkConstructScope } from './arguments/check-arguments';
 import { ArgoAnalysisTemplate } from './engines/argo-rollouts/analysis-template';
 import { ArgoRollout } from './engines/argo-rollouts/rollout';
 import { IDeliveryEngine, IRolloutPlanner } from './engines/engine';
@@ -34,8 +35,11 @@ import { DeliveryStrategy, StrategyConfig, StrategyKind } from './strategy/deliv
 import { resolveStrategy } from './strategy/resolve-strategy';
 import { combinationsWith } from './strategy/support-matrix';
 import { TrafficFeature } from './strategy/traffic-feature';
+import { declaredValues } from './synth/declared-values';
+import { labelValue, RULES } from './synth/kubernetes-rules';
+import { checkEmittedObjects } from './synth/object-validity';
 import { checkUniqueObjects } from './synth/unique-objects';
-import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation';
+import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment } from './workload/deployment';
@@ -203,16 +207,29 @@ export class CanaryService extends Construct {
   private readonly declarationErrors: DeclarationErrors;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
-    super(scope, id);
+    super(checkConstructScope('CanaryService', scope, id), id);
     Object.defineProperty(this, CANARY_SERVICE_SYMBOL, { value: true });
-    this.gitOpsTool = props.gitOps?.tool;
     checkSingleCopies(this);
     checkUniqueObjects(this);
     // Mistakes are collected and reported together when the app is synthesized (each with this
     // construct's path), rather than one at a time; only what cannot go on without stops early.
     const errors = this.declarationErrors = new DeclarationErrors();
     this.node.addValidation({ validate: () => errors.messages });
-    this.name = props.name ?? id;
+    this.name = typeof props?.name === 'string' ? props.name : id;
+    // Values of the wrong type (from plain JavaScript, or a jsii language) are reported together;
+    // nothing can be built from them.
+    const typeErrors = argumentErrors(`CanaryService '${this.name}'`, 'CanaryService.new', [scope, id, props]);
+    if (typeErrors.length > 0) {
+      errors.attempt(() => {
+        throw new DeclarationError(typeErrors);
+      });
+      this.namespace = typeof props?.namespace === 'string' ? props.namespace : Chart.of(this).namespace ?? 'default';
+      this.objects = {};
+      return;
+    }
+    this.gitOpsTool = props.gitOps?.tool;
+    // Every object it emits must be one the API server accepts (once the declaration has no mistakes).
+    checkEmittedObjects(this, () => declaredValues(props), () => errors.messages.length > 0);
     errors.attempt(() => checkDnsLabel(this.name, 'name', this.name, 55, " (Flagger appends '-primary' and '-canary', and Service names have at most 63)"));
     const owner = `CanaryService '${this.name}'`;
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? errors.attempt(() => fail(owner,
@@ -222,7 +239,7 @@ export class CanaryService extends Construct {
     // controller's objects would only repeat that mistake, so they are not built.
     const identified = errors.messages.length === 0;
     const port = errors.attempt(() => checkPort(owner, 'port', props.port ?? 80)) ?? 80;
-    const labels = this.labels(props);
+    const labels = this.labels(owner, props, errors);
     if (props.autoscaling && props.replicas !== undefined) {
       errors.attempt(() => fail(owner, "either 'replicas' or 'autoscaling', not both"));
     }
@@ -279,7 +296,7 @@ export class CanaryService extends Construct {
     for (const metrics of props.router.routerMetrics(routing)) {
       this.prometheus.scrapeRouterMetrics(metrics);
     }
-    if (props.loadTester || props.engine.needsLoadTester(analysis)) {
+    if (props.loadTester || props.engine.needsLoadTester(analysis, strategy)) {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
@@ -408,10 +425,20 @@ export class CanaryService extends Construct {
     }
   }
 
-  private labels(props: CanaryServiceProps): { [key: string]: string } {
+  private labels(owner: string, props: CanaryServiceProps, errors: DeclarationErrors): { [key: string]: string } {
     const labels: { [key: string]: string } = { [SELECTOR_LABEL]: this.name };
-    if (props.partOf) labels['app.kubernetes.io/part-of'] = props.partOf;
-    if (props.version) labels['app.kubernetes.io/version'] = props.version;
+    // Both are labels on every object: a value no label may have would fail every one of them.
+    const label = (property: 'partOf' | 'version', key: string) => {
+      const value = props[property];
+      if (!value) return;
+      if (labelValue(value) !== undefined) {
+        errors.attempt(() => fail(owner, `'${property}' ('${value}') becomes the label '${key}' of every object, so it must be ${RULES.labelValue.replace(' (or empty)', '')}`));
+        return;
+      }
+      labels[key] = value;
+    };
+    label('partOf', 'app.kubernetes.io/part-of');
+    label('version', 'app.kubernetes.io/version');
     labels['app.kubernetes.io/managed-by'] = 'cdk8s-canary';
     return labels;
   }

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Duration } from 'cdk8s';
+import { imageReferenceProblem } from './workload/image-reference';
 
 /**
  * Input checks shared by every construct. Each throws with a message that names the owner, the
@@ -80,6 +81,18 @@ export function checkDnsLabel(owner: string, property: string, value: string, ma
   return value;
 }
 
+/**
+ * A host name: each label (between dots, a leading `*` wildcard aside) at most 63 characters, as
+ * DNS allows (RFC 1035), which a subdomain's pattern alone does not say.
+ */
+export function checkHostLabels(owner: string, property: string, value: string): string {
+  const long = value.split('.').find((label) => label.length > 63);
+  if (long !== undefined) {
+    fail(owner, `'${property}' ('${value}') has a label of ${long.length} characters ('${long}'): each label of a host name, between dots, is at most 63 characters`);
+  }
+  return value;
+}
+
 /** A DNS-1123 subdomain (what most object names must be). */
 export function checkDnsSubdomain(owner: string, property: string, value: string): string {
   if (!DNS_SUBDOMAIN.test(value) || value.length > 253) {
@@ -115,8 +128,12 @@ export function checkWholeSeconds(owner: string, property: string, value: Durati
   return millis / 1000;
 }
 
-/** Images must be pinned by a tag other than `latest`, or by a digest. */
+/** Images must be valid references (distribution/reference), pinned by a tag other than `latest`, or by a digest. */
 export function checkPinnedImage(owner: string, property: string, image: string): string {
+  const problem = imageReferenceProblem(image);
+  if (problem !== undefined) {
+    fail(owner, `'${property}' (${show(image)}) ${problem}`);
+  }
   const digest = /@sha256:[a-f0-9]{64}$/.test(image);
   const lastSegment = image.split('/').pop() ?? '';
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EgressRules } from './egress';
 import { LoadEgress } from '../analysis/load-test';
+import { checkArguments } from '../arguments/check-arguments';
 import {
   FLAGGER_NAMESPACE,
   LOAD_TESTER_CONTAINER_PORT,
@@ -12,6 +13,7 @@ import {
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
 import { namespaceSingleton } from './namespace-singleton';
@@ -109,6 +111,7 @@ export class LoadTester extends Construct {
    * `options` apply only when it is created.
    */
   public static of(scope: Construct, namespace: string, options: LoadTesterOptions = {}): LoadTester {
+    checkArguments('LoadTester.of', [scope, namespace, options]);
     return namespaceSingleton(scope, SINGLETON_KIND, namespace,
       (chart, id) => new LoadTester(chart, id, { ...options, namespace }));
   }
@@ -131,7 +134,8 @@ export class LoadTester extends Construct {
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: LoadTesterProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('LoadTester.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `LoadTester '${this.node.path}'`;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
     const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);
@@ -221,6 +225,7 @@ export class LoadTester extends Construct {
    * @param egress the pods and their container ports
    */
   public allowEgress(egress: LoadEgress): void {
+    checkArguments('LoadTester.allowEgress', [egress], `LoadTester '${this.node.id}'`);
     checkDnsLabel(`LoadTester '${this.node.path}'`, 'egress.namespace', egress.namespace);
     egress.ports.forEach((port) => checkPort(`LoadTester '${this.node.path}'`, 'egress.ports', port));
     this.egressRules.allow(egress);
@@ -231,6 +236,7 @@ export class LoadTester extends Construct {
    * `http://flagger-loadtester.<namespace>/gate/check`.
    */
   public urlFor(path: string): string {
+    checkArguments('LoadTester.urlFor', [path], `LoadTester '${this.node.id}'`);
     return `${this.url}${path.replace(/^\/+/, '')}`;
   }
 }

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { checkEmittedObjects } from '../synth/object-validity';
 
 // One registry per app (keyed by the construct tree's root), so that lookups stay O(1) however
 // many services an app holds, instead of walking the tree for every CanaryService.
@@ -38,7 +39,9 @@ export function sharedChart(scope: IConstruct, namespace: string): Chart {
     }
     return existing;
   }
-  return new Chart(root as Construct, id, { namespace });
+  const chart = new Chart(root as Construct, id, { namespace });
+  checkEmittedObjects(chart);
+  return chart;
 }
 
 /**

@@ -3,8 +3,10 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
+import { checkArguments } from '../arguments/check-arguments';
 import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
@@ -94,6 +96,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * @param address its query address, e.g. `http://prometheus.monitoring:9090`
    */
   public static external(address: string): IPrometheus {
+    checkArguments('Prometheus.external', [address]);
     if (!/^https?:\/\/\S+$/.test(address)) {
       fail('Prometheus.external', `'address' ('${address}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
     }
@@ -105,6 +108,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * Chart (`canary-shared-<namespace>`, a file of its own). `options` only apply when it is created.
    */
   public static of(scope: Construct, namespace: string, options: PrometheusOptions = {}): Prometheus {
+    checkArguments('Prometheus.of', [scope, namespace, options]);
     return namespaceSingleton(scope, KIND, namespace, (chart, id) => new Prometheus(chart, id, { ...options, namespace }));
   }
 
@@ -127,7 +131,8 @@ export class Prometheus extends Construct implements IPrometheus {
   private rbac?: Construct;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('Prometheus.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = this.node.path;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
     const image = checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE);
@@ -209,6 +214,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * @param namespace the namespace whose pods to scrape
    */
   public scrapeNamespace(namespace: string): void {
+    checkArguments('Prometheus.scrapeNamespace', [namespace], `Prometheus '${this.node.id}'`);
     checkDnsLabel(this.node.path, 'scrapeNamespace', namespace);
     this.scraped.add(namespace);
     this.allowPodDiscovery(namespace);
@@ -221,6 +227,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * @param metrics the router's namespace and the series to keep
    */
   public scrapeRouterMetrics(metrics: RouterMetrics): void {
+    checkArguments('Prometheus.scrapeRouterMetrics', [metrics], `Prometheus '${this.node.id}'`);
     checkDnsLabel(this.node.path, 'scrapeRouterMetrics.namespace', metrics.namespace);
     const seen = this.routerMetrics.some((m) => m.namespace === metrics.namespace && m.metricNames === metrics.metricNames
       && m.serviceLabel === metrics.serviceLabel && m.serviceValues === metrics.serviceValues);

@@ -1,7 +1,7 @@
 import { SafetyNetOptions } from './safety-net';
 import { derivedNames } from '../references/check-references';
 import { SafetyNetConfig } from '../routers/router';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, fail } from '../validation';
 
 /** Applies defaults and checks the values of a safety net. */
 export function resolveSafetyNet(owner: string, name: string, options: SafetyNetOptions, port: number, routerSplits: boolean): SafetyNetConfig {
@@ -19,6 +19,7 @@ export function resolveSafetyNet(owner: string, name: string, options: SafetyNet
     liveService,
     livePort: checkPort(owner, 'safetyNet.livePort', options.livePort ?? port),
     share,
-    managedHost: options.managedHost === undefined ? undefined : checkDnsSubdomain(owner, 'safetyNet.managedHost', options.managedHost),
+    managedHost: options.managedHost === undefined ? undefined
+      : checkHostLabels(owner, 'safetyNet.managedHost', checkDnsSubdomain(owner, 'safetyNet.managedHost', options.managedHost)),
   };
 }

@@ -1,3 +1,5 @@
+import { checkArguments } from '../arguments/check-arguments';
+
 /** Chat services Flagger can alert. */
 export enum AlertProviderType {
   /** Slack. */
@@ -91,31 +93,37 @@ export interface ExistingAlertProviderOptions {
 export class CanaryAlert {
   /** Alerts to Slack. */
   public static slack(options: ChatAlertOptions): CanaryAlert {
+    checkArguments('CanaryAlert.slack', [options]);
     return CanaryAlert.chat(AlertProviderType.SLACK, options);
   }
 
   /** Alerts to Microsoft Teams. */
   public static msteams(options: ChatAlertOptions): CanaryAlert {
+    checkArguments('CanaryAlert.msteams', [options]);
     return CanaryAlert.chat(AlertProviderType.MSTEAMS, options);
   }
 
   /** Alerts to Discord. */
   public static discord(options: ChatAlertOptions): CanaryAlert {
+    checkArguments('CanaryAlert.discord', [options]);
     return CanaryAlert.chat(AlertProviderType.DISCORD, options);
   }
 
   /** Alerts to Rocket.Chat. */
   public static rocket(options: ChatAlertOptions): CanaryAlert {
+    checkArguments('CanaryAlert.rocket', [options]);
     return CanaryAlert.chat(AlertProviderType.ROCKET, options);
   }
 
   /** Alerts to Google Chat. */
   public static gchat(options: ChatAlertOptions): CanaryAlert {
+    checkArguments('CanaryAlert.gchat', [options]);
     return CanaryAlert.chat(AlertProviderType.GCHAT, options);
   }
 
   /** Alerts through an AlertProvider that exists already; nothing new is created. */
   public static existingProvider(options: ExistingAlertProviderOptions): CanaryAlert {
+    checkArguments('CanaryAlert.existingProvider', [options]);
     return new CanaryAlert(options.name ?? options.providerName.replace(/\./g, '-'), options.severity ?? AlertSeverity.INFO, {
       providerName: options.providerName,
       providerNamespace: options.providerNamespace,

@@ -3,6 +3,7 @@ import { ComparedMeasure, CompareToPrimaryOptions, ComparisonConfig } from './co
 import {
   CloudWatchMetricOptions, DatadogMetricOptions, ExternalMetricSource, GraphiteMetricOptions, MetricProviderType, NewRelicMetricOptions,
 } from './metric-providers';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** What a metric measures; each engine renders it, each router supplies the query for built-ins. */
 export enum MetricKind {
@@ -107,11 +108,13 @@ export class CanaryMetric {
 
   /** Percentage of requests to the canary that did not fail with a 5xx, at least `min`. */
   public static requestSuccessRate(options: RequestSuccessRateOptions = {}): CanaryMetric {
+    checkArguments('CanaryMetric.requestSuccessRate', [options]);
     return new CanaryMetric('request-success-rate', MetricKind.REQUEST_SUCCESS_RATE, options.interval, options.min ?? 99);
   }
 
   /** 99th percentile request duration of the canary, at most `max`. */
   public static requestDuration(options: RequestDurationOptions): CanaryMetric {
+    checkArguments('CanaryMetric.requestDuration', [options]);
     return new CanaryMetric('request-duration', MetricKind.REQUEST_DURATION, options.interval, undefined, options.max.toMilliseconds());
   }
 
@@ -120,6 +123,7 @@ export class CanaryMetric {
    * `scope` is `MetricScope.GLOBAL`.
    */
   public static prometheus(options: PrometheusMetricOptions): CanaryMetric {
+    checkArguments('CanaryMetric.prometheus', [options]);
     return new CanaryMetric(options.name, MetricKind.PROMETHEUS_QUERY, options.interval, options.min, options.max, options.query,
       undefined, undefined, options.scope ?? MetricScope.CANARY);
   }
@@ -130,6 +134,7 @@ export class CanaryMetric {
    * point of one interval, the Secret read from the service's namespace).
    */
   public static datadog(options: DatadogMetricOptions): CanaryMetric {
+    checkArguments('CanaryMetric.datadog', [options]);
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.DATADOG, secretName: options.secretName, address: options.address,
     });
@@ -141,6 +146,7 @@ export class CanaryMetric {
    * named `value` and the same window appended by the library).
    */
   public static newRelic(options: NewRelicMetricOptions): CanaryMetric {
+    checkArguments('CanaryMetric.newRelic', [options]);
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.NEW_RELIC, secretName: options.secretName,
     });
@@ -148,6 +154,7 @@ export class CanaryMetric {
 
   /** CloudWatch GetMetricData queries within `min` and/or `max` (Flagger: type `cloudwatch`; Argo Rollouts: `cloudWatch`). */
   public static cloudWatch(options: CloudWatchMetricOptions): CanaryMetric {
+    checkArguments('CanaryMetric.cloudWatch', [options]);
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, undefined, {
       type: MetricProviderType.CLOUDWATCH, region: options.region, cloudWatchQueries: [...options.metricDataQueries],
     });
@@ -159,6 +166,7 @@ export class CanaryMetric {
    * `<address>/render?target=<target>&from=-<interval>`).
    */
   public static graphite(options: GraphiteMetricOptions): CanaryMetric {
+    checkArguments('CanaryMetric.graphite', [options]);
     return new CanaryMetric(options.name, MetricKind.EXTERNAL_QUERY, options.interval, options.min, options.max, options.query, {
       type: MetricProviderType.GRAPHITE, address: options.address, secretName: options.secretName,
     });
@@ -171,6 +179,7 @@ export class CanaryMetric {
    * bad day for both versions (a slow database) then does not fail the canary.
    */
   public static compareToPrimary(options: CompareToPrimaryOptions): CanaryMetric {
+    checkArguments('CanaryMetric.compareToPrimary', [options]);
     const name = options.name ?? (options.measure === ComparedMeasure.ERROR_RATE ? 'error-rate-vs-primary' : 'latency-vs-primary');
     const bound = options.maxRatio ?? options.maxDifference;
     return new CanaryMetric(name, MetricKind.COMPARISON, options.interval, undefined, bound, undefined, undefined, {

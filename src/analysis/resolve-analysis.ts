@@ -14,6 +14,9 @@ export const DEFAULT_METRICS: readonly CanaryMetric[] = [
   CanaryMetric.requestDuration({ max: Duration.millis(500) }),
 ];
 
+/** The most failed checks an analysis may tolerate before rollback. */
+export const MAX_THRESHOLD = 100;
+
 /** Applies defaults and rejects settings the controllers would reject or that could never pass. */
 export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = {}, loadExample?: string): ResolvedAnalysis {
   // Every independent check runs, so that one synth reports all the mistakes of the analysis.
@@ -21,8 +24,10 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
   const interval = options.interval ?? Duration.minutes(1);
   errors.attempt(() => checkWholeSeconds(owner, 'analysis.interval', interval, 10));
   const threshold = options.threshold ?? 5;
-  if (!Number.isInteger(threshold) || threshold < 1) {
-    errors.attempt(() => fail(owner, `'analysis.threshold' (${threshold}) must be an integer of at least 1 (failed checks before rollback)`));
+  // A bound keeps the plan's timelines (and the first weight's hold with Argo Rollouts, which grows
+  // with it) finite; a rollout that tolerates more failed checks never rolls back in practice.
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > MAX_THRESHOLD) {
+    errors.attempt(() => fail(owner, `'analysis.threshold' (${threshold}) must be an integer between 1 and ${MAX_THRESHOLD} (failed checks before rollback)`));
   }
   const metrics = options.metrics ?? [...DEFAULT_METRICS];
   const webhooks = options.webhooks ?? [];

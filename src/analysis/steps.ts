@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** What a rollout step does. */
 export enum RolloutStepKind {
@@ -98,11 +99,13 @@ export interface CanaryScaleOptions {
 export class RolloutStep {
   /** Send `weight` percent of traffic to the canary (0-100). */
   public static weight(weight: number): RolloutStep {
+    checkArguments('RolloutStep.weight', [weight]);
     return new RolloutStep(RolloutStepKind.SET_WEIGHT, { percentage: weight });
   }
 
   /** Wait `duration`, or, without one, until someone promotes the rollout. */
   public static pause(duration?: Duration): RolloutStep {
+    checkArguments('RolloutStep.pause', [duration]);
     return new RolloutStep(RolloutStepKind.PAUSE, { duration });
   }
 
@@ -113,16 +116,19 @@ export class RolloutStep {
 
   /** Route requests with matching headers to the canary (A/B testing). */
   public static headerRoute(options: HeaderRouteOptions): RolloutStep {
+    checkArguments('RolloutStep.headerRoute', [options]);
     return new RolloutStep(RolloutStepKind.SET_HEADER_ROUTE, { routeName: options.name, match: options.match });
   }
 
   /** Copy a percentage of requests to the canary, whose answers are dropped. */
   public static mirrorRoute(options: MirrorRouteOptions): RolloutStep {
+    checkArguments('RolloutStep.mirrorRoute', [options]);
     return new RolloutStep(RolloutStepKind.SET_MIRROR_ROUTE, { routeName: options.name, match: options.match, percentage: options.percentage });
   }
 
   /** Scale the canary independently of its traffic weight. */
   public static canaryScale(options: CanaryScaleOptions): RolloutStep {
+    checkArguments('RolloutStep.canaryScale', [options]);
     return new RolloutStep(RolloutStepKind.SET_CANARY_SCALE, { scale: options });
   }
 

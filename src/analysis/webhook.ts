@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { LoadGeneration, LoadTestOptions, LoadTool } from './load-test';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** When in the rollout a webhook is called (Flagger's webhook types). */
 export enum WebhookType {
@@ -120,6 +121,7 @@ export interface HttpWebhookOptions {
 export class CanaryWebhook {
   /** A test run with bash before traffic reaches the canary; a non-zero exit fails the check. */
   public static acceptanceTest(options: LoadTesterCommandOptions): CanaryWebhook {
+    checkArguments('CanaryWebhook.acceptanceTest', [options]);
     return CanaryWebhook.loadTesterCommand(WebhookType.PRE_ROLLOUT, LoadTesterCommandType.BASH, 'acceptance-test', Duration.seconds(30), options);
   }
 
@@ -129,6 +131,7 @@ export class CanaryWebhook {
    * routed host for an ingress router (Traefik), to the canary Service for a mesh (Istio).
    */
   public static loadTest(options: LoadTestOptions = {}): CanaryWebhook {
+    checkArguments('CanaryWebhook.loadTest', [options]);
     const typed = (['requestsPerSecond', 'concurrency', 'duration', 'path', 'tool', 'grpcCall'] as const)
       .filter((key) => options[key] !== undefined);
     if (options.command !== undefined) {
@@ -161,6 +164,7 @@ export class CanaryWebhook {
    * (`POST /gate/open` on the loadtester with `{"name": "<service>", "namespace": "<ns>"}`).
    */
   public static manualGate(options: ManualGateOptions): CanaryWebhook {
+    checkArguments('CanaryWebhook.manualGate', [options]);
     const type = {
       [GateStage.CONFIRM_ROLLOUT]: WebhookType.CONFIRM_ROLLOUT,
       [GateStage.CONFIRM_TRAFFIC_INCREASE]: WebhookType.CONFIRM_TRAFFIC_INCREASE,
@@ -174,11 +178,13 @@ export class CanaryWebhook {
    * (`POST /rollback/open` on the loadtester).
    */
   public static rollbackGate(options: RollbackGateOptions = {}): CanaryWebhook {
+    checkArguments('CanaryWebhook.rollbackGate', [options]);
     return new CanaryWebhook(options.name ?? 'rollback-gate', WebhookType.ROLLBACK, { loadTesterPath: 'rollback/check' });
   }
 
   /** An HTTP hook of your own. */
   public static http(options: HttpWebhookOptions): CanaryWebhook {
+    checkArguments('CanaryWebhook.http', [options]);
     return new CanaryWebhook(options.name, options.type, {
       url: options.url,
       timeout: options.timeout,

@@ -110,8 +110,14 @@ export interface IDeliveryEngine {
   readonly name: string;
   /** Namespace the controller runs in; the loadtester admits calls from it. */
   readonly controllerNamespace: string;
-  /** Whether the analysis, as this engine runs it, calls the loadtester. */
-  needsLoadTester(analysis: ResolvedAnalysis): boolean;
+  /**
+   * Whether the analysis, as this engine runs it with this strategy, calls the loadtester (the
+   * gates the engine adds for the strategy included).
+   *
+   * @param analysis the resolved analysis
+   * @param strategy the resolved strategy; without it, only the analysis counts
+   */
+  needsLoadTester(analysis: ResolvedAnalysis, strategy?: StrategyConfig): boolean;
 
   /**
    * How long one run of a typed load test lasts when it sets no duration, for an analysis interval.

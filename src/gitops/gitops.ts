@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { RewrittenObject } from './controller-rewrites';
 import { CANARY_SERVICE_SYMBOL, IGitOpsAware } from './gitops-marks';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** The GitOps tool that applies the synthesized files. */
 export enum GitOpsTool {
@@ -54,6 +55,7 @@ export abstract class GitOps {
    * @param scope any construct of the app
    */
   public static argoCdIgnoreDifferences(scope: IConstruct): RewrittenObject[] {
+    checkArguments('GitOps.argoCdIgnoreDifferences', [scope]);
     return scope.node.root.node.findAll()
       .filter((c): c is IConstruct & IGitOpsAware => (c as any)[CANARY_SERVICE_SYMBOL] === true)
       .filter((service) => service.gitOpsTool === GitOpsTool.ARGO_CD)

@@ -1,8 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from '../addons/namespace-singleton';
+import { checkArguments } from '../arguments/check-arguments';
 import { CanaryService } from '../canary-service';
 import { LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, RELEASE_RECORD_CONFIGMAP } from '../platform/conventions';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, fail } from '../validation';
 
 /** How `cdk8s-canary gate|promote|abort|status|reset` reach a Flagger loadtester. */
@@ -110,7 +112,8 @@ export class ReleaseOperatorRole extends Construct {
   public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: ReleaseOperatorRoleProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('ReleaseOperatorRole.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `ReleaseOperatorRole '${this.node.path}'`;
     if (props.services.length === 0) fail(owner, "'services' ([]) must name at least one CanaryService");
     const namespaces = [...new Set(props.services.map((s) => s.namespace))];

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { formatDuration } from './format';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** What a planned check is. */
 export enum PlannedCheckKind {
@@ -123,6 +124,7 @@ export class RolloutPlan {
   public readonly notes: string[];
 
   public constructor(props: RolloutPlanProps) {
+    checkArguments('RolloutPlan.new', [props]);
     this.service = props.service;
     this.namespace = props.namespace;
     this.engine = props.engine;

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { loadCdktf, loadHelmProvider, loadHelmRelease } from './cdktf-modules';
 import type * as HelmValues from './helm-values';
 import { PlatformPlan } from './platform-plan';
+import { checkArguments } from '../arguments/check-arguments';
 import { fail } from '../validation';
 
 /** Props of `CanaryPlatform`. */
@@ -40,7 +41,7 @@ export class CanaryPlatform extends Construct {
   public readonly releases: Release[];
 
   public constructor(scope: Construct, id: string, props: CanaryPlatformProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('CanaryPlatform.new', [scope, id, props]), id);
     const owner = `CanaryPlatform '${this.node.path}'`;
     const { TerraformStack } = loadCdktf(owner);
     try {
@@ -90,6 +91,7 @@ export class CanaryPlatform extends Construct {
    * @param name a release name of the plan
    */
   public release(name: string): Release {
+    checkArguments('CanaryPlatform.release', [name]);
     const index = this.plan.releases.findIndex((release) => release.name === name);
     if (index < 0) {
       fail(`CanaryPlatform '${this.node.path}'`, `there is no release named '${name}'; the releases are ${this.plan.releaseNames.join(', ')}`);

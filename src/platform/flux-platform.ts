@@ -2,7 +2,9 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FLUX_NAMESPACE } from './conventions';
 import { PlatformPlan } from './platform-plan';
+import { checkArguments } from '../arguments/check-arguments';
 import { fluxHelmImports, fluxKustomizeImports, fluxSourceImports } from '../generated-imports';
+import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 
 /** Props of `FluxPlatform`. */
@@ -53,7 +55,8 @@ export class FluxPlatform extends Construct {
   public readonly kustomizations: ApiObject[];
 
   public constructor(scope: Construct, id: string, props: FluxPlatformProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('FluxPlatform.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `FluxPlatform '${this.node.path}'`;
     this.plan = props.plan;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace ?? FLUX_NAMESPACE);
@@ -118,6 +121,7 @@ export class FluxPlatform extends Construct {
    * @param name a release name of the plan
    */
   public helmRelease(name: string): ApiObject {
+    checkArguments('FluxPlatform.helmRelease', [name]);
     const index = this.plan.releases.findIndex((release) => release.name === name);
     if (index < 0) {
       fail(`FluxPlatform '${this.node.path}'`, `there is no release named '${name}'; the releases are ${this.plan.releaseNames.join(', ')}`);

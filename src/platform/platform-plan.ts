@@ -1,6 +1,7 @@
 import type * as PlanReleases from './plan-releases';
 import { PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformRepository, PlatformRouter } from './platform-options';
 import { IPrometheus, Prometheus } from '../addons/prometheus';
+import { checkArguments } from '../arguments/check-arguments';
 import { fail } from '../validation';
 
 /**
@@ -39,6 +40,7 @@ export class PlatformPlan {
   public readonly sharedPrometheus?: IPrometheus;
 
   public constructor(props: PlatformPlanProps) {
+    checkArguments('PlatformPlan.new', [props], 'PlatformPlan');
     // Loaded on first use: an app that only synthesizes services never plans a platform.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { planPlatform }: typeof PlanReleases = require('./plan-releases');
@@ -64,6 +66,7 @@ export class PlatformPlan {
    * @param name a release name, e.g. `flagger`
    */
   public release(name: string): PlatformRelease {
+    checkArguments('PlatformPlan.release', [name]);
     return this.tryFindRelease(name)
       ?? fail('PlatformPlan', `there is no release named '${name}'; the releases are ${this.releaseNames.join(', ')}`);
   }
@@ -74,6 +77,7 @@ export class PlatformPlan {
    * @param name a release name, e.g. `flagger`
    */
   public tryFindRelease(name: string): PlatformRelease | undefined {
+    checkArguments('PlatformPlan.tryFindRelease', [name]);
     return this.releases.find((release) => release.name === name);
   }
 }

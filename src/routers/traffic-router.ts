@@ -3,16 +3,19 @@ import { IstioRouter, IstioRouterOptions } from './istio/istio-router';
 import { ReplicaRatioRouter, ReplicaRatioRouterOptions } from './replica-ratio/replica-ratio-router';
 import { ITrafficRouter } from './router';
 import { TraefikRouter, TraefikRouterOptions } from './traefik/traefik-router';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** The traffic routers this library ships. */
 export class TrafficRouter {
   /** Traefik v3 (`traefik.io/v1alpha1` IngressRoute, TraefikService). */
   public static traefik(options: TraefikRouterOptions): ITrafficRouter {
+    checkArguments('TrafficRouter.traefik', [options]);
     return new TraefikRouter(options);
   }
 
   /** Istio (`networking.istio.io/v1` VirtualService, DestinationRule, Gateway). */
   public static istio(options: IstioRouterOptions = {}): ITrafficRouter {
+    checkArguments('TrafficRouter.istio', [options]);
     return new IstioRouter(options);
   }
 
@@ -22,6 +25,7 @@ export class TrafficRouter {
    * in `metrics` (Istio's by default).
    */
   public static gatewayApi(options: GatewayApiRouterOptions): ITrafficRouter {
+    checkArguments('TrafficRouter.gatewayApi', [options]);
     return new GatewayApiRouter(options);
   }
 
@@ -32,6 +36,7 @@ export class TrafficRouter {
    * application's own metrics.
    */
   public static replicaRatio(options: ReplicaRatioRouterOptions): ITrafficRouter {
+    checkArguments('TrafficRouter.replicaRatio', [options]);
     return new ReplicaRatioRouter(options);
   }
 

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { ReleasePhase } from './release-phase';
 import { TrafficSegment } from './traffic-segment';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** How traffic moves to the new version. */
 export enum StrategyKind {
@@ -222,6 +223,7 @@ export abstract class DeliveryStrategy {
    * (`stepWeight`/`maxWeight`, `stepWeights` or `steps`). The default strategy.
    */
   public static canary(options: CanaryStrategyOptions = {}): DeliveryStrategy {
+    checkArguments('DeliveryStrategy.canary', [options]);
     return new FixedStrategy({
       kind: StrategyKind.CANARY,
       canary: {
@@ -236,6 +238,7 @@ export abstract class DeliveryStrategy {
 
   /** An A/B test: the requests of `segments` go to the new version for a while, then it is promoted. */
   public static abTest(options: AbTestOptions): DeliveryStrategy {
+    checkArguments('DeliveryStrategy.abTest', [options]);
     return new FixedStrategy({
       kind: StrategyKind.AB_TEST,
       abTest: {
@@ -252,6 +255,7 @@ export abstract class DeliveryStrategy {
    * traffic (or with mirrored traffic), then takes all traffic at once.
    */
   public static blueGreen(options: BlueGreenOptions = {}): DeliveryStrategy {
+    checkArguments('DeliveryStrategy.blueGreen', [options]);
     return new FixedStrategy({
       kind: StrategyKind.BLUE_GREEN,
       blueGreen: {
@@ -270,6 +274,7 @@ export abstract class DeliveryStrategy {
    * which runs one strategy per Canary, cannot.
    */
   public static phased(phases: ReleasePhase[]): DeliveryStrategy {
+    checkArguments('DeliveryStrategy.phased', [phases]);
     return new FixedStrategy({ kind: StrategyKind.PHASED, phases: [...phases] });
   }
 

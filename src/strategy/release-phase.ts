@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { TrafficSegment } from './traffic-segment';
 import { CanaryMetric } from '../analysis/metric';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** Options for `ReleasePhase.of()`. */
 export interface ReleasePhaseOptions {
@@ -39,6 +40,7 @@ export interface ReleasePhaseOptions {
 export class ReleasePhase {
   /** A phase of a phased release. */
   public static of(options: ReleasePhaseOptions): ReleasePhase {
+    checkArguments('ReleasePhase.of', [options]);
     return new ReleasePhase(options);
   }
 

@@ -5,7 +5,7 @@ import { TrafficFeature } from './traffic-feature';
 import { MatchTarget, SegmentKind, TrafficSegment } from './traffic-segment';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../analysis/analysis';
 import { resolveAnalysis } from '../analysis/resolve-analysis';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkUniqueNames, checkWholeSeconds, fail } from '../validation';
 
 /** What a strategy is checked against. */
 export interface StrategyChecks {
@@ -90,7 +90,7 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
       checkInteger(owner, 'strategy.iterations', bg.iterations, 1, 1000);
       if (bg.mirrorPercentage !== undefined) checkInteger(owner, 'strategy.mirrorPercentage', bg.mirrorPercentage, 1, 100);
       if (bg.scaleDownDelay !== undefined) checkWholeSeconds(owner, 'strategy.scaleDownDelay', bg.scaleDownDelay, 0);
-      if (bg.previewHost !== undefined) checkDnsSubdomain(owner, 'strategy.previewHost', bg.previewHost);
+      if (bg.previewHost !== undefined) checkHostLabels(owner, 'strategy.previewHost', checkDnsSubdomain(owner, 'strategy.previewHost', bg.previewHost));
       require([TrafficFeature.BLUE_GREEN, ...(bg.mirrorPercentage !== undefined ? [TrafficFeature.MIRRORING] : [])],
         bg.mirrorPercentage !== undefined ? 'blue/green with mirrored traffic' : 'blue/green');
       return config;

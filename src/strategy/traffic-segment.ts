@@ -1,4 +1,5 @@
 import { HeaderMatchKind } from '../analysis/steps';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** Where a match condition looks. */
 export enum MatchTarget {
@@ -102,6 +103,7 @@ export class TrafficSegment {
    * @param value the value, or a regular expression with `kind: HeaderMatchKind.REGEX`
    */
   public static header(name: string, value: string, options: HeaderSegmentOptions = {}): TrafficSegment {
+    checkArguments('TrafficSegment.header', [name, value, options]);
     const kind = options.kind ?? HeaderMatchKind.EXACT;
     return new TrafficSegment(SegmentKind.MATCH, options.description ?? `requests with header ${name.toLowerCase()}: ${value}`,
       [{ target: MatchTarget.HEADER, name: name.toLowerCase(), value, kind }], undefined);
@@ -112,6 +114,7 @@ export class TrafficSegment {
    * `curl --cookie 'beta=true' ...`. Routers match it as a regular expression on the `cookie` header.
    */
   public static cookie(name: string, value: string, description?: string): TrafficSegment {
+    checkArguments('TrafficSegment.cookie', [name, value, description]);
     const condition = { target: MatchTarget.HEADER, name: 'cookie', value: `^(.*?;\\s*)?(${escapeRegex(name)}=${escapeRegex(value)})(;.*)?$`, kind: HeaderMatchKind.REGEX };
     return new TrafficSegment(SegmentKind.MATCH, description ?? `requests with cookie ${name}=${value}`, [condition], undefined, { name, value });
   }
@@ -121,6 +124,7 @@ export class TrafficSegment {
    * `curl 'https://app.example.com/?variant=b'`. Only Flagger routes by query parameter.
    */
   public static queryParam(name: string, value: string): TrafficSegment {
+    checkArguments('TrafficSegment.queryParam', [name, value]);
     return new TrafficSegment(SegmentKind.MATCH, `requests with query parameter ${name}=${value}`,
       [{ target: MatchTarget.QUERY_PARAM, name, value, kind: HeaderMatchKind.EXACT }], undefined);
   }
@@ -130,6 +134,7 @@ export class TrafficSegment {
    * a weighted canary. Every request may be selected; which one is chance.
    */
   public static randomSample(weights: number[]): TrafficSegment {
+    checkArguments('TrafficSegment.randomSample', [weights]);
     return new TrafficSegment(SegmentKind.SAMPLE, `a random ${weights.join(', ')}% of all requests`, [], [...weights]);
   }
 
@@ -138,6 +143,7 @@ export class TrafficSegment {
    * selected by `curl -H 'x-canary: insider' ...`.
    */
   public static dogFood(options: DogFoodOptions = {}): TrafficSegment {
+    checkArguments('TrafficSegment.dogFood', [options]);
     const value = options.value ?? 'insider';
     if (options.cookie !== undefined) {
       return TrafficSegment.cookie(options.cookie, value, `employees (cookie ${options.cookie}=${value})`);
@@ -153,6 +159,7 @@ export class TrafficSegment {
    * @param countryCodes ISO 3166-1 alpha-2 codes, e.g. `['NZ']`
    */
   public static region(countryCodes: string[], options: RegionSegmentOptions = {}): TrafficSegment {
+    checkArguments('TrafficSegment.region', [countryCodes, options]);
     const header = (options.header ?? 'x-country-code').toLowerCase();
     const codes = countryCodes.map((code) => code.toUpperCase());
     return new TrafficSegment(SegmentKind.MATCH, `requests from ${codes.join(', ')} (header ${header})`,
@@ -164,6 +171,7 @@ export class TrafficSegment {
    * `TrafficSegment.userCohort('plan', 'free')`: selected by `curl --cookie 'plan=free' ...`.
    */
   public static userCohort(cookie: string, value: string): TrafficSegment {
+    checkArguments('TrafficSegment.userCohort', [cookie, value]);
     return TrafficSegment.cookie(cookie, value, `users with ${cookie}=${value}`);
   }
 

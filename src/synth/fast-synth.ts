@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import type * as AppSynth from './app-synth';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** Loaded on first use, so that importing cdk8s-canary does not pay for it. */
 function impl(): typeof AppSynth {
@@ -39,6 +40,7 @@ export class FastSynth {
    * @param app the app to synthesize
    */
   public static synth(app: App): void {
+    checkArguments('FastSynth.synth', [app]);
     const { checkSupported, synthApp } = impl();
     checkSupported(app, 'synth');
     synthApp(app);
@@ -50,6 +52,7 @@ export class FastSynth {
    * @param app the app to synthesize
    */
   public static synthYaml(app: App): string {
+    checkArguments('FastSynth.synthYaml', [app]);
     const { checkSupported, synthAppYaml } = impl();
     checkSupported(app, 'synthYaml');
     return synthAppYaml(app);

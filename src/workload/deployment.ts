@@ -1,11 +1,12 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkNonRootUser, checkProbe, checkResources } from './container-checks';
 import { selectPodsByLabels, restrictedSecurityContext } from './pod-security';
 import { ServiceProtocol } from './protocol';
 import { WorkloadOptions } from './workload-options';
 import { SELECTOR_LABEL } from '../platform/conventions';
-import { checkPinnedImage, checkPort, fail } from '../validation';
+import { checkPinnedImage, checkPort, DeclarationErrors, fail } from '../validation';
 
 /** Labels Flagger accepts as its selector (its `-selector-labels` flag). */
 export const FLAGGER_SELECTOR_LABELS = ['app', 'name', 'app.kubernetes.io/name'];
@@ -26,8 +27,13 @@ export const DEFAULT_CONTAINER_PORT = 8080;
  */
 export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec): kplus.Deployment {
   const owner = spec.name;
-  const image = checkPinnedImage(owner, 'image', spec.image!);
-  const port = checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT);
+  // Every mistake of the container at once.
+  const errors = new DeclarationErrors();
+  const image = errors.attempt(() => checkPinnedImage(owner, 'image', spec.image!));
+  const port = errors.attempt(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT)) ?? DEFAULT_CONTAINER_PORT;
+  if (spec.runAsUser !== undefined) errors.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
+  if (spec.resources !== undefined) errors.attempt(() => checkResources(owner, 'resources', spec.resources!));
+  errors.throwIfAny();
   const grpc = spec.protocol === ServiceProtocol.GRPC;
   const httpProbe = () => (grpc ? undefined : kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }));
   const deployment = new kplus.Deployment(scope, id, {
@@ -38,7 +44,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
     automountServiceAccountToken: false,
     containers: [{
       name: spec.name,
-      image,
+      image: image!,
       args: spec.args,
       ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
       envVariables: spec.env,
@@ -53,6 +59,10 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       securityContext: restrictedSecurityContext(spec.runAsUser ?? 65532, spec.readOnlyRootFilesystem ?? true),
     }],
   });
+  const rendered = deployment.containers[0];
+  if (spec.readiness !== undefined) errors.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
+  if (spec.liveness !== undefined) errors.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
+  errors.throwIfAny();
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   if (grpc) {
     // cdk8s-plus-28 has no gRPC probe; Kubernetes has had one since 1.24 (GA in 1.27): the standard

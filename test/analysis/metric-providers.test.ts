@@ -144,7 +144,7 @@ describe('missing or malformed fields fail with a message', () => {
   test.each([
     ['Datadog without credentials', () => CanaryMetric.datadog({ name: 'e', query: 'sum:a{b}', max: 1, secretName: '' }),
       "'analysis.metrics[0].secretName' is required: the datadog credentials (API and application keys) come from a Secret"],
-    ['New Relic without credentials', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T', max: 1, secretName: undefined as any }),
+    ['New Relic without credentials', () => CanaryMetric.newRelic({ name: 'e', query: 'SELECT count(*) / 1 FROM T', max: 1, secretName: '' }),
       "'analysis.metrics[0].secretName' is required: the newrelic credentials (account id and key) come from a Secret"],
     ['a Datadog query that is not one', () => CanaryMetric.datadog({ name: 'e', query: 'errors > 5', max: 1, secretName: 'dd' }),
       "'analysis.metrics[0].query' ('errors > 5') is not a Datadog metric query: expected '<aggregator>:<metric>{<scope>}', e.g. 'sum:trace.http.request.errors{service:podinfo}.as_count()'"],

@@ -158,13 +158,13 @@ describe('interval', () => {
 describe('threshold', () => {
   test('rejects threshold 0', () => {
     expect(() => resolve({ threshold: 0 })).toThrow(
-      "podinfo: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)",
     );
   });
 
   test('rejects a fractional threshold', () => {
     expect(() => resolve({ threshold: 1.5 })).toThrow(
-      "podinfo: 'analysis.threshold' (1.5) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (1.5) must be an integer between 1 and 100 (failed checks before rollback)",
     );
   });
 });
@@ -556,11 +556,10 @@ describe('bounds and references', () => {
   const load = [CanaryWebhook.loadTest({ command: 'hey http://podinfo-canary.test/' })];
 
   test.each([
-    ['max', NaN, "podinfo: 'analysis.metrics[0].max' (NaN) must be a finite number"],
-    ['min', -Infinity, "podinfo: 'analysis.metrics[0].min' (-Infinity) must be a finite number"],
-  ])('a custom metric %s of %s is rejected', (bound, value, message) => {
-    const metric = CanaryMetric.prometheus({ name: 'errors', query: 'sum(up)', [bound as string]: value });
-    expect(() => resolveAnalysis('podinfo', { metrics: [metric], webhooks: load })).toThrow(message);
+    ['max', NaN, "CanaryMetric.prometheus(): 'max' (NaN) must be a finite number"],
+    ['min', -Infinity, "CanaryMetric.prometheus(): 'min' (-Infinity) must be a finite number"],
+  ])('a custom metric %s of %s is rejected where it is made', (bound, value, message) => {
+    expect(() => CanaryMetric.prometheus({ name: 'errors', query: 'sum(up)', [bound as string]: value })).toThrow(message);
   });
 
   test('a chat alert with an invalid secret name is rejected', () => {
@@ -570,13 +569,14 @@ describe('bounds and references', () => {
         + 'e.g. kubectl create secret generic slack-webhook --from-literal=address=https://hooks.example.com/...');
   });
 
-  test.each([
-    [undefined, 'not set'],
-    ['', "''"],
-  ])('a chat alert with secretName %j says what the Secret must hold', (secretName, shown) => {
-    expect(() => resolveAnalysis('podinfo', { webhooks: load, alerts: [CanaryAlert.msteams({ secretName: secretName as any, secretKey: 'url' })] }))
-      .toThrow(`podinfo: 'analysis.alerts[0].secretName' (${shown}) is required: the name of a Secret in the service's namespace whose key 'url' holds the webhook URL, `
+  test('a chat alert with an empty secretName says what the Secret must hold', () => {
+    expect(() => resolveAnalysis('podinfo', { webhooks: load, alerts: [CanaryAlert.msteams({ secretName: '', secretKey: 'url' })] }))
+      .toThrow("podinfo: 'analysis.alerts[0].secretName' ('') is required: the name of a Secret in the service's namespace whose key 'url' holds the webhook URL, "
         + 'e.g. kubectl create secret generic msteams-webhook --from-literal=url=https://hooks.example.com/...');
+  });
+
+  test('a chat alert without secretName (from an untyped caller) fails where it is made', () => {
+    expect(() => CanaryAlert.msteams({ secretName: undefined as any, secretKey: 'url' })).toThrow("CanaryAlert.msteams(): 'secretName' (undefined) is required: a string");
   });
 
   test('every mistake of an analysis is reported at once, each naming its property', () => {
@@ -594,7 +594,7 @@ describe('bounds and references', () => {
     }
     expect(error?.message.split('\n')).toEqual([
       "podinfo: 'analysis.interval' (5 seconds) must be a whole number of seconds, at least 10s",
-      "podinfo: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)",
+      "podinfo: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)",
       "podinfo: 'analysis.metrics[0]' ('errors') needs 'min' or 'max': a check without a threshold can never fail",
       "podinfo: 'analysis.alerts[0].secretName' ('') is required: the name of a Secret in the service's namespace whose key 'address' holds the webhook URL, "
         + 'e.g. kubectl create secret generic slack-webhook --from-literal=address=https://hooks.example.com/...',

@@ -210,8 +210,8 @@ describe('PlatformPlan errors', () => {
   test.each<[string, Partial<PlatformPlanProps>, string]>([
     ['no engine', { engines: [] }, "PlatformPlan: 'engines' ([]) must name at least one engine: FLAGGER or ARGO_ROLLOUTS"],
     ['no router', { routers: [] }, "PlatformPlan: 'routers' ([]) must name at least one router: TRAEFIK or ISTIO"],
-    ['unknown engine', { engines: ['NGINX' as PlatformEngine] }, "PlatformPlan: 'engines[0]' ('NGINX') must be one of FLAGGER, ARGO_ROLLOUTS"],
-    ['unknown router', { routers: [TRAEFIK, 'LINKERD' as PlatformRouter] }, "PlatformPlan: 'routers[1]' ('LINKERD') must be one of TRAEFIK, ISTIO"],
+    ['unknown engine', { engines: ['NGINX' as PlatformEngine] }, "PlatformPlan: 'engines[0]' ('NGINX') must be one of PlatformEngine.FLAGGER, PlatformEngine.ARGO_ROLLOUTS"],
+    ['unknown router', { routers: [TRAEFIK, 'LINKERD' as PlatformRouter] }, "PlatformPlan: 'routers[1]' ('LINKERD') must be one of PlatformRouter.TRAEFIK, PlatformRouter.ISTIO, PlatformRouter.GATEWAY_API, PlatformRouter.REPLICA_RATIO"],
     ['a router twice', { routers: [TRAEFIK, TRAEFIK] }, "PlatformPlan: 'routers' has two entries named 'TRAEFIK'; names must be unique"],
     ['Flagger options without Flagger', { engines: [ARGO_ROLLOUTS], flagger: {} }, "PlatformPlan: 'flagger' is set but 'engines' does not include FLAGGER"],
     ['a meshProvider without Flagger', { engines: [ARGO_ROLLOUTS], flaggerMeshProvider: TRAEFIK },
@@ -231,8 +231,8 @@ describe('PlatformPlan errors', () => {
       "PlatformPlan: 'flagger.repository' ('flagger.app') must be an https://, http:// or oci:// URL"],
     ['an Istio repository that is not a URL', { routers: [ISTIO], istio: { repository: 's3://charts' } },
       "PlatformPlan: 'istio.repository' ('s3://charts') must be an https://, http:// or oci:// URL"],
-    ['values that are not an object', { traefik: { values: ['a'] as any } }, "PlatformPlan: 'traefik.values' ([\"a\"]) must be an object of Helm values"],
-    ['Istio values that are not an object', { routers: [ISTIO], istio: { istiodValues: 'x' as any } }, "PlatformPlan: 'istio.istiodValues' (\"x\") must be an object of Helm values"],
+    ['values that are not an object', { traefik: { values: ['a'] as any } }, "PlatformPlan: 'traefik.values' ([\"a\"]) must be an object"],
+    ['Istio values that are not an object', { routers: [ISTIO], istio: { istiodValues: 'x' as any } }, "PlatformPlan: 'istio.istiodValues' ('x') must be an object"],
   ])('%s', (_name, props, message) => {
     expect(() => plan(props)).toThrow(message);
   });

@@ -217,7 +217,7 @@ describe('blue/green settings per engine', () => {
   test('Argo Rollouts: a confirm-rollout gate has no blue/green equivalent', () => {
     const analysis = { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT })] };
     expect(() => declare(DeliveryStrategy.blueGreen(), { engine: argo(), analysis })).toThrow(
-      `${OWNER}: a confirm-rollout gate has no equivalent in Argo Rollouts' blue/green, which brings the new version up at once: hold before the switch instead, with DeliveryStrategy.blueGreen({ autoPromote: false }) or a confirm-promotion gate`,
+      `${OWNER}: 'analysis.webhooks[1]' (a confirm-rollout gate) has no equivalent in Argo Rollouts' blue/green, which brings the new version up at once: hold before the switch instead, with DeliveryStrategy.blueGreen({ autoPromote: false }) or a confirm-promotion gate`,
     );
   });
 

@@ -1,5 +1,7 @@
 import { ApiObject, ApiObjectMetadata, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
 
 // The GVKs only: importing the generated argoproj.io module (4 MB) would double the library's import time.
@@ -37,7 +39,8 @@ export class ArgoAnalysisTemplate extends Construct {
   private readonly metrics: { [key: string]: any }[];
 
   public constructor(scope: Construct, id: string, props: ArgoAnalysisTemplateProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('ArgoAnalysisTemplate.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `ArgoAnalysisTemplate '${props.metadata.name ?? id}'`;
     this.clusterScoped = props.clusterScoped ?? false;
     if (props.metrics.length === 0) {
@@ -67,6 +70,7 @@ export class ArgoAnalysisTemplate extends Construct {
 
   /** Adds a metric in Argo Rollouts' form. */
   public addMetric(metric: { [key: string]: any }): void {
+    checkArguments('ArgoAnalysisTemplate.addMetric', [metric], `ArgoAnalysisTemplate '${this.node.id}'`);
     checkUniqueNames(`ArgoAnalysisTemplate '${this.name}'`, 'metrics', [...this.metrics.map((m) => m.name), metric.name]);
     this.metrics.push(metric);
   }

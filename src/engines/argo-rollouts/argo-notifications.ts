@@ -77,9 +77,9 @@ export class ArgoNotificationConfig extends Construct {
 
   /**
    * Adds the webhook service of an alert (named `<service>-<alert>`) and its triggers; returns the
-   * Rollout annotations that subscribe to them.
+   * subscription of the Rollout to them.
    */
-  public subscribe(owner: string, service: string, alert: CanaryAlert): { [key: string]: string } {
+  public subscribe(owner: string, service: string, alert: CanaryAlert): AlertSubscription {
     const serviceName = `${service}-${alert.name}`;
     const key = alert.secretKey ?? 'address';
     const existing = [...this.services.entries()].find(([name, s]) => name !== serviceName && s.key === key);
@@ -89,7 +89,7 @@ export class ArgoNotificationConfig extends Construct {
     this.services.set(serviceName, { type: alert.providerType!, key, owner: `alert '${alert.name}' of ${owner}` });
     const triggers = TRIGGERS[alert.severity];
     triggers.forEach((trigger) => this.triggers.add(trigger));
-    return Object.fromEntries(triggers.map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.${serviceName}`, alert.channel ?? alert.name]));
+    return { triggers, service: serviceName, recipient: alert.channel ?? alert.name };
   }
 
   /** `service.webhook.<name>`, `trigger.<name>` and `template.<name>` entries, sorted. */
@@ -119,6 +119,7 @@ export function subscribeAlerts(
 ): ArgoNotificationConfig | undefined {
   if (alerts.length === 0) return undefined;
   const config = ArgoNotificationConfig.of(scope, namespace);
+  const subscriptions: AlertSubscription[] = [];
   alerts.forEach((alert, i) => {
     const property = `analysis.alerts[${i}]`;
     if (alert.providerType === undefined) {
@@ -127,7 +128,39 @@ export function subscribeAlerts(
     if (alert.secretName !== NOTIFICATION_SECRET) {
       fail(owner, `'${property}.secretName' ('${alert.secretName}') must be '${NOTIFICATION_SECRET}' with Argo Rollouts: the controller reads a namespace's notification credentials from that Secret only; put the webhook URL under the key '${alert.secretKey ?? 'address'}' there`);
     }
-    for (const [key, value] of Object.entries(config.subscribe(owner, service, alert))) rollout.metadata.addAnnotation(key, value);
+    subscriptions.push(config.subscribe(owner, service, alert));
   });
+  rollout.metadata.addAnnotation(SUBSCRIPTIONS_ANNOTATION, renderSubscriptions(subscriptions));
   return config;
+}
+
+/** A Rollout's subscription of one notification service to triggers. */
+export interface AlertSubscription {
+  readonly triggers: string[];
+  /** The service in the namespace's notification ConfigMap. */
+  readonly service: string;
+  /** The recipient (a webhook service ignores it). */
+  readonly recipient: string;
+}
+
+/**
+ * The annotation that lists every subscription of an object in its value (notifications-engine
+ * v0.5.0 pkg/subscriptions/annotations.go, read by Argo Rollouts 1.9 utils/record/record.go through
+ * GetDestinations). The one-per-subscription form, `subscribe.<trigger>.<service>`, puts the trigger
+ * and the service in the key, whose name part the API server limits to 63 characters
+ * (`subscribe.on-rollout-step-completed.` alone is 36).
+ */
+export const SUBSCRIPTIONS_ANNOTATION = 'notifications.argoproj.io/subscriptions';
+
+/**
+ * The value of the subscriptions annotation: a YAML list of `{trigger: [...], destinations:
+ * [{service, recipients}]}`, its strings quoted (a channel such as `#releases` would otherwise be a
+ * YAML comment).
+ */
+export function renderSubscriptions(subscriptions: AlertSubscription[]): string {
+  const quote = (value: string) => JSON.stringify(value);
+  return subscriptions.map((s) => `- trigger: [${s.triggers.map(quote).join(', ')}]\n`
+    + '  destinations:\n'
+    + `  - service: ${quote(s.service)}\n`
+    + `    recipients: [${quote(s.recipient)}]\n`).join('');
 }

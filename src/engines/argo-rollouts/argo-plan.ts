@@ -9,7 +9,7 @@ import {
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { LoadTarget } from '../../analysis/load-test';
 import { CanaryMetric } from '../../analysis/metric';
-import { GateStage } from '../../analysis/webhook';
+import { GateStage, WebhookType } from '../../analysis/webhook';
 import { ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { SegmentKind } from '../../strategy/traffic-segment';
@@ -231,7 +231,8 @@ function planAbTest(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
 function planBlueGreen(options: PlanOptions, ctx: MetricContext, webhooks: ClassifiedWebhooks): ArgoPlan {
   const bg = options.strategy.blueGreen!;
   if (webhooks.gates.has(GateStage.CONFIRM_ROLLOUT)) {
-    fail(options.owner, "a confirm-rollout gate has no equivalent in Argo Rollouts' blue/green, which brings the new version up at once: hold before the switch instead, with DeliveryStrategy.blueGreen({ autoPromote: false }) or a confirm-promotion gate");
+    const i = options.analysis.webhooks.findIndex((w) => w.type === WebhookType.CONFIRM_ROLLOUT);
+    fail(options.owner, `'analysis.webhooks[${i}]' (a confirm-rollout gate) has no equivalent in Argo Rollouts' blue/green, which brings the new version up at once: hold before the switch instead, with DeliveryStrategy.blueGreen({ autoPromote: false }) or a confirm-promotion gate`);
   }
   const metrics = options.analysis.metrics;
   return withRoutes({

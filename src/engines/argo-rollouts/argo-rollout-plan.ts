@@ -149,15 +149,21 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   });
   const promotion = t;
 
+  // The measurements k = 0, 1, ... at backgroundStart + measuredAt(s, k) that end (with slack)
+  // before promotion, counted in [from, to) (to the promotion itself included), without a loop:
+  // a long pause or interval would make one run for minutes.
   const measuredIn = (s: Schedule, from: number, to: number): number => {
     if (backgroundStart === undefined) return 0;
-    let n = 0;
-    for (let k = 0; backgroundStart + measuredAt(s, k) + ARGO_SLACK_SECONDS <= promotion; k++) {
-      const when = backgroundStart + measuredAt(s, k);
-      if (when >= from && (when < to || (to === promotion && when <= promotion))) n++;
-      if (s.interval + s.duration <= 0) break;
-    }
-    return n;
+    const first = backgroundStart + measuredAt(s, 0);
+    const step = s.interval + s.duration;
+    const lastTime = promotion - ARGO_SLACK_SECONDS;
+    if (first > lastTime) return 0;
+    const inWindow = (when: number) => when >= from && (when < to || (to === promotion && when <= promotion));
+    if (step <= 0) return Number(inWindow(first));
+    const last = Math.floor((lastTime - first) / step);
+    const low = Math.max(0, Math.ceil((from - first) / step));
+    const high = Math.min(last, to === promotion ? Math.floor((promotion - first) / step) : Math.ceil((to - first) / step) - 1);
+    return Math.max(0, high - low + 1);
   };
   const rolloutPhases: RolloutPhase[] = phases
     .filter((p) => p.end > p.start || p.waitsForPerson || p.stepChecks.length > 0)

@@ -12,10 +12,11 @@ import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
-import { StrategyKind } from '../../strategy/delivery-strategy';
+import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
@@ -138,6 +139,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
 
   public constructor(options: ArgoRolloutsEngineOptions = {}) {
     const owner = 'DeliveryEngine.argoRollouts()';
+    checkArguments('ArgoRolloutsEngine.new', [options], owner);
     this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");
@@ -163,7 +165,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     this.options = options;
   }
 
-  public needsLoadTester(_analysis: ResolvedAnalysis): boolean {
+  public needsLoadTester(_analysis: ResolvedAnalysis, _strategy?: StrategyConfig): boolean {
     // Loadtester commands run as Jobs, and gates as pauses: nothing calls the loadtester.
     return false;
   }
@@ -249,7 +251,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     });
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
-      const template = templates[role] ?? fail(owner, `no AnalysisTemplate for '${role}'`);
+      const template = templates[role] ?? fail(owner, withoutChecks(role, strategy));
       return { templates: [template.reference], args: args.map(renderArgument) };
     };
 
@@ -262,7 +264,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       progressDeadline,
       progressDeadlineAbort: this.options.progressDeadlineAbort,
       ...(plan.blueGreen
-        ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, reference) }
+        // An analysis without checks has no template: the plan says so, naming what to add.
+        ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, (role) => (templates[role] ? reference(role) : undefined)) }
         : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
     const notifications = subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts);
@@ -327,7 +330,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
    * post-promotion analysis passes: rollout/bluegreen.go keeps it while that analysis runs).
    */
   private blueGreenStrategy(
-    bg: ArgoPlans.ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any },
+    bg: ArgoPlans.ArgoBlueGreenPlan, routing: ArgoRolloutsRouting, reference: (role: string) => { [key: string]: any } | undefined,
   ): { [key: string]: any } {
     return {
       activeService: routing.activeService,
@@ -439,4 +442,11 @@ function renderArgument(arg: AnalysisArgument): { [key: string]: any } {
   return arg.podTemplateHash !== undefined
     ? { name: arg.name, valueFrom: { podTemplateHashValue: arg.podTemplateHash } }
     : { name: arg.name, value: arg.value };
+}
+
+/** Why a step analysis has nothing to run, in the user's terms: the phase (or analysis) without checks. */
+function withoutChecks(role: string, strategy: StrategyConfig): string {
+  const phase = (strategy.phases ?? []).findIndex((p, i) => (p.name ?? `phase-${i + 1}`) === role);
+  const what = phase >= 0 ? `'strategy.phases[${phase}]' ('${role}')` : `the '${role}' analysis`;
+  return `${what} has no checks, so nothing can stop a bad canary there: add metrics to ${phase >= 0 ? 'its \'metrics\' or to ' : ''}'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate())`;
 }

@@ -1,6 +1,8 @@
 import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Lazy, resolve } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { fail } from '../../validation';
 
 // The GVK only: importing the generated argoproj.io module (4 MB) would double the library's import time.
@@ -93,7 +95,8 @@ export class ArgoRollout extends Construct implements kplus.IScalable {
   private readonly strategy: { [key: string]: any };
 
   public constructor(scope: Construct, id: string, props: ArgoRolloutProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('ArgoRollout.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     if ((props.canaryStrategy === undefined) === (props.blueGreenStrategy === undefined)) {
       fail(`ArgoRollout '${props.metadata.name ?? id}'`, "either 'canaryStrategy' or 'blueGreenStrategy', exactly one");
     }

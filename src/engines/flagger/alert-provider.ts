@@ -1,8 +1,10 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AlertProviderType } from '../../analysis/alert';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain } from '../../validation';
 
 /** Props for `AlertProvider`. */
@@ -38,7 +40,8 @@ export class AlertProvider extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: AlertProviderProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('AlertProvider.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     checkDnsSubdomain(`AlertProvider '${props.metadata.name ?? id}'`, 'secretName', props.secretName);
     this.apiObject = new (flaggerImports().AlertProvider)(this, 'Resource', {
       metadata: props.metadata,

@@ -15,10 +15,12 @@ import { checkFlaggerNrql, graphiteQuery } from '../../analysis/provider-queries
 import { resolveAnalysis } from '../../analysis/resolve-analysis';
 import { checkFlaggerVariables } from '../../analysis/template-variables';
 import { CanaryWebhook, LoadTesterCommandType, WebhookType } from '../../analysis/webhook';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { MatchCondition, MatchTarget } from '../../strategy/traffic-segment';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkPort, checkWholeSeconds, fail, toGoDuration } from '../../validation';
 import { ServiceProtocol } from '../../workload/protocol';
 
@@ -180,7 +182,8 @@ export class FlaggerCanary extends Construct {
   private analysis: ResolvedAnalysis;
 
   public constructor(scope: Construct, id: string, props: FlaggerCanaryProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('FlaggerCanary.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name ?? props.targetName;
     this.namespace = props.metadata.namespace ?? fail(`FlaggerCanary '${this.name}'`, "'metadata.namespace' is required: the webhook and metric addresses are built from it");
     this.owner = `FlaggerCanary '${this.name}'`;
@@ -211,6 +214,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds a check. */
   public addMetric(metric: CanaryMetric): void {
+    checkArguments('FlaggerCanary.addMetric', [metric], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ metrics: [...this.metrics, metric] });
     this.createTemplate(metric, this.metrics.length);
     this.metrics.push(metric);
@@ -219,6 +223,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds a webhook. */
   public addWebhook(webhook: CanaryWebhook): void {
+    checkArguments('FlaggerCanary.addWebhook', [webhook], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ webhooks: [...this.webhooks, webhook] });
     this.prepareWebhook(webhook, this.webhooks.length);
     this.webhooks.push(webhook);
@@ -227,6 +232,7 @@ export class FlaggerCanary extends Construct {
 
   /** Adds an alert. */
   public addAlert(alert: CanaryAlert): void {
+    checkArguments('FlaggerCanary.addAlert', [alert], `FlaggerCanary '${this.node.id}'`);
     const analysis = this.reresolve({ alerts: [...this.alerts, alert] });
     this.createProvider(alert);
     this.alerts.push(alert);
@@ -244,6 +250,7 @@ export class FlaggerCanary extends Construct {
    * @param webhookName the webhook's name
    */
   public commandOf(webhookName: string): string | undefined {
+    checkArguments('FlaggerCanary.commandOf', [webhookName], `FlaggerCanary '${this.node.id}'`);
     return this.commands.get(webhookName);
   }
 
@@ -306,8 +313,9 @@ export class FlaggerCanary extends Construct {
       fail(this.owner, `metric '${metric.name}' needs a Prometheus to query: set 'metricsServer'`);
     }
     const name = this.canaryMetricName(metric);
-    if (builtIn && this.metrics.some((other) => other !== metric && other.name === name)) {
-      fail(this.owner, `the built-in check '${metric.name}' runs as '${name}' with the ${this.props.provider} provider, which another metric is named: rename it`);
+    const clash = builtIn ? this.metrics.findIndex((other) => other !== metric && other.name === name) : -1;
+    if (clash >= 0) {
+      fail(this.owner, `'analysis.metrics[${clash}].name' ('${name}') is the name the built-in check '${metric.name}' runs as with the ${this.props.provider} provider: rename it`);
     }
     this.templates.set(metric.name, new FlaggerMetricTemplate(this, `MetricTemplate-${name}`, {
       metadata: { name: `${this.name}-${name}`, namespace: this.namespace, labels: this.props.metadata.labels },

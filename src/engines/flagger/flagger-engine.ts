@@ -7,6 +7,7 @@ import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
+import { checkArguments } from '../../arguments/check-arguments';
 import { FLAGGER_NAMESPACE } from '../../platform/conventions';
 import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
@@ -66,13 +67,16 @@ export class FlaggerEngine implements IDeliveryEngine {
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
+    checkArguments('FlaggerEngine.new', [options], 'DeliveryEngine.flagger()');
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
     this.options = options;
   }
 
-  public needsLoadTester(analysis: ResolvedAnalysis): boolean {
+  public needsLoadTester(analysis: ResolvedAnalysis, strategy?: StrategyConfig): boolean {
     const gates = (analysis.steps ?? []).some((step) => step.kind === RolloutStepKind.PAUSE && step.duration === undefined);
-    return gates || analysis.webhooks.some((webhook) => webhook.usesLoadTester);
+    // Blue/green without automatic promotion holds at the loadtester's confirm-promotion gate.
+    const promotionGate = strategy?.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen?.autoPromote === false;
+    return gates || promotionGate || analysis.webhooks.some((webhook) => webhook.usesLoadTester);
   }
 
   public bind(scope: Construct, context: DeliveryContext): DeliveryObjects {

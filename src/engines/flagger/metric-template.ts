@@ -2,8 +2,10 @@ import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
+import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { fail } from '../../validation';
 
 /** Props for `FlaggerMetricTemplate`. */
@@ -46,7 +48,8 @@ export class FlaggerMetricTemplate extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: FlaggerMetricTemplateProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('FlaggerMetricTemplate.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `FlaggerMetricTemplate '${props.metadata.name ?? id}'`;
     const type = props.type ?? MetricProviderType.PROMETHEUS;
     const needsAddress = type === MetricProviderType.PROMETHEUS || type === MetricProviderType.GRAPHITE;

@@ -6,13 +6,14 @@ import { namespaceSingleton } from '../../addons/namespace-singleton';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { HeaderMatchKind } from '../../analysis/steps';
+import { checkArguments } from '../../arguments/check-arguments';
 import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { SegmentKind, TrafficSegment } from '../../strategy/traffic-segment';
-import { checkDnsLabel, checkPort, checkUniqueNames, fail } from '../../validation';
+import { checkDnsLabel, checkHostLabels, checkPort, checkUniqueNames, fail } from '../../validation';
 import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from '../router';
 
@@ -65,6 +66,7 @@ export class GatewayApiGatewayReference {
    * there (one HTTP listener admitting routes of its namespace).
    */
   public static create(options: GatewayApiGatewayOptions = {}): GatewayApiGatewayReference {
+    checkArguments('GatewayApiGatewayReference.create', [options]);
     const owner = 'GatewayApiGatewayReference.create()';
     return new GatewayApiGatewayReference(
       checkDnsLabel(owner, 'name', options.name ?? 'gateway', 50),
@@ -77,6 +79,7 @@ export class GatewayApiGatewayReference {
 
   /** A Gateway that exists (the platform's): the routes attach to it by name. */
   public static existing(options: ExistingGatewayOptions): GatewayApiGatewayReference {
+    checkArguments('GatewayApiGatewayReference.existing', [options]);
     const owner = 'GatewayApiGatewayReference.existing()';
     return new GatewayApiGatewayReference(
       checkDnsLabel(owner, 'name', options.name, 50),
@@ -162,11 +165,13 @@ export class GatewayApiRouter implements ITrafficRouter {
   public readonly metrics: GatewayMetrics;
 
   public constructor(options: GatewayApiRouterOptions) {
+    checkArguments('GatewayApiRouter.new', [options], OWNER);
     if (options.hosts.length === 0) fail(OWNER, "'hosts' must name at least one host: the load test sends it as Host header, and the route serves it");
     options.hosts.forEach((host, i) => {
       if (!HOSTNAME.test(host) || host.length > 253) {
         fail(OWNER, `'hosts[${i}]' ('${host}') must be a host name of lower-case letters, digits, '-' and '.', optionally starting with '*.' (Gateway API hostnames)`);
       }
+      checkHostLabels(OWNER, `hosts[${i}]`, host);
     });
     if (!options.hosts.some((host) => !host.startsWith('*.'))) {
       fail(OWNER, "'hosts' must name one host without a wildcard: the load test sends it as Host header");

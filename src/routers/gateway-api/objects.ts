@@ -1,6 +1,8 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
 import { gatewayApiImports } from '../../generated-imports';
+import { checkEmittedObjects } from '../../synth/object-validity';
 
 /** A Gateway a route attaches to (`parentRefs`). */
 export interface GatewayParent {
@@ -59,7 +61,8 @@ export class GatewayHttpRoute extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: GatewayHttpRouteProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('GatewayHttpRoute.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name!;
     this.apiObject = new (gatewayApiImports().HttpRoute)(this, 'Resource', {
       metadata: props.metadata,
@@ -109,7 +112,8 @@ export class GatewayApiGateway extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: GatewayApiGatewayProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('GatewayApiGateway.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     this.name = props.metadata.name!;
     this.namespace = props.metadata.namespace!;
     this.apiObject = new (gatewayApiImports().Gateway)(this, 'Resource', {

@@ -1,7 +1,9 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkIstioHost } from './virtual-service';
+import { checkArguments } from '../../arguments/check-arguments';
 import { istioImports } from '../../generated-imports';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsSubdomain, checkPort, checkUniqueNames, fail } from '../../validation';
 
 /** How an Istio Gateway accepts traffic. */
@@ -55,7 +57,8 @@ export class IstioGateway extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: IstioGatewayProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('IstioGateway.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioGateway '${props.metadata.name ?? id}'`;
     this.namespace = props.metadata.namespace
       ?? fail(owner, "'metadata.namespace' is required: VirtualServices name a Gateway as '<namespace>/<name>'");

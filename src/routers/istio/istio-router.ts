@@ -8,6 +8,7 @@ import {
 import { ComparableSeries } from '../../analysis/comparison';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { ISTIO_NAMESPACE, serviceAddress } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
@@ -54,6 +55,7 @@ export class IstioSidecarInjection {
    * @param revision the Istio revision or revision tag, e.g. `1-30` or `stable`
    */
   public static revision(revision: string): IstioSidecarInjection {
+    checkArguments('IstioSidecarInjection.revision', [revision]);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision) || revision.length > 63) {
       fail('IstioSidecarInjection.revision()', `'revision' ('${revision}') must be a label value of lower-case letters, digits and '-', e.g. '1-30' or 'stable'`);
     }
@@ -131,12 +133,14 @@ export interface IstioRouterOptions {
 export class IstioGatewayReference {
   /** Creates a Gateway `<name>` in the service's namespace for the router's `hosts`. */
   public static create(options: IstioGatewayOptions = {}): IstioGatewayReference {
+    checkArguments('IstioGatewayReference.create', [options]);
     checkGatewayOptions('IstioGatewayReference.create()', options);
     return new IstioGatewayReference(undefined, { ...options });
   }
 
   /** Uses a Gateway that exists, named `<namespace>/<name>` (e.g. `istio-system/public-gateway`). */
   public static existing(reference: string): IstioGatewayReference {
+    checkArguments('IstioGatewayReference.existing', [reference]);
     checkGatewayName('IstioGatewayReference.existing()', 'reference', reference, false);
     return new IstioGatewayReference(reference, undefined);
   }
@@ -277,6 +281,7 @@ export class IstioRouter implements ITrafficRouter {
   private readonly owner = 'TrafficRouter.istio()';
 
   public constructor(options: IstioRouterOptions = {}) {
+    checkArguments('IstioRouter.new', [options], this.owner);
     const owner = this.owner;
     const hosts = options.hosts ?? [];
     hosts.forEach((host, i) => checkIstioHost(owner, `hosts[${i}]`, host));

@@ -1,7 +1,9 @@
 import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
 import { istioImports } from '../../generated-imports';
-import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
+import { checkEmittedObjects } from '../../synth/object-validity';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, checkUniqueNames, checkWholeSeconds, fail } from '../../validation';
 
 /**
  * Retry policy of an Istio HTTP route.
@@ -98,7 +100,8 @@ export class IstioVirtualService extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: IstioVirtualServiceProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('IstioVirtualService.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioVirtualService '${props.metadata.name ?? id}'`;
     if (props.hosts.length === 0) {
       fail(owner, "'hosts' must name at least one host");
@@ -167,7 +170,8 @@ export class IstioDestinationRule extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: IstioDestinationRuleProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('IstioDestinationRule.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `IstioDestinationRule '${props.metadata.name ?? id}'`;
     checkDnsSubdomain(owner, 'host', props.host);
     if (props.subsets.length === 0) {
@@ -196,7 +200,7 @@ export function checkIstioHost(owner: string, property: string, value: string): 
   if (!ISTIO_HOST.test(value) || value.length > 253) {
     fail(owner, `'${property}' ('${value}') must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.', optionally after a leading '*.' wildcard`);
   }
-  return value;
+  return checkHostLabels(owner, property, value);
 }
 
 /** A Gateway as VirtualServices and Flagger name it: `<namespace>/<name>` (or `mesh`, if allowed). */

@@ -1,5 +1,6 @@
 import { ComparableSeries } from '../../analysis/comparison';
 import { MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { checkPort, fail } from '../../validation';
 
 /** Options for `ApplicationMetrics.httpHistogram()`. */
@@ -61,6 +62,7 @@ export class ApplicationMetrics {
    * `_count`, the P99 from its `_bucket`.
    */
   public static httpHistogram(options: HttpHistogramOptions): ApplicationMetrics {
+    checkArguments('ApplicationMetrics.httpHistogram', [options]);
     const owner = 'ApplicationMetrics.httpHistogram()';
     checkPort(owner, 'port', options.port);
     const path = options.path ?? '/metrics';

@@ -3,11 +3,12 @@ import { Construct } from 'constructs';
 import { ApplicationMetrics } from './application-metrics';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import { serviceAddress } from '../../platform/conventions';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkDnsSubdomain, checkUniqueNames, fail } from '../../validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, fail } from '../../validation';
 import { createRolloutService, createStableAndCanaryServices } from '../rollout-services';
 import {
   ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, PodTemplateHash, RouterMetrics, RoutingContext,
@@ -68,11 +69,20 @@ export class ReplicaRatioRouter implements ITrafficRouter {
   public readonly options: ReplicaRatioRouterOptions;
 
   public constructor(options: ReplicaRatioRouterOptions) {
-    const hosts = [...(options.hosts ?? []), ...(options.stableHosts ?? []), ...(options.previewHost ? [options.previewHost] : [])];
-    (options.hosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `hosts[${i}]`, host));
-    (options.stableHosts ?? []).forEach((host, i) => checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host));
-    if (options.previewHost !== undefined) checkDnsSubdomain(OWNER, 'previewHost', options.previewHost);
-    checkUniqueNames(OWNER, 'hosts, stableHosts and previewHost', hosts);
+    checkArguments('ReplicaRatioRouter.new', [options], OWNER);
+    (options.hosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `hosts[${i}]`, checkDnsSubdomain(OWNER, `hosts[${i}]`, host)));
+    (options.stableHosts ?? []).forEach((host, i) => checkHostLabels(OWNER, `stableHosts[${i}]`, checkDnsSubdomain(OWNER, `stableHosts[${i}]`, host)));
+    if (options.previewHost !== undefined) checkHostLabels(OWNER, 'previewHost', checkDnsSubdomain(OWNER, 'previewHost', options.previewHost));
+    // Each host is routed once: to the service, to the stable version, or to the preview.
+    const where = [
+      ...(options.hosts ?? []).map((h, i) => [`hosts[${i}]`, h]),
+      ...(options.stableHosts ?? []).map((h, i) => [`stableHosts[${i}]`, h]),
+      ...(options.previewHost !== undefined ? [['previewHost', options.previewHost]] : []),
+    ];
+    where.forEach(([property, host], i) => {
+      const first = where.findIndex(([, other]) => other === host);
+      if (first < i) fail(OWNER, `'${property}' ('${host}') is also '${where[first][0]}': a host is routed once, to the service, to the stable version or to the preview`);
+    });
     if (options.ingressClassName !== undefined) checkDnsSubdomain(OWNER, 'ingressClassName', options.ingressClassName);
     this.podAnnotations = options.metrics._podAnnotations();
     this.options = options;

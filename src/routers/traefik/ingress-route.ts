@@ -1,9 +1,11 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { checkArguments } from '../../arguments/check-arguments';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
 import { TRAEFIK_WEB_ENTRYPOINT } from '../../platform/conventions';
-import { checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
+import { checkEmittedObjects } from '../../synth/object-validity';
+import { checkDnsSubdomain, checkHostLabels, checkInteger, checkPort, fail } from '../../validation';
 
 /** The highest priority given: the largest exact integer in JavaScript, below Traefik's maximum (pkg/server/router/router.go maxUserPriority). */
 const MAX_USER_PRIORITY = Number.MAX_SAFE_INTEGER;
@@ -91,7 +93,8 @@ export class TraefikIngressRoute extends Construct {
   private readonly owner: string;
 
   public constructor(scope: Construct, id: string, props: TraefikIngressRouteProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('TraefikIngressRoute.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `TraefikIngressRoute '${props.metadata.name ?? id}'`;
     this.owner = owner;
     checkRouteOptions(owner, props);
@@ -124,6 +127,7 @@ export class TraefikIngressRoute extends Construct {
 
   /** Applies a Middleware to every route. */
   public addMiddleware(middleware: TraefikMiddlewareReference): void {
+    checkArguments('TraefikIngressRoute.addMiddleware', [middleware], `TraefikIngressRoute '${this.node.id}'`);
     checkDnsSubdomain(this.owner, `middlewares[${this.middlewares.length}].name`, middleware.name);
     this.middlewares.push(middleware);
   }
@@ -134,7 +138,7 @@ export function checkRouteOptions(owner: string, options: TraefikRouteOptions): 
   if (options.hosts.length === 0) {
     fail(owner, "'hosts' must name at least one host");
   }
-  options.hosts.forEach((host, i) => checkDnsSubdomain(owner, `hosts[${i}]`, host));
+  options.hosts.forEach((host, i) => checkHostLabels(owner, `hosts[${i}]`, checkDnsSubdomain(owner, `hosts[${i}]`, host)));
   (options.entryPoints ?? []).forEach((entryPoint, i) => {
     if (!/^[A-Za-z0-9][-A-Za-z0-9_]*$/.test(entryPoint)) {
       fail(owner, `'entryPoints[${i}]' ('${entryPoint}') must be the name of a Traefik entryPoint (letters, digits, '-' and '_')`);

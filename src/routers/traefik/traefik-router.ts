@@ -8,6 +8,7 @@ import {
 import { TraefikWeightedService } from './traefik-service';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
+import { checkArguments } from '../../arguments/check-arguments';
 import {
   TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
   TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
@@ -63,6 +64,7 @@ export class TraefikRouter implements ITrafficRouter {
   public readonly serviceName: string;
 
   public constructor(options: TraefikRouterOptions) {
+    checkArguments('TraefikRouter.new', [options], OWNER);
     checkRouteOptions(OWNER, options);
     this.namespace = checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE);
     this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);

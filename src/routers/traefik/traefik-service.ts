@@ -1,8 +1,10 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { TraefikBackendKind } from './ingress-route';
+import { checkArguments } from '../../arguments/check-arguments';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
+import { checkEmittedObjects } from '../../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkPort, fail } from '../../validation';
 
 /** Largest weight `TraefikWeightedService` accepts (Argo Rollouts writes 0-100). */
@@ -62,7 +64,8 @@ export class TraefikWeightedService extends Construct {
   public readonly apiObject: ApiObject;
 
   public constructor(scope: Construct, id: string, props: TraefikWeightedServiceProps) {
-    super(scope, id);
+    super(checkArguments<Construct>('TraefikWeightedService.new', [scope, id, props]), id);
+    checkEmittedObjects(this);
     const owner = `TraefikWeightedService '${props.metadata.name ?? id}'`;
     if (props.metadata.name !== undefined) {
       checkDnsSubdomain(owner, 'metadata.name', props.metadata.name);

@@ -17,9 +17,18 @@ function declare(alerts: CanaryAlert[], chart = new Chart(Testing.app(), 'test',
   return chart;
 }
 
+/**
+ * The destinations of each trigger as notifications-engine v0.5.0 reads them from the Rollout's
+ * annotations (pkg/subscriptions/annotations.go, iterate: the `subscriptions` annotation is a YAML
+ * list of {trigger, destinations: [{service, recipients}]}), as `<trigger>.<service>=<recipient>`.
+ */
 const subscriptions = (rollout: any) => Object.entries(rollout.metadata.annotations ?? {})
-  .filter(([key]) => key.startsWith('notifications.argoproj.io/subscribe.'))
-  .map(([key, value]) => `${key.slice('notifications.argoproj.io/subscribe.'.length)}=${value}`).sort();
+  .filter(([key]) => key.startsWith('notifications.argoproj.io/subscri'))
+  .flatMap(([key, value]) => {
+    expect(key).toBe('notifications.argoproj.io/subscriptions');
+    return (yaml.load(value as string) as any[]).flatMap((s) => s.trigger.flatMap((trigger: string) =>
+      s.destinations.flatMap((d: any) => d.recipients.map((r: string) => `${trigger}.${d.service}=${r}`))));
+  }).sort();
 
 describe('the same CanaryAlert values as Flagger, as Argo Rollouts notifications', () => {
   const manifests = synth(declare([
@@ -79,6 +88,23 @@ test('services of one namespace share its one configuration', () => {
   declare([CanaryAlert.slack({ secretName: SECRET, secretKey: 'backend-slack' })], chart, 'backend');
   const config = only(synth(chart), 'ConfigMap', 'argo-rollouts-notification-configmap');
   expect(Object.keys(config.data).filter((k) => k.startsWith('service.'))).toEqual(['service.webhook.backend-slack', 'service.webhook.frontend-slack']);
+});
+
+test('long service and alert names subscribe with an annotation key the API server accepts, and channels stay strings', () => {
+  // 'subscribe.on-rollout-step-completed.checkout-service-team-payments' would be 67 characters.
+  const manifests = synth(declare([CanaryAlert.slack({ secretName: SECRET, name: 'team-payments', channel: '#releases' })], undefined, 'checkout-service'));
+  const rollout = only(manifests, 'Rollout', 'checkout-service');
+  expect(Object.keys(rollout.metadata.annotations)).toEqual(['notifications.argoproj.io/subscriptions']);
+  expect(rollout.metadata.annotations['notifications.argoproj.io/subscriptions']).toBe([
+    '- trigger: ["on-rollout-aborted", "on-analysis-run-failed", "on-analysis-run-error", "on-rollout-paused", "on-rollout-updated", "on-rollout-step-completed", "on-rollout-completed"]',
+    '  destinations:',
+    '  - service: "checkout-service-team-payments"',
+    '    recipients: ["#releases"]',
+    '',
+  ].join('\n'));
+  expect(subscriptions(rollout)).toContain('on-rollout-step-completed.checkout-service-team-payments=#releases');
+  const config = only(manifests, 'ConfigMap', 'argo-rollouts-notification-configmap');
+  expect(config.data['service.webhook.checkout-service-team-payments']).toBeDefined();
 });
 
 describe('what Argo Rollouts cannot read fails with a message', () => {

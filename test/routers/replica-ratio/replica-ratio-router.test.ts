@@ -139,7 +139,7 @@ describe('Flagger: provider kubernetes, blue/green only', () => {
 describe('options are checked', () => {
   test.each([
     [{ hosts: ['App.example.com'] }, "'hosts[0]' ('App.example.com') must be a DNS subdomain of at most 253 characters: lower-case letters, digits, '-' and '.'"],
-    [{ hosts: ['a.example.com'], previewHost: 'a.example.com' }, "'hosts, stableHosts and previewHost' has two entries named 'a.example.com'; names must be unique"],
+    [{ hosts: ['a.example.com'], previewHost: 'a.example.com' }, "'previewHost' ('a.example.com') is also 'hosts[0]': a host is routed once, to the service, to the stable version or to the preview"],
   ])('%j', (options, message) => {
     expect(() => TrafficRouter.replicaRatio({ metrics: metrics(), ...options })).toThrow(`TrafficRouter.replicaRatio(): ${message}`);
   });
@@ -218,7 +218,8 @@ describe('the checks leave out requests no user sent (the probes\' and the scrap
     [{ pathLabel: 'the path' }, "'pathLabel' ('the path') must be a Prometheus label name (letters, digits and '_')"],
     [{ excludedPaths: ['/'] }, "'excludedPaths[0]' (\"/\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
     [{ excludedPaths: ['/ok', 'ping'] }, "'excludedPaths[1]' (\"ping\") must be an absolute URL path other than '/' (users request '/'), e.g. '/ping'"],
-    [{ excludedPaths: '/ping' as any }, "'excludedPaths' (\"/ping\") must be a list of absolute URL paths, e.g. ['/ping']"],
+    // From an untyped caller: the type is checked first, as for every argument.
+    [{ excludedPaths: '/ping' as any }, "'excludedPaths' ('/ping') must be a list (each a string)"],
   ])('%j', (options, message) => {
     expect(() => ApplicationMetrics.httpHistogram({ port: 9898, ...options })).toThrow(`ApplicationMetrics.httpHistogram(): ${message}`);
   });
