@@ -274,7 +274,8 @@ export class CanaryService extends Construct {
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
     if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget));
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
-    const strategy = analysis && errors.attempt(() => resolveStrategy(
+    // Checked even when the analysis has mistakes: the strategy's own are independent of them.
+    const strategy = declared && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
     if (!identified || !deployment || !loadTarget || !analysis || !strategy) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
