@@ -277,7 +277,11 @@ export class CanaryService extends Construct {
     // Checked even when the analysis has mistakes: the strategy's own are independent of them.
     const strategy = declared && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
-    if (!identified || !deployment || !loadTarget || !analysis || !strategy) {
+    // Each phase of a phased release has its own load: the request of its own segment.
+    const phaseLoadTargets = strategy?.kind === StrategyKind.PHASED
+      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({ ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] } })))
+      : undefined;
+    if (!identified || !deployment || !loadTarget || !analysis || !strategy || phaseLoadTargets?.includes(undefined)) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
       this.objects = {};
       return;
@@ -317,6 +321,7 @@ export class CanaryService extends Construct {
       protocol: props.protocol,
       router: props.router,
       loadTarget,
+      phaseLoadTargets: phaseLoadTargets as LoadTarget[] | undefined,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
     }));

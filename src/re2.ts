@@ -23,18 +23,21 @@ export function re2Problem(pattern: string): string | undefined {
   }
 }
 
+/** Who runs the routers' regular expressions. */
+export const ROUTERS_MATCH_WITH_RE2 = 'Envoy and Istio match with RE2';
+
 /**
- * `<subject> ('<value>') must be an RE2 regular expression: <what RE2 rejects>`, where `subject`
- * names the property, e.g. `'strategy.segments[0]' regular expression for 'x-user'`.
+ * `<subject> ('<value>') must be an RE2 regular expression (...): <what RE2 rejects>`, where
+ * `subject` names the property, e.g. `'strategy.segments[0]' value for 'x-user'`.
  */
-export function re2Message(subject: string, value: string, problem: string): string {
-  return `${subject} ('${value}') must be an RE2 regular expression, as the routers match with RE2 (no lookarounds, `
-    + `backreferences, possessive quantifiers or atomic groups): ${problem}`;
+export function re2Message(subject: string, value: string, problem: string, matcher = ROUTERS_MATCH_WITH_RE2): string {
+  return `${subject} ('${value}') must be an RE2 regular expression (${matcher}, which has no lookarounds, backreferences, `
+    + `possessive quantifiers or atomic groups): ${problem}`;
 }
 
 /** Throws unless `value` is an RE2 regular expression. */
-export function checkRe2(owner: string, property: string, value: string): string {
+export function checkRe2(owner: string, property: string, value: string, matcher = ROUTERS_MATCH_WITH_RE2): string {
   const problem = re2Problem(value);
-  if (problem !== undefined) fail(owner, re2Message(`'${property}'`, value, problem));
+  if (problem !== undefined) fail(owner, re2Message(`'${property}'`, value, problem, matcher));
   return value;
 }

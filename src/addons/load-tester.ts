@@ -13,6 +13,7 @@ import {
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
+import { checkRe2 } from '../re2';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
@@ -241,16 +242,12 @@ export class LoadTester extends Construct {
   }
 }
 
+/** The loadtester matches it with Go's regexp package, whose syntax is RE2's. */
 function checkRegexp(owner: string, value: string): void {
-  let valid = value !== '';
-  try {
-    RegExp(value);
-  } catch {
-    valid = false;
+  if (value === '') {
+    fail(owner, "'namespaceRegexp' ('') must be a non-empty regular expression");
   }
-  if (!valid) {
-    fail(owner, `'namespaceRegexp' ('${value}') must be a non-empty regular expression`);
-  }
+  checkRe2(owner, 'namespaceRegexp', value, "the loadtester matches with Go's regexp, RE2 syntax");
 }
 
 /** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */

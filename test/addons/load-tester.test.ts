@@ -266,6 +266,9 @@ describe('validation', () => {
 
   test('namespaceRegexp', () => {
     expect(create({ namespaceRegexp: '' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('') must be a non-empty regular expression");
-    expect(create({ namespaceRegexp: 'shop-(' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') must be a non-empty regular expression");
+    const re2 = "must be an RE2 regular expression (the loadtester matches with Go's regexp, RE2 syntax, which has no lookarounds, backreferences, possessive quantifiers or atomic groups)";
+    expect(create({ namespaceRegexp: 'shop-(' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') ${re2}: missing closing ): 'shop-('`);
+    // JavaScript accepts a lookahead; Go's regexp (RE2 syntax), which the loadtester uses, does not.
+    expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
   });
 });

@@ -116,8 +116,8 @@ describe('bad declarations fail at synth, naming the property and what is allowe
       "'strategy.segments[0]' header name ('x canary') must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"],
     ['an empty header value', ab([TrafficSegment.header('x-canary', '')]), "'strategy.segments[0]' value for 'x-canary' must not be empty or span lines"],
     ['an invalid regular expression', ab([TrafficSegment.header('x-canary', '(', { kind: HeaderMatchKind.REGEX })]),
-      "'strategy.segments[0]' value for 'x-canary' ('(') must be an RE2 regular expression, as the routers match with RE2 "
-      + "(no lookarounds, backreferences, possessive quantifiers or atomic groups): missing closing ): '('"],
+      "'strategy.segments[0]' value for 'x-canary' ('(') must be an RE2 regular expression (Envoy and Istio match with RE2, "
+      + "which has no lookarounds, backreferences, possessive quantifiers or atomic groups): missing closing ): '('"],
     ['a cookie value with a semicolon', ab([TrafficSegment.cookie('plan', 'a;b')]),
       "'strategy.segments[0]' cookie value ('a;b') must be a cookie value (no spaces, quotes, commas, semicolons or backslashes)"],
     ['a cookie name with a space', ab([TrafficSegment.userCohort('my plan', 'a')]),

@@ -61,6 +61,8 @@ export interface PlanOptions {
   readonly strategy: StrategyConfig;
   readonly routing: ArgoRolloutsRouting;
   readonly loadTarget: LoadTarget;
+  /** A phased release's load target per phase (default: `loadTarget`). */
+  readonly phaseLoadTargets?: LoadTarget[];
   readonly stepAnalysisCount: number;
   readonly startingStep?: number;
 }
@@ -297,7 +299,9 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
     const role = phase.name ?? `phase-${i + 1}`;
     // Enough measurements for the checks to fail `threshold` times, or as many as the hold allows.
     const count = phase.hold ? Math.max(1, Math.ceil(phase.hold.toSeconds() / interval)) : analysis.threshold;
-    templates[role] = boundedMetrics(ctx, phase.metrics ?? analysis.metrics, webhooks.loadTests, count);
+    // The phase's load carries the phase's own segment: an earlier phase's route is gone by then.
+    const phaseCtx = { ...ctx, loadTarget: options.phaseLoadTargets?.[i] ?? ctx.loadTarget };
+    templates[role] = boundedMetrics(phaseCtx, phase.metrics ?? analysis.metrics, webhooks.loadTests, count);
     if (phase.segment.kind === SegmentKind.MATCH) {
       segments[role] = phase.segment.description;
       steps.push(

@@ -246,6 +246,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       strategy,
       routing,
       loadTarget: context.loadTarget,
+      phaseLoadTargets: context.phaseLoadTargets,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
     });
