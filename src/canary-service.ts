@@ -42,7 +42,7 @@ import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { checkDeployment, createDeployment } from './workload/deployment';
+import { checkDeployment, createDeployment, probePortProblems } from './workload/deployment';
 import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
@@ -249,6 +249,8 @@ export class CanaryService extends Construct {
     const deployment = errors.attempt(() => this.workload(owner, props, labels));
     const firstContainer = deployment?.containers[0];
     const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
+    const ownProbes = props.deployment === undefined ? { readiness: props.readiness, liveness: props.liveness } : undefined;
+    if (deployment) probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
     const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
