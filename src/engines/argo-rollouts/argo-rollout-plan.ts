@@ -192,7 +192,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   if (checks.length > 0 && backgroundStart !== undefined) {
     const measuresCanary = phases.some((p) => p.end > backgroundStart! && p.weight > 0 && p.weight < 100);
     if (!measuresCanary) {
-      problems.push(`the background analysis starts at step ${plan.startingStep}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
+      problems.push(`the background analysis starts at ${plan.startingStepName}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
     }
     for (const s of checks) {
       const possible = measuredIn(s, -Infinity, promotion);
@@ -204,10 +204,10 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
       }
       const needed = abortAt + ARGO_SLACK_SECONDS - promotion;
       problems.push(`the background analysis can measure '${s.name}' only ${count(possible, 'time')} before full promotion `
-        + `(it starts at step ${plan.startingStep}, measures first after ${formatDuration(Duration.seconds(s.initialDelay))} and then every ${formatDuration(Duration.seconds(s.interval))}, `
+        + `(it starts at ${plan.startingStepName}, measures first after ${formatDuration(Duration.seconds(s.initialDelay))} and then every ${formatDuration(Duration.seconds(s.interval))}, `
         + `and the steps from there take ${formatDuration(Duration.seconds(promotion - backgroundStart))} without the time people take), `
         + `but it takes ${count(s.failureLimit + 1, 'failed measurement')} to abort (failureLimit ${s.failureLimit}, from 'analysis.threshold' ${analysis.threshold}): `
-        + `an analysis cut short by promotion counts as successful, so a bad canary would be promoted. Hold the weights at least ${formatDuration(Duration.seconds(needed))} longer after step ${plan.startingStep} `
+        + `an analysis cut short by promotion counts as successful, so a bad canary would be promoted. Hold the weights at least ${formatDuration(Duration.seconds(needed))} longer after ${plan.startingStepName} `
         + "(a longer RolloutStep.pause() at a weight below 100%), or lower 'analysis.interval' or 'analysis.threshold'");
     }
   }
@@ -238,7 +238,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     namespace: input.namespace,
     engine: 'argo-rollouts',
     summary: `measures every ${formatDuration(analysis.interval)}; aborts after ${count(analysis.threshold, 'failed measurement')} of a metric; ${plan.steps.length} steps`
-      + (backgroundStart !== undefined ? `, background analysis from step ${plan.startingStep}` : ', step analyses'),
+      + (backgroundStart !== undefined ? `, background analysis from ${plan.startingStepName}` : ', step analyses'),
     phases: [...rolloutPhases, {
       description: 'full promotion', weight: 100, startsAfter: Duration.seconds(promotion), minDuration: Duration.seconds(0), waitsForPerson: false, checks: [],
     }],
