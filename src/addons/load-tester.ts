@@ -8,6 +8,7 @@ import {
   FLAGGER_NAMESPACE,
   LOAD_TESTER_CONTAINER_PORT,
   LOAD_TESTER_NAME,
+  LOAD_TESTER_SCRATCH_DIR,
   LOAD_TESTER_SERVICE_PORT,
   NO_SIDECAR_LABELS,
   SELECTOR_LABEL,
@@ -188,8 +189,10 @@ export class LoadTester extends Construct {
           memory: { request: Size.mebibytes(32), limit: Size.mebibytes(512) },
         },
         securityContext: restrictedSecurityContext(USER_ID),
-        // The tools (hey, helm, ...) write temporary files; the root filesystem is read-only.
-        volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
+        // The tools write temporary files (to TMPDIR) and the root filesystem is read-only; the
+        // volume leaves the image's own /tmp/ghz visible.
+        envVariables: { TMPDIR: kplus.EnvValue.fromValue(LOAD_TESTER_SCRATCH_DIR) },
+        volumeMounts: [{ path: LOAD_TESTER_SCRATCH_DIR, volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
       }],
     });
     selectPodsByLabels(this.deployment, SELECTOR_LABELS);

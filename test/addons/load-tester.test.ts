@@ -65,7 +65,7 @@ describe('defaults', () => {
     });
   });
 
-  test('runs under Pod Security "restricted" with a writable /tmp', () => {
+  test('runs under Pod Security "restricted" with a writable TMPDIR beside the image\'s /tmp/ghz', () => {
     expect(container.securityContext).toEqual({
       runAsNonRoot: true,
       runAsUser: 10001,
@@ -76,7 +76,9 @@ describe('defaults', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // Not over /tmp: the image ships ghz's /tmp/ghz/health.proto there (flagger v1.44.0 Dockerfile.loadtester).
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp/scratch' }]);
+    expect(container.env).toEqual([{ name: 'TMPDIR', value: '/tmp/scratch' }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 

@@ -563,8 +563,9 @@ describe('cross-references with every kind of analysis', () => {
     expect(pod.containers[0].image).toBe(LOAD_TESTER_IMAGE);
     expect(pod.containers[0].command).toEqual(['/bin/sh', '-c', TEST_COMMAND]);
     expect(pod.containers[0].securityContext).toEqual(JOB_CONTAINER_SECURITY);
-    // A read-only root filesystem needs somewhere to write.
-    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // A read-only root filesystem needs somewhere to write: TMPDIR, beside (not over) the image's /tmp/ghz/health.proto.
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp/scratch' }]);
+    expect(pod.containers[0].env).toEqual([{ name: 'TMPDIR', value: '/tmp/scratch' }]);
     expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
