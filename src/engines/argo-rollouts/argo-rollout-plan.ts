@@ -5,7 +5,7 @@ import { ACCEPTANCE_TEMPLATE } from './argo-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { parseGoDuration } from '../../analysis/load-command';
 import { formatDuration } from '../../plan/format';
-import { BadCanaryExposure, PlannedCheck, PlannedCheckKind, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
+import { BadCanaryExposure, PlannedCheck, PlannedCheckKind, ProgressDeadline, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
 import { ARGO_SLACK_SECONDS, count, windowGaps } from '../../plan/timing';
 
 export interface ArgoPlanInput {
@@ -13,6 +13,8 @@ export interface ArgoPlanInput {
   readonly namespace: string;
   readonly analysis: ResolvedAnalysis;
   readonly plan: ArgoPlan;
+  /** The Rollout's progress deadline and what counts against it. */
+  readonly progressDeadline?: ProgressDeadline;
   /** Notes of the engine's own (e.g. how weights become replica counts). */
   readonly notes?: string[];
 }
@@ -68,6 +70,11 @@ function measuredAt(schedule: Schedule, k: number): number {
 /** How long a step analysis lasts at the least: until every metric has made its `count` measurements. */
 function stepAnalysisDuration(schedules: Schedule[]): number {
   return Math.max(0, ...schedules.map((s) => measuredAt(s, (s.count ?? 1) - 1) + s.duration));
+}
+
+/** How long an analysis that ends (a step's, or blue/green's pre- or post-promotion) lasts at the least, in seconds. */
+export function boundedAnalysisSeconds(metrics: ArgoMetric[]): number {
+  return stepAnalysisDuration(metrics.map((metric) => scheduleOf(metric)));
 }
 
 /**
@@ -245,6 +252,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     earliestPromotion: Duration.seconds(promotion),
     firstPossibleFailure: failures.length > 0 ? Duration.seconds(Math.min(...failures)) : undefined,
     badCanary,
+    progressDeadline: input.progressDeadline,
     problems,
     notes,
   });
@@ -327,6 +335,7 @@ function planArgoBlueGreen(input: ArgoPlanInput): RolloutPlan {
       weight: 0,
       description: `its checks fail before the switch; the release is aborted after ${formatDuration(Duration.seconds(firstAbort))} of load-test traffic, before any user reached it`,
     } : undefined,
+    progressDeadline: input.progressDeadline,
     problems,
     notes: bg.scaleDownDelay ? [`the old version stays ${formatDuration(bg.scaleDownDelay)} after the switch, whatever the post-promotion analysis does`] : [],
   });

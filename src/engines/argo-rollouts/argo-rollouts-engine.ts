@@ -7,6 +7,12 @@ import type * as ArgoNotifications from './argo-notifications';
 import type * as ArgoPlans from './argo-plan';
 import type * as ArgoQueryChecks from './argo-query-checks';
 import type * as ArgoRolloutPlan from './argo-rollout-plan';
+import { NAMESPACE_ARG, PROMETHEUS_ADDRESS_ARG, SERVICE_NAME_ARG, analysisJobLabels } from './argo-metrics';
+import { subscribeAlerts } from './argo-notifications';
+import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, metricProperties, planArgoRollout } from './argo-plan';
+import { checkArgoQueries, customQueryArguments } from './argo-query-checks';
+import { planArgo } from './argo-rollout-plan';
+import { argoProgressDeadline } from './progress-deadline';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
@@ -102,9 +108,11 @@ export interface ArgoRolloutsEngineOptions {
    */
   readonly dynamicStableScale?: boolean;
   /**
-   * How long a rollout may make no progress.
+   * How long a rollout may make no progress (`progressDeadlineSeconds`). Pauses and analysis steps
+   * do not count against it; blue/green's pre-promotion analysis does, so a declared deadline
+   * shorter than that analysis fails synth.
    *
-   * @default Duration.minutes(10)
+   * @default - Duration.minutes(10), or longer for a blue/green release whose pre-promotion analysis needs it (the plan says so)
    */
   readonly progressDeadline?: Duration;
   /**
@@ -221,10 +229,6 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     if (blueGreen && (routing.activeService === undefined || routing.activeService === routing.previewService)) {
       fail(owner, `blue/green needs an active and a different preview Service; the ${context.router.name} router gave '${routing.activeService}' and '${routing.previewService}'`);
     }
-    const progressDeadline = this.options.progressDeadline ?? Duration.minutes(10);
-    if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
-      fail(owner, `'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
-    }
 
     // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
     annotateConfigChecksum(context.deployment, namespace);
@@ -250,6 +254,12 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
     });
+    // Set to fit what counts against it (blue/green's pre-promotion analysis), or checked when declared.
+    const deadline = argoProgressDeadline({ owner, plan, declared: this.options.progressDeadline, abort: this.options.progressDeadlineAbort ?? false });
+    const progressDeadline = Duration.seconds(deadline.seconds);
+    if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
+      fail(owner, `'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
+    }
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
       const template = templates[role] ?? fail(owner, withoutChecks(role, strategy));
@@ -283,7 +293,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const notes = routing.trafficRouting === undefined && !plan.blueGreen
       ? replicaSplitNotes(plan, context.scaling.minReplicas, this.options.maxSurge ?? '25%')
       : [];
-    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes }) };
+    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes, progressDeadline: deadline.plan }) };
     return { autoscaler, objects, planner };
   }
 
