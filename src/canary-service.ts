@@ -246,11 +246,14 @@ export class CanaryService extends Construct {
     // A bad size is reported, and the rest is checked with the default size.
     const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2))
       ?? fixedSize(owner, 2);
-    const deployment = errors.attempt(() => this.workload(owner, props, labels));
+    const mistakesBefore = errors.messages.length;
+    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors));
+    // A port replaced by its default would only make the probes' ports look wrong.
+    const workloadValid = errors.messages.length === mistakesBefore;
     const firstContainer = deployment?.containers[0];
     const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
     const ownProbes = props.deployment === undefined ? { readiness: props.readiness, liveness: props.liveness } : undefined;
-    if (deployment) probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
+    if (deployment && workloadValid) probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
     const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
@@ -451,15 +454,20 @@ export class CanaryService extends Construct {
     return labels;
   }
 
-  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }): kplus.Deployment {
+  /**
+   * The Deployment to roll out. A bad image or container port is recorded in `errors` and the
+   * Deployment still built (synth emits nothing when there are mistakes), so that the engine and
+   * router still bind and report their own mistakes.
+   */
+  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors): kplus.Deployment {
     if (!props.deployment) {
       if (props.image === undefined) {
         fail(owner, "either 'image' or 'deployment' is required");
       }
-      if (props.image.trim() === '') {
-        fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'");
-      }
-      return createDeployment(this, 'Deployment', { ...props, name: this.name, namespace: this.namespace, labels });
+      const image = props.image.trim() === ''
+        ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
+        : props.image;
+      return createDeployment(this, 'Deployment', { ...props, image, name: this.name, namespace: this.namespace, labels }, errors);
     }
     const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);

@@ -20,20 +20,28 @@ export interface DeploymentSpec extends WorkloadOptions {
 
 export const DEFAULT_CONTAINER_PORT = 8080;
 
+/** Stands in for an image with a mistake (already reported), never emitted: synth stops at the mistake. */
+const PLACEHOLDER_IMAGE = 'image.invalid/declared-image-has-a-mistake:0';
+
 /**
  * The Deployment a CanaryService rolls out: explicit name, one selector label, a container port
  * named `http` (or `grpc`), probes, resources, and a securityContext that passes Pod Security "restricted".
  * No `spec.replicas`: an autoscaler owns the size, so GitOps never fights the controller.
  */
-export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec): kplus.Deployment {
+export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec, errors?: DeclarationErrors): kplus.Deployment {
   const owner = spec.name;
-  // Every mistake of the container at once.
-  const errors = new DeclarationErrors();
-  const image = errors.attempt(() => checkPinnedImage(owner, 'image', spec.image!));
-  const port = errors.attempt(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT)) ?? DEFAULT_CONTAINER_PORT;
-  if (spec.runAsUser !== undefined) errors.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
-  if (spec.resources !== undefined) errors.attempt(() => checkResources(owner, 'resources', spec.resources!));
-  errors.throwIfAny();
+  // Every mistake of the container at once. With `errors` (the caller's), they are recorded there and
+  // stand-ins used, so that the rest of the declaration is still checked.
+  const own = errors ?? new DeclarationErrors();
+  const check = <T>(what: () => T, standIn: T): T => own.attempt(what) ?? standIn;
+  const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkPinnedImage(owner, 'image', spec.image!), PLACEHOLDER_IMAGE);
+  const port = check(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT), DEFAULT_CONTAINER_PORT);
+  if (spec.runAsUser !== undefined) own.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
+  const resources = spec.resources === undefined ? undefined : check(() => {
+    checkResources(owner, 'resources', spec.resources!);
+    return spec.resources;
+  }, undefined);
+  if (errors === undefined) own.throwIfAny();
   const grpc = spec.protocol === ServiceProtocol.GRPC;
   const httpProbe = () => (grpc ? undefined : kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }));
   const deployment = new kplus.Deployment(scope, id, {
@@ -49,7 +57,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
       envVariables: spec.env,
       envFrom: spec.envFrom,
-      resources: spec.resources ?? {
+      resources: resources ?? {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
       },
@@ -60,9 +68,9 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
     }],
   });
   const rendered = deployment.containers[0];
-  if (spec.readiness !== undefined) errors.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
-  if (spec.liveness !== undefined) errors.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
-  errors.throwIfAny();
+  if (spec.readiness !== undefined) own.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
+  if (spec.liveness !== undefined) own.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
+  if (errors === undefined) own.throwIfAny();
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   probeTheContainerPort(deployment, { readiness: spec.readiness, liveness: spec.liveness }, port);
   if (grpc) {
