@@ -253,7 +253,9 @@ export class CanaryService extends Construct {
     const firstContainer = deployment?.containers[0];
     const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
     const ownProbes = props.deployment === undefined ? { readiness: props.readiness, liveness: props.liveness } : undefined;
-    if (deployment && workloadValid) probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
+    if (deployment && workloadValid) {
+      probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
+    }
     const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
@@ -284,7 +286,9 @@ export class CanaryService extends Construct {
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
     // Each phase of a phased release has its own load: the request of its own segment.
     const phaseLoadTargets = strategy?.kind === StrategyKind.PHASED
-      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({ ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] } })))
+      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({
+        ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] },
+      })))
       : undefined;
     if (!identified || !deployment || !loadTarget || !analysis || !strategy || phaseLoadTargets?.includes(undefined)) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.

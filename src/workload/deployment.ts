@@ -174,7 +174,7 @@ export function probePortProblems(deployment: kplus.Deployment, servedPort: numb
           + `the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; probe port ${servedPort} `
           + `(a probe without 'port' does)${typeof p.port === 'number' ? `, or set 'containerPort' to ${p.port} if the application listens there` : ''}`
         : `'deployment' (${deployment.name}) container '${container.name}' has its ${p.kind} probe on ${shown}, which it does not declare, and no readiness probe checks its port ${servedPort} `
-          + `(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; `
+          + '(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
           + `probe port ${servedPort}, or declare the probed port on the container`;
     });
 }

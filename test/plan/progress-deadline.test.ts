@@ -85,7 +85,7 @@ test('Argo Rollouts canary steps: analyses and pauses are steps the deadline doe
 });
 
 test('Flagger: the deadline bounds the pods becoming available, not the analysis', () => {
-  const { plan, chart } = declare(DeliveryEngine.flagger({ progressDeadline: Duration.minutes(5) }), DeliveryStrategy.blueGreen(), Duration.minutes(1));
+  const { plan, chart } = declare(DeliveryEngine.flagger({ progressDeadline: Duration.minutes(5) }), DeliveryStrategy.blueGreen());
   expect(only(Testing.synth(chart), 'Canary', 'podinfo').spec.progressDeadlineSeconds).toBe(300);
   expect(plan().earliestPromotion.toSeconds()).toBeGreaterThan(300);
   expect(plan().problems).toEqual([]);

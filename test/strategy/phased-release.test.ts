@@ -11,7 +11,13 @@ import { only, synth } from '../synth';
  */
 const OWNER = "CanaryService 'podinfo'";
 
-function declare(phases: ReleasePhase[], options: { engine?: IDeliveryEngine; router?: ITrafficRouter; analysis?: CanaryAnalysisOptions } = {}): CanaryService {
+interface Options {
+  readonly engine?: IDeliveryEngine;
+  readonly router?: ITrafficRouter;
+  readonly analysis?: CanaryAnalysisOptions;
+}
+
+function declare(phases: ReleasePhase[], options: Options = {}): CanaryService {
   const chart = new Chart(new App(), 'test', { namespace: 'test' });
   return new CanaryService(chart, 'podinfo', {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',

@@ -205,7 +205,8 @@ function planCanary(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
       fail(owner, `'analysis.steps[${scale}]' (setCanaryScale) needs traffic routing, which the router does not do: Argo Rollouts sizes the canary by its weight (validation.go: "SetCanaryScale requires TrafficRouting to be set"); remove the step`);
     }
   }
-  const steps = [...(basic ? [...gateOnly(webhooks), ...withAcceptanceAfterFirstWeight(weights, webhooks)] : withPrefix(webhooks, weights)), ...suffixSteps(webhooks)];
+  const planned = basic ? [...gateOnly(webhooks), ...withAcceptanceAfterFirstWeight(weights, webhooks)] : withPrefix(webhooks, weights);
+  const steps = [...planned, ...suffixSteps(webhooks)];
   // Which of the weights (declared or generated) each step of the Rollout is; undefined for the steps the library adds.
   const weightIndex = new Map(weights.map((step, i) => [step, i]));
   const fromWeights = steps.map((step) => weightIndex.get(step));
@@ -358,7 +359,12 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
     } else {
       // Sized to the first weight before it (from a matched phase's pods, never through zero), then by the weights.
       const [first, ...later] = phase.segment.weights!;
-      steps.push({ setCanaryScale: { weight: first } }, { setWeight: first }, { setCanaryScale: { matchTrafficWeight: true } }, { analysis: { templates: role } });
+      steps.push(
+        { setCanaryScale: { weight: first } },
+        { setWeight: first },
+        { setCanaryScale: { matchTrafficWeight: true } },
+        { analysis: { templates: role } },
+      );
       for (const weight of later) steps.push({ setWeight: weight }, { analysis: { templates: role } });
     }
   });

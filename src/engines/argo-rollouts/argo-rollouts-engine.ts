@@ -291,7 +291,9 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
         ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, (role) => (templates[role] ? reference(role) : undefined)) }
         : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
-    const notifications = alertsValid ? errors.attempt(() => subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts)) : undefined;
+    const notifications = alertsValid
+      ? errors.attempt(() => subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts))
+      : undefined;
     const autoscaler = createAutoscaler(scope, 'Autoscaler', {
       name, namespace, labels, target: rollout, scaling: context.scaling,
     });

@@ -65,7 +65,9 @@ test('A/B test: the A/B scale follows the test directly (no matchTrafficWeight a
 });
 
 test('explicit steps: the declared pause runs on the tested pod, then the canary grows to the first weight before it', () => {
-  const rollout = stepsOf(undefined, [RolloutStep.pause(Duration.minutes(1)), RolloutStep.weight(20), RolloutStep.pause(Duration.minutes(5)), RolloutStep.weight(100)]);
+  const rollout = stepsOf(undefined, [
+    RolloutStep.pause(Duration.minutes(1)), RolloutStep.weight(20), RolloutStep.pause(Duration.minutes(5)), RolloutStep.weight(100),
+  ]);
   expect(rollout.slice(2)).toEqual([
     { pause: { duration: '1m' } },
     { setCanaryScale: { weight: 20 } },
