@@ -1,7 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, HeaderMatchKind, TrafficRouter, TrafficSegment,
-  WebhookType,
+  CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, HeaderMatchKind, ReleasePhase,
+  TrafficRouter, TrafficSegment, WebhookType,
 } from '../src';
 
 /**
@@ -88,5 +88,20 @@ test('every webhook without an Argo Rollouts equivalent is named', () => {
   })).toEqual([
     `${OWNER}: 'analysis.webhooks[1]' ('notify', event) has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'`,
     `${OWNER}: 'analysis.webhooks[2]' ('cleanup', post-rollout) has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'`,
+  ]);
+});
+
+test('a phase\'s metric mistakes are named by their place in the phase, once, beside the analysis\'s own', () => {
+  expect(mistakes({
+    engine: DeliveryEngine.argoRollouts(),
+    analysis: { threshold: 0, webhooks: [CanaryWebhook.loadTest()] },
+    strategy: DeliveryStrategy.phased([
+      ReleasePhase.of({ segment: TrafficSegment.dogFood(), metrics: [CanaryMetric.requestSuccessRate({ min: 120 })] }),
+      ReleasePhase.of({ segment: TrafficSegment.randomSample([20, 50]), metrics: [CanaryMetric.prometheus({ name: 'queue-depth', query: 'sum(queue_depth)' })] }),
+    ]),
+  })).toEqual([
+    `${OWNER}: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)`,
+    `${OWNER}: 'strategy.phases[0].metrics[0].min' (120) must be a number between 0 and 100`,
+    `${OWNER}: 'strategy.phases[1].metrics[0]' ('queue-depth') needs 'min' or 'max': a check without a threshold can never fail`,
   ]);
 });

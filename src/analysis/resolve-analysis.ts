@@ -33,8 +33,7 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
   const metrics = options.metrics ?? [...DEFAULT_METRICS];
   const webhooks = options.webhooks ?? [];
   const alerts = options.alerts ?? [];
-  metrics.forEach((metric, i) => errors.attempt(() => checkMetric(owner, `analysis.metrics[${i}]`, metric)));
-  errors.attempt(() => checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name)));
+  errors.attempt(() => checkMetrics(owner, 'analysis.metrics', metrics));
   webhooks.forEach((webhook, i) => errors.attempt(() => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook)));
   errors.attempt(() => checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name)));
   alerts.forEach((alert, i) => errors.attempt(() => checkAlert(owner, `analysis.alerts[${i}]`, alert)));
@@ -58,6 +57,17 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
     alerts,
     receivesLiveTraffic: options.receivesLiveTraffic ?? false,
   };
+}
+
+/**
+ * Every mistake of a list of metrics (bounds, names, queries), each named by its place in the
+ * declaration (`property`, e.g. `analysis.metrics` or a phase's `strategy.phases[1].metrics`).
+ */
+export function checkMetrics(owner: string, property: string, metrics: CanaryMetric[]): void {
+  const errors = new DeclarationErrors();
+  metrics.forEach((metric, i) => errors.attempt(() => checkMetric(owner, `${property}[${i}]`, metric)));
+  errors.attempt(() => checkUniqueNames(owner, property, metrics.map((m) => m.name)));
+  errors.throwIfAny();
 }
 
 function resolveWeights(owner: string, options: CanaryAnalysisOptions) {

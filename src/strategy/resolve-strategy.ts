@@ -5,7 +5,7 @@ import { combinationsWith } from './support-matrix';
 import { TrafficFeature } from './traffic-feature';
 import { MatchTarget, SegmentKind, TrafficSegment } from './traffic-segment';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from '../analysis/analysis';
-import { resolveAnalysis } from '../analysis/resolve-analysis';
+import { checkMetrics } from '../analysis/resolve-analysis';
 import { checkDnsLabel, checkDnsSubdomain, checkHostLabels, checkInteger, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 
 /** What a strategy is checked against. */
@@ -140,18 +140,8 @@ export function resolveStrategy(checks: StrategyChecks, strategy: DeliveryStrate
         + `the phase ('${phase.name ?? `phase-${i + 1}`}', ${phase.segment.description}) would end without measuring anything, and nothing could stop a bad release there; `
         + 'give it CanaryMetric.requestSuccessRate() or another metric'));
     }
-    if (phase.metrics !== undefined && phase.metrics.length > 0) {
-      // The phase's checks follow the analysis's rules (names, bounds, PromQL).
-      check(() => resolveAnalysis(owner, {
-        ...checks.analysisOptions,
-        steps: undefined,
-        stepWeight: undefined,
-        stepWeights: undefined,
-        maxWeight: undefined,
-        metrics: phase.metrics,
-        receivesLiveTraffic: true,
-      }));
-    }
+    // The phase's checks follow the analysis's rules (names, bounds, PromQL), named by their place in the phase.
+    if (phase.metrics !== undefined) check(() => checkMetrics(owner, `${property}.metrics`, phase.metrics!));
     const features = phase.segment.kind === SegmentKind.MATCH ? matchFeatures([phase.segment]) : [TrafficFeature.WEIGHTED];
     require(features, `a phased release, ${property}`, [ARGO_ROLLOUTS]);
   }
