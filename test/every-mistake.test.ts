@@ -41,7 +41,7 @@ test('an analysis mistake, and every mistake of the strategy: each segment\'s, e
       canaryScale: 0,
     }),
   })).toEqual([
-    `${OWNER}: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)`,
+    `${OWNER}: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)`,
     `${OWNER}: 'strategy.segments[0]' value for 'x-user' ('^(?!bot-).*') ${RE2}: invalid or unsupported Perl syntax: '(?!'`,
     `${OWNER}: 'strategy.segments[1]' country code ('UK') must be an ISO 3166-1 alpha-2 code, the codes edges send ('UK' is reserved, not assigned: the United Kingdom is 'GB')`,
     `${OWNER}: 'strategy.segments[1]' country code ('EL') must be an ISO 3166-1 alpha-2 code, the codes edges send ('EL' is reserved, not assigned: Greece is 'GR')`,
@@ -100,7 +100,7 @@ test('a phase\'s metric mistakes are named by their place in the phase, once, be
       ReleasePhase.of({ segment: TrafficSegment.randomSample([20, 50]), metrics: [CanaryMetric.prometheus({ name: 'queue-depth', query: 'sum(queue_depth)' })] }),
     ]),
   })).toEqual([
-    `${OWNER}: 'analysis.threshold' (0) must be an integer of at least 1 (failed checks before rollback)`,
+    `${OWNER}: 'analysis.threshold' (0) must be an integer between 1 and 100 (failed checks before rollback)`,
     `${OWNER}: 'strategy.phases[0].metrics[0].min' (120) must be a number between 0 and 100`,
     `${OWNER}: 'strategy.phases[1].metrics[0]' ('queue-depth') needs 'min' or 'max': a check without a threshold can never fail`,
   ]);

@@ -7,7 +7,7 @@ import type * as ArgoNotifications from './argo-notifications';
 import type * as ArgoPlans from './argo-plan';
 import type * as ArgoQueryChecks from './argo-query-checks';
 import type * as ArgoRolloutPlan from './argo-rollout-plan';
-import { argoProgressDeadline } from './progress-deadline';
+import type * as ProgressDeadlines from './progress-deadline';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
@@ -25,7 +25,8 @@ import { annotateConfigChecksum } from '../../workload/config-checksum';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
-type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan;
+type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan
+  & typeof ProgressDeadlines;
 let implementation: ArgoImplementation | undefined;
 
 /**
@@ -40,6 +41,7 @@ function argo(): ArgoImplementation {
     ...require('./argo-plan'),
     ...require('./argo-query-checks'),
     ...require('./argo-rollout-plan'),
+    ...require('./progress-deadline'),
   } as ArgoImplementation;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return implementation;
@@ -185,7 +187,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const strategy = context.strategy;
     const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
     const {
-      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
+      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
       NAMESPACE_ARG, SERVICE_NAME_ARG, PROMETHEUS_ADDRESS_ARG, BACKGROUND_TEMPLATE,
     } = argo();
     // Mistakes are collected and reported together; only those the rest cannot go on without stop
