@@ -29,6 +29,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@prometheus-io/lezer-promql@^0.315.0',
     '@lezer/lr@^1.4.2',
     '@lezer/highlight@^1.2.1',
+    // RE2 syntax check of the regular expressions routers run with RE2 (Envoy, Istio, Go); pure
+    // JavaScript, not jsii, so it is bundled; loaded only when a declaration has a regular expression.
+    're2js@^2.10.0',
   ],
   devDeps: [
     'cdk8s@^2.70.0',

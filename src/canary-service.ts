@@ -42,7 +42,7 @@ import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { checkDeployment, createDeployment } from './workload/deployment';
+import { checkDeployment, createDeployment, probePortProblems } from './workload/deployment';
 import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
@@ -246,9 +246,16 @@ export class CanaryService extends Construct {
     // A bad size is reported, and the rest is checked with the default size.
     const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2))
       ?? fixedSize(owner, 2);
-    const deployment = errors.attempt(() => this.workload(owner, props, labels));
+    const mistakesBefore = errors.messages.length;
+    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors));
+    // A port replaced by its default would only make the probes' ports look wrong.
+    const workloadValid = errors.messages.length === mistakesBefore;
     const firstContainer = deployment?.containers[0];
     const containerPort = firstContainer?.portNumber ?? firstContainer?.ports[0]?.number ?? props.containerPort ?? port;
+    const ownProbes = props.deployment === undefined ? { readiness: props.readiness, liveness: props.liveness } : undefined;
+    if (deployment && workloadValid) {
+      probePortProblems(deployment, containerPort, ownProbes).forEach((problem) => errors.attempt(() => fail(owner, problem)));
+    }
     const selectorLabels = { ...deployment?.matchLabels ?? { [SELECTOR_LABEL]: this.name } };
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
@@ -274,9 +281,16 @@ export class CanaryService extends Construct {
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
     if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget));
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
-    const strategy = analysis && errors.attempt(() => resolveStrategy(
+    // Checked even when the analysis has mistakes: the strategy's own are independent of them.
+    const strategy = declared && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
-    if (!identified || !deployment || !loadTarget || !analysis || !strategy) {
+    // Each phase of a phased release has its own load: the request of its own segment.
+    const phaseLoadTargets = strategy?.kind === StrategyKind.PHASED
+      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({
+        ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] },
+      })))
+      : undefined;
+    if (!identified || !deployment || !loadTarget || !analysis || !strategy || phaseLoadTargets?.includes(undefined)) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
       this.objects = {};
       return;
@@ -316,6 +330,7 @@ export class CanaryService extends Construct {
       protocol: props.protocol,
       router: props.router,
       loadTarget,
+      phaseLoadTargets: phaseLoadTargets as LoadTarget[] | undefined,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
     }));
@@ -443,15 +458,20 @@ export class CanaryService extends Construct {
     return labels;
   }
 
-  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }): kplus.Deployment {
+  /**
+   * The Deployment to roll out. A bad image or container port is recorded in `errors` and the
+   * Deployment still built (synth emits nothing when there are mistakes), so that the engine and
+   * router still bind and report their own mistakes.
+   */
+  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors): kplus.Deployment {
     if (!props.deployment) {
       if (props.image === undefined) {
         fail(owner, "either 'image' or 'deployment' is required");
       }
-      if (props.image.trim() === '') {
-        fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'");
-      }
-      return createDeployment(this, 'Deployment', { ...props, name: this.name, namespace: this.namespace, labels });
+      const image = props.image.trim() === ''
+        ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
+        : props.image;
+      return createDeployment(this, 'Deployment', { ...props, image, name: this.name, namespace: this.namespace, labels }, errors);
     }
     const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);

@@ -162,7 +162,8 @@ test('an Argo phase without checks is named, not its missing AnalysisTemplate', 
     strategy: DeliveryStrategy.phased([ReleasePhase.of({ name: 'employees', segment: TrafficSegment.dogFood() })]),
     analysis: { metrics: [], webhooks: [] },
   })).toEqual([
-    `${OWNER}: 'strategy.phases[0]' ('employees') has no checks, so nothing can stop a bad canary there: add metrics to its 'metrics' or to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate())`,
+    `${OWNER}: 'strategy.phases[0].metrics' ([], from 'analysis.metrics') must name at least one check: the phase ('employees', employees (header x-canary: insider)) `
+      + 'would end without measuring anything, and nothing could stop a bad release there; give it CanaryMetric.requestSuccessRate() or another metric',
   ]);
 });
 

@@ -8,11 +8,13 @@ import {
   FLAGGER_NAMESPACE,
   LOAD_TESTER_CONTAINER_PORT,
   LOAD_TESTER_NAME,
+  LOAD_TESTER_SCRATCH_DIR,
   LOAD_TESTER_SERVICE_PORT,
   NO_SIDECAR_LABELS,
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
+import { checkRe2 } from '../re2';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
@@ -187,8 +189,10 @@ export class LoadTester extends Construct {
           memory: { request: Size.mebibytes(32), limit: Size.mebibytes(512) },
         },
         securityContext: restrictedSecurityContext(USER_ID),
-        // The tools (hey, helm, ...) write temporary files; the root filesystem is read-only.
-        volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
+        // The tools write temporary files (to TMPDIR) and the root filesystem is read-only; the
+        // volume leaves the image's own /tmp/ghz visible.
+        envVariables: { TMPDIR: kplus.EnvValue.fromValue(LOAD_TESTER_SCRATCH_DIR) },
+        volumeMounts: [{ path: LOAD_TESTER_SCRATCH_DIR, volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
       }],
     });
     selectPodsByLabels(this.deployment, SELECTOR_LABELS);
@@ -241,16 +245,12 @@ export class LoadTester extends Construct {
   }
 }
 
+/** The loadtester matches it with Go's regexp package, whose syntax is RE2's. */
 function checkRegexp(owner: string, value: string): void {
-  let valid = value !== '';
-  try {
-    RegExp(value);
-  } catch {
-    valid = false;
+  if (value === '') {
+    fail(owner, "'namespaceRegexp' ('') must be a non-empty regular expression");
   }
-  if (!valid) {
-    fail(owner, `'namespaceRegexp' ('${value}') must be a non-empty regular expression`);
-  }
+  checkRe2(owner, 'namespaceRegexp', value, "the loadtester matches with Go's regexp, RE2 syntax");
 }
 
 /** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */

@@ -5,8 +5,9 @@ import { checkExternalSource } from './check-external-metric';
 import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
-import { RolloutStep, RolloutStepKind } from './steps';
+import { HeaderMatchKind, RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
+import { checkRe2 } from '../re2';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 
 export const DEFAULT_METRICS: readonly CanaryMetric[] = [
@@ -32,8 +33,7 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
   const metrics = options.metrics ?? [...DEFAULT_METRICS];
   const webhooks = options.webhooks ?? [];
   const alerts = options.alerts ?? [];
-  metrics.forEach((metric, i) => errors.attempt(() => checkMetric(owner, `analysis.metrics[${i}]`, metric)));
-  errors.attempt(() => checkUniqueNames(owner, 'analysis.metrics', metrics.map((m) => m.name)));
+  errors.attempt(() => checkMetrics(owner, 'analysis.metrics', metrics));
   webhooks.forEach((webhook, i) => errors.attempt(() => checkWebhook(owner, `analysis.webhooks[${i}]`, webhook)));
   errors.attempt(() => checkUniqueNames(owner, 'analysis.webhooks', webhooks.map((w) => w.name)));
   alerts.forEach((alert, i) => errors.attempt(() => checkAlert(owner, `analysis.alerts[${i}]`, alert)));
@@ -57,6 +57,17 @@ export function resolveAnalysis(owner: string, options: CanaryAnalysisOptions = 
     alerts,
     receivesLiveTraffic: options.receivesLiveTraffic ?? false,
   };
+}
+
+/**
+ * Every mistake of a list of metrics (bounds, names, queries), each named by its place in the
+ * declaration (`property`, e.g. `analysis.metrics` or a phase's `strategy.phases[1].metrics`).
+ */
+export function checkMetrics(owner: string, property: string, metrics: CanaryMetric[]): void {
+  const errors = new DeclarationErrors();
+  metrics.forEach((metric, i) => errors.attempt(() => checkMetric(owner, `${property}[${i}]`, metric)));
+  errors.attempt(() => checkUniqueNames(owner, property, metrics.map((m) => m.name)));
+  errors.throwIfAny();
 }
 
 function resolveWeights(owner: string, options: CanaryAnalysisOptions) {
@@ -226,51 +237,56 @@ function checkAlert(owner: string, property: string, alert: CanaryAlert): void {
   }
 }
 
+/** Every mistake of the explicit steps, each naming the step by its index in 'analysis.steps'. */
 function checkSteps(owner: string, steps: RolloutStep[]): void {
+  const errors = new DeclarationErrors();
   if (!steps.some((step) => step.kind === RolloutStepKind.SET_WEIGHT)) {
-    fail(owner, "'analysis.steps' must contain at least one RolloutStep.weight()");
+    errors.attempt(() => fail(owner, "'analysis.steps' must contain at least one RolloutStep.weight()"));
   }
-  steps.forEach((step, i) => {
-    const property = `analysis.steps[${i}]`;
-    switch (step.kind) {
-      case RolloutStepKind.SET_WEIGHT:
-        checkInteger(owner, `${property}.weight`, step.percentage!, 0, 100);
-        return;
-      case RolloutStepKind.PAUSE:
-        if (step.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, step.duration, 1);
-        return;
-      case RolloutStepKind.SET_HEADER_ROUTE:
-      case RolloutStepKind.SET_MIRROR_ROUTE:
-        checkDnsLabel(owner, `${property}.name`, step.routeName!);
-        (step.match ?? []).forEach((match, j) => {
-          if (!/^[A-Za-z0-9-]+$/.test(match.name)) {
-            fail(owner, `'${property}.match[${j}].name' ('${match.name}') must be an HTTP header name: letters, digits and '-'`);
-          }
-        });
-        if (step.kind === RolloutStepKind.SET_HEADER_ROUTE && (step.match ?? []).length === 0) {
-          fail(owner, `'${property}.match' must have at least one header: a header route without conditions would send every request to the canary`);
-        }
-        if (step.kind === RolloutStepKind.SET_MIRROR_ROUTE) checkInteger(owner, `${property}.percentage`, step.percentage!, 0, 100);
-        return;
-      case RolloutStepKind.SET_CANARY_SCALE: {
-        const scale = step.scale!;
-        const set = [scale.replicas !== undefined, scale.weight !== undefined, scale.matchTrafficWeight === true].filter(Boolean).length;
-        if (set !== 1) {
-          fail(owner, `'${property}' must set exactly one of 'replicas', 'weight' or 'matchTrafficWeight'`);
-        }
-        if (scale.replicas !== undefined) checkInteger(owner, `${property}.replicas`, scale.replicas, 0, 1000);
-        if (scale.weight !== undefined) checkInteger(owner, `${property}.weight`, scale.weight, 0, 100);
-        return;
-      }
-      case RolloutStepKind.ANALYSIS:
-        return;
-    }
-  });
+  steps.forEach((step, i) => errors.attempt(() => checkStep(owner, `analysis.steps[${i}]`, step, errors)));
   // A route may be set again by a later step (to change it), but one name is one kind of route.
   const routes = steps.filter((step) => step.routeName !== undefined);
   const headerNames = new Set(routes.filter((s) => s.kind === RolloutStepKind.SET_HEADER_ROUTE).map((s) => s.routeName));
   const clash = routes.find((s) => s.kind === RolloutStepKind.SET_MIRROR_ROUTE && headerNames.has(s.routeName));
   if (clash) {
-    fail(owner, `'analysis.steps' uses the route name '${clash.routeName}' for a header route and a mirror route; give them different names`);
+    errors.attempt(() => fail(owner, `'analysis.steps' uses the route name '${clash.routeName}' for a header route and a mirror route; give them different names`));
+  }
+  errors.throwIfAny();
+}
+
+function checkStep(owner: string, property: string, step: RolloutStep, errors: DeclarationErrors): void {
+  switch (step.kind) {
+    case RolloutStepKind.SET_WEIGHT:
+      checkInteger(owner, `${property}.weight`, step.percentage!, 0, 100);
+      return;
+    case RolloutStepKind.PAUSE:
+      if (step.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, step.duration, 1);
+      return;
+    case RolloutStepKind.SET_HEADER_ROUTE:
+    case RolloutStepKind.SET_MIRROR_ROUTE:
+      errors.attempt(() => checkDnsLabel(owner, `${property}.name`, step.routeName!));
+      (step.match ?? []).forEach((match, j) => {
+        if (!/^[A-Za-z0-9-]+$/.test(match.name)) {
+          errors.attempt(() => fail(owner, `'${property}.match[${j}].name' ('${match.name}') must be an HTTP header name: letters, digits and '-'`));
+        }
+        if (match.kind === HeaderMatchKind.REGEX) errors.attempt(() => checkRe2(owner, `${property}.match[${j}].value`, match.value));
+      });
+      if (step.kind === RolloutStepKind.SET_HEADER_ROUTE && (step.match ?? []).length === 0) {
+        fail(owner, `'${property}.match' must have at least one header: a header route without conditions would send every request to the canary`);
+      }
+      if (step.kind === RolloutStepKind.SET_MIRROR_ROUTE) checkInteger(owner, `${property}.percentage`, step.percentage!, 0, 100);
+      return;
+    case RolloutStepKind.SET_CANARY_SCALE: {
+      const scale = step.scale!;
+      const set = [scale.replicas !== undefined, scale.weight !== undefined, scale.matchTrafficWeight === true].filter(Boolean).length;
+      if (set !== 1) {
+        fail(owner, `'${property}' must set exactly one of 'replicas', 'weight' or 'matchTrafficWeight'`);
+      }
+      if (scale.replicas !== undefined) checkInteger(owner, `${property}.replicas`, scale.replicas, 0, 1000);
+      if (scale.weight !== undefined) checkInteger(owner, `${property}.weight`, scale.weight, 0, 100);
+      return;
+    }
+    case RolloutStepKind.ANALYSIS:
+      return;
   }
 }

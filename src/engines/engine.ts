@@ -55,6 +55,13 @@ export interface DeliveryContext {
   readonly router: ITrafficRouter;
   /** Where load tests must send their requests for the router to measure them. */
   readonly loadTarget: LoadTarget;
+  /**
+   * For a phased release: where each phase's load must go, in the order of the phases (the router
+   * asked with that phase alone, so a matched phase's load carries that phase's segment).
+   *
+   * @default - `loadTarget` for every phase
+   */
+  readonly phaseLoadTargets?: LoadTarget[];
   /** The Prometheus the checks query. */
   readonly prometheus: IPrometheus;
   /**

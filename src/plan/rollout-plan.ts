@@ -55,6 +55,14 @@ export interface BadCanaryExposure {
   readonly description: string;
 }
 
+/** The progress deadline a controller enforces during a release, and what counts against it. */
+export interface ProgressDeadline {
+  /** How long the rollout may make no progress before the controller gives up on it. */
+  readonly deadline: Duration;
+  /** What counts against it and what does not, and how it was chosen, in a sentence. */
+  readonly description: string;
+}
+
 /** Props for `RolloutPlan`. */
 export interface RolloutPlanProps {
   /** Name of the service. */
@@ -81,6 +89,12 @@ export interface RolloutPlanProps {
    * @default - it is not stopped (see `problems`)
    */
   readonly badCanary?: BadCanaryExposure;
+  /**
+   * The controller's progress deadline and what counts against it.
+   *
+   * @default - the plan does not know one
+   */
+  readonly progressDeadline?: ProgressDeadline;
   /**
    * Why the analysis cannot stop a bad canary, each with what to change; empty when it can.
    *
@@ -118,6 +132,8 @@ export class RolloutPlan {
   public readonly firstPossibleFailure?: Duration;
   /** What a canary that is bad from its first request gets to do; undefined if it is not stopped. */
   public readonly badCanary?: BadCanaryExposure;
+  /** The controller's progress deadline and what counts against it; undefined if the plan does not know one. */
+  public readonly progressDeadline?: ProgressDeadline;
   /** Why the analysis cannot stop a bad canary. */
   public readonly problems: string[];
   /** Things worth knowing. */
@@ -133,6 +149,7 @@ export class RolloutPlan {
     this.earliestPromotion = props.earliestPromotion;
     this.firstPossibleFailure = props.firstPossibleFailure;
     this.badCanary = props.badCanary;
+    this.progressDeadline = props.progressDeadline;
     this.problems = [...(props.problems ?? [])];
     this.notes = [...(props.notes ?? [])];
   }
@@ -167,6 +184,7 @@ export class RolloutPlan {
       this.badCanary
         ? `a canary bad from its first request: ${this.badCanary.description}`
         : 'a canary bad from its first request: not stopped',
+      ...(this.progressDeadline ? [`progress deadline ${formatDuration(this.progressDeadline.deadline)}: ${this.progressDeadline.description}`] : []),
       ...this.notes.map((note) => `note: ${note}`),
       ...this.problems.map((problem) => `PROBLEM: ${problem}`),
     ];
@@ -196,6 +214,9 @@ export class RolloutPlan {
           weight: this.badCanary.weight,
           description: this.badCanary.description,
         }
+        : undefined,
+      progressDeadline: this.progressDeadline
+        ? { seconds: this.progressDeadline.deadline.toSeconds(), description: this.progressDeadline.description }
         : undefined,
       canStopBadCanary: this.canStopBadCanary,
       problems: [...this.problems],

@@ -63,6 +63,14 @@ export const LOAD_TESTER_CONTAINER_PORT = 8080;
  */
 export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
 
+/**
+ * The loadtester image's writable directory (its root filesystem is read-only), given to the tools
+ * as TMPDIR. Not `/tmp` itself: the image ships ghz's `/tmp/ghz/health.proto` there
+ * (Dockerfile.loadtester, `ADD .../health.proto /tmp/ghz/health.proto`), which a volume over
+ * `/tmp` would hide from commands such as `ghz --proto=/tmp/ghz/health.proto`.
+ */
+export const LOAD_TESTER_SCRATCH_DIR = '/tmp/scratch';
+
 /** The embedded Prometheus: name of its objects and its port. */
 export const PROMETHEUS_NAME = 'flagger-prometheus';
 export const PROMETHEUS_PORT = 9090;

@@ -40,7 +40,10 @@ export interface RoutingContext {
   readonly labels: { [key: string]: string };
   /** The one label the pods are selected by (e.g. `app.kubernetes.io/name: <name>`). */
   readonly selectorLabels: { [key: string]: string };
-  /** How traffic moves to the new version (checked against what the router supports). */
+  /**
+   * How traffic moves to the new version (checked against what the router supports). For the load
+   * target of one phase of a phased release, a phased strategy with that phase alone.
+   */
   readonly strategy: StrategyConfig;
   /** The engine the router works with (`flagger`, `argo-rollouts`). */
   readonly engine: string;

@@ -1,5 +1,7 @@
+import { ISO_3166_ALPHA_2, NOT_ISO_3166 } from './country-codes';
 import { HeaderMatchKind } from '../analysis/steps';
 import { checkArguments } from '../arguments/check-arguments';
+import { re2Message, re2Problem } from '../re2';
 
 /** Where a match condition looks. */
 export enum MatchTarget {
@@ -156,7 +158,7 @@ export class TrafficSegment {
    * Requests from some countries, by the header your edge sets to the client's country code, e.g.
    * `TrafficSegment.region(['NZ', 'AU'])`: selected by `curl -H 'x-country-code: NZ' ...`.
    *
-   * @param countryCodes ISO 3166-1 alpha-2 codes, e.g. `['NZ']`
+   * @param countryCodes ISO 3166-1 alpha-2 codes, e.g. `['NZ']` (the United Kingdom is `GB`, not `UK`)
    */
   public static region(countryCodes: string[], options: RegionSegmentOptions = {}): TrafficSegment {
     checkArguments('TrafficSegment.region', [countryCodes, options]);
@@ -241,12 +243,10 @@ export class TrafficSegment {
       if (condition.value === '' || /[\r\n]/.test(condition.value)) {
         problems.push(`'${property}' value for '${condition.name}' must not be empty or span lines`);
       }
-      if (condition.kind === HeaderMatchKind.REGEX) {
-        try {
-          RegExp(condition.value);
-        } catch {
-          problems.push(`'${property}' value ('${condition.value}') is not a valid regular expression`);
-        }
+      // A region's expression is built from its codes, which are checked below.
+      const regexProblem = condition.kind === HeaderMatchKind.REGEX && !this._countryCodes ? re2Problem(condition.value) : undefined;
+      if (regexProblem !== undefined) {
+        problems.push(re2Message(`'${property}' value for '${condition.name}'`, condition.value, regexProblem));
       }
     }
     if (this._cookie && !COOKIE_NAME.test(this._cookie.name)) {
@@ -256,7 +256,10 @@ export class TrafficSegment {
       problems.push(`'${property}' cookie value ('${this._cookie.value}') must be a cookie value (no spaces, quotes, commas, semicolons or backslashes)`);
     }
     for (const code of this._countryCodes ?? []) {
-      if (!/^[A-Z]{2}$/.test(code)) problems.push(`'${property}' country code ('${code}') must be two letters (ISO 3166-1 alpha-2), e.g. 'NZ'`);
+      if (!ISO_3166_ALPHA_2.has(code)) {
+        const hint = NOT_ISO_3166[code] ? `'${code}' is reserved, not assigned: ${NOT_ISO_3166[code]}` : "e.g. 'NZ', 'GB', 'US'";
+        problems.push(`'${property}' country code ('${code}') must be an ISO 3166-1 alpha-2 code, the codes edges send (${hint})`);
+      }
     }
     if (this._countryCodes?.length === 0) problems.push(`'${property}' must name at least one country code`);
     if (this.weights !== undefined) {

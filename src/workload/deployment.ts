@@ -20,20 +20,28 @@ export interface DeploymentSpec extends WorkloadOptions {
 
 export const DEFAULT_CONTAINER_PORT = 8080;
 
+/** Stands in for an image with a mistake (already reported), never emitted: synth stops at the mistake. */
+const PLACEHOLDER_IMAGE = 'image.invalid/declared-image-has-a-mistake:0';
+
 /**
  * The Deployment a CanaryService rolls out: explicit name, one selector label, a container port
  * named `http` (or `grpc`), probes, resources, and a securityContext that passes Pod Security "restricted".
  * No `spec.replicas`: an autoscaler owns the size, so GitOps never fights the controller.
  */
-export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec): kplus.Deployment {
+export function createDeployment(scope: Construct, id: string, spec: DeploymentSpec, errors?: DeclarationErrors): kplus.Deployment {
   const owner = spec.name;
-  // Every mistake of the container at once.
-  const errors = new DeclarationErrors();
-  const image = errors.attempt(() => checkPinnedImage(owner, 'image', spec.image!));
-  const port = errors.attempt(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT)) ?? DEFAULT_CONTAINER_PORT;
-  if (spec.runAsUser !== undefined) errors.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
-  if (spec.resources !== undefined) errors.attempt(() => checkResources(owner, 'resources', spec.resources!));
-  errors.throwIfAny();
+  // Every mistake of the container at once. With `errors` (the caller's), they are recorded there and
+  // stand-ins used, so that the rest of the declaration is still checked.
+  const own = errors ?? new DeclarationErrors();
+  const check = <T>(what: () => T, standIn: T): T => own.attempt(what) ?? standIn;
+  const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkPinnedImage(owner, 'image', spec.image!), PLACEHOLDER_IMAGE);
+  const port = check(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT), DEFAULT_CONTAINER_PORT);
+  if (spec.runAsUser !== undefined) own.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
+  const resources = spec.resources === undefined ? undefined : check(() => {
+    checkResources(owner, 'resources', spec.resources!);
+    return spec.resources;
+  }, undefined);
+  if (errors === undefined) own.throwIfAny();
   const grpc = spec.protocol === ServiceProtocol.GRPC;
   const httpProbe = () => (grpc ? undefined : kplus.Probe.fromHttpGet('/', { port, periodSeconds: Duration.seconds(10) }));
   const deployment = new kplus.Deployment(scope, id, {
@@ -49,7 +57,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
       envVariables: spec.env,
       envFrom: spec.envFrom,
-      resources: spec.resources ?? {
+      resources: resources ?? {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
       },
@@ -60,10 +68,11 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
     }],
   });
   const rendered = deployment.containers[0];
-  if (spec.readiness !== undefined) errors.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
-  if (spec.liveness !== undefined) errors.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
-  errors.throwIfAny();
+  if (spec.readiness !== undefined) own.attempt(() => checkProbe(owner, 'readiness', spec.readiness!, rendered));
+  if (spec.liveness !== undefined) own.attempt(() => checkProbe(owner, 'liveness', spec.liveness!, rendered));
+  if (errors === undefined) own.throwIfAny();
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
+  probeTheContainerPort(deployment, { readiness: spec.readiness, liveness: spec.liveness }, port);
   if (grpc) {
     // cdk8s-plus-28 has no gRPC probe; Kubernetes has had one since 1.24 (GA in 1.27): the standard
     // grpc.health.v1 service on the container port.
@@ -103,4 +112,69 @@ export function checkDeployment(owner: string, deployment: kplus.Deployment, nam
   if (deploymentNamespace !== namespace) {
     fail(owner, `'deployment' (${deployment.name}) is in namespace '${deploymentNamespace ?? '(none)'}' but the service is in '${namespace}': they must match`);
   }
+}
+
+/** The probes of a container: the prop that sets it and the field of the container it is rendered into. */
+const PROBES = { readiness: 'readinessProbe', liveness: 'livenessProbe', startup: 'startupProbe' } as const;
+type ProbeKind = keyof typeof PROBES;
+
+/**
+ * The port a probe knocks on (a number, or a port's name), with `containerPort` for a probe that
+ * names none; undefined for a command probe. cdk8s-plus resolves a missing port from the
+ * container's `portNumber` only (Action.fromHttpGet), so the container is given as just that.
+ */
+function probedPort(probe: kplus.Probe, containerPort: number): number | string | undefined {
+  const kube = probe._toKube({ portNumber: containerPort } as unknown as kplus.Container);
+  return (kube.httpGet?.port ?? kube.tcpSocket?.port)?.value;
+}
+
+/**
+ * A probe of one's own that names no port knocks on the container port, as its documentation says
+ * ("defaults to container.port"): cdk8s-plus would render port 80, since the generated container
+ * declares its port by name (`ports`), not as `portNumber`.
+ */
+function probeTheContainerPort(deployment: kplus.Deployment, probes: { [kind in ProbeKind]?: kplus.Probe }, port: number): void {
+  for (const [kind, probe] of Object.entries(probes) as [ProbeKind, kplus.Probe | undefined][]) {
+    if (probe === undefined || probedPort(probe, -1) !== -1) continue;
+    const action = probe._toKube({ portNumber: port } as unknown as kplus.Container).httpGet ? 'httpGet' : 'tcpSocket';
+    // Patches apply before cdk8s-plus's generated serializers, which render an IntOrString from its `value`.
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.replace(`/spec/template/spec/containers/0/${PROBES[kind]}/${action}/port`, { value: port }));
+  }
+}
+
+/**
+ * A probe of a port the served container does not declare, while no probe checks the port its
+ * Services and load tests use: the probe fails (nothing listens there, or another process does),
+ * the pods never become Ready, and the controller notices only at its progress deadline. A
+ * liveness probe of an admin port beside a readiness probe of the served port is fine.
+ * `ownProbes`: the generated Deployment's probes as declared (undefined for a Deployment of one's own,
+ * whose container is read as it is rendered).
+ */
+export function probePortProblems(deployment: kplus.Deployment, servedPort: number, ownProbes?: { [kind in ProbeKind]?: kplus.Probe }): string[] {
+  const container = deployment.containers[0];
+  if (container === undefined) return [];
+  const declared = container.ports;
+  const rendered = container._toKube();
+  const probed = (Object.keys(PROBES) as ProbeKind[]).flatMap((kind) => {
+    // The generated Deployment's default readiness and liveness probes knock on the served port.
+    const port = ownProbes
+      ? (ownProbes[kind] ? probedPort(ownProbes[kind]!, servedPort) : kind === 'startup' ? undefined : servedPort)
+      : (rendered[PROBES[kind]]?.httpGet?.port ?? rendered[PROBES[kind]]?.tcpSocket?.port)?.value;
+    return port === undefined ? [] : [{ kind, port, number: typeof port === 'number' ? port : declared.find((p) => p.name === port)?.number }];
+  });
+  const undeclared = probed.filter((p) => p.number === undefined || !declared.some((d) => d.number === p.number));
+  const servedIsReadinessChecked = probed.some((p) => p.kind === 'readiness' && p.number === servedPort);
+  return undeclared
+    // A readiness probe decides whether the pods are Ready; another probe of an undeclared port is an admin port when readiness checks the served one.
+    .filter((p) => p.kind === 'readiness' || !servedIsReadinessChecked)
+    .map((p) => {
+      const shown = typeof p.port === 'number' ? `port ${p.port}` : `the port named '${p.port}'`;
+      return ownProbes
+        ? `'${p.kind}' probes ${shown}, but the container listens on 'containerPort' ${servedPort} (the port its Services and load tests use), which no readiness probe checks: `
+          + `the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; probe port ${servedPort} `
+          + `(a probe without 'port' does)${typeof p.port === 'number' ? `, or set 'containerPort' to ${p.port} if the application listens there` : ''}`
+        : `'deployment' (${deployment.name}) container '${container.name}' has its ${p.kind} probe on ${shown}, which it does not declare, and no readiness probe checks its port ${servedPort} `
+          + '(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
+          + `probe port ${servedPort}, or declare the probed port on the container`;
+    });
 }

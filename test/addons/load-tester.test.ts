@@ -65,7 +65,7 @@ describe('defaults', () => {
     });
   });
 
-  test('runs under Pod Security "restricted" with a writable /tmp', () => {
+  test('runs under Pod Security "restricted" with a writable TMPDIR beside the image\'s /tmp/ghz', () => {
     expect(container.securityContext).toEqual({
       runAsNonRoot: true,
       runAsUser: 10001,
@@ -76,7 +76,9 @@ describe('defaults', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // Not over /tmp: the image ships ghz's /tmp/ghz/health.proto there (flagger v1.44.0 Dockerfile.loadtester).
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp/scratch' }]);
+    expect(container.env).toEqual([{ name: 'TMPDIR', value: '/tmp/scratch' }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
@@ -266,6 +268,9 @@ describe('validation', () => {
 
   test('namespaceRegexp', () => {
     expect(create({ namespaceRegexp: '' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('') must be a non-empty regular expression");
-    expect(create({ namespaceRegexp: 'shop-(' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') must be a non-empty regular expression");
+    const re2 = "must be an RE2 regular expression (the loadtester matches with Go's regexp, RE2 syntax, which has no lookarounds, backreferences, possessive quantifiers or atomic groups)";
+    expect(create({ namespaceRegexp: 'shop-(' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') ${re2}: missing closing ): 'shop-('`);
+    // JavaScript accepts a lookahead; Go's regexp (RE2 syntax), which the loadtester uses, does not.
+    expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
   });
 });

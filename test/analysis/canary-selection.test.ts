@@ -175,8 +175,8 @@ describe('placeholders each controller can fill in', () => {
   });
 });
 
-test('an untyped caller\'s scope is checked', () => {
-  expect(() => declare('flagger', 'istio', [errors(UNSELECTED, 'everything' as any)])).toThrow(
-    `${OWNER}: 'analysis.metrics[0].scope' ("everything") must be MetricScope.CANARY or MetricScope.GLOBAL`,
+test('an untyped caller\'s scope is checked where it is given', () => {
+  expect(() => errors(UNSELECTED, 'everything' as any)).toThrow(
+    "CanaryMetric.prometheus(): 'scope' ('everything') must be one of MetricScope.CANARY, MetricScope.GLOBAL",
   );
 });

@@ -55,7 +55,7 @@ describe('the default translation: the first weight held until the analysis can 
     expect(plan.badCanary?.weight).toBe(10);
     expect(plan.problems).toEqual([]);
     expect(plan.engine).toBe('argo-rollouts');
-    expect(plan.summary).toBe('measures every 1m; aborts after 5 failed measurements of a metric; 10 steps, background analysis from step 1');
+    expect(plan.summary).toBe('measures every 1m; aborts after 5 failed measurements of a metric; 10 steps, background analysis from the hold of weight 10%');
     expect(plan.notes).toEqual([
       'the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort',
       'services during a release: the new version at podinfo-canary; every pod of both versions at podinfo; all in the manifests',
@@ -71,10 +71,10 @@ test('the canonical example as documented (5m checks, 30 s at 50 %) cannot fail,
     metrics: [CanaryMetric.requestSuccessRate({ min: 95, interval: Duration.minutes(5) })],
   }, { analysisStartingStep: 2 });
   expect(plan.problems).toEqual([
-    "the background analysis can measure 'request-success-rate' only 0 times before full promotion (it starts at step 2, measures first after 5m "
+    "the background analysis can measure 'request-success-rate' only 0 times before full promotion (it starts at 'analysis.steps[2]', measures first after 5m "
     + 'and then every 5m, and the steps from there take 30s without the time people take), but it takes 4 failed measurements to abort '
     + "(failureLimit 3, from 'analysis.threshold' 4): an analysis cut short by promotion counts as successful, so a bad canary would be promoted. "
-    + "Hold the weights at least 19m40s longer after step 2 (a longer RolloutStep.pause() at a weight below 100%), or lower 'analysis.interval' or 'analysis.threshold'",
+    + "Hold the weights at least 19m40s longer after 'analysis.steps[2]' (a longer RolloutStep.pause() at a weight below 100%), or lower 'analysis.interval' or 'analysis.threshold'",
   ]);
   expect(plan.badCanary).toBeUndefined();
   expect(plan.canStopBadCanary).toBe(false);
@@ -96,7 +96,7 @@ test('an analysis that starts after the last weight below 100 % never sees the c
     steps: [RolloutStep.weight(20), RolloutStep.pause(Duration.minutes(10)), RolloutStep.weight(100), RolloutStep.pause(Duration.minutes(10))],
   }, { analysisStartingStep: 2 });
   expect(plan.problems).toContain(
-    "the background analysis starts at step 2, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it",
+    "the background analysis starts at 'analysis.steps[2]', after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it",
   );
 });
 

@@ -161,6 +161,7 @@ describe('the table and the JSON', () => {
       'full promotion at the earliest after 2m',
       'the analysis can first roll back after 3m30s',
       'a canary bad from its first request: its checks fail from the first analysis on, which holds it at 10%; it is rolled back after 3m of traffic (5 failed checks)',
+      "progress deadline 10m: bounds only how long the canary's or the primary's pods may stay unavailable (then Flagger rolls back), not the analysis or the gates",
       'note: services during a release: the new version at podinfo-canary; the stable version at podinfo, podinfo-primary; Flagger creates them when it initializes the service',
       '',
     ].join('\n'));
@@ -175,6 +176,7 @@ describe('the table and the JSON', () => {
       firstPossibleFailureSeconds: 210,
       badCanary: { rolledBackAfterSeconds: 180, weight: 10, description: plan.badCanary!.description },
       canStopBadCanary: true,
+      progressDeadline: { seconds: 600, description: "bounds only how long the canary's or the primary's pods may stay unavailable (then Flagger rolls back), not the analysis or the gates" },
       problems: [],
     }));
     expect(plan.toJson().phases[1]).toEqual({

@@ -343,16 +343,19 @@ describe('Argo Rollouts', () => {
     const steps = spec.canary.steps;
     expect(steps.map((s: any) => Object.keys(s)[0])).toEqual([
       'setCanaryScale', 'setHeaderRoute', 'analysis', 'setHeaderRoute',
-      'setCanaryScale', 'setWeight', 'analysis', 'setWeight', 'analysis', 'setWeight', 'analysis',
+      'setCanaryScale', 'setWeight', 'setCanaryScale', 'analysis', 'setWeight', 'analysis', 'setWeight', 'analysis',
     ]);
     expect(steps[0]).toEqual({ setCanaryScale: { weight: 25 } });
     expect(steps[1]).toEqual({ setHeaderRoute: { name: 'employees', match: [{ headerName: 'x-canary', headerValue: { exact: 'insider' } }] } });
     expect(steps[2].analysis.templates).toEqual([{ templateName: 'podinfo-employees' }]);
     // The employees' route is removed when their phase ends.
     expect(steps[3]).toEqual({ setHeaderRoute: { name: 'employees' } });
-    expect(steps[4]).toEqual({ setCanaryScale: { matchTrafficWeight: true } });
-    expect([steps[5], steps[7], steps[9]]).toEqual([{ setWeight: 5 }, { setWeight: 25 }, { setWeight: 50 }]);
-    for (const i of [6, 8, 10]) expect(steps[i].analysis.templates).toEqual([{ templateName: 'podinfo-phase-2' }]);
+    // From the employees' 25 % of the pods to the first weight's size, never through zero (matchTrafficWeight
+    // at weight 0 would scale the canary down and start new pods), then with the weights.
+    expect(steps[4]).toEqual({ setCanaryScale: { weight: 5 } });
+    expect(steps[6]).toEqual({ setCanaryScale: { matchTrafficWeight: true } });
+    expect([steps[5], steps[8], steps[10]]).toEqual([{ setWeight: 5 }, { setWeight: 25 }, { setWeight: 50 }]);
+    for (const i of [7, 9, 11]) expect(steps[i].analysis.templates).toEqual([{ templateName: 'podinfo-phase-2' }]);
     expect(spec.canary.trafficRouting.managedRoutes).toEqual([{ name: 'employees' }]);
     for (const template of ['podinfo-employees', 'podinfo-phase-2']) {
       expect(metricsOf(manifests, template).filter((m: any) => m.provider.prometheus).map((m: any) => m.count)).toEqual([5, 5]);

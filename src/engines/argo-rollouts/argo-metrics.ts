@@ -7,7 +7,7 @@ import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { CloudWatchMetricQuery, MetricProviderType } from '../../analysis/metric-providers';
 import { argoNrql, graphiteQuery } from '../../analysis/provider-queries';
 import { CanaryWebhook, WebhookType } from '../../analysis/webhook';
-import { NO_SIDECAR_LABELS } from '../../platform/conventions';
+import { LOAD_TESTER_SCRATCH_DIR, NO_SIDECAR_LABELS } from '../../platform/conventions';
 import { fail, toGoDuration } from '../../validation';
 import { LOAD_TESTER_IMAGE } from '../../versions';
 import { restrictedSecurityContext } from '../../workload/pod-security';
@@ -280,7 +280,9 @@ function jobMetric(
                 command: ['/bin/sh', '-c', command],
                 resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '256Mi' } },
                 securityContext: renderSecurityContext(),
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                // Writable scratch space beside, not over, the image's /tmp/ghz (see LOAD_TESTER_SCRATCH_DIR).
+                env: [{ name: 'TMPDIR', value: LOAD_TESTER_SCRATCH_DIR }],
+                volumeMounts: [{ name: 'tmp', mountPath: LOAD_TESTER_SCRATCH_DIR }],
               }],
               volumes: [{ name: 'tmp', emptyDir: {} }],
             },

@@ -2,7 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { namespaceSingleton } from '../../addons/namespace-singleton';
 import { AlertProviderType, AlertSeverity, CanaryAlert } from '../../analysis/alert';
-import { fail } from '../../validation';
+import { DeclarationError, DeclarationErrors, fail } from '../../validation';
 
 /**
  * The names Argo Rollouts' self-service notifications read in a Rollout's namespace (controller flag
@@ -110,29 +110,55 @@ export class ArgoNotificationConfig extends Construct {
 }
 
 /**
- * Subscribes a Rollout to its alerts: Argo Rollouts' self-service notifications, configured in the
- * Rollout's namespace. The webhook URL must be in `argo-rollouts-notification-secret` there (the
- * only Secret the controller reads for a namespace).
+ * What Argo Rollouts cannot send of the alerts, every alert's mistakes together: a Flagger
+ * AlertProvider, another Secret than the one the controller reads, a key it would not substitute.
+ */
+export function checkArgoAlerts(owner: string, alerts: CanaryAlert[]): void {
+  const problems = alerts.flatMap((alert, i) => {
+    const property = `analysis.alerts[${i}]`;
+    if (alert.providerType === undefined) {
+      return [`'${property}' ('${alert.name}') names a Flagger AlertProvider, which Argo Rollouts does not read: use CanaryAlert.slack(), msteams(), discord(), rocket() or gchat()`];
+    }
+    const key = alert.secretKey ?? 'address';
+    const found: string[] = [];
+    if (alert.secretName !== NOTIFICATION_SECRET) {
+      found.push(`'${property}.secretName' ('${alert.secretName}') must be '${NOTIFICATION_SECRET}' with Argo Rollouts: the controller reads a namespace's notification credentials from that Secret only; put the webhook URL under the key '${key}' there`);
+    }
+    if (!SUBSTITUTED_KEY.test(key)) {
+      const looked = key.match(/^[\w-]*/)![0];
+      found.push(`'${property}.secretKey' ('${key}') must be letters, digits, '_' and '-' with Argo Rollouts: the webhook service reads its URL as '$${key}', `
+        + "and notifications-engine replaces only '$' followed by letters, digits, '_' and '-' ([$][\\w-]+, pkg/api/config.go), "
+        + `so it would ${looked ? `look up the key '${looked}'` : 'look up no key'} and never '${key}'; use e.g. '${key.replace(/[^\w-]/g, '-')}' (and that key in '${NOTIFICATION_SECRET}')`);
+    }
+    return found;
+  });
+  if (problems.length > 0) throw new DeclarationError(problems.map((problem) => `${owner}: ${problem}`));
+}
+
+/**
+ * Subscribes a Rollout to its alerts (checked with `checkArgoAlerts`): Argo Rollouts' self-service
+ * notifications, configured in the Rollout's namespace. The webhook URL must be in
+ * `argo-rollouts-notification-secret` there (the only Secret the controller reads for a namespace).
  */
 export function subscribeAlerts(
   scope: Construct, owner: string, rollout: ApiObject, service: string, namespace: string, alerts: CanaryAlert[],
 ): ArgoNotificationConfig | undefined {
   if (alerts.length === 0) return undefined;
+  checkArgoAlerts(owner, alerts);
   const config = ArgoNotificationConfig.of(scope, namespace);
   const subscriptions: AlertSubscription[] = [];
-  alerts.forEach((alert, i) => {
-    const property = `analysis.alerts[${i}]`;
-    if (alert.providerType === undefined) {
-      fail(owner, `'${property}' ('${alert.name}') names a Flagger AlertProvider, which Argo Rollouts does not read: use CanaryAlert.slack(), msteams(), discord(), rocket() or gchat()`);
-    }
-    if (alert.secretName !== NOTIFICATION_SECRET) {
-      fail(owner, `'${property}.secretName' ('${alert.secretName}') must be '${NOTIFICATION_SECRET}' with Argo Rollouts: the controller reads a namespace's notification credentials from that Secret only; put the webhook URL under the key '${alert.secretKey ?? 'address'}' there`);
-    }
+  // Every alert's mistakes are reported together.
+  const errors = new DeclarationErrors();
+  alerts.forEach((alert) => errors.attempt(() => {
     subscriptions.push(config.subscribe(owner, service, alert));
-  });
+  }));
+  errors.throwIfAny();
   rollout.metadata.addAnnotation(SUBSCRIPTIONS_ANNOTATION, renderSubscriptions(subscriptions));
   return config;
 }
+
+/** A Secret key notifications-engine substitutes whole: `$<key>` matches `[$][\w-]+` (v0.5.0 pkg/api/config.go, keyPattern). */
+const SUBSTITUTED_KEY = /^[\w-]+$/;
 
 /** A Rollout's subscription of one notification service to triggers. */
 export interface AlertSubscription {

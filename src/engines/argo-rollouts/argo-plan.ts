@@ -42,6 +42,12 @@ export interface ArgoPlan {
   readonly templates: { [role: string]: ArgoMetric[] };
   /** Index of the step the background analysis starts at, when there is one. */
   readonly startingStep?: number;
+  /**
+   * Where the background analysis starts, in the declaration's terms (`'analysis.steps[2]'`, or
+   * the weight it follows), for messages: the Rollout's own step indices count the steps the
+   * library adds (gates, acceptance tests, scaling).
+   */
+  readonly startingStepName?: string;
   /** Set for blue/green by Service switch (no steps). */
   readonly blueGreen?: ArgoBlueGreenPlan;
   /** Names of the header routes the steps set. */
@@ -61,6 +67,8 @@ export interface PlanOptions {
   readonly strategy: StrategyConfig;
   readonly routing: ArgoRolloutsRouting;
   readonly loadTarget: LoadTarget;
+  /** A phased release's load target per phase (default: `loadTarget`). */
+  readonly phaseLoadTargets?: LoadTarget[];
   readonly stepAnalysisCount: number;
   readonly startingStep?: number;
 }
@@ -122,18 +130,38 @@ export function metricProperties(analysis: ResolvedAnalysis, strategy: StrategyC
   return properties;
 }
 
-/** Steps before the plan: a gate, then the acceptance tests on one canary pod without traffic. */
-function prefixSteps(webhooks: ClassifiedWebhooks): ArgoStep[] {
-  const prefix: ArgoStep[] = [];
-  if (webhooks.gates.has(GateStage.CONFIRM_ROLLOUT)) prefix.push({ pause: {} });
-  if (webhooks.acceptance.length > 0) {
-    prefix.push(
-      { setCanaryScale: { replicas: 1 } },
-      { analysis: { templates: ACCEPTANCE_TEMPLATE } },
-      { setCanaryScale: { matchTrafficWeight: true } },
-    );
-  }
-  return prefix;
+/**
+ * Steps before the plan: a gate, then the acceptance tests on one canary pod without traffic, then
+ * the plan's own steps with the canary's size handed back to them (`handBackScale`).
+ */
+function withPrefix(webhooks: ClassifiedWebhooks, rest: ArgoStep[]): ArgoStep[] {
+  const gate: ArgoStep[] = webhooks.gates.has(GateStage.CONFIRM_ROLLOUT) ? [{ pause: {} }] : [];
+  if (webhooks.acceptance.length === 0) return [...gate, ...rest];
+  return [...gate, { setCanaryScale: { replicas: 1 } }, { analysis: { templates: ACCEPTANCE_TEMPLATE } }, ...handBackScale(rest)];
+}
+
+/**
+ * After the acceptance tests the canary runs one pod (`setCanaryScale: {replicas: 1}`). A
+ * `matchTrafficWeight` right then, at weight 0, would scale it to zero, and the next scaling step
+ * would start a new pod: the one that passed the tests would be gone (argo-rollouts
+ * utils/replicaset/canary.go, UseSetCanaryScale: the last setCanaryScale step up to the current
+ * one sizes the canary; matchTrafficWeight sizes it by the weight). So: when a setCanaryScale
+ * comes before any weight, it takes over from the one pod; when a weight comes first, the canary
+ * is scaled to that weight before it (so one pod does not take the weight's share alone) and
+ * follows the weights again after it.
+ */
+function handBackScale(rest: ArgoStep[]): ArgoStep[] {
+  const scale = rest.findIndex((step) => step.setCanaryScale !== undefined);
+  const weight = rest.findIndex((step) => step.setWeight !== undefined);
+  if (scale >= 0 && (weight < 0 || scale < weight)) return rest;
+  if (weight < 0 || rest[weight].setWeight === 0) return [{ setCanaryScale: { matchTrafficWeight: true } }, ...rest];
+  return [
+    ...rest.slice(0, weight),
+    { setCanaryScale: { weight: rest[weight].setWeight } },
+    rest[weight],
+    { setCanaryScale: { matchTrafficWeight: true } },
+    ...rest.slice(weight + 1),
+  ];
 }
 
 /**
@@ -169,6 +197,7 @@ function withRoutes(plan: Omit<ArgoPlan, 'headerRoutes' | 'mirrorRoutes' | 'segm
 function planCanary(options: PlanOptions, ctx: MetricContext, webhooks: ClassifiedWebhooks): ArgoPlan {
   const { owner, analysis } = options;
   const basic = options.routing.trafficRouting === undefined;
+  const declared = analysis.steps !== undefined;
   const weights = (analysis.steps ?? weightSteps(analysis)).map(renderStep);
   if (basic) {
     const scale = weights.findIndex((step) => step.setCanaryScale !== undefined);
@@ -176,24 +205,43 @@ function planCanary(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
       fail(owner, `'analysis.steps[${scale}]' (setCanaryScale) needs traffic routing, which the router does not do: Argo Rollouts sizes the canary by its weight (validation.go: "SetCanaryScale requires TrafficRouting to be set"); remove the step`);
     }
   }
-  const prefix = basic ? gateOnly(webhooks) : prefixSteps(webhooks);
-  const steps = [...prefix, ...(basic ? withAcceptanceAfterFirstWeight(weights, webhooks) : weights), ...suffixSteps(webhooks)];
+  const planned = basic ? [...gateOnly(webhooks), ...withAcceptanceAfterFirstWeight(weights, webhooks)] : withPrefix(webhooks, weights);
+  const steps = [...planned, ...suffixSteps(webhooks)];
+  // Which of the weights (declared or generated) each step of the Rollout is; undefined for the steps the library adds.
+  const weightIndex = new Map(weights.map((step, i) => [step, i]));
+  const fromWeights = steps.map((step) => weightIndex.get(step));
+  const nameOf = (i: number) => (declared ? `'analysis.steps[${i}]'` : generatedStepName(weights, i));
   const background = [...backgroundChecks(ctx, analysis.metrics), ...backgroundLoads(ctx, webhooks.loadTests)];
   const firstWeight = steps.findIndex((step) => step.setWeight > 0);
-  const startingStep = options.startingStep === undefined ? firstWeight + 1 : options.startingStep + prefix.length;
-  if (background.length > 0 && (startingStep < 0 || startingStep >= steps.length)) {
-    const why = options.startingStep === undefined
-      ? 'it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set \'analysisStartingStep\''
-      : `'analysisStartingStep' is ${options.startingStep}`;
-    fail(owner, `the background analysis would start at step ${startingStep}, but the Rollout has ${steps.length} steps (0-${steps.length - 1}): ${why}`);
+  if (options.startingStep !== undefined && options.startingStep >= weights.length) {
+    fail(owner, `'analysisStartingStep' (${options.startingStep}) must be the index of one of ${declared ? `'analysis.steps' (0-${weights.length - 1})` : `the ${weights.length} steps made from the weights (0-${weights.length - 1})`}`);
   }
+  const startingStep = options.startingStep === undefined ? firstWeight + 1 : fromWeights.indexOf(options.startingStep);
+  if (background.length > 0 && startingStep >= steps.length) {
+    const first = fromWeights.slice(0, firstWeight + 1).reverse().find((i) => i !== undefined)!;
+    fail(owner, `the background analysis starts after the first weight above zero (${nameOf(first)}), and no step follows it, so it would never measure: `
+      + "add a RolloutStep.pause() after it, or set 'analysisStartingStep'");
+  }
+  // The step the analysis starts at, or the next one of the weights (an added step takes no time).
+  const nextOfWeights = fromWeights.slice(startingStep).find((i) => i !== undefined);
   const templates: { [role: string]: ArgoMetric[] } = {};
   if (background.length) templates[BACKGROUND_TEMPLATE] = background;
   if (steps.some((step) => step.analysis?.templates === STEP_TEMPLATE)) {
     templates[STEP_TEMPLATE] = boundedMetrics(ctx, analysis.metrics, webhooks.loadTests, options.stepAnalysisCount);
   }
   Object.assign(templates, acceptanceTemplate(ctx, webhooks));
-  return withRoutes({ steps, templates, startingStep: background.length ? startingStep : undefined });
+  return withRoutes({
+    steps,
+    templates,
+    startingStep: background.length ? startingStep : undefined,
+    startingStepName: background.length ? (nextOfWeights === undefined ? 'the end of the steps' : nameOf(nextOfWeights)) : undefined,
+  });
+}
+
+/** A step made from the analysis's weights, in words: `weight 10%` or `the hold of weight 10%`. */
+function generatedStepName(steps: ArgoStep[], i: number): string {
+  const weight = steps.slice(0, i + 1).reverse().find((step) => step.setWeight !== undefined)?.setWeight ?? 0;
+  return steps[i].setWeight !== undefined ? `weight ${weight}%` : `the hold of weight ${weight}%`;
 }
 
 /** The header routes of an A/B test: one per segment (`ab-test`, or `ab-test-1`, `ab-test-2`, ...). */
@@ -213,10 +261,11 @@ function planAbTest(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
   const routes = abTestRoutes(ab.segments.length);
   return withRoutes({
     steps: [
-      ...prefixSteps(webhooks),
-      { setCanaryScale: { weight: ab.canaryScale } },
-      ...ab.segments.map((segment, i) => headerRouteStep(routes[i], [segment])),
-      { analysis: { templates: AB_TEST } },
+      ...withPrefix(webhooks, [
+        { setCanaryScale: { weight: ab.canaryScale } },
+        ...ab.segments.map((segment, i) => headerRouteStep(routes[i], [segment])),
+        { analysis: { templates: AB_TEST } },
+      ]),
       ...suffixSteps(webhooks),
     ],
     templates: { [AB_TEST]: boundedMetrics(ctx, options.analysis.metrics, webhooks.loadTests, ab.iterations!), ...acceptanceTemplate(ctx, webhooks) },
@@ -264,8 +313,7 @@ function planMirroredBlueGreen(options: PlanOptions, ctx: MetricContext, webhook
   const hold = !bg.autoPromote || webhooks.gates.has(GateStage.CONFIRM_PROMOTION);
   const metrics = options.analysis.metrics;
   return withRoutes({
-    steps: [
-      ...prefixSteps(webhooks),
+    steps: withPrefix(webhooks, [
       { setCanaryScale: { weight: 100 } },
       mirrorRouteStep(MIRROR, bg.mirrorPercentage),
       { analysis: { templates: MIRROR } },
@@ -273,7 +321,7 @@ function planMirroredBlueGreen(options: PlanOptions, ctx: MetricContext, webhook
       ...(hold ? [{ pause: {} }] : []),
       { setWeight: 100 },
       { analysis: { templates: POST_PROMOTION_TEMPLATE } },
-    ],
+    ]),
     templates: {
       [MIRROR]: boundedMetrics(ctx, metrics, webhooks.loadTests, bg.iterations),
       [POST_PROMOTION_TEMPLATE]: boundedMetrics(ctx, metrics, webhooks.loadTests, options.stepAnalysisCount),
@@ -290,14 +338,16 @@ function planMirroredBlueGreen(options: PlanOptions, ctx: MetricContext, webhook
 function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: ClassifiedWebhooks): ArgoPlan {
   const { analysis } = options;
   const interval = analysis.interval.toSeconds();
-  const steps: ArgoStep[] = [...prefixSteps(webhooks)];
+  const steps: ArgoStep[] = [];
   const templates: { [role: string]: ArgoMetric[] } = { ...acceptanceTemplate(ctx, webhooks) };
   const segments: { [route: string]: string } = {};
   options.strategy.phases!.forEach((phase, i) => {
     const role = phase.name ?? `phase-${i + 1}`;
     // Enough measurements for the checks to fail `threshold` times, or as many as the hold allows.
     const count = phase.hold ? Math.max(1, Math.ceil(phase.hold.toSeconds() / interval)) : analysis.threshold;
-    templates[role] = boundedMetrics(ctx, phase.metrics ?? analysis.metrics, webhooks.loadTests, count);
+    // The phase's load carries the phase's own segment: an earlier phase's route is gone by then.
+    const phaseCtx = { ...ctx, loadTarget: options.phaseLoadTargets?.[i] ?? ctx.loadTarget };
+    templates[role] = boundedMetrics(phaseCtx, phase.metrics ?? analysis.metrics, webhooks.loadTests, count);
     if (phase.segment.kind === SegmentKind.MATCH) {
       segments[role] = phase.segment.description;
       steps.push(
@@ -307,10 +357,16 @@ function planPhased(options: PlanOptions, ctx: MetricContext, webhooks: Classifi
         headerRouteStep(role),
       );
     } else {
-      steps.push({ setCanaryScale: { matchTrafficWeight: true } });
-      for (const weight of phase.segment.weights!) steps.push({ setWeight: weight }, { analysis: { templates: role } });
+      // Sized to the first weight before it (from a matched phase's pods, never through zero), then by the weights.
+      const [first, ...later] = phase.segment.weights!;
+      steps.push(
+        { setCanaryScale: { weight: first } },
+        { setWeight: first },
+        { setCanaryScale: { matchTrafficWeight: true } },
+        { analysis: { templates: role } },
+      );
+      for (const weight of later) steps.push({ setWeight: weight }, { analysis: { templates: role } });
     }
   });
-  steps.push(...suffixSteps(webhooks));
-  return withRoutes({ steps, templates }, segments);
+  return withRoutes({ steps: [...withPrefix(webhooks, steps), ...suffixSteps(webhooks)], templates }, segments);
 }

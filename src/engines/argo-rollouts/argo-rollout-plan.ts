@@ -5,7 +5,7 @@ import { ACCEPTANCE_TEMPLATE } from './argo-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { parseGoDuration } from '../../analysis/load-command';
 import { formatDuration } from '../../plan/format';
-import { BadCanaryExposure, PlannedCheck, PlannedCheckKind, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
+import { BadCanaryExposure, PlannedCheck, PlannedCheckKind, ProgressDeadline, RolloutPhase, RolloutPlan } from '../../plan/rollout-plan';
 import { ARGO_SLACK_SECONDS, count, windowGaps } from '../../plan/timing';
 
 export interface ArgoPlanInput {
@@ -13,6 +13,8 @@ export interface ArgoPlanInput {
   readonly namespace: string;
   readonly analysis: ResolvedAnalysis;
   readonly plan: ArgoPlan;
+  /** The Rollout's progress deadline and what counts against it. */
+  readonly progressDeadline?: ProgressDeadline;
   /** Notes of the engine's own (e.g. how weights become replica counts). */
   readonly notes?: string[];
 }
@@ -68,6 +70,11 @@ function measuredAt(schedule: Schedule, k: number): number {
 /** How long a step analysis lasts at the least: until every metric has made its `count` measurements. */
 function stepAnalysisDuration(schedules: Schedule[]): number {
   return Math.max(0, ...schedules.map((s) => measuredAt(s, (s.count ?? 1) - 1) + s.duration));
+}
+
+/** How long an analysis that ends (a step's, or blue/green's pre- or post-promotion) lasts at the least, in seconds. */
+export function boundedAnalysisSeconds(metrics: ArgoMetric[]): number {
+  return stepAnalysisDuration(metrics.map((metric) => scheduleOf(metric)));
 }
 
 /**
@@ -192,7 +199,7 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
   if (checks.length > 0 && backgroundStart !== undefined) {
     const measuresCanary = phases.some((p) => p.end > backgroundStart! && p.weight > 0 && p.weight < 100);
     if (!measuresCanary) {
-      problems.push(`the background analysis starts at step ${plan.startingStep}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
+      problems.push(`the background analysis starts at ${plan.startingStepName}, after the last weight below 100%: it never measures the canary while the stable version still takes traffic; start it earlier ('analysisStartingStep') or hold a weight below 100% after it`);
     }
     for (const s of checks) {
       const possible = measuredIn(s, -Infinity, promotion);
@@ -204,10 +211,10 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
       }
       const needed = abortAt + ARGO_SLACK_SECONDS - promotion;
       problems.push(`the background analysis can measure '${s.name}' only ${count(possible, 'time')} before full promotion `
-        + `(it starts at step ${plan.startingStep}, measures first after ${formatDuration(Duration.seconds(s.initialDelay))} and then every ${formatDuration(Duration.seconds(s.interval))}, `
+        + `(it starts at ${plan.startingStepName}, measures first after ${formatDuration(Duration.seconds(s.initialDelay))} and then every ${formatDuration(Duration.seconds(s.interval))}, `
         + `and the steps from there take ${formatDuration(Duration.seconds(promotion - backgroundStart))} without the time people take), `
         + `but it takes ${count(s.failureLimit + 1, 'failed measurement')} to abort (failureLimit ${s.failureLimit}, from 'analysis.threshold' ${analysis.threshold}): `
-        + `an analysis cut short by promotion counts as successful, so a bad canary would be promoted. Hold the weights at least ${formatDuration(Duration.seconds(needed))} longer after step ${plan.startingStep} `
+        + `an analysis cut short by promotion counts as successful, so a bad canary would be promoted. Hold the weights at least ${formatDuration(Duration.seconds(needed))} longer after ${plan.startingStepName} `
         + "(a longer RolloutStep.pause() at a weight below 100%), or lower 'analysis.interval' or 'analysis.threshold'");
     }
   }
@@ -238,13 +245,14 @@ export function planArgo(input: ArgoPlanInput): RolloutPlan {
     namespace: input.namespace,
     engine: 'argo-rollouts',
     summary: `measures every ${formatDuration(analysis.interval)}; aborts after ${count(analysis.threshold, 'failed measurement')} of a metric; ${plan.steps.length} steps`
-      + (backgroundStart !== undefined ? `, background analysis from step ${plan.startingStep}` : ', step analyses'),
+      + (backgroundStart !== undefined ? `, background analysis from ${plan.startingStepName}` : ', step analyses'),
     phases: [...rolloutPhases, {
       description: 'full promotion', weight: 100, startsAfter: Duration.seconds(promotion), minDuration: Duration.seconds(0), waitsForPerson: false, checks: [],
     }],
     earliestPromotion: Duration.seconds(promotion),
     firstPossibleFailure: failures.length > 0 ? Duration.seconds(Math.min(...failures)) : undefined,
     badCanary,
+    progressDeadline: input.progressDeadline,
     problems,
     notes,
   });
@@ -327,6 +335,7 @@ function planArgoBlueGreen(input: ArgoPlanInput): RolloutPlan {
       weight: 0,
       description: `its checks fail before the switch; the release is aborted after ${formatDuration(Duration.seconds(firstAbort))} of load-test traffic, before any user reached it`,
     } : undefined,
+    progressDeadline: input.progressDeadline,
     problems,
     notes: bg.scaleDownDelay ? [`the old version stays ${formatDuration(bg.scaleDownDelay)} after the switch, whatever the post-promotion analysis does`] : [],
   });

@@ -7,6 +7,7 @@ import type * as ArgoNotifications from './argo-notifications';
 import type * as ArgoPlans from './argo-plan';
 import type * as ArgoQueryChecks from './argo-query-checks';
 import type * as ArgoRolloutPlan from './argo-rollout-plan';
+import type * as ProgressDeadlines from './progress-deadline';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
 import { EgressRules } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
@@ -18,13 +19,14 @@ import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
+import { checkDnsLabel, checkInteger, checkWholeSeconds, DeclarationErrors, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
-type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan;
+type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan
+  & typeof ProgressDeadlines;
 let implementation: ArgoImplementation | undefined;
 
 /**
@@ -39,6 +41,7 @@ function argo(): ArgoImplementation {
     ...require('./argo-plan'),
     ...require('./argo-query-checks'),
     ...require('./argo-rollout-plan'),
+    ...require('./progress-deadline'),
   } as ArgoImplementation;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return implementation;
@@ -102,9 +105,11 @@ export interface ArgoRolloutsEngineOptions {
    */
   readonly dynamicStableScale?: boolean;
   /**
-   * How long a rollout may make no progress.
+   * How long a rollout may make no progress (`progressDeadlineSeconds`). Pauses and analysis steps
+   * do not count against it; blue/green's pre-promotion analysis does, so a declared deadline
+   * shorter than that analysis fails synth.
    *
-   * @default Duration.minutes(10)
+   * @default - Duration.minutes(10), or longer for a blue/green release whose pre-promotion analysis needs it (the plan says so)
    */
   readonly progressDeadline?: Duration;
   /**
@@ -181,18 +186,28 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const selectorLabels = { ...context.deployment.matchLabels };
     const strategy = context.strategy;
     const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
-    this.checkStrategyOptions(owner, strategy.kind, blueGreen);
     const {
-      argoRouteNames, planArgoRollout, subscribeAlerts, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
+      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
       NAMESPACE_ARG, SERVICE_NAME_ARG, PROMETHEUS_ADDRESS_ARG, BACKGROUND_TEMPLATE,
     } = argo();
+    // Mistakes are collected and reported together; only those the rest cannot go on without stop
+    // (with the ones found so far).
+    const errors = new DeclarationErrors();
+    const report = (message: string) => errors.attempt(() => fail(owner, message));
+    errors.attempt(() => this.checkStrategyOptions(owner, strategy.kind, blueGreen));
+    const alertsValid = errors.attempt(() => {
+      checkArgoAlerts(owner, context.analysis.alerts);
+      return true;
+    }) ?? false;
     const { headerRoutes, mirrorRoutes } = argoRouteNames(strategy, context.analysis);
-    if (headerRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.HEADER_MATCH)) {
-      fail(owner, `'analysis.steps' set the header route '${headerRoutes[0]}', but the ${context.router.name} router cannot route by header with Argo Rollouts`);
-    }
-    if (mirrorRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.MIRRORING)) {
-      fail(owner, `'analysis.steps' set the mirror route '${mirrorRoutes[0]}', but the ${context.router.name} router cannot mirror traffic with Argo Rollouts`);
-    }
+    const unroutable = [
+      ...(headerRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.HEADER_MATCH)
+        ? [`'analysis.steps' set the header route '${headerRoutes[0]}', but the ${context.router.name} router cannot route by header with Argo Rollouts`] : []),
+      ...(mirrorRoutes.length > 0 && !context.router.supports(this.name, TrafficFeature.MIRRORING)
+        ? [`'analysis.steps' set the mirror route '${mirrorRoutes[0]}', but the ${context.router.name} router cannot mirror traffic with Argo Rollouts`] : []),
+    ];
+    unroutable.forEach(report);
+    if (unroutable.length > 0) errors.throwIfAny();
     const routing = context.router.bindArgoRollouts(scope, {
       name,
       namespace,
@@ -210,20 +225,17 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       probePaths: httpProbePaths(context.deployment, context.containerPort),
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
-      fail(owner, `the canary and stable Services must differ (both are '${routing.canaryService}')`);
+      report(`the canary and stable Services must differ (both are '${routing.canaryService}')`);
     }
     if (!blueGreen && routing.trafficRouting === undefined) {
       const routedOnly = (['dynamicStableScale', 'scaleDownDelay', 'abortScaleDownDelay'] as const).filter((key) => this.options[key] !== undefined);
       if (routedOnly.length > 0) {
-        fail(owner, `${routedOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() need traffic routing, which the ${context.router.name} router does not do (validation.go: "can only be used with traffic routing"); leave them out`);
+        report(`${routedOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() need traffic routing, which the ${context.router.name} router does not do (validation.go: "can only be used with traffic routing"); leave them out`);
       }
     }
     if (blueGreen && (routing.activeService === undefined || routing.activeService === routing.previewService)) {
-      fail(owner, `blue/green needs an active and a different preview Service; the ${context.router.name} router gave '${routing.activeService}' and '${routing.previewService}'`);
-    }
-    const progressDeadline = this.options.progressDeadline ?? Duration.minutes(10);
-    if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
-      fail(owner, `'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
+      report(`blue/green needs an active and a different preview Service; the ${context.router.name} router gave '${routing.activeService}' and '${routing.previewService}'`);
+      errors.throwIfAny();
     }
 
     // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
@@ -237,8 +249,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       ...routerArguments(routing, context.analysis, [...customMetrics.keys()]),
       ...customQueryArguments(customMetrics),
     ]);
-    checkArgoQueries(owner, customMetrics, args, routing, { name, namespace, router: context.router.name });
-    const plan = planArgoRollout({
+    errors.attempt(() => checkArgoQueries(owner, customMetrics, args, routing, { name, namespace, router: context.router.name }));
+    const planned = errors.attempt(() => planArgoRollout({
       owner,
       name,
       namespace,
@@ -246,9 +258,22 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       strategy,
       routing,
       loadTarget: context.loadTarget,
+      phaseLoadTargets: context.phaseLoadTargets,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
-    });
+    }));
+    // Set to fit what counts against it (blue/green's pre-promotion analysis), or checked when declared.
+    const fitted = planned && errors.attempt(() => argoProgressDeadline({
+      owner, plan: planned, declared: this.options.progressDeadline, abort: this.options.progressDeadlineAbort ?? false,
+    }));
+    // Without a plan there is nothing to render: report what was found (a mistake was recorded).
+    if (planned === undefined || fitted === undefined) errors.throwIfAny();
+    const plan = planned!;
+    const deadline = fitted!;
+    const progressDeadline = Duration.seconds(deadline.seconds);
+    if (progressDeadline.toSeconds() <= context.deployment.minReady.toSeconds()) {
+      report(`'progressDeadline' (${progressDeadline.toHumanString()}) must be longer than the Deployment's minReady (${context.deployment.minReady.toHumanString()})`);
+    }
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
       const template = templates[role] ?? fail(owner, withoutChecks(role, strategy));
@@ -268,7 +293,9 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
         ? { blueGreenStrategy: this.blueGreenStrategy(plan.blueGreen, routing, (role) => (templates[role] ? reference(role) : undefined)) }
         : { canaryStrategy: this.canaryStrategy(plan, routing, reference) }),
     });
-    const notifications = subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts);
+    const notifications = alertsValid
+      ? errors.attempt(() => subscribeAlerts(scope, owner, rollout.apiObject, name, namespace, context.analysis.alerts))
+      : undefined;
     const autoscaler = createAutoscaler(scope, 'Autoscaler', {
       name, namespace, labels, target: rollout, scaling: context.scaling,
     });
@@ -282,22 +309,25 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const notes = routing.trafficRouting === undefined && !plan.blueGreen
       ? replicaSplitNotes(plan, context.scaling.minReplicas, this.options.maxSurge ?? '25%')
       : [];
-    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes }) };
+    const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes, progressDeadline: deadline.plan }) };
+    errors.throwIfAny();
     return { autoscaler, objects, planner };
   }
 
   /** Options that only make sense for one kind of Rollout strategy. */
   private checkStrategyOptions(owner: string, kind: StrategyKind, blueGreen: boolean): void {
+    const errors = new DeclarationErrors();
     const canaryOnly = (['dynamicStableScale', 'maxSurge', 'maxUnavailable'] as const).filter((key) => this.options[key] !== undefined);
     if (blueGreen && canaryOnly.length > 0) {
-      fail(owner, `${canaryOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() apply to canary steps, not to blue/green; leave them out, or use DeliveryStrategy.canary()`);
+      errors.attempt(() => fail(owner, `${canaryOnly.map((k) => `'${k}'`).join(', ')} of DeliveryEngine.argoRollouts() apply to canary steps, not to blue/green; leave them out, or use DeliveryStrategy.canary()`));
     }
     if (blueGreen && this.options.scaleDownDelay !== undefined) {
-      fail(owner, "'scaleDownDelay' of DeliveryEngine.argoRollouts() applies to canaries; with blue/green, set it on DeliveryStrategy.blueGreen({ scaleDownDelay })");
+      errors.attempt(() => fail(owner, "'scaleDownDelay' of DeliveryEngine.argoRollouts() applies to canaries; with blue/green, set it on DeliveryStrategy.blueGreen({ scaleDownDelay })"));
     }
     if (kind !== StrategyKind.CANARY && this.options.analysisStartingStep !== undefined) {
-      fail(owner, "'analysisStartingStep' applies to a canary's background analysis; this strategy checks with analyses of its own steps");
+      errors.attempt(() => fail(owner, "'analysisStartingStep' applies to a canary's background analysis; this strategy checks with analyses of its own steps"));
     }
+    errors.throwIfAny();
   }
 
   private canaryStrategy(

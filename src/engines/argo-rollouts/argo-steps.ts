@@ -5,7 +5,7 @@ import { HeaderMatch, HeaderMatchKind, RolloutStep, RolloutStepKind } from '../.
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { ARGO_SLACK_SECONDS } from '../../plan/timing';
 import { MatchCondition, TrafficSegment } from '../../strategy/traffic-segment';
-import { fail, toGoDuration } from '../../validation';
+import { DeclarationErrors, fail, toGoDuration } from '../../validation';
 
 /** A step of `strategy.canary.steps`; analysis steps name a template role, which the engine resolves. */
 export type ArgoStep = { [key: string]: any };
@@ -107,7 +107,9 @@ export interface ClassifiedWebhooks {
  */
 export function classifyWebhooks(owner: string, webhooks: CanaryWebhook[]): ClassifiedWebhooks {
   const result: ClassifiedWebhooks = { acceptance: [], loadTests: [], gates: new Set() };
-  webhooks.forEach((webhook, i) => {
+  // Every webhook without an equivalent is named, not only the first.
+  const errors = new DeclarationErrors();
+  webhooks.forEach((webhook, i) => errors.attempt(() => {
     const property = `analysis.webhooks[${i}]`;
     if (webhook.command !== undefined && webhook.type === WebhookType.PRE_ROLLOUT) {
       result.acceptance.push(webhook);
@@ -120,6 +122,7 @@ export function classifyWebhooks(owner: string, webhooks: CanaryWebhook[]): Clas
     } else {
       fail(owner, `'${property}' ('${webhook.name}', ${webhook.type}) has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'`);
     }
-  });
+  }));
+  errors.throwIfAny();
   return result;
 }

@@ -38,7 +38,8 @@ export interface FlaggerEngineOptions {
    */
   readonly namespace?: string;
   /**
-   * How long a canary may make no progress before it is rolled back.
+   * How long the canary's (or the primary's) pods may stay unavailable before Flagger rolls back
+   * (`progressDeadlineSeconds`). It does not bound the analysis or the gates.
    *
    * @default Duration.minutes(10)
    */
@@ -133,6 +134,7 @@ export class FlaggerEngine implements IDeliveryEngine {
         skipAnalysis,
         strategy: context.strategy,
         provider: routing.provider,
+        progressDeadline: this.options.progressDeadline ?? Duration.minutes(10),
       }),
     };
     return {

@@ -19,6 +19,8 @@ export interface FlaggerPlanInput {
   readonly strategy: StrategyConfig;
   /** The Canary's `provider` (`kubernetes` switches no traffic). */
   readonly provider?: string;
+  /** The Canary's `progressDeadlineSeconds`. */
+  readonly progressDeadline: Duration;
 }
 
 /** A stretch of the analysis at one weight: how many intervals it holds (one check round each). */
@@ -181,6 +183,11 @@ export function planFlagger(input: FlaggerPlanInput): RolloutPlan {
     earliestPromotion: at(tick + promotionTicks),
     // The first checks run at T2 (or the tests at T1); the tick after the threshold-th failure rolls back.
     firstPossibleFailure: stops || (hasChecks && !input.skipAnalysis) ? at((tests.length > 0 ? 1 : 2) + threshold) : undefined,
+    progressDeadline: {
+      deadline: input.progressDeadline,
+      // pkg/canary/deployment_ready.go (isDeploymentReady) is the only reader; scheduler.go rolls back when it is exceeded.
+      description: "bounds only how long the canary's or the primary's pods may stay unavailable (then Flagger rolls back), not the analysis or the gates",
+    },
     badCanary: stops ? {
       rolledBackAfter: at(threshold + 1),
       weight: stages[0].weight,

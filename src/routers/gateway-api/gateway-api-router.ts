@@ -192,7 +192,8 @@ export class GatewayApiRouter implements ITrafficRouter {
   /**
    * Through the gateway's Service (`<gateway>-istio`) with a routed host: the gateway reports the
    * requests it forwards, by backend Service. An A/B test's (or a phased release's) load carries
-   * a request of its first segment, so that the route sends it to the new version; blue/green's
+   * a request of its first segment (a phased release's, of the phase it is asked for: the engine
+   * asks once per phase), so that the route sends it to the new version; blue/green's
    * goes to the preview host, whose route leads to the new version before the switch.
    */
   public loadTarget(context: RoutingContext): LoadTarget {

@@ -133,6 +133,49 @@ describe('what Argo Rollouts cannot read fails with a message', () => {
   });
 });
 
+describe('a Secret key with a dot is never substituted (notifications-engine v0.5.0 pkg/api/config.go: `$<key>` matches [$][\\w-]+)', () => {
+  const dotted = (key: string, looked: string) => `${OWNER}: 'analysis.alerts[0].secretKey' ('${key}') must be letters, digits, '_' and '-' with Argo Rollouts: `
+    + `the webhook service reads its URL as '$${key}', and notifications-engine replaces only '$' followed by letters, digits, '_' and '-' `
+    + `([$][\\w-]+, pkg/api/config.go), so it would ${looked} and never '${key}'; use e.g. 'slack-url' (and that key in '${SECRET}')`;
+
+  test('slack.url: the engine would look up slack', () => {
+    expect(() => declare([CanaryAlert.slack({ secretName: SECRET, secretKey: 'slack.url' })])).toThrow(dotted('slack.url', "look up the key 'slack'"));
+  });
+
+  test('the key the service reads is the one the check passed', () => {
+    const config = only(synth(declare([CanaryAlert.slack({ secretName: SECRET, secretKey: 'slack_url-2' })])), 'ConfigMap', 'argo-rollouts-notification-configmap');
+    expect(config.data['service.webhook.podinfo-slack']).toBe('url: $slack_url-2\nheaders:\n- name: Content-Type\n  value: application/json\n');
+  });
+
+  test('every alert\'s mistakes at once', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      engine: DeliveryEngine.argoRollouts(),
+      router: TrafficRouter.istio(),
+      analysis: {
+        webhooks: [CanaryWebhook.loadTest()],
+        alerts: [
+          CanaryAlert.slack({ secretName: 'slack-webhook', secretKey: 'slack.url' }),
+          CanaryAlert.existingProvider({ providerName: 'team-slack' }),
+        ],
+      },
+    });
+    let lines: string[] = [];
+    try {
+      Testing.synth(chart);
+    } catch (error) {
+      lines = (error as Error).message.split('\n').slice(1).map((line) => line.replace(/^ {2}\[[^\]]*\] /, ''));
+    }
+    expect(lines).toEqual([
+      `${OWNER}: 'analysis.alerts[0].secretName' ('slack-webhook') must be '${SECRET}' with Argo Rollouts: the controller reads a namespace's notification credentials from that Secret only; put the webhook URL under the key 'slack.url' there`,
+      dotted('slack.url', "look up the key 'slack'"),
+      `${OWNER}: 'analysis.alerts[1]' ('team-slack') names a Flagger AlertProvider, which Argo Rollouts does not read: use CanaryAlert.slack(), msteams(), discord(), rocket() or gchat()`,
+    ]);
+  });
+});
+
 test('Flagger reads only the key address', () => {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   expect(() => declareService(chart, 'podinfo', {

@@ -511,8 +511,10 @@ describe('cross-references with every kind of analysis', () => {
       { pause: {} },
       { setCanaryScale: { replicas: 1 } },
       acceptance,
-      { setCanaryScale: { matchTrafficWeight: true } },
+      // The pod that passed the test stays: the canary grows to the first weight's size before it, then follows the weights.
+      { setCanaryScale: { weight: 20 } },
       { setWeight: 20 },
+      { setCanaryScale: { matchTrafficWeight: true } },
       { pause: {} },
       stepAnalysis,
       { setWeight: 50 },
@@ -525,6 +527,7 @@ describe('cross-references with every kind of analysis', () => {
   test('the background analysis starts after the first weight, past the prepended steps', () => {
     expect(canary.analysis.startingStep).toBe(5);
     expect(canary.steps[canary.analysis.startingStep - 1]).toEqual({ setWeight: 20 });
+    expect(canary.steps[canary.analysis.startingStep]).toEqual({ setCanaryScale: { matchTrafficWeight: true } });
   });
 
   test('the step template has the background checks, each bounded by count', () => {
@@ -560,8 +563,9 @@ describe('cross-references with every kind of analysis', () => {
     expect(pod.containers[0].image).toBe(LOAD_TESTER_IMAGE);
     expect(pod.containers[0].command).toEqual(['/bin/sh', '-c', TEST_COMMAND]);
     expect(pod.containers[0].securityContext).toEqual(JOB_CONTAINER_SECURITY);
-    // A read-only root filesystem needs somewhere to write.
-    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // A read-only root filesystem needs somewhere to write: TMPDIR, beside (not over) the image's /tmp/ghz/health.proto.
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp/scratch' }]);
+    expect(pod.containers[0].env).toEqual([{ name: 'TMPDIR', value: '/tmp/scratch' }]);
     expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
@@ -715,19 +719,23 @@ describe('steps', () => {
     expect(canary.steps[3]).toEqual({ pause: { duration: '10m' } });
   });
 
+  // The Rollout's index of 'analysis.steps[3]' (the 10m pause) moves with the steps the library adds around the declared ones.
   test.each([
-    ['an acceptance test', [CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })], 3],
-    ['a confirm-rollout gate', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT })], 1],
-    ['both', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT }), CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })], 4],
-    ['a confirm-promotion gate (appended, so no offset)', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })], 0],
-  ])('analysisStartingStep is offset by the steps %s prepends', (_what, webhooks, offset) => {
+    ['an acceptance test (one pod, the test, then the canary sized to the first weight and back to the weights)', [CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })], 7],
+    ['a confirm-rollout gate', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT })], 4],
+    ['both', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_ROLLOUT }), CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })], 8],
+    ['a confirm-promotion gate (appended)', [CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })], 3],
+  ])('analysisStartingStep counts in analysis.steps whatever the library adds: %s', (_what, webhooks, index) => {
     const canary = canaryOf(stack({
       engine: { analysisStartingStep: 3 },
       analysis: { steps: EXPLICIT_STEPS, webhooks: [LOAD, ...webhooks] },
     }).manifests);
-    expect(canary.analysis.startingStep).toBe(3 + offset);
+    expect(canary.analysis.startingStep).toBe(index);
     expect(canary.steps[canary.analysis.startingStep]).toEqual({ pause: { duration: '10m' } });
-    expect(canary.steps.slice(offset, offset + EXPLICIT_STEPS.length)).toEqual([
+    // The declared steps, in order, among the added ones.
+    const weightsAndPauses = canary.steps.filter((step: any) => step.setWeight !== undefined || step.pause !== undefined);
+    const gate = webhooks.some((webhook) => webhook.type === 'confirm-rollout') ? 1 : 0;
+    expect(weightsAndPauses.slice(gate, gate + EXPLICIT_STEPS.length)).toEqual([
       { setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '10m' } }, { setWeight: 100 },
     ]);
   });
@@ -741,12 +749,16 @@ describe('steps', () => {
       },
     });
     const canary = canaryOf(manifests);
-    expect(canary.steps.slice(0, 3)).toEqual([
+    expect(canary.steps.slice(0, 2)).toEqual([
       { setCanaryScale: { replicas: 1 } },
       { analysis: { templates: [{ templateName: 'podinfo-acceptance' }], args: canary.analysis.args } },
-      { setCanaryScale: { matchTrafficWeight: true } },
     ]);
-    expect(canary.steps.slice(3)).toEqual([{ setWeight: 50 }, { pause: { duration: '6m' } }, { setWeight: 100 }, { pause: { duration: '1m' } }]);
+    // Not matchTrafficWeight at weight 0 right away, which would scale the tested pod to zero and start
+    // another (argo-rollouts utils/replicaset/canary.go, UseSetCanaryScale): grown to the first weight's size first.
+    expect(canary.steps.slice(2)).toEqual([
+      { setCanaryScale: { weight: 50 } }, { setWeight: 50 }, { setCanaryScale: { matchTrafficWeight: true } },
+      { pause: { duration: '6m' } }, { setWeight: 100 }, { pause: { duration: '1m' } },
+    ]);
     expect(canary.analysis.startingStep).toBe(4);
     const job = only(manifests, 'AnalysisTemplate', 'podinfo-acceptance').spec.metrics[0].provider.job.spec;
     expect(job.activeDeadlineSeconds).toBe(120);
@@ -927,14 +939,14 @@ describe('errors', () => {
     test('analysisStartingStep beyond the steps', () => {
       // The default plan has 10 steps (10..50 by 10, each with a pause).
       expect(() => validService(newChart(), { engine: { analysisStartingStep: 10 } }))
-        .toThrow(`${OWNER}: the background analysis would start at step 10, but the Rollout has 10 steps (0-9): 'analysisStartingStep' is 10`);
+        .toThrow(`${OWNER}: 'analysisStartingStep' (10) must be the index of one of the 10 steps made from the weights (0-9)`);
     });
 
-    test('analysisStartingStep beyond the steps, counted with the prepended ones', () => {
+    test('analysisStartingStep beyond the steps: the message counts the declared steps, not the Rollout\'s (which has 9 here)', () => {
       expect(() => validService(newChart(), {
         engine: { analysisStartingStep: 5 },
         analysis: { steps: EXPLICIT_STEPS, webhooks: [LOAD, CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })] },
-      })).toThrow(`${OWNER}: the background analysis would start at step 8, but the Rollout has 8 steps (0-7): 'analysisStartingStep' is 5`);
+      })).toThrow(`${OWNER}: 'analysisStartingStep' (5) must be the index of one of 'analysis.steps' (0-4)`);
     });
 
     // The engine checks the router's capabilities before it binds the router, so its message fires.
@@ -1143,11 +1155,14 @@ describe('known bugs', () => {
     const chart = newChart();
     const webhooks = [CanaryWebhook.acceptanceTest({ command: TEST_COMMAND })];
     newService(chart, { analysis: { metrics: [], webhooks, steps: [RolloutStep.pause(), RolloutStep.weight(100)] } });
-    expect(canaryOf(Testing.synth(chart)).steps.slice(3)).toEqual([{ pause: {} }, { setWeight: 100 }]);
+    expect(canaryOf(Testing.synth(chart)).steps.slice(2)).toEqual([
+      { pause: {} }, { setCanaryScale: { weight: 100 } }, { setWeight: 100 }, { setCanaryScale: { matchTrafficWeight: true } },
+    ]);
   });
 
   test('with background checks a plan that ends at its first weight says how to fix it', () => {
     expect(() => validService(newChart(), { analysis: { webhooks: [CanaryWebhook.loadTest()], steps: [RolloutStep.weight(100)] } }))
-      .toThrow("CanaryService 'podinfo': the background analysis would start at step 1, but the Rollout has 1 steps (0-0): it starts after the first weight above zero, and no step follows it: add a RolloutStep.pause() after it, or set 'analysisStartingStep'");
+      .toThrow("CanaryService 'podinfo': the background analysis starts after the first weight above zero ('analysis.steps[0]'), and no step follows it, "
+        + "so it would never measure: add a RolloutStep.pause() after it, or set 'analysisStartingStep'");
   });
 });
