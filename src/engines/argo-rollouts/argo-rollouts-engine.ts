@@ -187,7 +187,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const strategy = context.strategy;
     const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
     const {
-      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties, checkArgoQueries, customQueryArguments,
+      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties,
+      checkArgoQueries, customQueryArguments,
       NAMESPACE_ARG, SERVICE_NAME_ARG, PROMETHEUS_ADDRESS_ARG, BACKGROUND_TEMPLATE,
     } = argo();
     // Mistakes are collected and reported together; only those the rest cannot go on without stop
