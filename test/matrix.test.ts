@@ -34,7 +34,7 @@ describe.each(engines)('%s', (engineName, engine) => {
     });
 
     test('the Prometheus the checks query exists', () => {
-      expect(names(manifests, 'Service')).toContain('flagger-prometheus');
+      expect(names(manifests, 'Service')).toContain('canary-prometheus');
     });
 
     if (engineName === 'flagger') {

@@ -86,7 +86,7 @@ test('proxy access: services/proxy of the loadtester alone, no exec', () => {
   ]);
   const manifests = synth(chart);
   expect(only(manifests, 'Role', 'web-releases').metadata.labels).toEqual(LABELS);
-  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['flagger-prometheus', 'flagger-prometheus-shop']);
+  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['canary-prometheus', 'canary-prometheus-shop']);
 });
 
 test('Argo Rollouts only: the Rollouts and their status subresource, no record, no loadtester', () => {

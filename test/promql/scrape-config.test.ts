@@ -29,7 +29,7 @@ for (const cell of cells) {
 }
 
 function prometheusConfig(cell: Cell): any {
-  return yaml.load(only(manifestsOf.get(cell)!, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']);
+  return yaml.load(only(manifestsOf.get(cell)!, 'ConfigMap', 'canary-prometheus').data['prometheus.yml']);
 }
 
 const withoutDiscovery = (config: any) => ({

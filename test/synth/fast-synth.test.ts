@@ -145,8 +145,8 @@ test('the test app exercises what it claims: dependencies, the resolver, toJson(
   expect(all).toContain('kind: VirtualService');
   // test2's Prometheus is declared once, in the namespace's shared chart, and scrapes Traefik for the second service.
   const shared = names.find((name) => name.endsWith('-canary-shared-test2.k8s.yaml'));
-  expect(files[shared!]).toContain('name: flagger-prometheus-test2\n  namespace: traefik\n');
-  expect(all.match(/kind: Deployment\nmetadata:\n {2}labels:\n {4}app.kubernetes.io\/name: flagger-prometheus\n {2}name: flagger-prometheus\n {2}namespace: test2\n/g)).toHaveLength(1);
+  expect(files[shared!]).toContain('name: canary-prometheus-test2\n  namespace: traefik\n');
+  expect(all.match(/kind: Deployment\nmetadata:\n {2}labels:\n {4}app.kubernetes.io\/name: canary-prometheus\n {2}name: canary-prometheus\n {2}namespace: test2\n/g)).toHaveLength(1);
 });
 
 test('FastSynth.synthYaml() returns what app.synthYaml() returns', () => {
