@@ -20,7 +20,7 @@ import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
 import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrites';
 import { GitOps, GitOpsTool } from './gitops/gitops';
-import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT } from './gitops/gitops-marks';
+import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, gitOpsPlanNote, gitOpsRequired } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { buildTopology } from './references/build-topology';
@@ -119,9 +119,12 @@ export interface CanaryServiceProps extends WorkloadOptions {
    * The GitOps tool that applies the output, so that it does not fight the controller over the
    * fields the controller rewrites (Argo Rollouts: route weights, subset labels, Service selectors).
    * `GitOps.fluxCd()` annotates those objects for Flux; with `GitOps.argoCd()` they are listed for
-   * the Application's `ignoreDifferences` (`GitOps.argoCdIgnoreDifferences(app)`).
+   * the Application's `ignoreDifferences` (`GitOps.argoCdIgnoreDifferences(app)`); `GitOps.none()`
+   * says that nothing applies the files again. Required when the controller rewrites objects of
+   * the output (Argo Rollouts, with every router and strategy): no output is safe under both Flux
+   * and Argo CD, so the declaration fails at synth without it.
    *
-   * @default - no marks: the objects are applied as any other
+   * @default - none needed when the controller rewrites nothing of the output (Flagger); required otherwise
    */
   readonly gitOps?: GitOps;
   /**
@@ -367,7 +370,11 @@ export class CanaryService extends Construct {
       liveService: safetyNet?.liveService,
     });
     this.node.addValidation({ validate: references });
-    if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux();
+    const rewrites = this.declaredRewrites();
+    if (props.gitOps === undefined && rewrites.length > 0) {
+      errors.attempt(() => fail(owner, gitOpsRequired(controller, rewrites)));
+    }
+    if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux(rewrites);
   }
 
   /**
@@ -379,10 +386,16 @@ export class CanaryService extends Construct {
     return this.rollout ? argoRolloutRewrites(this.rollout.apiObject.toJson(), this.namespace) : [];
   }
 
-  private markForFlux(): void {
-    // Read from the strategy alone: nothing can have patched the Rollout yet, and rendering all of
-    // it would render the pod template too, which searches the app for its configuration.
-    const rewrites = this.rollout ? argoRolloutRewrites(this.rollout._strategyOnly(), this.namespace) : [];
+  /**
+   * `controllerRewrites` read from the Rollout's strategy alone (what they depend on): rendering all
+   * of it would render the pod template too, whose configuration checksum searches the app, once
+   * per service, and again when the chart renders.
+   */
+  private declaredRewrites(): RewrittenObject[] {
+    return this.rollout ? argoRolloutRewrites(this.rollout._strategyOnly(), this.namespace) : [];
+  }
+
+  private markForFlux(rewrites: RewrittenObject[]): void {
     const rewritten = new Set(rewrites.map((o) => `${o.kind}/${o.name}`));
     for (const child of this.node.findAll()) {
       if (ApiObject.isApiObject(child) && rewritten.has(`${child.kind}/${child.name}`)) {
@@ -399,14 +412,18 @@ export class CanaryService extends Construct {
     const plan = this.planner?.plan();
     if (!plan) return plan;
     const net = this.safetyNetConfig;
+    // The plan is checked at every synthesis: read the strategy, not the whole Rollout.
+    const rewrites = this.declaredRewrites();
+    const gitOps = gitOpsPlanNote(this.gitOpsTool, this.controller ?? '', rewrites);
     // The rewritten objects that carry the hosts (a TraefikService does not: the IngressRoute does, and it is not marked).
-    const routes = net ? this.controllerRewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute') : [];
+    const routes = net ? rewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute') : [];
     return new RolloutPlan({
       ...plan,
       notes: [
         ...plan.notes,
         describeServices(this.topology),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
+        ...gitOps ? [gitOps] : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
           ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${routes.map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
           : []),

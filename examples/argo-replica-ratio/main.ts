@@ -1,12 +1,13 @@
 import { App, Chart } from 'cdk8s';
-import { ApplicationMetrics, DeliveryEngine, TrafficRouter } from '../../src';
+import { ApplicationMetrics, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
  * The canary without a router: Argo Rollouts' basic canary splits the traffic of the Service
  * `podinfo` by replica count (the plan says what each weight really gives), an Ingress sends
  * app.example.com to every pod and canary.example.com to the canary only, and the checks read
- * podinfo's own `http_request_duration_seconds` (served on its HTTP port at /metrics).
+ * podinfo's own `http_request_duration_seconds` (served on its HTTP port at /metrics). Applied by
+ * Flux: the Services whose selectors Argo Rollouts rewrites carry `ssa: IfNotPresent`.
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
@@ -15,7 +16,7 @@ export function build(outdir: string): App {
     metrics: ApplicationMetrics.httpHistogram({ port: 9898 }),
     hosts: ['app.example.com'],
     previewHost: 'canary.example.com',
-  }));
+  }), { gitOps: GitOps.fluxCd() });
   return app;
 }
 

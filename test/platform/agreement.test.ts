@@ -6,8 +6,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, IPrometheus, ITrafficRouter,
-  PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, PlatformEngine, PlatformPlan,
+  PlatformPlanProps, PlatformRouter, TrafficRouter,
 } from '../../src';
 import { all, only, synth } from '../synth';
 
@@ -22,6 +22,7 @@ function plan(props: Partial<PlatformPlanProps> = {}): PlatformPlan {
 function service(engine: IDeliveryEngine, router: ITrafficRouter, prometheus?: IPrometheus): any[] {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
   new CanaryService(chart, 'web', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/acme/web:1.0.0',
     version: '1.0.0',
     engine,

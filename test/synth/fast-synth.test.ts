@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, IResolver, Lazy, ResolutionContext, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, FastSynth, TrafficRouter } from '../../src';
+import { DeliveryEngine, FastSynth, GitOps, TrafficRouter } from '../../src';
 
 jest.setTimeout(60_000);
 
@@ -44,13 +44,13 @@ function buildApp(props: AppProps, shape: Shape): App {
   const flaggerTraefik = new Chart(app, 'flagger-traefik', { namespace: 'test' });
   podinfo(flaggerTraefik, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }));
   const argoIstio = new Chart(app, 'argo-istio', { namespace: 'team-b' });
-  podinfo(argoIstio, DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['b.example.com'] }));
+  podinfo(argoIstio, DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['b.example.com'] }), { gitOps: GitOps.argoCd() });
   const flaggerIstio = new Chart(app, 'flagger-istio', { namespace: 'test2' });
   const c = podinfo(flaggerIstio, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['c.example.com'] }));
   // The second service of the namespace 'test2' lives in another chart and shares the add-ons of
   // the first (its Traefik adds a Role to the Prometheus of the chart above).
   const argoTraefik = new ChartWithExtra(app, 'argo-traefik', { namespace: 'test2' });
-  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }), { name: 'podinfo-d' });
+  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }), { name: 'podinfo-d', gitOps: GitOps.fluxCd() });
 
   const plain = new Chart(app, 'plain', { namespace: 'other', labels: { team: 'platform' } });
   const config = new ApiObject(plain, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { value: 'REPLACE-ME', yes: 'yes', port: '8080' } });

@@ -1,6 +1,6 @@
 import { App, Chart, Yaml } from 'cdk8s';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
+import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
 import { fastYamlEnabled, stringifyYaml } from '../../src/synth/yaml-writer';
 
 /** What cdk8s writes for one document. */
@@ -34,7 +34,7 @@ const combos: [string, IDeliveryEngine, ITrafficRouter][] = [
 
 describe.each(combos)('every manifest of %s', (_name, engine, router) => {
   const chart = new Chart(new App({ outdir: '/dev/null' }), 'podinfo', { namespace: 'test' });
-  podinfo(chart, engine, router);
+  podinfo(chart, engine, router, { gitOps: GitOps.none() });
   const docs: any[] = chart.toJson();
 
   test('is written as cdk8s writes it', () => {

@@ -2,9 +2,9 @@ import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService,
-  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind, MetricScope,
-  Prometheus, RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
+  ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryServiceProps,
+  CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, GitOps, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind, MetricScope, Prometheus,
+  RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
 } from '../../../src';
 import { all, declareService, only, synth, validated } from '../../synth';
 
@@ -60,6 +60,7 @@ function serviceProps(options: StackOptions = {}): CanaryServiceProps {
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(options.engine),
     router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+    gitOps: GitOps.none(),
     analysis: { webhooks: [LOAD], ...options.analysis },
     ...options.props,
   };
