@@ -43,13 +43,16 @@ import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } f
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment, probePortProblems } from './workload/deployment';
+import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
+import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
+import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
 import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
 
 /** Props for `CanaryService`. */
-export interface CanaryServiceProps extends WorkloadOptions {
+export interface CanaryServiceProps extends WorkloadOptions, PodOptions {
   /** The controller that drives the rollout, e.g. `DeliveryEngine.flagger()`. */
   readonly engine: IDeliveryEngine;
   /** The proxy or mesh that shifts traffic, e.g. `TrafficRouter.traefik({ hosts: [...] })`. */
@@ -94,6 +97,14 @@ export interface CanaryServiceProps extends WorkloadOptions {
    * @default - a fixed size of `replicas`
    */
   readonly autoscaling?: AutoscalingOptions;
+  /**
+   * A PodDisruptionBudget `<name>` over the pods the controller runs (Flagger: the primary's and the
+   * canary's together; Argo Rollouts: every ReplicaSet of the Rollout), with a generated Deployment
+   * or one of your own. `{}` allows one pod down at a time. Unhealthy pods can always be evicted.
+   *
+   * @default - no PodDisruptionBudget
+   */
+  readonly disruptionBudget?: DisruptionBudgetOptions;
   /**
    * How the canary is analysed and how traffic shifts to it.
    *
@@ -194,6 +205,8 @@ export class CanaryService extends Construct {
   public readonly ingressRoute?: TraefikIngressRoute;
   /** The Traefik TraefikService, when the router is Traefik and the engine is Argo Rollouts. */
   public readonly traefikService?: TraefikWeightedService;
+  /** The PodDisruptionBudget, when `disruptionBudget` is set. */
+  public readonly disruptionBudget?: ApiObject;
   /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
   public readonly objects: { [role: string]: Construct };
   /** The GitOps tool the service is marked for, if any. */
@@ -249,8 +262,12 @@ export class CanaryService extends Construct {
     // A bad size is reported, and the rest is checked with the default size.
     const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2))
       ?? fixedSize(owner, 2);
+    const budgetChecked = props.disruptionBudget !== undefined
+      && errors.attempt(() => checkDisruptionBudget(owner, props.disruptionBudget!, scaling.minReplicas) ?? true) === true;
+    // Pod options with mistakes are reported, and the Deployment is built without them.
+    const podOptionsChecked = props.deployment !== undefined || errors.attempt(() => checkPodOptions(owner, props) ?? true) === true;
     const mistakesBefore = errors.messages.length;
-    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors));
+    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors, podOptionsChecked));
     // A port replaced by its default would only make the probes' ports look wrong.
     const workloadValid = errors.messages.length === mistakesBefore;
     const firstContainer = deployment?.containers[0];
@@ -343,6 +360,15 @@ export class CanaryService extends Construct {
     }
     for (const egress of delivery.loadEgress ?? []) {
       this.loadTester?.allowEgress(egress);
+    }
+    if (budgetChecked) {
+      this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        pods: delivery.runningPods ?? Object.entries(selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value])),
+        budget: props.disruptionBudget,
+      });
     }
     this.planner = delivery.planner;
     // Whether the analysis can stop a bad canary depends on everything declared, so it is checked
@@ -480,7 +506,9 @@ export class CanaryService extends Construct {
    * Deployment still built (synth emits nothing when there are mistakes), so that the engine and
    * router still bind and report their own mistakes.
    */
-  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors): kplus.Deployment {
+  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors,
+    withPodOptions: boolean,
+  ): kplus.Deployment {
     if (!props.deployment) {
       if (props.image === undefined) {
         fail(owner, "either 'image' or 'deployment' is required");
@@ -488,12 +516,17 @@ export class CanaryService extends Construct {
       const image = props.image.trim() === ''
         ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
         : props.image;
-      return createDeployment(this, 'Deployment', { ...props, image, name: this.name, namespace: this.namespace, labels }, errors);
+      const podOptions = withPodOptions ? {} : Object.fromEntries(POD_OPTION_KEYS.map((key) => [key, undefined]));
+      return createDeployment(this, 'Deployment', { ...props, ...podOptions, image, name: this.name, namespace: this.namespace, labels }, errors);
     }
     const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);
     if (containerOptions.length > 0) {
       fail(owner, `either 'deployment' or the container options (${containerOptions.map((k) => `'${k}'`).join(', ')}), not both`);
+    }
+    const podOptions = podOptionsGiven(props);
+    if (podOptions.length > 0) {
+      fail(owner, `either 'deployment' or the pod options (${podOptions.map((k) => `'${k}'`).join(', ')}), not both: set them on your Deployment, whose pod template the controller copies`);
     }
     if (props.deployment.name !== this.name) {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);

@@ -25,6 +25,7 @@ export * from './analysis/load-test';
 export * from './plan/rollout-plan';
 export * from './analysis/alert';
 export * from './workload/workload-options';
+export * from './workload/pod-options';
 export * from './workload/autoscaling-options';
 export * from './addons/load-tester';
 export * from './addons/prometheus';
