@@ -50,3 +50,4 @@ export * from './gitops/gitops';
 export * from './gitops/controller-rewrites';
 export * from './workload/protocol';
 export * from './operations/release-operator-role';
+export * from './synth/output-header';

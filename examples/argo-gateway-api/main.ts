@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { DeliveryEngine, GatewayMetrics, GitOps, TrafficRouter } from '../../src';
+import { DeliveryEngine, GatewayMetrics, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
@@ -11,6 +11,7 @@ import { podinfo } from '../shared/podinfo';
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/argo-gateway-api/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'], metrics: GatewayMetrics.istio() }), {
     gitOps: GitOps.fluxCd(),

@@ -1,6 +1,8 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { AlertSeverity, CanaryAlert, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
+import {
+  AlertSeverity, CanaryAlert, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, OutputHeader, TrafficRouter,
+} from '../../src';
 
 /**
  * Argo Rollouts on Istio with alerts: the same `CanaryAlert` values Flagger turns into
@@ -12,6 +14,7 @@ import { AlertSeverity, CanaryAlert, CanaryMetric, CanaryService, CanaryWebhook,
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/argo-istio-alerts/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'checkout', { namespace: 'shop' });
 
   new CanaryService(chart, 'checkout', {

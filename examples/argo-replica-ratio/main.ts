@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ApplicationMetrics, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
+import { ApplicationMetrics, DeliveryEngine, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
@@ -11,6 +11,7 @@ import { podinfo } from '../shared/podinfo';
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/argo-replica-ratio/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.replicaRatio({
     metrics: ApplicationMetrics.httpHistogram({ port: 9898 }),

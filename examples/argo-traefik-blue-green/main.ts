@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { DeliveryEngine, DeliveryStrategy, GitOps, TrafficRouter } from '../../src';
+import { DeliveryEngine, DeliveryStrategy, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
@@ -11,6 +11,7 @@ import { podinfo } from '../shared/podinfo';
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/argo-traefik-blue-green/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), {
     strategy: DeliveryStrategy.blueGreen({ iterations: 10 }),
