@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { headerText, OUTPUT_HEADER_OPTIONS } from './header-marks';
+import { checkArguments } from '../arguments/check-arguments';
 
 /** What the comment at the top of every synthesized file says. */
 export interface OutputHeaderOptions {
@@ -31,6 +32,7 @@ export class OutputHeader {
    * @param options the source and the command
    */
   public static configure(scope: IConstruct, options: OutputHeaderOptions): void {
+    checkArguments('OutputHeader.configure', [scope, options]);
     Object.defineProperty(scope.node.root, OUTPUT_HEADER_OPTIONS, { value: { ...options }, configurable: true, enumerable: false, writable: true });
   }
 
@@ -40,6 +42,7 @@ export class OutputHeader {
    * @param scope any construct of the app
    */
   public static textOf(scope: IConstruct): string {
+    checkArguments('OutputHeader.textOf', [scope]);
     return headerText(scope.node.root);
   }
 
