@@ -57,7 +57,7 @@ function routerOf(combo: Combo, name: string): ITrafficRouter {
 export interface BenchServiceOptions {
   /** @default - the embedded Prometheus of the namespace */
   readonly prometheus?: IPrometheus;
-  /** @default - no GitOps marks */
+  /** @default GitOps.argoCd() - Argo Rollouts needs the choice; it adds nothing to the objects */
   readonly gitOps?: GitOps;
   /** Argo Rollouts: the pod template inline in the Rollout. @default - the Rollout references the Deployment */
   readonly inlineTemplate?: boolean;
@@ -76,7 +76,7 @@ export function benchService(scope: Chart, combo: Combo, name: string, namespace
   const engine = combo.startsWith('flagger-') ? DeliveryEngine.flagger()
     : options.inlineTemplate ? DeliveryEngine.argoRollouts({ workloadMode: RolloutWorkloadMode.INLINE_TEMPLATE }) : DeliveryEngine.argoRollouts();
   const { prometheus, gitOps, envFrom } = options;
-  return podinfo(scope, engine, routerOf(combo, name), { name, namespace, prometheus, gitOps, envFrom, strategy });
+  return podinfo(scope, engine, routerOf(combo, name), { name, namespace, prometheus, gitOps: gitOps ?? GitOps.argoCd(), envFrom, strategy });
 }
 
 /** The chart of service i: the one chart, or a chart of its own named after the service. */

@@ -20,7 +20,7 @@ import { FlaggerCanary } from './engines/flagger/canary';
 import { FlaggerMetricTemplate } from './engines/flagger/metric-template';
 import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrites';
 import { GitOps, GitOpsTool } from './gitops/gitops';
-import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT } from './gitops/gitops-marks';
+import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, gitOpsPlanNote, gitOpsRequired } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
 import { SELECTOR_LABEL } from './platform/conventions';
 import { buildTopology } from './references/build-topology';
@@ -43,13 +43,16 @@ import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } f
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
 import { checkDeployment, createDeployment, probePortProblems } from './workload/deployment';
+import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
+import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
+import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
 import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
 
 /** Props for `CanaryService`. */
-export interface CanaryServiceProps extends WorkloadOptions {
+export interface CanaryServiceProps extends WorkloadOptions, PodOptions {
   /** The controller that drives the rollout, e.g. `DeliveryEngine.flagger()`. */
   readonly engine: IDeliveryEngine;
   /** The proxy or mesh that shifts traffic, e.g. `TrafficRouter.traefik({ hosts: [...] })`. */
@@ -95,6 +98,14 @@ export interface CanaryServiceProps extends WorkloadOptions {
    */
   readonly autoscaling?: AutoscalingOptions;
   /**
+   * A PodDisruptionBudget `<name>` over the pods the controller runs (Flagger: the primary's and the
+   * canary's together; Argo Rollouts: every ReplicaSet of the Rollout), with a generated Deployment
+   * or one of your own. `{}` allows one pod down at a time. Unhealthy pods can always be evicted.
+   *
+   * @default - no PodDisruptionBudget
+   */
+  readonly disruptionBudget?: DisruptionBudgetOptions;
+  /**
    * How the canary is analysed and how traffic shifts to it.
    *
    * @default - the defaults of `CanaryAnalysisOptions`
@@ -119,9 +130,12 @@ export interface CanaryServiceProps extends WorkloadOptions {
    * The GitOps tool that applies the output, so that it does not fight the controller over the
    * fields the controller rewrites (Argo Rollouts: route weights, subset labels, Service selectors).
    * `GitOps.fluxCd()` annotates those objects for Flux; with `GitOps.argoCd()` they are listed for
-   * the Application's `ignoreDifferences` (`GitOps.argoCdIgnoreDifferences(app)`).
+   * the Application's `ignoreDifferences` (`GitOps.argoCdIgnoreDifferences(app)`); `GitOps.none()`
+   * says that nothing applies the files again. Required when the controller rewrites objects of
+   * the output (Argo Rollouts, with every router and strategy): no output is safe under both Flux
+   * and Argo CD, so the declaration fails at synth without it.
    *
-   * @default - no marks: the objects are applied as any other
+   * @default - none needed when the controller rewrites nothing of the output (Flagger); required otherwise
    */
   readonly gitOps?: GitOps;
   /**
@@ -191,6 +205,8 @@ export class CanaryService extends Construct {
   public readonly ingressRoute?: TraefikIngressRoute;
   /** The Traefik TraefikService, when the router is Traefik and the engine is Argo Rollouts. */
   public readonly traefikService?: TraefikWeightedService;
+  /** The PodDisruptionBudget, when `disruptionBudget` is set. */
+  public readonly disruptionBudget?: ApiObject;
   /** Every object the engine and router created, by role (`canary`, `ingressRoute`, ...). */
   public readonly objects: { [role: string]: Construct };
   /** The GitOps tool the service is marked for, if any. */
@@ -246,8 +262,12 @@ export class CanaryService extends Construct {
     // A bad size is reported, and the rest is checked with the default size.
     const scaling = errors.attempt(() => props.autoscaling ? resolveAutoscaling(owner, props.autoscaling) : fixedSize(owner, props.replicas ?? 2))
       ?? fixedSize(owner, 2);
+    const budgetChecked = props.disruptionBudget !== undefined
+      && errors.attempt(() => checkDisruptionBudget(owner, props.disruptionBudget!, scaling.minReplicas) ?? true) === true;
+    // Pod options with mistakes are reported, and the Deployment is built without them.
+    const podOptionsChecked = props.deployment !== undefined || errors.attempt(() => checkPodOptions(owner, props) ?? true) === true;
     const mistakesBefore = errors.messages.length;
-    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors));
+    const deployment = errors.attempt(() => this.workload(owner, props, labels, errors, podOptionsChecked));
     // A port replaced by its default would only make the probes' ports look wrong.
     const workloadValid = errors.messages.length === mistakesBefore;
     const firstContainer = deployment?.containers[0];
@@ -341,6 +361,15 @@ export class CanaryService extends Construct {
     for (const egress of delivery.loadEgress ?? []) {
       this.loadTester?.allowEgress(egress);
     }
+    if (budgetChecked) {
+      this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
+        name: this.name,
+        namespace: this.namespace,
+        labels,
+        pods: delivery.runningPods ?? Object.entries(selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value])),
+        budget: props.disruptionBudget,
+      });
+    }
     this.planner = delivery.planner;
     // Whether the analysis can stop a bad canary depends on everything declared, so it is checked
     // when the app is synthesized (metrics and webhooks added after construction included).
@@ -367,7 +396,11 @@ export class CanaryService extends Construct {
       liveService: safetyNet?.liveService,
     });
     this.node.addValidation({ validate: references });
-    if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux();
+    const rewrites = this.declaredRewrites();
+    if (props.gitOps === undefined && rewrites.length > 0) {
+      errors.attempt(() => fail(owner, gitOpsRequired(controller, rewrites)));
+    }
+    if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux(rewrites);
   }
 
   /**
@@ -379,10 +412,16 @@ export class CanaryService extends Construct {
     return this.rollout ? argoRolloutRewrites(this.rollout.apiObject.toJson(), this.namespace) : [];
   }
 
-  private markForFlux(): void {
-    // Read from the strategy alone: nothing can have patched the Rollout yet, and rendering all of
-    // it would render the pod template too, which searches the app for its configuration.
-    const rewrites = this.rollout ? argoRolloutRewrites(this.rollout._strategyOnly(), this.namespace) : [];
+  /**
+   * `controllerRewrites` read from the Rollout's strategy alone (what they depend on): rendering all
+   * of it would render the pod template too, whose configuration checksum searches the app, once
+   * per service, and again when the chart renders.
+   */
+  private declaredRewrites(): RewrittenObject[] {
+    return this.rollout ? argoRolloutRewrites(this.rollout._strategyOnly(), this.namespace) : [];
+  }
+
+  private markForFlux(rewrites: RewrittenObject[]): void {
     const rewritten = new Set(rewrites.map((o) => `${o.kind}/${o.name}`));
     for (const child of this.node.findAll()) {
       if (ApiObject.isApiObject(child) && rewritten.has(`${child.kind}/${child.name}`)) {
@@ -399,14 +438,18 @@ export class CanaryService extends Construct {
     const plan = this.planner?.plan();
     if (!plan) return plan;
     const net = this.safetyNetConfig;
+    // The plan is checked at every synthesis: read the strategy, not the whole Rollout.
+    const rewrites = this.declaredRewrites();
+    const gitOps = gitOpsPlanNote(this.gitOpsTool, this.controller ?? '', rewrites);
     // The rewritten objects that carry the hosts (a TraefikService does not: the IngressRoute does, and it is not marked).
-    const routes = net ? this.controllerRewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute') : [];
+    const routes = net ? rewrites.filter((o) => o.kind === 'VirtualService' || o.kind === 'HTTPRoute') : [];
     return new RolloutPlan({
       ...plan,
       notes: [
         ...plan.notes,
         describeServices(this.topology),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
+        ...gitOps ? [gitOps] : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
           ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${routes.map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
           : []),
@@ -463,7 +506,9 @@ export class CanaryService extends Construct {
    * Deployment still built (synth emits nothing when there are mistakes), so that the engine and
    * router still bind and report their own mistakes.
    */
-  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors): kplus.Deployment {
+  private workload(owner: string, props: CanaryServiceProps, labels: { [key: string]: string }, errors: DeclarationErrors,
+    withPodOptions: boolean,
+  ): kplus.Deployment {
     if (!props.deployment) {
       if (props.image === undefined) {
         fail(owner, "either 'image' or 'deployment' is required");
@@ -471,12 +516,17 @@ export class CanaryService extends Construct {
       const image = props.image.trim() === ''
         ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
         : props.image;
-      return createDeployment(this, 'Deployment', { ...props, image, name: this.name, namespace: this.namespace, labels }, errors);
+      const podOptions = withPodOptions ? {} : Object.fromEntries(POD_OPTION_KEYS.map((key) => [key, undefined]));
+      return createDeployment(this, 'Deployment', { ...props, ...podOptions, image, name: this.name, namespace: this.namespace, labels }, errors);
     }
     const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);
     if (containerOptions.length > 0) {
       fail(owner, `either 'deployment' or the container options (${containerOptions.map((k) => `'${k}'`).join(', ')}), not both`);
+    }
+    const podOptions = podOptionsGiven(props);
+    if (podOptions.length > 0) {
+      fail(owner, `either 'deployment' or the pod options (${podOptions.map((k) => `'${k}'`).join(', ')}), not both: set them on your Deployment, whose pod template the controller copies`);
     }
     if (props.deployment.name !== this.name) {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);

@@ -53,14 +53,14 @@ describe('the stack for Flagger + Traefik', () => {
       'IngressRoute/test/podinfo',
       'MetricTemplate/test/podinfo-not-found-percentage',
       'Canary/test/podinfo',
-      'ServiceAccount/test/flagger-prometheus',
-      'ConfigMap/test/flagger-prometheus',
-      'Deployment/test/flagger-prometheus',
-      'Service/test/flagger-prometheus',
-      'Role/test/flagger-prometheus',
-      'RoleBinding/test/flagger-prometheus',
-      'Role/traefik/flagger-prometheus-test',
-      'RoleBinding/traefik/flagger-prometheus-test',
+      'ServiceAccount/test/canary-prometheus',
+      'ConfigMap/test/canary-prometheus',
+      'Deployment/test/canary-prometheus',
+      'Service/test/canary-prometheus',
+      'Role/test/canary-prometheus',
+      'RoleBinding/test/canary-prometheus',
+      'Role/traefik/canary-prometheus-test',
+      'RoleBinding/traefik/canary-prometheus-test',
       'Deployment/test/flagger-loadtester',
       'Service/test/flagger-loadtester',
       'NetworkPolicy/test/flagger-loadtester',
@@ -114,8 +114,8 @@ describe('the stack for Flagger + Traefik', () => {
     expect(canary.spec.autoscalerRef).toEqual({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: hpa.metadata.name });
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' });
     expect(canary.spec.service).toEqual({ name: 'podinfo', port: 80, targetPort: 9898, portName: 'http' });
-    expect(canary.spec.metricsServer).toBe('http://flagger-prometheus.test:9090');
-    expect(only(manifests, 'Service', 'flagger-prometheus').spec.ports[0].port).toBe(9090);
+    expect(canary.spec.metricsServer).toBe('http://canary-prometheus.test:9090');
+    expect(only(manifests, 'Service', 'canary-prometheus').spec.ports[0].port).toBe(9090);
     expect(canary.spec.analysis.webhooks.map((w: any) => w.url)).toEqual([
       'http://flagger-loadtester.test/',
       'http://flagger-loadtester.test/gate/check',
@@ -141,8 +141,8 @@ describe('the stack for Flagger + Traefik', () => {
   });
 
   test('the Prometheus scrapes the app namespace and Traefik\'s, and may read pods in both', () => {
-    expect(service.prometheus.address).toBe('http://flagger-prometheus.test:9090');
-    const config = only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml'];
+    expect(service.prometheus.address).toBe('http://canary-prometheus.test:9090');
+    const config = only(manifests, 'ConfigMap', 'canary-prometheus').data['prometheus.yml'];
     expect(config).toContain('- test\n');
     expect(config).toContain('- traefik\n');
     expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test', 'traefik']);
@@ -203,7 +203,7 @@ describe('shared add-ons', () => {
     expect(all(Testing.synth(a), 'Deployment').map((d) => d.metadata.name)).toEqual(['cart']);
     expect(all(Testing.synth(b), 'Deployment').map((d) => d.metadata.name)).toEqual(['checkout']);
     const shared = app.node.findChild('canary-shared-shop') as Chart;
-    expect(all(Testing.synth(shared), 'Deployment').map((d) => d.metadata.name)).toEqual(['flagger-prometheus', 'flagger-loadtester']);
+    expect(all(Testing.synth(shared), 'Deployment').map((d) => d.metadata.name)).toEqual(['canary-prometheus', 'flagger-loadtester']);
   });
 
   test('services of two namespaces get one of each per namespace', () => {
@@ -213,7 +213,7 @@ describe('shared add-ons', () => {
     const first = new CanaryService(a, 'cart', props());
     const second = new CanaryService(b, 'posts', props());
     expect(second.loadTester).not.toBe(first.loadTester);
-    expect(second.prometheus.address).toBe('http://flagger-prometheus.blog:9090');
+    expect(second.prometheus.address).toBe('http://canary-prometheus.blog:9090');
   });
 
   test('an external Prometheus deploys nothing and every address points there', () => {
@@ -226,7 +226,7 @@ describe('shared add-ons', () => {
       },
     }));
     const manifests = synth(c);
-    expect(manifests.filter((m) => m.metadata.name === 'flagger-prometheus')).toEqual([]);
+    expect(manifests.filter((m) => m.metadata.name === 'canary-prometheus')).toEqual([]);
     expect(only(manifests, 'Canary').spec.metricsServer).toBe('http://prometheus.monitoring:9090');
     expect(only(manifests, 'MetricTemplate').spec.provider.address).toBe('http://prometheus.monitoring:9090');
   });

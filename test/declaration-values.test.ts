@@ -2,7 +2,7 @@ import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { all, only, synth } from './synth';
 import {
-  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy,
+  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps,
   ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment,
 } from '../src';
 
@@ -64,6 +64,7 @@ describe('time stays bounded', () => {
     const started = Date.now();
     const service = new CanaryService(chart, 'cart', props({
       engine: DeliveryEngine.argoRollouts(),
+      gitOps: GitOps.none(),
       analysis: {
         threshold: 100,
         interval: Duration.seconds(10),
@@ -149,6 +150,7 @@ test('Argo blue/green without any check says what to add, not that a template is
     engine: DeliveryEngine.argoRollouts(),
     router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
     strategy: DeliveryStrategy.blueGreen(),
+    gitOps: GitOps.none(),
     analysis: { metrics: [], webhooks: [] },
   })).toEqual([
     `${OWNER}: the analysis has no checks, so nothing can stop a bad release before the switch: add metrics to 'analysis.metrics' (e.g. CanaryMetric.requestSuccessRate()), or a test to 'analysis.webhooks'`,

@@ -198,10 +198,10 @@ describe('shared add-ons have a file of their own', () => {
   }
   const names = (objects: any[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
   const SHARED = [
-    'ServiceAccount/flagger-prometheus', 'ConfigMap/flagger-prometheus', 'Deployment/flagger-prometheus', 'Service/flagger-prometheus',
-    'Role/flagger-prometheus', 'RoleBinding/flagger-prometheus',
+    'ServiceAccount/canary-prometheus', 'ConfigMap/canary-prometheus', 'Deployment/canary-prometheus', 'Service/canary-prometheus',
+    'Role/canary-prometheus', 'RoleBinding/canary-prometheus',
     // In Traefik's namespace: Prometheus reads its pods there.
-    'Role/flagger-prometheus-shop', 'RoleBinding/flagger-prometheus-shop',
+    'Role/canary-prometheus-shop', 'RoleBinding/canary-prometheus-shop',
     'Deployment/flagger-loadtester', 'Service/flagger-loadtester', 'NetworkPolicy/flagger-loadtester',
   ];
 

@@ -48,7 +48,7 @@ describe('a team wrapping CanaryService with its defaults', () => {
   });
 
   test('deploys no Prometheus, and a loadtester that admits its Flagger namespace', () => {
-    expect(manifests.filter((m) => m.metadata.name === 'flagger-prometheus')).toEqual([]);
+    expect(manifests.filter((m) => m.metadata.name === 'canary-prometheus')).toEqual([]);
     const policy = only(manifests, 'NetworkPolicy', 'flagger-loadtester');
     expect(policy.spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'flagger' });
   });

@@ -32,7 +32,7 @@ function loadCommands(manifests: any[]): string[] {
 }
 
 function prometheusConfig(manifests: any[]): any {
-  return yaml.load(only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']);
+  return yaml.load(only(manifests, 'ConfigMap', 'canary-prometheus').data['prometheus.yml']);
 }
 
 /** The egress peers of a NetworkPolicy as `namespace/label=value:port`. */
@@ -201,7 +201,7 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
 
     test('telemetry: the pods ask for a sidecar, and the command runners and Prometheus stay out of the mesh', () => {
       expect(only(manifests, 'Deployment', name).spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('true');
-      expect(only(manifests, 'Deployment', 'flagger-prometheus').spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('false');
+      expect(only(manifests, 'Deployment', 'canary-prometheus').spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('false');
       if (canary) {
         expect(only(manifests, 'Deployment', 'flagger-loadtester').spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('false');
       } else {

@@ -1,7 +1,10 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { all, only, synth } from './synth';
-import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, ITrafficRouter, IstioRoutingMode, LoadTool, ServiceProtocol, TrafficFeature, TrafficRouter } from '../src';
+import {
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GitOps, ITrafficRouter, IstioRoutingMode, LoadTool, ServiceProtocol,
+  TrafficFeature, TrafficRouter,
+} from '../src';
 
 const GHZ = CanaryWebhook.loadTest({ tool: LoadTool.GHZ, grpcCall: 'grpc.health.v1.Health/Check' });
 
@@ -13,6 +16,7 @@ function props(overrides: Partial<CanaryServiceProps> = {}): CanaryServiceProps 
     protocol: ServiceProtocol.GRPC,
     engine: DeliveryEngine.flagger(),
     router: TrafficRouter.istio({ hosts: ['greeter.example.com'] }),
+    gitOps: GitOps.none(),
     analysis: { webhooks: [GHZ] },
     ...overrides,
   };

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { all, only, synth } from './synth';
 import { podinfo } from '../examples/shared/podinfo';
-import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, TrafficRouter } from '../src';
+import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, IstioRoutingMode, TrafficRouter } from '../src';
 
 // One declaration (examples/shared/podinfo.ts); only the engine and the router change.
 const engines: [string, () => IDeliveryEngine][] = [
@@ -15,7 +15,7 @@ const routers: [string, () => ITrafficRouter][] = [
 
 function stack(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-  podinfo(chart, engine, router);
+  podinfo(chart, engine, router, { gitOps: GitOps.none() });
   return synth(chart);
 }
 
@@ -34,7 +34,7 @@ describe.each(engines)('%s', (engineName, engine) => {
     });
 
     test('the Prometheus the checks query exists', () => {
-      expect(names(manifests, 'Service')).toContain('flagger-prometheus');
+      expect(names(manifests, 'Service')).toContain('canary-prometheus');
     });
 
     if (engineName === 'flagger') {

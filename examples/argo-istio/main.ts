@@ -1,6 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, RolloutStep, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, OutputHeader, RolloutStep, TrafficRouter } from '../../src';
 
 /**
  * The canonical Argo Rollouts example on Istio (subset-level routing): 20 %, a manual promotion,
@@ -13,6 +13,7 @@ import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, Rol
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/argo-istio/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
 
   new CanaryService(chart, 'podinfo', {

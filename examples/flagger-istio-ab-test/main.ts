@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { DeliveryEngine, DeliveryStrategy, TrafficRouter, TrafficSegment } from '../../src';
+import { DeliveryEngine, DeliveryStrategy, OutputHeader, TrafficRouter, TrafficSegment } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
@@ -9,6 +9,7 @@ import { podinfo } from '../shared/podinfo';
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/flagger-istio-ab-test/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['app.example.com'] }), {
     strategy: DeliveryStrategy.abTest({

@@ -1,6 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, OutputHeader, TrafficRouter } from '../../src';
 
 /**
  * Flagger on Istio, judging the canary against the primary rather than against fixed thresholds:
@@ -11,6 +11,7 @@ import { CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEn
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/flagger-istio-compare/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'search', { namespace: 'search' });
 
   new CanaryService(chart, 'search', {

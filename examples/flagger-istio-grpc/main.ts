@@ -1,5 +1,5 @@
 import { App, Chart, Duration } from 'cdk8s';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, LoadTool, ServiceProtocol, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, LoadTool, OutputHeader, ServiceProtocol, TrafficRouter } from '../../src';
 
 /**
  * A gRPC service rolled out by Flagger on Istio: podinfo's gRPC server (port 9999, with the
@@ -10,6 +10,7 @@ import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, LoadTool, S
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/flagger-istio-grpc/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'greeter', { namespace: 'test' });
 
   new CanaryService(chart, 'greeter', {

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { DeliveryEngine, TrafficRouter } from '../../src';
+import { DeliveryEngine, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
 /**
@@ -11,6 +11,7 @@ import { podinfo } from '../shared/podinfo';
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/flagger-traefik-adoption/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), {
     safetyNet: { liveService: 'podinfo-live', share: 5 },

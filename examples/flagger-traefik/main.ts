@@ -1,6 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, OutputHeader, TrafficRouter } from '../../src';
 
 /**
  * Flagger's Traefik tutorial (podinfo behind app.example.com) as one declaration.
@@ -8,6 +8,7 @@ import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRout
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(app, { source: 'examples/flagger-traefik/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
 
   new CanaryService(chart, 'podinfo', {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import * as cdk8s from 'cdk8s';
 import * as cdktf from 'cdktf';
-import { CanaryPlatform, FluxPlatform, PlatformEngine, PlatformPlan, PlatformRouter } from '../../src';
+import { CanaryPlatform, FluxPlatform, OutputHeader, PlatformEngine, PlatformPlan, PlatformRouter } from '../../src';
 
 /**
  * The platform of two clusters, rendered twice from the same plans:
@@ -53,6 +53,7 @@ export function build(outdir: string): { synth(): void } {
 
   // Flux: the same plans as HelmRepository and HelmRelease objects, one file per cluster.
   const fluxApp = new cdk8s.App({ outdir, outputFileExtension: '.k8s.yaml' });
+  OutputHeader.configure(fluxApp, { source: 'examples/platform/main.ts', command: 'npm run synth' });
   for (const [name, plan] of Object.entries(clusters)) {
     new FluxPlatform(new cdk8s.Chart(fluxApp, name), 'platform', { plan });
   }

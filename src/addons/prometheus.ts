@@ -13,7 +13,7 @@ import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-s
 
 /** What a CanaryService needs of a Prometheus: where to query, and a way to ask it to scrape a namespace. */
 export interface IPrometheus {
-  /** Query address, e.g. `http://flagger-prometheus.test:9090`. */
+  /** Query address, e.g. `http://canary-prometheus.test:9090`. */
   readonly address: string;
 
   /**
@@ -114,7 +114,7 @@ export class Prometheus extends Construct implements IPrometheus {
 
   /** The namespace Prometheus runs in. */
   public readonly namespace: string;
-  /** Its query address: `http://flagger-prometheus.<namespace>:9090`. */
+  /** Its query address: `http://canary-prometheus.<namespace>:9090`. */
   public readonly address: string;
   /** The identity Prometheus discovers pods with. */
   public readonly serviceAccount: kplus.ServiceAccount;
@@ -248,7 +248,7 @@ export class Prometheus extends Construct implements IPrometheus {
     this.rbac ??= new Construct(this, 'Rbac');
     const scope = this.rbac;
     // Prometheuses of several namespaces may all scrape one namespace (Traefik's), so a Role outside
-    // its own namespace carries the Prometheus namespace in its name; one `flagger-prometheus` would
+    // its own namespace carries the Prometheus namespace in its name; one `canary-prometheus` would
     // be claimed by all of them.
     const name = namespace === this.namespace ? PROMETHEUS_NAME : `${PROMETHEUS_NAME}-${this.namespace}`;
     const metadata = { name, namespace, labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } };

@@ -20,7 +20,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   CanaryAnalysisOptions: { alerts: '?CanaryAlert[]', interval: '?cdk8s.Duration', maxWeight: '?number', metrics: '?CanaryMetric[]', receivesLiveTraffic: '?boolean', steps: '?RolloutStep[]', stepWeight: '?number', stepWeightPromotion: '?number', stepWeights: '?number[]', threshold: '?number', webhooks: '?CanaryWebhook[]' },
   CanaryPlatformProps: { plan: 'PlatformPlan', provider: '?@cdktf/provider-helm.provider.HelmProvider' },
   CanaryScaleOptions: { matchTrafficWeight: '?boolean', replicas: '?number', weight: '?number' },
-  CanaryServiceProps: { args: '?string[]', containerPort: '?number', env: '?{cdk8s-plus-28.EnvValue}', envFrom: '?cdk8s-plus-28.EnvFrom[]', image: '?string', liveness: '?cdk8s-plus-28.Probe', protocol: '?ServiceProtocol', readiness: '?cdk8s-plus-28.Probe', readOnlyRootFilesystem: '?boolean', resources: '?cdk8s-plus-28.ContainerResources', runAsUser: '?number', engine: 'IDeliveryEngine', router: 'ITrafficRouter', analysis: '?CanaryAnalysisOptions', autoscaling: '?AutoscalingOptions', deployment: '?cdk8s-plus-28.Deployment', gitOps: '?GitOps', loadTester: '?LoadTester', name: '?string', namespace: '?string', partOf: '?string', port: '?number', prometheus: '?IPrometheus', replicas: '?number', safetyNet: '?SafetyNetOptions', strategy: '?DeliveryStrategy', version: '?string' },
+  CanaryServiceProps: { args: '?string[]', containerPort: '?number', env: '?{cdk8s-plus-28.EnvValue}', envFrom: '?cdk8s-plus-28.EnvFrom[]', image: '?string', liveness: '?cdk8s-plus-28.Probe', protocol: '?ServiceProtocol', readiness: '?cdk8s-plus-28.Probe', readOnlyRootFilesystem: '?boolean', resources: '?cdk8s-plus-28.ContainerResources', runAsUser: '?number', automountServiceAccountToken: '?boolean', imagePullSecrets: '?string[]', nodeAffinity: '?NodeAffinityOptions[]', nodeSelector: '?{string}', podAffinity: '?PodAffinityOptions[]', podAntiAffinity: '?PodAffinityOptions[]', priorityClassName: '?string', serviceAccount: '?cdk8s-plus-28.IServiceAccount', tolerations: '?cdk8s-plus-28.NodeTaintQuery[]', topologySpread: '?TopologySpreadOptions[]', volumeMounts: '?cdk8s-plus-28.VolumeMount[]', engine: 'IDeliveryEngine', router: 'ITrafficRouter', analysis: '?CanaryAnalysisOptions', autoscaling: '?AutoscalingOptions', deployment: '?cdk8s-plus-28.Deployment', disruptionBudget: '?DisruptionBudgetOptions', gitOps: '?GitOps', loadTester: '?LoadTester', name: '?string', namespace: '?string', partOf: '?string', port: '?number', prometheus: '?IPrometheus', replicas: '?number', safetyNet: '?SafetyNetOptions', strategy: '?DeliveryStrategy', version: '?string' },
   CanaryStrategyConfig: { sessionAffinity: '?SessionAffinityConfig' },
   CanaryStrategyOptions: { sessionAffinity: '?SessionAffinityOptions' },
   ChatAlertOptions: { secretName: 'string', channel: '?string', name: '?string', secretKey: '?string', severity: '?AlertSeverity', username: '?string' },
@@ -32,7 +32,8 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   ComparisonConfig: { measure: 'ComparedMeasure', maxDifference: '?number', maxRatio: '?number' },
   DatadogMetricOptions: { interval: '?cdk8s.Duration', name: 'string', max: '?number', min: '?number', query: 'string', secretName: 'string', address: '?string' },
   DeliveryContext: { analysis: 'ResolvedAnalysis', containerPort: 'number', deployment: 'cdk8s-plus-28.Deployment', labels: '{string}', loadTarget: 'LoadTarget', name: 'string', namespace: 'string', port: 'number', prometheus: 'IPrometheus', router: 'ITrafficRouter', scaling: 'ResolvedAutoscaling', selectorLabels: '{string}', strategy: 'StrategyConfig', loadTesterUrl: '?string', phaseLoadTargets: '?LoadTarget[]', protocol: '?ServiceProtocol', safetyNet: '?SafetyNetConfig', version: '?string' },
-  DeliveryObjects: { autoscaler: 'cdk8s-plus-28.HorizontalPodAutoscaler', objects: '{constructs.Construct}', generatedObjects: '?GeneratedObject[]', loadEgress: '?LoadEgress[]', planner: '?IRolloutPlanner' },
+  DeliveryObjects: { autoscaler: 'cdk8s-plus-28.HorizontalPodAutoscaler', objects: '{constructs.Construct}', generatedObjects: '?GeneratedObject[]', loadEgress: '?LoadEgress[]', planner: '?IRolloutPlanner', runningPods: '?cdk8s-plus-28.LabelExpression[]' },
+  DisruptionBudgetOptions: { maxUnavailable: '?cdk8s-plus-28.PercentOrAbsolute', minAvailable: '?cdk8s-plus-28.PercentOrAbsolute' },
   DogFoodOptions: { cookie: '?string', header: '?string', value: '?string' },
   ExistingAlertProviderOptions: { providerName: 'string', name: '?string', providerNamespace: '?string', severity: '?AlertSeverity' },
   ExistingGatewayOptions: { name: 'string', namespace: 'string', port: '?number', sectionName: '?string' },
@@ -79,12 +80,16 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   MetricOptions: { interval: '?cdk8s.Duration' },
   MirrorRouteOptions: { name: 'string', percentage: 'number', match: '?HeaderMatch[]' },
   NewRelicMetricOptions: { interval: '?cdk8s.Duration', name: 'string', max: '?number', min: '?number', query: 'string', secretName: 'string' },
+  NodeAffinityOptions: { node: 'cdk8s-plus-28.LabeledNode', weight: '?number' },
+  OutputHeaderOptions: { command: '?string', source: '?string' },
   PlannedCheck: { kind: 'PlannedCheckKind', measurements: 'number', name: 'string' },
   PlatformManifests: { name: 'string', path: 'string', releaseUrl: 'string', repository: 'string', tag: 'string' },
   PlatformPlanProps: { engines: 'PlatformEngine[]', routers: 'PlatformRouter[]', argoRollouts: '?PlatformReleaseOptions', flagger: '?PlatformReleaseOptions', flaggerMeshProvider: '?PlatformRouter', istio: '?IstioPlatformOptions', prometheus: '?boolean', prometheusServer: '?PlatformReleaseOptions', traefik: '?PlatformReleaseOptions' },
   PlatformRelease: { chart: 'string', dependsOn: 'string[]', name: 'string', namespace: 'string', repository: 'string', repositoryName: 'string', values: '{any}', version: 'string' },
   PlatformReleaseOptions: { namespace: '?string', repository: '?string', values: '?{any}', version: '?string' },
   PlatformRepository: { name: 'string', oci: 'boolean', url: 'string' },
+  PodAffinityOptions: { pods: 'cdk8s-plus-28.IPodSelector', topology: '?cdk8s-plus-28.Topology', weight: '?number' },
+  PodOptions: { automountServiceAccountToken: '?boolean', imagePullSecrets: '?string[]', nodeAffinity: '?NodeAffinityOptions[]', nodeSelector: '?{string}', podAffinity: '?PodAffinityOptions[]', podAntiAffinity: '?PodAffinityOptions[]', priorityClassName: '?string', serviceAccount: '?cdk8s-plus-28.IServiceAccount', tolerations: '?cdk8s-plus-28.NodeTaintQuery[]', topologySpread: '?TopologySpreadOptions[]', volumeMounts: '?cdk8s-plus-28.VolumeMount[]' },
   ProgressDeadline: { deadline: 'cdk8s.Duration', description: 'string' },
   PrometheusMetricOptions: { interval: '?cdk8s.Duration', name: 'string', query: 'string', max: '?number', min: '?number', scope: '?MetricScope' },
   PrometheusOptions: { image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration' },
@@ -111,6 +116,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   SessionAffinityOptions: { cookieName: '?string', maxAge: '?cdk8s.Duration', primaryCookieName: '?string' },
   StrategyConfig: { kind: 'StrategyKind', abTest: '?AbTestConfig', blueGreen: '?BlueGreenConfig', canary: '?CanaryStrategyConfig', phases: '?ReleasePhase[]' },
   TopologyObject: { apiGroup: 'string', availability: 'ObjectAvailability', createdBy: 'string', kind: 'string', name: 'string', namespace: 'string', role: 'string', reaches: '?ServiceReach' },
+  TopologySpreadOptions: { topology: 'cdk8s-plus-28.Topology', maxSkew: '?number', minDomains: '?number', whenUnsatisfiable: '?UnsatisfiableSpread' },
   TraefikIngressRouteProps: { hosts: 'string[]', entryPoints: '?string[]', middlewares: '?TraefikMiddlewareReference[]', pathPrefix: '?string', tlsSecretName: '?string', backendName: 'string', backendPort: 'number', metadata: 'cdk8s.ApiObjectMetadata', backendKind: '?TraefikBackendKind', priority: '?number' },
   TraefikMiddlewareReference: { name: 'string', namespace: '?string' },
   TraefikRouteOptions: { hosts: 'string[]', entryPoints: '?string[]', middlewares: '?TraefikMiddlewareReference[]', pathPrefix: '?string', tlsSecretName: '?string' },
@@ -129,8 +135,8 @@ export const INTERFACES: { readonly [name: string]: { readonly [member: string]:
 };
 
 /** The classes and enums of the library (checked by `instanceof` and by value). */
-export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'PlatformPlan', 'Prometheus', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
-export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'WebhookType', 'WorkloadScaleDown'];
+export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
+export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'UnsatisfiableSpread', 'WebhookType', 'WorkloadScaleDown'];
 
 /** A factory for each class and interface, for messages. */
 export const FACTORIES: { readonly [type: string]: string } = {
@@ -240,6 +246,8 @@ export const CALLABLES: { readonly [signature: string]: ReadonlyArray<readonly [
   'LoadTester.of': [['scope', 'constructs.Construct'], ['namespace', 'string'], ['options', '?LoadTesterOptions']],
   'LoadTester.allowEgress': [['egress', 'LoadEgress']],
   'LoadTester.urlFor': [['path', 'string']],
+  'OutputHeader.configure': [['scope', 'constructs.IConstruct'], ['options', 'OutputHeaderOptions']],
+  'OutputHeader.textOf': [['scope', 'constructs.IConstruct']],
   'PlatformPlan.new': [['props', 'PlatformPlanProps']],
   'PlatformPlan.release': [['name', 'string']],
   'PlatformPlan.tryFindRelease': [['name', 'string']],

@@ -35,6 +35,15 @@ const EXTERNAL: { [fqn: string]: { readonly describe: string; readonly test: (va
   'constructs.Construct': { describe: 'a construct, e.g. a Chart', test: (v) => Construct.isConstruct(v) },
   'constructs.IConstruct': { describe: 'a construct, e.g. a Chart', test: (v) => Construct.isConstruct(v) },
   'cdk8s-plus-28.ContainerResources': { describe: 'an object (cdk8s-plus-28 ContainerResources: cpu, memory, ephemeralStorage)', test: isPlainObject },
+  // Interfaces of cdk8s-plus-28 have no class to test with instanceof: what the library reads of them.
+  'cdk8s-plus-28.IServiceAccount': {
+    describe: "a cdk8s-plus-28 service account, e.g. kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'web')",
+    test: (v) => isPlainObject(v) && typeof v.name === 'string',
+  },
+  'cdk8s-plus-28.IPodSelector': {
+    describe: "cdk8s-plus-28 pods, e.g. kplus.Pods.select(chart, 'cache', { labels: { app: 'cache' } })",
+    test: (v) => isPlainObject(v) && typeof v.toPodSelectorConfig === 'function',
+  },
   '@cdktf/provider-helm.provider.HelmProvider': { describe: 'a HelmProvider of @cdktf/provider-helm', test: (v) => Construct.isConstruct(v) },
   '@cdktf/provider-helm.release.Release': { describe: 'a Release of @cdktf/provider-helm', test: (v) => Construct.isConstruct(v) },
 };

@@ -58,7 +58,9 @@ not stop a bad canary.
 
 Prints the spec.ignoreDifferences and sync options of the Argo CD Application that applies the app's
 output: the fields Argo Rollouts rewrites in the objects of every CanaryService declared with
-gitOps: GitOps.argoCd().
+gitOps: GitOps.argoCd(). Exits 1 when a service whose objects a controller rewrites is declared for
+another tool (GitOps.fluxCd(), GitOps.none()) or the app has mistakes; prints a comment and exits 0
+when no object needs ignoring (Flagger only).
 `,
   status: `usage: cdk8s-canary status <service> [-n <namespace>] [--output text|json] [options]
 

@@ -100,6 +100,14 @@ export interface DeliveryObjects {
    * @default - nothing: the controller creates no named object
    */
   readonly generatedObjects?: GeneratedObject[];
+  /**
+   * The pods the controller runs for the service, as label expressions that must all hold (Flagger:
+   * the canary's and the primary's; Argo Rollouts: every ReplicaSet of the Rollout). The
+   * service's PodDisruptionBudget selects them.
+   *
+   * @default - the pods the Deployment selects
+   */
+  readonly runningPods?: kplus.LabelExpression[];
 }
 
 /** Computes a service's rollout plan from its current declaration (metrics or webhooks added later included). */

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { RewrittenObject } from './controller-rewrites';
-import { CANARY_SERVICE_SYMBOL, IGitOpsAware } from './gitops-marks';
+import { gitOpsAwareServices } from './gitops-marks';
 import { checkArguments } from '../arguments/check-arguments';
 
 /** The GitOps tool that applies the synthesized files. */
@@ -9,12 +9,19 @@ export enum GitOpsTool {
   FLUX = 'flux',
   /** Argo CD. */
   ARGO_CD = 'argo-cd',
+  /** No GitOps tool applies the output again (declared with `GitOps.none()`). */
+  NONE = 'none',
 }
 
 /**
  * How the objects a controller rewrites are marked for the GitOps tool that applies the output,
  * so that it does not fight the controller (e.g. reset Argo Rollouts' weights to the ones in Git in
  * the middle of a release).
+ *
+ * No output is safe under both tools at once: Flux reads a per-object annotation, while Argo CD
+ * can only be told in the Application (`spec.ignoreDifferences`). So a service whose controller
+ * rewrites objects of the output (every Argo Rollouts service) must say which tool applies it:
+ * without `gitOps` its declaration fails at synth, naming the three choices.
  */
 export abstract class GitOps {
   /**
@@ -49,6 +56,15 @@ export abstract class GitOps {
   }
 
   /**
+   * No GitOps tool applies the output again (e.g. `kubectl apply` once per release from a
+   * pipeline), or you configure yours yourself from `CanaryService.controllerRewrites`: nothing is
+   * marked, and the plan lists what a tool that applies the files again must leave alone.
+   */
+  public static none(): GitOps {
+    return new ToolGitOps(GitOpsTool.NONE);
+  }
+
+  /**
    * The `spec.ignoreDifferences` entries for an Argo CD Application that applies the app's output:
    * one per object a controller rewrites, of every CanaryService declared with `GitOps.argoCd()`.
    *
@@ -56,8 +72,7 @@ export abstract class GitOps {
    */
   public static argoCdIgnoreDifferences(scope: IConstruct): RewrittenObject[] {
     checkArguments('GitOps.argoCdIgnoreDifferences', [scope]);
-    return scope.node.root.node.findAll()
-      .filter((c): c is IConstruct & IGitOpsAware => (c as any)[CANARY_SERVICE_SYMBOL] === true)
+    return gitOpsAwareServices(scope)
       .filter((service) => service.gitOpsTool === GitOpsTool.ARGO_CD)
       .flatMap((service) => service.controllerRewrites);
   }

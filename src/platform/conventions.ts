@@ -71,8 +71,12 @@ export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
  */
 export const LOAD_TESTER_SCRATCH_DIR = '/tmp/scratch';
 
-/** The embedded Prometheus: name of its objects and its port. */
-export const PROMETHEUS_NAME = 'flagger-prometheus';
+/**
+ * The embedded Prometheus: name of its objects and its port. Engine-neutral: it serves Flagger and
+ * Argo Rollouts alike, and nothing needs Flagger's chart name (`flagger-prometheus`): every Canary
+ * names it in `metricsServer`, every AnalysisTemplate in its address.
+ */
+export const PROMETHEUS_NAME = 'canary-prometheus';
 export const PROMETHEUS_PORT = 9090;
 
 /** In-cluster address of a Service. */

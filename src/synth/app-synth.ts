@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { headerText, markDocuments, wrappedToJson } from './header-marks';
 import { endSynthesisPass } from './synthesis-pass';
 import { saveYaml, stringifyYaml } from './yaml-writer';
 
@@ -202,7 +203,9 @@ class ChartRenderer {
   constructor(private readonly app: App) {}
 
   public toJson(chart: Chart): any[] {
-    if (chart.toJson !== Chart.prototype.toJson) {
+    // The generated-file header wraps a chart's own toJson(): render what it wraps, then mark it.
+    const own = wrappedToJson(chart);
+    if ((own ?? chart.toJson) !== Chart.prototype.toJson) {
       return chart.toJson();
     }
     if (!this.prepared) {
@@ -211,7 +214,8 @@ class ChartRenderer {
       validate(this.app, cache);
       this.prepared = shapeOf(this.app);
     }
-    return chartToKube(chart).map((obj) => obj.toJson());
+    const docs = chartToKube(chart).map((obj) => obj.toJson());
+    return own ? markDocuments(docs, headerText(this.app), this.app.yamlOutputType === YamlOutputType.FILE_PER_RESOURCE) : docs;
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import { Yaml } from 'cdk8s';
+import { headerComment } from './header-marks';
 
 /*
  * `Yaml.stringify()` of cdk8s, byte for byte, faster.
@@ -241,7 +242,8 @@ function stringifyDocument(doc: unknown): string {
   const loaded = loadSchema();
   if (loaded && typeof doc === 'object' && doc !== null && !Array.isArray(doc) && isPlainObject(doc)) {
     try {
-      return `${new Writer(loaded.tests).node(doc, '')}\n`;
+      // A marked document's header comment (header-marks.ts); the `yaml` package prints it for cdk8s.
+      return `${headerComment(doc)}${new Writer(loaded.tests).node(doc, '')}\n`;
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
     }

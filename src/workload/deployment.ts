@@ -2,7 +2,9 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkNonRootUser, checkProbe, checkResources } from './container-checks';
+import { PodOptions } from './pod-options';
 import { selectPodsByLabels, restrictedSecurityContext } from './pod-security';
+import { applyPodOptions } from './pod-settings';
 import { ServiceProtocol } from './protocol';
 import { WorkloadOptions } from './workload-options';
 import { SELECTOR_LABEL } from '../platform/conventions';
@@ -12,7 +14,7 @@ import { checkPinnedImage, checkPort, DeclarationErrors, fail } from '../validat
 export const FLAGGER_SELECTOR_LABELS = ['app', 'name', 'app.kubernetes.io/name'];
 
 /** What the generated Deployment is made of. */
-export interface DeploymentSpec extends WorkloadOptions {
+export interface DeploymentSpec extends WorkloadOptions, PodOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: { [key: string]: string };
@@ -49,7 +51,8 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
     select: false,
     podMetadata: { labels: spec.labels },
     securityContext: { ensureNonRoot: true, user: spec.runAsUser ?? 65532, group: spec.runAsUser ?? 65532 },
-    automountServiceAccountToken: false,
+    serviceAccount: spec.serviceAccount,
+    automountServiceAccountToken: spec.automountServiceAccountToken ?? false,
     containers: [{
       name: spec.name,
       image: image!,
@@ -63,6 +66,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       },
       readiness: spec.readiness ?? httpProbe(),
       liveness: spec.liveness ?? httpProbe(),
+      volumeMounts: spec.volumeMounts,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       securityContext: restrictedSecurityContext(spec.runAsUser ?? 65532, spec.readOnlyRootFilesystem ?? true),
     }],
@@ -73,6 +77,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   if (errors === undefined) own.throwIfAny();
   selectPodsByLabels(deployment, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   probeTheContainerPort(deployment, { readiness: spec.readiness, liveness: spec.liveness }, port);
+  applyPodOptions(deployment, spec, { [SELECTOR_LABEL]: spec.labels[SELECTOR_LABEL] });
   if (grpc) {
     // cdk8s-plus-28 has no gRPC probe; Kubernetes has had one since 1.24 (GA in 1.27): the standard
     // grpc.health.v1 service on the container port.

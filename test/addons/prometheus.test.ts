@@ -11,11 +11,11 @@ function newChart(): Chart {
 }
 
 function prometheusYml(manifests: any[]): any {
-  return yaml.load(only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']);
+  return yaml.load(only(manifests, 'ConfigMap', 'canary-prometheus').data['prometheus.yml']);
 }
 
 function podSpec(manifests: any[]): any {
-  return only(manifests, 'Deployment', 'flagger-prometheus').spec.template.spec;
+  return only(manifests, 'Deployment', 'canary-prometheus').spec.template.spec;
 }
 
 describe('defaults', () => {
@@ -24,18 +24,18 @@ describe('defaults', () => {
   const manifests = synth(chart);
 
   test('address and scraped namespaces', () => {
-    expect(prometheus.address).toBe('http://flagger-prometheus.apps:9090');
+    expect(prometheus.address).toBe('http://canary-prometheus.apps:9090');
     expect(prometheus.scrapedNamespaces).toEqual(['apps']);
   });
 
-  test('every object is named flagger-prometheus, explicitly namespaced, without cdk8s labels', () => {
+  test('every object is named canary-prometheus, explicitly namespaced, without cdk8s labels', () => {
     expect(manifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
-      'ServiceAccount/apps/flagger-prometheus',
-      'ConfigMap/apps/flagger-prometheus',
-      'Deployment/apps/flagger-prometheus',
-      'Service/apps/flagger-prometheus',
-      'Role/apps/flagger-prometheus',
-      'RoleBinding/apps/flagger-prometheus',
+      'ServiceAccount/apps/canary-prometheus',
+      'ConfigMap/apps/canary-prometheus',
+      'Deployment/apps/canary-prometheus',
+      'Service/apps/canary-prometheus',
+      'Role/apps/canary-prometheus',
+      'RoleBinding/apps/canary-prometheus',
     ]);
     expect(JSON.stringify(manifests)).not.toContain('cdk8s.io/metadata.addr');
     expect(all(manifests, 'ClusterRole')).toEqual([]);
@@ -73,10 +73,10 @@ describe('defaults', () => {
   test('deployment selects on app.kubernetes.io/name only', () => {
     const deployment = only(manifests, 'Deployment');
     expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'flagger-prometheus' } });
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'canary-prometheus' } });
     // No sidecar even in a namespace labelled for injection: Istio's merged metrics port 15020 is not
     // captured, so Prometheus scrapes it in plain HTTP under any mTLS mode.
-    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus', 'sidecar.istio.io/inject': 'false' });
+    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'canary-prometheus', 'sidecar.istio.io/inject': 'false' });
   });
 
   test('container runs Prometheus with a 2h retention, at most 512MB, on an emptyDir of at most 1Gi', () => {
@@ -100,14 +100,14 @@ describe('defaults', () => {
       { mountPath: '/prometheus', name: 'data' },
     ]);
     expect(spec.volumes).toEqual([
-      { name: 'config', configMap: { name: 'flagger-prometheus' } },
+      { name: 'config', configMap: { name: 'canary-prometheus' } },
       { name: 'data', emptyDir: { sizeLimit: '1024Mi' } },
     ]);
   });
 
   test('pod runs as nobody under Pod Security "restricted", with a token for discovery', () => {
     const spec = podSpec(manifests);
-    expect(spec.serviceAccountName).toBe('flagger-prometheus');
+    expect(spec.serviceAccountName).toBe('canary-prometheus');
     expect(spec.automountServiceAccountToken).toBe(true);
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 });
     expect(spec.containers[0].securityContext).toEqual({
@@ -126,7 +126,7 @@ describe('defaults', () => {
     const service = only(manifests, 'Service');
     expect(service.spec.type).toBe('ClusterIP');
     expect(service.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 9090 }]);
-    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'flagger-prometheus' });
+    expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'canary-prometheus' });
   });
 
   test('role allows get, list, watch on pods and nothing else', () => {
@@ -135,8 +135,8 @@ describe('defaults', () => {
 
   test('role binding binds the role to the service account', () => {
     const binding = only(manifests, 'RoleBinding');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'flagger-prometheus' });
-    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'flagger-prometheus', namespace: 'apps' }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'canary-prometheus' });
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'canary-prometheus', namespace: 'apps' }]);
   });
 
   test('snapshot', () => {
@@ -156,12 +156,12 @@ describe('scrapeNamespace', () => {
       { role: 'pod', namespaces: { names: ['apps', 'traefik'] } },
     ]);
     const role = all(manifests, 'Role').find((m) => m.metadata.namespace === 'traefik');
-    expect(role.metadata.name).toBe('flagger-prometheus-apps');
+    expect(role.metadata.name).toBe('canary-prometheus-apps');
     expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
     const binding = all(manifests, 'RoleBinding').find((m) => m.metadata.namespace === 'traefik');
-    expect(binding.metadata.name).toBe('flagger-prometheus-apps');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'flagger-prometheus-apps' });
-    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'flagger-prometheus', namespace: 'apps' }]);
+    expect(binding.metadata.name).toBe('canary-prometheus-apps');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'canary-prometheus-apps' });
+    expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'canary-prometheus', namespace: 'apps' }]);
   });
 
   test('is idempotent', () => {
@@ -172,8 +172,8 @@ describe('scrapeNamespace', () => {
     prometheus.scrapeNamespace('apps');
     const manifests = synth(chart);
     expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
-      'apps/flagger-prometheus',
-      'traefik/flagger-prometheus-apps',
+      'apps/canary-prometheus',
+      'traefik/canary-prometheus-apps',
     ]);
     expect(all(manifests, 'RoleBinding')).toHaveLength(2);
   });
@@ -197,7 +197,7 @@ describe('scrapeNamespace', () => {
     Prometheus.of(chart, 'apps').scrapeNamespace('traefik');
     Prometheus.of(chart, 'shop').scrapeNamespace('traefik');
     const names = all(synth(chart), 'Role').filter((m) => m.metadata.namespace === 'traefik').map((m) => m.metadata.name);
-    expect(names).toEqual(['flagger-prometheus-apps', 'flagger-prometheus-shop']);
+    expect(names).toEqual(['canary-prometheus-apps', 'canary-prometheus-shop']);
   });
 });
 
@@ -226,7 +226,7 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
     }]);
     expect(prometheus.keptRouterMetrics).toEqual([TRAEFIK('web'), TRAEFIK('api')]);
     // Pod discovery in the router's namespace, as for a scraped namespace.
-    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/flagger-prometheus', 'traefik/flagger-prometheus-apps']);
+    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/canary-prometheus', 'traefik/canary-prometheus-apps']);
   });
 
   test('the keep rule, as Prometheus applies it (RE2, anchored, labels joined by ";"), keeps exactly the services\' series', () => {
@@ -365,7 +365,7 @@ test('synthesis is deterministic', () => {
 test('users can reach the objects it made', () => {
   const prometheus = new Prometheus(newChart(), 'p', { namespace: 'apps' });
   expect(prometheus.deployment).toBeInstanceOf(kplus.Deployment);
-  expect(prometheus.service.name).toBe('flagger-prometheus');
-  expect(prometheus.configMap.name).toBe('flagger-prometheus');
-  expect(prometheus.serviceAccount.name).toBe('flagger-prometheus');
+  expect(prometheus.service.name).toBe('canary-prometheus');
+  expect(prometheus.configMap.name).toBe('canary-prometheus');
+  expect(prometheus.serviceAccount.name).toBe('canary-prometheus');
 });

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, ITrafficRouter, SafetyNetOptions, TrafficRouter,
+  ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, SafetyNetOptions, TrafficRouter,
 } from '../../src';
 import { all, only, synth } from '../synth';
 
@@ -11,6 +11,7 @@ function declare(engine: IDeliveryEngine, router: ITrafficRouter, net: SafetyNet
   const safetyNet = net ?? undefined;
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   const service = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,

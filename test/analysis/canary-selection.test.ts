@@ -1,8 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ITrafficRouter, MetricScope, ReleasePhase,
-  TrafficRouter, TrafficSegment,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, ITrafficRouter, MetricScope,
+  ReleasePhase, TrafficRouter, TrafficSegment,
 } from '../../src';
 import { only, synth } from '../synth';
 
@@ -30,6 +30,7 @@ const routers: { [name: string]: () => ITrafficRouter } = {
 function declare(engine: Engine, router: string, metrics: CanaryMetric[], strategy?: DeliveryStrategy): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, IDeliveryEngine, ITrafficRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter,
 } from '../../src';
 import { only, synth } from '../synth';
 
@@ -9,6 +9,7 @@ const OWNER = "CanaryService 'podinfo'";
 function declare(engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITrafficRouter = TrafficRouter.istio()): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,

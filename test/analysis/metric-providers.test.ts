@@ -1,5 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, TrafficRouter } from '../../src';
 import { only, synth } from '../synth';
 
 const OWNER = "CanaryService 'podinfo'";
@@ -7,6 +7,7 @@ const OWNER = "CanaryService 'podinfo'";
 function declare(engine: IDeliveryEngine, metric: CanaryMetric): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,

@@ -5,7 +5,7 @@ import {
   flaggerDatadogRequest, flaggerDatadogValue, flaggerGraphiteRequest, flaggerGraphiteValue, flaggerNewRelicRequest, flaggerNewRelicValue,
   flaggerPasses, flaggerRender, goEncodeQuery, goParseQuery,
 } from './controller-requests';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, TrafficRouter } from '../../src';
 import { only, synth } from '../synth';
 
 /**
@@ -43,6 +43,7 @@ function metrics(engine: 'flagger' | 'argo'): CanaryMetric[] {
 function declare(engine: IDeliveryEngine, kind: 'flagger' | 'argo'): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { Harness } from './fakes/harness';
-import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
 
 // Every test talks to in-process HTTPS servers; the machine is shared.
 jest.setTimeout(120_000);
@@ -14,6 +14,7 @@ jest.setTimeout(120_000);
 function roleRules(engine: 'flagger' | 'argo', access = LoadTesterAccess.EXEC): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   const podinfo = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
     router: engine === 'flagger' ? TrafficRouter.traefik({ hosts: ['app.example.com'] }) : TrafficRouter.istio(),

@@ -109,7 +109,7 @@ describe('the jq paths, run by jq', () => {
   });
 
   (JQ ? test : test.skip).each(['traefik', 'gatewayApi', 'istio'])('%s: the controller\'s fields go, the rest stays (a safety net\'s live weight included)', (router) => {
-    const { chart, service } = declare(router, undefined, {
+    const { chart, service } = declare(router, GitOps.none(), {
       safetyNet: { liveService: 'podinfo-live', share: 5 },
     });
     const objects = synth(chart);
@@ -141,11 +141,13 @@ describe('GitOps.fluxCd()', () => {
     const { service } = declare('istio', GitOps.fluxCd(), { safetyNet: { liveService: 'podinfo-live', share: 5 } });
     expect(service.plan!.notes).toContain('safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not '
       + "give them the public hosts: after that commit, delete VirtualService 'podinfo' in the cluster (between releases) and Flux creates them anew");
-    expect(declare('istio', undefined, { safetyNet: { liveService: 'podinfo-live', share: 5 } }).service.plan!.notes.join('\n')).not.toContain('with Flux');
+    expect(declare('istio', GitOps.none(), { safetyNet: { liveService: 'podinfo-live', share: 5 } }).service.plan!.notes.join('\n')).not.toContain('with Flux');
   });
 
-  test('without gitOps nothing is annotated', () => {
-    expect(marked(synth(declare('istio').chart))).toEqual([]);
+  test('GitOps.none() annotates nothing', () => {
+    const { chart, service } = declare('istio', GitOps.none());
+    expect(marked(synth(chart))).toEqual([]);
+    expect(service.gitOpsTool).toBe(GitOpsTool.NONE);
   });
 
   test('GitOps.argoCd() annotates nothing', () => {

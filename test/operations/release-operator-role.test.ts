@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
 import { all, only, synth } from '../synth';
 
 function shop(namespace = 'shop') {
@@ -20,6 +20,7 @@ function shop(namespace = 'shop') {
     analysis: { webhooks: [CanaryWebhook.loadTest()] },
   });
   const api = new CanaryService(chart, 'api', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/acme/api:1.0.0',
     engine: DeliveryEngine.argoRollouts(),
     router: TrafficRouter.istio(),
@@ -86,7 +87,7 @@ test('proxy access: services/proxy of the loadtester alone, no exec', () => {
   ]);
   const manifests = synth(chart);
   expect(only(manifests, 'Role', 'web-releases').metadata.labels).toEqual(LABELS);
-  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['flagger-prometheus', 'flagger-prometheus-shop']);
+  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['canary-prometheus', 'canary-prometheus-shop']);
 });
 
 test('Argo Rollouts only: the Rollouts and their status subresource, no record, no loadtester', () => {
@@ -114,7 +115,7 @@ test('mistakes name the property, the value and what is allowed', () => {
   const { chart, web } = shop();
   expect(() => new ReleaseOperatorRole(chart, 'none', { services: [] })).toThrow("ReleaseOperatorRole 'shop/none': 'services' ([]) must name at least one CanaryService");
   const other = new CanaryService(new Chart(chart.node.root as any, 'other', { namespace: 'other' }), 'web', {
-    image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.argoRollouts(), router: TrafficRouter.istio(),
+    image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.argoRollouts(), router: TrafficRouter.istio(), gitOps: GitOps.none(),
   });
   expect(() => new ReleaseOperatorRole(chart, 'mixed', { services: [web, other] })).toThrow("ReleaseOperatorRole 'shop/mixed': 'services' (shop/web, other/web) must all be in one "
     + 'namespace: a Role is namespaced; declare one ReleaseOperatorRole per namespace');

@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  ArgoRolloutsEngineOptions, CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GateStage, PlannedCheckKind,
+  ArgoRolloutsEngineOptions, CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, PlannedCheckKind,
   RolloutPlan, RolloutStep, TrafficRouter,
 } from '../../src';
 
@@ -14,6 +14,7 @@ import {
 function planOf(analysis: CanaryAnalysisOptions, engine: ArgoRolloutsEngineOptions = {}): RolloutPlan {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   const service = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(engine),
@@ -59,6 +60,8 @@ describe('the default translation: the first weight held until the analysis can 
     expect(plan.notes).toEqual([
       'the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort',
       'services during a release: the new version at podinfo-canary; every pod of both versions at podinfo; all in the manifests',
+      "GitOps (GitOps.none()): whatever applies these files again must leave alone the fields Argo Rollouts rewrites in Service 'podinfo-canary', "
+        + "VirtualService 'podinfo', DestinationRule 'podinfo' (CanaryService.controllerRewrites lists them)",
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
-import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, RolloutStep, TrafficRouter } from '../../src';
+import { CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, RolloutStep, TrafficRouter } from '../../src';
 import { synth } from '../synth';
 
 /**
@@ -17,6 +17,7 @@ const CUT_SHORT = [RolloutStep.weight(20), RolloutStep.pause(Duration.seconds(30
 test('a plan with problems fails at synth, naming the construct path and each problem', () => {
   const c = chart();
   new CanaryService(c, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     engine: DeliveryEngine.argoRollouts(),
     router: TrafficRouter.istio(),
@@ -31,6 +32,7 @@ test('two services with problems are reported together', () => {
   const c = chart();
   for (const name of ['web', 'api']) {
     new CanaryService(c, name, {
+      gitOps: GitOps.none(),
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       engine: DeliveryEngine.argoRollouts(),
       router: TrafficRouter.istio(),

@@ -1,7 +1,5 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import {
-  ArgoRolloutsEngineOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, RolloutPlan, TrafficRouter,
-} from '../../src';
+import { ArgoRolloutsEngineOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, RolloutPlan, TrafficRouter } from '../../src';
 import { only } from '../synth';
 
 /**
@@ -22,6 +20,7 @@ function declare(engine: IDeliveryEngine, strategy?: DeliveryStrategy, interval 
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,
+    gitOps: GitOps.none(),
     router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
     strategy,
     analysis: { interval, webhooks: [CanaryWebhook.loadTest()] },

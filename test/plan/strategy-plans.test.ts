@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, PlannedCheckKind, ReleasePhase, RolloutPlan,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, PlannedCheckKind, ReleasePhase, RolloutPlan,
   TrafficRouter, TrafficSegment,
 } from '../../src';
 
@@ -8,6 +8,7 @@ import {
 function planOf(engine: IDeliveryEngine, strategy: DeliveryStrategy): RolloutPlan {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   const service = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,
@@ -115,6 +116,8 @@ describe('Argo Rollouts', () => {
     expect(plan.notes).toEqual([
       'the old version stays 10m after the switch, whatever the post-promotion analysis does',
       'services during a release: the new version at podinfo-preview; the stable version at podinfo; all in the manifests',
+      "GitOps (GitOps.none()): whatever applies these files again must leave alone the fields Argo Rollouts rewrites in Service 'podinfo', "
+        + "Service 'podinfo-preview' (CanaryService.controllerRewrites lists them)",
     ]);
   });
 

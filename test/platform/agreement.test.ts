@@ -6,8 +6,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, IDeliveryEngine, IPrometheus, ITrafficRouter,
-  PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, PlatformEngine, PlatformPlan,
+  PlatformPlanProps, PlatformRouter, TrafficRouter,
 } from '../../src';
 import { all, only, synth } from '../synth';
 
@@ -22,6 +22,7 @@ function plan(props: Partial<PlatformPlanProps> = {}): PlatformPlan {
 function service(engine: IDeliveryEngine, router: ITrafficRouter, prometheus?: IPrometheus): any[] {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
   new CanaryService(chart, 'web', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/acme/web:1.0.0',
     version: '1.0.0',
     engine,
@@ -74,19 +75,19 @@ describe('the metrics server', () => {
     const p = plan({ engines: [ARGO_ROLLOUTS], prometheus: true });
     const manifests = service(DeliveryEngine.argoRollouts(), traefik(), p.sharedPrometheus);
     expect(JSON.stringify(only(manifests, 'Rollout').spec.strategy)).toContain(`"value":"${p.metricsServer}"`);
-    expect(JSON.stringify(manifests)).not.toContain('flagger-prometheus');
+    expect(JSON.stringify(manifests)).not.toContain('canary-prometheus');
   });
 
   test('the shared Prometheus is the Service of the Prometheus release, on the embedded one\'s port', () => {
     const p = plan({ prometheus: true });
     const release = p.release('prometheus');
-    const embedded = only(service(DeliveryEngine.flagger(), traefik()), 'Service', 'flagger-prometheus');
+    const embedded = only(service(DeliveryEngine.flagger(), traefik()), 'Service', 'canary-prometheus');
     expect(p.metricsServer).toBe(`http://${release.values.server.fullnameOverride}.${release.namespace}:${release.values.server.service.servicePort}`);
     expect(release.values.server.service.servicePort).toBe(embedded.spec.ports[0].port);
   });
 
   test('the shared Prometheus scrapes as often as the embedded one', () => {
-    const config = yaml.load(only(service(DeliveryEngine.flagger(), traefik()), 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']) as any;
+    const config = yaml.load(only(service(DeliveryEngine.flagger(), traefik()), 'ConfigMap', 'canary-prometheus').data['prometheus.yml']) as any;
     expect(plan({ prometheus: true }).release('prometheus').values.server.global.scrape_interval).toBe(config.global.scrape_interval);
   });
 });
@@ -107,7 +108,7 @@ describe('Traefik', () => {
     expect(values.metrics.prometheus.serviceMonitor.enabled).toBe(false);
     expect(values.deployment?.podAnnotations).toBeUndefined();
 
-    const config = yaml.load(only(service(DeliveryEngine.flagger(), traefik()), 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']) as any;
+    const config = yaml.load(only(service(DeliveryEngine.flagger(), traefik()), 'ConfigMap', 'canary-prometheus').data['prometheus.yml']) as any;
     const relabel = config.scrape_configs[0].relabel_configs;
     expect(relabel).toContainEqual(expect.objectContaining({ source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' }));
     expect(relabel.some((r: any) => r.source_labels?.includes('__meta_kubernetes_pod_annotation_prometheus_io_port'))).toBe(true);

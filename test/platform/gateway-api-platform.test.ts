@@ -5,8 +5,8 @@ import * as kplus from 'cdk8s-plus-28';
 import { App, TerraformStack, Testing as TfTesting } from 'cdktf';
 import * as yaml from 'js-yaml';
 import {
-  ApplicationMetrics, CanaryPlatform, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, FluxPlatform, IDeliveryEngine, ITrafficRouter,
-  PlatformEngine, PlatformPlan, PlatformRouter, TrafficRouter,
+  ApplicationMetrics, CanaryPlatform, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, FluxPlatform, GitOps, IDeliveryEngine,
+  ITrafficRouter, PlatformEngine, PlatformPlan, PlatformRouter, TrafficRouter,
 } from '../../src';
 import { only, synth } from '../synth';
 
@@ -16,6 +16,7 @@ const { GATEWAY_API, REPLICA_RATIO, ISTIO } = PlatformRouter;
 function service(engine: IDeliveryEngine, router: ITrafficRouter, strategy?: DeliveryStrategy): any[] {
   const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
   new CanaryService(chart, 'web', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/acme/web:1.0.0',
     engine,
     router,

@@ -8,8 +8,8 @@ import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtoo
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
-  IstioRoutingMode, LoadTool, MetricKind, ServiceProtocol, TrafficRouter,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine,
+  ITrafficRouter, IstioRoutingMode, LoadTool, MetricKind, ServiceProtocol, TrafficRouter,
 } from '../../src';
 import { all, only } from '../synth';
 
@@ -190,7 +190,7 @@ function renderArgo(query: string, args: any[]): string {
 
 function synthesize(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
-  podinfo(chart, engine, router);
+  podinfo(chart, engine, router, { gitOps: GitOps.none() });
   return Testing.synth(chart);
 }
 
@@ -516,6 +516,7 @@ describeWithPromtool('application metrics leave out the probes\' and the scrapes
   test.each(['flagger', 'argo'] as const)('%s: compareToPrimary has nothing to compare when only probes and scrapes reach either version', (engine) => {
     const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
     new CanaryService(chart, 'podinfo', {
+      gitOps: GitOps.none(),
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9898,
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
@@ -589,6 +590,7 @@ describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one
   test.each(cases)('%s with %s', (engine, _router, router, versions, b) => {
     const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
     new CanaryService(chart, 'podinfo', {
+      gitOps: GitOps.none(),
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9898,
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
@@ -658,6 +660,7 @@ describeWithPromtool('gRPC on Istio (ServiceProtocol.GRPC): the checks count gRP
   function grpcService(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
     const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
     new CanaryService(chart, 'podinfo', {
+      gitOps: GitOps.none(),
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9999,
       port: 9999,

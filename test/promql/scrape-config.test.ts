@@ -6,7 +6,7 @@ import {
   startPrometheus, waitFor,
 } from './scrape-harness';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
+import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
 import { only, synth } from '../synth';
 
 // The prometheus.yml of the embedded Prometheus, checked with Debian's Prometheus 2.42 (promtool and
@@ -24,12 +24,12 @@ const cells: Cell[] = [
 const manifestsOf = new Map<Cell, any[]>();
 for (const cell of cells) {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-  podinfo(chart, cell[2](), cell[3]());
+  podinfo(chart, cell[2](), cell[3](), { gitOps: GitOps.none() });
   manifestsOf.set(cell, synth(chart));
 }
 
 function prometheusConfig(cell: Cell): any {
-  return yaml.load(only(manifestsOf.get(cell)!, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml']);
+  return yaml.load(only(manifestsOf.get(cell)!, 'ConfigMap', 'canary-prometheus').data['prometheus.yml']);
 }
 
 const withoutDiscovery = (config: any) => ({

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, TrafficRouter, WebhookType,
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, TrafficRouter, WebhookType,
 } from '../../src';
 
 const traefik = () => TrafficRouter.traefik({ hosts: ['app.example.com'] });
@@ -13,6 +13,7 @@ function props(engine: IDeliveryEngine, overrides: Partial<CanaryServiceProps> =
     containerPort: 9898,
     engine,
     router: traefik(),
+    gitOps: GitOps.none(),
     analysis: { webhooks: [...webhooks, CanaryWebhook.loadTest()] },
     ...overrides,
   };

@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, ITrafficRouter,
   ObjectAvailability, ReleasePhase, SafetyNetOptions, TrafficRouter, TrafficSegment,
 } from '../../src';
 import { inClusterAddresses } from '../../src/references/in-cluster-address';
@@ -235,6 +235,7 @@ const EXPECTED: { [cell: string]: string[] } = {
 function declare(strategy: string, engine: string, router: string, safetyNet?: SafetyNetOptions): { chart: Chart; service: CanaryService } {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
   const service = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     port: 80,

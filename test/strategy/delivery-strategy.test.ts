@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryAnalysisOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GateStage, HeaderMatchKind, IDeliveryEngine,
+  CanaryAnalysisOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GateStage, GitOps, HeaderMatchKind, IDeliveryEngine,
   ITrafficRouter, MatchTarget, ReleasePhase, SegmentKind, StrategyKind, TrafficRouter, TrafficSegment,
 } from '../../src';
 import { only } from '../synth';
@@ -16,6 +16,7 @@ interface Declaration {
 function declare(strategy: DeliveryStrategy, options: Declaration = {}): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: options.engine ?? DeliveryEngine.flagger(),

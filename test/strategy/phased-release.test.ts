@@ -1,8 +1,5 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import {
-  CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, ReleasePhase,
-  TrafficRouter, TrafficSegment,
-} from '../../src';
+import { CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, ITrafficRouter, ReleasePhase, TrafficRouter, TrafficSegment } from '../../src';
 import { only, synth } from '../synth';
 
 /**
@@ -23,6 +20,7 @@ function declare(phases: ReleasePhase[], options: Options = {}): CanaryService {
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: options.engine ?? DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
     router: options.router ?? TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }),
     strategy: DeliveryStrategy.phased(phases),
     analysis: { interval: Duration.seconds(30), webhooks: [CanaryWebhook.loadTest({ requestsPerSecond: 10 })], ...options.analysis },

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, ITrafficRouter, ReleasePhase,
-  TrafficRouter, TrafficSegment,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, ITrafficRouter,
+  ReleasePhase, TrafficRouter, TrafficSegment,
 } from '../../src';
 import { all, only, synth, validated } from '../synth';
 
@@ -137,6 +137,7 @@ const EXPECTED: { [strategy: string]: { [cell: string]: true | string } } = {
 function declare(strategy: string, engine: string, router: string): { chart: Chart; service: CanaryService } {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
   const service = validated(new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     version: '6.7.0',
     containerPort: 9898,

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, IResolver, Lazy, ResolutionContext, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, FastSynth, TrafficRouter } from '../../src';
+import { DeliveryEngine, FastSynth, GitOps, TrafficRouter } from '../../src';
 
 jest.setTimeout(60_000);
 
@@ -44,13 +44,13 @@ function buildApp(props: AppProps, shape: Shape): App {
   const flaggerTraefik = new Chart(app, 'flagger-traefik', { namespace: 'test' });
   podinfo(flaggerTraefik, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }));
   const argoIstio = new Chart(app, 'argo-istio', { namespace: 'team-b' });
-  podinfo(argoIstio, DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['b.example.com'] }));
+  podinfo(argoIstio, DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['b.example.com'] }), { gitOps: GitOps.argoCd() });
   const flaggerIstio = new Chart(app, 'flagger-istio', { namespace: 'test2' });
   const c = podinfo(flaggerIstio, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['c.example.com'] }));
   // The second service of the namespace 'test2' lives in another chart and shares the add-ons of
   // the first (its Traefik adds a Role to the Prometheus of the chart above).
   const argoTraefik = new ChartWithExtra(app, 'argo-traefik', { namespace: 'test2' });
-  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }), { name: 'podinfo-d' });
+  const d = podinfo(argoTraefik, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['d.example.com'] }), { name: 'podinfo-d', gitOps: GitOps.fluxCd() });
 
   const plain = new Chart(app, 'plain', { namespace: 'other', labels: { team: 'platform' } });
   const config = new ApiObject(plain, 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config' }, data: { value: 'REPLACE-ME', yes: 'yes', port: '8080' } });
@@ -145,8 +145,8 @@ test('the test app exercises what it claims: dependencies, the resolver, toJson(
   expect(all).toContain('kind: VirtualService');
   // test2's Prometheus is declared once, in the namespace's shared chart, and scrapes Traefik for the second service.
   const shared = names.find((name) => name.endsWith('-canary-shared-test2.k8s.yaml'));
-  expect(files[shared!]).toContain('name: flagger-prometheus-test2\n  namespace: traefik\n');
-  expect(all.match(/kind: Deployment\nmetadata:\n {2}labels:\n {4}app.kubernetes.io\/name: flagger-prometheus\n {2}name: flagger-prometheus\n {2}namespace: test2\n/g)).toHaveLength(1);
+  expect(files[shared!]).toContain('name: canary-prometheus-test2\n  namespace: traefik\n');
+  expect(all.match(/kind: Deployment\nmetadata:\n {2}labels:\n {4}app.kubernetes.io\/name: canary-prometheus\n {2}name: canary-prometheus\n {2}namespace: test2\n/g)).toHaveLength(1);
 });
 
 test('FastSynth.synthYaml() returns what app.synthYaml() returns', () => {

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
 import { RULES } from '../../src/synth/kubernetes-rules';
 import { checkEmittedObjects, manifestViolations } from '../../src/synth/object-validity';
 
@@ -136,6 +136,7 @@ describe('at synth, with the construct path and where the value came from', () =
     const service = new CanaryService(chart, 'cart', {
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       engine: DeliveryEngine.argoRollouts(),
+      gitOps: GitOps.none(),
       router: TrafficRouter.istio(),
       analysis: { webhooks: [CanaryWebhook.loadTest()] },
     });

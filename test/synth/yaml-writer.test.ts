@@ -1,6 +1,6 @@
 import { App, Chart, Yaml } from 'cdk8s';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
+import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
 import { fastYamlEnabled, stringifyYaml } from '../../src/synth/yaml-writer';
 
 /** What cdk8s writes for one document. */
@@ -34,7 +34,7 @@ const combos: [string, IDeliveryEngine, ITrafficRouter][] = [
 
 describe.each(combos)('every manifest of %s', (_name, engine, router) => {
   const chart = new Chart(new App({ outdir: '/dev/null' }), 'podinfo', { namespace: 'test' });
-  podinfo(chart, engine, router);
+  podinfo(chart, engine, router, { gitOps: GitOps.none() });
   const docs: any[] = chart.toJson();
 
   test('is written as cdk8s writes it', () => {
@@ -57,7 +57,7 @@ const strings = [
   '2001-12-14', '2001-12-14t21:59:43.10-05:00', '<<', '=', 'a\tb', '\ta', 'a\t',
   "it's", 'say "hi"', 'both \' and "', 'back\\slash', 'ünïcödé', '€', '\u00a0', '\u2028a', 'a\u2028',
   '@a', '`a', '%a', '---', '...', 'a---', '--- a', '*a', '&a', '!a', '|a', '>a', "'a", '"a',
-  '[a', ']a', '{a', '}a', ',a', 'a,b', 'a[b]', 'a{b}', 'http://flagger-prometheus.test:9090',
+  '[a', ']a', '{a', '}a', ',a', 'a,b', 'a[b]', 'a{b}', 'http://canary-prometheus.test:9090',
   'len(result) > 0 && result[0] >= 0.99', "curl -sd 'test' http://podinfo-canary.test/token | grep token",
   '100m', '128Mi', '6.7.0', 'v1', '0', '-1', '+1', '0o17',
   'a\nb', 'a\nb\n', '\na', 'a\n\n', ' a\nb', 'a\n ', 'a\u0007', 'a\u0085', 'x'.repeat(1030), 'x'.repeat(1022),

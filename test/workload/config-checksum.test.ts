@@ -23,6 +23,7 @@ function app(engine: IDeliveryEngine, settings: string, options: { extra?: Parti
   const files = new kplus.ConfigMap(chart, 'Files', { metadata: { name: 'podinfo-files' }, data: { 'motd.txt': 'hello' } });
   new kplus.ConfigMap(chart, 'Unread', { metadata: { name: 'unread' }, data: { value: settings } });
   const service = new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine,
@@ -91,6 +92,7 @@ describe('Argo Rollouts: a checksum of the configuration the pods read, on the p
       const other = new Chart(chart.node.root as any, 'other', { namespace: 'other' });
       new kplus.ConfigMap(other, 'Settings', { metadata: { name: 'podinfo-settings' }, data: { value: otherNamespace } });
       new CanaryService(chart, 'podinfo', {
+        gitOps: GitOps.none(),
         image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
         containerPort: 9898,
         engine: argo(),
@@ -107,6 +109,7 @@ describe('Argo Rollouts: a checksum of the configuration the pods read, on the p
   test('no annotation when the pods read no configuration declared in the app', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
     new CanaryService(chart, 'podinfo', {
+      gitOps: GitOps.none(),
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       containerPort: 9898,
       engine: argo(),
@@ -176,6 +179,7 @@ describe('Argo Rollouts: the configuration is found wherever and whenever it is 
     router: TrafficRouter.traefik({ hosts: [`svc-${i}.example.com`] }),
     envFrom: [kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, `Config${i}`, `config-${i}`))],
     analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    gitOps: GitOps.none(),
     ...options,
   });
   const config = (chart: Chart, i: number, value: string) =>

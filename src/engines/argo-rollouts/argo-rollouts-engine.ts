@@ -312,7 +312,9 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       : [];
     const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes, progressDeadline: deadline.plan }) };
     errors.throwIfAny();
-    return { autoscaler, objects, planner };
+    // Every ReplicaSet of the Rollout (stable, canary, preview) carries the Rollout's selector labels.
+    const runningPods = Object.entries(context.selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value]));
+    return { autoscaler, objects, planner, runningPods };
   }
 
   /** Options that only make sense for one kind of Rollout strategy. */

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { FlaggerCanary } from './canary';
 import type * as FlaggerPlan from './flagger-plan';
@@ -143,12 +144,24 @@ export class FlaggerEngine implements IDeliveryEngine {
       loadEgress: [...context.loadTarget.egress, canaryPods],
       planner,
       generatedObjects: [...flaggerGeneratedObjects(name, context.deployment.name, autoscaler.name), ...routing.generatedObjects ?? []],
+      runningPods: flaggerPods(context.selectorLabels),
     };
   }
 
   public loadDuration(interval: Duration): Duration {
     return flaggerLoadDuration(interval);
   }
+}
+
+/**
+ * The pods Flagger runs: the canary's, selected like the target Deployment's, and the primary's,
+ * whose one selector label Flagger copies with `-primary` appended (pkg/canary/deployment_controller.go
+ * createPrimaryDeployment, util.go makePrimaryLabels). One expression covers both: two budgets would
+ * let a drain take one pod of each at once.
+ */
+function flaggerPods(selectorLabels: { [key: string]: string }): kplus.LabelExpression[] {
+  const [key, value] = Object.entries(selectorLabels)[0];
+  return [kplus.LabelExpression.in(key, [value, `${value}-primary`])];
 }
 
 /**

@@ -15,7 +15,7 @@ export interface FlaggerMetricTemplateProps {
   /** The query returning one number (PromQL for Prometheus); may use Flagger's template variables. */
   readonly query: string;
   /**
-   * Address of the backend, e.g. the Prometheus `http://flagger-prometheus.test:9090`.
+   * Address of the backend, e.g. the Prometheus `http://canary-prometheus.test:9090`.
    *
    * @default - the backend's own (required for Prometheus and Graphite)
    */

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { AlertSeverity, CanaryAlert, CanaryService, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../../src';
+import { AlertSeverity, CanaryAlert, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, TrafficRouter } from '../../../src';
 import { declareService, only, synth, validated } from '../../synth';
 
 const OWNER = "CanaryService 'podinfo'";
@@ -8,6 +8,7 @@ const SECRET = 'argo-rollouts-notification-secret';
 
 function declare(alerts: CanaryAlert[], chart = new Chart(Testing.app(), 'test', { namespace: 'test' }), name = 'podinfo'): Chart {
   validated(new CanaryService(chart, name, {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(),

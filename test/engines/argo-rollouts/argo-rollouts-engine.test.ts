@@ -2,9 +2,9 @@ import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService,
-  CanaryServiceProps, CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind, MetricScope,
-  Prometheus, RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
+  ArgoRolloutsEngineOptions, ArgoRolloutsRouting, ArgoRoutingContext, CanaryAnalysisOptions, CanaryMetric, CanaryService, CanaryServiceProps,
+  CanaryWebhook, DeliveryEngine, FlaggerRouting, GateStage, GitOps, HeaderMatchKind, ITrafficRouter, LoadTarget, MetricKind, MetricScope, Prometheus,
+  RolloutStep, RolloutWorkloadMode, RouterMetrics, RoutingContext, TrafficRouter, WebhookType, WorkloadScaleDown,
 } from '../../../src';
 import { all, declareService, only, synth, validated } from '../../synth';
 
@@ -13,7 +13,7 @@ const LOAD_TESTER_IMAGE = 'ghcr.io/fluxcd/flagger-loadtester:0.38.0';
 const LOAD_COMMAND = 'hey -z 1m -q 10 -c 2 -host app.example.com http://traefik.traefik/';
 const TEST_COMMAND = "curl -sd 'test' http://podinfo-canary.test/token | grep token";
 const LOAD = CanaryWebhook.loadTest({ command: LOAD_COMMAND });
-const PROMETHEUS = 'http://flagger-prometheus.test:9090';
+const PROMETHEUS = 'http://canary-prometheus.test:9090';
 const OWNER = "CanaryService 'podinfo'";
 const ENGINE = 'DeliveryEngine.argoRollouts()';
 const NO_EQUIVALENT = "has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'";
@@ -60,6 +60,7 @@ function serviceProps(options: StackOptions = {}): CanaryServiceProps {
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(options.engine),
     router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+    gitOps: GitOps.none(),
     analysis: { webhooks: [LOAD], ...options.analysis },
     ...options.props,
   };
@@ -145,7 +146,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
   const canary = rollout.spec.strategy.canary;
 
   test('emits the Rollout, its Deployment, Services, routing and checks, the fence of its Jobs, and no loadtester', () => {
-    expect(manifests.filter((m) => !m.metadata.name.startsWith('flagger-prometheus')).map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+    expect(manifests.filter((m) => !m.metadata.name.startsWith('canary-prometheus')).map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
       'Deployment/test/podinfo',
       'Service/test/podinfo-stable',
       'Service/test/podinfo-canary',
@@ -156,14 +157,14 @@ describe('the stack for Argo Rollouts + Traefik', () => {
       'HorizontalPodAutoscaler/test/podinfo',
       'NetworkPolicy/test/podinfo-analysis-jobs',
     ]);
-    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'flagger-prometheus']);
+    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'canary-prometheus']);
     expect(manifests.filter((m) => m.metadata.name.startsWith('flagger-loadtester'))).toEqual([]);
     expect(service.loadTester).toBeUndefined();
     expect(all(manifests, 'Canary')).toEqual([]);
   });
 
   test('the Argo objects and their routing (snapshot)', () => {
-    const argoAndRouting = manifests.filter((m) => !m.metadata.name.startsWith('flagger-prometheus'));
+    const argoAndRouting = manifests.filter((m) => !m.metadata.name.startsWith('canary-prometheus'));
     expect(argoAndRouting).toMatchSnapshot();
   });
 
@@ -269,7 +270,7 @@ describe('the stack for Argo Rollouts + Traefik', () => {
       { name: 'service-port', value: '80' },
       { name: 'canary-service', value: canary.canaryService },
     ]);
-    expect(only(manifests, 'Service', 'flagger-prometheus').spec.ports[0].port).toBe(9090);
+    expect(only(manifests, 'Service', 'canary-prometheus').spec.ports[0].port).toBe(9090);
   });
 
   test('the default checks: success rate >= 99% and P99 <= 500ms, from the router\'s queries', () => {
@@ -348,7 +349,7 @@ describe('workload', () => {
     const reference = only(Testing.synth(Chart.of(newService(newChart()))), 'Deployment', 'podinfo');
 
     test('emits no Deployment of the service and no workloadRef', () => {
-      expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['flagger-prometheus']);
+      expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['canary-prometheus']);
       expect(rollout.spec).not.toHaveProperty('workloadRef');
       expect(service.deployment.name).toBe('podinfo');
     });
@@ -576,7 +577,7 @@ describe('cross-references with every kind of analysis', () => {
 
   test('gates are pauses: no loadtester is deployed', () => {
     expect(service.loadTester).toBeUndefined();
-    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'flagger-prometheus']);
+    expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'canary-prometheus']);
     // Only the fence of the analysis Jobs.
     expect(all(manifests, 'NetworkPolicy').map((n) => n.metadata.name)).toEqual(['podinfo-analysis-jobs']);
   });
@@ -876,7 +877,7 @@ describe('metrics', () => {
       expect(metric.provider.prometheus.address).toBe('{{args.prometheus-address}}');
     }
     expect(canaryOf(manifests).analysis.args).toContainEqual({ name: 'prometheus-address', value: 'http://prometheus.monitoring:9090' });
-    expect(manifests.filter((m) => m.metadata.name.startsWith('flagger-prometheus'))).toEqual([]);
+    expect(manifests.filter((m) => m.metadata.name.startsWith('canary-prometheus'))).toEqual([]);
   });
 });
 

@@ -1,7 +1,5 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import {
-  CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment,
-} from '../../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, ReleasePhase, RolloutStep, TrafficRouter, TrafficSegment } from '../../../src';
 import { only } from '../../synth';
 
 /**
@@ -18,6 +16,7 @@ function stepsOf(strategy: DeliveryStrategy | undefined, steps?: RolloutStep[]):
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     engine: DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
     router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
     strategy,
     analysis: { interval: Duration.seconds(30), steps, webhooks: [CanaryWebhook.loadTest(), TEST] },

@@ -7,7 +7,7 @@ import { FlaggerCanary, FlaggerCanaryProps } from '../../../src/engines/flagger/
 import { FlaggerMetricTemplate } from '../../../src/engines/flagger/metric-template';
 import { all, only, synth } from '../../synth';
 
-const METRICS_SERVER = 'http://flagger-prometheus.test:9090';
+const METRICS_SERVER = 'http://canary-prometheus.test:9090';
 const LOAD_TESTER_URL = 'http://flagger-loadtester.test/';
 const ERROR_RATE_QUERY = 'sum(rate(http_requests_total{namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+",status=~"5.."}[{{ interval }}]))';
 const LATENCY_QUERY = 'histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+"}[{{ interval }}])) by (le))';

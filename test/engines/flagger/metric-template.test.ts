@@ -2,7 +2,7 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import { FlaggerMetricTemplate } from '../../../src/engines/flagger/metric-template';
 import { only, synth } from '../../synth';
 
-const ADDRESS = 'http://flagger-prometheus.test:9090';
+const ADDRESS = 'http://canary-prometheus.test:9090';
 const QUERY = 'sum(rate(http_requests_total{namespace="{{ namespace }}",pod=~"{{ target }}-[0-9a-z]+-[0-9a-z]+",status=~"5.."}[{{ interval }}]))';
 
 function newChart(): Chart {
@@ -67,8 +67,8 @@ test('defaultChild is the L1 MetricTemplate', () => {
 
 describe('errors', () => {
   test.each([
-    'flagger-prometheus.test:9090',
-    'ftp://flagger-prometheus.test:9090',
+    'canary-prometheus.test:9090',
+    'ftp://canary-prometheus.test:9090',
     'http://',
     'http://flagger prometheus:9090',
   ])('address %p is not an http(s) URL', (address) => {

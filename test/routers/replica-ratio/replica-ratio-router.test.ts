@@ -1,7 +1,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, RolloutStep, TrafficRouter,
+  ApplicationMetrics, CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, GitOps, RolloutStep,
+  TrafficRouter,
 } from '../../../src';
 import { replicaSplit, surgeCount } from '../../../src/plan/replica-split';
 import { all, only, synth, validated } from '../../synth';
@@ -22,6 +23,7 @@ interface Declaration {
 function declare(options: Declaration = {}): { chart: Chart; service: CanaryService } {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   const service = validated(new CanaryService(chart, 'podinfo', {
+    gitOps: GitOps.none(),
     image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
     containerPort: 9898,
     readiness: options.readiness ?? kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
