@@ -79,7 +79,7 @@ export class CanaryPlatform extends Construct {
     this.prerequisites = props.plan.manifests.map((bundle) => {
       const resource = new DataResource(this, bundle.name, {
         triggersReplace: { tag: bundle.tag, url: bundle.releaseUrl },
-        provisioners: [kubectlApply(`kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"`, { MANIFESTS_URL: bundle.releaseUrl })],
+        provisioners: [kubectlApply('kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"', { MANIFESTS_URL: bundle.releaseUrl })],
       });
       manifests.set(bundle.name, resource);
       return resource;

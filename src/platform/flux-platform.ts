@@ -158,8 +158,8 @@ export class FluxPlatform extends Construct {
     }
 
     this.helmReleases = props.plan.releases.map((release) => {
-      const scope = release.dependsOnManifests.length > 0 ? dependents!.chart : this;
-      return new helm.HelmRelease(scope, `HelmRelease-${release.name}`, {
+      const parent = release.dependsOnManifests.length > 0 ? dependents!.chart : this;
+      return new helm.HelmRelease(parent, `HelmRelease-${release.name}`, {
         metadata: { name: release.name, namespace: this.namespace },
         spec: {
           interval,
@@ -170,7 +170,9 @@ export class FluxPlatform extends Construct {
             spec: {
               chart: release.chart,
               version: release.version,
-              sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: this.namespace },
+              sourceRef: {
+                kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: this.namespace,
+              },
             },
           },
           install: { createNamespace: true, crds: helm.HelmReleaseSpecInstallCrds.CREATE_REPLACE, remediation: { retries } },
@@ -207,7 +209,7 @@ function checkDependentReleases(owner: string, platform: Construct, props: FluxP
   const needed = props.plan.manifests.map((manifests) => manifests.name);
   if (needed.length === 0) {
     if (dependents !== undefined) {
-      fail(owner, `'dependentReleases' is set but the plan applies no manifests from Git (only a plan with GATEWAY_API does)`);
+      fail(owner, "'dependentReleases' is set but the plan applies no manifests from Git (only a plan with GATEWAY_API does)");
     }
     return undefined;
   }

@@ -224,7 +224,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
 
   if (argo) {
     const options = checkOptions('argoRollouts', props.argoRollouts);
-    releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, options.namespace ?? ARGO_ROLLOUTS_NAMESPACE, options, routerCrds, gatewayApiCrds, {
+    const namespace = options.namespace ?? ARGO_ROLLOUTS_NAMESPACE;
+    releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, namespace, options, routerCrds, gatewayApiCrds, {
       installCRDs: true,
       controller: {
         // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
