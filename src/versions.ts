@@ -5,7 +5,13 @@
 
 export const FLAGGER_VERSION = '1.44.0';
 export const LOAD_TESTER_IMAGE = 'ghcr.io/fluxcd/flagger-loadtester:0.38.0';
-export const PROMETHEUS_IMAGE = 'quay.io/prometheus/prometheus:v3.5.5';
+/**
+ * The one Prometheus version of both modes: the per-namespace Prometheus runs this image, and the
+ * platform's shared Prometheus (chart `prometheus`, whose own appVersion differs) is pinned to it.
+ */
+export const PROMETHEUS_REPOSITORY = 'quay.io/prometheus/prometheus';
+export const PROMETHEUS_VERSION = 'v3.5.5';
+export const PROMETHEUS_IMAGE = `${PROMETHEUS_REPOSITORY}:${PROMETHEUS_VERSION}`;
 export const ARGO_ROLLOUTS_VERSION = '1.9.1';
 export const TRAEFIK_VERSION = '3.7.11';
 export const ISTIO_VERSION = '1.30.3';
@@ -47,8 +53,14 @@ export const PROMETHEUS_CHART: PinnedChart = {
   repositoryName: 'prometheus-community', repository: 'https://prometheus-community.github.io/helm-charts', chart: 'prometheus', version: '29.27.0',
 };
 
-/** Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target. */
+/**
+ * Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target. Istio
+ * 1.30 is built and conformance-tested against v1.5.1 (its go.mod); v1.6.1 keeps every v1 field
+ * the manifests use, and the README says so (Istio's tested pair is `ISTIO_TESTED_GATEWAY_API_VERSION`).
+ */
 export const GATEWAY_API_VERSION = 'v1.6.1';
+/** The Gateway API release Istio's pinned version is built and tested against (istio/istio go.mod at 1.30.3). */
+export const ISTIO_TESTED_GATEWAY_API_VERSION = 'v1.5.1';
 /**
  * Argo Rollouts' Gateway API traffic-router plugin (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi),
  * installed from its image pinned by tag: the controller copies the binary from it at start-up. Its

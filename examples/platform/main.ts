@@ -14,8 +14,11 @@ import { CanaryPlatform, FluxPlatform, OutputHeader, PlatformEngine, PlatformPla
  *   `plan.sharedPrometheus` as the CanaryServices' `prometheus`);
  * - `gateway-api`: Flagger and Argo Rollouts through Gateway API with Istio's implementation (what
  *   examples/flagger-gateway-api and examples/argo-gateway-api need): the Gateway API CRDs from
- *   their pinned tag (Flux; a Terraform output says how to apply them first), istiod, and Argo
- *   Rollouts' Gateway API plugin.
+ *   their pinned tag (before the controllers that need them: a Flux Kustomization they depend on, a
+ *   Terraform resource in their depends_on), istiod, and Argo Rollouts' Gateway API plugin.
+ *
+ * The ingress proxies' Services are ClusterIP (the default of `ingressServiceType`): the platform
+ * installs, and Helm's waits succeed, on a cluster without load balancers (kind, bare metal).
  *
  * Writes `<cluster>.cdk.tf.json` (CDK for Terraform, `helm_release`s) and `<cluster>.k8s.yaml`
  * (Flux `HelmRepository` + `HelmRelease`) into `outdir`.
@@ -51,11 +54,17 @@ export function build(outdir: string): { synth(): void } {
     new CanaryPlatform(stack, 'platform', { plan, provider });
   }
 
-  // Flux: the same plans as HelmRepository and HelmRelease objects, one file per cluster.
+  // Flux: the same plans as HelmRepository and HelmRelease objects, one file per cluster. The
+  // releases that need the Gateway API CRDs go to a file of their own (`<cluster>-releases`),
+  // committed alone in the folder `path` names, which a Kustomization applies after the CRDs.
   const fluxApp = new cdk8s.App({ outdir, outputFileExtension: '.k8s.yaml' });
   OutputHeader.configure(fluxApp, { source: 'examples/platform/main.ts', command: 'npm run synth' });
   for (const [name, plan] of Object.entries(clusters)) {
-    new FluxPlatform(new cdk8s.Chart(fluxApp, name), 'platform', { plan });
+    const dependentReleases = plan.manifests.length === 0 ? undefined : {
+      chart: new cdk8s.Chart(fluxApp, `${name}-releases`),
+      path: `./clusters/${name}/platform-releases`,
+    };
+    new FluxPlatform(new cdk8s.Chart(fluxApp, name), 'platform', { plan, dependentReleases });
   }
 
   return {

@@ -43,7 +43,8 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   FlaggerEngineOptions: { namespace: '?string', progressDeadline: '?cdk8s.Duration', revertOnDeletion: '?boolean', skipAnalysis: '?boolean' },
   FlaggerMetricTemplateProps: { metadata: 'cdk8s.ApiObjectMetadata', query: 'string', address: '?string', region: '?string', secretName: '?string', type: '?MetricProviderType' },
   FlaggerRouting: { provider: 'string', builtInQueries: '?{string}', comparableSeries: '?ComparableSeries', generatedObjects: '?GeneratedObject[]', objects: '?{constructs.Construct}', serviceFields: '?{any}' },
-  FluxPlatformProps: { plan: 'PlatformPlan', interval: '?cdk8s.Duration', namespace: '?string', repositoryInterval: '?cdk8s.Duration' },
+  FluxDependentReleases: { chart: 'cdk8s.Chart', path: 'string', sourceName: '?string' },
+  FluxPlatformProps: { plan: 'PlatformPlan', dependentReleases: '?FluxDependentReleases', interval: '?cdk8s.Duration', namespace: '?string', remediationRetries: '?number', repositoryInterval: '?cdk8s.Duration' },
   GatewayApiGatewayOptions: { listenerName: '?string', name: '?string', port: '?number' },
   GatewayApiGatewayProps: { className: 'string', listenerName: 'string', metadata: 'cdk8s.ApiObjectMetadata', port: 'number' },
   GatewayApiRouterOptions: { hosts: 'string[]', gateway: '?GatewayApiGatewayReference', metrics: '?GatewayMetrics', pathPrefix: '?string' },
@@ -84,8 +85,8 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   OutputHeaderOptions: { command: '?string', source: '?string' },
   PlannedCheck: { kind: 'PlannedCheckKind', measurements: 'number', name: 'string' },
   PlatformManifests: { name: 'string', path: 'string', releaseUrl: 'string', repository: 'string', tag: 'string' },
-  PlatformPlanProps: { engines: 'PlatformEngine[]', routers: 'PlatformRouter[]', argoRollouts: '?PlatformReleaseOptions', flagger: '?PlatformReleaseOptions', flaggerMeshProvider: '?PlatformRouter', istio: '?IstioPlatformOptions', prometheus: '?boolean', prometheusServer: '?PlatformReleaseOptions', traefik: '?PlatformReleaseOptions' },
-  PlatformRelease: { chart: 'string', dependsOn: 'string[]', name: 'string', namespace: 'string', repository: 'string', repositoryName: 'string', values: '{any}', version: 'string' },
+  PlatformPlanProps: { engines: 'PlatformEngine[]', routers: 'PlatformRouter[]', argoRollouts: '?PlatformReleaseOptions', flagger: '?PlatformReleaseOptions', flaggerMeshProvider: '?PlatformRouter', ingressServiceType: '?PlatformServiceType', istio: '?IstioPlatformOptions', prometheus: '?boolean', prometheusServer: '?PlatformReleaseOptions', traefik: '?PlatformReleaseOptions' },
+  PlatformRelease: { chart: 'string', chartCrds: 'boolean', dependsOn: 'string[]', dependsOnManifests: 'string[]', name: 'string', namespace: 'string', repository: 'string', repositoryName: 'string', values: '{any}', version: 'string' },
   PlatformReleaseOptions: { namespace: '?string', repository: '?string', values: '?{any}', version: '?string' },
   PlatformRepository: { name: 'string', oci: 'boolean', url: 'string' },
   PodAffinityOptions: { pods: 'cdk8s-plus-28.IPodSelector', topology: '?cdk8s-plus-28.Topology', weight: '?number' },
@@ -136,7 +137,7 @@ export const INTERFACES: { readonly [name: string]: { readonly [member: string]:
 
 /** The classes and enums of the library (checked by `instanceof` and by value). */
 export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
-export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'UnsatisfiableSpread', 'WebhookType', 'WorkloadScaleDown'];
+export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PlatformServiceType', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'UnsatisfiableSpread', 'WebhookType', 'WorkloadScaleDown'];
 
 /** A factory for each class and interface, for messages. */
 export const FACTORIES: { readonly [type: string]: string } = {

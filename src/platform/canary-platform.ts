@@ -1,8 +1,10 @@
 import type { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import type { Release } from '@cdktf/provider-helm/lib/release';
+import type { DataResource as DataResourceClass, LocalExecProvisioner, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { loadCdktf, loadHelmProvider, loadHelmRelease } from './cdktf-modules';
 import type * as HelmValues from './helm-values';
+import { PlatformRelease } from './platform-options';
 import { PlatformPlan } from './platform-plan';
 import { checkArguments } from '../arguments/check-arguments';
 import { fail } from '../validation';
@@ -25,7 +27,11 @@ export interface CanaryPlatformProps {
 /**
  * The platform as CDK for Terraform `helm_release`s (`@cdktf/provider-helm`), in a
  * `TerraformStack`: one `Release` per release of the plan, each depending on the releases it needs,
- * creating its namespace, with its values as one JSON document (sorted keys).
+ * creating its namespace, with its values as one JSON document (sorted keys). What Helm does not
+ * manage is applied by `terraform_data` resources the releases depend on (`prerequisites`): the
+ * Gateway API CRDs, and the CRDs of the charts' `crds/` folders at every version (Helm never
+ * upgrades those). The ingress proxies' Services are `ClusterIP` unless the plan says otherwise, so
+ * Helm's wait succeeds on any cluster.
  *
  * cdktf and `@cdktf/provider-helm` are optional peer dependencies, loaded only when a
  * `CanaryPlatform` is created. CDK for Terraform was deprecated by HashiCorp in December 2025; it
@@ -39,6 +45,14 @@ export class CanaryPlatform extends Construct {
   public readonly provider: HelmProvider;
   /** One `helm_release` per release of the plan, in install order; construct id = release name. */
   public readonly releases: Release[];
+  /**
+   * The `terraform_data` resources that apply with kubectl what Helm does not: each bundle of
+   * `plan.manifests` (id = its name, e.g. `gateway-api-crds`) and the CRDs of the charts that ship
+   * them in `crds/` (id `<release>-crds`, e.g. `flagger-crds`), re-applied when the version changes.
+   * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, against its
+   * current kubeconfig context, which must be the cluster of `provider`.
+   */
+  public readonly prerequisites: TerraformResource[];
 
   public constructor(scope: Construct, id: string, props: CanaryPlatformProps) {
     super(checkArguments<Construct>('CanaryPlatform.new', [scope, id, props]), id);
@@ -57,8 +71,27 @@ export class CanaryPlatform extends Construct {
     this.plan = props.plan;
     this.provider = props.provider ?? new helm.HelmProvider(this, 'Helm', {});
 
+    const { DataResource } = loadCdktf(owner);
+    // What Helm cannot install (the Gateway API CRDs exceed a release's 1 MiB): applied by kubectl
+    // from their pinned release, again whenever the tag changes; the releases that need them
+    // depend on this resource.
+    const manifests = new Map<string, TerraformResource>();
+    this.prerequisites = props.plan.manifests.map((bundle) => {
+      const resource = new DataResource(this, bundle.name, {
+        triggersReplace: { tag: bundle.tag, url: bundle.releaseUrl },
+        provisioners: [kubectlApply('kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"', { MANIFESTS_URL: bundle.releaseUrl })],
+      });
+      manifests.set(bundle.name, resource);
+      return resource;
+    });
+
     const created = new Map<string, Release>();
-    this.releases = props.plan.releases.map((release) => {
+    const releases: Release[] = [];
+    for (const release of props.plan.releases) {
+      // Helm installs a chart's crds/ once and never upgrades them: the CRDs of the chart's version
+      // are applied before every install or version change, and Helm skips its own copy.
+      const crds = release.chartCrds ? [this.chartCrds(release, DataResource, manifests)] : [];
+      crds.forEach((resource) => this.prerequisites.push(resource));
       const resource = new HelmRelease(this, release.name, {
         provider: this.provider,
         name: release.name,
@@ -67,22 +100,34 @@ export class CanaryPlatform extends Construct {
         repository: release.repository,
         chart: release.chart,
         version: release.version,
+        skipCrds: release.chartCrds ? true : undefined,
         values: Object.keys(release.values).length > 0 ? [renderHelmValues(release.values)] : undefined,
         // The plan lists every release after its dependencies.
-        dependsOn: release.dependsOn.length > 0 ? release.dependsOn.map((name) => created.get(name)!) : undefined,
+        dependsOn: dependencies([
+          ...release.dependsOnManifests.map((name) => manifests.get(name)!),
+          ...crds,
+          ...release.dependsOn.map((name) => created.get(name)!),
+        ]),
       });
       created.set(release.name, resource);
-      return resource;
-    });
-    // What Helm cannot install (the Gateway API CRDs exceed a release's 1 MiB): one output per
-    // bundle with the command that applies it, pinned, before `terraform apply`.
-    const { TerraformOutput } = loadCdktf(owner);
-    for (const manifests of props.plan.manifests) {
-      new TerraformOutput(this, `prerequisite-${manifests.name}`, {
-        description: `Apply before the Helm releases: ${manifests.name} ${manifests.tag} (no Helm chart carries them)`,
-        value: `kubectl apply --server-side -f ${manifests.releaseUrl}`,
-      });
+      releases.push(resource);
     }
+    this.releases = releases;
+  }
+
+  private chartCrds(release: PlatformRelease, dataResource: typeof DataResourceClass, manifests: Map<string, TerraformResource>): TerraformResource {
+    const oci = release.repository.startsWith('oci://');
+    // The values reach the shell as environment variables, never as text of the command.
+    const show = oci
+      ? 'helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION"'
+      : 'helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION"';
+    return new dataResource(this, `${release.name}-crds`, {
+      triggersReplace: { chart: release.chart, repository: release.repository, version: release.version },
+      provisioners: [kubectlApply(`${show} | kubectl apply --server-side --force-conflicts -f -`, {
+        CHART: release.chart, CHART_REPOSITORY: release.repository, CHART_VERSION: release.version,
+      })],
+      dependsOn: dependencies(release.dependsOnManifests.map((name) => manifests.get(name)!)),
+    });
   }
 
   /**
@@ -98,4 +143,13 @@ export class CanaryPlatform extends Construct {
     }
     return this.releases[index];
   }
+}
+
+/** A local-exec provisioner running `command` with `sh -c`, the values it uses in its environment. */
+function kubectlApply(command: string, environment: { [name: string]: string }): LocalExecProvisioner {
+  return { type: 'local-exec', interpreter: ['/bin/sh', '-c'], command, environment };
+}
+
+function dependencies(resources: TerraformResource[]): TerraformResource[] | undefined {
+  return resources.length > 0 ? resources : undefined;
 }

@@ -29,17 +29,18 @@ import {
 } from './conventions';
 import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
-  PlatformRouter,
+  PlatformRouter, PlatformServiceType,
 } from './platform-options';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_VERSION, FLAGGER_CHART, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
+  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PROMETHEUS_REPOSITORY, PROMETHEUS_VERSION, PinnedChart, TRAEFIK_CHART,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
 const ENGINES = Object.values(PlatformEngine) as string[];
 const ROUTERS = Object.values(PlatformRouter) as string[];
+const SERVICE_TYPES = Object.values(PlatformServiceType) as string[];
 const CHART_VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
 
 /** Release names, which are also the ids of the renderers' objects. */
@@ -91,6 +92,13 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   const istio = routers.includes(PlatformRouter.ISTIO);
   const gatewayApi = routers.includes(PlatformRouter.GATEWAY_API);
   const prometheus = props.prometheus ?? false;
+  const serviceType = props.ingressServiceType ?? PlatformServiceType.CLUSTER_IP;
+  if (!SERVICE_TYPES.includes(serviceType)) {
+    fail(OWNER, `'ingressServiceType' (${show(serviceType)}) must be one of ${SERVICE_TYPES.map((t) => `'${t}'`).join(', ')}`);
+  }
+  onlyWith('ingressServiceType', props.ingressServiceType, traefik || istio, "'routers' includes neither TRAEFIK nor ISTIO (no ingress proxy is installed)");
+  // The CRDs the controllers that route with Gateway API need before they start.
+  const gatewayApiCrds = gatewayApi ? [GATEWAY_API_CRDS.name] : [];
 
   onlyWith('flagger', props.flagger, flagger, "'engines' does not include FLAGGER");
   onlyWith('flaggerMeshProvider', props.flaggerMeshProvider, flagger, "'engines' does not include FLAGGER");
@@ -110,7 +118,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const namespace = options.namespace ?? SHARED_PROMETHEUS_NAMESPACE;
     metricsServer = serviceAddress(SHARED_PROMETHEUS_NAME, namespace, PROMETHEUS_PORT);
     const scrapeInterval = `${PROMETHEUS_SCRAPE_INTERVAL_SECONDS}s`;
-    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], {
+    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [], {
       // The server only: canary analysis needs none of the exporters, the pushgateway or alerting.
       'alertmanager': { enabled: false },
       'kube-state-metrics': { enabled: false },
@@ -119,6 +127,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       'server': {
         // The Service the CanaryServices and Flagger query: <name>.<namespace>:9090.
         fullnameOverride: SHARED_PROMETHEUS_NAME,
+        // The embedded Prometheus's version, not the chart's appVersion: one Prometheus in both modes.
+        image: { repository: PROMETHEUS_REPOSITORY, tag: PROMETHEUS_VERSION },
         service: { servicePort: PROMETHEUS_PORT },
         // As the embedded Prometheus: a rate over a 1-minute metric interval needs several samples.
         global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval },
@@ -131,7 +141,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
 
   if (traefik) {
     const options = checkOptions('traefik', props.traefik);
-    releases.push(release(RELEASE_NAMES.traefik, TRAEFIK_CHART, options.namespace ?? TRAEFIK_NAMESPACE, options, [], {
+    releases.push(release(RELEASE_NAMES.traefik, TRAEFIK_CHART, options.namespace ?? TRAEFIK_NAMESPACE, options, [], [], {
       metrics: {
         prometheus: {
           // The chart annotates the pods prometheus.io/scrape "true" and prometheus.io/port with the
@@ -147,6 +157,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       // Typed load tests call this Service on these ports, and the loadtester's NetworkPolicy lets it
       // reach the pods on the container ports (the chart's defaults, pinned here).
       fullnameOverride: TRAEFIK_SERVICE_NAME,
+      // The chart's default is LoadBalancer, whose address Helm waits for (values.yaml service.spec.type).
+      service: { spec: { type: serviceType } },
       ports: {
         [TRAEFIK_METRICS_ENTRYPOINT]: { port: TRAEFIK_METRICS_PORT },
         // The entryPoints the IngressRoutes name, exposed by the chart's Service.
@@ -165,17 +177,19 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const namespace = options.namespace ?? ISTIO_NAMESPACE;
     const chart = { version: options.version, repository: options.repository };
     const { istioBase, istiod, istioGateway } = RELEASE_NAMES;
-    releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], {}));
-    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase], {
+    releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
+    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase], gatewayApiCrds, {
       // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
       meshConfig: { enablePrometheusMerge: true },
     }));
     // Gateway API needs no gateway chart: istiod deploys a proxy (`<gateway>-istio`) for every Gateway.
     if (istio) {
-      releases.push(release(istioGateway, ISTIO_GATEWAY_CHART, namespace, { ...chart, values: options.gatewayValues }, [istiod], {
+      releases.push(release(istioGateway, ISTIO_GATEWAY_CHART, namespace, { ...chart, values: options.gatewayValues }, [istiod], [], {
         // What the Istio Gateways of the CanaryServices select (the chart derives the same from the
         // release name; explicit, so a renamed release still matches).
         labels: { ...ISTIO_INGRESS_GATEWAY_LABELS },
+        // The chart's default is LoadBalancer, whose address Helm waits for (values.yaml service.type).
+        service: { type: serviceType },
       }));
     }
   }
@@ -197,7 +211,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     releases.push(release(RELEASE_NAMES.flagger, FLAGGER_CHART, flaggerNamespace, options, [
       ...(prometheus ? [RELEASE_NAMES.prometheus] : []),
       ...routerCrds,
-    ], {
+    ], gatewayApiCrds, {
       meshProvider: MESH_PROVIDERS[meshProvider],
       // Without a shared Prometheus, every Canary names its namespace's Prometheus in `metricsServer`.
       ...(metricsServer === undefined ? {} : { metricsServer }),
@@ -210,7 +224,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
 
   if (argo) {
     const options = checkOptions('argoRollouts', props.argoRollouts);
-    releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, options.namespace ?? ARGO_ROLLOUTS_NAMESPACE, options, routerCrds, {
+    const namespace = options.namespace ?? ARGO_ROLLOUTS_NAMESPACE;
+    releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, namespace, options, routerCrds, gatewayApiCrds, {
       installCRDs: true,
       controller: {
         // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
@@ -253,9 +268,12 @@ function gatewayApiPluginValues(): { [key: string]: any } {
   };
 }
 
+/** The charts that ship CRDs in their `crds/` folder (Helm installs them once and never upgrades them). */
+const CHARTS_WITH_CRDS_FOLDER = [FLAGGER_CHART, TRAEFIK_CHART];
+
 function release(
   name: string, chart: PinnedChart, namespace: string, options: PlatformReleaseOptions,
-  dependsOn: string[], values: { [key: string]: any },
+  dependsOn: string[], dependsOnManifests: string[], values: { [key: string]: any },
 ): PlatformRelease {
   return {
     name,
@@ -266,6 +284,8 @@ function release(
     repositoryName: chart.repositoryName,
     values: mergeValues(values, options.values ?? {}),
     dependsOn,
+    dependsOnManifests,
+    chartCrds: CHARTS_WITH_CRDS_FOLDER.includes(chart),
   };
 }
 

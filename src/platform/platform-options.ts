@@ -23,6 +23,27 @@ export enum PlatformRouter {
 }
 
 /**
+ * The type of the Service in front of the ingress proxy the platform installs (Traefik's, Istio's
+ * ingress gateway). The charts default to `LoadBalancer`, and both Terraform's `helm_release` and
+ * Flux wait for every Service to be ready: on a cluster without a load-balancer controller (kind,
+ * minikube, bare metal) a `LoadBalancer` Service never gets an address and the install times out.
+ */
+export enum PlatformServiceType {
+  /**
+   * Reachable in the cluster only: what the CanaryServices' load tests and checks need. Installs
+   * on any cluster.
+   */
+  CLUSTER_IP = 'ClusterIP',
+  /** Also on a port of every node. Installs on any cluster. */
+  NODE_PORT = 'NodePort',
+  /**
+   * An external load balancer. Only where the cluster provisions one (a cloud, MetalLB): without
+   * it, the Helm waits of Terraform and Flux never succeed.
+   */
+  LOAD_BALANCER = 'LoadBalancer',
+}
+
+/**
  * Manifests the platform applies from a pinned Git tag rather than a Helm chart (the Gateway API
  * CRDs: no chart ships them within Helm's 1 MiB release limit, envoyproxy/gateway#6105).
  */
@@ -61,6 +82,16 @@ export interface PlatformRelease {
   readonly values: { [key: string]: any };
   /** Names of the releases that must be installed first (CRDs and controllers this one relies on). */
   readonly dependsOn: string[];
+  /**
+   * Names of the bundles of `PlatformPlan.manifests` that must be applied first (the Gateway API
+   * CRDs, for the controllers that route with Gateway API).
+   */
+  readonly dependsOnManifests: string[];
+  /**
+   * Whether the chart ships CRDs in its `crds/` folder: Helm installs those but never upgrades
+   * them, so `CanaryPlatform` applies them itself at every version (Flux replaces them).
+   */
+  readonly chartCrds: boolean;
 }
 
 /** A chart repository the platform's releases come from. */
@@ -151,6 +182,15 @@ export interface PlatformPlanProps {
   readonly engines: PlatformEngine[];
   /** The traffic routers the CanaryServices of the cluster use; at least one. */
   readonly routers: PlatformRouter[];
+  /**
+   * Type of the Service of the ingress proxies the platform installs (Traefik's, Istio's ingress
+   * gateway). Nothing outside the cluster needs them for canary analysis: the load tests call the
+   * in-cluster Service.
+   *
+   * @default PlatformServiceType.CLUSTER_IP - installs on any cluster; choose `LOAD_BALANCER`
+   * only where the cluster provisions load balancers (Helm waits for the address)
+   */
+  readonly ingressServiceType?: PlatformServiceType;
   /**
    * Install one shared Prometheus (chart `prometheus`, server only, in `monitoring`) that scrapes
    * annotated pods cluster-wide. Pass `plan.sharedPrometheus` as the CanaryServices' `prometheus`

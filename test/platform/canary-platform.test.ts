@@ -1,6 +1,6 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { App, TerraformStack, Testing } from 'cdktf';
+import { App, TerraformElement, TerraformStack, Testing } from 'cdktf';
 import 'cdktf/lib/testing/adapters/jest';
 import { Construct } from 'constructs';
 import { CanaryPlatform, PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
@@ -50,13 +50,14 @@ describe('CanaryPlatform', () => {
       version: '1.44.0',
       repository: 'https://flagger.app',
       create_namespace: true,
-      depends_on: [address(p.release('traefik'))],
+      skip_crds: true,
+      depends_on: [`terraform_data.${(p.node.findChild('flagger-crds') as TerraformElement).friendlyUniqueId}`, address(p.release('traefik'))],
       values: ['{\n  "crd": {\n    "create": false\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
     });
 
     const byName = releases(synthesized);
     expect(Object.keys(byName).sort()).toEqual(['flagger', 'traefik']);
-    expect(byName.traefik.depends_on).toBeUndefined();
+    expect(byName.traefik.depends_on).toEqual([`terraform_data.${(p.node.findChild('traefik-crds') as TerraformElement).friendlyUniqueId}`]);
     expect(JSON.parse(byName.traefik.values[0])).toEqual({
       metrics: { prometheus: { addServicesLabels: true, entryPoint: 'metrics', serviceMonitor: { enabled: false } } },
       fullnameOverride: 'traefik',
@@ -65,6 +66,7 @@ describe('CanaryPlatform', () => {
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
       },
+      service: { spec: { type: 'ClusterIP' } },
     });
     expect(byName.traefik.provider).toBe('helm');
     expect(byName.flagger.provider).toBe('helm');
@@ -84,14 +86,16 @@ describe('CanaryPlatform', () => {
     const byName = releases(Testing.synth(TerraformStack.of(p)));
     const fqn = (name: string) => address(p.release(name));
     expect(byName.prometheus.depends_on).toBeUndefined();
-    expect(byName.traefik.depends_on).toBeUndefined();
+    // The charts with a crds/ folder also wait for their CRDs, applied by a terraform_data.
+    const crds = (name: string) => `terraform_data.${(p.node.tryFindChild(`${name}-crds`) as TerraformElement).friendlyUniqueId}`;
+    expect(byName.traefik.depends_on).toEqual([crds('traefik')]);
     expect(byName['istio-base'].depends_on).toBeUndefined();
     expect(byName.istiod.depends_on).toEqual([fqn('istio-base')]);
     expect(byName['istio-ingressgateway'].depends_on).toEqual([fqn('istiod')]);
-    expect(byName.flagger.depends_on).toEqual([fqn('prometheus'), fqn('traefik'), fqn('istio-base')]);
+    expect(byName.flagger.depends_on).toEqual([crds('flagger'), fqn('prometheus'), fqn('traefik'), fqn('istio-base')]);
     expect(byName['argo-rollouts'].depends_on).toEqual([fqn('traefik'), fqn('istio-base')]);
     for (const release of p.plan.releases) {
-      expect(byName[release.name].depends_on ?? []).toEqual(release.dependsOn.map(fqn));
+      expect(byName[release.name].depends_on ?? []).toEqual([...release.chartCrds ? [crds(release.name)] : [], ...release.dependsOn.map(fqn)]);
     }
   });
 
@@ -109,7 +113,7 @@ describe('CanaryPlatform', () => {
     }
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
-    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' } });
+    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
     expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
       installCRDs: true, controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
     });
@@ -143,7 +147,7 @@ describe('CanaryPlatform', () => {
     const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
     const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
     expect(values(a)).toBe(values(b));
-    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'zeta']);
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'service', 'zeta']);
   });
 
   test('synthesizes the same JSON twice', () => {

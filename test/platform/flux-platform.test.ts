@@ -28,8 +28,8 @@ describe('FluxPlatform', () => {
       targetNamespace: 'flagger-system',
       storageNamespace: 'flagger-system',
       chart: { spec: { chart: 'flagger', version: '1.44.0', sourceRef: { kind: 'HelmRepository', name: 'flagger', namespace: 'flux-system' } } },
-      install: { createNamespace: true, crds: 'CreateReplace' },
-      upgrade: { crds: 'CreateReplace' },
+      install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
+      upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
       dependsOn: [{ name: 'traefik', namespace: 'flux-system' }],
       values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
     });
@@ -43,6 +43,7 @@ describe('FluxPlatform', () => {
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
       },
+      service: { spec: { type: 'ClusterIP' } },
     });
   });
 

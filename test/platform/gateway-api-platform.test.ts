@@ -8,7 +8,7 @@ import {
   ApplicationMetrics, CanaryPlatform, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, FluxPlatform, GitOps, IDeliveryEngine,
   ITrafficRouter, PlatformEngine, PlatformPlan, PlatformRouter, TrafficRouter,
 } from '../../src';
-import { only, synth } from '../synth';
+import { all, only, synth } from '../synth';
 
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
 const { GATEWAY_API, REPLICA_RATIO, ISTIO } = PlatformRouter;
@@ -85,8 +85,10 @@ describe('Gateway API', () => {
   });
 
   test('Flux: a GitRepository at the tag and a Kustomization of the CRDs that never prunes them', () => {
-    const chart = new Chart(Testing.app(), 'platform');
-    const flux = new FluxPlatform(chart, 'platform', { plan });
+    const app = Testing.app();
+    const chart = new Chart(app, 'platform');
+    const releases = new Chart(app, 'platform-releases');
+    const flux = new FluxPlatform(chart, 'platform', { plan, dependentReleases: { chart: releases, path: './clusters/prod/platform-releases' } });
     const manifests = synth(chart);
     expect(flux.kustomizations).toHaveLength(1);
     expect(only(manifests, 'GitRepository', 'gateway-api-crds').spec).toEqual({ url: 'https://github.com/kubernetes-sigs/gateway-api', ref: { tag: 'v1.6.1' }, interval: '1h' });
@@ -95,21 +97,93 @@ describe('Gateway API', () => {
     });
   });
 
-  test('CDK for Terraform: no chart can carry the CRDs, so an output says how to apply them first', () => {
+  test('Flux: the releases that need the CRDs are applied by a Kustomization that depends on theirs', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'platform');
+    const releases = new Chart(app, 'platform-releases');
+    const flux = new FluxPlatform(chart, 'platform', { plan, dependentReleases: { chart: releases, path: './clusters/prod/platform-releases' } });
+    const first = synth(chart);
+    const after = synth(releases);
+    // A HelmRelease's dependsOn names HelmReleases only (crds/flux HelmRelease v2 spec.dependsOn):
+    // the order comes from the Kustomizations.
+    expect(only(first, 'Kustomization', 'platform-releases').spec).toEqual({
+      interval: '10m',
+      sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+      path: './clusters/prod/platform-releases',
+      prune: true,
+      dependsOn: [{ name: 'gateway-api-crds' }],
+    });
+    expect(flux.dependentReleasesKustomization).toBe(chart.node.findAll().find((c) => c.node.id === 'Kustomization-platform-releases'));
+    expect(all(first, 'HelmRelease').map((r) => r.metadata.name)).toEqual(['istio-base']);
+    expect(all(after, 'HelmRelease').map((r) => r.metadata.name)).toEqual(['istiod', 'flagger', 'argo-rollouts']);
+    expect(after.map((m) => m.kind)).toEqual(['HelmRelease', 'HelmRelease', 'HelmRelease']);
+    // Every release the CRDs are written for is in the dependent file, and only those.
+    const needing = plan.releases.filter((r) => r.dependsOnManifests.includes('gateway-api-crds')).map((r) => r.name);
+    expect(needing).toEqual(['istiod', 'flagger', 'argo-rollouts']);
+    // Dependencies between HelmReleases still hold across the two files.
+    expect(only(after, 'HelmRelease', 'istiod').spec.dependsOn).toEqual([{ name: 'istio-base', namespace: 'flux-system' }]);
+  });
+
+  test('Flux: without a place for the dependent releases, the plan fails at synth and says what to set', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'platform');
+    expect(() => new FluxPlatform(chart, 'platform', { plan })).toThrow(
+      "FluxPlatform 'platform/platform': 'dependentReleases' is required: the releases istiod, flagger, argo-rollouts need gateway-api-crds, "
+      + 'and a HelmRelease can only depend on HelmReleases; set { chart, path } so that a Kustomization applies them after those manifests');
+    expect(() => new FluxPlatform(chart, 'same', { plan, dependentReleases: { chart, path: './x' } })).toThrow(
+      "FluxPlatform 'platform/same': 'dependentReleases.chart' ('platform') is the FluxPlatform's own chart: it must be a chart of its own, "
+      + "whose file the cluster's Kustomization does not apply");
+    const other = new Chart(app, 'other');
+    for (const bad of ['../up', './a/../b', 'a b', '', '/abs/../x']) {
+      expect(() => new FluxPlatform(new Chart(app, `c${Math.random().toString(36).slice(2)}`), 'p', { plan, dependentReleases: { chart: other, path: bad } }))
+        .toThrow(`'dependentReleases.path' (${JSON.stringify(bad)}) must be a folder of the Git repository such as './clusters/prod/platform-releases': `
+          + "letters, digits, '_', '.', '-' and '/', without '..'");
+    }
+    const noManifests = new PlatformPlan({ engines: [FLAGGER], routers: [ISTIO] });
+    expect(() => new FluxPlatform(new Chart(app, 'n'), 'p', { plan: noManifests, dependentReleases: { chart: other, path: './x' } })).toThrow(
+      "FluxPlatform 'n/p': 'dependentReleases' is set but the plan applies no manifests from Git (only a plan with GATEWAY_API does)");
+  });
+
+  test('CDK for Terraform: a terraform_data applies the CRDs, and the releases that need them depend on it', () => {
     const stack = new TerraformStack(TfTesting.app(), 'platform');
-    new CanaryPlatform(stack, 'canary', { plan });
-    const outputs = JSON.parse(TfTesting.synth(stack)).output;
-    expect(Object.values(outputs)).toEqual([{
-      description: 'Apply before the Helm releases: gateway-api-crds v1.6.1 (no Helm chart carries them)',
-      value: 'kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml',
-    }]);
+    const platform = new CanaryPlatform(stack, 'canary', { plan });
+    const synthesized = JSON.parse(TfTesting.synth(stack));
+    expect(synthesized.output).toBeUndefined();
+    const crds = platform.prerequisites.find((r) => r.node.id === 'gateway-api-crds')!;
+    const id = stack.getLogicalId(crds);
+    expect(synthesized.resource.terraform_data[id]).toMatchObject({
+      triggers_replace: { tag: 'v1.6.1', url: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' },
+      provisioner: [{
+        'local-exec': {
+          interpreter: ['/bin/sh', '-c'],
+          command: 'kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"',
+          environment: { MANIFESTS_URL: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' },
+        },
+      }],
+    });
+    const byName = Object.fromEntries(Object.values(synthesized.resource.helm_release).map((r: any) => [r.name, r]));
+    for (const name of ['istiod', 'flagger', 'argo-rollouts']) {
+      expect(byName[name].depends_on).toContain(`terraform_data.${id}`);
+    }
+    expect(byName['istio-base'].depends_on).toBeUndefined();
     expect(App).toBeDefined();
   });
 
-  test('the committed platform example installs them', () => {
-    const file = path.join(__dirname, '..', '..', 'examples', 'platform', 'manifests', 'gateway-api.k8s.yaml');
-    const kinds = (yaml.loadAll(fs.readFileSync(file, 'utf-8')) as any[]).map((m) => `${m.kind}/${m.metadata.name}`);
-    expect(kinds).toEqual(expect.arrayContaining(['GitRepository/gateway-api-crds', 'Kustomization/gateway-api-crds', 'HelmRelease/istiod', 'HelmRelease/argo-rollouts']));
+  test('the committed platform example orders the CRDs before their users, in both modes', () => {
+    const dir = path.join(__dirname, '..', '..', 'examples', 'platform', 'manifests');
+    const load = (file: string) => yaml.loadAll(fs.readFileSync(path.join(dir, file), 'utf-8')) as any[];
+    const first = load('gateway-api.k8s.yaml');
+    const after = load('gateway-api-releases.k8s.yaml');
+    expect(first.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(expect.arrayContaining(['GitRepository/gateway-api-crds', 'Kustomization/gateway-api-crds', 'Kustomization/platform-releases']));
+    const wrapper = first.find((m) => m.kind === 'Kustomization' && m.metadata.name === 'platform-releases');
+    expect(wrapper.spec.dependsOn).toEqual([{ name: 'gateway-api-crds' }]);
+    expect(after.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(['HelmRelease/istiod', 'HelmRelease/flagger', 'HelmRelease/argo-rollouts']);
+    const tf = JSON.parse(fs.readFileSync(path.join(dir, 'gateway-api.cdk.tf.json'), 'utf-8'));
+    const crdsId = Object.keys(tf.resource.terraform_data).find((id) => id.includes('gateway-api-crds'))!;
+    const byName = Object.fromEntries(Object.values(tf.resource.helm_release).map((r: any) => [r.name, r]));
+    for (const name of ['istiod', 'flagger', 'argo-rollouts']) {
+      expect(byName[name].depends_on).toContain(`terraform_data.${crdsId}`);
+    }
   });
 });
 

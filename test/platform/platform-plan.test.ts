@@ -19,6 +19,8 @@ describe('PlatformPlan releases', () => {
       repository: 'https://traefik.github.io/charts',
       repositoryName: 'traefik',
       dependsOn: [],
+      dependsOnManifests: [],
+      chartCrds: true,
       values: {
         metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
         fullnameOverride: 'traefik',
@@ -27,6 +29,7 @@ describe('PlatformPlan releases', () => {
           web: { port: 8000, exposedPort: 80, expose: { default: true } },
           websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
         },
+        service: { spec: { type: 'ClusterIP' } },
       },
     });
     expect(p.release('flagger')).toEqual({
@@ -37,6 +40,8 @@ describe('PlatformPlan releases', () => {
       repository: 'https://flagger.app',
       repositoryName: 'flagger',
       dependsOn: ['traefik'],
+      dependsOnManifests: [],
+      chartCrds: true,
       values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
     });
     expect(p.flaggerNamespace).toBe('flagger-system');
@@ -55,7 +60,7 @@ describe('PlatformPlan releases', () => {
     ]);
     expect(p.release('istio-base').values).toEqual({});
     expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
-    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' } });
+    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
     // Chart 2.41.0 ships v1.9.0; the manifests target v1.9.1.
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
@@ -89,6 +94,8 @@ describe('PlatformPlan releases', () => {
       repository: 'https://prometheus-community.github.io/helm-charts',
       repositoryName: 'prometheus-community',
       dependsOn: [],
+      dependsOnManifests: [],
+      chartCrds: false,
       values: {
         'alertmanager': { enabled: false },
         'kube-state-metrics': { enabled: false },
@@ -96,6 +103,8 @@ describe('PlatformPlan releases', () => {
         'prometheus-pushgateway': { enabled: false },
         'server': {
           fullnameOverride: 'prometheus-server',
+          // The per-namespace Prometheus's version (PROMETHEUS_IMAGE), not the chart's appVersion v3.14.0.
+          image: { repository: 'quay.io/prometheus/prometheus', tag: 'v3.5.5' },
           service: { servicePort: 9090 },
           global: { scrape_interval: '5s', scrape_timeout: '5s' },
           persistentVolume: { enabled: false },
