@@ -274,3 +274,21 @@ describe('validation', () => {
     expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
   });
 });
+
+describe('allowIngressFromCidrs: the API server\'s addresses, for cdk8s-canary --via proxy', () => {
+  test('each range is admitted to the container port, beside Flagger\'s pods', () => {
+    const chart = newChart();
+    new LoadTester(chart, 'lt', { namespace: 'shop', allowIngressFromCidrs: ['172.18.0.0/16', 'fd00::/64'] });
+    const ingress = only(Testing.synth(chart), 'NetworkPolicy', NAME).spec.ingress;
+    expect(ingress).toHaveLength(3);
+    expect(ingress.slice(1)).toEqual([
+      { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ ipBlock: { cidr: 'fd00::/64' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('a range that is no CIDR', () => {
+    expect(() => new LoadTester(newChart(), 'lt', { namespace: 'shop', allowIngressFromCidrs: ['10.0.0.0/8', '10.0.0.1', '300.0.0.0/8', 'fd00::/129'] })).toThrow(
+      "LoadTester 'test/lt': 'allowIngressFromCidrs' ('10.0.0.1', '300.0.0.0/8', 'fd00::/129') must be CIDRs such as '172.18.0.0/16' or 'fd00::/64'");
+  });
+});

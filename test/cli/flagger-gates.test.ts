@@ -495,11 +495,16 @@ describe('refusals, each saying what was refused and why', () => {
   });
 
   test('... and the close fails too: the record stays, and the message says the gate may be OPEN', async () => {
-    h.kubectl.intercept = (args, result) => (/\/gate\/(open|close)$/.test(args[args.length - 1]) ? { status: 1, stdout: '', stderr: 'error: lost connection to pod\n' } : result);
+    h.kubectl.intercept = (args, result) => {
+      if (!args[args.length - 1].endsWith('/gate/open')) return result;
+      h.kubectl.deployments.set('test/flagger-loadtester', { tester: h.tester, down: true });
+      return { status: 1, stdout: '', stderr: 'error: lost connection to pod\n' };
+    };
     const run = await h.cli('gate', 'open', 'podinfo', '--once');
     expect(run.err).toBe('cdk8s-canary gate: kubectl exec into deploy/flagger-loadtester in namespace test failed (exit code 1): error: lost connection to pod; '
       + 'the request may have reached the loadtester all the same, and the gate of test/podinfo may be OPEN: closing it failed: kubectl exec into deploy/flagger-loadtester '
-      + 'in namespace test failed (exit code 1): error: lost connection to pod. Close it: cdk8s-canary gate close podinfo -n test\n');
+      + 'in namespace test failed (exit code 7) (curl in the loadtester could not reach it on localhost): curl: (7) Failed to connect to localhost port 8080 after 0 ms: '
+      + 'Could not connect to server; command terminated with exit code 7. Close it: cdk8s-canary gate close podinfo -n test\n');
     expect(h.tester.isOpen('podinfo.test')).toBe(true);
     expect(h.records()).toEqual({ 'podinfo.gate': gateRecord('rev2', 'Progressing', 'gate open --once') });
   });
