@@ -89,6 +89,23 @@ describe('status: the Canary and every gate it has', () => {
       + 'confirm-traffic-increase and confirm-promotion gates unasked. Close it: cdk8s-canary gate close podinfo -n test\n');
   });
 
+  test('a gate opened before a ConfigMap the Deployment uses changed: the same pod template, but another revision (status.trackedConfigs)', async () => {
+    h.flagger.set({ phase: 'Progressing', canaryWeight: 20, lastAppliedSpec: 'rev2', trackedConfigs: { 'configmap/podinfo-config': 'c1' } });
+    expect((await h.cli('gate', 'open', 'podinfo', '--detach')).code).toBe(0);
+    h.flagger.changeConfig('configmap/podinfo-config', 'c2');
+    h.flagger.tick();
+    expect(h.flagger.status).toEqual(expect.objectContaining({ phase: 'Progressing', canaryWeight: 0, lastAppliedSpec: 'rev2' }));
+    // The revision is lastAppliedSpec and a hash of the tracked checksums (SHA-256 of [["configmap/podinfo-config","c1"]]: 3fbf7ced47...).
+    expect(await h.cli('status', 'podinfo')).toEqual({
+      code: 0,
+      out: 'Canary test/podinfo: phase Progressing, canary weight 0%, failed checks 0 (revision rev2/configs-14cb62e268)\n'
+        + "gate (confirm-traffic-increase, confirm-promotion): open, by 'gate open --detach' at 2025-06-01T10:00:00.000Z for revision rev2/configs-3fbf7ced47 (phase Progressing)\n"
+        + 'rollback gate: closed\n',
+      err: "warning: the gate of test/podinfo is open, and it was opened for revision rev2/configs-3fbf7ced47 (phase Progressing), not this release's rev2/configs-14cb62e268: "
+        + 'this release passes its confirm-traffic-increase and confirm-promotion gates unasked. Close it: cdk8s-canary gate close podinfo -n test\n',
+    });
+  });
+
   test('a gate opened by someone else (no record) during a release', async () => {
     h.flagger.set({ phase: 'Progressing', canaryWeight: 20, lastAppliedSpec: 'rev2' });
     h.tester.gates.set('podinfo.test', true);
