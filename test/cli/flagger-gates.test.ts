@@ -592,6 +592,22 @@ describe('--via proxy: the API server\'s Service proxy', () => {
     expect(h.tester.requests.filter((r) => !r.body.includes('phase')).map((r) => r.path)).toEqual(['/gate/check', '/gate/open', '/gate/close']);
   });
 
+  test('the answer to /gate/open is lost in the proxy after the loadtester got it (503 "error trying to reach service: EOF"): the gate is closed again', async () => {
+    h.api.services.set('test/flagger-loadtester', { backend: h.tester, endpoints: true, reachable: true, loseAnswerTo: '/gate/open' });
+    const run = await h.cli('promote', 'podinfo', '--via', 'proxy');
+    expect(run).toEqual({
+      code: 1,
+      out: '',
+      err: "cdk8s-canary promote: POST /api/v1/namespaces/test/services/http:flagger-loadtester:80/proxy/gate/open failed in the API server's Service proxy, "
+        + 'after it may have reached the loadtester: 503 ServiceUnavailable: error trying to reach service: EOF; in case the request reached the loadtester all the same, '
+        + 'the gate of test/podinfo is closed again\n',
+    });
+    expect(h.api.lines()).toEqual([CANARY, PROXY('/gate/check'), READ_RECORD, RECORD, PROXY('/gate/open'), PROXY('/gate/close'), READ_RECORD, RECORD]);
+    expect(h.tester.requests.map((r) => r.path)).toEqual(['/gate/check', '/gate/open', '/gate/close']);
+    expect(h.tester.isOpen('podinfo.test')).toBe(false);
+    expect(h.records()).toEqual({});
+  });
+
   test.each([
     ['RBAC refuses services/proxy', () => h.restrict([{ apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['get'] }]),
       '403 Forbidden: services "http:flagger-loadtester:80" is forbidden: User "alice" cannot create resource "services/proxy" in API group "" in the namespace "test"'],

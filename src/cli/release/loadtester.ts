@@ -203,12 +203,15 @@ async function viaProxy(ctx: ReleaseContext, tester: LoadTester, route: string):
   }
   const status = apiStatus(res);
   if (status) {
-    const hint = /error trying to reach service/.test(res.body)
+    const notConnected = /error trying to reach service: dial /.test(status.message ?? '');
+    const hint = notConnected
       ? ' (the loadtester\'s NetworkPolicy admits only Flagger\'s pods unless LoadTesterOptions.allowIngressFromCidrs admits the API server: use --via exec, the default)' : '';
     // Refused by the API server itself, or the proxy could not connect: the loadtester got nothing.
     // A proxy error after connecting (EOF, a timeout) may have reached it.
-    const noEffect = [401, 403, 404].includes(res.status) || /no endpoints available|error trying to reach service: dial /.test(status.message ?? '');
-    throw new GateCallError(`the API server refused POST ${apiPath}: ${apiMessage(res)}${hint}`, noEffect);
+    if ([401, 403, 404].includes(res.status) || notConnected || /no endpoints available/.test(status.message ?? '')) {
+      throw new GateCallError(`the API server refused POST ${apiPath}: ${apiMessage(res)}${hint}`, true);
+    }
+    throw new GateCallError(`POST ${apiPath} failed in the API server's Service proxy, after it may have reached the loadtester: ${apiMessage(res)}`, false);
   }
   return { status: res.status, body: res.body };
 }

@@ -51,6 +51,11 @@ export interface FakeService {
   readonly endpoints: boolean;
   /** False: a NetworkPolicy drops the API server's connection (the dial times out). */
   readonly reachable: boolean;
+  /**
+   * A route whose answer is lost after the backend got the request (the connection breaks before
+   * the response): the proxy answers 503 "error trying to reach service: EOF".
+   */
+  readonly loseAnswerTo?: string;
 }
 
 /**
@@ -65,8 +70,8 @@ export interface FakeService {
  * has been modified"), `?dryRun=All` (authorized and checked, not stored; any other value 400), and
  * the Service proxy (`/api/v1/namespaces/<ns>/services/http:<svc>:<port>/proxy/...`:
  * RBAC `create services/proxy` on that name; 404 for no Service; 503 "no endpoints available for
- * service"; 503 "error trying to reach service: ..." when the connection fails; else the backend's
- * answer, passed through).
+ * service"; 503 "error trying to reach service: ..." when the connection fails, before or after the request
+ * reached the backend; else the backend's answer, passed through).
  */
 export class FakeApiServer {
   /** The 403 the API server answers (responsewriters.ForbiddenStatusError). */
@@ -180,7 +185,9 @@ export class FakeApiServer {
       if (!found) return status(404, 'NotFound', `services "${service}" not found`, { name: service, kind: 'services' });
       if (!found.endpoints || !found.backend) return status(503, 'ServiceUnavailable', `no endpoints available for service "${service}"`);
       if (!found.reachable) return status(503, 'ServiceUnavailable', 'error trying to reach service: dial tcp 10.244.0.7:8080: i/o timeout');
-      return found.backend.handle(method, rest ?? '/', body);
+      const answer = found.backend.handle(method, rest ?? '/', body);
+      // apimachinery proxy transport.go: a failed round trip is NewServiceUnavailable("error trying to reach service: ...").
+      return rest === found.loseAnswerTo ? status(503, 'ServiceUnavailable', 'error trying to reach service: EOF') : answer;
     }
 
     const match = /^(\/apis?\/.+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(status))?$/.exec(url.pathname);
