@@ -1,4 +1,5 @@
 import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Harness } from './fakes/harness';
 
@@ -20,12 +21,16 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Where the CLI writes an uncaught exception (fixtures/record-uncaught.ts). */
+const uncaught = () => path.join(h.dir, 'uncaught.log');
+
 function startCli() {
   h.flagger.set({ phase: 'Progressing', canaryWeight: 10, lastAppliedSpec: 'rev2' });
   h.flagger.stalled = 1000;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'src', 'cli', 'main.ts'), 'gate', 'open', 'podinfo', '--once', '--via', 'proxy'], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', path.join(__dirname, 'fixtures', 'record-uncaught.ts'),
+    path.join(ROOT, 'src', 'cli', 'main.ts'), 'gate', 'open', 'podinfo', '--once', '--via', 'proxy'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: h.dir, KUBECONFIG: h.kubeconfig, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json') },
+    env: { PATH: process.env.PATH, HOME: h.dir, KUBECONFIG: h.kubeconfig, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.dev.json'), CDK8S_CANARY_UNCAUGHT_LOG: uncaught() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { out: '', err: '' };
@@ -48,9 +53,10 @@ test('SIGINT while gate open --once waits: the gate is closed, the record remove
   expect(h.tester.isOpen('podinfo.test')).toBe(false);
   expect(h.api.lines().slice(-3)).toEqual(CLOSE_AND_FORGET);
   expect(h.records()).toEqual({});
+  expect(fs.existsSync(uncaught()) ? fs.readFileSync(uncaught(), 'utf-8') : 'no uncaught exception').toBe('no uncaught exception');
 });
 
-test('SIGHUP (the terminal closed, its pipes gone): the gate is closed all the same, writing nothing, exit 1', async () => {
+test('SIGHUP (the terminal closed, its pipes gone): the gate is closed all the same, writing nothing, and no failed write crashes it: exit 1', async () => {
   const { child, output, exited } = startCli();
   await until(() => output.out.includes('waiting for the Canary to take it'), `the gate to open (stdout: ${output.out}, stderr: ${output.err})`);
   expect(h.tester.isOpen('podinfo.test')).toBe(true);
@@ -62,4 +68,5 @@ test('SIGHUP (the terminal closed, its pipes gone): the gate is closed all the s
   expect(h.tester.isOpen('podinfo.test')).toBe(false);
   expect(h.api.lines().slice(-3)).toEqual(CLOSE_AND_FORGET);
   expect(h.records()).toEqual({});
+  expect(fs.existsSync(uncaught()) ? fs.readFileSync(uncaught(), 'utf-8') : 'no uncaught exception').toBe('no uncaught exception');
 });
