@@ -411,6 +411,39 @@ describe('gate open --detach, gate close, gate status, reset', () => {
     expect(h.records()).toEqual({});
   });
 
+  test('reset tries both closes: the one that fails is said (its record kept), the other gate is closed all the same', async () => {
+    h.flagger.set({ phase: 'Progressing', canaryWeight: 10, lastAppliedSpec: 'rev2' });
+    h.tester.gates.set('podinfo.test', true);
+    h.tester.gates.set('rollback.podinfo.test', true);
+    putRecord('gate', gateRecord('rev2', 'Progressing', 'gate open --detach', 'run-bob'));
+    putRecord('rollback', gateRecord('rev2', 'Progressing', 'abort --detach', 'run-bob'));
+    h.kubectl.intercept = (args, result) => (args[args.length - 1].endsWith('/gate/close') ? { status: 1, stdout: '', stderr: 'error: lost connection to pod\n' } : result);
+    const run = await h.cli('reset', 'podinfo');
+    expect(run).toEqual({
+      code: 1,
+      out: 'rollback gate of test/podinfo closed\n',
+      err: 'cdk8s-canary reset: could not close the gate of test/podinfo: kubectl exec into deploy/flagger-loadtester in namespace test failed (exit code 1): '
+        + 'error: lost connection to pod\n',
+    });
+    expect(h.kubectl.calls).toEqual([execArgs('/gate/close'), execArgs('/rollback/close')]);
+    expect(h.tester.isOpen('rollback.podinfo.test')).toBe(false);
+    expect(h.records()).toEqual({ 'podinfo.gate': gateRecord('rev2', 'Progressing', 'gate open --detach', 'run-bob') });
+  });
+
+  test('reset refused by the loadtester (its -namespace-regexp: 403 to both closes): both refusals said, nothing written', async () => {
+    h.tester.namespaceRegexp = /^prod-/;
+    const run = await h.cli('reset', 'podinfo');
+    expect(run).toEqual({
+      code: 1,
+      out: '',
+      err: 'cdk8s-canary reset: could not close the gate of test/podinfo: the loadtester test/flagger-loadtester refused to close the gate of test/podinfo (403 Forbidden): '
+        + "its -namespace-regexp does not admit namespace 'test'; could not close the rollback gate of test/podinfo: the loadtester test/flagger-loadtester refused to close "
+        + "the rollback gate of test/podinfo (403 Forbidden): its -namespace-regexp does not admit namespace 'test'\n",
+    });
+    expect(h.kubectl.calls).toEqual([execArgs('/gate/close'), execArgs('/rollback/close')]);
+    expect(h.api.writes()).toEqual([]);
+  });
+
   test('a Canary without a manual gate: nothing to open', async () => {
     await h.stop();
     h = await new Harness().start([GATE_WEBHOOKS[2]]);

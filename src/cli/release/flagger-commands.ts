@@ -1,5 +1,5 @@
 import { ReleaseContext, ref } from './context';
-import { holdGate, command, openOwnedGate } from './flagger-hold';
+import { command, gateName, holdGate, openOwnedGate } from './flagger-hold';
 import { printAbort, printGate, printReset } from './flagger-runbook';
 import { CanaryState, IN_RELEASE, describe, stateOf } from './flagger-state';
 import { GateRecord, readGateRecords, removeGateRecord } from './gate-record';
@@ -225,17 +225,33 @@ export async function flaggerAbort(ctx: ReleaseContext, canary: any | undefined,
   return holdGate(ctx, canary, tester, 'rollback', 'rollback');
 }
 
-/** `reset` for Flagger: closes both gates and removes their records, whatever the phase and whoever opened them. */
+/**
+ * `reset` for Flagger: closes both gates and removes their records, whatever the phase and whoever
+ * opened them. Both closes are tried even when one fails (it is the command of last resort); a gate
+ * whose close failed keeps its record.
+ */
 export async function flaggerReset(ctx: ReleaseContext, canary: any | undefined): Promise<number> {
   const tester = loadTesterOf(ctx, canary);
   if (ctx.dryRun) {
     printReset(ctx, tester);
     return 0;
   }
+  const failures: string[] = [];
+  const closed: string[] = [];
   for (const kind of ['gate', 'rollback'] as const) {
-    await callGate(ctx, tester, kind, 'close');
+    try {
+      await callGate(ctx, tester, kind, 'close');
+    } catch (error) {
+      failures.push(`could not close the ${gateName(kind)} of ${ref(ctx)}: ${(error as Error).message}`);
+      continue;
+    }
     await removeGateRecord(ctx, kind);
+    closed.push(gateName(kind));
   }
-  ctx.out(`gate and rollback gate of ${ref(ctx)} closed\n`);
-  return 0;
+  if (failures.length === 0) {
+    ctx.out(`gate and rollback gate of ${ref(ctx)} closed\n`);
+    return 0;
+  }
+  if (closed.length > 0) ctx.out(`${closed[0]} of ${ref(ctx)} closed\n`);
+  throw new Error(failures.join('; '));
 }
