@@ -1,5 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, TrafficRouter } from '../../src';
 import { LoadTester } from '../../src/addons/load-tester';
 import { LOAD_TESTER_IMAGE } from '../../src/versions';
 import { all, only, synth } from '../synth';
@@ -285,6 +286,25 @@ describe('allowIngressFromCidrs: the API server\'s addresses, for cdk8s-canary -
       { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
       { from: [{ ipBlock: { cidr: 'fd00::/64' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
     ]);
+  });
+
+  test('as the README declares it: the namespace\'s loadtester, before its services, passed to them', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    const loadTester = LoadTester.of(chart, 'shop', { allowIngressFromCidrs: ['172.18.0.0/16'] });
+    const service = new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      engine: DeliveryEngine.flagger(),
+      router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+      analysis: { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })] },
+      loadTester,
+    });
+    expect(service.loadTester).toBe(loadTester);
+    const policies = all(synth(chart), 'NetworkPolicy').filter((p) => p.metadata.name === NAME);
+    expect(policies.map((p) => p.spec.ingress)).toEqual([[
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]]);
   });
 
   test('a range that is no CIDR', () => {

@@ -36,7 +36,7 @@ function expectNothingRan(): void {
 
 const LT = (route: string) => "kubectl --context test -n test exec deploy/flagger-loadtester -- curl -sS -m 10 -w '\\n%{http_code}' -H 'Content-Type: application/json' "
   + `-d '{"name":"podinfo","namespace":"test"}' http://localhost:8080${route}`;
-const NOTE = (kind: string) => `these commands write no record in ConfigMap test/cdk8s-canary-gates (key podinfo.${kind}), as cdk8s-canary does: `
+const NOTE = (kind: string) => `unlike cdk8s-canary, these commands record nothing in ConfigMap test/cdk8s-canary-gates (key podinfo.${kind}): `
   + "'cdk8s-canary status' will show the gate as opened outside cdk8s-canary";
 
 describe('with --engine flagger: no request, no credential plugin, no kubectl', () => {

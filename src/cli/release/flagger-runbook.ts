@@ -15,7 +15,7 @@ function watchCommand(ctx: ReleaseContext): string {
 
 /** The printed commands leave no record of who opened the gate, which cdk8s-canary would write. */
 function recordNote(ctx: ReleaseContext, kind: GateKind): string {
-  return `these commands write no record in ConfigMap ${ctx.namespace}/${RELEASE_RECORD_CONFIGMAP} (key ${ctx.name}.${kind}), as cdk8s-canary does: `
+  return `unlike cdk8s-canary, these commands record nothing in ConfigMap ${ctx.namespace}/${RELEASE_RECORD_CONFIGMAP} (key ${ctx.name}.${kind}): `
     + '\'cdk8s-canary status\' will show the gate as opened outside cdk8s-canary';
 }
 

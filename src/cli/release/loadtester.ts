@@ -160,7 +160,8 @@ const READY = new WeakMap<ReleaseContext, Promise<void>>();
 
 /**
  * `kubectl exec deploy/<name>` lists the Deployment's pods and, finding none, watches for one for
- * a minute (kubectl polymorphichelpers GetPodList), which ReleaseOperatorRole does not allow
+ * a minute (k8s.io/kubectl pkg/polymorphichelpers helpers.go GetFirstPod, with exec's
+ * --pod-running-timeout), which ReleaseOperatorRole does not allow
  * (`cannot watch resource "pods"`). So the Deployment is read first (the Role may `get` it) and a
  * loadtester without a ready pod is reported as such.
  */

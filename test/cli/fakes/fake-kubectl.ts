@@ -15,10 +15,11 @@ export const deploymentPath = (namespace: string, name: string) => `/apis/apps/v
  * kubectl as the release commands run it: `[--kubeconfig f] [--context c] -n <ns> exec
  * deploy/<name> -- curl ... -d <payload> http://localhost:8080/<route>`. It records every call and
  * does what `kubectl exec deploy/...` does (kubectl pkg/cmd/exec and polymorphichelpers
- * AttachablePodForObjectFn, GetPodList), authorized with the API server's RBAC: get the Deployment
- * (from the fake API server), list its pods; none ready: watch for one (`watch pods`; allowed, it
- * times out after --pod-running-timeout); then pods/exec (`get` for the WebSocket upgrade, and
- * `create`), and run the curl against the loadtester behind that Deployment over real HTTP,
+ * AttachablePodForObjectFn, helpers.go GetFirstPod), authorized with the API server's RBAC: get the
+ * Deployment (from the fake API server), list its pods; none (here: none ready; a pod that exists
+ * but is not ready, which kubectl would pick and fail to exec into, is not modelled): watch for one
+ * (`watch pods`; allowed, it times out after --pod-running-timeout); then pods/exec (`get` for the
+ * WebSocket upgrade, and `create`), and run the curl against the loadtester behind that Deployment over real HTTP,
  * printing what `curl -sS -w '\n%{http_code}'` prints. Errors look like kubectl's: `Error from
  * server (Forbidden): ...`, `Error from server (NotFound): deployments.apps "<name>" not found`,
  * `command terminated with exit code 7`.
