@@ -261,7 +261,7 @@ describe('who the requests are made as', () => {
     const marker = path.join(dir, 'plugin-ran');
     const plugin = write(path.join(dir, 'never.js'), [
       `require('fs').writeFileSync(${JSON.stringify(marker)}, '');`,
-      `console.log(JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', status: { token: 'plugin-token' } }));`,
+      'console.log(JSON.stringify({ kind: \'ExecCredential\', apiVersion: \'client.authentication.k8s.io/v1\', status: { token: \'plugin-token\' } }));',
     ]);
     api.tokens.set('plugin-token', 'plugin-user');
     const exec = ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`, '  interactiveMode: Never'];
@@ -271,7 +271,10 @@ describe('who the requests are made as', () => {
     expect((await ask(withToken, { PATH: process.env.PATH })).seen).toEqual([{ user: 'alice', authorization: 'Bearer alice-token' }]);
     const withCertificate = resolveConnection({
       file: kubeconfig(path.join(dir, 'cert-and-exec'), 'a', [{
-        context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`],
+        context: 'a',
+        cluster: 'c',
+        user: 'u',
+        clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`],
         userYaml: [`client-certificate: ${path.join(TLS_DIR, 'alice.crt')}`, `client-key: ${path.join(TLS_DIR, 'alice.key')}`, ...exec],
       }]),
     }, env());

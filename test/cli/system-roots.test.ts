@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { systemRoots } from '../../src/cli/kube/system-roots';
 import { TLS_DIR } from './fakes/fake-api-server';
+import { systemRoots } from '../../src/cli/kube/system-roots';
 
 /*
  * The roots kubectl (Go's crypto/x509 on Linux, root_unix.go loadSystemRoots) trusts when a

@@ -68,7 +68,7 @@ export function describe(state: CanaryState): string {
 /** Flagger's default analysis interval, and the shortest it accepts (Canary.GetAnalysisInterval). */
 const DEFAULT_INTERVAL_MILLIS = 60_000;
 const MIN_INTERVAL_MILLIS = 10_000;
-const UNIT_MILLIS: { [unit: string]: number } = { 'ns': 1e-6, 'us': 1e-3, 'µs': 1e-3, 'μs': 1e-3, 'ms': 1, 's': 1000, 'm': 60_000, 'h': 3_600_000 };
+const UNIT_MILLIS: { [unit: string]: number } = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * `spec.analysis.interval` in milliseconds, as Flagger reads it: a Go duration (`1m`, `30s`,

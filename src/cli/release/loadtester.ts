@@ -1,6 +1,6 @@
 import { ReleaseContext, apiMessage, apiStatus, kubectlLine, ref } from './context';
-import { KubeResponse } from '../kube/kube-client';
 import { LOAD_TESTER_CONTAINER_PORT, LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, SELECTOR_LABEL } from '../../platform/conventions';
+import { KubeResponse } from '../kube/kube-client';
 
 /**
  * The loadtester's gates (flagger pkg/loadtester/server.go, v1.44.0): `gate` keyed

@@ -88,8 +88,11 @@ export class Harness {
   /** The loadtester Deployment with this many ready pods. */
   public scaleLoadTester(ready: number): void {
     this.api.put(LOADTESTER_DEPLOYMENT, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'flagger-loadtester', namespace: 'test' },
-      spec: { replicas: 1 }, status: { replicas: 1, readyReplicas: ready },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'flagger-loadtester', namespace: 'test' },
+      spec: { replicas: 1 },
+      status: { replicas: 1, readyReplicas: ready },
     });
   }
 
