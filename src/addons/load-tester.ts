@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -86,6 +87,19 @@ export interface LoadTesterOptions {
    * @default - DNS only, until services add their targets
    */
   readonly egress?: LoadEgress[];
+
+  /**
+   * Address ranges (CIDRs, IPv4 or IPv6) admitted to the loadtester's port besides Flagger's pods:
+   * the API server's, for `cdk8s-canary ... --via proxy` (`LoadTesterAccess.PROXY`), whose
+   * Service proxy connects from the control plane, which no namespace selector matches. Which
+   * addresses those are depends on the cluster: the control plane's node or endpoint addresses
+   * (`kubectl get endpoints kubernetes -n default`) on self-managed clusters and kind, the control
+   * plane's private range on managed ones (e.g. GKE's master-ipv4-cidr). Everything in these ranges
+   * may post commands to the loadtester: keep them narrow.
+   *
+   * @default - none: only Flagger's pods; --via proxy cannot reach the loadtester
+   */
+  readonly allowIngressFromCidrs?: string[];
 }
 
 /**
@@ -221,6 +235,7 @@ export class LoadTester extends Construct {
     (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
 
     this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
+    admitCidrs(this, owner, props.allowIngressFromCidrs ?? []);
   }
 
   /**
@@ -254,3 +269,26 @@ function checkRegexp(owner: string, value: string): void {
 }
 
 /** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */
+
+/** Ingress rules for address ranges (`allowIngressFromCidrs`), each checked as an IPv4 or IPv6 CIDR. */
+function admitCidrs(tester: LoadTester, owner: string, cidrs: string[]): void {
+  const bad = cidrs.filter((cidr) => cidrVersion(cidr) === undefined);
+  if (bad.length > 0) {
+    fail(owner, `'allowIngressFromCidrs' (${bad.map((c) => `'${c}'`).join(', ')}) must be CIDRs such as '172.18.0.0/16' or 'fd00::/64'`);
+  }
+  cidrs.forEach((cidr, index) => {
+    const peer = cidrVersion(cidr) === 4
+      ? kplus.NetworkPolicyIpBlock.ipv4(tester, `IngressCidr${index}`, cidr)
+      : kplus.NetworkPolicyIpBlock.ipv6(tester, `IngressCidr${index}`, cidr);
+    tester.networkPolicy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(LOAD_TESTER_CONTAINER_PORT)]);
+  });
+}
+
+function cidrVersion(cidr: string): 4 | 6 | undefined {
+  const [address, bits, ...rest] = cidr.split('/');
+  if (rest.length > 0 || bits === undefined || !/^\d{1,3}$/.test(bits)) return undefined;
+  const version = isIP(address);
+  if (version === 4 && Number(bits) <= 32) return 4;
+  if (version === 6 && Number(bits) <= 128) return 6;
+  return undefined;
+}

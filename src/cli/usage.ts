@@ -16,7 +16,8 @@ export function versionText(): string {
 }
 
 export const EXIT_CODES = `exit codes: 0 done; 1 refused or failed (by the cluster, the loadtester or a check; a timeout;
-            Ctrl-C: whatever the command opened is closed again first); 2 a mistake in the command line
+            Ctrl-C, SIGTERM or SIGHUP: whatever the command opened is closed again first); 2 a mistake
+            in the command line
 `;
 
 const RELEASE_OPTIONS = `options:
@@ -27,17 +28,24 @@ const RELEASE_OPTIONS = `options:
   --app <entry>          the cdk8s app that declares <service> (e.g. main.ts): its engine, namespace
                          and gates, read offline
   --via exec             reach the loadtester with kubectl exec and curl on localhost (default: its
-                         NetworkPolicy admits only Flagger's namespace)
+                         NetworkPolicy admits only Flagger's pods)
   --via proxy            through the API server's Service proxy (RBAC: create services/proxy; the
-                         loadtester's NetworkPolicy must admit the API server)
+                         loadtester's NetworkPolicy must admit the API server: allowIngressFromCidrs)
+  --cluster-domain <d>   the cluster's DNS domain, for the loadtester's full Service name in a
+                         webhook URL (default cluster.local)
   --kubeconfig <file>    the kubeconfig; default: every file of KUBECONFIG merged, else
                          ~/.kube/config, else the service account of the pod this runs in
   --context <name>       the context; default: the current one, resolved once for every request and
                          every kubectl the command runs
   --insecure-allow-http-token
-                         send a token or password to an http:// API server (refused by default:
-                         kubectl sends none)
+                         send a token or password to an http:// API server with this tool's own
+                         requests (refused by default: kubectl sends none). kubectl exec still
+                         sends none, so with it the loadtester needs --via proxy
   -h, --help             this text
+
+A kubeconfig without a certificate authority is verified against the system's CA bundle on Linux
+(SSL_CERT_FILE, SSL_CERT_DIR), as kubectl does; elsewhere against Node's own roots, to which
+NODE_EXTRA_CA_CERTS=<file> adds a company CA.
 `;
 
 const WAIT_OPTIONS = `  --timeout <seconds>    how long to wait for the controller (default 1800)
@@ -86,7 +94,9 @@ and confirm-promotion check of that Canary, of this release and of the next.
   status                 open or closed
 
 Whatever ends a wait (the step, a timeout, an error, Ctrl-C), the gate is closed before the command
-ends. A gate is opened only in the loadtester of the Canary's own namespace.
+ends. A gate already open is left as it is (someone else opened it: their command closes it), and
+one closed or taken over by someone else while the command waits ends the wait. A gate is opened
+only in the loadtester of the Canary's own namespace.
 
 ${WAIT_OPTIONS}${RELEASE_OPTIONS}`,
   promote: `usage: cdk8s-canary promote <service> [-n <namespace>] [--full] [options]
@@ -102,7 +112,9 @@ ${WAIT_OPTIONS}${RELEASE_OPTIONS}`,
 Rolls the release back.
   Flagger (needs CanaryWebhook.rollbackGate()): opens the rollback gate, waits until Flagger has
   rolled back (phase Failed) and closes it again, since an open rollback gate rolls back every
-  later release at its first check. --detach leaves it open, until 'cdk8s-canary reset'.
+  later release at its first check. --detach leaves it open, until 'cdk8s-canary reset'. Flagger
+  asks the rollback gate in phase Progressing and WaitingPromotion only: a release held at
+  confirm-rollout (Waiting) gets no traffic and cannot be aborted; revert its change in Git.
   Argo Rollouts: what 'kubectl argo rollouts abort' does ({"status":{"abort":true}}); nothing is
   left open: the next change of the pod template starts a new release.
 

@@ -12,12 +12,13 @@ export enum LoadTesterAccess {
   /**
    * `kubectl exec` into the loadtester and curl on localhost (the CLI's default: the loadtester's
    * NetworkPolicy cannot block it). RBAC cannot name a Deployment's pods, so this grants exec into
-   * every pod of the namespace.
+   * every pod of the namespace (`create`, `get` on `pods/exec`): a shell in each of them.
    */
   EXEC = 'EXEC',
   /**
    * The API server's Service proxy (`--via proxy`): `create` on `services/proxy` of the loadtester
-   * alone. The loadtester's NetworkPolicy must then admit the API server.
+   * alone. The loadtester's NetworkPolicy must then admit the API server's addresses
+   * (`LoadTesterOptions.allowIngressFromCidrs`).
    */
   PROXY = 'PROXY',
 }

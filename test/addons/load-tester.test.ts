@@ -1,5 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, TrafficRouter } from '../../src';
 import { LoadTester } from '../../src/addons/load-tester';
 import { LOAD_TESTER_IMAGE } from '../../src/versions';
 import { all, only, synth } from '../synth';
@@ -272,5 +273,42 @@ describe('validation', () => {
     expect(create({ namespaceRegexp: 'shop-(' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') ${re2}: missing closing ): 'shop-('`);
     // JavaScript accepts a lookahead; Go's regexp (RE2 syntax), which the loadtester uses, does not.
     expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
+  });
+});
+
+describe('allowIngressFromCidrs: the API server\'s addresses, for cdk8s-canary --via proxy', () => {
+  test('each range is admitted to the container port, beside Flagger\'s pods', () => {
+    const chart = newChart();
+    new LoadTester(chart, 'lt', { namespace: 'shop', allowIngressFromCidrs: ['172.18.0.0/16', 'fd00::/64'] });
+    const ingress = only(Testing.synth(chart), 'NetworkPolicy', NAME).spec.ingress;
+    expect(ingress).toHaveLength(3);
+    expect(ingress.slice(1)).toEqual([
+      { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ ipBlock: { cidr: 'fd00::/64' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('as the README declares it: the namespace\'s loadtester, before its services, passed to them', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    const loadTester = LoadTester.of(chart, 'shop', { allowIngressFromCidrs: ['172.18.0.0/16'] });
+    const service = new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      containerPort: 9898,
+      engine: DeliveryEngine.flagger(),
+      router: TrafficRouter.traefik({ hosts: ['app.example.com'] }),
+      analysis: { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })] },
+      loadTester,
+    });
+    expect(service.loadTester).toBe(loadTester);
+    const policies = all(synth(chart), 'NetworkPolicy').filter((p) => p.metadata.name === NAME);
+    expect(policies.map((p) => p.spec.ingress)).toEqual([[
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]]);
+  });
+
+  test('a range that is no CIDR', () => {
+    expect(() => new LoadTester(newChart(), 'lt', { namespace: 'shop', allowIngressFromCidrs: ['10.0.0.0/8', '10.0.0.1', '300.0.0.0/8', 'fd00::/129'] })).toThrow(
+      "LoadTester 'test/lt': 'allowIngressFromCidrs' ('10.0.0.1', '300.0.0.0/8', 'fd00::/129') must be CIDRs such as '172.18.0.0/16' or 'fd00::/64'");
   });
 });

@@ -62,17 +62,30 @@ describe('promote', () => {
     expect(h.api.objects.get(ROLLOUT_PATH).status.currentStepIndex).toBe(1);
   });
 
-  test('--full: status.promoteFull; a paused spec is unpaused after the status, as upstream orders them', async () => {
+  test('--full: status.promoteFull; a paused spec is unpaused after the status, as upstream orders them (tried as a dry run first)', async () => {
     putRollout({ currentPodHash: 'abc', stableRS: 'def' }, { paused: true });
     expect((await h.cli('promote', 'podinfo', '--full')).out).toBe('Rollout test/podinfo fully promoted\n');
     expect(h.api.writes().map((w) => [w.path, JSON.parse(w.body)])).toEqual([
+      [`${ROLLOUT_PATH}?dryRun=All`, { spec: { paused: false } }],
       [`${ROLLOUT_PATH}/status`, { metadata: { resourceVersion: expect.any(String) }, status: { promoteFull: true } }],
       [ROLLOUT_PATH, { spec: { paused: false } }],
     ]);
+    expect(h.api.objects.get(ROLLOUT_PATH).spec.paused).toBe(false);
   });
 
-  test('refused by RBAC (the Role grants rollouts/status, not the Rollout itself): the API server\'s message', async () => {
-    putRollout({ pauseConditions: [{ reason: 'CanaryPauseStep' }] }, { paused: true });
+  test('--full on an aborted Rollout: a warning that the abort is removed and the aborted version promoted', async () => {
+    putRollout({ currentPodHash: 'abc', stableRS: 'def', abort: true });
+    const run = await h.cli('promote', 'podinfo', '--full');
+    expect(run).toEqual({
+      code: 0,
+      out: 'Rollout test/podinfo fully promoted\n',
+      err: 'warning: the Rollout test/podinfo is aborted (status.abort): a full promotion removes the abort (rollout/canary.go: PromoteFull clears it) '
+        + 'and makes the aborted version the stable one\n',
+    });
+  });
+
+  test('spec.paused with the Role (rollouts/status only): refused before anything is patched, so no step is skipped', async () => {
+    putRollout({ currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep' }] }, { paused: true });
     h.restrict([
       { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['get'] },
       { apiGroups: ['argoproj.io'], resources: ['rollouts/status'], verbs: ['patch'] },
@@ -81,9 +94,13 @@ describe('promote', () => {
     expect(run).toEqual({
       code: 1,
       out: '',
-      err: `cdk8s-canary promote: the API server refused to unpause the Rollout test/podinfo: PATCH ${ROLLOUT_PATH}: 403 Forbidden: rollouts.argoproj.io "podinfo" is forbidden: `
-        + 'User "alice" cannot patch resource "rollouts" in API group "argoproj.io" in the namespace "test"\n',
+      err: "cdk8s-canary promote: the API server refused to unpause the Rollout test/podinfo (spec.paused, set by 'kubectl argo rollouts pause' or by hand): "
+        + `PATCH ${ROLLOUT_PATH}?dryRun=All: 403 Forbidden: rollouts.argoproj.io "podinfo" is forbidden: `
+        + 'User "alice" cannot patch resource "rollouts" in API group "argoproj.io" in the namespace "test"; nothing was changed: the promotion needs both patches. '
+        + 'Ask someone who may patch rollouts to unpause it (ReleaseOperatorRole grants only rollouts/status)\n',
     });
+    expect(h.api.writes().map((w) => w.path)).toEqual([`${ROLLOUT_PATH}?dryRun=All`]);
+    expect(h.api.objects.get(ROLLOUT_PATH).status).toEqual({ currentStepIndex: 1, pauseConditions: [{ reason: 'CanaryPauseStep' }] });
   });
 
   test('nothing to promote', async () => {

@@ -41,7 +41,8 @@ describe('--help and --version for every command, with no cluster', () => {
 
   test('the exit codes are documented where every user sees them', () => {
     expect(USAGE).toContain('exit codes: 0 done; 1 refused or failed (by the cluster, the loadtester or a check; a timeout;\n'
-      + '            Ctrl-C: whatever the command opened is closed again first); 2 a mistake in the command line\n');
+      + '            Ctrl-C, SIGTERM or SIGHUP: whatever the command opened is closed again first); 2 a mistake\n'
+      + '            in the command line\n');
   });
 });
 
@@ -64,6 +65,7 @@ describe('mistakes in the command line: exit 2 with the command\'s usage', () =>
     [['status', 'podinfo', '--output', 'yaml'], "cdk8s-canary status: '--output' is text or json, not 'yaml'"],
     [['status', 'podinfo', '--engine', 'spinnaker'], "cdk8s-canary status: '--engine' is flagger or argo, not 'spinnaker'"],
     [['status', 'podinfo', '--verbose'], "cdk8s-canary status: unexpected '--verbose'"],
+    [['status', 'podinfo', '--cluster-domain', 'Corp_Local'], "cdk8s-canary status: '--cluster-domain' (Corp_Local) is no DNS domain (lower-case letters, digits, '-' and '.')"],
     [['reset', 'podinfo', '--dry-run=yes'], "cdk8s-canary reset: '--dry-run' takes no value"],
     [['plan', 'a.ts', '--yaml'], "cdk8s-canary plan: unexpected '--yaml'"],
   ])('%j', async (argv, message) => {

@@ -36,7 +36,8 @@ function expectNothingRan(): void {
 
 const LT = (route: string) => "kubectl --context test -n test exec deploy/flagger-loadtester -- curl -sS -m 10 -w '\\n%{http_code}' -H 'Content-Type: application/json' "
   + `-d '{"name":"podinfo","namespace":"test"}' http://localhost:8080${route}`;
-const NOTE = (kind: string) => `cdk8s-canary records it in ConfigMap test/cdk8s-canary-gates, key podinfo.${kind}`;
+const NOTE = (kind: string) => `unlike cdk8s-canary, these commands record nothing in ConfigMap test/cdk8s-canary-gates (key podinfo.${kind}): `
+  + "'cdk8s-canary status' will show the gate as opened outside cdk8s-canary";
 
 describe('with --engine flagger: no request, no credential plugin, no kubectl', () => {
   test.each([
@@ -61,13 +62,13 @@ describe('with --engine flagger: no request, no credential plugin, no kubectl', 
     [['promote'], [`# open the gate of test/podinfo for one step (${NOTE('gate')})`, LT('/gate/open'),
       '# then watch until the phase or the canary weight changes (kubectl --context test -n test get canary podinfo -w), and close it then, or on any failure:', LT('/gate/close')]],
     [['abort'], [
-      `# open the rollback gate of test/podinfo: Flagger rolls back at its next check (${NOTE('rollback')})`,
+      `# open the rollback gate of test/podinfo: Flagger rolls back at its next check in phase Progressing or WaitingPromotion (${NOTE('rollback')})`,
       LT('/rollback/open'),
       '# then watch until the phase is Failed (kubectl --context test -n test get canary podinfo -w), and close it then, or on any failure (else every later release is rolled back too):',
       LT('/rollback/close'),
     ]],
     [['abort', '--detach'], [
-      `# open the rollback gate of test/podinfo: Flagger rolls back at its next check (${NOTE('rollback')})`,
+      `# open the rollback gate of test/podinfo: Flagger rolls back at its next check in phase Progressing or WaitingPromotion (${NOTE('rollback')})`,
       LT('/rollback/open'),
       "# left open (--detach): every later release is rolled back at its first check until 'cdk8s-canary reset podinfo -n test'",
     ]],
@@ -78,6 +79,26 @@ describe('with --engine flagger: no request, no credential plugin, no kubectl', 
       '--engine', 'flagger', '--dry-run', '--context', 'test');
     expect(run).toEqual({ code: 0, out: `${lines.join('\n')}\n`, err: '' });
     expectNothingRan();
+  });
+
+  test('no -n and no kubeconfig: the namespace is default, and the runbook says so', async () => {
+    h.env = {};
+    const run = await h.cli('gate', 'close', 'podinfo', '--engine', 'flagger', '--dry-run');
+    expect(run.out).toBe('# namespace default (no -n, and no kubeconfig to take one from)\n'
+      + "kubectl -n default exec deploy/flagger-loadtester -- curl -sS -m 10 -w '\\n%{http_code}' -H 'Content-Type: application/json' "
+      + '-d \'{"name":"podinfo","namespace":"default"}\' http://localhost:8080/gate/close\n');
+    expectNothingRan();
+  });
+
+  test('without the engine and without a cluster: the message says how to run offline', async () => {
+    h.env = {};
+    const run = await h.cli('gate', 'close', 'podinfo', '--dry-run');
+    expect(run).toEqual({
+      code: 1,
+      out: '',
+      err: `cdk8s-canary gate: no kubeconfig: none of '${h.dir}/.kube/config' exists, and this is not a pod with a service account; set --kubeconfig or KUBECONFIG. `
+        + 'A --dry-run needs no cluster when the engine is known: add --engine flagger|argo, or --app <entry> (the declaration)\n',
+    });
   });
 
   test('--via proxy prints kubectl create --raw with the payload on standard input', async () => {

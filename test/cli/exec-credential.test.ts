@@ -124,20 +124,23 @@ describe('a release command whose wait outlives the token', () => {
     const run = await h.cli('gate', 'open', 'podinfo', '--once');
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
+    const each = (times: number, line: string) => Array.from({ length: times }, () => line);
     expect(h.api.requests.map((r) => `${r.method} ${r.authorization} ${r.user}`)).toEqual([
-      'GET Bearer exec-token-1 alice', // 10:00 find the Canary
-      'PATCH Bearer exec-token-1 alice', // record
-      'GET Bearer exec-token-1 alice', // 10:05
-      'GET Bearer exec-token-1 alice', // 10:10
-      'GET Bearer exec-token-1 alice', // 10:15, still valid
-      'GET Bearer exec-token-2 alice', // 10:20: expired, renewed before the request
+      ...each(3, 'GET Bearer exec-token-1 alice'), // 10:00 find the Canary, the loadtester Deployment, the gate record
+      'PATCH Bearer exec-token-1 alice', // the record claimed
+      ...each(2, 'GET Bearer exec-token-1 alice'), // 10:05 the Canary, and who holds the gate
+      ...each(2, 'GET Bearer exec-token-1 alice'), // 10:10
+      ...each(2, 'GET Bearer exec-token-1 alice'), // 10:15, still valid
+      ...each(2, 'GET Bearer exec-token-2 alice'), // 10:20: expired, renewed before the request
       'GET Bearer exec-token-2 unauthorized', // 10:25: revoked
       'GET Bearer exec-token-3 alice', // renewed on the 401, the request repeated
+      'GET Bearer exec-token-3 alice', // who holds the gate
       'GET Bearer exec-token-3 alice', // 10:30: the step is taken
+      ...each(2, 'GET Bearer exec-token-3 alice'), // who holds the gate, before closing it; the record read again to remove it
       'PATCH Bearer exec-token-3 alice', // the record removed after the gate closed
     ]);
     expect(fs.readFileSync(path.join(h.dir, 'runs'), 'utf-8')).toBe('3');
-    expect(h.kubectl.calls).toEqual([execArgs('/gate/open'), execArgs('/gate/close')]);
+    expect(h.kubectl.calls).toEqual([execArgs('/gate/check'), execArgs('/gate/open'), ...[1, 2, 3, 4, 5].map(() => execArgs('/gate/check')), execArgs('/gate/close')]);
     expect(h.tester.isOpen('podinfo.test')).toBe(false);
   });
 });

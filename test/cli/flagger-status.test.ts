@@ -1,4 +1,4 @@
-import { Harness, execArgs } from './fakes/harness';
+import { GATE_WEBHOOKS, Harness, execArgs } from './fakes/harness';
 
 // Every test talks to in-process HTTPS servers; the machine is shared.
 jest.setTimeout(120_000);
@@ -22,7 +22,30 @@ describe('status: the Canary and every gate it has', () => {
       err: '',
     });
     expect(h.kubectl.calls).toEqual([execArgs('/gate/check'), execArgs('/rollback/check')]);
-    expect(h.api.lines()).toEqual(['GET /apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo']);
+    // The loadtester Deployment is read once, for a ready pod to exec into.
+    expect(h.api.lines()).toEqual(['GET /apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo', 'GET /apis/apps/v1/namespaces/test/deployments/flagger-loadtester']);
+  });
+
+  test('held at the promotion: WaitingPromotion resets status.canaryWeight to 0, while the router keeps the maximum', async () => {
+    await h.stop();
+    h = await new Harness().start(GATE_WEBHOOKS.slice(1));
+    h.flagger.set({ phase: 'Progressing', canaryWeight: 30, lastAppliedSpec: 'rev2' });
+    h.flagger.tick();
+    expect(h.flagger.status).toEqual(expect.objectContaining({ phase: 'WaitingPromotion', canaryWeight: 0, iterations: -1 }));
+    expect(await h.cli('status', 'podinfo')).toEqual({
+      code: 0,
+      out: 'Canary test/podinfo: phase WaitingPromotion, held at max weight (status.canaryWeight is reset in WaitingPromotion), failed checks 0 (revision rev2)\n'
+        + 'gate (confirm-promotion): closed\n'
+        + 'rollback gate: closed\n',
+      err: '',
+    });
+  });
+
+  test('a rollback gate open while the release waits at confirm-rollout: rolled back once let through (Flagger asks no rollback hook in Waiting)', async () => {
+    h.flagger.set({ phase: 'Waiting', canaryWeight: 0, lastAppliedSpec: 'rev1' });
+    h.tester.gates.set('rollback.podinfo.test', true);
+    expect((await h.cli('status', 'podinfo')).err).toBe('warning: the rollback gate of test/podinfo is open: the release held at confirm-rollout (phase Waiting) is rolled back '
+      + 'at its first check once it is let through. Close it: cdk8s-canary reset podinfo -n test\n');
   });
 
   test('a Canary without gates: no call to the loadtester at all', async () => {
@@ -43,7 +66,8 @@ describe('status: the Canary and every gate it has', () => {
         + 'rollback gate: closed\n',
       err: '',
     });
-    expect(h.api.lines()).toEqual(['GET /apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo', 'GET /api/v1/namespaces/test/configmaps/cdk8s-canary-gates']);
+    expect(h.api.lines()).toEqual(['GET /apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo', 'GET /apis/apps/v1/namespaces/test/deployments/flagger-loadtester',
+      'GET /api/v1/namespaces/test/configmaps/cdk8s-canary-gates']);
   });
 
   test('a gate opened while the release waited at confirm-rollout belongs to it', async () => {
@@ -63,6 +87,23 @@ describe('status: the Canary and every gate it has', () => {
     expect(run.out).toContain("gate (confirm-traffic-increase, confirm-promotion): open, by 'gate open --detach' at 2025-06-01T09:00:00.000Z for revision rev2 (phase Progressing)\n");
     expect(run.err).toBe("warning: the gate of test/podinfo is open, and it was opened for revision rev2 (phase Progressing), not this release's rev3: this release passes its "
       + 'confirm-traffic-increase and confirm-promotion gates unasked. Close it: cdk8s-canary gate close podinfo -n test\n');
+  });
+
+  test('a gate opened before a ConfigMap the Deployment uses changed: the same pod template, but another revision (status.trackedConfigs)', async () => {
+    h.flagger.set({ phase: 'Progressing', canaryWeight: 20, lastAppliedSpec: 'rev2', trackedConfigs: { 'configmap/podinfo-config': 'c1' } });
+    expect((await h.cli('gate', 'open', 'podinfo', '--detach')).code).toBe(0);
+    h.flagger.changeConfig('configmap/podinfo-config', 'c2');
+    h.flagger.tick();
+    expect(h.flagger.status).toEqual(expect.objectContaining({ phase: 'Progressing', canaryWeight: 0, lastAppliedSpec: 'rev2' }));
+    // The revision is lastAppliedSpec and a hash of the tracked checksums (SHA-256 of [["configmap/podinfo-config","c1"]]: 3fbf7ced47...).
+    expect(await h.cli('status', 'podinfo')).toEqual({
+      code: 0,
+      out: 'Canary test/podinfo: phase Progressing, canary weight 0%, failed checks 0 (revision rev2/configs-14cb62e268)\n'
+        + "gate (confirm-traffic-increase, confirm-promotion): open, by 'gate open --detach' at 2025-06-01T10:00:00.000Z for revision rev2/configs-3fbf7ced47 (phase Progressing)\n"
+        + 'rollback gate: closed\n',
+      err: "warning: the gate of test/podinfo is open, and it was opened for revision rev2/configs-3fbf7ced47 (phase Progressing), not this release's rev2/configs-14cb62e268: "
+        + 'this release passes its confirm-traffic-increase and confirm-promotion gates unasked. Close it: cdk8s-canary gate close podinfo -n test\n',
+    });
   });
 
   test('a gate opened by someone else (no record) during a release', async () => {

@@ -102,14 +102,63 @@ describe('which file, which context', () => {
 
   test('what is missing is named', () => {
     const file = kubeconfig(path.join(dir, 'c1'), undefined, [{ context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`], userYaml: ['token: t'] }]);
-    expect(() => resolveConnection({ file }, env())).toThrow(`the kubeconfig ${file} has no current-context: pass --context`);
+    expect(() => resolveConnection({ file }, env())).toThrow(`the kubeconfig ${file} has no current-context, and this is not a pod with a service account: pass --context`);
     expect(() => resolveConnection({ file, context: 'prod' }, env())).toThrow(`the kubeconfig ${file} has no context named 'prod'`);
     const noCluster = kubeconfig(path.join(dir, 'c2'), 'a', [{ context: 'a', cluster: 'gone', user: 'u', userYaml: ['token: t'] }]);
     expect(() => resolveConnection({ file: noCluster }, env())).toThrow(`the context 'a' names the cluster 'gone', which the kubeconfig ${noCluster} does not define`);
   });
 });
 
+describe('an empty configuration falls back to the pod\'s service account, as clientcmd does (ErrEmptyConfig)', () => {
+  function inPod(): { [name: string]: string } {
+    const sa = path.join(dir, 'sa');
+    fs.mkdirSync(sa, { recursive: true });
+    fs.copyFileSync(CA, path.join(sa, 'ca.crt'));
+    fs.writeFileSync(path.join(sa, 'token'), 'alice-token\n');
+    return { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(api.port) };
+  }
+
+  test('contexts but no current-context (a kubeconfig mounted in a CI pod): the service account, not an error', async () => {
+    const file = kubeconfig(path.join(dir, 'home', '.kube', 'config'), undefined, [{ context: 'a', cluster: 'c', user: 'u', clusterYaml: ['server: https://elsewhere.example'], userYaml: ['token: t'] }]);
+    const connection = resolveConnection({}, env(inPod()));
+    expect(connection.description).toBe(`the service account of this pod (${path.join(dir, 'sa')})`);
+    expect((await ask(connection)).seen).toEqual([{ user: 'alice', authorization: 'Bearer alice-token' }]);
+    // --context names one: it must exist, and is used.
+    expect(resolveConnection({ context: 'a' }, env(inPod())).description).toBe(`the context 'a' of ${file}`);
+  });
+
+  test('a current context whose cluster no file defines: the service account too', () => {
+    kubeconfig(path.join(dir, 'home', '.kube', 'config'), 'a', [{ context: 'a', cluster: 'gone', user: 'u', userYaml: ['token: t'] }]);
+    expect(resolveConnection({}, env(inPod())).server).toBe(`https://127.0.0.1:${api.port}`);
+  });
+});
+
 describe('how the server is reached', () => {
+  test('proxy-url to an API server addressed by IP, with a certificate for that IP alone: verified against the IP, not \'localhost\'', async () => {
+    await api.stop();
+    api = new FakeApiServer(true, 'ip');
+    server = await api.start();
+    api.tokens.set('alice-token', 'alice');
+    const proxy = new FakeProxy('http');
+    const proxyUrl = await proxy.start();
+    stops.push(() => proxy.stop());
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'ip'), 'a', [{
+        context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`, `proxy-url: ${proxyUrl}`], userYaml: ['token: alice-token'],
+      }]),
+    }, env());
+    expect((await ask(connection)).seen).toEqual([{ user: 'alice', authorization: 'Bearer alice-token' }]);
+    expect(proxy.connects).toEqual([`CONNECT 127.0.0.1:${api.port} HTTP/1.1`]);
+  });
+
+  test('no certificate-authority in the kubeconfig: the system\'s CA bundle as Go reads it (SSL_CERT_FILE), not Node\'s own roots', async () => {
+    const connection = resolveConnection({
+      file: kubeconfig(path.join(dir, 'system-ca'), 'a', [{ context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`], userYaml: ['token: alice-token'] }]),
+    }, env());
+    expect((await ask(connection, { SSL_CERT_FILE: CA })).status).toBe(404);
+    await expect(ask(connection, { SSL_CERT_FILE: path.join(TLS_DIR, 'alice.crt') })).rejects.toThrow(/unable to (get local issuer|verify the first) certificate|self.signed/);
+  });
+
   test('tls-server-name: the certificate is checked against it (and SNI carries it); without it the address does not match', async () => {
     await api.stop();
     api = new FakeApiServer(true, 'internal');
@@ -206,6 +255,40 @@ describe('who the requests are made as', () => {
         interactive: false,
       },
     });
+  });
+
+  test('an exec plugin beside a token or a client certificate is never run (client-go exec UpdateTransportConfig: HasTokenAuth, HasCertAuth)', async () => {
+    const marker = path.join(dir, 'plugin-ran');
+    const plugin = write(path.join(dir, 'never.js'), [
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, '');`,
+      'console.log(JSON.stringify({ kind: \'ExecCredential\', apiVersion: \'client.authentication.k8s.io/v1\', status: { token: \'plugin-token\' } }));',
+    ]);
+    api.tokens.set('plugin-token', 'plugin-user');
+    const exec = ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${process.execPath}`, `  args: [${plugin}]`, '  interactiveMode: Never'];
+    const withToken = resolveConnection({
+      file: kubeconfig(path.join(dir, 'token-and-exec'), 'a', [{ context: 'a', cluster: 'c', user: 'u', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`], userYaml: ['token: alice-token', ...exec] }]),
+    }, env());
+    expect((await ask(withToken, { PATH: process.env.PATH })).seen).toEqual([{ user: 'alice', authorization: 'Bearer alice-token' }]);
+    const withCertificate = resolveConnection({
+      file: kubeconfig(path.join(dir, 'cert-and-exec'), 'a', [{
+        context: 'a',
+        cluster: 'c',
+        user: 'u',
+        clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`],
+        userYaml: [`client-certificate: ${path.join(TLS_DIR, 'alice.crt')}`, `client-key: ${path.join(TLS_DIR, 'alice.key')}`, ...exec],
+      }]),
+    }, env());
+    const { client } = await ask(withCertificate, { PATH: process.env.PATH });
+    expect(api.requests.map((r) => r.user)).toEqual(['alice', 'alice']);
+    expect(client.pluginRuns).toBe(0);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  test('a context naming a user no file defines: anonymous requests, as kubectl makes them, with a warning', async () => {
+    const file = kubeconfig(path.join(dir, 'no-user'), 'a', [{ context: 'a', cluster: 'c', user: 'ghost', clusterYaml: [`server: ${server}`, `certificate-authority: ${CA}`] }]);
+    const connection = resolveConnection({ file }, env());
+    expect(connection.warnings).toEqual([`the context 'a' names the user 'ghost', which the kubeconfig ${file} does not define: the requests are anonymous (system:anonymous), as kubectl's are`]);
+    expect((await ask(connection)).seen).toEqual([{ user: 'system:anonymous', authorization: undefined }]);
   });
 
   test('in a pod with no kubeconfig: the service account (token read for every request, namespace from the pod), and kubectl gets no --context', async () => {

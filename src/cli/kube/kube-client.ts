@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { ExecCredential, ExecCredentialDeps, ExecCredentialSource, runPlugin } from './exec-credential';
 import { KubeConnection } from './kubeconfig';
 import { proxyFromEnvironment } from './proxy-environment';
+import { systemRoots } from './system-roots';
 import { HttpAnswer, sendRequest } from './transport';
 
 /** One answer of the Kubernetes API. */
@@ -43,6 +44,8 @@ export class KubeApi implements IKubeApi {
   public readonly server: string;
   private readonly exec?: ExecCredentialSource;
   private readonly env: { readonly [name: string]: string | undefined };
+  /** The kubeconfig's CA, else the system's roots as Go finds them (kubectl verifies with those, not Node's own). */
+  private readonly certificateAuthority?: Buffer;
   private warnedHttp = false;
 
   constructor(
@@ -52,6 +55,7 @@ export class KubeApi implements IKubeApi {
   ) {
     this.server = connection.server;
     this.env = options.env ?? process.env;
+    this.certificateAuthority = connection.certificateAuthority ?? systemRoots(this.env);
     const user = connection.user;
     if (user.exec) {
       this.exec = new ExecCredentialSource(user.exec, {
@@ -118,7 +122,8 @@ export class KubeApi implements IKubeApi {
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     const token = user.token ?? (user.tokenFile ? readTokenFile(user.tokenFile) : undefined) ?? credential?.token;
-    if (token) {headers.Authorization = `Bearer ${token}`;} else if (user.username !== undefined || user.password !== undefined) {
+    // Basic authentication needs a username (client-go transport.Config.HasBasicAuth).
+    if (token) {headers.Authorization = `Bearer ${token}`;} else if (user.username !== undefined) {
       headers.Authorization = `Basic ${Buffer.from(`${user.username ?? ''}:${user.password ?? ''}`).toString('base64')}`;
     }
     if (user.impersonate) {
@@ -129,8 +134,8 @@ export class KubeApi implements IKubeApi {
     }
     try {
       return await sendRequest(url, method, headers, body, {
-        certificateAuthority: connection.certificateAuthority,
-        // A plugin's certificate wins over the kubeconfig's (client-go: the exec authenticator's GetCert).
+        certificateAuthority: this.certificateAuthority,
+        // A plugin runs only for a user without a certificate of its own (kubeconfig.ts, kubeUser).
         clientCertificate: credential?.clientCertificate ?? user.clientCertificate,
         clientKey: credential?.clientKey ?? user.clientKey,
         insecureSkipTlsVerify: connection.insecureSkipTlsVerify,

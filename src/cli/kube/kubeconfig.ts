@@ -60,6 +60,8 @@ export interface KubeConnection {
    * context switched in another terminal during a long wait does not move the commands elsewhere.
    */
   readonly kubectlFlags: string[];
+  /** What differs from what the user may expect, as kubectl would do it (an undefined user: anonymous). */
+  readonly warnings: string[];
 }
 
 /** What `--kubeconfig` and `--context` say. */
@@ -144,29 +146,35 @@ export function mergeKubeconfigs(files: string[]): MergedConfig {
 }
 
 /**
- * The connection of a context: `--context`, else the merged `current-context`; with no kubeconfig
- * naming a context, the in-cluster service account when the process runs in a pod
- * (clientcmd merged_client_builder.go: DeferredLoadingClientConfig.ClientConfig).
+ * The connection of a context: `--context`, else the merged `current-context`. As in clientcmd
+ * (merged_client_builder.go DeferredLoadingClientConfig.ClientConfig, client_config.go
+ * ConfirmUsable): with no kubeconfig, or none that names a current context (contexts alone are not
+ * enough), or a context whose cluster no file defines, the configuration is empty, and in a pod
+ * the in-cluster service account is used instead. A context whose user no file defines makes its
+ * requests anonymously, as kubectl does (getAuthInfo requires the user only for `--user`).
  */
 export function resolveConnection(options: KubeconfigOptions = {}, environment: KubeEnvironment = processEnvironment()): KubeConnection {
   const files = kubeconfigFiles(options, environment);
   const merged = mergeKubeconfigs(files);
   const contextName = options.context ?? merged.currentContext;
-  if (contextName === undefined && merged.contexts.size === 0 && inClusterPossible(environment)) {
+  const context = contextName === undefined ? undefined : merged.contexts.get(contextName);
+  const cluster = context ? merged.clusters.get(context.value.cluster) : undefined;
+  const empty = contextName === undefined || (context !== undefined && cluster === undefined);
+  if (empty && options.context === undefined && inClusterPossible(environment)) {
     return inClusterConnection(environment);
   }
   const where = merged.files.length > 0 ? merged.files.join(path.delimiter) : files.join(path.delimiter);
   if (merged.files.length === 0) {
     throw new Error(`no kubeconfig: none of ${files.map((f) => `'${f}'`).join(', ')} exists, and this is not a pod with a service account; set --kubeconfig or KUBECONFIG`);
   }
-  if (contextName === undefined) throw new Error(`the kubeconfig ${where} has no current-context: pass --context`);
-  const context = merged.contexts.get(contextName);
+  if (contextName === undefined) throw new Error(`the kubeconfig ${where} has no current-context, and this is not a pod with a service account: pass --context`);
   if (!context) throw new Error(`the kubeconfig ${where} has no context named '${contextName}'`);
-  const cluster = merged.clusters.get(context.value.cluster);
   if (!cluster) throw new Error(`the context '${contextName}' names the cluster '${context.value.cluster}', which the kubeconfig ${where} does not define`);
+  const warnings: string[] = [];
   const user = context.value.user === undefined ? undefined : merged.users.get(context.value.user);
   if (context.value.user !== undefined && !user) {
-    throw new Error(`the context '${contextName}' names the user '${context.value.user}', which the kubeconfig ${where} does not define`);
+    warnings.push(`the context '${contextName}' names the user '${context.value.user}', which the kubeconfig ${where} does not define: `
+      + 'the requests are anonymous (system:anonymous), as kubectl\'s are');
   }
   const server: string | undefined = cluster.value.server;
   if (!server) throw new Error(`the cluster '${cluster.name}' of the context '${contextName}' has no server`);
@@ -184,6 +192,7 @@ export function resolveConnection(options: KubeconfigOptions = {}, environment: 
     context: contextName,
     description: `the context '${contextName}' of ${where}`,
     kubectlFlags: [...(options.file !== undefined ? ['--kubeconfig', options.file] : []), '--context', contextName],
+    warnings,
   };
 }
 
@@ -193,14 +202,20 @@ function kubeUser(user: Named): KubeUser {
   if (u['auth-provider']) {
     throw new Error(`the user '${user.name}' authenticates with the auth-provider '${u['auth-provider'].name}', which cdk8s-canary does not support: use an exec credential plugin (e.g. kubelogin)`);
   }
-  const exec = u.exec ? execConfig(u.exec, dir, user.name) : undefined;
   const resolve = (file: string | undefined) => (file ? path.resolve(dir, file) : undefined);
+  const clientCertificate = dataOrFile(u, 'client-certificate-data', 'client-certificate', dir);
+  const clientKey = dataOrFile(u, 'client-key-data', 'client-key', dir);
+  // The exec plugin is never run when the user has a token, a token file, a username or a client
+  // certificate and key (client-go plugin/pkg/client/auth/exec UpdateTransportConfig: HasTokenAuth,
+  // HasBasicAuth, HasCertAuth), so a plugin beside them is not even checked.
+  const otherCredentials = !!(u.token || u.tokenFile || u.username || (clientCertificate && clientKey));
+  const exec = u.exec && !otherCredentials ? execConfig(u.exec, dir, user.name) : undefined;
   return {
     // A token wins over a token file (clientcmd client_config.go, getUserIdentificationPartialConfig).
     token: u.token || undefined,
     tokenFile: u.token ? undefined : resolve(u.tokenFile),
-    clientCertificate: dataOrFile(u, 'client-certificate-data', 'client-certificate', dir),
-    clientKey: dataOrFile(u, 'client-key-data', 'client-key', dir),
+    clientCertificate,
+    clientKey,
     username: u.username || undefined,
     password: u.password || undefined,
     exec,
@@ -267,5 +282,6 @@ function inClusterConnection(environment: KubeEnvironment): KubeConnection {
     namespace,
     description: `the service account of this pod (${dir})`,
     kubectlFlags: [],
+    warnings: [],
   };
 }

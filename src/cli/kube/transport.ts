@@ -86,7 +86,9 @@ function startTls(socket: Duplex | undefined, host: string, port: number, option
       key: options.clientKey,
       rejectUnauthorized: !options.insecureSkipTlsVerify,
       ALPNProtocols: ['http/1.1'],
-      checkServerIdentity: (hostname, cert) => tls.checkServerIdentity(options.tlsServerName ?? hostname, cert),
+      // Against the URL's host, not the name Node falls back to ('localhost') when a tunnel's
+      // socket is given without a servername (an IP gets none), as Go checks ServerName or the host.
+      checkServerIdentity: (_hostname, cert) => tls.checkServerIdentity(options.tlsServerName ?? host, cert),
     });
     secured.setTimeout(options.timeoutMillis, () => secured.destroy(new Error(`no TLS handshake within ${options.timeoutMillis / 1000}s`)));
     secured.once('secureConnect', () => {

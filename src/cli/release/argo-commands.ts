@@ -67,9 +67,15 @@ export function promotePatches(rollout: any, full: boolean): { spec?: string; st
  * `promote`: upstream's patches, the status subresource first, then the spec, as promote.go sends
  * them. Unlike upstream, the status patch carries the `resourceVersion` it was computed from: a
  * Rollout that moved meanwhile (the next step's index would be stale) answers 409, and the
- * promotion is computed again from what it is now.
+ * promotion is computed again from what it is now. And unlike upstream, a spec patch (a Rollout
+ * paused with `spec.paused`) is first tried as a dry run: a user who may patch only the status
+ * (ReleaseOperatorRole) is refused before anything changed, instead of after the step was skipped.
  */
 export async function argoPromote(ctx: ReleaseContext, rollout: any, full: boolean): Promise<number> {
+  if (full && rollout?.status?.abort === true) {
+    ctx.warn(`warning: the Rollout ${ref(ctx)} is aborted (status.abort): a full promotion removes the abort (rollout/canary.go: PromoteFull clears it) `
+      + 'and makes the aborted version the stable one\n');
+  }
   if (ctx.dryRun) {
     printPromote(ctx, rollout, full);
     return 0;
@@ -80,6 +86,14 @@ export async function argoPromote(ctx: ReleaseContext, rollout: any, full: boole
     if (!spec && !status) {
       ctx.out(`Rollout ${ref(ctx)} has nothing to promote (${full ? 'its pods are already the stable version' : 'no pause, no step to skip'})\n`);
       return 0;
+    }
+    if (spec && status && attempt === 1) {
+      const dryRun = await patch(ctx, false, spec, true);
+      if (dryRun.status !== 200) {
+        throw new Error(`the API server refused to unpause the Rollout ${ref(ctx)} (spec.paused, set by 'kubectl argo rollouts pause' or by hand): `
+          + `PATCH ${ROLLOUT_PATH(ctx.namespace, ctx.name)}?dryRun=All: ${apiMessage(dryRun)}; nothing was changed: the promotion needs both patches. `
+          + 'Ask someone who may patch rollouts to unpause it (ReleaseOperatorRole grants only rollouts/status)');
+      }
     }
     if (status) {
       const guarded = JSON.stringify({ metadata: { resourceVersion: current.metadata?.resourceVersion }, ...JSON.parse(status) });
@@ -117,8 +131,8 @@ export async function argoAbort(ctx: ReleaseContext): Promise<number> {
   return 0;
 }
 
-function patch(ctx: ReleaseContext, status: boolean, body: string) {
-  return ctx.api.request('PATCH', `${ROLLOUT_PATH(ctx.namespace, ctx.name)}${status ? '/status' : ''}`, body, MERGE_PATCH);
+function patch(ctx: ReleaseContext, status: boolean, body: string, dryRun = false) {
+  return ctx.api.request('PATCH', `${ROLLOUT_PATH(ctx.namespace, ctx.name)}${status ? '/status' : ''}${dryRun ? '?dryRun=All' : ''}`, body, MERGE_PATCH);
 }
 
 function patchLine(ctx: ReleaseContext, status: boolean, body: string): string {

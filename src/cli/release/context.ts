@@ -42,6 +42,16 @@ export interface ReleaseContext {
   readonly now: () => Date;
   /** The command line, as recorded with a gate it opens (`gate open --once`). */
   readonly invocation: string;
+  /** This run of the command, recorded with a gate it opens: it closes only a gate it opened. */
+  readonly runId: string;
+  /** The cluster's DNS domain, for the loadtester's full Service name (default cluster.local). */
+  readonly clusterDomain: string;
+  /**
+   * Why kubectl cannot act as the user: the API server is plain http://, to which kubectl sends no
+   * credentials (client-go: only a TLS transport reads them), while this tool was told to send them
+   * (`--insecure-allow-http-token`).
+   */
+  readonly kubectlSendsNoCredentials?: string;
 }
 
 /** The wait was interrupted (Ctrl-C). */

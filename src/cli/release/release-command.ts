@@ -1,4 +1,5 @@
 import { execFile } from 'child_process';
+import { randomBytes } from 'crypto';
 import { argoAbort, argoPromote, argoStatus } from './argo-commands';
 import { Engine, KubectlRunner, ReleaseContext, WaitOptions } from './context';
 import { findRelease } from './find';
@@ -20,9 +21,11 @@ export interface ReleaseDeps {
   readonly kubectl?: KubectlRunner;
   readonly sleep?: WaitOptions['sleep'];
   readonly pollMillis?: number;
-  /** Aborts waits; default: Ctrl-C (SIGINT) and SIGTERM. */
+  /** Aborts waits; default: Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed). */
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
+  /** This run's id, recorded with the gates it opens; default: random. */
+  readonly runId?: string;
   /** How credential plugins run. */
   readonly plugin?: Partial<ExecCredentialDeps>;
 }
@@ -32,7 +35,7 @@ export class UsageError extends Error {}
 
 export const RELEASE_COMMANDS = ['status', 'gate', 'promote', 'abort', 'reset'];
 
-const COMMON_VALUES = ['-n', '--namespace', '--kubeconfig', '--context', '--engine', '--app', '--via'];
+const COMMON_VALUES = ['-n', '--namespace', '--kubeconfig', '--context', '--engine', '--app', '--via', '--cluster-domain'];
 const FLAGS: { [command: string]: { values: string[]; booleans: string[] } } = {
   status: { values: ['--output'], booleans: [] },
   gate: { values: ['--timeout'], booleans: ['--once', '--detach', '--dry-run'] },
@@ -90,6 +93,8 @@ export async function releaseCommand(
   const name = positional[0];
   if (!SUBDOMAIN.test(name)) throw new UsageError(`'${name}' is no Kubernetes name (lower-case letters, digits, '-' and '.')`);
   if (values['-n'] !== undefined && !LABEL.test(values['-n'])) throw new UsageError(`'-n' (${values['-n']}) is no namespace name (lower-case letters, digits and '-', at most 63)`);
+  const clusterDomain = values['--cluster-domain'] ?? 'cluster.local';
+  if (!SUBDOMAIN.test(clusterDomain)) throw new UsageError(`'--cluster-domain' (${clusterDomain}) is no DNS domain (lower-case letters, digits, '-' and '.')`);
   if (booleans.has('--once') && booleans.has('--detach')) throw new UsageError("'--once' and '--detach' exclude each other");
   if (action !== undefined && action !== 'open' && (booleans.has('--once') || booleans.has('--detach'))) throw new UsageError(`'gate ${action}' takes no '${booleans.has('--once') ? '--once' : '--detach'}'`);
   const via = values['--via'] ?? 'exec';
@@ -119,17 +124,27 @@ export async function releaseCommand(
   try {
     connection = resolveConnection(kubeconfig, environment);
   } catch (error) {
+    if (dryRun && !offline) {
+      throw new Error(`${(error as Error).message}. A --dry-run needs no cluster when the engine is known: add --engine flagger|argo, or --app <entry> (the declaration)`);
+    }
     if (!offline) throw error;
   }
   const namespace = values['-n'] ?? declared?.namespace ?? connection?.namespace ?? 'default';
+  const allowHttpToken = booleans.has('--insecure-allow-http-token');
   const api = offline ? NO_REQUESTS : deps.api ?? new KubeApi(connection!, {
-    allowHttpToken: booleans.has('--insecure-allow-http-token'),
+    allowHttpToken,
     env: environment.env,
     plugin: deps.plugin,
     userAgent: `cdk8s-canary/${version()}`,
   }, err);
+  if (!offline) connection?.warnings.forEach((warning) => err(`warning: ${warning}\n`));
 
   const interrupts = deps.signal ? undefined : new Interrupts(err);
+  // Once the terminal is gone (SIGHUP), nothing more is written to it: the command only closes what it opened.
+  const quiet = (write: (text: string) => void) => (text: string) => {
+    if (interrupts?.hungUp) return;
+    write(text);
+  };
   const invocation = [command, action, ...['--once', '--detach', '--full'].filter((flag) => booleans.has(flag))].filter((word) => word !== undefined).join(' ');
   const ctx: ReleaseContext = {
     name,
@@ -140,8 +155,8 @@ export async function releaseCommand(
     printedFlags: [...(kubeconfig.file ? ['--kubeconfig', kubeconfig.file] : []), ...(kubeconfig.context ? ['--context', kubeconfig.context] : [])],
     dryRun,
     via,
-    out,
-    warn: err,
+    out: quiet(out),
+    warn: quiet(err),
     wait: {
       pollMillis: deps.pollMillis ?? 5000,
       timeoutMillis: timeout * 1000,
@@ -150,7 +165,16 @@ export async function releaseCommand(
     },
     now: deps.now ?? (() => new Date()),
     invocation,
+    runId: deps.runId ?? randomBytes(6).toString('hex'),
+    clusterDomain,
+    kubectlSendsNoCredentials: allowHttpToken && via === 'exec' && connection && plainHttpWithCredentials(connection)
+      ? `kubectl sends no credentials to the http:// API server ${connection.server} (client-go reads a user's credentials only for a TLS transport), `
+        + 'so kubectl exec would reach the loadtester as system:anonymous: --insecure-allow-http-token covers only this tool\'s own requests; add --via proxy'
+      : undefined,
   };
+  if (offline && namespace === 'default' && values['-n'] === undefined && !declared && !connection) {
+    ctx.out('# namespace default (no -n, and no kubeconfig to take one from)\n');
+  }
   try {
     const found = offline ? { engine: engine!, object: declared?.object } : await findRelease(ctx, engine);
     return await dispatch(ctx, command, action, found.engine, found.object, booleans, output === 'json');
@@ -185,6 +209,11 @@ function dispatch(
   }
 }
 
+function plainHttpWithCredentials(connection: KubeConnection): boolean {
+  const user = connection.user;
+  return connection.server.startsWith('http://') && !!(user.token || user.tokenFile || user.username || user.password || user.exec);
+}
+
 /** Stands in for the API client when a dry run must make no request. */
 const NO_REQUESTS: IKubeApi = {
   server: '(none: --dry-run with the engine known makes no request)',
@@ -205,23 +234,36 @@ function declaration(entry: string, name: string, namespace: string | undefined)
 }
 
 /**
- * Ctrl-C and SIGTERM abort the wait, so that the command closes what it opened and exits 1; a
- * second Ctrl-C exits at once.
+ * Ctrl-C, SIGTERM and SIGHUP (the terminal closed, the SSH session dropped) abort the wait, so that
+ * the command closes what it opened and exits 1; a second signal exits at once. After SIGHUP nothing
+ * is written to the terminal any more, and a write that fails (EIO, EPIPE) must not end the process
+ * before it has closed the gate.
  */
 class Interrupts {
+  private static readonly SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   private readonly controller = new AbortController();
+  /** The terminal is gone. */
+  public hungUp = false;
 
   constructor(private readonly err: (text: string) => void) {
-    process.on('SIGINT', this.onSignal);
-    process.on('SIGTERM', this.onSignal);
+    Interrupts.SIGNALS.forEach((signal) => process.on(signal, this.onSignal));
   }
 
   private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP' && !this.hungUp) {
+      this.hungUp = true;
+      const ignore = () => undefined;
+      process.stdout.on('error', ignore);
+      process.stderr.on('error', ignore);
+    }
+    const say = (text: string) => {
+      if (!this.hungUp) this.err(text);
+    };
     if (this.controller.signal.aborted) {
-      this.err(`\n${signal} again: exiting without closing; look at the gates with 'cdk8s-canary status'\n`);
+      say(`\n${signal} again: exiting without closing; look at the gates with 'cdk8s-canary status'\n`);
       process.exit(1);
     }
-    this.err(`\n${signal}: closing what this command opened...\n`);
+    say(`\n${signal}: closing what this command opened...\n`);
     this.controller.abort();
   };
 
@@ -230,8 +272,7 @@ class Interrupts {
   }
 
   public dispose(): void {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
+    Interrupts.SIGNALS.forEach((signal) => process.off(signal, this.onSignal));
   }
 }
 

@@ -1,16 +1,22 @@
 import { InterruptedError, WaitOptions } from './context';
 
+/** What ends a wait: a message, an exit code, and whatever else the judge adds. */
+export interface Verdict {
+  readonly result: string;
+  readonly code: number;
+}
+
 /** How a wait ended. */
-export type WaitEnd<T> = { readonly ended: 'condition'; readonly value: T; readonly result: string; readonly code: number } | { readonly ended: 'timeout' };
+export type WaitEnd<T, V extends Verdict = Verdict> = ({ readonly ended: 'condition'; readonly value: T } & V) | { readonly ended: 'timeout' };
 
 /**
  * Reads until `judge` says the wait is over (a message and an exit code), sleeping `pollMillis`
  * between reads, for at most `timeoutMillis` of sleeps. Ctrl-C rejects with InterruptedError;
  * any other failure of a read rejects with it: the caller closes what it opened either way.
  */
-export async function pollUntil<T>(
-  wait: WaitOptions, read: () => Promise<T>, judge: (value: T) => { result: string; code: number } | undefined,
-): Promise<WaitEnd<T>> {
+export async function pollUntil<T, V extends Verdict = Verdict>(
+  wait: WaitOptions, read: () => Promise<T>, judge: (value: T) => V | undefined | Promise<V | undefined>,
+): Promise<WaitEnd<T, V>> {
   let waited = 0;
   while (waited < wait.timeoutMillis) {
     if (wait.signal.aborted) throw new InterruptedError();
@@ -18,7 +24,7 @@ export async function pollUntil<T>(
     waited += wait.pollMillis;
     if (wait.signal.aborted) throw new InterruptedError();
     const value = await read();
-    const verdict = judge(value);
+    const verdict = await judge(value);
     if (verdict) return { ended: 'condition', value, ...verdict };
   }
   return { ended: 'timeout' };

@@ -42,6 +42,7 @@ const RESOURCES: { [resource: string]: { group: string; prefix: string; kind: st
   canaries: { group: 'flagger.app', prefix: '/apis/flagger.app/v1beta1', kind: 'canaries.flagger.app', statusSubresource: true },
   rollouts: { group: 'argoproj.io', prefix: '/apis/argoproj.io/v1alpha1', kind: 'rollouts.argoproj.io', statusSubresource: true },
   configmaps: { group: '', prefix: '/api/v1', kind: 'configmaps', statusSubresource: false },
+  deployments: { group: 'apps', prefix: '/apis/apps/v1', kind: 'deployments.apps', statusSubresource: true },
 };
 
 /** A Service the proxy can reach: the loadtester behind it, or none (no endpoints), or a NetworkPolicy in the way. */
@@ -50,6 +51,11 @@ export interface FakeService {
   readonly endpoints: boolean;
   /** False: a NetworkPolicy drops the API server's connection (the dial times out). */
   readonly reachable: boolean;
+  /**
+   * A route whose answer is lost after the backend got the request (the connection breaks before
+   * the response): the proxy answers 503 "error trying to reach service: EOF".
+   */
+  readonly loseAnswerTo?: string;
 }
 
 /**
@@ -59,12 +65,13 @@ export interface FakeService {
  * PolicyRules per user (a refusal: 403 Status `<resource> "<name>" is forbidden: User "<u>" cannot
  * <verb> resource "<r>" in API group "<g>" in the namespace "<ns>"`), GET and JSON merge PATCH
  * (`application/merge-patch+json`, else 415) of Canaries, Rollouts (status subresource: a patch of
- * the main resource ignores status, one of /status everything but status) and ConfigMaps, a
- * `metadata.resourceVersion` in a patch as a precondition (409 Conflict "the object has been
- * modified"), and the Service proxy (`/api/v1/namespaces/<ns>/services/http:<svc>:<port>/proxy/...`:
+ * the main resource ignores status, one of /status everything but status), ConfigMaps and
+ * Deployments, a `metadata.resourceVersion` in a patch as a precondition (409 Conflict "the object
+ * has been modified"), `?dryRun=All` (authorized and checked, not stored; any other value 400), and
+ * the Service proxy (`/api/v1/namespaces/<ns>/services/http:<svc>:<port>/proxy/...`:
  * RBAC `create services/proxy` on that name; 404 for no Service; 503 "no endpoints available for
- * service"; 503 "error trying to reach service: ..." when the connection fails; else the backend's
- * answer, passed through).
+ * service"; 503 "error trying to reach service: ..." when the connection fails, before or after the request
+ * reached the backend; else the backend's answer, passed through).
  */
 export class FakeApiServer {
   /** The 403 the API server answers (responsewriters.ForbiddenStatusError). */
@@ -164,7 +171,7 @@ export class FakeApiServer {
     const method = req.method!;
     this.beforeRequest?.(method, url.pathname);
     const user = this.authenticate(req);
-    this.requests.push({ method, path: url.pathname, body, contentType: req.headers['content-type'], authorization: req.headers.authorization, user: user ?? '', headers: req.headers });
+    this.requests.push({ method, path: `${url.pathname}${url.search}`, body, contentType: req.headers['content-type'], authorization: req.headers.authorization, user: user ?? '', headers: req.headers });
     if (user === 'unauthorized' || user === undefined) return status(401, 'Unauthorized', 'Unauthorized');
     const verb = ({ GET: 'get', PATCH: 'patch', POST: 'create', PUT: 'update', DELETE: 'delete' } as { [m: string]: string })[method] ?? method.toLowerCase();
 
@@ -178,7 +185,9 @@ export class FakeApiServer {
       if (!found) return status(404, 'NotFound', `services "${service}" not found`, { name: service, kind: 'services' });
       if (!found.endpoints || !found.backend) return status(503, 'ServiceUnavailable', `no endpoints available for service "${service}"`);
       if (!found.reachable) return status(503, 'ServiceUnavailable', 'error trying to reach service: dial tcp 10.244.0.7:8080: i/o timeout');
-      return found.backend.handle(method, rest ?? '/', body);
+      const answer = found.backend.handle(method, rest ?? '/', body);
+      // apimachinery proxy transport.go: a failed round trip is NewServiceUnavailable("error trying to reach service: ...").
+      return rest === found.loseAnswerTo ? status(503, 'ServiceUnavailable', 'error trying to reach service: EOF') : answer;
     }
 
     const match = /^(\/apis?\/.+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(status))?$/.exec(url.pathname);
@@ -198,6 +207,10 @@ export class FakeApiServer {
       return status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
     }
     if (!object) return notFound();
+    const dryRun = url.searchParams.getAll('dryRun');
+    if (dryRun.some((value) => value !== 'All')) {
+      return status(400, 'BadRequest', `Invalid dry run value: ${dryRun.join(', ')}; valid values are: All`);
+    }
     let patch: any;
     try {
       patch = JSON.parse(body);
@@ -213,6 +226,7 @@ export class FakeApiServer {
     // With a status subresource, each endpoint changes only its own part (CRD status subresource).
     const updated = !resource.statusSubresource ? merged
       : subresource === 'status' ? { ...object, status: merged.status } : { ...merged, status: object.status };
+    if (dryRun.length > 0) return { status: 200, body: JSON.stringify(updated) };
     this.put(objectPath, updated);
     return { status: 200, body: JSON.stringify(this.objects.get(objectPath)) };
   }

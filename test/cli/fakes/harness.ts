@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FakeApiServer, PolicyRule, TLS_DIR } from './fake-api-server';
 import { FakeFlagger } from './fake-flagger';
-import { FakeKubectl } from './fake-kubectl';
+import { FakeKubectl, deploymentPath } from './fake-kubectl';
 import { FakeLoadTester } from './fake-loadtester';
 import { mainAsync } from '../../../src/cli/main';
 import { InterruptedError } from '../../../src/cli/release/context';
@@ -33,11 +33,15 @@ export interface CliRun {
   readonly err: string;
 }
 
+/** The loadtester Deployment of namespace test, as the API server has it. */
+export const LOADTESTER_DEPLOYMENT = deploymentPath('test', 'flagger-loadtester');
+
 /**
  * A cluster for the release commands: the fake API server (https, token `alice-token` for user
  * alice), the loadtester of namespace `test` behind Service flagger-loadtester and Deployment
- * flagger-loadtester, a Flagger that advances one analysis interval per wait of the CLI, and kubectl.
- * `cli()` runs the CLI with KUBECONFIG pointing at it.
+ * flagger-loadtester (one ready pod), a Flagger that advances one analysis interval per wait of the
+ * CLI, and kubectl. `cli()` runs the CLI with KUBECONFIG pointing at it; each run has the id
+ * `run-<n>` (n counts the runs from 1).
  */
 export class Harness {
   public readonly api = new FakeApiServer();
@@ -52,6 +56,9 @@ export class Harness {
   /** Called at every wait of the CLI, before Flagger's tick (count from 1). */
   public onWait?: (count: number) => void;
   public waits = 0;
+  /** The sleeps the CLI asked for, in milliseconds. */
+  public sleeps: number[] = [];
+  public runs = 0;
   public env: { [name: string]: string | undefined } = {};
   public deps: Partial<ReleaseDeps> = {};
 
@@ -59,13 +66,14 @@ export class Harness {
     this.kubectl = new FakeKubectl(this.api, user);
   }
 
-  public async start(webhooks: any[] = GATE_WEBHOOKS): Promise<this> {
+  public async start(webhooks: any[] = GATE_WEBHOOKS, interval = '1m'): Promise<this> {
     this.server = await this.api.start();
     await this.tester.start();
     this.api.tokens.set('alice-token', this.user);
     this.api.services.set('test/flagger-loadtester', { backend: this.tester, endpoints: true, reachable: true });
     this.kubectl.deployments.set('test/flagger-loadtester', { tester: this.tester });
-    this.flagger = new FakeFlagger(this.api, this.tester, 'test', 'podinfo', webhooks);
+    this.scaleLoadTester(1);
+    this.flagger = new FakeFlagger(this.api, this.tester, 'test', 'podinfo', webhooks, 10, 30, interval);
     this.api.put('/api/v1/namespaces/test/configmaps/cdk8s-canary-gates', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cdk8s-canary-gates', namespace: 'test' } });
     this.kubeconfig = writeKubeconfig(this.dir, this.server, 'token: alice-token');
     this.env = { KUBECONFIG: this.kubeconfig };
@@ -75,6 +83,17 @@ export class Harness {
   public async stop(): Promise<void> {
     await this.api.stop();
     await this.tester.stop();
+  }
+
+  /** The loadtester Deployment with this many ready pods. */
+  public scaleLoadTester(ready: number): void {
+    this.api.put(LOADTESTER_DEPLOYMENT, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'flagger-loadtester', namespace: 'test' },
+      spec: { replicas: 1 },
+      status: { replicas: 1, readyReplicas: ready },
+    });
   }
 
   /** Rules the API server and kubectl enforce for the user. */
@@ -90,14 +109,16 @@ export class Harness {
       environment: { env: this.env, homedir: this.dir, serviceAccountDir: path.join(this.dir, 'no-service-account') },
       kubectl: this.kubectl.run,
       pollMillis: 5000,
-      sleep: async (_millis, signal) => {
+      sleep: async (millis, signal) => {
         this.waits++;
+        this.sleeps.push(millis);
         this.onWait?.(this.waits);
         if (signal.aborted) throw new InterruptedError();
         this.flagger.tick();
       },
       signal: this.interrupt.signal,
       now: () => new Date('2025-06-01T10:00:00Z'),
+      runId: `run-${++this.runs}`,
       ...this.deps,
     });
     return { code, out, err };
