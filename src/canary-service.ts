@@ -471,7 +471,9 @@ export class CanaryService extends Construct {
       const image = props.image.trim() === ''
         ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
         : props.image;
-      return createDeployment(this, 'Deployment', { ...props, image, name: this.name, namespace: this.namespace, labels }, errors);
+      return createDeployment(this, 'Deployment', {
+        ...props, image, name: this.name, namespace: this.namespace, labels, progressDeadline: props.engine.workloadProgressDeadline,
+      }, errors);
     }
     const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);
@@ -481,7 +483,7 @@ export class CanaryService extends Construct {
     if (props.deployment.name !== this.name) {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
     }
-    checkDeployment(owner, props.deployment, this.namespace);
+    checkDeployment(owner, props.deployment, this.namespace, props.engine.workloadProgressDeadline);
     const portName = props.deployment.containers[0].ports[0]?.name;
     if (props.protocol === ServiceProtocol.GRPC && portName !== 'grpc') {
       fail(owner, `'deployment' (${props.deployment.name}) names its first container port ${portName === undefined ? 'nothing' : `'${portName}'`}, but 'protocol' is ServiceProtocol.GRPC: `

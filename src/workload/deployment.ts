@@ -16,6 +16,12 @@ export interface DeploymentSpec extends WorkloadOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: { [key: string]: string };
+  /**
+   * The Deployment's `progressDeadlineSeconds`, when the engine reads it.
+   *
+   * @default - cdk8s-plus's 600 s
+   */
+  readonly progressDeadline?: Duration;
 }
 
 export const DEFAULT_CONTAINER_PORT = 8080;
@@ -47,6 +53,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   const deployment = new kplus.Deployment(scope, id, {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     select: false,
+    progressDeadline: spec.progressDeadline,
     podMetadata: { labels: spec.labels },
     securityContext: { ensureNonRoot: true, user: spec.runAsUser ?? 65532, group: spec.runAsUser ?? 65532 },
     automountServiceAccountToken: false,
@@ -88,7 +95,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
  * Checks a Deployment a team built itself: the controllers must be able to select its pods and
  * derive names from it.
  */
-export function checkDeployment(owner: string, deployment: kplus.Deployment, namespace: string): void {
+export function checkDeployment(owner: string, deployment: kplus.Deployment, namespace: string, engineDeadline?: Duration): void {
   const selector = deployment.matchLabels;
   const keys = Object.keys(selector);
   if (keys.includes('cdk8s.io/metadata.addr')) {
@@ -106,6 +113,11 @@ export function checkDeployment(owner: string, deployment: kplus.Deployment, nam
   }
   if (deployment.containers.length === 0) {
     fail(owner, `'deployment' (${deployment.name}) has no containers`);
+  }
+  if (engineDeadline !== undefined && deployment.progressDeadline.toSeconds() < engineDeadline.toSeconds()) {
+    fail(owner, `'deployment' (${deployment.name}) has 'progressDeadline' ${deployment.progressDeadline.toHumanString()}, shorter than the engine's 'progressDeadline' `
+      + `(${engineDeadline.toHumanString()}): the controller fails the release when the Deployment's own deadline passes (and Flagger copies it to the primary), `
+      + `so the shorter one would win; give the Deployment 'progressDeadline: Duration.seconds(${engineDeadline.toSeconds()})' or more, or shorten the engine's`);
   }
   const apiObject = ApiObject.of(deployment);
   const deploymentNamespace = apiObject.metadata.namespace ?? apiObject.chart.namespace;
