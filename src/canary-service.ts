@@ -9,6 +9,7 @@ import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
 import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
+import { MetricKind } from './analysis/metric';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
 import { argumentErrors, checkConstructScope } from './arguments/check-arguments';
@@ -273,22 +274,27 @@ export class CanaryService extends Construct {
       protocol: props.protocol,
       probePaths: deployment && httpProbePaths(deployment, containerPort),
     };
-    const loadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
+    const routerLoadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
+    // The baseline's load is sent only when a comparison needs it; until the analysis is resolved, the target alone.
+    let loadTarget = routerLoadTarget && withoutBaseline(routerLoadTarget);
     // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
     if (safetyNet && safetyNet.managedHost === undefined && loadTarget?.measuredAtIngress && loadTarget.host) {
       this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
     }
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
-    if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget));
+    if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget!));
+    const comparesWithoutUsers = analysis !== undefined && !analysis.receivesLiveTraffic && analysis.metrics.some((m) => m.kind === MetricKind.COMPARISON);
+    if (comparesWithoutUsers && routerLoadTarget) loadTarget = withBaseline(routerLoadTarget);
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
     // Checked even when the analysis has mistakes: the strategy's own are independent of them.
     const strategy = declared && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
     // Each phase of a phased release has its own load: the request of its own segment.
     const phaseLoadTargets = strategy?.kind === StrategyKind.PHASED
-      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({
-        ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] },
-      })))
+      ? strategy.phases!.map((phase) => errors.attempt(() => {
+        const target = props.router.loadTarget({ ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] } });
+        return comparesWithoutUsers ? withBaseline(target) : withoutBaseline(target);
+      }))
       : undefined;
     if (!identified || !deployment || !loadTarget || !analysis || !strategy || phaseLoadTargets?.includes(undefined)) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
@@ -545,4 +551,14 @@ function loadExample(props: CanaryServiceProps, target: LoadTarget): string | un
     // An interval the analysis rejects (with its own message) has no load duration to show.
     return undefined;
   }
+}
+
+/** A load target without the compared version's address. */
+function withoutBaseline(target: LoadTarget): LoadTarget {
+  return { ...target, baseline: undefined };
+}
+
+/** A load target whose typed load also reaches the compared version (when the router says where), with the egress for it. */
+function withBaseline(target: LoadTarget): LoadTarget {
+  return target.baseline ? { ...target, egress: [...target.egress, ...target.baseline.egress] } : target;
 }
