@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
 import { IPrometheus, Prometheus } from './addons/prometheus';
-import { resolveSafetyNet } from './adoption/resolve-safety-net';
+import { netWaitsForController, resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
 import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
@@ -261,7 +261,7 @@ export class CanaryService extends Construct {
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
     const safetyNet = this.safetyNetConfig = props.safetyNet
-      && errors.attempt(() => resolveSafetyNet(owner, this.name, props.safetyNet!, port, splits));
+      && errors.attempt(() => resolveSafetyNet(owner, this.name, props.safetyNet!, port, splits, netWaitsForController(props.engine.name, props.router.name)));
     const base = {
       name: this.name,
       namespace: this.namespace,
