@@ -371,6 +371,7 @@ export class CanaryService extends Construct {
       topology: this.topology,
       calls: declaredCalls(props),
       liveService: safetyNet?.liveService,
+      externalServices: props.analysis?.externalServices,
     });
     this.node.addValidation({ validate: references });
     if (this.gitOpsTool === GitOpsTool.FLUX) this.markForFlux();
