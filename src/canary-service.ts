@@ -482,7 +482,7 @@ export class CanaryService extends Construct {
         ...props, image, name: this.name, namespace: this.namespace, labels, progressDeadline: props.engine.workloadProgressDeadline,
       }, errors);
     }
-    const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
+    const containerOptions = (['image', 'containerPort', 'additionalPorts', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);
     if (containerOptions.length > 0) {
       fail(owner, `either 'deployment' or the container options (${containerOptions.map((k) => `'${k}'`).join(', ')}), not both`);

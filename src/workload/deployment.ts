@@ -42,6 +42,13 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   const check = <T>(what: () => T, standIn: T): T => own.attempt(what) ?? standIn;
   const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkPinnedImage(owner, 'image', spec.image!), PLACEHOLDER_IMAGE);
   const port = check(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT), DEFAULT_CONTAINER_PORT);
+  const additionalPorts = (spec.additionalPorts ?? []).flatMap((extra, i) => own.attempt(() => {
+    checkPort(owner, `additionalPorts[${i}]`, extra);
+    if (extra === port || spec.additionalPorts!.indexOf(extra) !== i) {
+      fail(owner, `'additionalPorts[${i}]' (${extra}) is declared already${extra === port ? " ('containerPort')" : ''}: list each other port once`);
+    }
+    return [extra];
+  }) ?? []);
   if (spec.runAsUser !== undefined) own.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
   const resources = spec.resources === undefined ? undefined : check(() => {
     checkResources(owner, 'resources', spec.resources!);
@@ -61,7 +68,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       name: spec.name,
       image: image!,
       args: spec.args,
-      ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
+      ports: [{ number: port, name: grpc ? 'grpc' : 'http' }, ...additionalPorts.map((number) => ({ number }))],
       envVariables: spec.env,
       envFrom: spec.envFrom,
       resources: resources ?? {
@@ -184,7 +191,9 @@ export function probePortProblems(deployment: kplus.Deployment, servedPort: numb
       return ownProbes
         ? `'${p.kind}' probes ${shown}, but the container listens on 'containerPort' ${servedPort} (the port its Services and load tests use), which no readiness probe checks: `
           + `the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; probe port ${servedPort} `
-          + `(a probe without 'port' does)${typeof p.port === 'number' ? `, or set 'containerPort' to ${p.port} if the application listens there` : ''}`
+          + `(a probe without 'port' does)${typeof p.port === 'number'
+            ? `, or set 'containerPort' to ${p.port} if the application listens there, or list ${p.port} in 'additionalPorts' if it listens there as well (e.g. a management port)`
+            : ''}`
         : `'deployment' (${deployment.name}) container '${container.name}' has its ${p.kind} probe on ${shown}, which it does not declare, and no readiness probe checks its port ${servedPort} `
           + '(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
           + `probe port ${servedPort}, or declare the probed port on the container`;
