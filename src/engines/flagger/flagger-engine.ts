@@ -74,14 +74,16 @@ export class FlaggerEngine implements IDeliveryEngine {
    * condition says `ProgressDeadlineExceeded` (pkg/canary/deployment_ready.go, isDeploymentReady),
    * whatever the Canary's deadline.
    */
-  public readonly workloadProgressDeadline: Duration;
+  public readonly workloadProgressDeadline?: Duration;
+  private readonly progressDeadline: Duration;
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
     checkArguments('FlaggerEngine.new', [options], 'DeliveryEngine.flagger()');
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
     this.options = options;
-    this.workloadProgressDeadline = options.progressDeadline ?? Duration.minutes(10);
+    this.progressDeadline = options.progressDeadline ?? Duration.minutes(10);
+    this.workloadProgressDeadline = this.progressDeadline;
   }
 
   public needsLoadTester(analysis: ResolvedAnalysis, strategy?: StrategyConfig): boolean {
@@ -145,7 +147,7 @@ export class FlaggerEngine implements IDeliveryEngine {
         skipAnalysis,
         strategy: context.strategy,
         provider: routing.provider,
-        progressDeadline: this.workloadProgressDeadline,
+        progressDeadline: this.progressDeadline,
       }),
     };
     return {
