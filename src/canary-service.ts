@@ -261,7 +261,8 @@ export class CanaryService extends Construct {
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
     const safetyNet = this.safetyNetConfig = props.safetyNet
-      && errors.attempt(() => resolveSafetyNet(owner, this.name, props.safetyNet!, port, splits, netWaitsForController(props.engine.name, props.router.name)));
+      && errors.attempt(() => resolveSafetyNet(
+        owner, this.name, props.safetyNet!, port, splits, netWaitsForController(props.engine.name, props.router.name)));
     const base = {
       name: this.name,
       namespace: this.namespace,
@@ -283,7 +284,8 @@ export class CanaryService extends Construct {
     }
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
     if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget!));
-    const comparesWithoutUsers = analysis !== undefined && !analysis.receivesLiveTraffic && analysis.metrics.some((m) => m.kind === MetricKind.COMPARISON);
+    const comparesWithoutUsers = analysis !== undefined && !analysis.receivesLiveTraffic
+      && analysis.metrics.some((m) => m.kind === MetricKind.COMPARISON);
     if (comparesWithoutUsers && routerLoadTarget) loadTarget = withBaseline(routerLoadTarget);
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
     // Checked even when the analysis has mistakes: the strategy's own are independent of them.

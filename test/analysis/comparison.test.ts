@@ -1,13 +1,15 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, IstioRoutingMode, ITrafficRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, IDeliveryEngine, IstioRoutingMode, ITrafficRouter,
+  TrafficRouter,
 } from '../../src';
 import { only, synth } from '../synth';
 
 const OWNER = "CanaryService 'podinfo'";
 
 function declare(
-  engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITrafficRouter = TrafficRouter.istio(), more: { receivesLiveTraffic?: boolean; strategy?: DeliveryStrategy } = {},
+  engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITrafficRouter = TrafficRouter.istio(),
+  more: { receivesLiveTraffic?: boolean; strategy?: DeliveryStrategy } = {},
 ): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {

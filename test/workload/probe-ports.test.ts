@@ -71,8 +71,11 @@ describe('a management port', () => {
     expect(synthError(management)).toEqual([]);
     const chart = new Chart(new App(), 'test', { namespace: 'test' });
     new CanaryService(chart, 'podinfo', {
-      image: 'ghcr.io/stefanprodan/podinfo:6.7.0', engine: DeliveryEngine.flagger(), router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
-      analysis: { webhooks: [CanaryWebhook.loadTest()] }, ...management,
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      engine: DeliveryEngine.flagger(),
+      router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+      analysis: { webhooks: [CanaryWebhook.loadTest()] },
+      ...management,
     });
     expect(only(synth(chart), 'Deployment', 'podinfo').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http' }, { containerPort: 8081 }]);
   });
