@@ -3,12 +3,13 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
 import { IPrometheus, Prometheus } from './addons/prometheus';
-import { resolveSafetyNet } from './adoption/resolve-safety-net';
+import { netWaitsForController, resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
 import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
 import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
+import { MetricKind } from './analysis/metric';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
 import { argumentErrors, checkConstructScope } from './arguments/check-arguments';
@@ -280,7 +281,8 @@ export class CanaryService extends Construct {
     const declared = errors.attempt(() => (props.strategy ?? DeliveryStrategy.canary()).bind());
     const splits = props.router.supports(props.engine.name, TrafficFeature.WEIGHTED);
     const safetyNet = this.safetyNetConfig = props.safetyNet
-      && errors.attempt(() => resolveSafetyNet(owner, this.name, props.safetyNet!, port, splits));
+      && errors.attempt(() => resolveSafetyNet(
+        owner, this.name, props.safetyNet!, port, splits, netWaitsForController(props.engine.name, props.router.name)));
     const base = {
       name: this.name,
       namespace: this.namespace,
@@ -293,22 +295,28 @@ export class CanaryService extends Construct {
       protocol: props.protocol,
       probePaths: deployment && httpProbePaths(deployment, containerPort),
     };
-    const loadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
+    const routerLoadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
+    // The baseline's load is sent only when a comparison needs it; until the analysis is resolved, the target alone.
+    let loadTarget = routerLoadTarget && withoutBaseline(routerLoadTarget);
     // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
     if (safetyNet && safetyNet.managedHost === undefined && loadTarget?.measuredAtIngress && loadTarget.host) {
       this.safetyNetConfig = { ...safetyNet, managedHost: loadTarget.host };
     }
     const analysis = errors.attempt(() => resolveAnalysis(owner, props.analysis, loadTarget && loadExample(props, loadTarget)));
-    if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget));
+    if (analysis && loadTarget) errors.attempt(() => checkMeasuredLoadPaths(owner, analysis.webhooks, loadTarget!));
+    const comparesWithoutUsers = analysis !== undefined && !analysis.receivesLiveTraffic
+      && analysis.metrics.some((m) => m.kind === MetricKind.COMPARISON);
+    if (comparesWithoutUsers && routerLoadTarget) loadTarget = withBaseline(routerLoadTarget);
     if (props.protocol === ServiceProtocol.GRPC) errors.attempt(() => checkGrpc(owner, props.engine.name, props.router, analysis));
     // Checked even when the analysis has mistakes: the strategy's own are independent of them.
     const strategy = declared && errors.attempt(() => resolveStrategy(
       { owner, analysisOptions: props.analysis, analysis, engine: props.engine.name, router: props.router }, props.strategy));
     // Each phase of a phased release has its own load: the request of its own segment.
     const phaseLoadTargets = strategy?.kind === StrategyKind.PHASED
-      ? strategy.phases!.map((phase) => errors.attempt(() => props.router.loadTarget({
-        ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] },
-      })))
+      ? strategy.phases!.map((phase) => errors.attempt(() => {
+        const target = props.router.loadTarget({ ...base, strategy: { kind: StrategyKind.PHASED, phases: [phase] } });
+        return comparesWithoutUsers ? withBaseline(target) : withoutBaseline(target);
+      }))
       : undefined;
     if (!identified || !deployment || !loadTarget || !analysis || !strategy || phaseLoadTargets?.includes(undefined)) {
       // Reported at synth with the other mistakes; without these the controller's objects cannot be built.
@@ -394,6 +402,7 @@ export class CanaryService extends Construct {
       topology: this.topology,
       calls: declaredCalls(props),
       liveService: safetyNet?.liveService,
+      externalServices: props.analysis?.externalServices,
     });
     this.node.addValidation({ validate: references });
     const rewrites = this.declaredRewrites();
@@ -517,9 +526,11 @@ export class CanaryService extends Construct {
         ? errors.attempt(() => fail(owner, "'image' ('') is empty: give a pinned image reference, e.g. 'ghcr.io/org/app:1.2.3', or pass your own 'deployment'"))
         : props.image;
       const podOptions = withPodOptions ? {} : Object.fromEntries(POD_OPTION_KEYS.map((key) => [key, undefined]));
-      return createDeployment(this, 'Deployment', { ...props, ...podOptions, image, name: this.name, namespace: this.namespace, labels }, errors);
+      return createDeployment(this, 'Deployment', {
+        ...props, ...podOptions, image, name: this.name, namespace: this.namespace, labels, progressDeadline: props.engine.workloadProgressDeadline,
+      }, errors);
     }
-    const containerOptions = (['image', 'containerPort', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
+    const containerOptions = (['image', 'containerPort', 'additionalPorts', 'env', 'envFrom', 'args', 'resources', 'readiness', 'liveness', 'readOnlyRootFilesystem', 'runAsUser'] as const)
       .filter((key) => props[key] !== undefined);
     if (containerOptions.length > 0) {
       fail(owner, `either 'deployment' or the container options (${containerOptions.map((k) => `'${k}'`).join(', ')}), not both`);
@@ -531,7 +542,7 @@ export class CanaryService extends Construct {
     if (props.deployment.name !== this.name) {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
     }
-    checkDeployment(owner, props.deployment, this.namespace);
+    checkDeployment(owner, props.deployment, this.namespace, props.engine.workloadProgressDeadline);
     const portName = props.deployment.containers[0].ports[0]?.name;
     if (props.protocol === ServiceProtocol.GRPC && portName !== 'grpc') {
       fail(owner, `'deployment' (${props.deployment.name}) names its first container port ${portName === undefined ? 'nothing' : `'${portName}'`}, but 'protocol' is ServiceProtocol.GRPC: `
@@ -593,4 +604,14 @@ function loadExample(props: CanaryServiceProps, target: LoadTarget): string | un
     // An interval the analysis rejects (with its own message) has no load duration to show.
     return undefined;
   }
+}
+
+/** A load target without the compared version's address. */
+function withoutBaseline(target: LoadTarget): LoadTarget {
+  return { ...target, baseline: undefined };
+}
+
+/** A load target whose typed load also reaches the compared version (when the router says where), with the egress for it. */
+function withBaseline(target: LoadTarget): LoadTarget {
+  return target.baseline ? { ...target, egress: [...target.egress, ...target.baseline.egress] } : target;
 }

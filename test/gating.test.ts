@@ -184,8 +184,13 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
     test('traffic: the load goes to the Service of the new version, whose pods\' sidecars report it', () => {
       const port = canary ? canary.spec.service.port : 80;
       for (const command of commands) {
+        // A comparison also loads the compared version's own Service (its sidecars report it): `<load> & <baseline load> && wait $!`.
+        const [load, baseline] = command.split(' & ');
         // hey takes a URL; ghz (gRPC) takes host:port.
-        expect(command).toMatch(new RegExp(command.startsWith('ghz ') ? ` ${measured}\\.${namespace}:${port}$` : ` http://${measured}\\.${namespace}:${port}/$`));
+        expect(load).toMatch(new RegExp(load.startsWith('ghz ') ? ` ${measured}\\.${namespace}:${port}$` : ` http://${measured}\\.${namespace}:${port}/$`));
+        if (baseline !== undefined) {
+          expect(baseline).toMatch(new RegExp(` http://${name}(-primary|-stable)?\\.${namespace}:${port}/ && wait \\$!$`));
+        }
       }
       if (rollout) {
         // Argo keeps the canary (or preview) Service's selector on the new pod-template hash.

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { referencesOf } from '../references/object-references';
-import { ObjectAvailability, TopologyObject } from '../references/topology';
+import { ObjectAvailability, ServiceReach, TopologyObject } from '../references/topology';
 import { SafetyNetConfig } from '../routers/router';
 
 /** What the plan says of a safety net, from the objects of the service and its topology. */
@@ -25,7 +25,7 @@ export function safetyNetNotes(input: SafetyNetPlanInput): string[] {
       + `Raise 'safetyNet.share' once the controller has initialized the service${initializedCheck(input)}`];
   }
   const notes = [`safety net: ${net.share}% of the hosts' traffic reaches this service, the rest stays on '${net.liveService}'; `
-    + `a canary weight of W% is W x ${net.share} / 100 % of the users; ${alone}`];
+    + `${shareReach(input)}; ${alone}`];
   const waiting = notYetCreated(input);
   if (waiting.length > 0 && input.objects.safetyNetFallbackRoute === undefined) {
     notes.push(`safety net before the controller initializes: the net sends ${net.share}% of the hosts' requests to `
@@ -35,20 +35,43 @@ export function safetyNetNotes(input: SafetyNetPlanInput): string[] {
   return notes;
 }
 
-/** The objects the net's routes send to that the controller creates only when it initializes. */
-function notYetCreated(input: SafetyNetPlanInput): TopologyObject[] {
-  const later = new Map(input.topology.filter((o) => o.availability === ObjectAvailability.CONTROLLER_INITIALIZED)
-    .map((o) => [`${o.kind}|${o.namespace}|${o.name}`, o]));
+/**
+ * Where the net's share goes within the service, from what the objects its routes send to reach: a
+ * weighted object (the controller's split applies within the share), the stable version alone (the
+ * canary is judged on the managed host's traffic only), or every pod by their number.
+ */
+function shareReach(input: SafetyNetPlanInput): string {
+  const { net, name } = input;
+  const reaches = new Set(netTargets(input, () => true).map((o) => o.reaches));
+  const weighted = reaches.has(ServiceReach.WEIGHTED) || (reaches.has(ServiceReach.NEW_VERSION) && reaches.has(ServiceReach.STABLE_VERSION));
+  if (weighted) return `a canary weight of W% is W x ${net.share} / 100 % of the users`;
+  if (reaches.has(ServiceReach.EVERY_POD)) {
+    return `the net's share reaches every pod of '${name}' by their number, not by the canary's weight: the canary gets its replicas' part of it`;
+  }
+  if (reaches.has(ServiceReach.STABLE_VERSION)) {
+    return `the net's share reaches the primary only ('${name}'); the canary is judged on the managed host's traffic alone`;
+  }
+  return `a canary weight of W% is W x ${net.share} / 100 % of the users`;
+}
+
+/** The objects of the topology the net's routes send to that `keep` accepts. */
+function netTargets(input: SafetyNetPlanInput, keep: (o: TopologyObject) => boolean): TopologyObject[] {
+  const known = new Map(input.topology.filter(keep).map((o) => [`${o.kind}|${o.namespace}|${o.name}`, o]));
   const found: TopologyObject[] = [];
   for (const role of ['safetyNetService', 'safetyNetRoute']) {
     const construct = input.objects[role];
     const object = construct && (ApiObject.isApiObject(construct) ? construct : construct.node.defaultChild as ApiObject | undefined);
     for (const ref of object ? referencesOf(object.toJson()) : []) {
-      const target = later.get(`${ref.kind}|${ref.namespace}|${ref.name}`);
+      const target = known.get(`${ref.kind}|${ref.namespace}|${ref.name}`);
       if (target && !found.includes(target)) found.push(target);
     }
   }
   return found;
+}
+
+/** The objects the net's routes send to that the controller creates only when it initializes. */
+function notYetCreated(input: SafetyNetPlanInput): TopologyObject[] {
+  return netTargets(input, (o) => o.availability === ObjectAvailability.CONTROLLER_INITIALIZED);
 }
 
 function initializedCheck(input: SafetyNetPlanInput): string {

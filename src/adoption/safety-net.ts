@@ -20,9 +20,10 @@ export interface SafetyNetOptions {
    * the hosts stays on the live Service and nothing refers to the managed service yet, which only
    * its own host (`managedHost`) reaches; raise it once the controller has initialized the service
    * (with Flagger and Istio or Gateway API the net's share goes to the Service `<name>`, which
-   * Flagger creates only then).
+   * Flagger creates only then, and until then those requests fail).
    *
-   * @default 5
+   * @default - 0 (staged) with Flagger and Istio or Gateway API, whose net would send its share to a
+   * Service Flagger has not created yet; 5 otherwise
    */
   readonly share?: number;
   /**

@@ -78,6 +78,15 @@ export interface CanaryAnalysisOptions {
    * @default false
    */
   readonly receivesLiveTraffic?: boolean;
+  /**
+   * Services of the service's namespace that its webhooks call but that the app does not declare
+   * (managed elsewhere, e.g. a database). A call to any other Service of the namespace that is
+   * neither declared in the app nor created by a controller fails synth, as a misspelled name would
+   * fail at run time.
+   *
+   * @default - none
+   */
+  readonly externalServices?: string[];
 }
 
 /** The analysis after defaults and checks. */

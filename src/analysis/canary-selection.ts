@@ -109,8 +109,20 @@ export function argoCanarySelection(names: ArgoCanaryNames): CanarySelection {
  */
 export function checkSelectsCanary(owner: string, property: string, metric: CanaryMetric, selection: CanarySelection): void {
   if (metric.kind !== MetricKind.PROMETHEUS_QUERY || (metric.scope ?? MetricScope.CANARY) !== MetricScope.CANARY) return;
-  const matchers = vectorSelectors(metric.query!).flat();
-  if (matchers.some((m) => selectsCanary(m, selection))) return;
+  const selectors = vectorSelectors(metric.query!);
+  const matchers = selectors.flat();
+  const canarySelectors = selectors.filter((selector) => selector.some((m) => selectsCanary(m, selection)));
+  if (canarySelectors.length > 0) {
+    // Every selector counts: one of the canary beside one of every version measures every version.
+    // A selector that names another version (a baseline, `{{ target }}-primary`) is deliberate.
+    const unscoped = selectors.map((selector, i) => ({ selector, i }))
+      .filter(({ selector }) => !canarySelectors.includes(selector) && !selector.some((m) => namesOtherVersion(m, selection)));
+    if (unscoped.length === 0) return;
+    const shown = unscoped.map(({ selector, i }) => `selector ${i + 1} ({${selector.map((m) => `${m.label}${m.op}"${m.value}"`).join(',')}})`).join(', ');
+    fail(owner, `'${property}.query' ('${metric.query}') selects the canary in one vector selector but not in ${unscoped.length === 1 ? 'another' : 'others'}: `
+      + `${shown} measures every version, so the result mixes the canary with the others. Select the canary in every selector (as in ${canarySelectors[0].map((m) => `${m.label}${m.op}"${m.value}"`).join(',')}), `
+      + "or set 'scope: MetricScope.GLOBAL' if it measures what every version shares (e.g. a global SLO guard)");
+  }
   const named = matchers.filter((m) => (m.op === '=' || m.op === '=~') && selection.namesCanary(m.value));
   const shared = named.length > 0 && /service/i.test(named[0].label) ? ` or a Service in front of every version (${selection.sharedServices.join(', ')})` : '';
   const why = named.length > 0
@@ -122,6 +134,11 @@ export function checkSelectsCanary(owner: string, property: string, metric: Cana
   ];
   fail(owner, `'${property}.query' ('${metric.query}') does not select the canary: ${why}. With ${selection.engine} (${selection.router}), select it in ${examples.join(', or ')}; `
     + "or set 'scope: MetricScope.GLOBAL' if it measures what every version shares (e.g. a global SLO guard)");
+}
+
+/** A matcher that names one of the other versions exactly (a baseline the query compares with). */
+function namesOtherVersion(matcher: LabelMatcher, selection: CanarySelection): boolean {
+  return matcher.op === '=' && selection.otherVersions.includes(selection.render(matcher.value));
 }
 
 function selectsCanary(matcher: LabelMatcher, selection: CanarySelection): boolean {

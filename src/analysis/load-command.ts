@@ -43,8 +43,19 @@ export function checkMeasuredLoadPaths(owner: string, webhooks: CanaryWebhook[],
   errors.throwIfAny();
 }
 
-/** The command that generates `load` against `target` for `duration`. */
+/**
+ * The command that generates `load` against `target` for `duration`; with a `baseline`, the same
+ * load to it at the same time (the shell runs the first in the background and returns the first
+ * failure of the two).
+ */
 export function renderLoadCommand(owner: string, load: LoadGeneration, target: LoadTarget, duration: Duration): string {
+  const command = renderOneLoadCommand(owner, load, target, duration);
+  if (target.baseline === undefined) return command;
+  const baseline = renderOneLoadCommand(owner, load, { ...target, url: target.baseline.url, baseline: undefined }, duration);
+  return `${command} & ${baseline} && wait $!`;
+}
+
+function renderOneLoadCommand(owner: string, load: LoadGeneration, target: LoadTarget, duration: Duration): string {
   if (target.url === undefined) {
     fail(owner, target.urlUnknown ?? 'the router cannot tell where a load test must send its requests: give the load test a \'command\'');
   }

@@ -126,6 +126,17 @@ export interface LabelValues {
   readonly values: string[];
 }
 
+/**
+ * Where the version the new one is compared with is reached, when the load target reaches the new
+ * version alone: a comparison (`CanaryMetric.compareToPrimary()`) needs requests to both versions.
+ */
+export interface LoadBaseline {
+  /** Base URL, as `LoadTarget.url`, e.g. `http://podinfo-primary.test:80`. */
+  readonly url: string;
+  /** What the load generator must be allowed to reach besides the target's pods. */
+  readonly egress: LoadEgress[];
+}
+
 /** Where load must go for a router to measure it. */
 export interface LoadTarget {
   /**
@@ -168,6 +179,14 @@ export interface LoadTarget {
   readonly query?: string;
   /** Whether the router measures at the ingress (load must pass through it) rather than at the pods. */
   readonly measuredAtIngress: boolean;
+  /**
+   * Where the compared version is reached, when `url` reaches the new version alone. When the
+   * analysis compares the versions and no live traffic is declared, a typed load test sends the same
+   * load there as well, so that both versions have requests in every window.
+   *
+   * @default - `url` reaches both versions by their weights, or no comparison needs it
+   */
+  readonly baseline?: LoadBaseline;
   /**
    * Services a load test must not call directly, because the router would not measure that traffic.
    *

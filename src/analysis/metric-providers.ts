@@ -45,7 +45,8 @@ export interface DatadogMetricOptions extends ExternalMetricOptions {
    */
   readonly secretName: string;
   /**
-   * The Datadog API (Flagger; Argo Rollouts reads `address` from the Secret).
+   * The Datadog API (Flagger). Argo Rollouts reads `address` from the Secret only, so with it this
+   * is rejected: put the address under the key `address` of the Secret.
    *
    * @default 'https://api.datadoghq.com'
    */

@@ -126,6 +126,15 @@ export interface IDeliveryEngine {
   /** Namespace the controller runs in; the loadtester admits calls from it. */
   readonly controllerNamespace: string;
   /**
+   * The `progressDeadlineSeconds` the rolled-out Deployment must have, when the controller reads
+   * the Deployment's own deadline (Flagger fails a release as soon as the Deployment's Progressing
+   * condition says `ProgressDeadlineExceeded`, and copies the field to the primary). The generated
+   * Deployment gets it; a Deployment of one's own with a shorter one is rejected.
+   *
+   * @default - the controller does not read the Deployment's deadline
+   */
+  readonly workloadProgressDeadline?: Duration;
+  /**
    * Whether the analysis, as this engine runs it with this strategy, calls the loadtester (the
    * gates the engine adds for the strategy included).
    *

@@ -4,7 +4,6 @@ import { apiGroupOf } from './build-topology';
 import { reachInWords } from './describe-topology';
 import { inClusterAddresses } from './in-cluster-address';
 import { ObjectAvailability, ServiceReach, TopologyObject } from './topology';
-import { SHARED_CHART_PREFIX } from '../addons/namespace-singleton';
 import { perPass, trackSynthesisPasses } from '../synth/synthesis-pass';
 
 /** A call a declaration makes to an in-cluster address: a test's or load's command, a webhook's URL. */
@@ -39,6 +38,12 @@ export interface ServiceReferences {
    * @default - no safety net
    */
   readonly liveService?: string;
+  /**
+   * Services of its namespace its calls may use that the app does not declare.
+   *
+   * @default - none
+   */
+  readonly externalServices?: string[];
 }
 
 /** Suffixes of the Services the controllers and this library derive from a service's name. */
@@ -113,9 +118,10 @@ function indexOf(root: IConstruct, registry: Registry): AppIndex {
     const list = objects.get(entry.key);
     if (list) list.push(entry); else objects.set(entry.key, [entry]);
   };
-  // The declared objects: those of the charts that hold a service, and of the namespaces' shared charts.
-  const charts = new Set<IConstruct>(root.node.children.filter((c) => c.node.id.startsWith(SHARED_CHART_PREFIX)));
-  for (const service of registry.services) charts.add(Chart.of(service.scope));
+  // The declared objects: those of every chart of the app (a Service of another chart may still take
+  // a name a controller generates in the same namespace), the charts that hold a service included.
+  const charts = new Set<IConstruct>(root.node.children.filter((c) => Chart.isChart(c)));
+  for (const service of registry.services) if (!hasChartAncestor(Chart.of(service.scope), charts)) charts.add(Chart.of(service.scope));
   const inTopology = new Set<string>();
   for (const service of registry.services) {
     namespaces.add(service.namespace);
@@ -136,6 +142,11 @@ function indexOf(root: IConstruct, registry: Registry): AppIndex {
     }
   }
   return { objects, namespaces, services: [...registry.services] };
+}
+
+/** Whether `chart` is one of `charts` or inside one (its objects are then found already). */
+function hasChartAncestor(chart: IConstruct, charts: Set<IConstruct>): boolean {
+  return chart.node.scopes.some((scope) => charts.has(scope));
 }
 
 /**
@@ -194,7 +205,11 @@ function callProblems(service: ServiceReferences, index: AppIndex): string[] {
         continue;
       }
       const owner = familyOf(address.name, address.namespace, index.services);
-      if (owner === undefined) continue;
+      if (owner === undefined) {
+        const unknown = unknownServiceProblem(service, index, address.name, address.namespace);
+        if (unknown) problems.push(`${what}, ${unknown}`);
+        continue;
+      }
       problems.push(`${what}, a Service that does not exist with ${owner.release}`
         + `${owner === service ? '' : ` (${owner.owner})`}: its Services are ${servicesOf(owner)}. `
         + (owner === service && call.testsNewVersion ? newVersionHint(service, address.qualified) : 'Call one of those.'));
@@ -220,4 +235,23 @@ function newVersionHint(service: ServiceReferences, qualified: boolean): string 
   if (target === undefined) return 'No Service reaches the new version alone here.';
   const host = qualified ? `${target.name}.${service.namespace}.svc.cluster.local` : `${target.name}.${service.namespace}`;
   return `With ${service.release} the new version is reached at '${host}' (the ${target.role}${target.createdBy === 'cdk8s-canary' ? '' : `, which ${target.createdBy} creates`}).`;
+}
+
+/**
+ * A call to a Service of a namespace the app's services live in that nothing declares or creates:
+ * a misspelled name (`podinfo-canry`) or a Service managed elsewhere, which must be listed.
+ */
+function unknownServiceProblem(service: ServiceReferences, index: AppIndex, name: string, namespace: string): string | undefined {
+  if (!index.services.some((s) => s.namespace === namespace)) return undefined;
+  if (namespace === service.namespace && (service.externalServices ?? []).includes(name)) return undefined;
+  const known = [...index.objects.keys()]
+    .map((key) => key.split('|'))
+    .filter(([group, kind, ns]) => group === '' && kind === 'Service' && ns === namespace)
+    .map(([, , , n]) => `'${n}'`)
+    .sort();
+  const escape = namespace === service.namespace
+    ? `or list '${name}' in 'analysis.externalServices' if it is managed outside the app`
+    : `or call a Service of this service's own namespace ('${service.namespace}')`;
+  return `but no Service '${name}' is declared in the app or created by a controller in namespace '${namespace}' `
+    + `(the Services there: ${[...new Set(known)].join(', ') || 'none'}): correct the name, ${escape}`;
 }

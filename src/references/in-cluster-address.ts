@@ -12,11 +12,14 @@ export interface InClusterAddress {
   readonly namespaced: boolean;
 }
 
-/** Host names in URLs (`http://svc.ns:80/`) and `host:port` arguments (ghz, grpc_health_probe). */
+/** Host names in URLs (`http://svc.ns:80/`), `host:port` arguments (ghz, grpc_health_probe) and scheme-less `name.ns[.svc...][/path]` arguments (curl, wget). */
 export function addressedHosts(text: string): string[] {
   const hosts: string[] = [];
   for (const match of text.matchAll(/\b(?:https?|grpc|h2c):\/\/([A-Za-z0-9.-]+)/gi)) hosts.push(match[1]);
   for (const match of text.matchAll(/(?:^|[\s=])['"]?([A-Za-z][A-Za-z0-9.-]*):\d+(?=[\s'"/]|$)/g)) hosts.push(match[1]);
+  // curl and wget default to http://: `curl name.ns/path`, `wget name.ns.svc` (only in their commands: `flagger.app/v1beta1` is no host).
+  const schemeless = /(?:^|[\s;&|(])(?:curl|wget)\s/.test(text) ? text : '';
+  for (const match of schemeless.matchAll(/(?:^|[\s=])['"]?([A-Za-z][A-Za-z0-9-]*\.[A-Za-z][A-Za-z0-9-]*(?:\.svc(?:\.[A-Za-z0-9.-]+)?)?)(?=\/|['"]?(?:\s|$))/g)) hosts.push(match[1]);
   return [...new Set(hosts.map((host) => host.toLowerCase().replace(/\.$/, '')))];
 }
 

@@ -18,6 +18,12 @@ export interface DeploymentSpec extends WorkloadOptions, PodOptions {
   readonly name: string;
   readonly namespace: string;
   readonly labels: { [key: string]: string };
+  /**
+   * The Deployment's `progressDeadlineSeconds`, when the engine reads it.
+   *
+   * @default - cdk8s-plus's 600 s
+   */
+  readonly progressDeadline?: Duration;
 }
 
 export const DEFAULT_CONTAINER_PORT = 8080;
@@ -38,6 +44,13 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   const check = <T>(what: () => T, standIn: T): T => own.attempt(what) ?? standIn;
   const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkPinnedImage(owner, 'image', spec.image!), PLACEHOLDER_IMAGE);
   const port = check(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT), DEFAULT_CONTAINER_PORT);
+  const additionalPorts = (spec.additionalPorts ?? []).flatMap((extra, i) => own.attempt(() => {
+    checkPort(owner, `additionalPorts[${i}]`, extra);
+    if (extra === port || spec.additionalPorts!.indexOf(extra) !== i) {
+      fail(owner, `'additionalPorts[${i}]' (${extra}) is declared already${extra === port ? " ('containerPort')" : ''}: list each other port once`);
+    }
+    return [extra];
+  }) ?? []);
   if (spec.runAsUser !== undefined) own.attempt(() => checkNonRootUser(owner, 'runAsUser', spec.runAsUser!));
   const resources = spec.resources === undefined ? undefined : check(() => {
     checkResources(owner, 'resources', spec.resources!);
@@ -49,6 +62,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   const deployment = new kplus.Deployment(scope, id, {
     metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
     select: false,
+    progressDeadline: spec.progressDeadline,
     podMetadata: { labels: spec.labels },
     securityContext: { ensureNonRoot: true, user: spec.runAsUser ?? 65532, group: spec.runAsUser ?? 65532 },
     serviceAccount: spec.serviceAccount,
@@ -57,7 +71,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
       name: spec.name,
       image: image!,
       args: spec.args,
-      ports: [{ number: port, name: grpc ? 'grpc' : 'http' }],
+      ports: [{ number: port, name: grpc ? 'grpc' : 'http' }, ...additionalPorts.map((number) => ({ number }))],
       envVariables: spec.env,
       envFrom: spec.envFrom,
       resources: resources ?? {
@@ -93,7 +107,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
  * Checks a Deployment a team built itself: the controllers must be able to select its pods and
  * derive names from it.
  */
-export function checkDeployment(owner: string, deployment: kplus.Deployment, namespace: string): void {
+export function checkDeployment(owner: string, deployment: kplus.Deployment, namespace: string, engineDeadline?: Duration): void {
   const selector = deployment.matchLabels;
   const keys = Object.keys(selector);
   if (keys.includes('cdk8s.io/metadata.addr')) {
@@ -111,6 +125,11 @@ export function checkDeployment(owner: string, deployment: kplus.Deployment, nam
   }
   if (deployment.containers.length === 0) {
     fail(owner, `'deployment' (${deployment.name}) has no containers`);
+  }
+  if (engineDeadline !== undefined && deployment.progressDeadline.toSeconds() < engineDeadline.toSeconds()) {
+    fail(owner, `'deployment' (${deployment.name}) has 'progressDeadline' ${deployment.progressDeadline.toHumanString()}, shorter than the engine's 'progressDeadline' `
+      + `(${engineDeadline.toHumanString()}): the controller fails the release when the Deployment's own deadline passes (and Flagger copies it to the primary), `
+      + `so the shorter one would win; give the Deployment 'progressDeadline: Duration.seconds(${engineDeadline.toSeconds()})' or more, or shorten the engine's`);
   }
   const apiObject = ApiObject.of(deployment);
   const deploymentNamespace = apiObject.metadata.namespace ?? apiObject.chart.namespace;
@@ -177,7 +196,9 @@ export function probePortProblems(deployment: kplus.Deployment, servedPort: numb
       return ownProbes
         ? `'${p.kind}' probes ${shown}, but the container listens on 'containerPort' ${servedPort} (the port its Services and load tests use), which no readiness probe checks: `
           + `the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; probe port ${servedPort} `
-          + `(a probe without 'port' does)${typeof p.port === 'number' ? `, or set 'containerPort' to ${p.port} if the application listens there` : ''}`
+          + `(a probe without 'port' does)${typeof p.port === 'number'
+            ? `, or set 'containerPort' to ${p.port} if the application listens there, or list ${p.port} in 'additionalPorts' if it listens there as well (e.g. a management port)`
+            : ''}`
         : `'deployment' (${deployment.name}) container '${container.name}' has its ${p.kind} probe on ${shown}, which it does not declare, and no readiness probe checks its port ${servedPort} `
           + '(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
           + `probe port ${servedPort}, or declare the probed port on the container`;

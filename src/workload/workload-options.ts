@@ -17,6 +17,13 @@ export interface WorkloadOptions {
    */
   readonly containerPort?: number;
   /**
+   * Other ports the container listens on, declared on it (not served by the Services), e.g. a
+   * management port its probes knock on (Spring Boot's `management.server.port`).
+   *
+   * @default - none
+   */
+  readonly additionalPorts?: number[];
+  /**
    * Environment variables.
    *
    * @default - none

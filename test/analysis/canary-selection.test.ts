@@ -146,6 +146,22 @@ describe('queries that name the canary but match the other version too fail', ()
   });
 });
 
+describe('every vector selector counts, not one of them', () => {
+  test('Flagger: an unscoped selector beside one of the canary measures every version', () => {
+    const query = 'sum(rate(http_requests_total[1m])) or vector(0) * count(up{job="{{ target }}-canary"})';
+    expect(() => declare('flagger', 'istio', [errors(query)])).toThrow(
+      `${FLAGGER_OWNER}: 'analysis.metrics[0].query' ('${query}') selects the canary in one vector selector but not in another: selector 1 ({}) measures every version, `
+      + 'so the result mixes the canary with the others. Select the canary in every selector (as in job="{{ target }}-canary"), '
+      + GLOBAL_HINT,
+    );
+  });
+
+  test('Flagger: the canary against the primary, named explicitly, is a deliberate baseline and passes', () => {
+    const query = 'sum(rate(istio_requests_total{destination_workload="{{ target }}"}[{{ interval }}])) / sum(rate(istio_requests_total{destination_workload="{{ target }}-primary"}[{{ interval }}]))';
+    expect(() => declare('flagger', 'istio', [errors(query)])).not.toThrow();
+  });
+});
+
 describe('placeholders each controller can fill in', () => {
   test('Flagger cannot render Argo Rollouts\' arguments', () => {
     const query = 'sum(rate(http_requests_total{rollouts_pod_template_hash="{{args.canary-hash}}"}[{{ interval }}]))';

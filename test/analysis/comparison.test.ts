@@ -1,12 +1,16 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, IstioRoutingMode,
+  ITrafficRouter, TrafficRouter,
 } from '../../src';
 import { only, synth } from '../synth';
 
 const OWNER = "CanaryService 'podinfo'";
 
-function declare(engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITrafficRouter = TrafficRouter.istio()): any[] {
+function declare(
+  engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITrafficRouter = TrafficRouter.istio(),
+  more: { receivesLiveTraffic?: boolean; strategy?: DeliveryStrategy } = {},
+): any[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', {
     gitOps: GitOps.none(),
@@ -14,7 +18,8 @@ function declare(engine: IDeliveryEngine, metrics: CanaryMetric[], router: ITraf
     containerPort: 9898,
     engine,
     router,
-    analysis: { metrics, webhooks: [CanaryWebhook.loadTest()] },
+    strategy: more.strategy,
+    analysis: { metrics, webhooks: [CanaryWebhook.loadTest()], receivesLiveTraffic: more.receivesLiveTraffic },
   });
   return synth(chart);
 }
@@ -56,5 +61,38 @@ describe('bad bounds fail with a message', () => {
     [{ measure: ComparedMeasure.LATENCY_P99, maxDifference: -5 }, "'analysis.metrics[0].maxDifference' (-5) must be a number of at least 0"],
   ])('%j', (options, message) => {
     expect(() => declare(DeliveryEngine.flagger(), [CanaryMetric.compareToPrimary(options)])).toThrow(`${OWNER}: ${message}`);
+  });
+});
+
+/**
+ * Istio: the load generator has no sidecar, so its load reaches only the Service it calls. The
+ * comparison's queries need requests to both versions (`> 0` on each), so a typed load test also
+ * loads the compared version's own Service, whose sidecars report it under its own workload.
+ */
+describe('a comparison on Istio loads both versions', () => {
+  const flaggerLoad = (manifests: any[]) => only(manifests, 'Canary').spec.analysis.webhooks.find((w: any) => w.name === 'load-test').metadata.cmd;
+  const loadtesterEgress = (manifests: any[]) => manifests.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => p.spec.egress ?? []);
+
+  test('Flagger: the same load to <name>-canary and <name>-primary, and the loadtester may reach the primary pods', () => {
+    const manifests = declare(DeliveryEngine.flagger(), [errorRatio()]);
+    expect(flaggerLoad(manifests)).toBe('hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/ & hey -z 54s -q 5 -c 2 http://podinfo-primary.test:80/ && wait $!');
+    expect(loadtesterEgress(manifests)).toContainEqual(expect.objectContaining({
+      to: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podinfo-primary' } } })],
+    }));
+  });
+
+  test('Flagger: without a comparison, or with live traffic declared, the canary alone', () => {
+    expect(flaggerLoad(declare(DeliveryEngine.flagger(), [CanaryMetric.requestSuccessRate()]))).toBe('hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/');
+    expect(flaggerLoad(declare(DeliveryEngine.flagger(), [errorRatio()], TrafficRouter.istio(), { receivesLiveTraffic: true })))
+      .toBe('hey -z 54s -q 5 -c 2 http://podinfo-canary.test:80/');
+  });
+
+  test('Argo Rollouts: subset mode loads <name> (the stable pods are behind it), host mode <name>-stable', () => {
+    const argoLoad = (manifests: any[]) => only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics
+      .find((m: any) => m.name === 'load-test').provider.job.spec.template.spec.containers[0].command[2];
+    expect(argoLoad(declare(DeliveryEngine.argoRollouts(), [errorRatio()])))
+      .toBe('hey -z 1m -q 5 -c 2 http://podinfo-canary.test:80/ & hey -z 1m -q 5 -c 2 http://podinfo.test:80/ && wait $!');
+    expect(argoLoad(declare(DeliveryEngine.argoRollouts(), [errorRatio()], TrafficRouter.istio({ routingMode: IstioRoutingMode.HOST }))))
+      .toBe('hey -z 1m -q 5 -c 2 http://podinfo-canary.test:80/ & hey -z 1m -q 5 -c 2 http://podinfo-stable.test:80/ && wait $!');
   });
 });

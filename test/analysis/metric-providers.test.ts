@@ -132,6 +132,15 @@ describe('Argo Rollouts: the backend\'s provider in the AnalysisTemplate, with a
     expect(metric.successCondition).toBe('len(result) > 0 && len(result[0].Values) > 0 && result[0].Values[0] <= 1');
   });
 
+  test('Datadog: an address is rejected (Argo reads it from the Secret only, and would call the US site)', () => {
+    const eu = CanaryMetric.datadog({ name: 'error-rate', query: 'sum:trace.http.request.errors{service:{{ target }}}.as_count()', max: 5, secretName: 'datadog', address: 'https://api.datadoghq.eu' });
+    expect(() => declare(DeliveryEngine.argoRollouts(), eu)).toThrow(
+      `${OWNER}: 'analysis.metrics[0].address' ('https://api.datadoghq.eu'): Argo Rollouts reads the Datadog address from the Secret only; `
+      + "put it under the key 'address' of the Secret 'datadog' and leave 'address' out",
+    );
+    expect(() => declare(DeliveryEngine.flagger(), eu)).not.toThrow();
+  });
+
   test('Graphite: the address and the render query; the newest point; credentials are rejected (the provider takes none)', () => {
     expect(metricOf(graphite()).provider).toEqual({ graphite: { address: 'http://graphite.monitoring:8080', query: 'target=sumSeries(podinfo.canary.errors)&from=-60s' } });
     expect(metricOf(graphite()).successCondition).toBe('len(result) > 0 && result[len(result)-1] <= 3');

@@ -1,5 +1,8 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { ArgoRolloutsEngineOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, RolloutPlan, TrafficRouter } from '../../src';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  ArgoRolloutsEngineOptions, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, RolloutPlan, TrafficRouter,
+} from '../../src';
 import { only } from '../synth';
 
 /**
@@ -86,10 +89,52 @@ test('Argo Rollouts canary steps: analyses and pauses are steps the deadline doe
 test('Flagger: the deadline bounds the pods becoming available, not the analysis', () => {
   const { plan, chart } = declare(DeliveryEngine.flagger({ progressDeadline: Duration.minutes(5) }), DeliveryStrategy.blueGreen());
   expect(only(Testing.synth(chart), 'Canary', 'podinfo').spec.progressDeadlineSeconds).toBe(300);
+  // Flagger copies the Deployment's own deadline to the primary and fails on ProgressDeadlineExceeded: they agree.
+  expect(only(Testing.synth(chart), 'Deployment', 'podinfo').spec.progressDeadlineSeconds).toBe(300);
   expect(plan().earliestPromotion.toSeconds()).toBeGreaterThan(300);
   expect(plan().problems).toEqual([]);
   expect(plan().progressDeadline).toEqual({
     deadline: Duration.minutes(5),
     description: "bounds only how long the canary's or the primary's pods may stay unavailable (then Flagger rolls back), not the analysis or the gates",
+  });
+});
+
+test('Flagger: the generated Deployment carries the engine\'s deadline, default or declared (the Deployment\'s own would end the release first)', () => {
+  expect(only(Testing.synth(declare(DeliveryEngine.flagger({ progressDeadline: Duration.minutes(30) })).chart), 'Deployment', 'podinfo').spec.progressDeadlineSeconds).toBe(1800);
+  expect(only(Testing.synth(declare(DeliveryEngine.flagger()).chart), 'Deployment', 'podinfo').spec.progressDeadlineSeconds).toBe(600);
+});
+
+describe('Flagger with a Deployment of one\'s own', () => {
+  const ownDeployment = (chart: Chart, progressDeadline?: Duration) => new kplus.Deployment(chart, 'own', {
+    metadata: { name: 'podinfo' },
+    select: false,
+    progressDeadline,
+    podMetadata: { labels: { 'app.kubernetes.io/name': 'podinfo' } },
+    containers: [{ image: 'ghcr.io/stefanprodan/podinfo:6.7.0', portNumber: 9898, securityContext: { ensureNonRoot: false } }],
+  });
+  const service = (progressDeadline?: Duration) => {
+    const chart = new Chart(new App(), 'test', { namespace: 'test' });
+    const deployment = ownDeployment(chart, progressDeadline);
+    deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'podinfo' } }));
+    return () => {
+      new CanaryService(chart, 'podinfo', {
+        deployment,
+        engine: DeliveryEngine.flagger({ progressDeadline: Duration.minutes(30) }),
+        router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+        analysis: { webhooks: [CanaryWebhook.loadTest()] },
+      });
+      Testing.synth(chart);
+    };
+  };
+
+  test('a shorter deadline than the engine\'s fails, naming both', () => {
+    expect(service()).toThrow(`${OWNER}: 'deployment' (podinfo) has 'progressDeadline' 10 minutes, shorter than the engine's 'progressDeadline' (30 minutes): `
+      + "the controller fails the release when the Deployment's own deadline passes (and Flagger copies it to the primary), so the shorter one would win; "
+      + "give the Deployment 'progressDeadline: Duration.seconds(1800)' or more, or shorten the engine's");
+  });
+
+  test('an equal or longer one is accepted', () => {
+    expect(service(Duration.minutes(30))).not.toThrow();
+    expect(service(Duration.hours(1))).not.toThrow();
   });
 });

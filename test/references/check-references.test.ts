@@ -87,7 +87,6 @@ describe('calls resolve for the engine and strategy in use', () => {
   });
 
   test.each([
-    ['a Service the app does not declare (a database of the namespace)', 'http://postgres.test:5432'],
     ['a host outside the cluster', 'https://api.example.com'],
     ['the loadtester', 'http://flagger-loadtester.test/healthz'],
     ['a namespace the app does not know', 'http://podinfo-canary.elsewhere'],
@@ -96,7 +95,47 @@ describe('calls resolve for the engine and strategy in use', () => {
   });
 });
 
+describe('a Service of the namespace that nothing declares or creates', () => {
+  const THERE = "(the Services there: 'flagger-loadtester', 'flagger-prometheus', 'podinfo', 'podinfo-canary', 'podinfo-primary')";
+  test.each([
+    ['a misspelled canary Service', 'http://podinfo-canry.test', 'podinfo-canry.test', 'podinfo-canry'],
+    ['a Service the app does not declare', 'http://backend.test', 'backend.test', 'backend'],
+  ])('%s fails, naming the Services that exist and the escape', (_name, url, host, name) => {
+    expect(oneService(DeliveryEngine.flagger(), {}, [acceptance(url)])).toEqual([
+      `[test/podinfo] CanaryService 'podinfo': 'analysis.webhooks[0]' (acceptance test 'acceptance-test') calls '${host}', but no Service '${name}' is declared in the app `
+      + `or created by a controller in namespace 'test' ${THERE}: correct the name, or list '${name}' in 'analysis.externalServices' if it is managed outside the app`,
+    ]);
+  });
+
+  test('a Service managed outside the app, listed in analysis.externalServices, is accepted', () => {
+    expect(oneService(DeliveryEngine.flagger(), {
+      analysis: { externalServices: ['postgres'], webhooks: [CanaryWebhook.http({ name: 'hook', type: WebhookType.PRE_ROLLOUT, url: 'http://postgres.test:5432' }), CanaryWebhook.loadTest()] },
+    })).toEqual([]);
+  });
+
+  test('a scheme-less host of curl (which defaults to http://) is read as the URL is: a test of the primary is caught', () => {
+    expect(oneService(DeliveryEngine.flagger(), {}, [CanaryWebhook.acceptanceTest({ command: 'curl -sf podinfo-primary.test/readyz' })])).toEqual([
+      "[test/podinfo] CanaryService 'podinfo': 'analysis.webhooks[0]' (acceptance test 'acceptance-test') calls 'podinfo-primary.test', the primary Service, "
+      + 'which reaches the stable version while the release is analysed: a test of the new pods never sees them. '
+      + "With Flagger canary the new version is reached at 'podinfo-canary.test' (the canary Service, which Flagger creates).",
+    ]);
+    expect(oneService(DeliveryEngine.flagger(), {}, [CanaryWebhook.acceptanceTest({ command: 'curl -sf podinfo-canary.test/readyz' })])).toEqual([]);
+  });
+});
+
 describe('names the controllers own are reserved', () => {
+  test('a Service of another chart of the same namespace named like Flagger\'s primary Service', () => {
+    const app = new App({ outdir: '/tmp/references-test' });
+    const other = new Chart(app, 'other', { namespace: 'test' });
+    new kplus.Service(other, 'legacy', { metadata: { name: 'podinfo-primary' }, ports: [{ port: 80 }] });
+    new CanaryService(new Chart(app, 'test', { namespace: 'test' }), 'podinfo', props(DeliveryEngine.flagger()));
+    expect(errorsOf(app)).toEqual([
+      "[test/podinfo] CanaryService 'podinfo': the primary Service Flagger creates, Service 'test/podinfo-primary', is also the Service 'podinfo-primary' "
+      + "declared at 'other/legacy/Resource': the controller would take it over, or the two would replace each other. Names derived from 'podinfo' "
+      + "('podinfo', 'podinfo-primary', 'podinfo-canary', 'podinfo-stable', 'podinfo-preview', 'podinfo-safety-net') are the controller's: give one of them another name",
+    ]);
+  });
+
   test('two services whose Flagger Services collide: both names are in the message', () => {
     const app = new App({ outdir: '/tmp/references-test' });
     const chart = new Chart(app, 'test', { namespace: 'test' });

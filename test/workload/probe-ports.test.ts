@@ -36,14 +36,16 @@ describe('the generated Deployment', () => {
       liveness: kplus.Probe.fromHttpGet('/healthz', { port: 8080 }),
     })).toEqual(['readiness', 'liveness'].map((kind) => `${OWNER}: '${kind}' probes port 8080, but the container listens on 'containerPort' 9898 `
       + '(the port its Services and load tests use), which no readiness probe checks: the probe would fail, the pods never become Ready, and the controller '
-      + "would report it only at its progress deadline; probe port 9898 (a probe without 'port' does), or set 'containerPort' to 8080 if the application listens there"));
+      + "would report it only at its progress deadline; probe port 9898 (a probe without 'port' does), or set 'containerPort' to 8080 if the application listens there, "
+      + "or list 8080 in 'additionalPorts' if it listens there as well (e.g. a management port)"));
   });
 
   test('containerPort left at its default (8080) while the probes knock on the port podinfo listens on', () => {
     expect(synthError({ readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }) })).toEqual([
       `${OWNER}: 'readiness' probes port 9898, but the container listens on 'containerPort' 8080 (the port its Services and load tests use), `
       + 'which no readiness probe checks: the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
-      + "probe port 8080 (a probe without 'port' does), or set 'containerPort' to 9898 if the application listens there",
+      + "probe port 8080 (a probe without 'port' does), or set 'containerPort' to 9898 if the application listens there, "
+      + "or list 9898 in 'additionalPorts' if it listens there as well (e.g. a management port)",
     ]);
   });
 
@@ -55,6 +57,35 @@ describe('the generated Deployment', () => {
       liveness: kplus.Probe.fromTcpSocket({ port: 9797 }),
     })).toEqual([]);
     expect(synthError({ containerPort: 9898, readiness: kplus.Probe.fromCommand(['true']) })).toEqual([]);
+  });
+});
+
+describe('a management port', () => {
+  test('probes on 8081 beside the served 8080 are accepted once 8081 is listed in additionalPorts, which the container declares', () => {
+    const management = {
+      containerPort: 8080,
+      additionalPorts: [8081],
+      readiness: kplus.Probe.fromHttpGet('/actuator/health/readiness', { port: 8081 }),
+      liveness: kplus.Probe.fromHttpGet('/actuator/health/liveness', { port: 8081 }),
+    };
+    expect(synthError(management)).toEqual([]);
+    const chart = new Chart(new App(), 'test', { namespace: 'test' });
+    new CanaryService(chart, 'podinfo', {
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      engine: DeliveryEngine.flagger(),
+      router: TrafficRouter.istio({ hosts: ['app.example.com'] }),
+      analysis: { webhooks: [CanaryWebhook.loadTest()] },
+      ...management,
+    });
+    expect(only(synth(chart), 'Deployment', 'podinfo').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, name: 'http' }, { containerPort: 8081 }]);
+  });
+
+  test('a port listed twice, or the containerPort again, fails', () => {
+    expect(synthError({ containerPort: 8080, additionalPorts: [8080, 8081, 8081] })).toEqual([
+      // Named as the generated Deployment's other container options are ('containerPort', 'image').
+      "podinfo: 'additionalPorts[0]' (8080) is declared already ('containerPort'): list each other port once",
+      "podinfo: 'additionalPorts[2]' (8081) is declared already: list each other port once",
+    ]);
   });
 });
 

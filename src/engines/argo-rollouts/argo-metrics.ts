@@ -125,6 +125,12 @@ function externalMetric(ctx: MetricContext, metric: CanaryMetric, window: string
   const property = `${ctx.metricProperties.get(metric) ?? `metric '${metric.name}'`}.query`;
   switch (source.type) {
     case MetricProviderType.DATADOG:
+      // Argo reads the address from the Secret only (datadog.go, findCredentials), else the US endpoint:
+      // an address of another site would be dropped, and that site's keys refused there.
+      if (source.address !== undefined) {
+        fail(ctx.owner, `'${ctx.metricProperties.get(metric) ?? `metric '${metric.name}'`}.address' ('${source.address}'): Argo Rollouts reads the Datadog address from the Secret only; `
+          + `put it under the key 'address' of the Secret '${source.secretName}' and leave 'address' out`);
+      }
       // The Secret is read from the Rollout's namespace (datadog.go, findCredentials: namespaced).
       return {
         provider: { datadog: { apiVersion: 'v2', interval: window, query, secretRef: { name: source.secretName, namespaced: true } } },

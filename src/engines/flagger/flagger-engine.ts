@@ -40,7 +40,9 @@ export interface FlaggerEngineOptions {
   readonly namespace?: string;
   /**
    * How long the canary's (or the primary's) pods may stay unavailable before Flagger rolls back
-   * (`progressDeadlineSeconds`). It does not bound the analysis or the gates.
+   * (`progressDeadlineSeconds`). It does not bound the analysis or the gates. The generated
+   * Deployment gets the same deadline (Flagger copies it to the primary, and the Deployment's own
+   * deadline ends a release too); a Deployment of one's own must not have a shorter one.
    *
    * @default Duration.minutes(10)
    */
@@ -66,12 +68,23 @@ export interface FlaggerEngineOptions {
 export class FlaggerEngine implements IDeliveryEngine {
   public readonly name = 'flagger';
   public readonly controllerNamespace: string;
+  /**
+   * The engine's `progressDeadline`, which the Deployment needs as well: Flagger copies the
+   * Deployment's `progressDeadlineSeconds` to the primary (pkg/canary/deployment_controller.go,
+   * Promote and createPrimaryDeployment) and fails the release when either Deployment's Progressing
+   * condition says `ProgressDeadlineExceeded` (pkg/canary/deployment_ready.go, isDeploymentReady),
+   * whatever the Canary's deadline.
+   */
+  public readonly workloadProgressDeadline?: Duration;
+  private readonly progressDeadline: Duration;
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
     checkArguments('FlaggerEngine.new', [options], 'DeliveryEngine.flagger()');
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
     this.options = options;
+    this.progressDeadline = options.progressDeadline ?? Duration.minutes(10);
+    this.workloadProgressDeadline = this.progressDeadline;
   }
 
   public needsLoadTester(analysis: ResolvedAnalysis, strategy?: StrategyConfig): boolean {
@@ -135,7 +148,7 @@ export class FlaggerEngine implements IDeliveryEngine {
         skipAnalysis,
         strategy: context.strategy,
         provider: routing.provider,
-        progressDeadline: this.options.progressDeadline ?? Duration.minutes(10),
+        progressDeadline: this.progressDeadline,
       }),
     };
     return {

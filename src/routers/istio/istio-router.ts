@@ -6,7 +6,7 @@ import {
   checkGatewayName, checkIstioHost, checkRetries, toIstioDuration, toIstioRetries,
 } from './virtual-service';
 import { ComparableSeries } from '../../analysis/comparison';
-import { LoadTarget } from '../../analysis/load-test';
+import { LoadBaseline, LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { checkArguments } from '../../arguments/check-arguments';
 import { ISTIO_NAMESPACE, serviceAddress } from '../../platform/conventions';
@@ -318,6 +318,27 @@ export class IstioRouter implements ITrafficRouter {
       bypassedServices: [context.name, `${context.name}-primary`, `${context.name}-stable`],
       reason: `The load generator has no sidecar, so Istio's routing does not apply to its requests: only '${service}' reaches the new version's pods, whose sidecars report the metrics.`,
       egress: [{ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] }],
+      baseline: this.loadBaseline(context),
+    };
+  }
+
+  /**
+   * The compared version's own Service, for a comparison's load: Flagger's `<name>-primary` (its pods
+   * carry the selector label's value with `-primary`: pkg/canary/deployment_controller.go), Argo
+   * Rollouts' active Service `<name>` in blue/green, `<name>-stable` in host mode; in subset mode
+   * only `<name>` reaches the stable pods (with the canary's, by their number), whose sidecars
+   * report the requests under the stable pod-template hash.
+   */
+  private loadBaseline(context: RoutingContext): LoadBaseline {
+    const flagger = context.engine !== 'argo-rollouts';
+    const service = flagger ? `${context.name}-primary`
+      : context.strategy.kind === StrategyKind.BLUE_GREEN || this.routingMode === IstioRoutingMode.SUBSET ? context.name : `${context.name}-stable`;
+    const podLabels = flagger
+      ? Object.fromEntries(Object.entries(context.selectorLabels).map(([key, value]) => [key, `${value}-primary`]))
+      : { ...context.selectorLabels };
+    return {
+      url: serviceAddress(service, context.namespace, context.port),
+      egress: [{ namespace: context.namespace, podLabels, ports: [context.containerPort] }],
     };
   }
 

@@ -123,6 +123,11 @@ describe('loadTarget: the canary Service, whose pods\' sidecars report the reque
       bypassedServices: ['podinfo', 'podinfo-primary', 'podinfo-stable'],
       reason: "The load generator has no sidecar, so Istio's routing does not apply to its requests: only 'podinfo-canary' reaches the new version's pods, whose sidecars report the metrics.",
       egress: [{ namespace: 'test', podLabels: SELECTOR, ports: [9898] }],
+      // Used only when a comparison needs load on both versions: Flagger's primary Service and pods.
+      baseline: {
+        url: 'http://podinfo-primary.test:80',
+        egress: [{ namespace: 'test', podLabels: { 'app.kubernetes.io/name': 'podinfo-primary' }, ports: [9898] }],
+      },
     });
   });
 });
