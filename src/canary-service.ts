@@ -46,7 +46,7 @@ import { checkDeployment, createDeployment, probePortProblems } from './workload
 import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
 import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
 import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
-import { httpProbePaths } from './workload/probe-paths';
+import { httpProbePaths, withKnownProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
@@ -334,7 +334,8 @@ export class CanaryService extends Construct {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
-    const delivery = errors.attempt(() => props.engine.bind(this, {
+    // The engine reads the probe paths again (for its router); it changes no container of the Deployment.
+    const delivery = errors.attempt(() => withKnownProbePaths(deployment, containerPort, base.probePaths ?? {}, () => props.engine.bind(this, {
       name: this.name,
       namespace: this.namespace,
       labels,
@@ -353,7 +354,7 @@ export class CanaryService extends Construct {
       phaseLoadTargets: phaseLoadTargets as LoadTarget[] | undefined,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
-    }));
+    })));
     if (!delivery) {
       this.objects = {};
       return;
