@@ -46,7 +46,7 @@ import { checkDeployment, createDeployment, probePortProblems } from './workload
 import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
 import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
 import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
-import { httpProbePaths, withKnownProbePaths } from './workload/probe-paths';
+import { routerProbePaths, withKnownProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
@@ -291,7 +291,7 @@ export class CanaryService extends Construct {
       engine: props.engine.name,
       safetyNet,
       protocol: props.protocol,
-      probePaths: deployment && httpProbePaths(deployment, containerPort),
+      probePaths: deployment && routerProbePaths(props.router, deployment, containerPort),
     };
     const loadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
     // Ingress routers send the load to the managed host: that is the host that reaches this service alone.
@@ -335,7 +335,7 @@ export class CanaryService extends Construct {
     }
 
     // The engine reads the probe paths again (for its router); it changes no container of the Deployment.
-    const delivery = errors.attempt(() => withKnownProbePaths(deployment, containerPort, base.probePaths ?? {}, () => props.engine.bind(this, {
+    const delivery = errors.attempt(() => withKnownProbePaths(deployment, containerPort, base.probePaths, () => props.engine.bind(this, {
       name: this.name,
       namespace: this.namespace,
       labels,

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import type { ITrafficRouter } from '../routers/router';
 
 /** Probe paths already known while a CanaryService declares itself (`withKnownProbePaths`). */
 const known = new WeakMap<kplus.Deployment, { readonly port: number; readonly paths: { [probe: string]: string } }>();
@@ -27,11 +28,23 @@ export function httpProbePaths(deployment: kplus.Deployment, port: number): { [p
 }
 
 /**
+ * The probe paths for the routing context of `router`: `httpProbePaths()`, or undefined for a
+ * router of this library that never reads them (`_readsProbePaths` false), which spares a render
+ * of the Deployment per service.
+ */
+export function routerProbePaths(router: ITrafficRouter, deployment: kplus.Deployment, port: number): { [probe: string]: string } | undefined {
+  return (router as { _readsProbePaths?: boolean })._readsProbePaths === false ? undefined : httpProbePaths(deployment, port);
+}
+
+/**
  * Runs `declare` with `httpProbePaths(deployment, port)` answered by `paths`, computed just before:
  * a CanaryService and its engine both need them, and each computation renders the Deployment.
  * Only for code that changes none of the Deployment's containers.
  */
-export function withKnownProbePaths<T>(deployment: kplus.Deployment, port: number, paths: { [probe: string]: string }, declare: () => T): T {
+export function withKnownProbePaths<T>(
+  deployment: kplus.Deployment, port: number, paths: { [probe: string]: string } | undefined, declare: () => T,
+): T {
+  if (paths === undefined) return declare();
   known.set(deployment, { port, paths: { ...paths } });
   try {
     return declare();

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, TrafficRouter } from '../../src';
+import { ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ITrafficRouter, TrafficRouter } from '../../src';
 import { httpProbePaths, withKnownProbePaths } from '../../src/workload/probe-paths';
 
 function deployment(): kplus.Deployment {
@@ -28,8 +28,8 @@ test('known paths answer for their Deployment and port while the declaration run
   expect(httpProbePaths(app, 9898)).toEqual({ readiness: '/readyz' });
 });
 
-test.each(['flagger', 'argo'])('%s: a CanaryService renders its Deployment once while it is declared, and its router excludes the probe paths', (engine) => {
-  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+/** How many times declaring a CanaryService with `engine` and `router` renders its Deployment. */
+function deploymentRenders(chart: Chart, engine: string, router: ITrafficRouter): number {
   const original = ApiObject.prototype.toJson;
   let renders = 0;
   ApiObject.prototype.toJson = function counting(this: ApiObject) {
@@ -43,15 +43,31 @@ test.each(['flagger', 'argo'])('%s: a CanaryService renders its Deployment once 
       readiness: kplus.Probe.fromHttpGet('/readyz', { port: 9898 }),
       liveness: kplus.Probe.fromHttpGet('/healthz', { port: 9898 }),
       engine: engine === 'flagger' ? DeliveryEngine.flagger() : DeliveryEngine.argoRollouts(),
-      router: TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }), hosts: ['app.example.com'] }),
-      // Flagger runs only blue/green with this router.
-      strategy: engine === 'flagger' ? DeliveryStrategy.blueGreen() : undefined,
+      router,
+      // Flagger runs only blue/green with the replica-ratio router.
+      strategy: engine === 'flagger' && router.name === 'replica-ratio' ? DeliveryStrategy.blueGreen() : undefined,
       analysis: { webhooks: [CanaryWebhook.loadTest()] },
     });
   } finally {
     ApiObject.prototype.toJson = original;
   }
-  expect(renders).toBe(1);
+  return renders;
+}
+
+test.each(['flagger', 'argo'])('%s: a CanaryService renders its Deployment once while it is declared, and the replica-ratio router excludes the probe paths', (engine) => {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+  const router = TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }), hosts: ['app.example.com'] });
+  expect(deploymentRenders(chart, engine, router)).toBe(1);
   const queries = JSON.stringify(Testing.synth(chart).filter((o) => ['MetricTemplate', 'AnalysisTemplate'].includes(o.kind)));
   expect(queries).toContain('/healthz|healthz|/metrics|metrics|/readyz|readyz');
+});
+
+test.each([
+  ['traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] })],
+  ['istio', () => TrafficRouter.istio({ hosts: ['app.example.com'] })],
+  ['gateway-api', () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] })],
+])('the %s router reads no probe paths: declaring renders no Deployment', (_name, router) => {
+  for (const engine of ['flagger', 'argo']) {
+    expect(deploymentRenders(new Chart(Testing.app(), 'test', { namespace: 'test' }), engine, router())).toBe(0);
+  }
 });
