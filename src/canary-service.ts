@@ -478,7 +478,9 @@ export class CanaryService extends Construct {
 
   private planProblems(owner: string): string[] {
     try {
-      return (this.plan?.problems ?? []).map((problem) => `${owner}: ${problem}`);
+      // The engine's plan alone: the problems are its own, and the notes `plan` adds (the
+      // topology, the safety net, a render of the Rollout) cost every validation for nothing.
+      return (this.planner?.plan().problems ?? []).map((problem) => `${owner}: ${problem}`);
     } catch (error) {
       return [`${owner}: ${(error as Error).message}`];
     }

@@ -287,4 +287,31 @@ describe('the objects cdk8s-canary emits are judged from the manifests FastSynth
     expect(renders((app) => FastSynth.synth(app))).toEqual({ 'shop/cart/ConfigMap': 1, 'shop/cart/Secret': 1, 'other/plain': 1 });
     expect(renders((app) => app.synth())).toEqual({ 'shop/cart/ConfigMap': 2, 'shop/cart/Secret': 2, 'other/plain': 1 });
   });
+
+  test('a CanaryService with a safety net and Flux marks: each object rendered once, the Deployment twice (its configuration checksum reads its pod spec)', () => {
+    const original = ApiObject.prototype.toJson;
+    // Times rendered, by kind (the service's Deployment counted once: its second render is its checksum's).
+    const counts: { [kind: string]: number[] } = {};
+    const app = new App({ outdir: tmpdir() });
+    podinfo(new Chart(app, 'shop', { namespace: 'shop' }), DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['shop.example.com'] }), {
+      safetyNet: { liveService: 'podinfo-live', share: 5 },
+      gitOps: GitOps.fluxCd(),
+    });
+    const seen = new Map<ApiObject, number>();
+    ApiObject.prototype.toJson = function counting(this: ApiObject) {
+      seen.set(this, (seen.get(this) ?? 0) + 1);
+      return original.call(this);
+    };
+    try {
+      FastSynth.synth(app);
+    } finally {
+      ApiObject.prototype.toJson = original;
+    }
+    const service = app.node.findAll().find((c) => c.node.path === 'shop/podinfo') as any;
+    const deployment = ApiObject.of(service.deployment);
+    for (const [object, times] of seen) (counts[object.kind] ??= []).push(object === deployment ? times - 1 : times);
+    expect(seen.get(deployment)).toBe(2);
+    expect(counts.Rollout).toEqual([1]);
+    expect(Object.entries(counts).filter(([, times]) => times.some((n) => n !== 1))).toEqual([]);
+  });
 });
