@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, ITrafficRouter, TrafficRouter } from '../../src';
+import { ApplicationMetrics, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, ITrafficRouter, TrafficRouter } from '../../src';
 import { httpProbePaths, withKnownProbePaths } from '../../src/workload/probe-paths';
 
 function deployment(): kplus.Deployment {
@@ -47,6 +47,7 @@ function deploymentRenders(chart: Chart, engine: string, router: ITrafficRouter)
       // Flagger runs only blue/green with the replica-ratio router.
       strategy: engine === 'flagger' && router.name === 'replica-ratio' ? DeliveryStrategy.blueGreen() : undefined,
       analysis: { webhooks: [CanaryWebhook.loadTest()] },
+      gitOps: GitOps.none(),
     });
   } finally {
     ApiObject.prototype.toJson = original;
