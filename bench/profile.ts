@@ -1,7 +1,9 @@
 /*
  * Summarizes a V8 CPU profile (`node --cpu-prof`): the functions with the most self time, and the
- * most inclusive time, with their file. Usage:
+ * most inclusive time, with their file; with `--by-package`, the self time by package (cdk8s,
+ * cdk8s-plus-28, constructs, the library's src/ folders, ...) under each `--phase` function. Usage:
  *   ts-node --project tsconfig.dev.json bench/profile.ts <file.cpuprofile> [--top 25] [--under <function>]
+ *   ts-node --project tsconfig.dev.json bench/profile.ts <file.cpuprofile> --by-package [--phase buildServices --phase synth]
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -69,7 +71,53 @@ export function summarize(profile: Profile, under?: string): { totalMs: number; 
   return { totalMs, frames };
 }
 
-if (require.main === module) {
+/** Where a frame's code lives: a package, a folder of the library (`src/synth`), or what V8 calls it. */
+export function packageOf(frame: ProfileNode['callFrame']): string {
+  const url = frame.url.replace(/^file:\/\//, '');
+  if (url === '') return frame.functionName.startsWith('(') ? frame.functionName : '(native)';
+  const inModules = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+  if (inModules && !url.includes('/.cache/')) return inModules[1];
+  const own = url.match(/\/(src|bench|examples)\/(.+)$/);
+  if (own) return own[2].includes('/') ? `${own[1]}/${own[2].split('/')[0]}` : own[1];
+  return url.startsWith('node:') ? 'node' : url;
+}
+
+/** Self time by package, within the samples under a function whose name contains `phase` (all samples without). */
+export function byPackage(profile: Profile, phase?: string): { totalMs: number; packages: [string, number][] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const totals = new Map<string, number>();
+  let totalMs = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (phase !== undefined) {
+      let inside = false;
+      for (let cur: number | undefined = id; cur !== undefined && !inside; cur = parent.get(cur)) {
+        inside = byId.get(cur)!.callFrame.functionName === phase;
+      }
+      if (!inside) return;
+    }
+    totalMs += ms;
+    const name = packageOf(byId.get(id)!.callFrame);
+    totals.set(name, (totals.get(name) ?? 0) + ms);
+  });
+  return { totalMs, packages: [...totals.entries()].sort((a, b) => b[1] - a[1]) };
+}
+
+if (require.main === module && process.argv.includes('--by-package')) {
+  const profile = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const phases = process.argv.flatMap((arg, i) => (arg === '--phase' ? [process.argv[i + 1]] : []));
+  for (const phase of phases.length > 0 ? phases : [undefined]) {
+    const { totalMs, packages } = byPackage(profile, phase);
+    console.log(`${phase ? `under ${phase}()` : 'all samples'}: ${totalMs.toFixed(0)} ms`);
+    for (const [name, ms] of packages.filter(([, t]) => t >= totalMs / 200)) {
+      console.log(`  ${(100 * ms / totalMs).toFixed(1).padStart(5)}% ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+    }
+  }
+} else if (require.main === module) {
   const file = process.argv[2];
   const topIndex = process.argv.indexOf('--top');
   const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 25;

@@ -47,7 +47,7 @@ import { checkDeployment, createDeployment, probePortProblems } from './workload
 import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
 import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
 import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
-import { httpProbePaths } from './workload/probe-paths';
+import { routerProbePaths, withKnownProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
 
@@ -293,7 +293,7 @@ export class CanaryService extends Construct {
       engine: props.engine.name,
       safetyNet,
       protocol: props.protocol,
-      probePaths: deployment && httpProbePaths(deployment, containerPort),
+      probePaths: deployment && routerProbePaths(props.router, deployment, containerPort),
     };
     const routerLoadTarget = declared && errors.attempt(() => props.router.loadTarget({ ...base, strategy: declared }));
     // The baseline's load is sent only when a comparison needs it; until the analysis is resolved, the target alone.
@@ -342,7 +342,8 @@ export class CanaryService extends Construct {
       this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
     }
 
-    const delivery = errors.attempt(() => props.engine.bind(this, {
+    // The engine reads the probe paths again (for its router); it changes no container of the Deployment.
+    const delivery = errors.attempt(() => withKnownProbePaths(deployment, containerPort, base.probePaths, () => props.engine.bind(this, {
       name: this.name,
       namespace: this.namespace,
       labels,
@@ -361,7 +362,7 @@ export class CanaryService extends Construct {
       phaseLoadTargets: phaseLoadTargets as LoadTarget[] | undefined,
       prometheus: this.prometheus,
       loadTesterUrl: this.loadTester?.url,
-    }));
+    })));
     if (!delivery) {
       this.objects = {};
       return;
@@ -486,7 +487,9 @@ export class CanaryService extends Construct {
 
   private planProblems(owner: string): string[] {
     try {
-      return (this.plan?.problems ?? []).map((problem) => `${owner}: ${problem}`);
+      // The engine's plan alone: the problems are its own, and the notes `plan` adds (the
+      // topology, the safety net, a render of the Rollout) cost every validation for nothing.
+      return (this.planner?.plan().problems ?? []).map((problem) => `${owner}: ${problem}`);
     } catch (error) {
       return [`${owner}: ${(error as Error).message}`];
     }

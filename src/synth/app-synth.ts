@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
 import { headerText, markDocuments, wrappedToJson } from './header-marks';
+import { judgeWhenRendered, judgingAtValidation, renderedObjectProblems } from './object-validity';
 import { endSynthesisPass } from './synthesis-pass';
 import { saveYaml, stringifyYaml } from './yaml-writer';
 
@@ -18,6 +19,8 @@ import { saveYaml, stringifyYaml } from './yaml-writer';
  *   chart is then rendered from its own subtree: O(n).
  * - YAML is written by yaml-writer.ts, which prints what cdk8s's `Yaml.stringify()` prints,
  *   without building a syntax tree first.
+ * - The objects cdk8s-canary emits are judged (object-validity.ts) from the manifests rendered
+ *   here, before any file is written, instead of being rendered once more by the validation.
  *
  * The module-private helpers of cdk8s's app.js are copied below (`validate`, `resolveDependencies`,
  * `chartToKube`, the chart namers), because cdk8s does not export them.
@@ -106,6 +109,20 @@ function validate(app: App, cache: FindAllCache): void {
   }
   if (errors.length > 0) {
     throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+/**
+ * `validate(app)`, with the objects cdk8s-canary emits judged later, from the manifests the
+ * synthesis renders (object-validity.ts). When another validation fails, the app is validated
+ * again with them judged, so that the message is the one `app.synth()` throws.
+ */
+function validateApp(app: App, cache: FindAllCache): void {
+  try {
+    validate(app, cache);
+  } catch (error) {
+    judgingAtValidation(app, () => validate(app, cache));
+    throw error;
   }
 }
 
@@ -199,6 +216,8 @@ function shapeOf(app: App): TreeShape {
  */
 class ChartRenderer {
   private prepared?: TreeShape;
+  /** The manifest of every object rendered. */
+  private readonly rendered = new Map<ApiObject, any>();
 
   constructor(private readonly app: App) {}
 
@@ -211,11 +230,34 @@ class ChartRenderer {
     if (!this.prepared) {
       const cache = new FindAllCache();
       resolveDependencies(this.app, cache);
-      validate(this.app, cache);
+      validateApp(this.app, cache);
       this.prepared = shapeOf(this.app);
     }
-    const docs = chartToKube(chart).map((obj) => obj.toJson());
+    const docs = chartToKube(chart).map((obj) => this.render(obj));
     return own ? markDocuments(docs, headerText(this.app), this.app.yamlOutputType === YamlOutputType.FILE_PER_RESOURCE) : docs;
+  }
+
+  /** `obj.toJson()`, kept for `judge()`. */
+  public render(obj: ApiObject): any {
+    const manifest = obj.toJson();
+    this.rendered.set(obj, manifest);
+    return manifest;
+  }
+
+  /**
+   * Throws what `app.synth()` throws if an object cdk8s-canary emits has a field the API server
+   * rejects (judged from the manifests rendered; an object of a chart that renders itself is
+   * rendered once more), or if rendering failed (`error`) on a value the validation reports.
+   */
+  public judge(error?: unknown): void {
+    const problems = error === undefined
+      ? renderedObjectProblems(this.app, (obj) => (this.rendered.has(obj) ? this.rendered.get(obj) : obj.toJson()))
+      : [];
+    if (error === undefined && problems.length === 0) return;
+    // The validation with the objects judged gives app.synth()'s message, other problems included.
+    judgingAtValidation(this.app, () => validate(this.app, new FindAllCache()));
+    if (error !== undefined) throw error;
+    throw new Error(`Validation failed with the following errors:\n  ${problems.join('\n  ')}`);
   }
 
   /**
@@ -236,69 +278,36 @@ class ChartRenderer {
 /** `App.synth()`, linear in the size of the app. */
 export function synthApp(app: App): void {
   try {
-    writeApp(app);
+    judgeWhenRendered(app, () => writeApp(app));
   } finally {
     // Objects rendered by hand from here on look the app up afresh (synthesis-pass.ts).
     endSynthesisPass(app);
   }
 }
 
+/** A file to write, or a folder to create, once every chart is rendered and judged. */
+type Output = { readonly file: string; readonly docs: any[] } | { readonly folder: string };
+
 function writeApp(app: App): void {
   fs.mkdirSync(app.outdir, { recursive: true });
   const cache = new FindAllCache();
-  validate(app, cache);
+  validateApp(app, cache);
   const hasDependantCharts = resolveDependencies(app, cache);
   const charts = app.charts;
   const renderer = new ChartRenderer(app);
-  const ext = app.outputFileExtension;
-
-  switch (app.yamlOutputType) {
-    case YamlOutputType.FILE_PER_APP: {
-      const apiObjectsList: any[] = [];
-      for (const chart of charts) {
-        apiObjectsList.push(...Object.values(renderer.toJson(chart)));
-      }
-      if (charts.length > 0) {
-        saveYaml(path.join(app.outdir, `app${ext}`), apiObjectsList);
-      }
-      break;
-    }
-    case YamlOutputType.FILE_PER_CHART: {
-      const namer = new ChartNamer(hasDependantCharts);
-      for (const chart of charts) {
-        const chartName = namer.name(chart);
-        saveYaml(path.join(app.outdir, chartName + ext), Object.values(renderer.toJson(chart)));
-      }
-      break;
-    }
-    case YamlOutputType.FILE_PER_RESOURCE:
-      for (const chart of charts) {
-        for (const apiObject of Object.values(renderer.toJson(chart))) {
-          if (apiObject !== undefined) {
-            saveYaml(path.join(app.outdir, resourceFileName(apiObject) + ext), [apiObject]);
-          }
-        }
-      }
-      break;
-    case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE: {
-      // cdk8s renders the objects directly here, without Chart.toJson(): nothing to save.
-      const namer = new ChartNamer(hasDependantCharts);
-      for (const chart of charts) {
-        const fullOutDir = path.join(app.outdir, namer.name(chart));
-        fs.mkdirSync(fullOutDir, { recursive: true });
-        for (const apiObject of chartToKube(chart)) {
-          if (apiObject !== undefined) {
-            saveYaml(path.join(fullOutDir, resourceFileName(apiObject) + ext), [apiObject.toJson()]);
-          }
-        }
-      }
-      break;
-    }
-    default:
-      // cdk8s writes nothing for a value outside YamlOutputType; nor does FastSynth.
-      break;
+  let outputs: Output[];
+  try {
+    outputs = renderApp(app, charts, hasDependantCharts, renderer);
+  } catch (error) {
+    renderer.judge(error);
+    throw error;
   }
   renderer.checkUnchanged();
+  renderer.judge();
+  for (const output of outputs) {
+    if ('folder' in output) fs.mkdirSync(output.folder, { recursive: true });
+    else saveYaml(output.file, output.docs);
+  }
 
   if ((app as any).recordConstructMetadata === true) {
     const resources: { [name: string]: { path: string } } = {};
@@ -309,20 +318,83 @@ function writeApp(app: App): void {
   }
 }
 
+/** What `App.synth()` writes, in its order: each chart rendered as it does. */
+function renderApp(app: App, charts: Chart[], hasDependantCharts: boolean, renderer: ChartRenderer): Output[] {
+  const outputs: Output[] = [];
+  const ext = app.outputFileExtension;
+  switch (app.yamlOutputType) {
+    case YamlOutputType.FILE_PER_APP: {
+      const apiObjectsList: any[] = [];
+      for (const chart of charts) {
+        apiObjectsList.push(...Object.values(renderer.toJson(chart)));
+      }
+      if (charts.length > 0) {
+        outputs.push({ file: path.join(app.outdir, `app${ext}`), docs: apiObjectsList });
+      }
+      break;
+    }
+    case YamlOutputType.FILE_PER_CHART: {
+      const namer = new ChartNamer(hasDependantCharts);
+      for (const chart of charts) {
+        const chartName = namer.name(chart);
+        outputs.push({ file: path.join(app.outdir, chartName + ext), docs: Object.values(renderer.toJson(chart)) });
+      }
+      break;
+    }
+    case YamlOutputType.FILE_PER_RESOURCE:
+      for (const chart of charts) {
+        for (const apiObject of Object.values(renderer.toJson(chart))) {
+          if (apiObject !== undefined) {
+            outputs.push({ file: path.join(app.outdir, resourceFileName(apiObject) + ext), docs: [apiObject] });
+          }
+        }
+      }
+      break;
+    case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE: {
+      // cdk8s renders the objects directly here, without Chart.toJson(): nothing to save.
+      const namer = new ChartNamer(hasDependantCharts);
+      for (const chart of charts) {
+        const fullOutDir = path.join(app.outdir, namer.name(chart));
+        outputs.push({ folder: fullOutDir });
+        for (const apiObject of chartToKube(chart)) {
+          if (apiObject !== undefined) {
+            outputs.push({ file: path.join(fullOutDir, resourceFileName(apiObject) + ext), docs: [renderer.render(apiObject)] });
+          }
+        }
+      }
+      break;
+    }
+    default:
+      // cdk8s writes nothing for a value outside YamlOutputType; nor does FastSynth.
+      break;
+  }
+  return outputs;
+}
+
 /** `App.synthYaml()`, linear in the size of the app. */
 export function synthAppYaml(app: App): string {
   try {
-    const cache = new FindAllCache();
-    resolveDependencies(app, cache);
-    validate(app, cache);
-    const renderer = new ChartRenderer(app);
-    const docs: any[] = [];
-    for (const chart of app.charts) {
-      docs.push(...Object.values(renderer.toJson(chart)));
-    }
-    renderer.checkUnchanged();
-    return stringifyYaml(docs);
+    return judgeWhenRendered(app, () => renderAppYaml(app));
   } finally {
     endSynthesisPass(app);
   }
+}
+
+function renderAppYaml(app: App): string {
+  const cache = new FindAllCache();
+  resolveDependencies(app, cache);
+  validateApp(app, cache);
+  const renderer = new ChartRenderer(app);
+  const docs: any[] = [];
+  try {
+    for (const chart of app.charts) {
+      docs.push(...Object.values(renderer.toJson(chart)));
+    }
+  } catch (error) {
+    renderer.judge(error);
+    throw error;
+  }
+  renderer.checkUnchanged();
+  renderer.judge();
+  return stringifyYaml(docs);
 }

@@ -35,6 +35,10 @@ interface Emitter {
 }
 
 const emitters = new WeakMap<IConstruct, Emitter>();
+/** The scopes registered under each app (its root), in the order they were registered. */
+const scopesOfApp = new WeakMap<IConstruct, IConstruct[]>();
+/** Apps whose objects are judged from the manifests a synthesis renders, not at validation (FastSynth). */
+const judgedWhenRendered = new WeakSet<IConstruct>();
 const APP_SHAPE_KEY = 'object-validity/app-shape';
 /** How many emitters were registered: a new one (another service) may change what the others render. */
 let registrations = 0;
@@ -53,6 +57,10 @@ export function checkEmittedObjects(scope: IConstruct, origins: () => ValueOrigi
   installOutputHeader(scope);
   const emitter: Emitter = { origins, failed };
   emitters.set(scope, emitter);
+  const root = scope.node.root;
+  const scopes = scopesOfApp.get(root);
+  if (scopes === undefined) scopesOfApp.set(root, [scope]);
+  else scopes.push(scope);
   registrations++;
   trackSynthesisPasses(scope);
   scope.node.addValidation({ validate: () => emittedObjectProblems(scope) });
@@ -60,10 +68,9 @@ export function checkEmittedObjects(scope: IConstruct, origins: () => ValueOrigi
 
 /** The problems `checkEmittedObjects` reports for `scope` (none when it was not registered). */
 export function emittedObjectProblems(scope: IConstruct): string[] {
-  const emitter = emitters.get(scope);
-  if (emitter === undefined || emitter.failed()) return [];
-  // A construct of the library inside another one (a CanaryService's FlaggerCanary) is judged with it, once.
-  if (scope.node.scopes.slice(0, -1).some((ancestor) => emitters.has(ancestor))) return [];
+  if (judgedWhenRendered.has(scope.node.root)) return [];
+  const emitter = judgedEmitter(scope);
+  if (emitter === undefined) return [];
   // cdk8s validates the whole app once per chart it renders (App.synth() with a Chart per service:
   // once per service), so the result is kept while the app has the same emitters and charts.
   // Even that key costs the app's charts, so it is computed once per synthesis pass
@@ -71,13 +78,71 @@ export function emittedObjectProblems(scope: IConstruct): string[] {
   const root = scope.node.root;
   const key = perPass(root, emitter, APP_SHAPE_KEY, () => `${registrations}/${root.node.children.length}`);
   if (emitter.result?.key === key) return emitter.result.problems;
-  const objects = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
-  const problems = describe(objects, emitter.origins());
+  const problems = describe(objectsOf(scope), emitter.origins, (object) => object.toJson());
   emitter.result = { key, problems };
   return problems;
 }
 
-function describe(objects: ApiObject[], origins: ValueOrigin[]): string[] {
+/** The emitter registered for `scope`, when its objects are judged with it (not with an enclosing one, nor after its declaration failed). */
+function judgedEmitter(scope: IConstruct): Emitter | undefined {
+  const emitter = emitters.get(scope);
+  if (emitter === undefined || emitter.failed()) return undefined;
+  // A construct of the library inside another one (a CanaryService's FlaggerCanary) is judged with it, once.
+  if (scope.node.scopes.slice(0, -1).some((ancestor) => emitters.has(ancestor))) return undefined;
+  return emitter;
+}
+
+function objectsOf(scope: IConstruct): ApiObject[] {
+  return scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c));
+}
+
+/**
+ * While `synthesize` runs, the validations of the app of `scope` do not judge its emitted objects
+ * (which would render each of them once more than the synthesis does): the synthesis judges the
+ * manifests it rendered with `renderedObjectProblems()` before it writes any, and validates the app
+ * again with the objects judged (`app.synth()`'s complete message) when anything is wrong.
+ * FastSynth does this; `app.synth()` renders every object twice.
+ */
+export function judgeWhenRendered<T>(scope: IConstruct, synthesize: () => T): T {
+  const root = scope.node.root;
+  if (judgedWhenRendered.has(root)) return synthesize();
+  judgedWhenRendered.add(root);
+  try {
+    return synthesize();
+  } finally {
+    judgedWhenRendered.delete(root);
+  }
+}
+
+/** Runs `validate` with the emitted objects judged as they render (after `judgeWhenRendered`). */
+export function judgingAtValidation<T>(scope: IConstruct, validate: () => T): T {
+  const root = scope.node.root;
+  if (!judgedWhenRendered.has(root)) return validate();
+  judgedWhenRendered.delete(root);
+  try {
+    return validate();
+  } finally {
+    judgedWhenRendered.add(root);
+  }
+}
+
+/**
+ * The problems `emittedObjectProblems()` reports for every scope of the app of `scope`, each as
+ * `[path] problem`, judged from `manifestOf(object)`: the manifests a synthesis rendered.
+ */
+export function renderedObjectProblems(scope: IConstruct, manifestOf: (object: ApiObject) => any): string[] {
+  const problems: string[] = [];
+  for (const registered of scopesOfApp.get(scope.node.root) ?? []) {
+    const emitter = judgedEmitter(registered);
+    if (emitter === undefined) continue;
+    for (const problem of describe(objectsOf(registered), emitter.origins, manifestOf)) {
+      problems.push(`[${registered.node.path}] ${problem}`);
+    }
+  }
+  return problems;
+}
+
+function describe(objects: ApiObject[], originsOf: () => ValueOrigin[], manifestOf: (object: ApiObject) => any): string[] {
   // One message per bad value of a field, however many objects carry it (the labels of a service
   // are on all of its objects).
   const grouped = new Map<string, { violation: Violation; objects: string[] }>();
@@ -85,21 +150,25 @@ function describe(objects: ApiObject[], origins: ValueOrigin[]): string[] {
   for (const object of objects) {
     let manifest: any;
     try {
-      manifest = object.toJson();
+      manifest = manifestOf(object);
     } catch (error) {
       // A value that cannot render is reported where it is declared (or by synth itself).
       if (error instanceof DeclarationError) problems.push(...error.messages);
       continue;
     }
+    const violations = manifestViolations(manifest);
+    if (violations.length === 0) continue;
     const namespace = manifest?.metadata?.namespace;
     const where = `${manifest?.kind ?? object.kind} '${namespace ? `${namespace}/` : ''}${manifest?.metadata?.name ?? object.name}' (${object.node.path})`;
-    for (const violation of manifestViolations(manifest)) {
+    for (const violation of violations) {
       const key = `${violation.field}|${violation.what}|${violation.value}`;
       const group = grouped.get(key);
       if (group) group.objects.push(where);
       else grouped.set(key, { violation, objects: [where] });
     }
   }
+  // The origins are gathered only for a message (declaredValues() walks the declaration).
+  const origins = grouped.size > 0 ? originsOf() : [];
   for (const { violation, objects: where } of grouped.values()) {
     const more = where.length > 1 ? ` and ${where.length - 1} more object${where.length > 2 ? 's' : ''}` : '';
     const value = typeof violation.value === 'string' ? `'${violation.value}'` : String(violation.value);

@@ -5,6 +5,8 @@ import { ApiObject, App, AppProps, Chart, IResolver, Lazy, ResolutionContext, Ya
 import { Construct } from 'constructs';
 import { podinfo } from '../../examples/shared/podinfo';
 import { DeliveryEngine, FastSynth, GitOps, TrafficRouter } from '../../src';
+import { checkEmittedObjects } from '../../src/synth/object-validity';
+import { DeclarationError } from '../../src/validation';
 
 jest.setTimeout(60_000);
 
@@ -220,4 +222,96 @@ test('validation errors are the ones app.synth() throws', () => {
   };
   expect(() => build().synth()).toThrow('Validation failed with the following errors:\n  [c/invalid] something is wrong');
   expect(() => FastSynth.synth(build())).toThrow('Validation failed with the following errors:\n  [c/invalid] something is wrong');
+});
+
+describe('the objects cdk8s-canary emits are judged from the manifests FastSynth renders', () => {
+  /** A scope of emitted objects (as a CanaryService registers), with a label the API server rejects when `bad`. */
+  const build = (options: { bad?: boolean; otherProblem?: boolean; failsToRender?: boolean }) => {
+    const app = new App({ outdir: tmpdir() });
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    const scope = new Construct(chart, 'cart');
+    checkEmittedObjects(scope, () => [{ property: "'version'", value: 'v1.0 beta' }]);
+    const version = options.bad ? 'v1.0 beta' : 'v1.0';
+    for (const kind of ['ConfigMap', 'Secret']) {
+      new ApiObject(scope, kind, { apiVersion: 'v1', kind, metadata: { name: 'cart', labels: { 'app.kubernetes.io/version': version } } });
+    }
+    if (options.failsToRender) {
+      new ApiObject(scope, 'Lazy', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: Lazy.any({ produce: () => { throw new DeclarationError(["cart: 'name' cannot be rendered"]); } }) as unknown as string },
+      });
+    }
+    const other = new Chart(app, 'other');
+    if (options.otherProblem) new Construct(other, 'invalid').node.addValidation({ validate: () => ['something is wrong'] });
+    new ApiObject(other, 'plain', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' } });
+    return app;
+  };
+  const failure = (synth: () => void) => {
+    try {
+      synth();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('synth did not fail');
+  };
+
+  test.each([
+    ['a bad value', { bad: true }, /^Validation failed with the following errors:\n {2}\[shop\/cart\] ConfigMap 'shop\/cart' .* and 1 more object: .*; it comes from 'version'$/],
+    ['a bad value and another validation\'s problem', { bad: true, otherProblem: true }, /^Validation failed with the following errors:\n {2}\[shop\/cart\] .*\n {2}\[other\/invalid\] something is wrong$/],
+    ['a value that fails to render', { failsToRender: true }, /^Failed serializing construct at path 'shop\/cart\/Lazy' .*: DeclarationError: cart: 'name' cannot be rendered$/],
+  ])('%s: app.synth()\'s message, and no file written', (_name, options, message) => {
+    const expected = failure(() => build(options).synth());
+    expect(expected).toMatch(message);
+    const app = build(options);
+    expect(failure(() => FastSynth.synth(app))).toEqual(expected);
+    expect(fs.readdirSync(app.outdir)).toEqual([]);
+    expect(failure(() => FastSynth.synthYaml(build(options)))).toEqual(expected);
+  });
+
+  test('each object is rendered once, where app.synth() renders the emitted ones twice', () => {
+    const original = ApiObject.prototype.toJson;
+    const renders = (synth: (app: App) => void) => {
+      const counts: { [path: string]: number } = {};
+      ApiObject.prototype.toJson = function counting(this: ApiObject) {
+        counts[this.node.path] = (counts[this.node.path] ?? 0) + 1;
+        return original.call(this);
+      };
+      try {
+        synth(build({}));
+      } finally {
+        ApiObject.prototype.toJson = original;
+      }
+      return counts;
+    };
+    expect(renders((app) => FastSynth.synth(app))).toEqual({ 'shop/cart/ConfigMap': 1, 'shop/cart/Secret': 1, 'other/plain': 1 });
+    expect(renders((app) => app.synth())).toEqual({ 'shop/cart/ConfigMap': 2, 'shop/cart/Secret': 2, 'other/plain': 1 });
+  });
+
+  test('a CanaryService with a safety net and Flux marks: each object rendered once, the Deployment twice (its configuration checksum reads its pod spec)', () => {
+    const original = ApiObject.prototype.toJson;
+    // Times rendered, by kind (the service's Deployment counted once: its second render is its checksum's).
+    const counts: { [kind: string]: number[] } = {};
+    const app = new App({ outdir: tmpdir() });
+    podinfo(new Chart(app, 'shop', { namespace: 'shop' }), DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['shop.example.com'] }), {
+      safetyNet: { liveService: 'podinfo-live', share: 5 },
+      gitOps: GitOps.fluxCd(),
+    });
+    const seen = new Map<ApiObject, number>();
+    ApiObject.prototype.toJson = function counting(this: ApiObject) {
+      seen.set(this, (seen.get(this) ?? 0) + 1);
+      return original.call(this);
+    };
+    try {
+      FastSynth.synth(app);
+    } finally {
+      ApiObject.prototype.toJson = original;
+    }
+    const service = app.node.findAll().find((c) => c.node.path === 'shop/podinfo') as any;
+    const deployment = ApiObject.of(service.deployment);
+    for (const [object, times] of seen) (counts[object.kind] ??= []).push(object === deployment ? times - 1 : times);
+    expect(seen.get(deployment)).toBe(2);
+    expect(counts.Rollout).toEqual([1]);
+    expect(Object.entries(counts).filter(([, times]) => times.some((n) => n !== 1))).toEqual([]);
+  });
 });

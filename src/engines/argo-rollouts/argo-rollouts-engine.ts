@@ -22,7 +22,7 @@ import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkWholeSeconds, DeclarationErrors, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
-import { httpProbePaths } from '../../workload/probe-paths';
+import { routerProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
 type ArgoImplementation = typeof ArgoMetrics & typeof ArgoNotifications & typeof ArgoPlans & typeof ArgoQueryChecks & typeof ArgoRolloutPlan
@@ -223,7 +223,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       blueGreen,
       safetyNet: context.safetyNet,
       protocol: context.protocol,
-      probePaths: httpProbePaths(context.deployment, context.containerPort),
+      probePaths: routerProbePaths(context.router, context.deployment, context.containerPort),
     });
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       report(`the canary and stable Services must differ (both are '${routing.canaryService}')`);

@@ -14,7 +14,7 @@ import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { checkDnsLabel, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
-import { httpProbePaths } from '../../workload/probe-paths';
+import { routerProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
 type FlaggerImplementation = typeof FlaggerPlan & typeof FlaggerSteps;
@@ -113,7 +113,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       engine: this.name,
       safetyNet: context.safetyNet,
       protocol: context.protocol,
-      probePaths: httpProbePaths(context.deployment, context.containerPort),
+      probePaths: routerProbePaths(context.router, context.deployment, context.containerPort),
     });
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },

@@ -156,6 +156,11 @@ const NAMESPACE_ARG = 'namespace';
  */
 export class GatewayApiRouter implements ITrafficRouter {
   public readonly name = 'gateway-api';
+  /**
+   * Its routing and queries never read the context's probe paths (finding them renders the Deployment).
+   * @internal
+   */
+  public readonly _readsProbePaths = false;
   public readonly podLabels: { [key: string]: string } = {};
   /** The options every service gets. */
   public readonly options: GatewayApiRouterOptions;

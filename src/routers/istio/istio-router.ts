@@ -266,6 +266,11 @@ const ARGO_ISTIO_GRPC_SERIES = istioSeries(CANARY_PODS, STABLE_PODS, true);
  */
 export class IstioRouter implements ITrafficRouter {
   public readonly name = 'istio';
+  /**
+   * Its routing and queries never read the context's probe paths (finding them renders the Deployment).
+   * @internal
+   */
+  public readonly _readsProbePaths = false;
   public readonly podLabels: { [key: string]: string };
   /** How the pods get their sidecar. */
   public readonly sidecarInjection: IstioSidecarInjection;

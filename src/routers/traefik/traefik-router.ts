@@ -55,6 +55,11 @@ const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: n
  */
 export class TraefikRouter implements ITrafficRouter {
   public readonly name = 'traefik';
+  /**
+   * Its routing and queries never read the context's probe paths (finding them renders the Deployment).
+   * @internal
+   */
+  public readonly _readsProbePaths = false;
   public readonly podLabels: { [key: string]: string } = {};
   /** The route options every service gets. */
   public readonly options: TraefikRouterOptions;
