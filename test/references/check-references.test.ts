@@ -96,7 +96,7 @@ describe('calls resolve for the engine and strategy in use', () => {
 });
 
 describe('a Service of the namespace that nothing declares or creates', () => {
-  const THERE = "(the Services there: 'flagger-loadtester', 'flagger-prometheus', 'podinfo', 'podinfo-canary', 'podinfo-primary')";
+  const THERE = "(the Services there: 'canary-prometheus', 'flagger-loadtester', 'podinfo', 'podinfo-canary', 'podinfo-primary')";
   test.each([
     ['a misspelled canary Service', 'http://podinfo-canry.test', 'podinfo-canry.test', 'podinfo-canry'],
     ['a Service the app does not declare', 'http://backend.test', 'backend.test', 'backend'],
