@@ -56,7 +56,7 @@ describe('the ingress proxies install without a load balancer', () => {
 
   test('a bad type, or a type with no proxy to apply it to, fails at synth', () => {
     expect(() => new PlatformPlan({ ...both, ingressServiceType: 'ExternalName' as PlatformServiceType })).toThrow(
-      "PlatformPlan: 'ingressServiceType' ('ExternalName') must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'");
+      "PlatformPlan: 'ingressServiceType' ('ExternalName') must be one of PlatformServiceType.CLUSTER_IP, PlatformServiceType.NODE_PORT, PlatformServiceType.LOAD_BALANCER");
     expect(() => new PlatformPlan({ engines: [FLAGGER], routers: [GATEWAY_API], ingressServiceType: PlatformServiceType.NODE_PORT })).toThrow(
       "PlatformPlan: 'ingressServiceType' is set but 'routers' includes neither TRAEFIK nor ISTIO (no ingress proxy is installed)");
   });
