@@ -1,0 +1,181 @@
+import { Manifest, ObjectIndex, groupOf, parseYamlDocuments } from './manifests';
+import { parseGoDuration } from '../../analysis/load-command';
+
+/** What a declaration (or a hand-written manifest) says its rehearsal must show, read from annotations. */
+export interface DeclaredExpectations {
+  /** User requests per second the service gets (the scenarios' traffic). */
+  readonly usersPerSecond?: number;
+  /** A bad version is stopped within this many seconds of its first request. */
+  readonly stopsBadWithinSeconds?: number;
+  /** A bad version never gets more than this share of the traffic, in percent. */
+  readonly maxBadWeight?: number;
+  /** At most this share of healthy releases is rolled back (0-1). */
+  readonly maxFalseAlarmRate?: number;
+  /** At most this share of bad releases is promoted (0-1). */
+  readonly maxMissRate?: number;
+}
+
+/** The annotations a Canary or Rollout carries its rehearsal's expectations in. */
+export const EXPECTATION_ANNOTATIONS = {
+  usersPerSecond: 'rehearsal.cdk8s-canary.dev/users-per-second',
+  stopsBadWithin: 'rehearsal.cdk8s-canary.dev/stops-bad-within',
+  maxBadWeight: 'rehearsal.cdk8s-canary.dev/max-bad-weight',
+  maxFalseAlarms: 'rehearsal.cdk8s-canary.dev/max-false-alarms',
+  maxMisses: 'rehearsal.cdk8s-canary.dev/max-misses',
+} as const;
+
+/** One release a controller runs: a Flagger Canary or an Argo Rollout, with the objects it uses. */
+export interface Release {
+  readonly engine: 'flagger' | 'argo-rollouts';
+  readonly name: string;
+  readonly namespace: string;
+  /** The Canary or the Rollout. */
+  readonly controllerObject: Manifest;
+  /** The pod template of the service (the Deployment's, or the Rollout's own). */
+  readonly podTemplate?: Manifest;
+  /** The Deployment the Canary targets or the Rollout references, when it is in the manifests. */
+  readonly workload?: Manifest;
+  /** The autoscaler of the service, when it is in the manifests. */
+  readonly autoscaler?: Manifest;
+  /** Every object read, for lookups (templates, Services, routes). */
+  readonly index: ObjectIndex;
+  /** The scrape interval of the Prometheus the checks query, in seconds. */
+  readonly scrapeIntervalSeconds: number;
+  /** Whether the scrape interval was read from the manifests (else the default was assumed). */
+  readonly scrapeIntervalKnown: boolean;
+  /** What the release says its rehearsal must show. */
+  readonly expectations: DeclaredExpectations;
+  /** Why parts of the release cannot be rehearsed as written (missing objects). */
+  readonly problems: string[];
+}
+
+/** The scrape interval assumed when the manifests do not hold the Prometheus configuration. */
+export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
+
+/** Every Flagger Canary and Argo Rollout of the objects, with what each uses. */
+export function findReleases(objects: Manifest[]): Release[] {
+  const index = new ObjectIndex(objects);
+  const releases: Release[] = [];
+  for (const object of objects) {
+    const group = groupOf(object.apiVersion);
+    if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index));
+    if (group === 'argoproj.io' && object.kind === 'Rollout') releases.push(argoRelease(object, index));
+  }
+  return releases.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+function flaggerRelease(canary: Manifest, index: ObjectIndex): Release {
+  const namespace = canary.metadata?.namespace ?? 'default';
+  const problems: string[] = [];
+  const targetRef = canary.spec?.targetRef ?? {};
+  const workload = index.get(targetRef.kind ?? 'Deployment', namespace, targetRef.name);
+  if (!workload) problems.push(`the target ${targetRef.kind ?? 'Deployment'} '${targetRef.name}' is not in the manifests: the rehearsal assumes its pods have no sidecar and serve podinfo's metrics`);
+  const autoscaler = canary.spec?.autoscalerRef ? index.get('HorizontalPodAutoscaler', namespace, canary.spec.autoscalerRef.name) : undefined;
+  for (const metric of canary.spec?.analysis?.metrics ?? []) {
+    const ref = metric.templateRef;
+    if (ref && !index.get('MetricTemplate', ref.namespace || namespace, ref.name)) {
+      problems.push(`the metric '${metric.name}' uses the MetricTemplate ${ref.namespace || namespace}/${ref.name}, which is not in the manifests`);
+    }
+  }
+  return {
+    engine: 'flagger',
+    name: canary.metadata?.name,
+    namespace,
+    controllerObject: canary,
+    podTemplate: workload?.spec?.template,
+    workload,
+    autoscaler,
+    index,
+    ...scrapeInterval(index, namespace),
+    expectations: expectationsOf(canary),
+    problems,
+  };
+}
+
+function argoRelease(rollout: Manifest, index: ObjectIndex): Release {
+  const namespace = rollout.metadata?.namespace ?? 'default';
+  const problems: string[] = [];
+  const ref = rollout.spec?.workloadRef;
+  const workload = ref ? index.get(ref.kind ?? 'Deployment', namespace, ref.name) : undefined;
+  if (ref && !workload) problems.push(`the workload ${ref.kind} '${ref.name}' is not in the manifests: the rehearsal assumes its pods have no sidecar and serve podinfo's metrics`);
+  const autoscaler = index.all('HorizontalPodAutoscaler', namespace)
+    .find((hpa) => hpa.spec?.scaleTargetRef?.kind === 'Rollout' && hpa.spec?.scaleTargetRef?.name === rollout.metadata?.name);
+  for (const reference of analysisReferences(rollout)) {
+    for (const template of reference.templates ?? []) {
+      if (!findAnalysisTemplate(index, namespace, template)) {
+        problems.push(`the ${template.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} '${template.templateName}' is not in the manifests`);
+      }
+    }
+  }
+  return {
+    engine: 'argo-rollouts',
+    name: rollout.metadata?.name,
+    namespace,
+    controllerObject: rollout,
+    podTemplate: rollout.spec?.template ?? workload?.spec?.template,
+    workload,
+    autoscaler,
+    index,
+    ...scrapeInterval(index, namespace),
+    expectations: expectationsOf(rollout),
+    problems: [...new Set(problems)],
+  };
+}
+
+/** Every `RolloutAnalysis` of a Rollout: background, steps, blue/green pre- and post-promotion. */
+export function analysisReferences(rollout: Manifest): any[] {
+  const canary = rollout.spec?.strategy?.canary;
+  const blueGreen = rollout.spec?.strategy?.blueGreen;
+  return [
+    canary?.analysis,
+    ...(canary?.steps ?? []).map((step: any) => step.analysis),
+    blueGreen?.prePromotionAnalysis,
+    blueGreen?.postPromotionAnalysis,
+  ].filter((reference) => reference !== undefined);
+}
+
+/** The AnalysisTemplate (or ClusterAnalysisTemplate) a reference names. */
+export function findAnalysisTemplate(index: ObjectIndex, namespace: string, reference: any): Manifest | undefined {
+  return reference.clusterScope
+    ? index.get('ClusterAnalysisTemplate', undefined, reference.templateName)
+    : index.get('AnalysisTemplate', namespace, reference.templateName);
+}
+
+/** The global scrape interval of a Prometheus configuration (a ConfigMap with `prometheus.yml`) in the namespace. */
+function scrapeInterval(index: ObjectIndex, namespace: string): { scrapeIntervalSeconds: number; scrapeIntervalKnown: boolean } {
+  for (const configMap of index.all('ConfigMap', namespace)) {
+    const text = configMap.data?.['prometheus.yml'];
+    if (typeof text !== 'string') continue;
+    const config = parseYaml(text);
+    const seconds = parseGoDuration(String(config?.global?.scrape_interval ?? '1m'));
+    if (seconds !== undefined && seconds > 0) return { scrapeIntervalSeconds: seconds, scrapeIntervalKnown: true };
+  }
+  return { scrapeIntervalSeconds: DEFAULT_SCRAPE_INTERVAL_SECONDS, scrapeIntervalKnown: false };
+}
+
+function parseYaml(text: string): any {
+  try {
+    return parseYamlDocuments(text)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The expectations a Canary or Rollout states in its annotations. */
+export function expectationsOf(object: Manifest): DeclaredExpectations {
+  const annotations: { [key: string]: string } = object.metadata?.annotations ?? {};
+  const number = (key: string) => (annotations[key] === undefined ? undefined : Number(annotations[key]));
+  const rate = (key: string) => {
+    const value = annotations[key];
+    if (value === undefined) return undefined;
+    return value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value);
+  };
+  const duration = (key: string) => (annotations[key] === undefined ? undefined : parseGoDuration(annotations[key]));
+  return {
+    usersPerSecond: number(EXPECTATION_ANNOTATIONS.usersPerSecond),
+    stopsBadWithinSeconds: duration(EXPECTATION_ANNOTATIONS.stopsBadWithin),
+    maxBadWeight: number(EXPECTATION_ANNOTATIONS.maxBadWeight),
+    maxFalseAlarmRate: rate(EXPECTATION_ANNOTATIONS.maxFalseAlarms),
+    maxMissRate: rate(EXPECTATION_ANNOTATIONS.maxMisses),
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Prometheus remote-write requests, encoded by hand: a `prometheus.WriteRequest` protobuf
+ * (prometheus/prompb/remote.proto and types.proto: WriteRequest.timeseries = 1; TimeSeries.labels = 1,
+ * samples = 2; Label.name = 1, value = 2; Sample.value = 1 (double), timestamp = 2 (int64 ms))
+ * compressed in snappy's block format, which the receiver requires (storage/remote/codec.go,
+ * DecodeWriteRequest: snappy.Decode). The snappy block is written with literals only, which every
+ * decoder accepts (a valid, uncompressed encoding).
+ */
+
+/** One series to write: its labels (`__name__` included) and its samples as [timestamp ms, value]. */
+export interface WriteSeries {
+  readonly labels: { readonly [name: string]: string };
+  readonly samples: ReadonlyArray<readonly [number, number]>;
+}
+
+class Writer {
+  public buffer: Buffer;
+  public position = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  public ensure(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+
+  public varint(value: number): void {
+    this.ensure(10);
+    let v = value;
+    while (v > 127) {
+      this.buffer[this.position++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    this.buffer[this.position++] = v;
+  }
+
+  public bytes(data: Buffer): void {
+    this.ensure(data.length);
+    data.copy(this.buffer, this.position);
+    this.position += data.length;
+  }
+
+  public double(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleLE(value, this.position);
+    this.position += 8;
+  }
+
+  public result(): Buffer {
+    return this.buffer.subarray(0, this.position);
+  }
+}
+
+/** Length of a value as a protobuf varint. */
+function varintLength(value: number): number {
+  let length = 1;
+  let v = value;
+  while (v > 127) {
+    v = Math.floor(v / 128);
+    length++;
+  }
+  return length;
+}
+
+const labelCache = new Map<string, Buffer>();
+
+/** The encoded `labels` fields of a series (sorted by name, as the receiver expects); cached. */
+function encodedLabels(labels: { readonly [name: string]: string }): Buffer {
+  const names = Object.keys(labels).sort();
+  const key = names.map((n) => `${n}\u0000${labels[n]}`).join('\u0001');
+  const cached = labelCache.get(key);
+  if (cached) return cached;
+  const out = new Writer(256);
+  for (const name of names) {
+    const n = Buffer.from(name, 'utf-8');
+    const v = Buffer.from(labels[name], 'utf-8');
+    const inner = 1 + varintLength(n.length) + n.length + 1 + varintLength(v.length) + v.length;
+    out.varint((1 << 3) | 2);
+    out.varint(inner);
+    out.varint((1 << 3) | 2);
+    out.varint(n.length);
+    out.bytes(n);
+    out.varint((2 << 3) | 2);
+    out.varint(v.length);
+    out.bytes(v);
+  }
+  const encoded = Buffer.from(out.result());
+  if (labelCache.size > 100_000) labelCache.clear();
+  labelCache.set(key, encoded);
+  return encoded;
+}
+
+/** A `prometheus.WriteRequest` holding the series, protobuf-encoded. */
+export function encodeWriteRequest(series: ReadonlyArray<WriteSeries>): Buffer {
+  const out = new Writer(1 << 16);
+  for (const s of series) {
+    const labels = encodedLabels(s.labels);
+    let size = labels.length;
+    for (const [timestamp] of s.samples) {
+      const sample = 1 + 8 + 1 + varintLength(timestamp);
+      size += 1 + varintLength(sample) + sample;
+    }
+    out.varint((1 << 3) | 2);
+    out.varint(size);
+    out.bytes(labels);
+    for (const [timestamp, value] of s.samples) {
+      out.varint((2 << 3) | 2);
+      out.varint(1 + 8 + 1 + varintLength(timestamp));
+      out.varint((1 << 3) | 1);
+      out.double(value);
+      out.varint((2 << 3) | 0);
+      out.varint(timestamp);
+    }
+  }
+  return Buffer.from(out.result());
+}
+
+/** `data` in snappy's block format: the uncompressed length, then literal chunks of at most 64 KiB. */
+export function snappyBlock(data: Buffer): Buffer {
+  const header = new Writer(16);
+  header.varint(data.length);
+  const parts: Buffer[] = [Buffer.from(header.result())];
+  for (let offset = 0; offset < data.length; offset += 65536) {
+    const chunk = data.subarray(offset, Math.min(offset + 65536, data.length));
+    const n = chunk.length - 1;
+    // Literal tag: length - 1 in the tag byte below 60, else in the 1 or 2 bytes after tag 60 or 61.
+    parts.push(Buffer.from(n < 60 ? [n << 2] : n < 256 ? [60 << 2, n] : [61 << 2, n & 0xff, n >> 8]));
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}

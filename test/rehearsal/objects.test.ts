@@ -1,0 +1,65 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readManifests } from '../../src/rehearsal/objects/manifests';
+import { EXPECTATION_ANNOTATIONS, expectationsOf, findReleases } from '../../src/rehearsal/objects/releases';
+
+const examples = path.join(__dirname, '..', '..', 'examples');
+
+test('reads the synthesized objects of an example folder: the Canary with its target, autoscaler and scrape interval', () => {
+  const releases = findReleases(readManifests([path.join(examples, 'flagger-traefik', 'manifests')]));
+  expect(releases.map((r) => [r.engine, r.namespace, r.name])).toEqual([['flagger', 'test', 'podinfo']]);
+  const [release] = releases;
+  expect(release.workload?.kind).toBe('Deployment');
+  expect(release.autoscaler?.spec.minReplicas).toBe(2);
+  expect(release.podTemplate?.spec.containers[0].image).toBe('ghcr.io/stefanprodan/podinfo:6.7.0');
+  expect([release.scrapeIntervalSeconds, release.scrapeIntervalKnown]).toEqual([5, true]);
+  expect(release.problems).toEqual([]);
+});
+
+test('an Argo Rollout with its workload, autoscaler and templates', () => {
+  const [release] = findReleases(readManifests([path.join(examples, 'argo-traefik', 'manifests')]));
+  expect([release.engine, release.name, release.workload?.kind, release.autoscaler?.metadata.name]).toEqual(['argo-rollouts', 'podinfo', 'Deployment', 'podinfo']);
+  expect(release.problems).toEqual([]);
+});
+
+test('hand-written YAML: lists are split, missing templates are named, the scrape interval is assumed', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objects-'));
+  fs.writeFileSync(path.join(dir, 'rollout.yaml'), [
+    'apiVersion: v1',
+    'kind: List',
+    'items:',
+    '  - apiVersion: argoproj.io/v1alpha1',
+    '    kind: Rollout',
+    '    metadata: { name: web, namespace: shop }',
+    '    spec:',
+    '      strategy:',
+    '        canary:',
+    '          analysis: { templates: [{ templateName: success }] }',
+    '          steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: errors, clusterScope: true }] } }]',
+  ].join('\n'));
+  const [release] = findReleases(readManifests([dir]));
+  expect(release.problems).toEqual([
+    "the AnalysisTemplate 'success' is not in the manifests",
+    "the ClusterAnalysisTemplate 'errors' is not in the manifests",
+  ]);
+  expect([release.scrapeIntervalSeconds, release.scrapeIntervalKnown]).toEqual([15, false]);
+});
+
+test('expectations are read from the annotations', () => {
+  expect(expectationsOf({
+    metadata: {
+      annotations: {
+        [EXPECTATION_ANNOTATIONS.usersPerSecond]: '20',
+        [EXPECTATION_ANNOTATIONS.stopsBadWithin]: '5m30s',
+        [EXPECTATION_ANNOTATIONS.maxBadWeight]: '10',
+        [EXPECTATION_ANNOTATIONS.maxFalseAlarms]: '5%',
+        [EXPECTATION_ANNOTATIONS.maxMisses]: '0',
+      },
+    },
+  })).toEqual({ usersPerSecond: 20, stopsBadWithinSeconds: 330, maxBadWeight: 10, maxFalseAlarmRate: 0.05, maxMissRate: 0 });
+});
+
+test('a path that does not exist is an error', () => {
+  expect(() => readManifests(['/no/such/folder'])).toThrow("no manifest file or folder at '/no/such/folder'");
+});
