@@ -69,6 +69,10 @@ export function flatten(document: any): Manifest[] {
 
 /** Lookups over a set of objects by kind, namespace and name. */
 export class ObjectIndex {
+  private static key(kind: string, namespace: string | undefined, name: string | undefined): string {
+    return `${kind}/${namespace ?? ''}/${name ?? ''}`;
+  }
+
   private readonly byKey = new Map<string, Manifest>();
   private readonly byKind = new Map<string, Manifest[]>();
 
@@ -80,10 +84,6 @@ export class ObjectIndex {
       list.push(object);
       this.byKind.set(object.kind, list);
     }
-  }
-
-  private static key(kind: string, namespace: string | undefined, name: string | undefined): string {
-    return `${kind}/${namespace ?? ''}/${name ?? ''}`;
   }
 
   /** The object of this kind, namespace and name (a cluster-scoped object has no namespace). */

@@ -32,7 +32,7 @@ class Writer {
     this.ensure(10);
     let v = value;
     while (v > 127) {
-      this.buffer[this.position++] = (v % 128) | 128;
+      this.buffer[this.position++] = (v % 128) + 128;
       v = Math.floor(v / 128);
     }
     this.buffer[this.position++] = v;
@@ -79,12 +79,12 @@ function encodedLabels(labels: { readonly [name: string]: string }): Buffer {
     const n = Buffer.from(name, 'utf-8');
     const v = Buffer.from(labels[name], 'utf-8');
     const inner = 1 + varintLength(n.length) + n.length + 1 + varintLength(v.length) + v.length;
-    out.varint((1 << 3) | 2);
+    out.varint(10);
     out.varint(inner);
-    out.varint((1 << 3) | 2);
+    out.varint(10);
     out.varint(n.length);
     out.bytes(n);
-    out.varint((2 << 3) | 2);
+    out.varint(18);
     out.varint(v.length);
     out.bytes(v);
   }
@@ -96,7 +96,7 @@ function encodedLabels(labels: { readonly [name: string]: string }): Buffer {
 
 /** A `prometheus.WriteRequest` holding the series, protobuf-encoded. */
 export function encodeWriteRequest(series: ReadonlyArray<WriteSeries>): Buffer {
-  const out = new Writer(1 << 16);
+  const out = new Writer(65536);
   for (const s of series) {
     const labels = encodedLabels(s.labels);
     let size = labels.length;
@@ -104,15 +104,15 @@ export function encodeWriteRequest(series: ReadonlyArray<WriteSeries>): Buffer {
       const sample = 1 + 8 + 1 + varintLength(timestamp);
       size += 1 + varintLength(sample) + sample;
     }
-    out.varint((1 << 3) | 2);
+    out.varint(10);
     out.varint(size);
     out.bytes(labels);
     for (const [timestamp, value] of s.samples) {
-      out.varint((2 << 3) | 2);
+      out.varint(18);
       out.varint(1 + 8 + 1 + varintLength(timestamp));
-      out.varint((1 << 3) | 1);
+      out.varint(9);
       out.double(value);
-      out.varint((2 << 3) | 0);
+      out.varint(16);
       out.varint(timestamp);
     }
   }
@@ -127,8 +127,8 @@ export function snappyBlock(data: Buffer): Buffer {
   for (let offset = 0; offset < data.length; offset += 65536) {
     const chunk = data.subarray(offset, Math.min(offset + 65536, data.length));
     const n = chunk.length - 1;
-    // Literal tag: length - 1 in the tag byte below 60, else in the 1 or 2 bytes after tag 60 or 61.
-    parts.push(Buffer.from(n < 60 ? [n << 2] : n < 256 ? [60 << 2, n] : [61 << 2, n & 0xff, n >> 8]));
+    // Literal tag (low bits 00): length - 1 in the upper six bits below 60, else in the 1 or 2 bytes after tag 60 or 61.
+    parts.push(Buffer.from(n < 60 ? [n * 4] : n < 256 ? [60 * 4, n] : [61 * 4, n % 256, Math.floor(n / 256)]));
     parts.push(chunk);
   }
   return Buffer.concat(parts);

@@ -136,7 +136,9 @@ export class PrometheusServer {
     }
   }
 
-  private request(method: string, requestPath: string, body?: Buffer, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string }> {
+  private request(
+    method: string, requestPath: string, body?: Buffer, headers: http.OutgoingHttpHeaders = {},
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request({ agent: this.agent, host: '127.0.0.1', port: this.port, method, path: requestPath, headers }, (res) => {
         const chunks: Buffer[] = [];
