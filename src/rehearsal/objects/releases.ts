@@ -13,6 +13,8 @@ export interface DeclaredExpectations {
   readonly maxFalseAlarmRate?: number;
   /** At most this share of bad releases is promoted (0-1). */
   readonly maxMissRate?: number;
+  /** Releases run only while users send requests: the night scenario does not apply. */
+  readonly requiresUserTraffic?: boolean;
 }
 
 /** The annotations a Canary or Rollout carries its rehearsal's expectations in. */
@@ -22,6 +24,7 @@ export const EXPECTATION_ANNOTATIONS = {
   maxBadWeight: 'rehearsal.cdk8s-canary.dev/max-bad-weight',
   maxFalseAlarms: 'rehearsal.cdk8s-canary.dev/max-false-alarms',
   maxMisses: 'rehearsal.cdk8s-canary.dev/max-misses',
+  requiresUserTraffic: 'rehearsal.cdk8s-canary.dev/requires-user-traffic',
 } as const;
 
 /** One release a controller runs: a Flagger Canary or an Argo Rollout, with the objects it uses. */
@@ -177,5 +180,6 @@ export function expectationsOf(object: Manifest): DeclaredExpectations {
     maxBadWeight: number(EXPECTATION_ANNOTATIONS.maxBadWeight),
     maxFalseAlarmRate: rate(EXPECTATION_ANNOTATIONS.maxFalseAlarms),
     maxMissRate: rate(EXPECTATION_ANNOTATIONS.maxMisses),
+    requiresUserTraffic: annotations[EXPECTATION_ANNOTATIONS.requiresUserTraffic] === undefined ? undefined : annotations[EXPECTATION_ANNOTATIONS.requiresUserTraffic] === 'true',
   };
 }

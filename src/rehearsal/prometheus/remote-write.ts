@@ -7,7 +7,10 @@
  * decoder accepts (a valid, uncompressed encoding).
  */
 
-/** One series to write: its labels (`__name__` included) and its samples as [timestamp ms, value]. */
+/**
+ * One series to write: its labels (`__name__` included) and its samples as [timestamp ms, value].
+ * A NaN value is written as the staleness marker (the series ended), never as a plain NaN.
+ */
 export interface WriteSeries {
   readonly labels: { readonly [name: string]: string };
   readonly samples: ReadonlyArray<readonly [number, number]>;
@@ -46,7 +49,13 @@ class Writer {
 
   public double(value: number): void {
     this.ensure(8);
-    this.buffer.writeDoubleLE(value, this.position);
+    if (Number.isNaN(value)) {
+      // Prometheus's staleness marker, model/value.StaleNaN: 0x7ff0000000000002.
+      this.buffer.writeUInt32LE(2, this.position);
+      this.buffer.writeUInt32LE(0x7ff00000, this.position + 4);
+    } else {
+      this.buffer.writeDoubleLE(value, this.position);
+    }
     this.position += 8;
   }
 
@@ -66,14 +75,13 @@ function varintLength(value: number): number {
   return length;
 }
 
-const labelCache = new Map<string, Buffer>();
+const labelCache = new WeakMap<object, Buffer>();
 
-/** The encoded `labels` fields of a series (sorted by name, as the receiver expects); cached. */
+/** The encoded `labels` fields of a series (sorted by name, as the receiver expects); cached per label object. */
 function encodedLabels(labels: { readonly [name: string]: string }): Buffer {
-  const names = Object.keys(labels).sort();
-  const key = names.map((n) => `${n}\u0000${labels[n]}`).join('\u0001');
-  const cached = labelCache.get(key);
+  const cached = labelCache.get(labels);
   if (cached) return cached;
+  const names = Object.keys(labels).sort();
   const out = new Writer(256);
   for (const name of names) {
     const n = Buffer.from(name, 'utf-8');
@@ -89,8 +97,7 @@ function encodedLabels(labels: { readonly [name: string]: string }): Buffer {
     out.bytes(v);
   }
   const encoded = Buffer.from(out.result());
-  if (labelCache.size > 100_000) labelCache.clear();
-  labelCache.set(key, encoded);
+  labelCache.set(labels, encoded);
   return encoded;
 }
 
