@@ -90,8 +90,8 @@ export function builtInScenario(name: ScenarioName, options: ScenarioOptions): S
         ...base,
         name,
         bad: true,
-        description: `the new version fails 20 % of the requests of ${options.failingSegment} only`,
-        behaviour: (isNew, segment) => (isNew && segment === options.failingSegment ? { ...HEALTHY, errorRate: 0.2 } : HEALTHY),
+        description: `the new version fails half the requests of ${options.failingSegment}, and no one else's`,
+        behaviour: (isNew, segment) => (isNew && segment === options.failingSegment ? { ...HEALTHY, errorRate: 0.5 } : HEALTHY),
       };
     case 'broken':
       return {

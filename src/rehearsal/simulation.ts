@@ -9,7 +9,7 @@ import { PrometheusServer, QueryResult } from './prometheus/server';
 import { TrafficGenerator, TrafficSource } from './traffic/generator';
 import { parseLoadCommand } from './traffic/load';
 import { Random } from './traffic/random';
-import { INITIAL_ROUTING, RoutingState, Topology, matchKey } from './traffic/topology';
+import { INITIAL_ROUTING, RoutingState, Topology, matchKey, satisfies } from './traffic/topology';
 
 /** A group of users the routes can tell apart (a match of an A/B test or a phase), or everyone else. */
 export interface Segment {
@@ -18,6 +18,8 @@ export interface Segment {
   readonly share: number;
   /** The match (as JSON) its requests satisfy. */
   readonly matchKey?: string;
+  /** The match itself. */
+  readonly match?: any;
 }
 
 /** The user segments of a release: one per route match (each `segmentShare` of the users), the rest as one. */
@@ -39,7 +41,7 @@ export function segmentsOf(release: Release, segmentShare: number): Segment[] {
   }
   const share = Math.min(segmentShare, 0.9 / matches.length);
   return [
-    ...matches.map((m) => ({ name: m.name, share, matchKey: matchKey(m.match) })),
+    ...matches.map((m) => ({ name: m.name, share, matchKey: matchKey(m.match), match: m.match })),
     { name: 'other users', share: 1 - share * matches.length },
   ];
 }
@@ -212,7 +214,9 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
       if (load.note) notes.add(load.note);
       if (generator.running(key)) return 'skipped';
       const duration = seconds ?? load.durationSeconds ?? 60;
-      const source = { id: key, entry: load.entry, request: { headers: load.headers }, users: false, rate: () => load.requestsPerSecond };
+      // A load test that carries a segment's header is that segment's request to the versions too.
+      const segment = segments.find((s) => s.match !== undefined && satisfies({ headers: load.headers }, s.match))?.name;
+      const source = { id: key, entry: load.entry, request: { headers: load.headers }, segment, users: false, rate: () => load.requestsPerSecond };
       generator.run(source, now + duration);
       return 'started';
     },

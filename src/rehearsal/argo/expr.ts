@@ -17,7 +17,7 @@ export class ExpressionError extends Error {}
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op' | 'eof'; value: string };
 
-const OPERATORS = ['&&', '||', '==', '!=', '<=', '>=', '**', '??', '..', '?.', '<', '>', '+', '-', '*', '/', '%', '^', '!', '(', ')', '[', ']', '{', '}', ',', '.', '?', ':', '#'];
+const OPERATORS = ['&&', '||', '|', '==', '!=', '<=', '>=', '**', '??', '..', '?.', '<', '>', '+', '-', '*', '/', '%', '^', '!', '(', ')', '[', ']', '{', '}', ',', '.', '?', ':', '#'];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -57,7 +57,7 @@ function tokenize(text: string): Token[] {
       i += word[0].length;
       continue;
     }
-    const op = OPERATORS.find((o) => text.startsWith(o, i));
+    const op = [...OPERATORS].sort((a, b) => b.length - a.length).find((o) => text.startsWith(o, i));
     if (!op) throw new ExpressionError(`unexpected character '${c}' in '${text}'`);
     tokens.push({ kind: 'op', value: op });
     i += op.length;
@@ -438,9 +438,29 @@ function call(node: Extract<Node, { type: 'call' }>, env: { [name: string]: any 
   }
 }
 
+const FUNCTIONS = new Set(['len', 'abs', 'min', 'max', 'isNaN', 'isInf', 'asFloat', 'asInt', 'isNil', 'default', 'all', 'any', 'none', 'one', 'filter', 'map', 'count']);
+
+/** Rejects, before any evaluation, the functions the rehearsal does not evaluate. */
+function checkFunctions(node: Node): void {
+  switch (node.type) {
+    case 'call':
+      if (!FUNCTIONS.has(node.callee)) throw new UnsupportedExpression(`the function '${node.callee}'`);
+      node.args.forEach(checkFunctions);
+      return;
+    case 'unary': return checkFunctions(node.operand);
+    case 'binary': checkFunctions(node.left); return checkFunctions(node.right);
+    case 'member': checkFunctions(node.object); return checkFunctions(node.property);
+    case 'closure': return checkFunctions(node.body);
+    case 'conditional': checkFunctions(node.test); checkFunctions(node.then); return checkFunctions(node.otherwise);
+    case 'array': return node.items.forEach(checkFunctions);
+    default:
+  }
+}
+
 /** Parses a condition; throws UnsupportedExpression for what the rehearsal does not evaluate, ExpressionError for what expr rejects. */
 export function compileCondition(condition: string): (result: any) => boolean {
   const ast = new Parser(tokenize(condition), condition).parseAll();
+  checkFunctions(ast);
   return (result: any) => {
     const value = evaluate(ast, { result }, undefined);
     if (typeof value !== 'boolean') throw new ExpressionError(`expected bool, but got ${typeName(value)}`);

@@ -109,7 +109,7 @@ function stringMatches(condition: any, value: string | undefined): boolean {
 }
 
 /** Whether a request satisfies one Flagger/Istio match entry (`{headers: {name: {exact}}}`) or one Argo header-route match list. */
-function satisfies(request: RequestIdentity, match: any): boolean {
+export function satisfies(request: RequestIdentity, match: any): boolean {
   if (request.matchKey !== undefined && request.matchKey === matchKey(match)) return true;
   if (Array.isArray(match)) {
     // Argo setHeaderRoute: every entry must hold (Istio ORs them per route; an entry of the list is one header).
