@@ -48,6 +48,8 @@ export function build(outdir: string): App {
       ],
       webhooks: [CanaryWebhook.loadTest({ requestsPerSecond: 20 })],
     },
+    // The 50 % step holds a bad version until its fourth failed measurement.
+    rehearsal: { stopsBadWithin: Duration.minutes(5), maxBadWeight: 50 },
   });
 
   return app;

@@ -40,7 +40,7 @@ export function build(outdir: string): App {
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },
-    rehearsal: { requiresUserTraffic: true },
+    rehearsal: { requiresUserTraffic: true, usersPerSecond: 20, stopsBadWithin: Duration.minutes(5), maxBadWeight: 20 },
   });
 
   return app;

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { EXPECTATION_ANNOTATIONS } from './objects/releases';
 import { RehearsalExpectations } from './rehearsal-options';
+import { formatDuration } from '../plan/format';
 import { DeclarationErrors, fail } from '../validation';
 
 /** Checks a declaration's rehearsal expectations; every mistake at once. */
@@ -31,7 +32,7 @@ export function annotateExpectations(object: ApiObject, expectations: RehearsalE
     if (value !== undefined) object.metadata.addAnnotation(key, value);
   };
   set(EXPECTATION_ANNOTATIONS.usersPerSecond, expectations.usersPerSecond?.toString());
-  set(EXPECTATION_ANNOTATIONS.stopsBadWithin, expectations.stopsBadWithin ? `${expectations.stopsBadWithin.toSeconds()}s` : undefined);
+  set(EXPECTATION_ANNOTATIONS.stopsBadWithin, expectations.stopsBadWithin ? formatDuration(expectations.stopsBadWithin) : undefined);
   set(EXPECTATION_ANNOTATIONS.maxBadWeight, expectations.maxBadWeight?.toString());
   set(EXPECTATION_ANNOTATIONS.maxFalseAlarms, expectations.maxFalseAlarmPercent === undefined ? undefined : `${expectations.maxFalseAlarmPercent}%`);
   set(EXPECTATION_ANNOTATIONS.maxMisses, expectations.maxMissPercent === undefined ? undefined : `${expectations.maxMissPercent}%`);

@@ -57,7 +57,31 @@ test('expectations are read from the annotations', () => {
         [EXPECTATION_ANNOTATIONS.maxMisses]: '0',
       },
     },
-  })).toEqual({ usersPerSecond: 20, stopsBadWithinSeconds: 330, maxBadWeight: 10, maxFalseAlarmRate: 0.05, maxMissRate: 0 });
+  })).toEqual({ usersPerSecond: 20, stopsBadWithinSeconds: 330, maxBadWeight: 10, maxFalseAlarmRate: 0.05, maxMissRate: 0, errors: [] });
+});
+
+test('a hand-written expectation the rehearsal cannot read is an error, each one named with what is allowed', () => {
+  expect(expectationsOf({
+    metadata: {
+      annotations: {
+        [EXPECTATION_ANNOTATIONS.usersPerSecond]: 'many',
+        [EXPECTATION_ANNOTATIONS.stopsBadWithin]: '5 minutes',
+        [EXPECTATION_ANNOTATIONS.maxBadWeight]: '120',
+        [EXPECTATION_ANNOTATIONS.maxFalseAlarms]: '5',
+        [EXPECTATION_ANNOTATIONS.maxMisses]: '-1%',
+        [EXPECTATION_ANNOTATIONS.requiresUserTraffic]: 'yes',
+      },
+    },
+  })).toEqual({
+    maxFalseAlarmRate: 0.05,
+    errors: [
+      "the annotation 'rehearsal.cdk8s-canary.dev/users-per-second' (many) must be a number of requests per second, 0 or more",
+      "the annotation 'rehearsal.cdk8s-canary.dev/stops-bad-within' (5 minutes) must be a duration longer than 0 such as 90s or 5m",
+      "the annotation 'rehearsal.cdk8s-canary.dev/max-bad-weight' (120) must be a percentage from 0 to 100",
+      "the annotation 'rehearsal.cdk8s-canary.dev/max-misses' (-1%) must be a percentage from 0 to 100, such as 5%",
+      "the annotation 'rehearsal.cdk8s-canary.dev/requires-user-traffic' (yes) must be 'true' or 'false'",
+    ],
+  });
 });
 
 test('a path that does not exist is an error', () => {

@@ -1,11 +1,8 @@
+import { requirePrometheus } from './require-prometheus';
 import { encodeWriteRequest, snappyBlock } from '../../src/rehearsal/prometheus/remote-write';
-import { PrometheusServer, parseSampleValue, prometheusVersion } from '../../src/rehearsal/prometheus/server';
+import { PrometheusServer, parseSampleValue } from '../../src/rehearsal/prometheus/server';
 
-const AVAILABLE = prometheusVersion() !== undefined;
-if (!AVAILABLE && process.env.CI === 'true') {
-  throw new Error("the prometheus server binary is not installed, but CI=true: install Debian's 'prometheus' package");
-}
-const describeWithPrometheus = AVAILABLE ? describe : describe.skip;
+requirePrometheus();
 
 test('a WriteRequest is encoded as protobuf: labels sorted by name, samples as double and varint', () => {
   const encoded = encodeWriteRequest([{ labels: { b: '2', __name__: 'x' }, samples: [[1000, 0.5]] }]);
@@ -30,7 +27,7 @@ test('sample values in Prometheus notation', () => {
   expect(parseSampleValue('0.25')).toBe(0.25);
 });
 
-describeWithPrometheus('the Prometheus server', () => {
+describe('the Prometheus server', () => {
   let server: PrometheusServer;
   beforeAll(async () => {
     server = await PrometheusServer.start();

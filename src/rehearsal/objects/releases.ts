@@ -15,6 +15,8 @@ export interface DeclaredExpectations {
   readonly maxMissRate?: number;
   /** Releases run only while users send requests: the night scenario does not apply. */
   readonly requiresUserTraffic?: boolean;
+  /** Annotations whose value the rehearsal cannot read: each fails the rehearsal. */
+  readonly errors: string[];
 }
 
 /** The annotations a Canary or Rollout carries its rehearsal's expectations in. */
@@ -164,22 +166,41 @@ function parseYaml(text: string): any {
   }
 }
 
-/** The expectations a Canary or Rollout states in its annotations. */
+/**
+ * The expectations a Canary or Rollout states in its annotations. A value the rehearsal cannot read
+ * is an error (it cannot check what it cannot read), never a silent default.
+ */
 export function expectationsOf(object: Manifest): DeclaredExpectations {
   const annotations: { [key: string]: string } = object.metadata?.annotations ?? {};
-  const number = (key: string) => (annotations[key] === undefined ? undefined : Number(annotations[key]));
-  const rate = (key: string) => {
-    const value = annotations[key];
-    if (value === undefined) return undefined;
-    return value.endsWith('%') ? Number(value.slice(0, -1)) / 100 : Number(value);
+  const errors: string[] = [];
+  const read = <T>(key: string, parse: (text: string) => T | undefined, allowed: string): T | undefined => {
+    const text = annotations[key];
+    if (text === undefined) return undefined;
+    const value = parse(String(text).trim());
+    if (value === undefined) errors.push(`the annotation '${key}' (${text}) must be ${allowed}`);
+    return value;
   };
-  const duration = (key: string) => (annotations[key] === undefined ? undefined : parseGoDuration(annotations[key]));
+  const number = (min: number, max: number) => (text: string) => {
+    const n = text === '' ? NaN : Number(text);
+    return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  };
+  // A share is a percentage, with or without the sign: '5%' and '5' are both 5 %.
+  const share = (text: string) => {
+    const n = number(0, 100)(text.endsWith('%') ? text.slice(0, -1).trim() : text);
+    return n === undefined ? undefined : n / 100;
+  };
+  const duration = (text: string) => {
+    const seconds = parseGoDuration(text);
+    return seconds !== undefined && seconds > 0 ? seconds : undefined;
+  };
+  const flag = (text: string) => (text === 'true' ? true : text === 'false' ? false : undefined);
   return {
-    usersPerSecond: number(EXPECTATION_ANNOTATIONS.usersPerSecond),
-    stopsBadWithinSeconds: duration(EXPECTATION_ANNOTATIONS.stopsBadWithin),
-    maxBadWeight: number(EXPECTATION_ANNOTATIONS.maxBadWeight),
-    maxFalseAlarmRate: rate(EXPECTATION_ANNOTATIONS.maxFalseAlarms),
-    maxMissRate: rate(EXPECTATION_ANNOTATIONS.maxMisses),
-    requiresUserTraffic: annotations[EXPECTATION_ANNOTATIONS.requiresUserTraffic] === undefined ? undefined : annotations[EXPECTATION_ANNOTATIONS.requiresUserTraffic] === 'true',
+    usersPerSecond: read(EXPECTATION_ANNOTATIONS.usersPerSecond, number(0, Infinity), 'a number of requests per second, 0 or more'),
+    stopsBadWithinSeconds: read(EXPECTATION_ANNOTATIONS.stopsBadWithin, duration, 'a duration longer than 0 such as 90s or 5m'),
+    maxBadWeight: read(EXPECTATION_ANNOTATIONS.maxBadWeight, number(0, 100), 'a percentage from 0 to 100'),
+    maxFalseAlarmRate: read(EXPECTATION_ANNOTATIONS.maxFalseAlarms, share, 'a percentage from 0 to 100, such as 5%'),
+    maxMissRate: read(EXPECTATION_ANNOTATIONS.maxMisses, share, 'a percentage from 0 to 100, such as 5%'),
+    requiresUserTraffic: read(EXPECTATION_ANNOTATIONS.requiresUserTraffic, flag, "'true' or 'false'"),
+    errors,
   };
 }

@@ -253,6 +253,7 @@ export class Topology {
       if ((vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh')) (vs.spec?.hosts ?? []).filter((h: string) => h.includes('.')).forEach((h: string) => hosts.add(h));
     }
     for (const route of this.release.index.all('HTTPRoute', ns)) (route.spec?.hostnames ?? []).forEach((h: string) => hosts.add(h));
+    for (const ingress of this.release.index.all('Ingress', ns)) (ingress.spec?.rules ?? []).forEach((r: any) => r.host && hosts.add(r.host));
     const reaching = [...hosts].filter((host) => this.flows({ kind: 'host', host }, { headers: {} }, { ...INITIAL_ROUTING, newPods: 1, canaryWeight: 50 })
       .some((f) => f.group !== undefined));
     return reaching.sort((a, b) => a.length - b.length || a.localeCompare(b));
@@ -310,6 +311,13 @@ export class Topology {
           .map((leg) => ({ ...leg, observers: [...observers, ...leg.observers], source: istio ? source : UNKNOWN_SOURCE }));
       }
       if (entry.via === 'gateway') return [];
+    }
+    // A Kubernetes Ingress: its controller is not modelled (no series of its own); the request goes to the rule's Service.
+    const ingress = this.release.index.all('Ingress')
+      .flatMap((i) => (i.spec?.rules ?? []).filter((r: any) => r.host === host).map((r: any) => ({ i, r })))[0];
+    const backend = ingress?.r.http?.paths?.[0]?.backend?.service?.name;
+    if (backend) {
+      return [{ share: 1, service: backend, namespace: ingress.i.metadata?.namespace ?? ns, observers: [], source: UNKNOWN_SOURCE, mirrored: false }];
     }
     const services = this.virtualServices().filter((vs) => (vs.spec?.hosts ?? []).includes(host) && (vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh'));
     if (services.length > 0) {
