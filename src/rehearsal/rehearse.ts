@@ -250,9 +250,10 @@ function countingChecks(release: Release): CountingCheck[] {
  * requests a measurement needs, and the load or window that gives them.
  */
 function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): string[] {
-  const healthyRuns = summaries.find((s) => s.scenario === 'healthy')?.runs ?? summaries.flatMap((s) => s.runs);
+  // The rate a healthy release gets at the declared traffic; without the healthy scenario there is none to judge.
+  const healthyRuns = summaries.find((s) => s.scenario === 'healthy')?.runs ?? [];
   const rate = median(healthyRuns.map((r) => r.firstExposureRate).filter((r): r is number => r !== undefined));
-  if (rate === undefined) return [];
+  if (rate === undefined || rate <= 0) return [];
   const warnings: string[] = [];
   for (const check of countingChecks(release)) {
     const n = Math.floor(rate * check.windowSeconds);

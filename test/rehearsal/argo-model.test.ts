@@ -1,6 +1,6 @@
 import { empty, drive, value } from './fake-env';
 import { AnalysisRunModel, evaluateResult, substituteArguments } from '../../src/rehearsal/argo/analysis-run';
-import { compileCondition } from '../../src/rehearsal/argo/expr';
+import { ExpressionError, UnsupportedExpression, compileCondition } from '../../src/rehearsal/argo/expr';
 import { ArgoRolloutModel } from '../../src/rehearsal/argo/rollout-model';
 import { ControllerEnv } from '../../src/rehearsal/controller';
 import { Manifest } from '../../src/rehearsal/objects/manifests';
@@ -172,6 +172,8 @@ test('conditions: evaluated as expr evaluates them (short-circuit, index errors)
   expect(() => compileCondition('result | map(#) | len() > 0')).toThrow('pipes');
   expect(() => compileCondition('result[0] >=')).toThrow("unexpected token 'end' in 'result[0] >='");
   expect(() => compileCondition('upper("a") == "A"')).toThrow("the function 'upper'");
+  expect(() => compileCondition('let p = result[0]; p < 500')).toThrow(UnsupportedExpression);
+  expect(() => compileCondition('result[0] = 1')).toThrow(ExpressionError);
   const judge = (result: QueryResult, success?: string, failure?: string) => evaluateResult(result, {
     success: success ? compileCondition(success) : undefined, failure: failure ? compileCondition(failure) : undefined,
   }).phase;

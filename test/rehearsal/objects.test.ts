@@ -84,6 +84,17 @@ test('a hand-written expectation the rehearsal cannot read is an error, each one
   });
 });
 
+test('two different objects of the same kind and name cannot be applied together: every release says so', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'objects-'));
+  const service = (port: number) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port }] } });
+  const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: 'shop' }, spec: { strategy: { canary: {} } } };
+  fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ kind: 'List', items: [service(80), rollout] }));
+  fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify({ kind: 'List', items: [service(8080), service(8080), rollout] }));
+  const releases = findReleases(readManifests([dir]));
+  expect(releases.length).toBe(1);
+  expect(releases[0].problems).toEqual(['the manifests hold two different objects Service shop/web, which cannot be applied together: the rehearsal reads the first']);
+});
+
 test('a path that does not exist is an error', () => {
   expect(() => readManifests(['/no/such/folder'])).toThrow("no manifest file or folder at '/no/such/folder'");
 });

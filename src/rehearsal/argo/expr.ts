@@ -17,7 +17,7 @@ export class ExpressionError extends Error {}
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op' | 'eof'; value: string };
 
-const OPERATORS = ['&&', '||', '|', '==', '!=', '<=', '>=', '**', '??', '..', '?.', '<', '>', '+', '-', '*', '/', '%', '^', '!', '(', ')', '[', ']', '{', '}', ',', '.', '?', ':', '#'];
+const OPERATORS = ['&&', '||', '|', '==', '!=', '<=', '>=', '**', '??', '..', '?.', '<', '>', '+', '-', '*', '/', '%', '^', '!', '(', ')', '[', ']', '{', '}', ',', '.', '?', ':', '#', '=', ';'];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];

@@ -75,11 +75,17 @@ export class ObjectIndex {
 
   private readonly byKey = new Map<string, Manifest>();
   private readonly byKind = new Map<string, Manifest[]>();
+  /** Objects of the same kind, namespace and name that differ (`Kind namespace/name`): they cannot be applied together; the first one is read. */
+  public readonly duplicates: string[] = [];
 
   constructor(public readonly objects: Manifest[]) {
     for (const object of objects) {
       const key = ObjectIndex.key(object.kind, object.metadata?.namespace, object.metadata?.name);
-      if (!this.byKey.has(key)) this.byKey.set(key, object);
+      const first = this.byKey.get(key);
+      if (first === undefined) {this.byKey.set(key, object);} else if (JSON.stringify(first) !== JSON.stringify(object)) {
+        const name = `${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name}`;
+        if (!this.duplicates.includes(name)) this.duplicates.push(name);
+      }
       const list = this.byKind.get(object.kind) ?? [];
       list.push(object);
       this.byKind.set(object.kind, list);

@@ -61,10 +61,19 @@ export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
 export function findReleases(objects: Manifest[]): Release[] {
   const index = new ObjectIndex(objects);
   const releases: Release[] = [];
+  const seen = new Set<string>();
   for (const object of objects) {
     const group = groupOf(object.apiVersion);
+    // The same object twice (e.g. a folder and a file of it) is one release; the first is read.
+    const key = `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index));
     if (group === 'argoproj.io' && object.kind === 'Rollout') releases.push(argoRelease(object, index));
+  }
+  for (const duplicate of index.duplicates) {
+    const problem = `the manifests hold two different objects ${duplicate}, which cannot be applied together: the rehearsal reads the first`;
+    releases.forEach((release) => release.problems.push(problem));
   }
   return releases.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
