@@ -115,22 +115,28 @@ interface ResolvedMetric {
 }
 
 /**
- * One AnalysisRun as Argo Rollouts 1.9.1 runs it (argoproj/argo-rollouts v1.9.1
- * analysis/analysis.go):
- * - generateMetricTasks: a metric measures first at once, or `initialDelay` after the run started
- *   (StartedAt is set by the first reconcile, so a delayed metric never measures in it); then each
- *   `interval` after the previous measurement finished (`FinishedAt`), 10 s after an Error; it stops
- *   at `count` (EffectiveCount: 1 with neither count nor interval, unbounded with only an interval);
- * - a measurement (metricproviders/prometheus: the query at that moment; utils/evaluate:
- *   successCondition/failureCondition on `result`, the vector's values; a query or expression
- *   error is Error) counts into successful, failed, inconclusive, or error and consecutiveError;
- * - assessMetricStatus: Failed when failed > failureLimit (default 0; negative: never),
- *   Inconclusive when inconclusive > inconclusiveLimit (default 0), Error when consecutiveError >
- *   consecutiveErrorLimit (default 4); Successful at `count`; else Running;
- * - assessRunStatus: a completed non-dry-run metric that is Failed, Error or Inconclusive makes the
- *   run terminate (IsTerminating); the run takes its worst completed status once every metric has
- *   completed; a terminated run's metrics that run indefinitely count as Successful, and so does a
- *   run terminated before any measurement. Dry-run metrics never decide the run.
+ * One AnalysisRun as Argo Rollouts 1.9.1 runs it, with where argoproj/argo-rollouts v1.9.1 does it
+ * (analysis/analysis.go unless named):
+ * - generateMetricTasks (:176): a metric measures first at once, or `initialDelay` after the run
+ *   started (StartedAt is set by the first reconcile, :442, so a delayed metric never measures in it;
+ *   :204-218); then each `interval` after the previous measurement finished (FinishedAt, :232-246),
+ *   10 s after an Error (DefaultErrorRetryInterval, :30); it stops at `count` (:225; EffectiveCount:
+ *   1 with neither count nor interval, unbounded with only an interval);
+ * - a measurement (metricproviders/prometheus/prometheus.go:84 Run, :155 processResponse: the query
+ *   at that moment, `result` the vector's values; utils/evaluate/evaluate.go:19 EvaluateResult:
+ *   successCondition/failureCondition; a query or expression error is Error) counts into successful,
+ *   failed, inconclusive, or error and consecutiveError (runMeasurements :312); a Job measures until
+ *   it ends, and a terminated one counts as Successful (metricproviders/job/job.go:138, :214);
+ * - assessMetricFailureInconclusiveOrError (:658): Failed when failed > failureLimit (default 0;
+ *   negative: never), Inconclusive when inconclusive > inconclusiveLimit (default 0), Error when
+ *   consecutiveError > consecutiveErrorLimit (default 4, utils/defaults/defaults.go:37), the later
+ *   winning; assessMetricStatus (:579): Successful at `count`, else Running;
+ * - assessRunStatus (:436): a completed non-dry-run metric that is Failed, Error or Inconclusive
+ *   makes the run terminate (utils/analysis/helpers.go:84 IsTerminating); the run takes its worst
+ *   completed status once every metric has completed; a terminated run's metrics that run
+ *   indefinitely count as Successful, and so does a run terminated before any measurement (:586);
+ *   dry-run metrics never decide the run;
+ * - calculateNextReconcileTime (:691): the earliest next measurement of the metrics still running.
  */
 export class AnalysisRunModel {
   /** EffectiveCount: count, else 1 without an interval, else unbounded. */

@@ -8,25 +8,37 @@ import { NEW_HASH, OLD_HASH } from '../traffic/topology';
 const seconds = (value: unknown): number => (value === undefined || value === null ? 0 : typeof value === 'number' ? value : parseGoDuration(String(value)) ?? 0);
 
 /**
- * Argo Rollouts 1.9.1 running one Rollout (argoproj/argo-rollouts v1.9.1 rollout/):
- * - canary (canary.go, completedCurrentCanaryStep): the steps in order; a setWeight or
- *   setCanaryScale step completes once the canary pods it asks for are available (until then no
- *   weight goes to a canary without available pods: trafficrouting.go); a timed pause after its
- *   duration; `pause: {}` when a person promotes; an analysis step when its run is Successful
- *   (Failed or Error aborts, Inconclusive pauses for a person); setHeaderRoute and setMirrorRoute
- *   at once. After the last step the new ReplicaSet becomes stable (full promotion) and the
- *   background run is terminated, which counts as successful.
- * - the background analysis (analysis.go, reconcileBackgroundAnalysisRun) starts once the current
- *   step index reaches `startingStep` and never holds the steps; Failed or Error aborts,
- *   Inconclusive pauses.
- * - blue/green (bluegreen.go, analysis.go): the new ReplicaSet comes up behind the preview Service;
- *   once it is available the pre-promotion analysis runs; on success the active Service switches
- *   (at once with autoPromotionEnabled, after autoPromotionSeconds, or when a person promotes), then
- *   the post-promotion analysis runs; a Failed or Error run aborts (the active Service stays, or goes
- *   back to, the old version).
- * - abort (pause.go, AddAbort): all traffic back to the stable version, header and mirror routes
- *   removed. Without `progressDeadlineAbort`, a canary that never becomes available leaves the
- *   Rollout degraded but not aborted (sync.go).
+ * Argo Rollouts 1.9.1 running one Rollout. Each transition, with where argoproj/argo-rollouts v1.9.1
+ * makes it (file:line):
+ * - canary steps in order (rollout/canary.go:307 completedCurrentCanaryStep): a setWeight or
+ *   setCanaryScale step completes once the canary pods it asks for are available (:318-325,
+ *   utils/replicaset/canary.go:59 AtDesiredReplicaCountsForCanary), and no weight goes to a canary
+ *   without available pods (rollout/trafficrouting.go:142 checkReplicasAvailable); the pods of a
+ *   weight: with a router ceil(weight x replicas) (utils/replicaset/canary.go:371, :417), without
+ *   one the weight is a share of the pods within maxSurge (:124 CalculateReplicaCountsForBasicCanary);
+ *   a timed pause after its duration, `pause: {}` when a person promotes (rollout/pause.go:172);
+ *   an analysis step when its run is Successful (canary.go:330; rollout/analysis.go:404);
+ *   setHeaderRoute and setMirrorRoute at once (canary.go:334-337). After the last step the new
+ *   ReplicaSet becomes stable and the background run is terminated, which counts as successful.
+ * - the background analysis starts once the step index reaches `startingStep`, never before and
+ *   never once fully promoted (rollout/analysis.go:347, :355; utils/replicaset/canary.go:429
+ *   BeforeStartingStep); it never holds the steps; Inconclusive pauses for a person (:374), Failed
+ *   or Error aborts (:376); after a person promotes an inconclusive run a new one starts (:170
+ *   needsNewAnalysisRun).
+ * - arguments: the Rollout's override the templates' (utils/analysis/helpers.go:236 MergeArgs);
+ *   `podTemplateHashValue` is the new (Latest) or stable ReplicaSet's hash
+ *   (utils/analysis/factory.go:18).
+ * - blue/green (rollout/bluegreen.go:19): the new ReplicaSet comes up behind the preview Service;
+ *   once it is available the pre-promotion analysis runs (rollout/analysis.go:241); on success the
+ *   active Service switches, at once with autoPromotionEnabled, after autoPromotionSeconds, or when a
+ *   person promotes (bluegreen.go:132 reconcileBlueGreenPause); then the post-promotion analysis runs
+ *   (analysis.go:316); a Failed or Error run aborts (analysis.go:149 setPauseOrAbortForBlueGreen).
+ * - abort (rollout/pause.go:41 AddAbort): all traffic back to the stable version
+ *   (trafficrouting.go:360), header and mirror routes removed. A canary that never becomes available
+ *   leaves the Rollout Degraded past progressDeadlineSeconds, aborted only with
+ *   `progressDeadlineAbort` (rollout/sync.go:684).
+ * - a person's promote is what `kubectl argo rollouts promote` patches: the pause ends and the step
+ *   index moves on (pkg/kubectl-argo-rollouts/cmd/promote/promote.go:142 getPatches).
  */
 export class ArgoRolloutModel implements ControllerModel {
   public outcome?: RunOutcome;

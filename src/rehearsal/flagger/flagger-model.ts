@@ -56,21 +56,38 @@ interface Webhook {
 }
 
 /**
- * Flagger 1.44's scheduler for one Canary, tick by tick (fluxcd/flagger v1.44.0
- * pkg/controller/scheduler.go, advanceCanary), from the tick that sees the new revision:
- * - a new revision: confirm-rollout gates (else phase Waiting), then the canary is scaled up and
- *   the phase is Progressing (checkCanaryStatus); nothing else that tick;
- * - each later tick: the canary must be ready (IsCanaryReady; past progressDeadlineSeconds a
- *   canary still unavailable is rolled back); rollback webhooks; Promoting routes all traffic to
- *   the primary (runPromotionTrafficShift) and Finalising scales the canary down (Succeeded);
- *   `failedChecks >= threshold` rolls back (checked before the analysis, so the tick after the
- *   threshold-th failure); at weight 0 with no iteration the pre-rollout webhooks run, else the
- *   analysis (runAnalysis: rollout webhooks, then the built-in checks, then the templates' checks,
- *   stopping at the first failure); a failure adds one to failedChecks, which nothing resets, and
- *   holds the weight; on success the strategy advances: runCanary (confirm-traffic-increase, then
- *   stepWeight/stepWeights up to maxWeight; at maxWeight confirm-promotion and Promote), runAB
- *   (iterations with the match routed to the canary) or runBlueGreen (iterations at weight 0, then
- *   all traffic to the canary for one more analysis).
+ * Flagger 1.44's scheduler for one Canary, tick by tick, from the tick that sees the new revision.
+ * Each transition, with where fluxcd/flagger v1.44.0 makes it (file:line):
+ * - one tick per `analysis.interval`: default 60s, at least 10s (pkg/apis/flagger/v1beta1/canary.go:637
+ *   GetAnalysisInterval); the threshold defaults to 1 (canary.go:655);
+ * - a new revision: the confirm-rollout gates, else phase Waiting (pkg/controller/scheduler.go:904,
+ *   scheduler_hooks.go:44); then the canary is scaled up and the phase is Progressing, nothing else
+ *   that tick (scheduler.go:886 checkCanaryStatus returns false after ScaleFromZero, :921);
+ * - each later tick: the canary must be ready; not ready is retried until progressDeadlineSeconds
+ *   (default 600s, canary.go:619), then rolled back (scheduler.go:354, pkg/canary/deployment_ready.go:55);
+ * - a rollback webhook that answers 2xx rolls back in Progressing, Waiting or WaitingPromotion
+ *   (scheduler.go:368, scheduler_hooks.go:126);
+ * - Promoting shifts all traffic to the primary (scheduler.go:380, runPromotionTrafficShift :508;
+ *   in steps of stepWeightPromotion when set), Finalising scales the canary down and succeeds (:392);
+ * - `failedChecks >= threshold` rolls back, checked before the analysis, so at the tick after the
+ *   threshold-th failure (scheduler.go:429, rollback :948);
+ * - at weight 0 with no iteration the pre-rollout webhooks run, else the analysis; a failure adds one
+ *   to failedChecks, which nothing resets, and holds the weight (scheduler.go:447-468);
+ * - the analysis (scheduler.go:752 runAnalysis): rollout webhooks, then the built-in checks
+ *   (scheduler_metrics.go:94; request-duration compared in whole milliseconds :202), then the
+ *   templates' checks (:260), stopping at the first failure; a query with no value is a failure
+ *   (pkg/metrics/providers/prometheus.go:106 RunQuery, ErrNoValuesFound :171);
+ * - the kubernetes provider drops `match` and needs iterations, 10 by default (scheduler.go:469);
+ * - the strategy (canary.go:693 DeploymentStrategy; scheduler.go:482): runCanary (:565) asks the
+ *   confirm-traffic-increase gates unless mirrored (:492, scheduler_hooks.go:26), steps by stepWeight
+ *   or stepWeights (nextStepWeight :58) up to maxWeight (:41), then asks confirm-promotion
+ *   (scheduler_hooks.go:67) and promotes; runAB (:639) routes the match to the canary for
+ *   `iterations` analyses; runBlueGreen (:682) analyses `iterations` times at weight 0, then once
+ *   more with all traffic on the canary; a promotion gate still closed in WaitingPromotion sets the
+ *   iterations back to iterations - 1 (scheduler_hooks.go:82);
+ * - gates are the loadtester's: /gate/approve always open, /gate/halt always closed, /gate/check
+ *   open once a person opens it (pkg/loadtester/server.go:38-46); a `cmd` is accepted at once and
+ *   runs in the background (server.go:272 HandleNewTask, 202 at :442).
  */
 export class FlaggerModel implements ControllerModel {
   public phase: FlaggerPhase = 'Initialized';
