@@ -111,8 +111,14 @@ export class RehearsalReport {
     return json;
   }
 
-  /** Throws an Error listing every failure, when there is one: the test helper. */
+  /**
+   * Throws an Error listing every failure, when there is one: the test helper. A rehearsal of
+   * nothing (no Flagger Canary or Argo Rollout) fails too, so that a test cannot pass on an empty app.
+   */
   public assertExpectations(): void {
+    if (this.releases.length === 0) {
+      throw new Error('the rehearsal failed: there is no Flagger Canary or Argo Rollout to rehearse');
+    }
     if (this.failures.length > 0) {
       throw new Error(`the rehearsal failed:\n${this.failures.map((f) => `- ${f}`).join('\n')}`);
     }

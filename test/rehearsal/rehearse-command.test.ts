@@ -1,5 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { Duration } from 'cdk8s';
+import { App, Duration } from 'cdk8s';
 import { requirePrometheus } from './require-prometheus';
 import { Rehearsal } from '../../src';
 import { mainAsync } from '../../src/cli/main';
@@ -119,6 +120,18 @@ describe('an app entry', () => {
   }, 120_000);
 });
 
+describe('the README', () => {
+  test('shows the report as the command prints it (scripts/readme-rehearsals.ts rewrites it)', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf-8');
+    const blocks = [...readme.matchAll(/<!-- rehearse: ([^>]+) -->\n```text\n([\s\S]*?)```/g)];
+    expect(blocks.map((b) => b[1].trim())).toEqual(['examples/flagger-traefik/main.ts --seeds 3']);
+    for (const [, args, shown] of blocks) {
+      const { code, out } = await run(...args.trim().split(/\s+/));
+      expect({ args, code, shown }).toEqual({ args, code: 0, shown: out });
+    }
+  }, 180_000);
+});
+
 describe('mistakes in the command line', () => {
   test.each([
     [['--seeds', '0'], "'--seeds' must be a whole number from 1 to 1000"],
@@ -160,6 +173,12 @@ describe('the library API', () => {
       ['bad canary stopped at weight', true],
     ]);
   }, 120_000);
+
+  test('a rehearsal of nothing fails its assertion: a test cannot pass on an app without releases', async () => {
+    const report = await Rehearsal.ofApp(new App());
+    expect(report.releases).toEqual([]);
+    expect(() => report.assertExpectations()).toThrow('the rehearsal failed: there is no Flagger Canary or Argo Rollout to rehearse');
+  });
 
   test('options are checked', async () => {
     await expect(Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'] }))
