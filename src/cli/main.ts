@@ -4,7 +4,7 @@ import { argoCdCommand } from './argocd-command';
 import { planCommand } from './plan-command';
 import { RELEASE_COMMANDS, ReleaseDeps, UsageError, releaseCommand } from './release/release-command';
 import { COMMAND_USAGE, USAGE, versionText } from './usage';
-import { RehearseUsageError, rehearseCommand } from '../rehearsal/rehearse-command';
+import type * as RehearseCommand from '../rehearsal/rehearse-command';
 
 type Write = (text: string) => void;
 
@@ -56,6 +56,9 @@ export async function mainAsync(
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h') || rest.includes('--version')) return main(argv, out, err);
   if (command === 'rehearse') {
+    // Loaded when used: the other commands never load the rehearsal.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RehearseUsageError, rehearseCommand }: typeof RehearseCommand = require('../rehearsal/rehearse-command');
     try {
       return await rehearseCommand(rest, out);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { EXPECTATION_ANNOTATIONS } from './objects/releases';
+import { EXPECTATION_ANNOTATIONS } from './expectation-keys';
 import { RehearsalExpectations } from './rehearsal-options';
 import { formatDuration } from '../plan/format';
 import { DeclarationErrors, fail } from '../validation';

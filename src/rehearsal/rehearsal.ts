@@ -1,31 +1,20 @@
 import { App } from 'cdk8s';
-import { Agreement, agreementText, agreementWithPlan } from './agreement';
-import { Manifest, readManifests } from './objects/manifests';
-import { findReleases } from './objects/releases';
+import type * as AgreementModule from './agreement';
+import type * as Manifests from './objects/manifests';
 import { RehearsalOptions } from './rehearsal-options';
-import { DEFAULT_OPTIONS, ReleaseRehearsal, RehearseOptions, rehearse } from './rehearse';
-import { rehearsalJson, releaseText } from './report';
-import { SCENARIO_NAMES, ScenarioName } from './scenarios';
+import type * as Report from './report';
+import type * as Run from './run-rehearsal';
 import { CanaryService } from '../canary-service';
-import { RolloutPlan } from '../plan/rollout-plan';
+import type { RolloutPlan } from '../plan/rollout-plan';
 
-/** The rehearsal's options in its own terms. */
-function resolveOptions(options: RehearsalOptions): RehearseOptions {
-  const scenarios = options.scenarios ?? SCENARIO_NAMES;
-  const unknown = scenarios.filter((s) => !SCENARIO_NAMES.includes(s as ScenarioName));
-  if (unknown.length > 0) throw new Error(`Rehearsal: unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')}; the scenarios are ${SCENARIO_NAMES.join(', ')}`);
-  const seeds = options.seeds ?? DEFAULT_OPTIONS.seeds;
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`Rehearsal: 'seeds' (${seeds}) must be a whole number, 1 or more`);
-  return {
-    ...DEFAULT_OPTIONS,
-    seeds,
-    scenarios: scenarios as ScenarioName[],
-    usersPerSecond: options.usersPerSecond,
-    person: options.neverApprove ? {} : { approvesAfterSeconds: options.approveAfter?.toSeconds() ?? 0 },
-    lanes: options.parallelism ?? DEFAULT_OPTIONS.lanes,
-    maxSeconds: options.maxDuration?.toSeconds() ?? DEFAULT_OPTIONS.maxSeconds,
-  };
-}
+// The rehearsal itself (the models, the traffic, the Prometheus server) is loaded when first used:
+// an app that only synthesizes never loads it.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const run = (): typeof Run => require('./run-rehearsal');
+const report = (): typeof Report => require('./report');
+const agreement = (): typeof AgreementModule => require('./agreement');
+const manifests = (): typeof Manifests => require('./objects/manifests');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * A release rehearsal: every Flagger Canary and Argo Rollout of the manifests (or of an app, as
@@ -39,7 +28,7 @@ function resolveOptions(options: RehearsalOptions): RehearseOptions {
 export class Rehearsal {
   /** Rehearses every Canary and Rollout of manifest files or folders (hand-written ones too). */
   public static async ofManifests(paths: string[], options: RehearsalOptions = {}): Promise<RehearsalReport> {
-    return Rehearsal.run(readManifests(paths), new Map(), options);
+    return Rehearsal.run(manifests().readManifests(paths), new Map(), options);
   }
 
   /**
@@ -58,13 +47,9 @@ export class Rehearsal {
     return Rehearsal.run(objects, plans, options);
   }
 
-  private static async run(objects: Manifest[], plans: Map<string, RolloutPlan>, options: RehearsalOptions): Promise<RehearsalReport> {
-    const releases = findReleases(objects);
-    const results = releases.length > 0 ? await rehearse(releases, resolveOptions(options)) : [];
-    return RehearsalReport._of(results.map((rehearsal) => {
-      const plan = plans.get(`${rehearsal.release.namespace}/${rehearsal.release.name}`);
-      return { rehearsal, agreements: plan ? agreementWithPlan(rehearsal, plan) : [] };
-    }));
+  private static async run(objects: Manifests.Manifest[], plans: Map<string, RolloutPlan>, options: RehearsalOptions): Promise<RehearsalReport> {
+    const { rehearseObjects, resolveOptions } = run();
+    return RehearsalReport._of(await rehearseObjects(objects, plans, resolveOptions(options)));
   }
 
   private constructor() {}
@@ -73,7 +58,7 @@ export class Rehearsal {
 /** What a rehearsal found, for people (`toText()`), tools (`toJson()`) and tests (`assertExpectations()`). */
 export class RehearsalReport {
   /** @internal */
-  public static _of(results: { rehearsal: ReleaseRehearsal; agreements: Agreement[] }[]): RehearsalReport {
+  public static _of(results: Run.RehearsalResult[]): RehearsalReport {
     return new RehearsalReport(results);
   }
 
@@ -86,11 +71,11 @@ export class RehearsalReport {
   /** The releases rehearsed, as `<namespace>/<name>`. */
   public readonly releases: string[];
 
-  private constructor(private readonly results: { rehearsal: ReleaseRehearsal; agreements: Agreement[] }[]) {
+  private constructor(private readonly results: Run.RehearsalResult[]) {
     this.releases = results.map((r) => `${r.rehearsal.release.namespace}/${r.rehearsal.release.name}`);
     this.failures = results.flatMap((r) => [
       ...r.rehearsal.failures,
-      ...r.agreements.filter((a) => !a.agrees).map((a) => `${r.rehearsal.release.namespace}/${r.rehearsal.release.name}: ${agreementText([a])[0]}`),
+      ...r.agreements.filter((a) => !a.agrees).map((a) => `${r.rehearsal.release.namespace}/${r.rehearsal.release.name}: ${agreement().agreementText([a])[0]}`),
     ]);
   }
 
@@ -101,12 +86,14 @@ export class RehearsalReport {
    * of one bad run.
    */
   public toText(): string {
+    const { agreementText } = agreement();
+    const { releaseText } = report();
     return this.results.map((r) => releaseText(r.rehearsal) + agreementText(r.agreements).map((l) => `${l}\n`).join('')).join('\n');
   }
 
   /** Everything as plain data (times in seconds), every run's timeline included. */
   public toJson(): any {
-    const json = rehearsalJson(this.results.map((r) => r.rehearsal));
+    const json = report().rehearsalJson(this.results.map((r) => r.rehearsal));
     this.results.forEach((r, i) => { json[i].plan = r.agreements; });
     return json;
   }

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import { Agreement, agreementText, agreementWithPlan } from './agreement';
+import { agreementText } from './agreement';
 import { Manifest, readManifests } from './objects/manifests';
-import { findReleases } from './objects/releases';
-import { DEFAULT_OPTIONS, ReleaseRehearsal, RehearseOptions, rehearse } from './rehearse';
+import { DEFAULT_OPTIONS, RehearseOptions } from './rehearse';
 import { rehearsalJson, releaseText } from './report';
+import { RehearsalResult, rehearseObjects } from './run-rehearsal';
 import { SCENARIO_NAMES, ScenarioName } from './scenarios';
 import { parseGoDuration } from '../analysis/load-command';
 import { CanaryService } from '../canary-service';
@@ -96,24 +96,10 @@ export function loadInputs(inputs: string[]): { objects: Manifest[]; plans: Map<
   return { objects, plans, source: given[0] };
 }
 
-/** A release's rehearsal with its plan comparison, when there is a plan. */
-export interface RehearsalWithPlan {
-  readonly rehearsal: ReleaseRehearsal;
-  readonly agreements: Agreement[];
-}
-
 /** Rehearses the inputs; with a plan, compares it. */
-export async function rehearseInputs(inputs: string[], options: RehearseOptions): Promise<{ results: RehearsalWithPlan[]; source: string }> {
+export async function rehearseInputs(inputs: string[], options: RehearseOptions): Promise<{ results: RehearsalResult[]; source: string }> {
   const { objects, plans, source } = loadInputs(inputs);
-  const releases = findReleases(objects);
-  const rehearsals = releases.length > 0 ? await rehearse(releases, options) : [];
-  return {
-    source,
-    results: rehearsals.map((rehearsal) => {
-      const plan = plans.get(`${rehearsal.release.namespace}/${rehearsal.release.name}`);
-      return { rehearsal, agreements: plan ? agreementWithPlan(rehearsal, plan) : [] };
-    }),
-  };
+  return { source, results: await rehearseObjects(objects, plans, options) };
 }
 
 /** Runs `rehearse`; returns the exit code. */

@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
-import { EXPECTATION_ANNOTATIONS, findReleases } from '../../src/rehearsal/objects/releases';
+import { EXPECTATION_ANNOTATIONS } from '../../src/rehearsal/expectation-keys';
+import { findReleases } from '../../src/rehearsal/objects/releases';
 import { declareService, only, synth } from '../synth';
 
 /** What a declaration states its rehearsal must show (CanaryServiceProps.rehearsal): written as annotations, read back by the rehearsal. */

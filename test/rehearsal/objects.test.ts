@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { EXPECTATION_ANNOTATIONS } from '../../src/rehearsal/expectation-keys';
 import { readManifests } from '../../src/rehearsal/objects/manifests';
-import { EXPECTATION_ANNOTATIONS, expectationsOf, findReleases } from '../../src/rehearsal/objects/releases';
+import { expectationsOf, findReleases } from '../../src/rehearsal/objects/releases';
 
 const examples = path.join(__dirname, '..', '..', 'examples');
 

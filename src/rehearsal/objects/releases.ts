@@ -1,5 +1,6 @@
 import { Manifest, ObjectIndex, groupOf, parseYamlDocuments } from './manifests';
 import { parseGoDuration } from '../../analysis/load-command';
+import { EXPECTATION_ANNOTATIONS } from '../expectation-keys';
 
 /** What a declaration (or a hand-written manifest) says its rehearsal must show, read from annotations. */
 export interface DeclaredExpectations {
@@ -18,16 +19,6 @@ export interface DeclaredExpectations {
   /** Annotations whose value the rehearsal cannot read: each fails the rehearsal. */
   readonly errors: string[];
 }
-
-/** The annotations a Canary or Rollout carries its rehearsal's expectations in. */
-export const EXPECTATION_ANNOTATIONS = {
-  usersPerSecond: 'rehearsal.cdk8s-canary.dev/users-per-second',
-  stopsBadWithin: 'rehearsal.cdk8s-canary.dev/stops-bad-within',
-  maxBadWeight: 'rehearsal.cdk8s-canary.dev/max-bad-weight',
-  maxFalseAlarms: 'rehearsal.cdk8s-canary.dev/max-false-alarms',
-  maxMisses: 'rehearsal.cdk8s-canary.dev/max-misses',
-  requiresUserTraffic: 'rehearsal.cdk8s-canary.dev/requires-user-traffic',
-} as const;
 
 /** One release a controller runs: a Flagger Canary or an Argo Rollout, with the objects it uses. */
 export interface Release {
