@@ -7,6 +7,7 @@ import { CanaryService, RolloutPlan } from '../../src';
 import { Agreement, agreementText, agreementWithPlan } from '../../src/rehearsal/agreement';
 import { findReleases } from '../../src/rehearsal/objects/releases';
 import { DEFAULT_OPTIONS, ReleaseRehearsal, rehearse } from '../../src/rehearsal/rehearse';
+import { releaseText } from '../../src/rehearsal/report';
 
 /**
  * Every example rehearsed with every built-in scenario (3 seeds each) on the real Prometheus
@@ -69,6 +70,16 @@ describe('every example, rehearsed', () => {
     expect(r.rehearsal.falseAlarms.count).toBe(0);
     const healthy = r.rehearsal.scenarios.find((s) => s.scenario === 'healthy')!;
     expect(healthy.promoted).toBe(SEEDS);
+  });
+
+  test.each(examples)('%s: the report names the release, a row per scenario it ran, and the timeline of a bad run', (example) => {
+    const r = results.find((x) => x.example === example)!;
+    const text = releaseText(r.rehearsal).split('\n');
+    const { namespace, name, engine } = r.rehearsal.release;
+    expect(text[0].startsWith(`${namespace}/${name} (${engine}, `)).toBe(true);
+    const rows = text.filter((line) => /^[a-z-]+ +\d+ promoted, \d+ rolled back/.test(line)).map((line) => line.split(' ')[0]);
+    expect(rows).toEqual(r.rehearsal.scenarios.map((s) => s.scenario));
+    expect(text.some((line) => /^timeline of '[a-z-]+' \(seed \d+\): (rolled back|stuck|promoted) after /.test(line))).toBe(true);
   });
 
   test.each(examples)('%s: the plan and the rehearsal agree on the healthy promotion and on where a bad canary stops', (example) => {
