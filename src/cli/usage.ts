@@ -129,10 +129,10 @@ built-in scenario runs with seeded traffic split as the router splits it, every 
 Prometheus when the controller would run it. The report gives per scenario the outcome (promoted,
 rolled back, stuck), when, the highest weight, the time to detection and the users a bad version
 served, a timeline, and warnings for checks that see too few requests. An app entry also compares
-the plan's figures. The entry defaults to main.ts (or main.js) in the current directory. Needs the
-Prometheus server binary (Debian's 'prometheus' package; PROMETHEUS_BINARY to use another). Exits 1
-when a healthy release is rolled back or stuck, a bad one is promoted, an expectation the release
-states is not met, or the plan disagrees.
+the plan's figures. Without an argument: main.ts (or main.js) in the current directory, else the
+manifests in dist/. Needs the Prometheus server binary (Debian's 'prometheus' package;
+PROMETHEUS_BINARY to use another). Exits 1 when a healthy release is rolled back or stuck, a bad one
+is promoted, an expectation the release states is not met, or the plan disagrees.
 
   --json                     everything as data, every run's timeline included
   --seeds <n>                runs per scenario, each with its own seed (default 5)
