@@ -49,7 +49,7 @@ export interface RehearsalExpectations {
 /** How to rehearse. */
 export interface RehearsalOptions {
   /**
-   * Runs per scenario, each with its own seed.
+   * Runs per scenario, each with its own seed: a whole number from 1 to 1000.
    *
    * @default 5
    */
@@ -74,13 +74,13 @@ export interface RehearsalOptions {
    */
   readonly approveAfter?: Duration;
   /**
-   * The person never opens a gate.
+   * The person never opens a gate (not with `approveAfter`).
    *
    * @default false
    */
   readonly neverApprove?: boolean;
   /**
-   * Prometheus servers run side by side.
+   * Prometheus servers run side by side: a whole number from 1 to 16.
    *
    * @default 2
    */

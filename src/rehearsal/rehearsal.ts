@@ -2,8 +2,10 @@ import { App } from 'cdk8s';
 import type * as AgreementModule from './agreement';
 import type * as Manifests from './objects/manifests';
 import { RehearsalOptions } from './rehearsal-options';
+import type { RehearseOptions } from './rehearse';
 import type * as Report from './report';
 import type * as Run from './run-rehearsal';
+import { checkArguments } from '../arguments/check-arguments';
 import { CanaryService } from '../canary-service';
 import type { RolloutPlan } from '../plan/rollout-plan';
 
@@ -26,17 +28,24 @@ const manifests = (): typeof Manifests => require('./objects/manifests');
  * night, and the plan's bad canary (`broken`).
  */
 export class Rehearsal {
-  /** Rehearses every Canary and Rollout of manifest files or folders (hand-written ones too). */
-  public static async ofManifests(paths: string[], options: RehearsalOptions = {}): Promise<RehearsalReport> {
-    return Rehearsal.run(manifests().readManifests(paths), new Map(), options);
+  /**
+   * Rehearses every Canary and Rollout of manifest files or folders (hand-written ones too). A
+   * mistake in the arguments or options throws at once (all of them together), before any rehearsal.
+   */
+  public static ofManifests(paths: string[], options: RehearsalOptions = {}): Promise<RehearsalReport> {
+    checkArguments('Rehearsal.ofManifests', [paths, options]);
+    const resolved = run().resolveOptions('Rehearsal.ofManifests()', options);
+    return Rehearsal.run(manifests().readManifests(paths), new Map(), resolved);
   }
 
   /**
    * Rehearses the releases of an app, as its charts synthesize, and compares each with its
    * CanaryService's plan: the healthy promotion time, and the bad canary's stop (time and weight),
-   * within one analysis interval.
+   * within one analysis interval. A mistake in the arguments or options throws at once.
    */
-  public static async ofApp(app: App, options: RehearsalOptions = {}): Promise<RehearsalReport> {
+  public static ofApp(app: App, options: RehearsalOptions = {}): Promise<RehearsalReport> {
+    checkArguments('Rehearsal.ofApp', [app, options]);
+    const resolved = run().resolveOptions('Rehearsal.ofApp()', options);
     const objects = app.charts.flatMap((chart) => chart.toJson());
     const plans = new Map<string, RolloutPlan>();
     for (const construct of app.node.findAll()) {
@@ -44,12 +53,11 @@ export class Rehearsal {
       const plan = (construct as CanaryService).plan;
       if (plan) plans.set(`${plan.namespace}/${plan.service}`, plan);
     }
-    return Rehearsal.run(objects, plans, options);
+    return Rehearsal.run(objects, plans, resolved);
   }
 
-  private static async run(objects: Manifests.Manifest[], plans: Map<string, RolloutPlan>, options: RehearsalOptions): Promise<RehearsalReport> {
-    const { rehearseObjects, resolveOptions } = run();
-    return RehearsalReport._of(await rehearseObjects(objects, plans, resolveOptions(options)));
+  private static async run(objects: Manifests.Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions): Promise<RehearsalReport> {
+    return RehearsalReport._of(await run().rehearseObjects(objects, plans, options));
   }
 
   private constructor() {}

@@ -62,7 +62,7 @@ test('every mistake of the expectations at once, each with the property, the val
       usersPerSecond: -1,
       stopsBadWithin: Duration.seconds(0),
       maxBadWeight: 101,
-      maxFalseAlarmPercent: Number.NaN,
+      maxFalseAlarmPercent: 150,
       maxMissPercent: -5,
     },
   }))).toThrow([
@@ -70,7 +70,7 @@ test('every mistake of the expectations at once, each with the property, the val
     "CanaryService 'podinfo': 'rehearsal.usersPerSecond' (-1) must be a number of requests per second, 0 or more",
     "CanaryService 'podinfo': 'rehearsal.stopsBadWithin' (0s) must be longer than 0 seconds",
     "CanaryService 'podinfo': 'rehearsal.maxBadWeight' (101) must be a percentage from 0 to 100",
-    "CanaryService 'podinfo': 'rehearsal.maxFalseAlarmPercent' (NaN) must be a percentage from 0 to 100",
+    "CanaryService 'podinfo': 'rehearsal.maxFalseAlarmPercent' (150) must be a percentage from 0 to 100",
     "CanaryService 'podinfo': 'rehearsal.maxMissPercent' (-5) must be a percentage from 0 to 100",
   ].join('\n  [test/podinfo] '));
 });

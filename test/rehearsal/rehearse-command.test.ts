@@ -180,9 +180,16 @@ describe('the library API', () => {
     expect(() => report.assertExpectations()).toThrow('the rehearsal failed: there is no Flagger Canary or Argo Rollout to rehearse');
   });
 
-  test('options are checked', async () => {
-    await expect(Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'] }))
-      .rejects.toThrow("Rehearsal: unknown scenario 'flaky'; the scenarios are healthy, error-rate, latency, crash, slow-degradation, one-segment, night, broken");
-    await expect(Rehearsal.ofManifests([ARGO], { seeds: 0 })).rejects.toThrow("Rehearsal: 'seeds' (0) must be a whole number, 1 or more");
+  test('arguments and options are checked at once, every mistake together, before any rehearsal', () => {
+    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true }))
+      .toThrow([
+        "Rehearsal.ofManifests(): 'scenarios' ('flaky') must be built-in scenarios: healthy, error-rate, latency, crash, slow-degradation, one-segment, night, broken",
+        "Rehearsal.ofManifests(): 'seeds' (0) must be a whole number from 1 to 1000",
+        "Rehearsal.ofManifests(): 'parallelism' (40) must be a whole number from 1 to 16",
+        "Rehearsal.ofManifests(): 'usersPerSecond' (-1) must be a number of requests per second, 0 or more",
+        "Rehearsal.ofManifests(): 'approveAfter' and 'neverApprove' contradict each other: give one",
+      ].join('\n'));
+    expect(() => Rehearsal.ofApp({} as any)).toThrow("Rehearsal.ofApp(): 'app' ({}) must be");
+    expect(() => Rehearsal.ofManifests(['/no/such/manifests'])).toThrow("no manifest file or folder at '/no/such/manifests'");
   });
 });
