@@ -1,5 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../../src';
+import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
 import { EXPECTATION_ANNOTATIONS } from '../../src/rehearsal/expectation-keys';
 import { findReleases } from '../../src/rehearsal/objects/releases';
 import { declareService, only, synth } from '../synth';
@@ -24,6 +24,7 @@ test.each([
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
   new CanaryService(chart, 'podinfo', props({
     engine,
+    gitOps: GitOps.fluxCd(),
     rehearsal: {
       usersPerSecond: 25,
       stopsBadWithin: Duration.seconds(270),
