@@ -28,6 +28,8 @@ import { buildTopology } from './references/build-topology';
 import { DeclaredCall, registerReferences } from './references/check-references';
 import { describeServices } from './references/describe-topology';
 import { TopologyObject } from './references/topology';
+import { annotateExpectations, checkExpectations } from './rehearsal/expectation-annotations';
+import { RehearsalExpectations } from './rehearsal/rehearsal-options';
 import { ITrafficRouter, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik/ingress-route';
 import { TraefikWeightedService } from './routers/traefik/traefik-service';
@@ -163,6 +165,14 @@ export interface CanaryServiceProps extends WorkloadOptions, PodOptions {
    * @default - no part-of label
    */
   readonly partOf?: string;
+  /**
+   * What a rehearsal of this service's releases must show (`npx cdk8s-canary rehearse`): the user
+   * traffic it gets, how fast and how far a bad version may go, the false alarms and misses allowed.
+   * Written as annotations on the Canary or Rollout.
+   *
+   * @default - a healthy release is promoted and a bad one is not, at 10 user requests per second
+   */
+  readonly rehearsal?: RehearsalExpectations;
 }
 
 /**
@@ -255,6 +265,7 @@ export class CanaryService extends Construct {
     // Every object is named after the service in its namespace: with a bad name or namespace the
     // controller's objects would only repeat that mistake, so they are not built.
     const identified = errors.messages.length === 0;
+    errors.attempt(() => checkExpectations(owner, props.rehearsal));
     const port = errors.attempt(() => checkPort(owner, 'port', props.port ?? 80)) ?? 80;
     const labels = this.labels(owner, props, errors);
     if (props.autoscaling && props.replicas !== undefined) {
@@ -390,6 +401,8 @@ export class CanaryService extends Construct {
     this.analysisTemplate = delivery.objects.analysisTemplate as ArgoAnalysisTemplate | undefined;
     this.ingressRoute = delivery.objects.ingressRoute as TraefikIngressRoute | undefined;
     this.traefikService = delivery.objects.traefikService as TraefikWeightedService | undefined;
+    const controllerObject = this.canary?.apiObject ?? this.rollout?.apiObject;
+    if (controllerObject) annotateExpectations(controllerObject, props.rehearsal);
     const controller = this.controller = CONTROLLERS[props.engine.name] ?? props.engine.name;
     this.topology = buildTopology({
       controller, namespace: this.namespace, objects: delivery.objects, generated: delivery.generatedObjects ?? [], strategy: strategy.kind,

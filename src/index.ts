@@ -51,3 +51,5 @@ export * from './gitops/controller-rewrites';
 export * from './workload/protocol';
 export * from './operations/release-operator-role';
 export * from './synth/output-header';
+export * from './rehearsal/rehearsal-options';
+export * from './rehearsal/rehearsal';

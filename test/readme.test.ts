@@ -9,7 +9,8 @@ import * as ts from 'typescript';
  * - a block of props (it starts with `name: value`) is type-checked as Partial<CanaryServiceProps>;
  * - any other block runs after a prelude that declares what the README's text says it refers to
  *   (`app`, `chart`, `podinfo` as in the first example, `plan`), and the app is synthesized, so a
- *   block that declares something wrong fails here with the message a reader would get.
+ *   block that declares something wrong fails here with the message a reader would get;
+ * - a block that is a jest test of a user's app (`test(...)`) runs the same way, and then its test.
  */
 
 jest.setTimeout(120_000);
@@ -37,10 +38,11 @@ function readmeBlocks(): Block[] {
   return blocks;
 }
 
-type Kind = 'complete' | 'props' | 'statements';
+type Kind = 'complete' | 'props' | 'statements' | 'jest test';
 
 function kindOf(code: string): Kind {
   if (/new App\(/.test(code)) return 'complete';
+  if (/^test\(/m.test(code)) return 'jest test';
   const first = code.split('\n').find((line) => line.trim() !== '' && !line.trim().startsWith('//')) ?? '';
   return /^\s*[A-Za-z]+:\s/.test(first) ? 'props' : 'statements';
 }
@@ -79,14 +81,14 @@ function program(block: Block): string {
     (CONTEXT_NEEDS[name] ?? ['chart']).forEach(need);
     context.push(CONTEXT[name]);
   };
-  if (kind === 'statements') Object.keys(CONTEXT).filter((name) => uses(body, name)).forEach(need);
+  if (kind === 'statements' || kind === 'jest test') Object.keys(CONTEXT).filter((name) => uses(body, name)).forEach(need);
   const text = [...context, body].join('\n');
   const imported = (name: string) => own.some((line) => new RegExp(`\\b${name}\\b`).test(line));
   const wanted = (names: string[]) => names.filter((name) => uses(text, name) && !imported(name));
-  const library = [...new Set(wanted(LIBRARY_NAMES))];
+  const library = [...new Set([...wanted(LIBRARY_NAMES), ...(kind === 'props' ? ['CanaryServiceProps'] : [])])];
   const cdk8s = wanted(['App', 'Chart', 'Duration', 'Testing', 'ApiObject', 'JsonPatch']);
   const header = [
-    ...(kind === 'statements' && context.length > 0 ? ["import * as fs from 'fs';", "import * as os from 'os';", "import * as path from 'path';"] : []),
+    ...(kind !== 'props' && context.length > 0 ? ["import * as fs from 'fs';", "import * as os from 'os';", "import * as path from 'path';"] : []),
     ...(cdk8s.length ? [`import { ${cdk8s.join(', ')} } from 'cdk8s';`] : []),
     ...(uses(text, 'kplus') && !imported('kplus') ? ["import * as kplus from 'cdk8s-plus-28';"] : []),
     ...(uses(text, 'Construct') && !imported('Construct') ? ["import { Construct } from 'constructs';"] : []),
@@ -94,8 +96,7 @@ function program(block: Block): string {
     ...own,
   ];
   if (kind === 'props') {
-    return [...header, 'export const props: Partial<CanaryServiceProps> = {', body, '};'].join('\n')
-      .replace(/^(import \{[^}]*)\} from '\.\.\/\.\.\/src';$/m, (line) => line.includes('CanaryServiceProps') ? line : line.replace(' }', ', CanaryServiceProps }'));
+    return [...header, 'export const props: Partial<CanaryServiceProps> = {', body, '};'].join('\n');
   }
   // A block that uses the prelude's app is synthesized at the end, as a user's app would be.
   const synth = context.some((c) => c.startsWith('const app ')) && !/app\.synth\(\)|FastSynth\.synth\(app\)/.test(body) ? ['app.synth();'] : [];
@@ -113,7 +114,7 @@ beforeAll(() => {
 
 test('the README has TypeScript blocks of every kind', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(9);
-  expect(new Set(blocks.map((block) => kindOf(block.code)))).toEqual(new Set(['complete', 'props', 'statements']));
+  expect(new Set(blocks.map((block) => kindOf(block.code)))).toEqual(new Set(['complete', 'props', 'statements', 'jest test']));
 });
 
 test('every TypeScript block of the README type-checks against the library', () => {
@@ -125,7 +126,7 @@ test('every TypeScript block of the README type-checks against the library', () 
     noEmit: true,
     esModuleInterop: false,
     skipLibCheck: true,
-    types: ['node'],
+    types: ['node', 'jest'],
   };
   const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram(files, options))
     .filter((d) => d.file && files.includes(path.resolve(d.file.fileName)));
@@ -137,7 +138,7 @@ test('every TypeScript block of the README type-checks against the library', () 
 });
 
 describe.each(blocks.map((block, i) => [block.line, kindOf(block.code), i] as const))('README block at line %i (%s)', (_line, kind, i) => {
-  test(kind === 'props' ? 'its props are accepted' : 'runs, and its app synthesizes', () => {
+  test(kind === 'props' ? 'its props are accepted' : kind === 'jest test' ? 'runs, and its test passes' : 'runs, and its app synthesizes', async () => {
     const js = ts.transpileModule(fs.readFileSync(files[i], 'utf-8'), {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     }).outputText;
@@ -146,12 +147,19 @@ describe.each(blocks.map((block, i) => [block.line, kindOf(block.code), i] as co
     const cwd = process.cwd();
     // A complete program writes where it runs (dist/, cdktf.out/): a temporary folder.
     process.chdir(fs.mkdtempSync(path.join(os.tmpdir(), 'readme-run-')));
+    // A jest test of the block is collected, then run here.
+    const collected: (() => unknown)[] = [];
+    const jestTest = (global as any).test;
+    (global as any).test = (_name: string, fn: () => unknown) => collected.push(fn);
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const exported = require(file);
       if (kind === 'props') expect(Object.keys(exported.props).length).toBeGreaterThan(0);
     } finally {
+      (global as any).test = jestTest;
       process.chdir(cwd);
     }
-  });
+    expect(collected.length).toBe(kind === 'jest test' ? 1 : 0);
+    for (const fn of collected) await fn();
+  }, 300_000);
 });

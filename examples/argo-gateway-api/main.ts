@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { DeliveryEngine, GatewayMetrics, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -15,6 +15,7 @@ export function build(outdir: string): App {
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'], metrics: GatewayMetrics.istio() }), {
     gitOps: GitOps.fluxCd(),
+    rehearsal: { stopsBadWithin: Duration.minutes(5), maxBadWeight: 30 },
   });
   return app;
 }

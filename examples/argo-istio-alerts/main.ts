@@ -44,6 +44,7 @@ export function build(outdir: string): App {
         CanaryAlert.msteams({ secretName: 'argo-rollouts-notification-secret', secretKey: 'teams-oncall', severity: AlertSeverity.ERROR }),
       ],
     },
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 25 },
   });
 
   return app;

@@ -19,6 +19,8 @@ export function build(outdir: string): App {
       ReleasePhase.of({ name: 'employees', segment: TrafficSegment.dogFood(), hold: Duration.minutes(5) }),
       ReleasePhase.of({ name: 'everyone', segment: TrafficSegment.randomSample([5, 25, 50]), hold: Duration.minutes(2) }),
     ]),
+    // A bad version is stopped while employees alone (about 5 % of the requests) reach it.
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 5 },
   });
   return app;
 }

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { ApplicationMetrics, DeliveryEngine, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -17,7 +17,12 @@ export function build(outdir: string): App {
     metrics: ApplicationMetrics.httpHistogram({ port: 9898 }),
     hosts: ['app.example.com'],
     previewHost: 'canary.example.com',
-  }), { gitOps: GitOps.fluxCd() });
+  }), {
+    gitOps: GitOps.fluxCd(),
+    // Without a router a weight is a share of the pods: at 10 % one of three (two and a surge pod)
+    // serves the new version, a third of the users.
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 34 },
+  });
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { DeliveryEngine, GitOps, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -11,7 +11,10 @@ export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
   OutputHeader.configure(app, { source: 'examples/argo-traefik/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
-  podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }), { gitOps: GitOps.fluxCd() });
+  podinfo(chart, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'], entryPoints: ['web'] }), {
+    gitOps: GitOps.fluxCd(),
+    rehearsal: { stopsBadWithin: Duration.minutes(5), maxBadWeight: 30 },
+  });
   return app;
 }
 

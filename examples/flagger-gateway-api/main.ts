@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { DeliveryEngine, GatewayMetrics, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -11,7 +11,9 @@ export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
   OutputHeader.configure(app, { source: 'examples/flagger-gateway-api/main.ts', command: 'npm run synth' });
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
-  podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'], metrics: GatewayMetrics.istio() }));
+  podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'], metrics: GatewayMetrics.istio() }), {
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 20 },
+  });
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { DeliveryEngine, DeliveryStrategy, OutputHeader, TrafficRouter, TrafficSegment } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -16,6 +16,8 @@ export function build(outdir: string): App {
       segments: [TrafficSegment.dogFood(), TrafficSegment.userCohort('plan', 'beta')],
       iterations: 10,
     }),
+    // Only the two segments reach the new version: 5 % of the users each, as the rehearsal assumes.
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 10 },
   });
   return app;
 }

@@ -8,6 +8,8 @@ import { CanaryMetric, CanaryService, CanaryWebhook, ComparedMeasure, DeliveryEn
  * while a canary worse than the primary does. Each comparison is one PromQL expression over the
  * same window for both versions, as the sidecars measure them; with no request to either version
  * it has no sample, which Flagger counts as a failed check. A fixed floor stays as a guard.
+ * Without users (at night) the primary gets no request and every comparison fails, so this service
+ * is released only while users send requests (`requiresUserTraffic`: the rehearsal skips the night).
  */
 export function build(outdir: string): App {
   const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
@@ -38,6 +40,7 @@ export function build(outdir: string): App {
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },
+    rehearsal: { requiresUserTraffic: true, usersPerSecond: 20, stopsBadWithin: Duration.minutes(5), maxBadWeight: 20 },
   });
 
   return app;

@@ -36,6 +36,7 @@ export function build(outdir: string): App {
         CanaryWebhook.loadTest({ tool: LoadTool.GHZ, grpcCall: 'grpc.health.v1.Health/Check', requestsPerSecond: 20 }),
       ],
     },
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 20 },
   });
   return app;
 }

@@ -13,6 +13,7 @@ export function build(outdir: string): App {
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['app.example.com'] }), {
     strategy: DeliveryStrategy.canary({ sessionAffinity: { cookieName: 'podinfo-canary', maxAge: Duration.hours(1) } }),
+    rehearsal: { stopsBadWithin: Duration.minutes(4), maxBadWeight: 20 },
   });
   return app;
 }

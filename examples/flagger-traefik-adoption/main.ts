@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { DeliveryEngine, OutputHeader, TrafficRouter } from '../../src';
 import { podinfo } from '../shared/podinfo';
 
@@ -15,6 +15,8 @@ export function build(outdir: string): App {
   const chart = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), {
     safetyNet: { liveService: 'podinfo-live', share: 5 },
+    // The canary's weight is a share of the 5 % the net sends to the managed service.
+    rehearsal: { stopsBadWithin: Duration.minutes(5), maxBadWeight: 40 },
   });
   return app;
 }

@@ -42,6 +42,7 @@ export function build(outdir: string): App {
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },
+    rehearsal: { stopsBadWithin: Duration.minutes(3), maxBadWeight: 20 },
   });
 
   return app;

@@ -1,7 +1,8 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, SafetyNetOptions, StrategyKind,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryStrategy, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, RehearsalExpectations,
+  SafetyNetOptions, StrategyKind,
 } from '../../src';
 
 /** What may differ between copies of the podinfo declaration in one app (the benchmark makes many). */
@@ -20,6 +21,8 @@ export interface PodinfoCopy {
   readonly gitOps?: GitOps;
   /** @default - none */
   readonly envFrom?: kplus.EnvFrom[];
+  /** @default - no expectations of the rehearsal beyond promoting a healthy release and never a bad one */
+  readonly rehearsal?: RehearsalExpectations;
 }
 
 /**
@@ -52,6 +55,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
     router,
     strategy: copy.strategy,
     safetyNet: copy.safetyNet,
+    rehearsal: copy.rehearsal,
     analysis: {
       interval: Duration.seconds(30),
       threshold: 5,

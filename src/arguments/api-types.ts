@@ -20,7 +20,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   CanaryAnalysisOptions: { alerts: '?CanaryAlert[]', externalServices: '?string[]', interval: '?cdk8s.Duration', maxWeight: '?number', metrics: '?CanaryMetric[]', receivesLiveTraffic: '?boolean', steps: '?RolloutStep[]', stepWeight: '?number', stepWeightPromotion: '?number', stepWeights: '?number[]', threshold: '?number', webhooks: '?CanaryWebhook[]' },
   CanaryPlatformProps: { plan: 'PlatformPlan', provider: '?@cdktf/provider-helm.provider.HelmProvider' },
   CanaryScaleOptions: { matchTrafficWeight: '?boolean', replicas: '?number', weight: '?number' },
-  CanaryServiceProps: { additionalPorts: '?number[]', args: '?string[]', containerPort: '?number', env: '?{cdk8s-plus-28.EnvValue}', envFrom: '?cdk8s-plus-28.EnvFrom[]', image: '?string', liveness: '?cdk8s-plus-28.Probe', protocol: '?ServiceProtocol', readiness: '?cdk8s-plus-28.Probe', readOnlyRootFilesystem: '?boolean', resources: '?cdk8s-plus-28.ContainerResources', runAsUser: '?number', automountServiceAccountToken: '?boolean', imagePullSecrets: '?string[]', nodeAffinity: '?NodeAffinityOptions[]', nodeSelector: '?{string}', podAffinity: '?PodAffinityOptions[]', podAntiAffinity: '?PodAffinityOptions[]', priorityClassName: '?string', serviceAccount: '?cdk8s-plus-28.IServiceAccount', tolerations: '?cdk8s-plus-28.NodeTaintQuery[]', topologySpread: '?TopologySpreadOptions[]', volumeMounts: '?cdk8s-plus-28.VolumeMount[]', engine: 'IDeliveryEngine', router: 'ITrafficRouter', analysis: '?CanaryAnalysisOptions', autoscaling: '?AutoscalingOptions', deployment: '?cdk8s-plus-28.Deployment', disruptionBudget: '?DisruptionBudgetOptions', gitOps: '?GitOps', loadTester: '?LoadTester', name: '?string', namespace: '?string', partOf: '?string', port: '?number', prometheus: '?IPrometheus', replicas: '?number', safetyNet: '?SafetyNetOptions', strategy: '?DeliveryStrategy', version: '?string' },
+  CanaryServiceProps: { additionalPorts: '?number[]', args: '?string[]', containerPort: '?number', env: '?{cdk8s-plus-28.EnvValue}', envFrom: '?cdk8s-plus-28.EnvFrom[]', image: '?string', liveness: '?cdk8s-plus-28.Probe', protocol: '?ServiceProtocol', readiness: '?cdk8s-plus-28.Probe', readOnlyRootFilesystem: '?boolean', resources: '?cdk8s-plus-28.ContainerResources', runAsUser: '?number', automountServiceAccountToken: '?boolean', imagePullSecrets: '?string[]', nodeAffinity: '?NodeAffinityOptions[]', nodeSelector: '?{string}', podAffinity: '?PodAffinityOptions[]', podAntiAffinity: '?PodAffinityOptions[]', priorityClassName: '?string', serviceAccount: '?cdk8s-plus-28.IServiceAccount', tolerations: '?cdk8s-plus-28.NodeTaintQuery[]', topologySpread: '?TopologySpreadOptions[]', volumeMounts: '?cdk8s-plus-28.VolumeMount[]', engine: 'IDeliveryEngine', router: 'ITrafficRouter', analysis: '?CanaryAnalysisOptions', autoscaling: '?AutoscalingOptions', deployment: '?cdk8s-plus-28.Deployment', disruptionBudget: '?DisruptionBudgetOptions', gitOps: '?GitOps', loadTester: '?LoadTester', name: '?string', namespace: '?string', partOf: '?string', port: '?number', prometheus: '?IPrometheus', rehearsal: '?RehearsalExpectations', replicas: '?number', safetyNet: '?SafetyNetOptions', strategy: '?DeliveryStrategy', version: '?string' },
   CanaryStrategyConfig: { sessionAffinity: '?SessionAffinityConfig' },
   CanaryStrategyOptions: { sessionAffinity: '?SessionAffinityOptions' },
   ChatAlertOptions: { secretName: 'string', channel: '?string', name: '?string', secretKey: '?string', severity: '?AlertSeverity', username: '?string' },
@@ -97,6 +97,8 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   PrometheusOptions: { image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration' },
   PrometheusProps: { image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration', namespace: 'string' },
   RegionSegmentOptions: { header: '?string' },
+  RehearsalExpectations: { maxBadWeight: '?number', maxFalseAlarmPercent: '?number', maxMissPercent: '?number', requiresUserTraffic: '?boolean', stopsBadWithin: '?cdk8s.Duration', usersPerSecond: '?number' },
+  RehearsalOptions: { approveAfter: '?cdk8s.Duration', maxDuration: '?cdk8s.Duration', neverApprove: '?boolean', parallelism: '?number', scenarios: '?string[]', seeds: '?number', usersPerSecond: '?number' },
   ReleaseOperatorRoleProps: { services: 'CanaryService[]', groups: '?string[]', loadTesterAccess: '?LoadTesterAccess', name: '?string', serviceAccounts: '?ServiceAccountSubject[]', users: '?string[]' },
   ReleaseOperatorRule: { apiGroups: 'string[]', resources: 'string[]', verbs: 'string[]', resourceNames: '?string[]' },
   ReleasePhaseOptions: { segment: 'TrafficSegment', canaryScale: '?number', hold: '?cdk8s.Duration', metrics: '?CanaryMetric[]', name: '?string' },
@@ -137,7 +139,7 @@ export const INTERFACES: { readonly [name: string]: { readonly [member: string]:
 };
 
 /** The classes and enums of the library (checked by `instanceof` and by value). */
-export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
+export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'Rehearsal', 'RehearsalReport', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
 export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PlatformServiceType', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'UnsatisfiableSpread', 'WebhookType', 'WorkloadScaleDown'];
 
 /** A factory for each class and interface, for messages. */
@@ -157,6 +159,7 @@ export const FACTORIES: { readonly [type: string]: string } = {
   ITrafficRouter: 'TrafficRouter.traefik()',
   LoadTester: 'LoadTester.of()',
   Prometheus: 'Prometheus.of()',
+  RehearsalReport: 'Rehearsal.ofManifests()',
   ReleasePhase: 'ReleasePhase.of()',
   RolloutStep: 'RolloutStep.weight()',
   TrafficSegment: 'TrafficSegment.header()',
@@ -258,6 +261,8 @@ export const CALLABLES: { readonly [signature: string]: ReadonlyArray<readonly [
   'Prometheus.of': [['scope', 'constructs.Construct'], ['namespace', 'string'], ['options', '?PrometheusOptions']],
   'Prometheus.scrapeNamespace': [['namespace', 'string']],
   'Prometheus.scrapeRouterMetrics': [['metrics', 'RouterMetrics']],
+  'Rehearsal.ofApp': [['app', 'cdk8s.App'], ['options', '?RehearsalOptions']],
+  'Rehearsal.ofManifests': [['paths', 'string[]'], ['options', '?RehearsalOptions']],
   'ReleaseOperatorRole.new': [['scope', 'constructs.Construct'], ['id', 'string'], ['props', 'ReleaseOperatorRoleProps']],
   'ReleasePhase.of': [['options', 'ReleasePhaseOptions']],
   'ReplicaRatioRouter.new': [['options', 'ReplicaRatioRouterOptions']],

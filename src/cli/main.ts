@@ -4,6 +4,7 @@ import { argoCdCommand } from './argocd-command';
 import { planCommand } from './plan-command';
 import { RELEASE_COMMANDS, ReleaseDeps, UsageError, releaseCommand } from './release/release-command';
 import { COMMAND_USAGE, USAGE, versionText } from './usage';
+import type * as RehearseCommand from '../rehearsal/rehearse-command';
 
 type Write = (text: string) => void;
 
@@ -53,7 +54,23 @@ export async function mainAsync(
   deps: ReleaseDeps = {},
 ): Promise<number> {
   const [command, ...rest] = argv;
-  if (!RELEASE_COMMANDS.includes(command) || rest.includes('--help') || rest.includes('-h') || rest.includes('--version')) return main(argv, out, err);
+  if (rest.includes('--help') || rest.includes('-h') || rest.includes('--version')) return main(argv, out, err);
+  if (command === 'rehearse') {
+    // Loaded when used: the other commands never load the rehearsal.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RehearseUsageError, rehearseCommand }: typeof RehearseCommand = require('../rehearsal/rehearse-command');
+    try {
+      return await rehearseCommand(rest, out);
+    } catch (error) {
+      if (error instanceof RehearseUsageError) {
+        err(`cdk8s-canary rehearse: ${error.message}\n\n${COMMAND_USAGE.rehearse}`);
+        return 2;
+      }
+      err(`cdk8s-canary rehearse: ${(error as Error).message}\n`);
+      return 1;
+    }
+  }
+  if (!RELEASE_COMMANDS.includes(command)) return main(argv, out, err);
   try {
     return await releaseCommand(command, rest, out, err, deps);
   } catch (error) {
@@ -89,6 +106,10 @@ export function main(argv: string[], out: Write = (t) => process.stdout.write(t)
     }
     if (RELEASE_COMMANDS.includes(command)) {
       err(`cdk8s-canary ${command}: runs against the cluster; call mainAsync\n`);
+      return 2;
+    }
+    if (command === 'rehearse') {
+      err('cdk8s-canary rehearse: runs the Prometheus server and waits for it; call mainAsync\n');
       return 2;
     }
     err(`cdk8s-canary: unknown command '${command}'\n\n${USAGE}`);

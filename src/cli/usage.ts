@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { SCENARIO_NAMES } from '../rehearsal/scenarios';
 import { ARGO_ROLLOUTS_VERSION, FLAGGER_VERSION } from '../versions';
 
 /** The package's version, from its package.json (lib/cli/ and src/cli/ are both two folders down). */
@@ -119,6 +120,30 @@ Rolls the release back.
   left open: the next change of the pod template starts a new release.
 
 ${WAIT_OPTIONS}${RELEASE_OPTIONS}`,
+  rehearse: `usage: cdk8s-canary rehearse [app entry | manifest files or folders] [options]
+
+Replays releases through the controllers' own rules (Flagger ${FLAGGER_VERSION}, Argo Rollouts
+${ARGO_ROLLOUTS_VERSION}) and the real Prometheus engine, before anything reaches a cluster: for each
+Canary or Rollout of the manifests (hand-written ones too), or of the app as it synthesizes, each
+built-in scenario runs with seeded traffic split as the router splits it, every check evaluated by
+Prometheus when the controller would run it. The report gives per scenario the outcome (promoted,
+rolled back, stuck), when, the highest weight, the time to detection and the users a bad version
+served, a timeline, and warnings for checks that see too few requests. An app entry also compares
+the plan's figures. Without an argument: main.ts (or main.js) in the current directory, else the
+manifests in dist/. Needs the Prometheus server binary (Debian's 'prometheus' package;
+PROMETHEUS_BINARY to use another). Exits 1 when a healthy release is rolled back or stuck, a bad one
+is promoted, an expectation the release states is not met, or the plan disagrees.
+
+  --json                     everything as data, every run's timeline included
+  --seeds <n>                runs per scenario, each with its own seed (default 5)
+  --scenario <a,b>           the scenarios to run (default all): ${SCENARIO_NAMES.join(', ')}
+  --users <per second>       user requests per second (default: what each release states, else 10)
+  --approve-after <duration> how long a person takes to open a gate or end a pause (default 0s)
+  --never-approve            the person never opens a gate
+  --max-duration <duration>  how long a run may take before it counts as stuck (default 1h)
+  --lanes <n>                Prometheus servers side by side (default 2)
+  --no-timeline              no timeline in the text report
+`,
   reset: `usage: cdk8s-canary reset <service> [-n <namespace>] [options]
 
 Flagger: closes the gate and the rollback gate of the Canary, whatever its phase, and removes their
@@ -138,6 +163,7 @@ export const USAGE = `usage: cdk8s-canary <command> [arguments]
   promote   let a release take its next step
   abort     roll a release back
   reset     close the gates a Flagger Canary has (after --detach, or a command killed)
+  rehearse  replay releases through the controllers' rules and the real Prometheus engine
 
   cdk8s-canary <command> --help    what a command does and takes
   cdk8s-canary --version

@@ -19,7 +19,7 @@ test('plan prints the plan of every CanaryService of an example (an entry that e
   const { code, out, err } = run('plan', 'examples/argo-istio/main.ts');
   expect({ code, err }).toEqual({ code: 0, err: '' });
   expect(out.split('\n')[0]).toBe("test/podinfo (argo-rollouts): measures every 1m; aborts after 4 failed measurements of a metric; 5 steps, background analysis from 'analysis.steps[2]'");
-  expect(out).toContain('weight 50%         50%  0s    5m             request-success-rate x4, load-test');
+  expect(out).toContain('weight 50%         50%  0s    5m             request-success-rate x4, request-duration x4, load-test');
   expect(out).toContain('a canary bad from its first request: its measurements fail from the start; the rollout is aborted after 4m of traffic (plus the time people take), at 50%');
 });
 

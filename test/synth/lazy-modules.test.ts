@@ -1,7 +1,7 @@
 /**
  * Importing the library must stay cheap (docs/performance.md, cold import): the classes generated
- * from the CRDs (src/imports, hundreds of KB to MB each), the engines' planning and the platform's
- * planning are loaded when first used, and a synthesis loads only the generated modules of the
+ * from the CRDs (src/imports, hundreds of KB to MB each), the engines' planning, the platform's
+ * planning and the rehearsal are loaded when first used, and a synthesis loads only the generated modules of the
  * engine and router it uses. A fresh Node.js process per test (jest's module registry would hide
  * what Node loads), on the TypeScript sources.
  */
@@ -16,6 +16,8 @@ const LAZY = [
   /^engines\/flagger\/flagger-(plan|steps)$/,
   /^platform\/(plan-releases|helm-values)$/,
   /^synth\/app-synth$/,
+  // The rehearsal (its models, traffic and Prometheus server): only its public API and the expectations' annotations load with the library.
+  /^rehearsal\/(?!rehearsal$|rehearsal-options$|expectation-annotations$|expectation-keys$)/,
 ];
 
 test('importing the library loads no generated CRD module and none of the planning; a Flagger + Traefik synthesis loads only what it uses', () => {

@@ -1,0 +1,326 @@
+import { parseGoDuration } from '../analysis/load-command';
+import { Release, findAnalysisTemplate } from './objects/releases';
+import { PrometheusServer } from './prometheus/server';
+import { Person, SCENARIO_NAMES, Scenario, ScenarioName, builtInScenario } from './scenarios';
+import { CountingCheck, MAX_FALSE_ALARM_PER_MEASUREMENT, MAX_MISS_PER_MEASUREMENT, conditionBounds, countingCheck, measurementPower, regressionFor, requestsNeeded } from './sensitivity';
+import { RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
+import { HEALTHY } from './traffic/behaviour';
+
+/** What to rehearse and how. */
+export interface RehearseOptions {
+  /** Runs per scenario, each with its own seed (1..seeds). */
+  readonly seeds: number;
+  readonly scenarios: ScenarioName[];
+  /** User requests per second; else each release's declared traffic, else 10. */
+  readonly usersPerSecond?: number;
+  readonly person: Person;
+  /** Prometheus servers run side by side. */
+  readonly lanes: number;
+  /** The longest a run may last before it counts as stuck, seconds. */
+  readonly maxSeconds: number;
+  /** Share of the users in each segment a route matches, 0-1. */
+  readonly segmentShare: number;
+}
+
+export const DEFAULT_OPTIONS: RehearseOptions = {
+  seeds: 5,
+  scenarios: SCENARIO_NAMES,
+  person: { approvesAfterSeconds: 0 },
+  lanes: 2,
+  maxSeconds: 3600,
+  segmentShare: 0.05,
+};
+
+/** The user traffic a release is rehearsed with when it declares none. */
+export const DEFAULT_USERS_PER_SECOND = 10;
+
+/** The runs of one scenario, summed up. */
+export interface ScenarioSummary {
+  readonly scenario: ScenarioName;
+  readonly description: string;
+  readonly bad: boolean;
+  readonly runs: RunResult[];
+  readonly promoted: number;
+  readonly rolledBack: number;
+  readonly stuck: number;
+  /** Median time of full promotion over the promoted runs, seconds. */
+  readonly medianPromotion?: number;
+  /** Median time from the first user request to the stop, over the rolled-back runs that had traffic. */
+  readonly medianStopAfterTraffic?: number;
+  /** Median time from the first user request to the first failed check. */
+  readonly medianDetection?: number;
+  /** Median controller weight when rolled back. */
+  readonly medianStopWeight?: number;
+  /** The highest weight any run reached before its end. */
+  readonly highestWeight: number;
+  /** Median users' requests the new version answered, and failed. */
+  readonly medianServed: number;
+  readonly medianServedErrors: number;
+}
+
+/** One release rehearsed. */
+export interface ReleaseRehearsal {
+  readonly release: Release;
+  readonly router: string;
+  readonly usersPerSecond: number;
+  readonly scenarios: ScenarioSummary[];
+  /** Healthy runs (healthy, night) rolled back, and how many there were. */
+  readonly falseAlarms: { readonly count: number; readonly of: number };
+  /** Bad runs promoted, and how many there were. */
+  readonly misses: { readonly count: number; readonly of: number };
+  readonly warnings: string[];
+  readonly notes: string[];
+  /** Expectations the release states that the rehearsal did not meet (and the defaults: healthy promotes, bad is never promoted). */
+  readonly failures: string[];
+}
+
+const median = (values: number[]): number | undefined => {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+function summarize(scenario: Scenario, runs: RunResult[]): ScenarioSummary {
+  const rolledBack = runs.filter((r) => r.outcome === 'rolled back');
+  const withTraffic = rolledBack.filter((r) => r.firstTrafficAt !== undefined);
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    bad: scenario.bad,
+    runs,
+    promoted: runs.filter((r) => r.outcome === 'promoted').length,
+    rolledBack: rolledBack.length,
+    stuck: runs.filter((r) => r.outcome === 'stuck').length,
+    medianPromotion: median(runs.filter((r) => r.promotedAt !== undefined && r.outcome === 'promoted').map((r) => r.promotedAt!)),
+    medianStopAfterTraffic: median(withTraffic.map((r) => r.endedAt - r.firstTrafficAt!)),
+    medianDetection: median(runs.filter((r) => r.firstFailureAt !== undefined && r.firstTrafficAt !== undefined)
+      .map((r) => Math.max(0, r.firstFailureAt! - r.firstTrafficAt!))),
+    medianStopWeight: median(rolledBack.map((r) => r.controllerWeightAtEnd)),
+    highestWeight: Math.max(0, ...runs.map((r) => (r.outcome === 'promoted' ? 100 : r.maxWeight))),
+    medianServed: median(runs.map((r) => r.servedByNew.requests)) ?? 0,
+    medianServedErrors: median(runs.map((r) => r.servedByNew.errors)) ?? 0,
+  };
+}
+
+/** A pool of Prometheus servers; each runs one rehearsal run at a time, each in a time slot after the previous one's. */
+class Lanes {
+  public static async start(count: number): Promise<Lanes> {
+    return new Lanes(await Promise.all(Array.from({ length: Math.max(1, count) }, () => PrometheusServer.start())));
+  }
+
+  private readonly cursors: number[];
+  private constructor(private readonly servers: PrometheusServer[]) {
+    this.cursors = servers.map(() => Date.UTC(2026, 0, 1));
+  }
+
+  public async run<T>(jobs: ((server: PrometheusServer, slotStartMs: number) => Promise<{ result: T; spanSeconds: number }>)[]): Promise<T[]> {
+    const results: T[] = new Array(jobs.length);
+    let next = 0;
+    await Promise.all(this.servers.map(async (server, lane) => {
+      while (next < jobs.length) {
+        const index = next++;
+        const { result, spanSeconds } = await jobs[index](server, this.cursors[lane]);
+        // Half an hour between runs: no range or lookback of one reaches into the next.
+        this.cursors[lane] += Math.ceil(spanSeconds + 1800) * 1000;
+        results[index] = result;
+      }
+    }));
+    return results;
+  }
+
+  public async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+  }
+}
+
+/** Rehearses every release with every scenario and seed, on the real Prometheus. */
+export async function rehearse(releases: Release[], options: RehearseOptions): Promise<ReleaseRehearsal[]> {
+  const lanes = await Lanes.start(Math.min(options.lanes, releases.length * options.scenarios.length * options.seeds));
+  try {
+    const plans = releases.map((release) => {
+      const usersPerSecond = options.usersPerSecond ?? release.expectations.usersPerSecond ?? DEFAULT_USERS_PER_SECOND;
+      const segments = segmentsOf(release, options.segmentShare);
+      // The last segment a route matches, else the group of users without a route of its own.
+      const failingSegment = segments[segments.length - (segments.some((s) => s.matchKey) ? 2 : 1)].name;
+      const skipped: string[] = [];
+      const applies = (name: ScenarioName) => {
+        // A failure in one segment is a question for releases that route segments (A/B tests, phases).
+        if (name === 'one-segment' && !segments.some((s) => s.matchKey)) {
+          skipped.push('one-segment: the release routes no segment of its own (no A/B match or header route), so it is not rehearsed');
+          return false;
+        }
+        if (name === 'night' && release.expectations.requiresUserTraffic) {
+          skipped.push('night: the release states that it runs only while users send requests (requires-user-traffic), so it is not rehearsed');
+          return false;
+        }
+        return true;
+      };
+      const scenarios = options.scenarios.filter(applies)
+        .map((name) => builtInScenario(name, { usersPerSecond, person: options.person, segmentShare: options.segmentShare, failingSegment }));
+      return { release, usersPerSecond, scenarios, skipped };
+    });
+    const jobs = plans.flatMap((plan) => plan.scenarios
+      .flatMap((scenario) => Array.from({ length: options.seeds }, (_, i) => ({ plan, scenario, seed: i + 1 }))));
+    const results = await lanes.run(jobs.map((job) => async (server: PrometheusServer, slotStartMs: number) => {
+      const result = await rehearseRun({
+        release: job.plan.release,
+        scenario: job.scenario,
+        seed: job.seed,
+        prometheus: server,
+        slotStartMs,
+        maxSeconds: options.maxSeconds,
+        segmentShare: options.segmentShare,
+      });
+      return { result, spanSeconds: result.spanSeconds };
+    }));
+    return plans.map((plan) => {
+      const runsOf = (scenario: Scenario) => jobs.map((job, i) => ({ job, result: results[i] }))
+        .filter(({ job }) => job.plan === plan && job.scenario === scenario).map(({ result }) => result);
+      const summaries = plan.scenarios.map((scenario) => summarize(scenario, runsOf(scenario)));
+      const healthy = summaries.filter((s) => !s.bad);
+      const bad = summaries.filter((s) => s.bad);
+      const rehearsal: Omit<ReleaseRehearsal, 'failures' | 'warnings'> & { warnings: string[] } = {
+        release: plan.release,
+        router: modelRouter(plan.release),
+        usersPerSecond: plan.usersPerSecond,
+        scenarios: summaries,
+        falseAlarms: { count: healthy.reduce((n, s) => n + s.rolledBack, 0), of: healthy.reduce((n, s) => n + s.runs.length, 0) },
+        misses: { count: bad.reduce((n, s) => n + s.promoted, 0), of: bad.reduce((n, s) => n + s.runs.length, 0) },
+        warnings: [],
+        notes: [...new Set([...plan.release.problems, ...plan.skipped, ...summaries.flatMap((s) => s.runs.flatMap((r) => r.notes))])],
+      };
+      if (!plan.release.scrapeIntervalKnown) rehearsal.notes.push(`the Prometheus configuration is not in the manifests: a scrape interval of ${plan.release.scrapeIntervalSeconds}s is assumed`);
+      rehearsal.warnings.push(...sensitivityWarnings(plan.release, summaries));
+      return { ...rehearsal, failures: expectationFailures(rehearsal) };
+    });
+  } finally {
+    await lanes.stop();
+  }
+}
+
+function modelRouter(release: Release): string {
+  const spec = release.controllerObject.spec ?? {};
+  if (release.engine === 'flagger') return spec.provider ?? 'kubernetes';
+  const strategy = spec.strategy ?? {};
+  if (strategy.blueGreen) return 'blue/green Services';
+  const routing = strategy.canary?.trafficRouting ?? {};
+  if (routing.traefik) return 'traefik';
+  if (routing.istio) return 'istio';
+  if (routing.plugins) return Object.keys(routing.plugins).join(', ');
+  return 'replica ratio';
+}
+
+/** The checks of a release that count requests against a bound, with their windows. */
+function countingChecks(release: Release): CountingCheck[] {
+  const spec = release.controllerObject.spec ?? {};
+  const checks: CountingCheck[] = [];
+  if (release.engine === 'flagger') {
+    const model = modelOf(release) as any;
+    for (const q of model.queries() as any[]) {
+      const window = parseGoDuration(q.metric.interval || '1m') ?? 60;
+      const range = q.metric.thresholdRange ?? {};
+      const check = countingCheck(q.metric.name, q.query, range.min, range.max, window, q.kind === 'duration' ? true : undefined);
+      if (check) checks.push(check);
+    }
+    return checks;
+  }
+  const references = [spec.strategy?.canary?.analysis, ...(spec.strategy?.canary?.steps ?? []).map((s: any) => s.analysis),
+    spec.strategy?.blueGreen?.prePromotionAnalysis, spec.strategy?.blueGreen?.postPromotionAnalysis].filter(Boolean);
+  const seen = new Set<string>();
+  for (const reference of references) {
+    for (const ref of reference.templates ?? []) {
+      const template = findAnalysisTemplate(release.index, release.namespace, ref);
+      for (const metric of template?.spec?.metrics ?? []) {
+        if (seen.has(metric.name) || !metric.provider?.prometheus) continue;
+        seen.add(metric.name);
+        const query: string = metric.provider.prometheus.query;
+        const window = Math.max(0, ...[...query.matchAll(/\[(\d+[smh])\]/g)].map((m) => parseGoDuration(m[1]) ?? 0)) || 60;
+        const { min, max } = conditionBounds(metric.successCondition);
+        const check = countingCheck(metric.name, query, min, max, window);
+        if (check) checks.push(check);
+      }
+    }
+  }
+  return checks;
+}
+
+/**
+ * Checks that see too few requests in one measurement, at the rate the new version got when it was
+ * first measured in the healthy runs, to tell their bound from the healthy baseline: each says the
+ * requests a measurement needs, and the load or window that gives them.
+ */
+function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): string[] {
+  // The rate a healthy release gets at the declared traffic; without the healthy scenario there is none to judge.
+  const healthyRuns = summaries.find((s) => s.scenario === 'healthy')?.runs ?? [];
+  const rate = median(healthyRuns.map((r) => r.firstExposureRate).filter((r): r is number => r !== undefined));
+  if (rate === undefined || rate <= 0) return [];
+  const warnings: string[] = [];
+  for (const check of countingChecks(release)) {
+    const n = Math.floor(rate * check.windowSeconds);
+    const power = measurementPower(check, n, HEALTHY, regressionFor(check));
+    if (power.falseAlarm <= MAX_FALSE_ALARM_PER_MEASUREMENT && power.miss <= MAX_MISS_PER_MEASUREMENT) continue;
+    const needed = requestsNeeded(check);
+    const healthyText = check.kind === 'success-rate' ? `${(100 - HEALTHY.errorRate * 100).toFixed(1)} % (healthy)` : `P99 ${Math.round(HEALTHY.p99Seconds * 1000)} ms (healthy)`;
+    const badText = check.kind === 'success-rate' ? `${(100 - regressionFor(check).errorRate * 100).toFixed(0)} % (the error-rate scenario)` : `P99 ${Math.round(regressionFor(check).p99Seconds * 1000)} ms (the latency scenario)`;
+    const what = `'${check.name}' sees about ${n} requests per ${check.windowSeconds}s window at the first weight (${round(rate)} per second reach the new version): `
+      + `a measurement fails a healthy version ${pct(power.falseAlarm)} of the time and passes the regression ${pct(power.miss)} of the time, so it cannot tell ${healthyText} from ${badText} against its bound ${check.bound}`;
+    if (needed === undefined) {
+      warnings.push(`${what}; no number of requests can: move the bound between the two`);
+    } else {
+      const extra = Math.ceil(needed / check.windowSeconds - rate);
+      const window = Math.ceil(needed / rate);
+      warnings.push(`${what}; it needs ${needed} requests per measurement: about ${extra} more requests per second to the new version (a faster load test), or a ${formatSeconds(window)} window`);
+    }
+  }
+  return warnings;
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+
+function formatSeconds(value: number): string {
+  const s = Math.round(value);
+  if (s < 60) return `${s}s`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+/** The expectations a release states, and the defaults every release must meet, as failures. */
+function expectationFailures(r: Omit<ReleaseRehearsal, 'failures'>): string[] {
+  const failures: string[] = [];
+  const e = r.release.expectations;
+  const name = `${r.release.namespace}/${r.release.name}`;
+  const falseAlarmRate = r.falseAlarms.of ? r.falseAlarms.count / r.falseAlarms.of : 0;
+  const missRate = r.misses.of ? r.misses.count / r.misses.of : 0;
+  const maxFalseAlarms = e.maxFalseAlarmRate ?? 0;
+  const maxMisses = e.maxMissRate ?? 0;
+  failures.push(...e.errors.map((error) => `${name}: ${error}`));
+  if (falseAlarmRate > maxFalseAlarms) {
+    failures.push(`${name}: ${r.falseAlarms.count} of ${r.falseAlarms.of} healthy runs were rolled back (${pct(falseAlarmRate)}); at most ${pct(maxFalseAlarms)} expected`);
+  }
+  if (missRate > maxMisses) {
+    failures.push(`${name}: ${r.misses.count} of ${r.misses.of} bad runs were promoted (${pct(missRate)}); at most ${pct(maxMisses)} expected`);
+  }
+  for (const s of r.scenarios) {
+    // A slow degradation is healthy at first: it counts for misses, not for how fast or far a bad version goes.
+    if (s.scenario === 'slow-degradation') continue;
+    if (!s.bad) {
+      const stuck = s.runs.filter((run) => run.outcome === 'stuck');
+      if (stuck.length > 0 && s.runs.length > 0) failures.push(`${name}: ${stuck.length} of ${s.runs.length} '${s.scenario}' runs were neither promoted nor rolled back (${stuck[0].reason})`);
+      continue;
+    }
+    for (const run of s.runs) {
+      if (run.outcome !== 'rolled back' || run.firstTrafficAt === undefined) continue;
+      const after = run.endedAt - run.firstTrafficAt;
+      if (e.stopsBadWithinSeconds !== undefined && after > e.stopsBadWithinSeconds + 1e-9) {
+        failures.push(`${name}: '${s.scenario}' (seed ${run.seed}) was stopped ${formatSeconds(after)} after its first user request; at most ${formatSeconds(e.stopsBadWithinSeconds)} expected`);
+      }
+    }
+    for (const run of s.runs) {
+      if (e.maxBadWeight !== undefined && run.outcome !== 'promoted' && run.maxWeight > e.maxBadWeight + 1e-9) {
+        failures.push(`${name}: '${s.scenario}' (seed ${run.seed}) reached ${run.maxWeight}% of the traffic; at most ${e.maxBadWeight}% expected`);
+      }
+    }
+  }
+  return failures;
+}
