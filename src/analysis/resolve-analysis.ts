@@ -6,6 +6,7 @@ import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
 import { RolloutStep, RolloutStepKind } from './steps';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './shell';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 
@@ -185,8 +186,10 @@ function checkLoad(owner: string, property: string, load: LoadGeneration): void 
   checkNumber(owner, `${property}.requestsPerSecond`, load.requestsPerSecond, 0.001, 100000);
   checkInteger(owner, `${property}.concurrency`, load.concurrency, 1, 1000);
   if (load.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, load.duration, 1);
-  if (!/^\/[^\s'"`\\]*$/.test(load.path)) {
-    fail(owner, `'${property}.path' ('${load.path}') must start with '/' and contain no spaces, quotes or backslashes`);
+  const [path, query] = load.path.split(/\?(.*)/s, 2);
+  if (!PLAIN_PATH.test(path) || (query !== undefined && !/^[A-Za-z0-9._~%/:@+,=&-]*$/.test(query))) {
+    fail(owner, `'${property}.path' ('${load.path}') must start with '/' and hold only ${PLAIN_PATH_CHARACTERS} `
+      + "(and after a '?' a query of the same characters and '&'), e.g. '/api/items?page=1'; percent-encode anything else");
   }
   if (load.tool === LoadTool.GHZ && load.grpcCall === undefined) {
     fail(owner, `'${property}.grpcCall' is required with LoadTool.GHZ: the gRPC method to call, e.g. 'grpc.health.v1.Health/Check'`);

@@ -4,6 +4,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './objects';
 import { namespaceSingleton } from '../../addons/namespace-singleton';
 import { LoadTarget } from '../../analysis/load-test';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from '../../analysis/shell';
 import { MetricKind } from '../../analysis/metric';
 import { HeaderMatchKind } from '../../analysis/steps';
 import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../../platform/conventions';
@@ -172,8 +173,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       fail(OWNER, "'hosts' must name one host without a wildcard: the load test sends it as Host header");
     }
     checkUniqueNames(OWNER, 'hosts', options.hosts);
-    if (options.pathPrefix !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(options.pathPrefix)) {
-      fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path, e.g. '/api'`);
+    if (options.pathPrefix !== undefined && !PLAIN_PATH.test(options.pathPrefix)) {
+      fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path of ${PLAIN_PATH_CHARACTERS}, e.g. '/api'; percent-encode anything else`);
     }
     this.gateway = options.gateway ?? GatewayApiGatewayReference.create();
     this.metrics = options.metrics ?? GatewayMetrics.istio();

@@ -54,7 +54,7 @@ describe('options are checked', () => {
     [{ hosts: ['App.example.com'] }, "'hosts[0]' ('App.example.com') must be a host name of lower-case letters, digits, '-' and '.', optionally starting with '*.' (Gateway API hostnames)"],
     [{ hosts: ['*.example.com'] }, "'hosts' must name one host without a wildcard: the load test sends it as Host header"],
     [{ hosts: ['a.example.com', 'a.example.com'] }, "'hosts' has two entries named 'a.example.com'; names must be unique"],
-    [{ pathPrefix: 'api' }, "'pathPrefix' ('api') must be an absolute path, e.g. '/api'"],
+    [{ pathPrefix: 'api' }, "'pathPrefix' ('api') must be an absolute path of letters, digits and -._~%/:@+,=, e.g. '/api'; percent-encode anything else"],
   ])('%j', (options, message) => {
     expect(() => TrafficRouter.gatewayApi({ hosts: ['app.example.com'], ...options })).toThrow(`${OWNER}: ${message}`);
   });

@@ -242,7 +242,7 @@ describe('errors', () => {
   });
 
   test('pathPrefix not starting with /', () => {
-    expect(() => traefik({ pathPrefix: 'shop' })).toThrow(`${OWNER}: 'pathPrefix' ('shop') must start with '/' and contain no backquote`);
+    expect(() => traefik({ pathPrefix: 'shop' })).toThrow(`${OWNER}: 'pathPrefix' ('shop') must start with '/' and hold only letters, digits and -._~%/:@+,=, e.g. '/api'; percent-encode anything else`);
   });
 
   test('invalid middleware name', () => {
