@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
+import { PLATFORM_RBAC_CHART_ID } from './addons/namespace-singleton';
 import { IPrometheus, Prometheus } from './addons/prometheus';
 import { resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
@@ -280,8 +281,18 @@ export class CanaryService extends Construct {
       this.prometheus.scrapeRouterMetrics(metrics);
     }
     if (props.loadTester || props.engine.needsLoadTester(analysis)) {
-      this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
+      this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, {
+        allowedNamespaces: [props.engine.controllerNamespace],
+        callerPodLabels: props.engine.controllerPodLabels,
+      });
+      const tester = this.loadTester;
+      if (!tester.servesNamespace(this.namespace)) {
+        errors.attempt(() => fail(owner, `'loadTester' ('${tester.node.path}', in '${tester.namespace}') serves only the canaries of namespaces matching `
+          + `'${tester.namespaceRegexp}' (-namespace-regexp) and would refuse this service's calls (403): use the loadtester of '${this.namespace}' `
+          + `(the default), or give that loadtester a 'namespaceRegexp' that matches '${this.namespace}'`));
+      }
     }
+    this.prometheus.allowQueriesFrom(props.engine.controllerNamespace, props.engine.controllerPodLabels);
 
     const delivery = errors.attempt(() => props.engine.bind(this, {
       name: this.name,
@@ -371,12 +382,29 @@ export class CanaryService extends Construct {
       notes: [
         ...plan.notes,
         describeServices(this.topology),
+        ...this.networkPolicyNotes(),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
           ? [`safety net with Flux: the routes Argo Rollouts rewrites are created once (ssa: IfNotPresent), so removing the net does not give them the public hosts: after that commit, delete ${routes.map((o) => `${o.kind} '${o.name}'`).join(', ')} in the cluster (between releases) and Flux creates them anew`]
           : []),
       ],
     });
+  }
+
+  /** What the NetworkPolicies this service relies on fence, and what holds only with a CNI that enforces them. */
+  private networkPolicyNotes(): string[] {
+    const fenced = [
+      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it)`] : []),
+      ...(this.objects.jobNetworkPolicy ? ['the analysis Jobs'] : []),
+      ...(this.prometheus instanceof Prometheus ? [`the Prometheus '${this.prometheus.namespace}/flagger-prometheus'`] : []),
+    ];
+    const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
+      + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
+    if (this.prometheus instanceof Prometheus && this.prometheus.platformRoleNamespaces.length > 0) {
+      notes.push(`the Prometheus '${this.prometheus.namespace}/flagger-prometheus' lists pods in ${this.prometheus.platformRoleNamespaces.map((n) => `'${n}'`).join(', ')}: `
+        + `its Roles there are in ${PLATFORM_RBAC_CHART_ID}.k8s.yaml, for the platform team to apply (a team's GitOps has no business in those namespaces)`);
+    }
+    return notes;
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */

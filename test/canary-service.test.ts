@@ -57,10 +57,9 @@ describe('the stack for Flagger + Traefik', () => {
       'ConfigMap/test/flagger-prometheus',
       'Deployment/test/flagger-prometheus',
       'Service/test/flagger-prometheus',
+      'NetworkPolicy/test/flagger-prometheus',
       'Role/test/flagger-prometheus',
       'RoleBinding/test/flagger-prometheus',
-      'Role/traefik/flagger-prometheus-test',
-      'RoleBinding/traefik/flagger-prometheus-test',
       'Deployment/test/flagger-loadtester',
       'Service/test/flagger-loadtester',
       'NetworkPolicy/test/flagger-loadtester',
@@ -145,12 +144,24 @@ describe('the stack for Flagger + Traefik', () => {
     const config = only(manifests, 'ConfigMap', 'flagger-prometheus').data['prometheus.yml'];
     expect(config).toContain('- test\n');
     expect(config).toContain('- traefik\n');
-    expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test', 'traefik']);
+    expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test']);
+    // The Role in Traefik's namespace is the platform team's to apply, in a file of its own.
+    const platform = Testing.synth(service.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(platform.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'Role/traefik/flagger-prometheus-test', 'RoleBinding/traefik/flagger-prometheus-test',
+    ]);
+    expect(service.plan!.notes).toContain("the Prometheus 'test/flagger-prometheus' lists pods in 'traefik': its Roles there are in canary-platform-rbac.k8s.yaml, "
+      + "for the platform team to apply (a team's GitOps has no business in those namespaces)");
   });
 
-  test('the loadtester admits only Flagger\'s namespace', () => {
-    const policy = only(manifests, 'NetworkPolicy', 'flagger-loadtester');
-    expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }]);
+  test('the loadtester admits only Flagger\'s pods and serves only this namespace\'s canaries; Prometheus answers only Flagger', () => {
+    const flagger = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }];
+    expect(only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.ingress[0].from).toEqual(flagger);
+    expect(only(manifests, 'Deployment', 'flagger-loadtester').spec.template.spec.containers[0].args).toContain('-namespace-regexp=^test$');
+    expect(only(manifests, 'NetworkPolicy', 'flagger-prometheus').spec.ingress).toEqual([{ from: flagger, ports: [{ port: 9090, protocol: 'TCP' }] }]);
+    expect(service.plan!.notes).toContain("NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
+      + "the Prometheus 'test/flagger-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, ...); without one (flannel, kindnet) "
+      + 'any pod can post commands to the loadtester and query Prometheus, and the commands reach any address');
   });
 
   test('exposes what it created', () => {
@@ -243,7 +254,23 @@ describe('shared add-ons', () => {
     const loadTester = new LoadTester(c, 'LoadTester', { namespace: 'test', allowedNamespaces: ['flagger'] });
     const service = new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ namespace: 'flagger' }), loadTester }));
     expect(service.loadTester).toBe(loadTester);
-    expect(all(synth(c), 'NetworkPolicy')).toHaveLength(1);
+    expect(all(synth(c), 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['flagger-loadtester', 'flagger-prometheus']);
+  });
+
+  test('a loadtester that would refuse this namespace\'s calls (-namespace-regexp) is rejected', () => {
+    const c = chart();
+    const loadTester = new LoadTester(c, 'LoadTester', { namespace: 'tools' });
+    new CanaryService(c, 'podinfo', props({ loadTester }));
+    expect(() => synth(c)).toThrow("CanaryService 'podinfo': 'loadTester' ('test/LoadTester', in 'tools') serves only the canaries of namespaces matching '^tools$' "
+      + "(-namespace-regexp) and would refuse this service's calls (403): use the loadtester of 'test' (the default), or give that loadtester a 'namespaceRegexp' that matches 'test'");
+  });
+
+  test('Flagger installed from its kustomize base: its pod labels reach the loadtester and Prometheus', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ podLabels: { app: 'flagger' } }) }));
+    const manifests = synth(c);
+    expect(only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.ingress[0].from[0].podSelector).toEqual({ matchLabels: { app: 'flagger' } });
+    expect(only(manifests, 'NetworkPolicy', 'flagger-prometheus').spec.ingress[0].from[0].podSelector).toEqual({ matchLabels: { app: 'flagger' } });
   });
 
   test('the loadtester admits the namespace Flagger runs in', () => {

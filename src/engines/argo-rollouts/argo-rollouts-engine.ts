@@ -8,18 +8,20 @@ import { ArgoBlueGreenPlan, ArgoPlan, BACKGROUND_TEMPLATE, argoRouteNames, metri
 import { checkArgoQueries, customQueryArguments } from './argo-query-checks';
 import { planArgo } from './argo-rollout-plan';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
-import { EgressRules } from '../../addons/egress';
+import { ClusterDnsOptions } from '../../addons/cluster-dns';
+import { EgressRules, resolveClusterDns } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
-import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
+import { ARGO_ROLLOUTS_NAMESPACE, ARGO_ROLLOUTS_POD_LABELS } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkInteger, checkWholeSeconds, fail } from '../../validation';
+import { checkDnsLabel, checkInteger, checkPinnedImage, checkWholeSeconds, fail } from '../../validation';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
+import { LOAD_TESTER_IMAGE } from '../../versions';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
@@ -31,6 +33,27 @@ export interface ArgoRolloutsEngineOptions {
    * @default 'argo-rollouts'
    */
   readonly namespace?: string;
+  /**
+   * Labels of the controller's pods: the embedded Prometheus admits only these pods of `namespace`
+   * (the controller runs the AnalysisRuns' queries).
+   *
+   * @default { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } - the Helm chart's
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * The image the analysis Jobs (load and acceptance tests) run, e.g. a mirror of the loadtester
+   * image in your registry. It needs `sh` and the programs the commands call (`hey`, `ghz`, `curl`),
+   * and runs as uid 10001. Pinned by digest, or by a version tag.
+   *
+   * @default - Flagger's loadtester image (versions.ts), pinned by digest when one is recorded
+   */
+  readonly analysisJobImage?: string;
+  /**
+   * Where the analysis Jobs resolve names: their NetworkPolicy allows DNS to these pods only.
+   *
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   */
+  readonly dns?: ClusterDnsOptions;
   /**
    * How the Rollout gets its pod template.
    *
@@ -114,11 +137,15 @@ export interface ArgoRolloutsEngineOptions {
 export class ArgoRolloutsEngine implements IDeliveryEngine {
   public readonly name = 'argo-rollouts';
   public readonly controllerNamespace: string;
+  public readonly controllerPodLabels: { [key: string]: string };
   private readonly options: ArgoRolloutsEngineOptions;
 
   public constructor(options: ArgoRolloutsEngineOptions = {}) {
     const owner = 'DeliveryEngine.argoRollouts()';
     this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
+    this.controllerPodLabels = { ...options.podLabels ?? ARGO_ROLLOUTS_POD_LABELS };
+    if (options.analysisJobImage !== undefined) checkPinnedImage(owner, 'analysisJobImage', options.analysisJobImage);
+    if (options.dns !== undefined) resolveClusterDns(owner, 'dns', options.dns);
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");
     }
@@ -222,6 +249,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       loadTarget: context.loadTarget,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
+      jobImage: this.options.analysisJobImage ?? LOAD_TESTER_IMAGE,
     });
     const templates = this.createTemplates(scope, context, args, plan);
     const reference = (role: string) => {
@@ -324,7 +352,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       selector: kplus.Pods.select(scope, 'JobPods', { labels }),
       ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
     });
-    const rules = new EgressRules(policy, policy);
+    const rules = new EgressRules(policy, policy, this.options.dns);
     rules.allow({ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] });
     context.loadTarget.egress.forEach((egress) => rules.allow(egress));
     return policy;

@@ -7,7 +7,7 @@ import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
-import { FLAGGER_NAMESPACE } from '../../platform/conventions';
+import { FLAGGER_NAMESPACE, FLAGGER_POD_LABELS } from '../../platform/conventions';
 import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { checkDnsLabel, fail } from '../../validation';
@@ -23,6 +23,13 @@ export interface FlaggerEngineOptions {
    * @default 'flagger-system'
    */
   readonly namespace?: string;
+  /**
+   * Labels of Flagger's pods: the loadtester and the embedded Prometheus admit only these pods of
+   * `namespace`. Give `{ app: 'flagger' }` for Flagger installed from its kustomize base.
+   *
+   * @default { 'app.kubernetes.io/name': 'flagger' } - what Flagger's Helm chart puts on its pods
+   */
+  readonly podLabels?: { [key: string]: string };
   /**
    * How long a canary may make no progress before it is rolled back.
    *
@@ -50,10 +57,12 @@ export interface FlaggerEngineOptions {
 export class FlaggerEngine implements IDeliveryEngine {
   public readonly name = 'flagger';
   public readonly controllerNamespace: string;
+  public readonly controllerPodLabels: { [key: string]: string };
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
+    this.controllerPodLabels = { ...options.podLabels ?? FLAGGER_POD_LABELS };
     this.options = options;
   }
 

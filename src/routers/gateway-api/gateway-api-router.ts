@@ -216,7 +216,7 @@ export class GatewayApiRouter implements ITrafficRouter {
   }
 
   public routerMetrics(context: RoutingContext): RouterMetrics[] {
-    return [this.metrics._routerMetrics(this.gatewayNamespace(context), context.namespace, context.name)];
+    return [this.metrics._routerMetrics(this.gatewayNamespace(context), this.gateway.name, context.namespace, context.name)];
   }
 
   public builtInQuery(kind: MetricKind): string {

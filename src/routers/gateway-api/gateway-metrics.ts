@@ -1,5 +1,6 @@
 import { ComparableSeries } from '../../analysis/comparison';
 import { MetricKind } from '../../analysis/metric';
+import { ISTIO_MERGED_METRICS_PORT } from '../../platform/conventions';
 import { RouterMetrics } from '../router';
 
 /**
@@ -57,9 +58,12 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _routerMetrics(gatewayNamespace: string, namespace: string, name: string): RouterMetrics {
+  public _routerMetrics(gatewayNamespace: string, gateway: string, namespace: string, name: string): RouterMetrics {
     return {
       namespace: gatewayNamespace,
+      // Istio merges the proxy's and the app's metrics on 15020 (prometheus.io/port of its pods).
+      podLabels: this._gatewayPodLabels(gateway),
+      metricsPort: ISTIO_MERGED_METRICS_PORT,
       metricNames: 'istio_requests_total|istio_request_duration_milliseconds_bucket',
       serviceLabel: 'destination_service',
       serviceValues: `${name}(-canary|-primary|-stable|-preview)?\\.${namespace}\\.svc\\.cluster\\.local`,

@@ -10,7 +10,7 @@ import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import {
   TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
-  TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
+  TRAEFIK_METRICS_PORT, TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
 } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
@@ -105,6 +105,8 @@ export class TraefikRouter implements ITrafficRouter {
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
       serviceValues: `${context.namespace}-${context.name}(-canary|-primary|-stable|-${PREVIEW})?-${context.port}@kubernetescrd`,
+      podLabels: { ...TRAEFIK_POD_LABELS },
+      metricsPort: TRAEFIK_METRICS_PORT,
     }];
   }
 
