@@ -302,7 +302,8 @@ export class Prometheus extends Construct implements IPrometheus {
       && m.serviceLabel === metrics.serviceLabel && m.serviceValues === metrics.serviceValues);
     if (!seen) this.routerMetrics.push({ ...metrics });
     // Only the router's pods that serve these series, on their metrics port.
-    this.egressRules.allow({ namespace: metrics.namespace, podLabels: metrics.podLabels, ports: metrics.metricsPort === undefined ? [] : [metrics.metricsPort] });
+    const ports = metrics.metricsPort === undefined ? [] : [metrics.metricsPort];
+    this.egressRules.allow({ namespace: metrics.namespace, podLabels: metrics.podLabels, ports });
     this.allowPodDiscovery(metrics.namespace);
   }
 

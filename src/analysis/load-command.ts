@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { LoadGeneration, LoadTarget, LoadTool } from './load-test';
-import { CanaryWebhook } from './webhook';
 import { shellCommand } from './shell';
+import { CanaryWebhook } from './webhook';
 import { inClusterAddresses } from '../references/in-cluster-address';
 import { DeclarationErrors, fail, toGoDuration } from '../validation';
 

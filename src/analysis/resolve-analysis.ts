@@ -5,8 +5,8 @@ import { checkExternalSource } from './check-external-metric';
 import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
-import { RolloutStep, RolloutStepKind } from './steps';
 import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './shell';
+import { RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 

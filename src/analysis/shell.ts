@@ -29,4 +29,4 @@ export function shellCommand(words: string[]): string {
 export const PLAIN_PATH = /^\/[A-Za-z0-9._~%/:@+,=-]*$/;
 
 /** What `PLAIN_PATH` allows, for messages. */
-export const PLAIN_PATH_CHARACTERS = "letters, digits and -._~%/:@+,=";
+export const PLAIN_PATH_CHARACTERS = 'letters, digits and -._~%/:@+,=';

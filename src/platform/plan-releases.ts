@@ -5,8 +5,10 @@
  */
 import {
   ARGO_ROLLOUTS_NAMESPACE,
+  ARGO_ROLLOUTS_POD_LABELS,
   ARGO_ROLLOUTS_TRAEFIK_ARGS,
   FLAGGER_NAMESPACE,
+  FLAGGER_POD_LABELS,
   ISTIO_INGRESS_GATEWAY_LABELS,
   ISTIO_INGRESS_GATEWAY_NAME,
   ISTIO_NAMESPACE,
@@ -31,6 +33,7 @@ import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
   PlatformRouter,
 } from './platform-options';
+import { sharedPrometheusValues } from './shared-prometheus';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_VERSION, FLAGGER_CHART, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
@@ -110,23 +113,13 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const namespace = options.namespace ?? SHARED_PROMETHEUS_NAMESPACE;
     metricsServer = serviceAddress(SHARED_PROMETHEUS_NAME, namespace, PROMETHEUS_PORT);
     const scrapeInterval = `${PROMETHEUS_SCRAPE_INTERVAL_SECONDS}s`;
-    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], {
-      // The server only: canary analysis needs none of the exporters, the pushgateway or alerting.
-      'alertmanager': { enabled: false },
-      'kube-state-metrics': { enabled: false },
-      'prometheus-node-exporter': { enabled: false },
-      'prometheus-pushgateway': { enabled: false },
-      'server': {
-        // The Service the CanaryServices and Flagger query: <name>.<namespace>:9090.
-        fullnameOverride: SHARED_PROMETHEUS_NAME,
-        service: { servicePort: PROMETHEUS_PORT },
-        // As the embedded Prometheus: a rate over a 1-minute metric interval needs several samples.
-        global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval },
-        // Analysis looks at the last minutes only; an emptyDir needs no StorageClass.
-        persistentVolume: { enabled: false },
-        retention: '2h',
-      },
-    }));
+    // The controllers run the checks' queries: only their pods may query it.
+    const clients = [
+      ...(flagger ? [{ namespace: props.flagger?.namespace ?? FLAGGER_NAMESPACE, podLabels: { ...FLAGGER_POD_LABELS } }] : []),
+      ...(argo ? [{ namespace: props.argoRollouts?.namespace ?? ARGO_ROLLOUTS_NAMESPACE, podLabels: { ...ARGO_ROLLOUTS_POD_LABELS } }] : []),
+    ];
+    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [],
+      sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval)));
   }
 
   if (traefik) {
@@ -242,10 +235,17 @@ function gatewayApiPluginValues(): { [key: string]: any } {
     initContainers: [{
       name: 'copy-gatewayapi-plugin',
       image: ARGO_GATEWAY_API_PLUGIN_IMAGE,
-      command: ['/bin/sh', '-c'],
-      args: [`cp /bin/${PLUGIN_BINARY} ${PLUGIN_DIR}/`],
+      // No shell: the image's cp copies the binary.
+      command: ['cp', `/bin/${PLUGIN_BINARY}`, `${PLUGIN_DIR}/`],
       volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      // Pod Security "restricted" (the image runs as uid 999).
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
     }],
     volumes: [{ name: 'gatewayapi-plugin', emptyDir: {} }],
     volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],

@@ -92,10 +92,15 @@ describe('the metrics server', () => {
 });
 
 describe('Traefik', () => {
-  test('the embedded Prometheus may discover pods in the namespace Traefik is installed in', () => {
+  test('the embedded Prometheus may discover pods in the namespace Traefik is installed in (a Role the platform team applies)', () => {
     const p = plan();
-    const roles = all(service(DeliveryEngine.flagger(), traefik()), 'Role').map((role) => role.metadata.namespace);
-    expect(roles).toContain(p.release('traefik').namespace);
+    const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
+    new CanaryService(chart, 'web', {
+      image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.flagger(), router: traefik(), analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    });
+    const platformRbac = Testing.synth(chart.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(all(platformRbac, 'Role').map((role) => role.metadata.namespace)).toEqual([p.release('traefik').namespace]);
+    expect(all(synth(chart), 'Role').map((role) => role.metadata.namespace)).toEqual(['shop']);
   });
 
   test("the metrics entryPoint is on port 9100, which the chart's pod annotations name and Prometheus follows", () => {

@@ -62,7 +62,12 @@ describe('Gateway API', () => {
     expect(controller.trafficRouterPlugins).toEqual([{ name: pluginName, location: 'file:///plugins/rollouts-plugin-trafficrouter-gatewayapi' }]);
     const [init] = controller.initContainers;
     expect(init.image).toMatch(/^ghcr\.io\/argoproj-labs\/rollouts-plugin-trafficrouter-gatewayapi:v\d+\.\d+\.\d+$/);
-    expect(init.args).toEqual(['cp /bin/rollouts-plugin-trafficrouter-gatewayapi /plugins/']);
+    expect(init.command).toEqual(['cp', '/bin/rollouts-plugin-trafficrouter-gatewayapi', '/plugins/']);
+    expect(init.args).toBeUndefined();
+    // Pod Security "restricted": the init container too (the image runs as uid 999).
+    expect(init.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
     // The init container writes where the controller reads.
     expect(init.volumeMounts).toEqual(controller.volumeMounts);
     expect(controller.volumes).toEqual([{ name: 'gatewayapi-plugin', emptyDir: {} }]);

@@ -1,3 +1,4 @@
+import * as yaml from 'js-yaml';
 import { PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
 
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
@@ -81,7 +82,8 @@ describe('PlatformPlan releases', () => {
     expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'flagger']);
     expect(p.metricsServer).toBe('http://prometheus-server.monitoring:9090');
     expect(p.sharedPrometheus?.address).toBe('http://prometheus-server.monitoring:9090');
-    expect(p.release('prometheus')).toEqual({
+    const release = p.release('prometheus');
+    expect({ ...release, values: undefined }).toEqual({
       name: 'prometheus',
       namespace: 'monitoring',
       chart: 'prometheus',
@@ -89,24 +91,93 @@ describe('PlatformPlan releases', () => {
       repository: 'https://prometheus-community.github.io/helm-charts',
       repositoryName: 'prometheus-community',
       dependsOn: [],
-      values: {
-        'alertmanager': { enabled: false },
-        'kube-state-metrics': { enabled: false },
-        'prometheus-node-exporter': { enabled: false },
+      values: undefined,
+    });
+    const { extraManifests, ...values } = release.values;
+    const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+    expect(values).toEqual({
+      'alertmanager': { enabled: false },
+      'kube-state-metrics': { enabled: false },
+      'prometheus-node-exporter': { enabled: false },
+      'prometheus-pushgateway': { enabled: false },
+      // The chart's ClusterRole (nodes, nodes/metrics, services, endpoints, endpointslices, ingresses, configmaps) is not installed.
+      'rbac': { create: false },
+      'serviceAccounts': { server: { create: true, name: 'prometheus-server' } },
+      // Every job of the chart but its own and the annotated pods' is off, and pods cannot override the target's labels.
+      'scrapeConfigs': {
+        'kubernetes-api-servers': { enabled: false },
+        'kubernetes-nodes': { enabled: false },
+        'kubernetes-nodes-cadvisor': { enabled: false },
+        'kubernetes-service-endpoints': { enabled: false },
+        'kubernetes-service-endpoints-slow': { enabled: false },
         'prometheus-pushgateway': { enabled: false },
-        'server': {
-          fullnameOverride: 'prometheus-server',
-          service: { servicePort: 9090 },
-          global: { scrape_interval: '5s', scrape_timeout: '5s' },
-          persistentVolume: { enabled: false },
-          retention: '2h',
-        },
+        'kubernetes-services': { enabled: false },
+        'kubernetes-pods-slow': { enabled: false },
+        'kubernetes-pods': { honor_labels: false },
+      },
+      'configmapReload': { prometheus: { containerSecurityContext: restricted } },
+      'server': {
+        fullnameOverride: 'prometheus-server',
+        service: { servicePort: 9090 },
+        global: { scrape_interval: '5s', scrape_timeout: '5s' },
+        persistentVolume: { enabled: false },
+        retention: '2h',
+        containerSecurityContext: restricted,
+      },
+    });
+    const [clusterRole, binding, networkPolicy] = extraManifests.map((text: string) => yaml.load(text));
+    const labels = { 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' };
+    expect(clusterRole).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'prometheus-server-pods', labels },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
+    });
+    expect(binding).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'prometheus-server-pods', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'prometheus-server-pods' },
+      subjects: [{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }],
+    });
+    expect(networkPolicy).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'prometheus-server', namespace: 'monitoring', labels },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress', 'Egress'],
+        // Only Flagger's pods query it (the engines of the plan).
+        ingress: [{
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }],
+          ports: [{ protocol: 'TCP', port: 9090 }],
+        }],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+            ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+          },
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+          { to: [{ namespaceSelector: {}, podSelector: {} }] },
+        ],
       },
     });
     expect(p.release('flagger')).toMatchObject({
       dependsOn: ['prometheus', 'traefik'],
       values: { metricsServer: 'http://prometheus-server.monitoring:9090' },
     });
+  });
+
+  test('with both engines, the shared Prometheus answers both controllers\' pods, in their namespaces', () => {
+    const p = plan({ engines: [PlatformEngine.FLAGGER, PlatformEngine.ARGO_ROLLOUTS], prometheus: true, argoRollouts: { namespace: 'rollouts' } });
+    const networkPolicy: any = yaml.load(p.release('prometheus').values.extraManifests[2]);
+    expect(networkPolicy.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'rollouts' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } },
+      },
+    ]);
   });
 
   test('the shared Prometheus follows its namespace', () => {

@@ -1,4 +1,5 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
+import { hostileValues, runUnderShell, Sandbox, sandbox } from './shell-run';
 import {
   CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayMetrics, IDeliveryEngine, ITrafficRouter,
   LoadTestOptions, LoadTool, TrafficRouter, TrafficSegment,
@@ -6,7 +7,6 @@ import {
 import { renderLoadCommand } from '../../src/analysis/load-command';
 import { LoadGeneration, LoadTarget } from '../../src/analysis/load-test';
 import { shellCommand, shellWord } from '../../src/analysis/shell';
-import { hostileValues, runUnderShell, Sandbox, sandbox } from './shell-run';
 
 /**
  * No value becomes shell: every value that reaches the loadtester's `cmd` (run with `sh -c`) or an

@@ -19,9 +19,9 @@ import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
 import { checkDnsLabel, checkInteger, checkPinnedImage, checkWholeSeconds, fail } from '../../validation';
+import { LOAD_TESTER_IMAGE } from '../../versions';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
-import { LOAD_TESTER_IMAGE } from '../../versions';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
