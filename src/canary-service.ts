@@ -39,7 +39,7 @@ import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { checkDeployment, createDeployment } from './workload/deployment';
+import { checkDeployment, checkDeploymentSecurity, createDeployment } from './workload/deployment';
 import { httpProbePaths } from './workload/probe-paths';
 import { ServiceProtocol } from './workload/protocol';
 import { WorkloadOptions } from './workload/workload-options';
@@ -460,6 +460,7 @@ export class CanaryService extends Construct {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
     }
     checkDeployment(owner, props.deployment, this.namespace);
+    checkDeploymentSecurity(owner, props.deployment);
     const portName = props.deployment.containers[0].ports[0]?.name;
     if (props.protocol === ServiceProtocol.GRPC && portName !== 'grpc') {
       fail(owner, `'deployment' (${props.deployment.name}) names its first container port ${portName === undefined ? 'nothing' : `'${portName}'`}, but 'protocol' is ServiceProtocol.GRPC: `

@@ -282,16 +282,90 @@ describe('shared add-ons', () => {
 });
 
 describe('a Deployment built by the team', () => {
+  /** What Pod Security "restricted" asks of a container, as cdk8s-plus takes it. */
+  const RESTRICTED: kplus.ContainerSecurityContextProps = {
+    user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+  };
+
   function teamDeployment(c: Chart, overrides: Partial<kplus.DeploymentProps> = {}) {
     const deployment = new kplus.Deployment(c, 'Team', {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'podinfo' } },
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: RESTRICTED }],
       ...overrides,
     });
     return deployment;
   }
+
+  test('gets the checks a generated one gets: a privileged root container on :latest is rejected with every mistake', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      containers: [{
+        name: 'web',
+        image: 'ghcr.io/acme/web:latest',
+        ports: [{ number: 9898, name: 'http' }],
+        securityContext: { ensureNonRoot: false, user: 0, privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false },
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    let text = '';
+    try {
+      declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment });
+    } catch (error) {
+      text = (error as Error).message;
+    }
+    const at = "CanaryService 'podinfo': 'deployment' (podinfo) containers[0] ('web')";
+    const messages = text.split('\n').map((line) => line.replace(/^\s*\[test\/podinfo\] /, '')).filter((line) => line.startsWith('CanaryService'));
+    expect(messages).toEqual([
+      "CanaryService 'podinfo': 'deployment.containers[0].image' ('ghcr.io/acme/web:latest') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed",
+      `${at} must run as non-root: set 'securityContext.runAsNonRoot: true' (cdk8s-plus: ensureNonRoot) on the container or the pod`,
+      `${at} runs as user 0 (root): set a non-zero 'runAsUser', e.g. 65532`,
+      `${at} is privileged: set 'securityContext.privileged: false'`,
+      `${at} must not allow privilege escalation: set 'securityContext.allowPrivilegeEscalation: false'`,
+      `${at} must mount its root filesystem read-only: set 'securityContext.readOnlyRootFilesystem: true' and mount an emptyDir where it writes`,
+      `${at} has no seccomp profile: set 'seccompProfile: { type: RuntimeDefault }' on the container or the pod (cdk8s-plus: seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT })`,
+      `${at} must drop every capability: set 'securityContext.capabilities.drop: [ALL]'`,
+    ]);
+  });
+
+  test('an image on a branch tag is rejected; init containers are checked too; capabilities beyond NET_BIND_SERVICE are rejected', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      initContainers: [{ name: 'migrate', image: 'ghcr.io/acme/migrate:main', securityContext: RESTRICTED }],
+      containers: [{
+        name: 'web',
+        image: IMAGE,
+        ports: [{ number: 9898, name: 'http' }],
+        securityContext: {
+          ...RESTRICTED, capabilities: { drop: [kplus.Capability.ALL], add: [kplus.Capability.NET_BIND_SERVICE, kplus.Capability.SYS_ADMIN] },
+        },
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    let text = '';
+    try {
+      declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment });
+    } catch (error) {
+      text = (error as Error).message;
+    }
+    expect(text).toContain(
+      "CanaryService 'podinfo': 'deployment.initContainers[0].image' ('ghcr.io/acme/migrate:main') is pinned by 'main', a tag that moves: the same manifest would run another image after every push. "
+      + "Pin it by a version tag and digest, e.g. 'ghcr.io/acme/migrate:1.2.3@sha256:<digest>'");
+    expect(text).toContain(
+      "CanaryService 'podinfo': 'deployment' (podinfo) containers[0] ('web') adds the capabilities 'SYS_ADMIN': only NET_BIND_SERVICE may be added back under Pod Security \"restricted\"");
+  });
+
+  test('a seccomp profile and non-root on the pod count for its containers', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      securityContext: { ensureNonRoot: true, user: 1000 },
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { capabilities: { drop: [kplus.Capability.ALL] } } }],
+    });
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment })).not.toThrow();
+  });
 
   test('is rolled out when it selects by one label Flagger accepts', () => {
     const c = chart();
@@ -323,7 +397,7 @@ describe('a Deployment built by the team', () => {
 
   test('is rejected when it selects by the cdk8s-plus address label', () => {
     const c = chart();
-    const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: { user: 1000 } }] });
+    const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: RESTRICTED }] });
     expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) selects pods by 'cdk8s.io/metadata.addr', which Flagger rejects and which changes with the construct path: create it with 'select: false' and select the label 'app.kubernetes.io/name' instead");
   });

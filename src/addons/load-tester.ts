@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterDnsOptions } from './cluster-dns';
 import { EgressRules, resolveClusterDns } from './egress';
+import { namespaceSingleton } from './namespace-singleton';
 import { LoadEgress } from '../analysis/load-test';
 import {
   FLAGGER_NAMESPACE,
@@ -16,7 +17,7 @@ import {
 } from '../platform/conventions';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
-import { namespaceSingleton } from './namespace-singleton';
+import { checkImmutableImage } from '../workload/image-reference';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 const SINGLETON_KIND = 'LoadTester';
@@ -160,7 +161,7 @@ export class LoadTester extends Construct {
     super(scope, id);
     const owner = `LoadTester '${this.node.path}'`;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
-    const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);
+    const image = checkImmutableImage(owner, 'image', checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE));
     const allowedNamespaces = props.allowedNamespaces ?? [FLAGGER_NAMESPACE];
     if (allowedNamespaces.length === 0) {
       fail(owner, "'allowedNamespaces' ([]) must name at least one namespace");

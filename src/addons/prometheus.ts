@@ -9,6 +9,7 @@ import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, se
 import { RouterMetrics } from '../routers/router';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
+import { checkImmutableImage } from '../workload/image-reference';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 /** What a CanaryService needs of a Prometheus: where to query, and a way to ask it to scrape a namespace. */
@@ -166,7 +167,7 @@ export class Prometheus extends Construct implements IPrometheus {
     super(scope, id);
     const owner = this.node.path;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
-    const image = checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE);
+    const image = checkImmutableImage(owner, 'image', checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE));
     const retention = checkWholeSeconds(owner, 'retention', props.retention ?? Duration.hours(2), 1);
     const scrapeInterval = checkWholeSeconds(owner, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(5), 1);
 

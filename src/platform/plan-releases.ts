@@ -36,8 +36,8 @@ import {
 import { sharedPrometheusValues } from './shared-prometheus';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
-  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_VERSION, FLAGGER_CHART, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
+  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
+  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -69,6 +69,7 @@ export const GATEWAY_API_CRDS: PlatformManifests = {
   name: 'gateway-api-crds',
   repository: 'https://github.com/kubernetes-sigs/gateway-api',
   tag: GATEWAY_API_VERSION,
+  commit: GATEWAY_API_COMMIT,
   path: './config/crd',
   releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
 };
@@ -206,8 +207,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, options.namespace ?? ARGO_ROLLOUTS_NAMESPACE, options, routerCrds, {
       installCRDs: true,
       controller: {
-        // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
-        image: { tag: `v${ARGO_ROLLOUTS_VERSION}` },
+        // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts,
+        // pinned by digest (the chart writes <registry>/<repository>:<tag>).
+        image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: imageTagAndDigest(PINNED_IMAGES.argoRollouts) },
         // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts).
         extraArgs: [...(traefik ? ARGO_ROLLOUTS_TRAEFIK_ARGS : []), '--self-service-notification-enabled'],
         ...(gatewayApi ? gatewayApiPluginValues() : {}),
@@ -257,15 +259,21 @@ function release(
   name: string, chart: PinnedChart, namespace: string, options: PlatformReleaseOptions,
   dependsOn: string[], values: { [key: string]: any },
 ): PlatformRelease {
+  const version = options.version ?? chart.version;
+  // Flagger signs its OCI chart; a repository of one's own (a mirror) is installed as given.
+  const signedChart = chart === FLAGGER_CHART && options.repository === undefined
+    ? { url: FLAGGER_OCI_CHART.url, tag: version, issuer: FLAGGER_OCI_CHART.issuer, subject: FLAGGER_OCI_CHART.subject }
+    : undefined;
   return {
     name,
     namespace,
     chart: chart.chart,
-    version: options.version ?? chart.version,
+    version,
     repository: options.repository ?? chart.repository,
     repositoryName: chart.repositoryName,
     values: mergeValues(values, options.values ?? {}),
     dependsOn,
+    ...(signedChart ? { signedChart } : {}),
   };
 }
 

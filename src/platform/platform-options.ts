@@ -33,6 +33,8 @@ export interface PlatformManifests {
   readonly repository: string;
   /** The tag. */
   readonly tag: string;
+  /** The commit the tag names: Flux checks this out, so a moved tag changes nothing. */
+  readonly commit: string;
   /** The folder of the manifests in the repository. */
   readonly path: string;
   /** The same manifests as one file of the release, for `kubectl apply --server-side -f`. */
@@ -61,6 +63,25 @@ export interface PlatformRelease {
   readonly values: { [key: string]: any };
   /** Names of the releases that must be installed first (CRDs and controllers this one relies on). */
   readonly dependsOn: string[];
+  /**
+   * The same chart as a signed OCI artifact, when upstream signs it (Flagger's, with cosign keyless):
+   * `FluxPlatform` installs it from there and has Flux verify the signature.
+   *
+   * @default - the chart is not signed upstream (or the repository was overridden): installed unverified
+   */
+  readonly signedChart?: PlatformSignedChart;
+}
+
+/** A chart published as an OCI artifact and signed with cosign keyless (Sigstore). */
+export interface PlatformSignedChart {
+  /** The artifact, e.g. `oci://ghcr.io/fluxcd/charts/flagger`. */
+  readonly url: string;
+  /** Its tag (the chart version). */
+  readonly tag: string;
+  /** Regular expression the signing certificate's OIDC issuer must match. */
+  readonly issuer: string;
+  /** Regular expression the signing certificate's subject (the release workflow) must match. */
+  readonly subject: string;
 }
 
 /** A chart repository the platform's releases come from. */

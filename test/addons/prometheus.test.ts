@@ -85,7 +85,8 @@ describe('defaults', () => {
     expect(spec.containers).toHaveLength(1);
     const container = spec.containers[0];
     expect(container.name).toBe('prometheus');
-    expect(container.image).toBe('quay.io/prometheus/prometheus:v3.5.5');
+    // Pinned by digest as well as tag (src/versions.ts).
+    expect(container.image).toBe('docker.io/prom/prometheus:v3.5.5@sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a');
     expect(container.args).toEqual([
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',

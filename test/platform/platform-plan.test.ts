@@ -39,6 +39,13 @@ describe('PlatformPlan releases', () => {
       repositoryName: 'flagger',
       dependsOn: ['traefik'],
       values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+      // Flagger's chart is also a cosign-signed OCI artifact (fluxcd/flagger .github/workflows/release.yml), which Flux verifies.
+      signedChart: {
+        url: 'oci://ghcr.io/fluxcd/charts/flagger',
+        tag: '1.44.0',
+        issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
+        subject: '^https://github\\.com/fluxcd/flagger/\\.github/workflows/release\\.yml@refs/tags/v\\d+\\.\\d+\\.\\d+$',
+      },
     });
     expect(p.flaggerNamespace).toBe('flagger-system');
     expect(p.metricsServer).toBeUndefined();
@@ -61,7 +68,7 @@ describe('PlatformPlan releases', () => {
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
       // Alerts are configured in the services' namespaces (self-service notifications).
-      controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
+      controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
     });
     expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
     expect(p.flaggerNamespace).toBeUndefined();

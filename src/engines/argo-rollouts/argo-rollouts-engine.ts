@@ -22,6 +22,7 @@ import { checkDnsLabel, checkInteger, checkPinnedImage, checkWholeSeconds, fail 
 import { LOAD_TESTER_IMAGE } from '../../versions';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
+import { checkImmutableImage } from '../../workload/image-reference';
 import { httpProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
@@ -144,7 +145,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const owner = 'DeliveryEngine.argoRollouts()';
     this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
     this.controllerPodLabels = { ...options.podLabels ?? ARGO_ROLLOUTS_POD_LABELS };
-    if (options.analysisJobImage !== undefined) checkPinnedImage(owner, 'analysisJobImage', options.analysisJobImage);
+    if (options.analysisJobImage !== undefined) checkImmutableImage(owner, 'analysisJobImage', checkPinnedImage(owner, 'analysisJobImage', options.analysisJobImage));
     if (options.dns !== undefined) resolveClusterDns(owner, 'dns', options.dns);
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");

@@ -447,7 +447,7 @@ describe('workload', () => {
         podMetadata: { labels: { 'app.kubernetes.io/name': 'podinfo' } },
         minReady,
         progressDeadline: Duration.minutes(30),
-        containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+        containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } } }],
       });
       deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'podinfo' } }));
       return deployment;
@@ -1152,7 +1152,7 @@ describe('known bugs', () => {
       select: false,
       podMetadata: { labels: selector },
       minReady,
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } } }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     return deployment;
