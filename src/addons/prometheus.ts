@@ -7,6 +7,7 @@ import { namespaceSingleton, platformRbacChart } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
 import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
+import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
 import { checkImmutableImage } from '../workload/image-reference';
@@ -127,8 +128,13 @@ export class Prometheus extends Construct implements IPrometheus {
    */
   public static external(address: string): IPrometheus {
     if (!/^https?:\/\/\S+$/.test(address)) {
-      fail('Prometheus.external', `'address' ('${address}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
+      fail('Prometheus.external', `'address' ('${maskCredentials(address)}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
     }
+    // Flagger's metricsServer and the Rollout's argument take no Secret: the address must be a plain one.
+    checkNoCredentialsInUrl('Prometheus.external', 'address', address, 'keep the credentials in a Secret: a query of your own through '
+      + "CanaryMetric.prometheus() rendered as a Flagger MetricTemplate reads them from its 'secretRef' (FlaggerMetricTemplate 'secretName': keys "
+      + "'username' and 'password', or 'token'), and Argo Rollouts' Prometheus provider from 'authentication' or headers set from a Secret; "
+      + 'or put an authenticating proxy in front of Prometheus inside the cluster');
     return new ExternalPrometheus(address);
   }
 

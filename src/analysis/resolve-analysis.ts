@@ -6,6 +6,7 @@ import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
 import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './shell';
+import { checkNoCredentialsInUrl, maskCredentials } from './url-credentials';
 import { RolloutStep, RolloutStepKind } from './steps';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
@@ -165,7 +166,11 @@ function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): 
     fail(owner, `'${property}.name' ('${webhook.name}') must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
   }
   if (webhook.url !== undefined && !/^https?:\/\/\S+$/.test(webhook.url)) {
-    fail(owner, `'${property}.url' ('${webhook.url}') must be an http:// or https:// URL`);
+    fail(owner, `'${property}.url' ('${maskCredentials(webhook.url)}') must be an http:// or https:// URL`);
+  }
+  if (webhook.url !== undefined) {
+    checkNoCredentialsInUrl(owner, `${property}.url`, webhook.url, 'have the receiver authenticate Flagger another way (a NetworkPolicy that admits only '
+      + "Flagger's pods, mTLS) or put an authenticating proxy in front of it: Flagger's webhooks take no Secret");
   }
   if (webhook.command !== undefined && webhook.command.trim() === '') {
     fail(owner, `'${property}.command' must not be empty`);

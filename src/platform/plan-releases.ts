@@ -34,6 +34,7 @@ import {
   PlatformRouter,
 } from './platform-options';
 import { sharedPrometheusValues } from './shared-prometheus';
+import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
@@ -340,7 +341,11 @@ function checkVersion(property: string, version: string | undefined): void {
 
 function checkRepository(property: string, repository: string | undefined): void {
   if (repository !== undefined && !/^(https?|oci):\/\/[^\s/]+(\/\S*)?$/.test(repository)) {
-    fail(OWNER, `'${property}' (${show(repository)}) must be an https://, http:// or oci:// URL`);
+    fail(OWNER, `'${property}' (${show(maskCredentials(repository))}) must be an https://, http:// or oci:// URL`);
+  }
+  if (repository !== undefined) {
+    checkNoCredentialsInUrl(OWNER, property, repository, "keep them in a Secret: a Flux HelmRepository's 'secretRef' (keys 'username' and 'password'), "
+      + "or the Terraform Helm provider's 'repository_username'/'repository_password' from a variable");
   }
 }
 

@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import { hostileValues, runUnderShell, Sandbox, sandbox } from './shell-run';
+import { hostileValues, removeSandbox, runUnderShell, Sandbox, sandbox } from './shell-run';
 import {
   CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayMetrics, IDeliveryEngine, ITrafficRouter,
   LoadTestOptions, LoadTool, TrafficRouter, TrafficSegment,
@@ -18,6 +18,7 @@ import { shellCommand, shellWord } from '../../src/analysis/shell';
  */
 
 const box: Sandbox = sandbox();
+afterAll(() => removeSandbox(box));
 const HOSTILE = hostileValues();
 
 function expectOneWord(command: string, program: string, expectedArgument: string): void {

@@ -16,16 +16,25 @@ export interface Sandbox {
   readonly marker: string;
 }
 
-export function sandbox(): Sandbox {
+/**
+ * A directory whose bin/ holds the stubs, by default one per program that prints its arguments;
+ * `scripts` replaces a stub's body (a shell script).
+ */
+export function sandbox(scripts: { [program: string]: string } = {}): Sandbox {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shell-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
   for (const name of STUBBED) {
     const stub = path.join(bin, name);
-    fs.writeFileSync(stub, `#!/bin/sh\nprintf '%s\\0' "${CALL}" "${name}" "$@"\n`);
+    fs.writeFileSync(stub, `#!/bin/sh\n${scripts[name] ?? `printf '%s\\0' "${CALL}" "${name}" "$@"`}\n`);
     fs.chmodSync(stub, 0o755);
   }
   return { dir, marker: path.join(dir, MARKER) };
+}
+
+/** Removes the sandbox. */
+export function removeSandbox(box: Sandbox): void {
+  fs.rmSync(box.dir, { recursive: true, force: true });
 }
 
 /** Hostile values: each would create the sandbox's marker (in the directory commands run in) if it reached a shell unquoted. */
@@ -47,6 +56,8 @@ export function hostileValues(): string[] {
 
 /** The outcome of running a command the way the loadtester (`sh -c`) and an Argo Job (`/bin/sh -c`) run it. */
 export interface ShellRun {
+  /** What the command printed. */
+  readonly stdout: string;
   /** Whether `sh -n` parsed it. */
   readonly parses: boolean;
   /** The argument vector the stubbed program received (its name first), one entry per program called. */
@@ -71,5 +82,5 @@ export function runUnderShell(box: Sandbox, command: string): ShellRun {
     if (word === CALL) calls.push([]);
     else if (calls.length > 0) calls[calls.length - 1].push(word);
   }
-  return { parses: parse.status === 0, calls, injected: fs.existsSync(box.marker), status: run.status, stderr: run.stderr };
+  return { stdout: run.stdout, parses: parse.status === 0, calls, injected: fs.existsSync(box.marker), status: run.status, stderr: run.stderr };
 }

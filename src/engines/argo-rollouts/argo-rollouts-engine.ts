@@ -50,6 +50,17 @@ export interface ArgoRolloutsEngineOptions {
    */
   readonly analysisJobImage?: string;
   /**
+   * A key with which the data of the Secrets the pods read enters the pod template's
+   * `checksum/config` annotation (HMAC-SHA256), so that changing a Secret starts a release while the
+   * annotation, which anyone who may read pods sees, reveals nothing of the Secret. Keep it out of
+   * the cluster and give the same key wherever you synthesize (e.g. from your CI's secret store):
+   * another key changes the annotation and starts a release.
+   *
+   * @default - Secrets enter the checksum by name only: changing a Secret's data starts no release
+   * (ConfigMaps always count with their data)
+   */
+  readonly configChecksumKey?: string;
+  /**
    * Where the analysis Jobs resolve names: their NetworkPolicy allows DNS to these pods only.
    *
    * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
@@ -147,6 +158,10 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     this.controllerPodLabels = { ...options.podLabels ?? ARGO_ROLLOUTS_POD_LABELS };
     if (options.analysisJobImage !== undefined) checkImmutableImage(owner, 'analysisJobImage', checkPinnedImage(owner, 'analysisJobImage', options.analysisJobImage));
     if (options.dns !== undefined) resolveClusterDns(owner, 'dns', options.dns);
+    if (options.configChecksumKey !== undefined && options.configChecksumKey.length < 16) {
+      // The key itself is never shown.
+      fail(owner, `'configChecksumKey' (${options.configChecksumKey.length} characters) must be at least 16 characters long, e.g. 32 random bytes in hex`);
+    }
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");
     }
@@ -229,7 +244,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     }
 
     // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
-    annotateConfigChecksum(context.deployment, namespace);
+    annotateConfigChecksum(context.deployment, namespace, this.options.configChecksumKey);
 
     const customMetrics = metricProperties(context.analysis, strategy);
     const args = mergeArguments(owner, [
