@@ -6,8 +6,8 @@ import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
 import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './shell';
-import { checkNoCredentialsInUrl, maskCredentials } from './url-credentials';
 import { RolloutStep, RolloutStepKind } from './steps';
+import { checkNoCredentialsInUrl, maskCredentials } from './url-credentials';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
 

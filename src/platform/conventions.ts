@@ -88,6 +88,13 @@ export const LOAD_TESTER_CONTAINER_PORT = 8080;
  */
 export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
 
+/**
+ * The scrape job of annotated pods, in the embedded Prometheus and in the prometheus-community
+ * chart's (the shared one): the checks that read series of the service's own pods (the app's
+ * histogram, Istio's sidecars) select it, so series from any other job do not count.
+ */
+export const POD_METRICS_JOB = 'kubernetes-pods';
+
 /** The embedded Prometheus: name of its objects and its port. */
 export const PROMETHEUS_NAME = 'flagger-prometheus';
 export const PROMETHEUS_PORT = 9090;

@@ -6,7 +6,7 @@
  * every ConfigMap of the cluster), and a NetworkPolicy: queries only from the controllers' pods,
  * calls only to the cluster DNS, the API server and pods.
  */
-import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_POD_LABELS, PROMETHEUS_PORT, SHARED_PROMETHEUS_NAME } from './conventions';
+import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_POD_LABELS, POD_METRICS_JOB, PROMETHEUS_PORT, SHARED_PROMETHEUS_NAME } from './conventions';
 import { stringifyYaml } from '../synth/yaml-writer';
 
 /** The chart's scrape jobs other than `prometheus` (itself) and `kubernetes-pods`, all switched off (values.yaml `scrapeConfigs`). */
@@ -16,7 +16,7 @@ const UNUSED_SCRAPE_JOBS = [
 ];
 
 /** The job of annotated pods, as the chart names it: the checks' queries select `job="kubernetes-pods"`. */
-export const SHARED_PROMETHEUS_PODS_JOB = 'kubernetes-pods';
+export const SHARED_PROMETHEUS_PODS_JOB = POD_METRICS_JOB;
 
 /** The labels the chart puts on the server's pods (`prometheus.server.matchLabels`), for release `release`. */
 export function sharedPrometheusPodLabels(release: string): { [key: string]: string } {

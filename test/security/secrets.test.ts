@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { removeSandbox, runUnderShell, sandbox } from './shell-run';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, FlaggerMetricTemplate, MetricProviderType, PlatformEngine, PlatformPlan,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, FlaggerMetricTemplate, PlatformEngine, PlatformPlan,
   PlatformRouter, Prometheus, TrafficRouter, WebhookType,
 } from '../../src';
 

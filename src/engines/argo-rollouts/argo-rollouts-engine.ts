@@ -149,7 +149,7 @@ export interface ArgoRolloutsEngineOptions {
 export class ArgoRolloutsEngine implements IDeliveryEngine {
   public readonly name = 'argo-rollouts';
   public readonly controllerNamespace: string;
-  public readonly controllerPodLabels: { [key: string]: string };
+  public readonly controllerPodLabels?: { [key: string]: string };
   private readonly options: ArgoRolloutsEngineOptions;
 
   public constructor(options: ArgoRolloutsEngineOptions = {}) {

@@ -57,7 +57,7 @@ export interface FlaggerEngineOptions {
 export class FlaggerEngine implements IDeliveryEngine {
   public readonly name = 'flagger';
   public readonly controllerNamespace: string;
-  public readonly controllerPodLabels: { [key: string]: string };
+  public readonly controllerPodLabels?: { [key: string]: string };
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {

@@ -249,8 +249,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       provider: 'gatewayapi:v1',
       serviceFields,
       objects,
-      builtInQueries: this.metrics._flaggerQueries(),
-      comparableSeries: this.metrics._comparableSeries('{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
+      builtInQueries: this.metrics._flaggerQueries(this.gatewayNamespace(context)),
+      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), '{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
       // pkg/router/gateway_api.go Reconcile: the HTTPRoute <apex>.
       generatedObjects: [
         { kind: 'HTTPRoute', apiGroup: 'gateway.networking.k8s.io', name: context.name, role: 'HTTPRoute of the hosts', reaches: ServiceReach.WEIGHTED },
@@ -284,11 +284,11 @@ export class GatewayApiRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: this.metrics._argoQueries(NAMESPACE_ARG, ['preview-service']),
-        activeQueries: this.metrics._argoQueries(NAMESPACE_ARG, ['active-service', 'preview-service']),
+        queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['preview-service']),
+        activeQueries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
+        comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
         objects: { activeService: active, previewService, httpRoute, previewRoute, ...gatewayObjects },
       };
     }
@@ -311,9 +311,9 @@ export class GatewayApiRouter implements ITrafficRouter {
       trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { ...routes, namespace: context.namespace } } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: this.metrics._argoQueries(NAMESPACE_ARG, ['canary-service']),
+      queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
+      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
       objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects, ...net },
     };
   }

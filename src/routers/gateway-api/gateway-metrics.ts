@@ -4,6 +4,15 @@ import { ISTIO_MERGED_METRICS_PORT } from '../../platform/conventions';
 import { RouterMetrics } from '../router';
 
 /**
+ * Series the gateway's own proxies report: `namespace` is the target label the scrape config sets
+ * from the pod's namespace (honor_labels is off, so a scraped pod cannot set it), so `istio_*`
+ * series exposed by a pod of another namespace do not count. Empty when the namespace is not known.
+ */
+function fromGateway(gatewayNamespace: string | undefined): string {
+  return gatewayNamespace === undefined ? '' : `namespace="${gatewayNamespace}",`;
+}
+
+/**
  * Where the checks of a Gateway API router get their numbers. Gateway API defines no metrics, so
  * they come from the implementation that runs the Gateway; the choice is explicit.
  */
@@ -76,8 +85,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _flaggerQueries(): { [kind: string]: string } {
-    const canary = 'reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"';
+  public _flaggerQueries(gatewayNamespace?: string): { [kind: string]: string } {
+    const canary = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${canary},response_code!~"5.*"}[{{ interval }}])) / `
         + `sum(rate(istio_requests_total{${canary}}[{{ interval }}])) * 100`,
@@ -90,8 +99,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _comparableSeries(namespace: string, canaryService: string, baselineService: string): ComparableSeries {
-    const to = (service: string) => `reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
+  public _comparableSeries(gatewayNamespace: string, namespace: string, canaryService: string, baselineService: string): ComparableSeries {
+    const to = (service: string) => `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
     return {
       requests: 'istio_requests_total',
       errorMatcher: 'response_code=~"5.*"',
@@ -109,12 +118,12 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _argoQueries(namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
+  public _argoQueries(gatewayNamespace: string, namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
     const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
     const service = services.length === 1
       ? `destination_service_name="${services[0]}"`
       : `destination_service_name=~"(${services.join('|')})"`;
-    const selector = `reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
+    const selector = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
     const anyRequests = `(sum(rate(istio_requests_total{${selector}}[{{ interval }}])) > 0)`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `(sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${anyRequests}`,

@@ -163,12 +163,12 @@ export class TraefikRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: argoTraefikQueries(['preview-service']),
+        queries: argoTraefikQueries(this.namespace, ['preview-service']),
         // After the switch both Services select the new version: the live traffic and the load.
-        activeQueries: argoTraefikQueries(['active-service', 'preview-service']),
+        activeQueries: argoTraefikQueries(this.namespace, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: argoTraefikSeries('preview-service', 'active-service'),
+        comparableSeries: argoTraefikSeries(this.namespace, 'preview-service', 'active-service'),
         objects: { activeService: active, previewService, traefikService, ingressRoute, ...preview },
       };
     }
@@ -183,9 +183,9 @@ export class TraefikRouter implements ITrafficRouter {
       trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: argoTraefikQueries(['canary-service']),
+      queries: argoTraefikQueries(this.namespace, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: argoTraefikSeries('canary-service', 'stable-service'),
+      comparableSeries: argoTraefikSeries(this.namespace, 'canary-service', 'stable-service'),
       objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute, ...net },
     };
   }

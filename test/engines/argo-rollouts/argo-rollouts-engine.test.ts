@@ -18,7 +18,7 @@ const OWNER = "CanaryService 'podinfo'";
 const ENGINE = 'DeliveryEngine.argoRollouts()';
 const NO_EQUIVALENT = "has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'";
 /** The canary Service inside our TraefikService, as Traefik labels its series (docs/facts.md, Traefik). */
-const CANARY_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
+const CANARY_SERIES = 'namespace="traefik",service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
 const REQUESTS_1M = `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[1m]))`;
 const SUCCESS_RATIO_1M = `(sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[1m])) or vector(0))`
   + ` / (${REQUESTS_1M} > 0)`;

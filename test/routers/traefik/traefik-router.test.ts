@@ -64,6 +64,9 @@ describe('routerMetrics: the series of this service from Traefik\'s pods', () =>
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
       serviceValues: 'test-podinfo(-canary|-primary|-stable|-preview)?-80@kubernetescrd',
+      // The embedded Prometheus may call only Traefik's pods, on their metrics port.
+      podLabels: { 'app.kubernetes.io/name': 'traefik' },
+      metricsPort: 9100,
     }]);
   });
 
@@ -265,8 +268,9 @@ describe('with Argo Rollouts', () => {
   // The canary Service inside a TraefikService appears in Traefik's metrics as
   // `service="<ns>-<svc>-<port>@kubernetescrd"` (docs/facts.md, Traefik); Argo's success rate is a ratio.
   // The canary Service in our TraefikService. No sample when it had no request in the window (rather
-  // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx.
-  const ARGO_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
+  // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx. Only Traefik's
+  // own pods report it (the target label namespace, which a scraped pod cannot set).
+  const ARGO_SERIES = 'namespace="traefik",service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
   const ARGO_REQUESTS = `sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},le="+Inf"}[{{ interval }}]))`;
   const ARGO_SUCCESS_RATE = `(sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},code!~"5..",le="+Inf"}[{{ interval }}])) or vector(0))`
     + ` / (${ARGO_REQUESTS} > 0)`;
