@@ -64,6 +64,17 @@ export const TRAEFIK_METRICS_PORT = 9100;
 export const TRAEFIK_WEB_ENTRYPOINT = 'web';
 export const TRAEFIK_WEBSECURE_ENTRYPOINT = 'websecure';
 
+/**
+ * An entryPoint for hosts that lead to a version before it is live (the preview host of a
+ * blue/green release): the platform layer opens it on the pods (port 8001) and exposes it only on a
+ * ClusterIP Service `<traefik>-internal` (the chart's `service.additionalServices`), never on the
+ * public one, so only pods in the cluster (the load tests) reach those hosts.
+ */
+export const TRAEFIK_INTERNAL_ENTRYPOINT = 'internal';
+export const TRAEFIK_INTERNAL_PORT = 8001;
+/** The suffix the chart gives an additional Service (`<fullname>-<name>`). */
+export const TRAEFIK_INTERNAL_SERVICE_SUFFIX = '-internal';
+
 /** The port Istio's proxies serve their merged metrics on (their `prometheus.io/port` annotation). */
 export const ISTIO_MERGED_METRICS_PORT = 15020;
 

@@ -16,6 +16,8 @@ import {
   PROMETHEUS_SCRAPE_INTERVAL_SECONDS,
   SHARED_PROMETHEUS_NAME,
   SHARED_PROMETHEUS_NAMESPACE,
+  TRAEFIK_INTERNAL_ENTRYPOINT,
+  TRAEFIK_INTERNAL_PORT,
   TRAEFIK_METRICS_ENTRYPOINT,
   TRAEFIK_METRICS_PORT,
   TRAEFIK_NAMESPACE,
@@ -151,7 +153,13 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
         [TRAEFIK_WEBSECURE_ENTRYPOINT]: {
           port: TRAEFIK_WEBSECURE_CONTAINER_PORT, exposedPort: TRAEFIK_WEBSECURE_SERVICE_PORT, expose: { default: true },
         },
+        // Preview hosts listen here: on the internal Service only, not on the public one.
+        [TRAEFIK_INTERNAL_ENTRYPOINT]: {
+          port: TRAEFIK_INTERNAL_PORT, exposedPort: TRAEFIK_INTERNAL_PORT, expose: { default: false, internal: true },
+        },
       },
+      // `<fullname>-internal`, a ClusterIP Service of the internal entryPoint.
+      service: { additionalServices: { [TRAEFIK_INTERNAL_ENTRYPOINT]: { type: 'ClusterIP' } } },
     }));
   }
 

@@ -64,7 +64,10 @@ describe('CanaryPlatform', () => {
         metrics: { port: 9100 },
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+        // Preview hosts' entryPoint: on the internal Service only.
+        internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
       },
+      service: { additionalServices: { internal: { type: 'ClusterIP' } } },
     });
     expect(byName.traefik.provider).toBe('helm');
     expect(byName.flagger.provider).toBe('helm');
@@ -143,7 +146,7 @@ describe('CanaryPlatform', () => {
     const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
     const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
     expect(values(a)).toBe(values(b));
-    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'zeta']);
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'service', 'zeta']);
   });
 
   test('synthesizes the same JSON twice', () => {

@@ -56,7 +56,10 @@ describe('FluxPlatform', () => {
         metrics: { port: 9100 },
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+        // Preview hosts' entryPoint: on the internal Service only.
+        internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
       },
+      service: { additionalServices: { internal: { type: 'ClusterIP' } } },
     });
   });
 

@@ -27,7 +27,10 @@ describe('PlatformPlan releases', () => {
           metrics: { port: 9100 },
           web: { port: 8000, exposedPort: 80, expose: { default: true } },
           websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+          // Preview hosts' entryPoint: on the internal Service only.
+          internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
         },
+        service: { additionalServices: { internal: { type: 'ClusterIP' } } },
       },
     });
     expect(p.release('flagger')).toEqual({
@@ -236,6 +239,7 @@ describe('PlatformPlan releases', () => {
       metrics: { port: 9100, expose: { default: true } },
       web: { port: 8000, exposedPort: 80, expose: { default: true } },
       websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+      internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
     });
     expect(p.release('traefik').values.deployment).toEqual({ replicas: 3 });
   });

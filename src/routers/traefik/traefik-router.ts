@@ -10,7 +10,7 @@ import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import {
   TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
-  TRAEFIK_METRICS_PORT, TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
+  TRAEFIK_INTERNAL_ENTRYPOINT, TRAEFIK_INTERNAL_PORT, TRAEFIK_INTERNAL_SERVICE_SUFFIX, TRAEFIK_METRICS_PORT, TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
   serviceAddress,
 } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
@@ -36,16 +36,30 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
    * @default 'traefik'
    */
   readonly serviceName?: string;
+  /**
+   * The entryPoints the preview host (blue/green) listens on. It leads to the new version before it
+   * is live and has no authentication, so by default only the internal entryPoint serves it, which
+   * the platform layer exposes on the ClusterIP Service `<serviceName>-internal` alone: the load
+   * tests reach it from inside the cluster, the internet does not. Give the public entryPoints
+   * (e.g. `['web']`) to publish it.
+   *
+   * @default ['internal']
+   */
+  readonly previewEntryPoints?: string[];
 }
 
 const OWNER = 'TrafficRouter.traefik()';
 const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
 const PREVIEW = 'preview';
 
-/** Where each known entryPoint is served: the port on Traefik's Service and on its pods, and TLS. */
-const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean } } = {
+/**
+ * Where each known entryPoint is served: the port on Traefik's Service (and the suffix of that
+ * Service's name: the internal entryPoint has a Service of its own) and on its pods, and TLS.
+ */
+const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean; serviceSuffix?: string } } = {
   [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
   [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
+  [TRAEFIK_INTERNAL_ENTRYPOINT]: { service: TRAEFIK_INTERNAL_PORT, container: TRAEFIK_INTERNAL_PORT, tls: false, serviceSuffix: TRAEFIK_INTERNAL_SERVICE_SUFFIX },
 };
 
 /**
@@ -66,6 +80,10 @@ export class TraefikRouter implements ITrafficRouter {
     checkRouteOptions(OWNER, options);
     this.namespace = checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE);
     this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);
+    if (options.previewEntryPoints !== undefined) {
+      if (options.previewEntryPoints.length === 0) fail(OWNER, "'previewEntryPoints' ([]) must name at least one entryPoint, e.g. ['internal']");
+      checkRouteOptions(OWNER, { hosts: options.hosts, entryPoints: options.previewEntryPoints });
+    }
     this.options = options;
   }
 
@@ -80,15 +98,16 @@ export class TraefikRouter implements ITrafficRouter {
    * leads to the new version before the switch.
    */
   public loadTarget(context: RoutingContext): LoadTarget {
-    const entryPoints = this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
+    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    // Blue/green's load goes to the preview host, on the entryPoints it listens on (the internal one by default).
+    const entryPoints = blueGreen ? this.previewEntryPoints : this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
     const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => ENTRY_POINT_PORTS[e] !== undefined);
     const ports = entryPoint === undefined ? undefined : ENTRY_POINT_PORTS[entryPoint];
-    const address = ports && serviceAddress(this.serviceName, this.namespace, ports.service);
-    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    const address = ports && serviceAddress(`${this.serviceName}${ports.serviceSuffix ?? ''}`, this.namespace, ports.service);
     const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
     return {
       url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
-      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}) and '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
+      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}), '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) and '${TRAEFIK_INTERNAL_ENTRYPOINT}' (port ${TRAEFIK_INTERNAL_PORT} of '${this.serviceName}${TRAEFIK_INTERNAL_SERVICE_SUFFIX}') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
       host: blueGreen ? this.previewHost(context) : this.managedHosts(context)[0],
       pathPrefix: this.options.pathPrefix,
       measuredAtIngress: true,
@@ -243,8 +262,13 @@ export class TraefikRouter implements ITrafficRouter {
       services: [{ name: service, port: context.port }],
     });
     const previewRoute = this.routeToTraefikService(scope, 'PreviewIngressRoute', { ...context, name: `${context.name}-${PREVIEW}` },
-      previewTraefikService.name, [this.previewHost(context)]);
+      previewTraefikService.name, [this.previewHost(context)], this.previewEntryPoints);
     return { previewTraefikService, previewRoute };
+  }
+
+  /** The entryPoints of the preview host: the internal one unless told otherwise. */
+  private get previewEntryPoints(): string[] {
+    return this.options.previewEntryPoints ?? [TRAEFIK_INTERNAL_ENTRYPOINT];
   }
 
   /**
@@ -252,10 +276,14 @@ export class TraefikRouter implements ITrafficRouter {
    * backend (only a Kubernetes Service has ports); it is the service port, as in Flagger's docs.
    */
   private routeToTraefikService(
-    scope: Construct, id: string, context: RoutingContext, traefikServiceName: string, hosts: string[],
+    scope: Construct, id: string, context: RoutingContext, traefikServiceName: string, hosts: string[], entryPoints = this.options.entryPoints,
   ): TraefikIngressRoute {
+    // The internal entryPoint speaks plain HTTP inside the cluster: a TLS router there would match nothing.
+    const plainOnly = entryPoints !== undefined && entryPoints.every((e) => e === TRAEFIK_INTERNAL_ENTRYPOINT);
     return new TraefikIngressRoute(scope, id, {
       ...this.options,
+      ...(plainOnly ? { tlsSecretName: undefined } : {}),
+      entryPoints,
       hosts,
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
       backendName: traefikServiceName,

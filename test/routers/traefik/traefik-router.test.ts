@@ -119,10 +119,25 @@ describe('loadTarget: through Traefik\'s Service with the routed host', () => {
   });
 
   test('an unknown entryPoint: no URL, and why', () => {
-    const target = traefik({ entryPoints: ['internal'] }).loadTarget(CONTEXT);
+    const target = traefik({ entryPoints: ['private'] }).loadTarget(CONTEXT);
     expect(target.url).toBeUndefined();
     expect(target.egress).toEqual([]);
-    expect(target.urlUnknown).toBe("a typed load test needs to know which port of the Service 'traefik' serves the entryPoints 'internal'; only 'web' (port 80) and 'websecure' (port 443) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host");
+    expect(target.urlUnknown).toBe("a typed load test needs to know which port of the Service 'traefik' serves the entryPoints 'private'; only 'web' (port 80), 'websecure' (port 443) and 'internal' (port 8001 of 'traefik-internal') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host");
+  });
+
+  test('blue/green: the preview host listens on the internal entryPoint, and the load goes there (traefik-internal:8001)', () => {
+    const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+    const target = traefik().loadTarget(blueGreen);
+    expect(target.url).toBe('http://traefik-internal.traefik:8001');
+    expect(target.host).toBe('preview.podinfo.example.com');
+    expect(target.egress).toEqual([{ namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8001] }]);
+  });
+
+  test('blue/green with previewEntryPoints [\'web\']: published, and the load goes through the public Service', () => {
+    const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+    expect(traefik({ previewEntryPoints: ['web'] }).loadTarget(blueGreen).url).toBe('http://traefik.traefik:80');
+    expect(() => traefik({ previewEntryPoints: [] })).toThrow("TrafficRouter.traefik(): 'previewEntryPoints' ([]) must name at least one entryPoint, e.g. ['internal']");
+    expect(() => traefik({ previewEntryPoints: ['in ternal'] })).toThrow("'entryPoints[0]' ('in ternal') must be the name of a Traefik entryPoint");
   });
 
   test('serviceName must be a DNS label', () => {
