@@ -122,7 +122,11 @@ export class Prometheus extends Construct implements IPrometheus {
    * `prometheus.io/scrape` by Istio's metrics merging), through a pod job that copies the pod labels
    * onto the series (`labelmap` of `__meta_kubernetes_pod_label_(.+)`, as the prometheus-community
    * chart's `kubernetes-pods` job does): with Argo Rollouts and Istio, the checks tell the canary by
-   * the pod label `rollouts-pod-template-hash`, as `rollouts_pod_template_hash`.
+   * the pod label `rollouts-pod-template-hash`, as `rollouts_pod_template_hash`. The checks read the
+   * service's pods' series from the job `kubernetes-pods` only (name it so), and the router's by the
+   * target label `namespace` of its pods: the job must not honor the pods' labels (`honor_labels`
+   * off, the default), or a pod could pass its series off as another's. The address must carry no
+   * credentials (they would be written into the manifests).
    *
    * @param address its query address, e.g. `http://prometheus.monitoring:9090`
    */

@@ -99,7 +99,10 @@ describe('Traefik', () => {
     const address = `http://${values.fullnameOverride}-internal.${plan().release('traefik').namespace}:${values.ports.internal.exposedPort}/`;
     const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
     new CanaryService(chart, 'web', {
-      image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.flagger(), router: traefik(), strategy: DeliveryStrategy.blueGreen(),
+      image: 'ghcr.io/acme/web:1.0.0',
+      engine: DeliveryEngine.flagger(),
+      router: traefik(),
+      strategy: DeliveryStrategy.blueGreen(),
       analysis: { webhooks: [CanaryWebhook.loadTest()] },
     });
     const manifests = synth(chart);
