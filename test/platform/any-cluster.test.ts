@@ -33,12 +33,14 @@ describe('the ingress proxies install without a load balancer', () => {
 
   test('ClusterIP by default, in the Terraform JSON and the Flux HelmReleases', () => {
     const tf = tfReleases(terraform(both).json);
-    expect(JSON.parse(tf.traefik.values[0]).service).toEqual({ spec: { type: 'ClusterIP' } });
+    // The internal entryPoint's Service (preview hosts) is a ClusterIP whatever the type.
+    const traefikService = { spec: { type: 'ClusterIP' }, additionalServices: { internal: { type: 'ClusterIP' } } };
+    expect(JSON.parse(tf.traefik.values[0]).service).toEqual(traefikService);
     expect(JSON.parse(tf['istio-ingressgateway'].values[0]).service).toEqual({ type: 'ClusterIP' });
     // Helm's wait stays on (the provider's default): it succeeds because a ClusterIP needs no address.
     expect(tf.traefik.wait).toBeUndefined();
     const manifests = flux(both);
-    expect(only(manifests, 'HelmRelease', 'traefik').spec.values.service).toEqual({ spec: { type: 'ClusterIP' } });
+    expect(only(manifests, 'HelmRelease', 'traefik').spec.values.service).toEqual(traefikService);
     expect(only(manifests, 'HelmRelease', 'istio-ingressgateway').spec.values.service).toEqual({ type: 'ClusterIP' });
   });
 
@@ -56,7 +58,7 @@ describe('the ingress proxies install without a load balancer', () => {
 
   test('a bad type, or a type with no proxy to apply it to, fails at synth', () => {
     expect(() => new PlatformPlan({ ...both, ingressServiceType: 'ExternalName' as PlatformServiceType })).toThrow(
-      "PlatformPlan: 'ingressServiceType' ('ExternalName') must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'");
+      "PlatformPlan: 'ingressServiceType' ('ExternalName') must be one of PlatformServiceType.CLUSTER_IP, PlatformServiceType.NODE_PORT, PlatformServiceType.LOAD_BALANCER");
     expect(() => new PlatformPlan({ engines: [FLAGGER], routers: [GATEWAY_API], ingressServiceType: PlatformServiceType.NODE_PORT })).toThrow(
       "PlatformPlan: 'ingressServiceType' is set but 'routers' includes neither TRAEFIK nor ISTIO (no ingress proxy is installed)");
   });
@@ -74,8 +76,9 @@ describe('the ingress proxies install without a load balancer', () => {
     }
     for (const file of files.filter((f) => f.endsWith('.k8s.yaml'))) {
       for (const release of all(yaml.loadAll(fs.readFileSync(path.join(dir, file), 'utf-8')) as any[], 'HelmRelease')) {
-        if (release.spec.chart.spec.chart === 'traefik') { proxies++; expect(release.spec.values.service.spec.type).toBe('ClusterIP'); }
-        if (release.spec.chart.spec.chart === 'gateway') { proxies++; expect(release.spec.values.service.type).toBe('ClusterIP'); }
+        // Flagger's chart comes from its signed OCI artifact (chartRef), the proxies' from Helm repositories.
+        if (release.spec.chart?.spec.chart === 'traefik') { proxies++; expect(release.spec.values.service.spec.type).toBe('ClusterIP'); }
+        if (release.spec.chart?.spec.chart === 'gateway') { proxies++; expect(release.spec.values.service.type).toBe('ClusterIP'); }
       }
     }
     // flagger-traefik and argo-rollouts-istio, each in both modes.

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { rewriteDigest } from '../../scripts/refresh-digests';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GatewayMetrics, IDeliveryEngine, LoadTester, PlatformEngine, PlatformPlan,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GatewayMetrics, GitOps, IDeliveryEngine, LoadTester, PlatformEngine, PlatformPlan,
   PlatformRouter, Prometheus, TrafficRouter,
 } from '../../src';
 import { ARGO_GATEWAY_API_PLUGIN_IMAGE, LOAD_TESTER_IMAGE, PINNED_IMAGES, PROMETHEUS_IMAGE, imageReference } from '../../src/versions';
@@ -39,6 +39,7 @@ function emitted(engine: IDeliveryEngine): any[] {
       metrics: [CanaryMetric.requestSuccessRate({ min: 99 })],
       webhooks: [CanaryWebhook.acceptanceTest({ command: 'curl -sf http://web-canary.shop/' }), CanaryWebhook.loadTest()],
     },
+    gitOps: GitOps.none(),
   });
   return app.charts.flatMap((c) => Testing.synth(c));
 }

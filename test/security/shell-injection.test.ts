@@ -1,7 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import { hostileValues, removeSandbox, runUnderShell, Sandbox, sandbox } from './shell-run';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayMetrics, IDeliveryEngine, ITrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayMetrics, GitOps, IDeliveryEngine, ITrafficRouter,
   LoadTestOptions, LoadTool, TrafficRouter, TrafficSegment,
 } from '../../src';
 import { renderLoadCommand } from '../../src/analysis/load-command';
@@ -97,6 +97,7 @@ function declare(engine: IDeliveryEngine, router: ITrafficRouter, strategy?: Del
     router,
     strategy,
     analysis: { metrics: [CanaryMetric.requestSuccessRate({ min: 99 })], webhooks: [CanaryWebhook.loadTest(load)] },
+    gitOps: GitOps.none(),
   });
   return chart;
 }

@@ -254,7 +254,10 @@ describe('a Deployment of the team', () => {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'web' } },
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: {
+        // Pod Security "restricted", which a Deployment of one's own must meet too.
+        user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      } }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'web' } }));
     return deployment;

@@ -81,7 +81,11 @@ describe('a Deployment of one\'s own', () => {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'podinfo' } },
-      containers: [{ name: 'app', image: 'ghcr.io/stefanprodan/podinfo:6.7.0', ports, readiness }],
+      containers: [{
+        name: 'app', image: 'ghcr.io/stefanprodan/podinfo:6.7.0', ports, readiness,
+        // Pod Security "restricted", which a Deployment of one's own must meet too.
+        securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } },
+      }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
     return { image: undefined, deployment };
