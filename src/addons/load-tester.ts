@@ -270,6 +270,7 @@ export class LoadTester extends Construct {
    * @param namespace a Canary's namespace
    */
   public servesNamespace(namespace: string): boolean {
+    checkArguments('LoadTester.servesNamespace', [namespace], `LoadTester '${this.node.id}'`);
     return new RegExp(this.namespaceRegexp).test(namespace);
   }
 

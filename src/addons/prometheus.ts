@@ -50,7 +50,7 @@ export interface PrometheusOptions {
   /**
    * The Prometheus image, pinned by a version tag or a digest.
    *
-   * @default - quay.io/prometheus/prometheus:v3.5.5
+   * @default - docker.io/prom/prometheus:v3.5.5, pinned by digest (PROMETHEUS_IMAGE in versions.ts; the platform's shared Prometheus runs it too)
    */
   readonly image?: string;
 
@@ -297,6 +297,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * @param podLabels the controller's pod labels (every pod of the namespace when none)
    */
   public allowQueriesFrom(namespace: string, podLabels?: { [key: string]: string }): void {
+    checkArguments('Prometheus.allowQueriesFrom', [namespace, podLabels], `Prometheus '${this.node.id}'`);
     checkDnsLabel(this.node.path, 'allowQueriesFrom.namespace', namespace);
     const labels = podLabels && Object.keys(podLabels).length > 0 ? { ...podLabels } : undefined;
     const key = JSON.stringify([namespace, labels ?? {}]);
