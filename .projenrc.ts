@@ -128,6 +128,13 @@ project.addTask('synth', {
   exec: 'ts-node --project tsconfig.dev.json scripts/synth-examples.ts',
 });
 
+// For maintainers (needs registry access, which CI has not): checks the digests of src/versions.ts; --write records them.
+project.addTask('refresh-digests', {
+  description: 'Read the digests of the pinned images from their registries and compare them with src/versions.ts (--write to record them)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/refresh-digests.ts',
+  receiveArgs: true,
+});
+
 // eslint-import-resolver-typescript v4 depends on unrs-resolver too (see jestVersion); v3.8 does not.
 project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@~3.8.7');

@@ -2,6 +2,7 @@ import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
+import { PLATFORM_RBAC_CHART_ID } from './addons/namespace-singleton';
 import { IPrometheus, Prometheus } from './addons/prometheus';
 import { netWaitsForController, resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
@@ -23,7 +24,7 @@ import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrit
 import { GitOps, GitOpsTool } from './gitops/gitops';
 import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, gitOpsPlanNote, gitOpsRequired } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
-import { SELECTOR_LABEL } from './platform/conventions';
+import { LOAD_TESTER_NAME, PROMETHEUS_NAME, SELECTOR_LABEL } from './platform/conventions';
 import { buildTopology } from './references/build-topology';
 import { DeclaredCall, registerReferences } from './references/check-references';
 import { describeServices } from './references/describe-topology';
@@ -45,7 +46,7 @@ import { checkUniqueObjects } from './synth/unique-objects';
 import { checkDnsLabel, checkPort, DeclarationError, DeclarationErrors, fail } from './validation';
 import { fixedSize, resolveAutoscaling } from './workload/autoscaler';
 import { AutoscalingOptions } from './workload/autoscaling-options';
-import { checkDeployment, createDeployment, probePortProblems } from './workload/deployment';
+import { checkDeployment, checkDeploymentSecurity, createDeployment, probePortProblems } from './workload/deployment';
 import { checkDisruptionBudget, createDisruptionBudget } from './workload/disruption-budget';
 import { DisruptionBudgetOptions, PodOptions } from './workload/pod-options';
 import { checkPodOptions, POD_OPTION_KEYS, podOptionsGiven } from './workload/pod-settings';
@@ -350,8 +351,18 @@ export class CanaryService extends Construct {
       this.prometheus.scrapeRouterMetrics(metrics);
     }
     if (props.loadTester || props.engine.needsLoadTester(analysis, strategy)) {
-      this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, { allowedNamespaces: [props.engine.controllerNamespace] });
+      this.loadTester = props.loadTester ?? LoadTester.of(this, this.namespace, {
+        allowedNamespaces: [props.engine.controllerNamespace],
+        callerPodLabels: props.engine.controllerPodLabels,
+      });
+      const tester = this.loadTester;
+      if (!tester.servesNamespace(this.namespace)) {
+        errors.attempt(() => fail(owner, `'loadTester' ('${tester.node.path}', in '${tester.namespace}') serves only the canaries of namespaces matching `
+          + `'${tester.namespaceRegexp}' (-namespace-regexp) and would refuse this service's calls (403): use the loadtester of '${this.namespace}' `
+          + `(the default), or give that loadtester a 'namespaceRegexp' that matches '${this.namespace}'`));
+      }
     }
+    this.prometheus.allowQueriesFrom(props.engine.controllerNamespace, props.engine.controllerPodLabels);
 
     // The engine reads the probe paths again (for its router); it changes no container of the Deployment.
     const delivery = errors.attempt(() => withKnownProbePaths(deployment, containerPort, base.probePaths, () => props.engine.bind(this, {
@@ -471,6 +482,7 @@ export class CanaryService extends Construct {
       notes: [
         ...plan.notes,
         describeServices(this.topology),
+        ...this.networkPolicyNotes(),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...gitOps ? [gitOps] : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
@@ -478,6 +490,22 @@ export class CanaryService extends Construct {
           : []),
       ],
     });
+  }
+
+  /** What the NetworkPolicies this service relies on fence, and what holds only with a CNI that enforces them. */
+  private networkPolicyNotes(): string[] {
+    const fenced = [
+      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/${LOAD_TESTER_NAME}' (it runs any command it is sent: only the controller's pods may call it)`] : []),
+      ...(this.objects.jobNetworkPolicy ? ['the analysis Jobs'] : []),
+      ...(this.prometheus instanceof Prometheus ? [`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}'`] : []),
+    ];
+    const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
+      + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
+    if (this.prometheus instanceof Prometheus && this.prometheus.platformRoleNamespaces.length > 0) {
+      notes.push(`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}' lists pods in ${this.prometheus.platformRoleNamespaces.map((n) => `'${n}'`).join(', ')}: `
+        + `its Roles there are in ${PLATFORM_RBAC_CHART_ID}.k8s.yaml, for the platform team to apply (a team's GitOps has no business in those namespaces)`);
+    }
+    return notes;
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */
@@ -559,6 +587,7 @@ export class CanaryService extends Construct {
       fail(owner, `'deployment' is named '${props.deployment.name}' but the service is '${this.name}': give the Deployment an explicit 'metadata.name' equal to the service name (Flagger derives every name from it)`);
     }
     checkDeployment(owner, props.deployment, this.namespace, props.engine.workloadProgressDeadline);
+    checkDeploymentSecurity(owner, props.deployment);
     const portName = props.deployment.containers[0].ports[0]?.name;
     if (props.protocol === ServiceProtocol.GRPC && portName !== 'grpc') {
       fail(owner, `'deployment' (${props.deployment.name}) names its first container port ${portName === undefined ? 'nothing' : `'${portName}'`}, but 'protocol' is ServiceProtocol.GRPC: `

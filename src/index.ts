@@ -27,6 +27,7 @@ export * from './analysis/alert';
 export * from './workload/workload-options';
 export * from './workload/pod-options';
 export * from './workload/autoscaling-options';
+export * from './addons/cluster-dns';
 export * from './addons/load-tester';
 export * from './addons/prometheus';
 export * from './routers/istio/istio-router';

@@ -1,20 +1,76 @@
 /**
- * Pinned images and the controller versions the synthesized manifests target. Images are pinned
- * by tag; users may pass a digest-pinned reference instead.
+ * Pinned images and the controller versions the synthesized manifests target. Every image the
+ * library writes is pinned by tag and, where a digest is recorded below, by digest too
+ * (`repository:tag@sha256:...`), so a tag moved upstream (or in a mirror) cannot change what runs.
+ * `scripts/refresh-digests.ts` reads the digests from the registries (maintainers run it; CI has no
+ * registry access) and says where the table differs.
  */
 
+/** An image the library writes into manifests or Helm values, pinned. */
+export interface PinnedImage {
+  /** Registry and repository, e.g. `ghcr.io/fluxcd/flagger-loadtester`. */
+  readonly repository: string;
+  /** The version tag. */
+  readonly tag: string;
+  /** The digest of the tag's manifest (list), `sha256:<64 hex>`; undefined while none is recorded. */
+  readonly digest?: string;
+  /** Where the digest was read, or why there is none yet. */
+  readonly digestSource: string;
+}
+
 export const FLAGGER_VERSION = '1.44.0';
-export const LOAD_TESTER_IMAGE = 'ghcr.io/fluxcd/flagger-loadtester:0.38.0';
+export const ARGO_ROLLOUTS_VERSION = '1.9.1';
+export const TRAEFIK_VERSION = '3.7.11';
+export const ISTIO_VERSION = '1.30.3';
+
+/** The images, by role. */
+export const PINNED_IMAGES = {
+  loadTester: {
+    repository: 'ghcr.io/fluxcd/flagger-loadtester',
+    tag: '0.38.0',
+    digest: undefined,
+    digestSource: 'none recorded: no published digest of 0.38.0 could be read without registry access; run scripts/refresh-digests.ts',
+  } as PinnedImage,
+  prometheus: {
+    repository: 'docker.io/prom/prometheus',
+    tag: 'v3.5.5',
+    digest: 'sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a',
+    digestSource: 'pinned alike by two unrelated public repositories (a docker-compose deploy contract and a vitest of a compose file); '
+      + 'not yet read from Docker Hub by scripts/refresh-digests.ts',
+  } as PinnedImage,
+  argoRollouts: {
+    repository: 'quay.io/argoproj/argo-rollouts',
+    tag: `v${ARGO_ROLLOUTS_VERSION}`,
+    digest: 'sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d',
+    digestSource: 'pinned by a public repository through a pull-through mirror of quay.io (quay.m.daocloud.io), which serves quay.io\'s digests; '
+      + 'not yet read from quay.io by scripts/refresh-digests.ts',
+  } as PinnedImage,
+  gatewayApiPlugin: {
+    repository: 'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi',
+    tag: 'v0.15.0',
+    digest: undefined,
+    digestSource: 'none recorded: the release publishes no checksums and no digest of v0.15.0 could be read without registry access; run scripts/refresh-digests.ts',
+  } as PinnedImage,
+};
+
+/** `repository:tag@digest`, or `repository:tag` while no digest is recorded. */
+export function imageReference(image: PinnedImage): string {
+  return `${image.repository}:${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+}
+
+/** The tag and digest as one Helm `image.tag` value (`v1.9.1@sha256:...`), which charts append to `repository:`. */
+export function imageTagAndDigest(image: PinnedImage): string {
+  return `${image.tag}${image.digest ? `@${image.digest}` : ''}`;
+}
+
+export const LOAD_TESTER_IMAGE = imageReference(PINNED_IMAGES.loadTester);
 /**
  * The one Prometheus version of both modes: the per-namespace Prometheus runs this image, and the
  * platform's shared Prometheus (chart `prometheus`, whose own appVersion differs) is pinned to it.
  */
-export const PROMETHEUS_REPOSITORY = 'quay.io/prometheus/prometheus';
-export const PROMETHEUS_VERSION = 'v3.5.5';
-export const PROMETHEUS_IMAGE = `${PROMETHEUS_REPOSITORY}:${PROMETHEUS_VERSION}`;
-export const ARGO_ROLLOUTS_VERSION = '1.9.1';
-export const TRAEFIK_VERSION = '3.7.11';
-export const ISTIO_VERSION = '1.30.3';
+export const PROMETHEUS_REPOSITORY = PINNED_IMAGES.prometheus.repository;
+export const PROMETHEUS_VERSION = PINNED_IMAGES.prometheus.tag;
+export const PROMETHEUS_IMAGE = imageReference(PINNED_IMAGES.prometheus);
 
 /**
  * A Helm chart the platform layer installs, pinned: the repository it comes from (and the name of
@@ -54,16 +110,31 @@ export const PROMETHEUS_CHART: PinnedChart = {
 };
 
 /**
- * Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target. Istio
- * 1.30 is built and conformance-tested against v1.5.1 (its go.mod); v1.6.1 keeps every v1 field
- * the manifests use, and the README says so (Istio's tested pair is `ISTIO_TESTED_GATEWAY_API_VERSION`).
+ * Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target, pinned
+ * by the commit of the tag (a lightweight tag in kubernetes-sigs/gateway-api: `git rev-parse v1.6.1`),
+ * so a moved tag cannot change what Flux applies. Istio 1.30 is built and conformance-tested against
+ * v1.5.1 (its go.mod); v1.6.1 keeps every v1 field the manifests use, and the README says so
+ * (Istio's tested pair is `ISTIO_TESTED_GATEWAY_API_VERSION`).
  */
 export const GATEWAY_API_VERSION = 'v1.6.1';
+export const GATEWAY_API_COMMIT = '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3';
 /** The Gateway API release Istio's pinned version is built and tested against (istio/istio go.mod at 1.30.3). */
 export const ISTIO_TESTED_GATEWAY_API_VERSION = 'v1.5.1';
 /**
  * Argo Rollouts' Gateway API traffic-router plugin (argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi),
- * installed from its image pinned by tag: the controller copies the binary from it at start-up. Its
- * releases publish no checksums of the binaries, so the image, not a downloaded file, is what is pinned.
+ * installed from its image: the controller copies the binary from it at start-up. Its releases
+ * publish no checksums of the binaries (release.yaml uploads them alone), so the image, not a
+ * downloaded file, is what is pinned.
  */
-export const ARGO_GATEWAY_API_PLUGIN_IMAGE = 'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:v0.15.0';
+export const ARGO_GATEWAY_API_PLUGIN_IMAGE = imageReference(PINNED_IMAGES.gatewayApiPlugin);
+
+/**
+ * Flagger's chart as a signed OCI artifact: the release workflow (`.github/workflows/release.yml`
+ * of fluxcd/flagger) pushes it to `oci://ghcr.io/fluxcd/charts` and signs it with cosign keyless;
+ * Flux verifies that identity (docs/gitbook/install/flagger-install-with-flux.md).
+ */
+export const FLAGGER_OCI_CHART = {
+  url: 'oci://ghcr.io/fluxcd/charts/flagger',
+  issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
+  subject: '^https://github\\.com/fluxcd/flagger/\\.github/workflows/release\\.yml@refs/tags/v\\d+\\.\\d+\\.\\d+$',
+};

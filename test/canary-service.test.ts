@@ -57,10 +57,9 @@ describe('the stack for Flagger + Traefik', () => {
       'ConfigMap/test/canary-prometheus',
       'Deployment/test/canary-prometheus',
       'Service/test/canary-prometheus',
+      'NetworkPolicy/test/canary-prometheus',
       'Role/test/canary-prometheus',
       'RoleBinding/test/canary-prometheus',
-      'Role/traefik/canary-prometheus-test',
-      'RoleBinding/traefik/canary-prometheus-test',
       'Deployment/test/flagger-loadtester',
       'Service/test/flagger-loadtester',
       'NetworkPolicy/test/flagger-loadtester',
@@ -145,12 +144,24 @@ describe('the stack for Flagger + Traefik', () => {
     const config = only(manifests, 'ConfigMap', 'canary-prometheus').data['prometheus.yml'];
     expect(config).toContain('- test\n');
     expect(config).toContain('- traefik\n');
-    expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test', 'traefik']);
+    expect(all(manifests, 'Role').map((r) => r.metadata.namespace)).toEqual(['test']);
+    // The Role in Traefik's namespace is the platform team's to apply, in a file of its own.
+    const platform = Testing.synth(service.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(platform.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'Role/traefik/canary-prometheus-test', 'RoleBinding/traefik/canary-prometheus-test',
+    ]);
+    expect(service.plan!.notes).toContain("the Prometheus 'test/canary-prometheus' lists pods in 'traefik': its Roles there are in canary-platform-rbac.k8s.yaml, "
+      + "for the platform team to apply (a team's GitOps has no business in those namespaces)");
   });
 
-  test('the loadtester admits only Flagger\'s namespace', () => {
-    const policy = only(manifests, 'NetworkPolicy', 'flagger-loadtester');
-    expect(policy.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }]);
+  test('the loadtester admits only Flagger\'s pods and serves only this namespace\'s canaries; Prometheus answers only Flagger', () => {
+    const flagger = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }];
+    expect(only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.ingress[0].from).toEqual(flagger);
+    expect(only(manifests, 'Deployment', 'flagger-loadtester').spec.template.spec.containers[0].args).toContain('-namespace-regexp=^test$');
+    expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress).toEqual([{ from: flagger, ports: [{ port: 9090, protocol: 'TCP' }] }]);
+    expect(service.plan!.notes).toContain("NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
+      + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, ...); without one (flannel, kindnet) "
+      + 'any pod can post commands to the loadtester and query Prometheus, and the commands reach any address');
   });
 
   test('exposes what it created', () => {
@@ -243,7 +254,23 @@ describe('shared add-ons', () => {
     const loadTester = new LoadTester(c, 'LoadTester', { namespace: 'test', allowedNamespaces: ['flagger'] });
     const service = new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ namespace: 'flagger' }), loadTester }));
     expect(service.loadTester).toBe(loadTester);
-    expect(all(synth(c), 'NetworkPolicy')).toHaveLength(1);
+    expect(all(synth(c), 'NetworkPolicy').map((p) => p.metadata.name)).toEqual(['flagger-loadtester', 'canary-prometheus']);
+  });
+
+  test('a loadtester that would refuse this namespace\'s calls (-namespace-regexp) is rejected', () => {
+    const c = chart();
+    const loadTester = new LoadTester(c, 'LoadTester', { namespace: 'tools' });
+    new CanaryService(c, 'podinfo', props({ loadTester }));
+    expect(() => synth(c)).toThrow("CanaryService 'podinfo': 'loadTester' ('test/LoadTester', in 'tools') serves only the canaries of namespaces matching '^tools$' "
+      + "(-namespace-regexp) and would refuse this service's calls (403): use the loadtester of 'test' (the default), or give that loadtester a 'namespaceRegexp' that matches 'test'");
+  });
+
+  test('Flagger installed from its kustomize base: its pod labels reach the loadtester and Prometheus', () => {
+    const c = chart();
+    new CanaryService(c, 'podinfo', props({ engine: DeliveryEngine.flagger({ podLabels: { app: 'flagger' } }) }));
+    const manifests = synth(c);
+    expect(only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.ingress[0].from[0].podSelector).toEqual({ matchLabels: { app: 'flagger' } });
+    expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress[0].from[0].podSelector).toEqual({ matchLabels: { app: 'flagger' } });
   });
 
   test('the loadtester admits the namespace Flagger runs in', () => {
@@ -255,16 +282,90 @@ describe('shared add-ons', () => {
 });
 
 describe('a Deployment built by the team', () => {
+  /** What Pod Security "restricted" asks of a container, as cdk8s-plus takes it. */
+  const RESTRICTED: kplus.ContainerSecurityContextProps = {
+    user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+  };
+
   function teamDeployment(c: Chart, overrides: Partial<kplus.DeploymentProps> = {}) {
     const deployment = new kplus.Deployment(c, 'Team', {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'podinfo' } },
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: RESTRICTED }],
       ...overrides,
     });
     return deployment;
   }
+
+  test('gets the checks a generated one gets: a privileged root container on :latest is rejected with every mistake', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      containers: [{
+        name: 'web',
+        image: 'ghcr.io/acme/web:latest',
+        ports: [{ number: 9898, name: 'http' }],
+        securityContext: { ensureNonRoot: false, user: 0, privileged: true, allowPrivilegeEscalation: true, readOnlyRootFilesystem: false },
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    let text = '';
+    try {
+      declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment });
+    } catch (error) {
+      text = (error as Error).message;
+    }
+    const at = "CanaryService 'podinfo': 'deployment' (podinfo) containers[0] ('web')";
+    const messages = text.split('\n').map((line) => line.replace(/^\s*\[test\/podinfo\] /, '')).filter((line) => line.startsWith('CanaryService'));
+    expect(messages).toEqual([
+      "CanaryService 'podinfo': 'deployment.containers[0].image' ('ghcr.io/acme/web:latest') must be pinned by a version tag or a sha256 digest, e.g. 'ghcr.io/org/app:1.2.3'; 'latest' and untagged images are not allowed",
+      `${at} must run as non-root: set 'securityContext.runAsNonRoot: true' (cdk8s-plus: ensureNonRoot) on the container or the pod`,
+      `${at} runs as user 0 (root): set a non-zero 'runAsUser', e.g. 65532`,
+      `${at} is privileged: set 'securityContext.privileged: false'`,
+      `${at} must not allow privilege escalation: set 'securityContext.allowPrivilegeEscalation: false'`,
+      `${at} must mount its root filesystem read-only: set 'securityContext.readOnlyRootFilesystem: true' and mount an emptyDir where it writes`,
+      `${at} has no seccomp profile: set 'seccompProfile: { type: RuntimeDefault }' on the container or the pod (cdk8s-plus: seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT })`,
+      `${at} must drop every capability: set 'securityContext.capabilities.drop: [ALL]'`,
+    ]);
+  });
+
+  test('an image on a branch tag is rejected; init containers are checked too; capabilities beyond NET_BIND_SERVICE are rejected', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      initContainers: [{ name: 'migrate', image: 'ghcr.io/acme/migrate:main', securityContext: RESTRICTED }],
+      containers: [{
+        name: 'web',
+        image: IMAGE,
+        ports: [{ number: 9898, name: 'http' }],
+        securityContext: {
+          ...RESTRICTED, capabilities: { drop: [kplus.Capability.ALL], add: [kplus.Capability.NET_BIND_SERVICE, kplus.Capability.SYS_ADMIN] },
+        },
+      }],
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    let text = '';
+    try {
+      declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment });
+    } catch (error) {
+      text = (error as Error).message;
+    }
+    expect(text).toContain(
+      "CanaryService 'podinfo': 'deployment.initContainers[0].image' ('ghcr.io/acme/migrate:main') is pinned by 'main', a tag that moves: the same manifest would run another image after every push. "
+      + "Pin it by a version tag and digest, e.g. 'ghcr.io/acme/migrate:1.2.3@sha256:<digest>'");
+    expect(text).toContain(
+      "CanaryService 'podinfo': 'deployment' (podinfo) containers[0] ('web') adds the capabilities 'SYS_ADMIN': only NET_BIND_SERVICE may be added back under Pod Security \"restricted\"");
+  });
+
+  test('a seccomp profile and non-root on the pod count for its containers', () => {
+    const c = chart();
+    const deployment = teamDeployment(c, {
+      securityContext: { ensureNonRoot: true, user: 1000 },
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { capabilities: { drop: [kplus.Capability.ALL] } } }],
+    });
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }));
+    deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
+    expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment })).not.toThrow();
+  });
 
   test('is rolled out when it selects by one label Flagger accepts', () => {
     const c = chart();
@@ -296,7 +397,7 @@ describe('a Deployment built by the team', () => {
 
   test('is rejected when it selects by the cdk8s-plus address label', () => {
     const c = chart();
-    const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: { user: 1000 } }] });
+    const deployment = new kplus.Deployment(c, 'Team', { metadata: { name: 'podinfo' }, containers: [{ image: IMAGE, securityContext: RESTRICTED }] });
     expect(() => declareService(c, 'podinfo', { ...props(), image: undefined, containerPort: undefined, deployment }))
       .toThrow("CanaryService 'podinfo': 'deployment' (podinfo) selects pods by 'cdk8s.io/metadata.addr', which Flagger rejects and which changes with the construct path: create it with 'select: false' and select the label 'app.kubernetes.io/name' instead");
   });

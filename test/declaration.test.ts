@@ -199,18 +199,19 @@ describe('shared add-ons have a file of their own', () => {
   const names = (objects: any[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
   const SHARED = [
     'ServiceAccount/canary-prometheus', 'ConfigMap/canary-prometheus', 'Deployment/canary-prometheus', 'Service/canary-prometheus',
-    'Role/canary-prometheus', 'RoleBinding/canary-prometheus',
-    // In Traefik's namespace: Prometheus reads its pods there.
-    'Role/canary-prometheus-shop', 'RoleBinding/canary-prometheus-shop',
+    'NetworkPolicy/canary-prometheus', 'Role/canary-prometheus', 'RoleBinding/canary-prometheus',
     'Deployment/flagger-loadtester', 'Service/flagger-loadtester', 'NetworkPolicy/flagger-loadtester',
   ];
+  // In Traefik's namespace (Prometheus reads its pods there): the platform team's file.
+  const PLATFORM_RBAC = ['Role/canary-prometheus-shop', 'RoleBinding/canary-prometheus-shop'];
 
   test('one Chart per service: the loadtester and Prometheus are in canary-shared-<namespace>, in no service file', () => {
     const files = synthFiles((app) => {
       new CanaryService(new Chart(app, 'cart', { namespace: 'shop' }), 'cart', props());
       new CanaryService(new Chart(app, 'checkout', { namespace: 'shop' }), 'checkout', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml']);
+    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml']);
+    expect(names(files['canary-platform-rbac.k8s.yaml'])).toEqual(PLATFORM_RBAC);
     expect(names(files['canary-shared-shop.k8s.yaml']).sort()).toEqual([...SHARED].sort());
     expect(names(files['cart.k8s.yaml'])).toEqual(['Deployment/cart', 'HorizontalPodAutoscaler/cart', 'IngressRoute/cart', 'Canary/cart']);
     expect(names(files['checkout.k8s.yaml'])).toEqual(['Deployment/checkout', 'HorizontalPodAutoscaler/checkout', 'IngressRoute/checkout', 'Canary/checkout']);
@@ -220,7 +221,7 @@ describe('shared add-ons have a file of their own', () => {
     const files = synthFiles((app) => {
       new CanaryService(new Chart(app, 'checkout', { namespace: 'shop' }), 'checkout', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-shared-shop.k8s.yaml', 'checkout.k8s.yaml']);
+    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'checkout.k8s.yaml']);
     expect(names(files['canary-shared-shop.k8s.yaml']).sort()).toEqual([...SHARED].sort());
   });
 
@@ -230,7 +231,7 @@ describe('shared add-ons have a file of their own', () => {
       new CanaryService(chart, 'cart', props());
       new CanaryService(chart, 'checkout', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-shared-shop.k8s.yaml', 'shop.k8s.yaml']);
+    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'shop.k8s.yaml']);
     expect(names(files['canary-shared-shop.k8s.yaml']).sort()).toEqual([...SHARED].sort());
     expect(names(files['shop.k8s.yaml']).filter((n) => n.includes('flagger-'))).toEqual([]);
   });
@@ -240,6 +241,7 @@ describe('shared add-ons have a file of their own', () => {
       new CanaryService(new Chart(app, 'cart', { namespace: 'shop' }), 'cart', props());
       new CanaryService(new Chart(app, 'posts', { namespace: 'blog' }), 'posts', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-shared-blog.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'posts.k8s.yaml']);
+    // The Prometheus's Roles in the router's namespace are the platform team's, in a file of their own.
+    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-blog.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'posts.k8s.yaml']);
   });
 });

@@ -154,7 +154,8 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
   } else if (router === 'traefik') {
     test('traffic: the load goes through Traefik\'s Service with a host an IngressRoute routes to the measured Service', () => {
       for (const command of commands) {
-        const host = / -host (\S+) http:\/\/traefik\.traefik:80\//.exec(command)?.[1];
+        // The public entryPoint, or (a blue/green preview host) the internal one, on its ClusterIP Service.
+        const host = / -host (\S+) http:\/\/traefik(?:-internal)?\.traefik:(?:80|8001)\//.exec(command)?.[1];
         const routes = all(manifests, 'IngressRoute').filter((route) => route.spec.routes.some((r: any) => r.match.includes(`Host(\`${host}\`)`)));
         expect({ command, routes: routes.length }).toEqual({ command, routes: 1 });
         const backend = routes[0].spec.routes[0].services[0];
@@ -169,8 +170,8 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
       }
     });
 
-    test('traffic: the command runner may reach Traefik\'s pods (on the web entryPoint\'s container port)', () => {
-      expect(egressOf(fence)).toContain('traefik/app.kubernetes.io/name=traefik:8000');
+    test('traffic: the command runner may reach Traefik\'s pods (on the web entryPoint\'s container port, or the internal one\'s for a preview)', () => {
+      expect(egressOf(fence)).toContain(`traefik/app.kubernetes.io/name=traefik:${example.includes('blue-green') ? 8001 : 8000}`);
     });
 
     test('telemetry: Prometheus scrapes Traefik\'s pods and keeps the canary\'s series, and no other namespace\'s', () => {

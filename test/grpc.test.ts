@@ -121,7 +121,7 @@ describe('what gRPC cannot do, said at synth', () => {
       metadata: { name: 'greeter' },
       select: false,
       podMetadata: { labels: { 'app.kubernetes.io/name': 'greeter' } },
-      containers: [{ image: 'ghcr.io/acme/greeter:1.0.0', ports: [{ number: 9999, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: 'ghcr.io/acme/greeter:1.0.0', ports: [{ number: 9999, name: 'http' }], securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } } }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'greeter' } }));
     expect(errors({ image: undefined, containerPort: undefined, deployment })).toEqual([

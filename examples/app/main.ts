@@ -28,7 +28,7 @@ new CanaryService(chart, 'podinfo', {
       CanaryMetric.requestDuration({ max: Duration.millis(500) }),
     ],
     webhooks: [
-      CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
+      CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep -q token" }),
       // Built for the router: hey -z 8s -q 10 -c 2 -host app.example.com http://traefik.traefik:80/
       CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
     ],

@@ -36,7 +36,7 @@ export function build(outdir: string): App {
         CanaryMetric.requestDuration({ max: Duration.millis(400) }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: 'curl -sf http://checkout-canary.shop/readyz' }),
+        CanaryWebhook.acceptanceTest({ command: 'curl -sf -o /dev/null http://checkout-canary.shop/readyz' }),
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
       alerts: [

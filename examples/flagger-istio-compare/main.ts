@@ -36,7 +36,7 @@ export function build(outdir: string): App {
         CanaryMetric.requestSuccessRate({ min: 90 }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: 'curl -sf http://search-canary.search/readyz' }),
+        CanaryWebhook.acceptanceTest({ command: 'curl -sf -o /dev/null http://search-canary.search/readyz' }),
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },

@@ -38,7 +38,7 @@ export function build(outdir: string): App {
         }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep token" }),
+        CanaryWebhook.acceptanceTest({ command: "curl -sd 'test' http://podinfo-canary.test/token | grep -q token" }),
         CanaryWebhook.loadTest({ requestsPerSecond: 20 }),
       ],
     },

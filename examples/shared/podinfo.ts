@@ -66,7 +66,7 @@ export function podinfo(chart: Chart, engine: IDeliveryEngine, router: ITrafficR
         CanaryMetric.requestDuration({ max: Duration.millis(500) }),
       ],
       webhooks: [
-        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${newVersion}.${namespace}/token | grep token` }),
+        CanaryWebhook.acceptanceTest({ command: `curl -sd 'test' http://${newVersion}.${namespace}/token | grep -q token` }),
         CanaryWebhook.loadTest({ requestsPerSecond: 10 }),
       ],
     },

@@ -1,19 +1,51 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ClusterDnsOptions } from './cluster-dns';
 import { LoadEgress } from '../analysis/load-test';
+import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_POD_LABELS } from '../platform/conventions';
+import { checkDnsLabel, fail } from '../validation';
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6 = /^[0-9a-fA-F:]+$/;
+
+/** Checks DNS options and fills in the defaults. */
+export function resolveClusterDns(owner: string, property: string, dns: ClusterDnsOptions = {}): Required<Pick<ClusterDnsOptions, 'namespace' | 'podLabels'>> & ClusterDnsOptions {
+  const namespace = checkDnsLabel(owner, `${property}.namespace`, dns.namespace ?? CLUSTER_DNS_NAMESPACE);
+  const podLabels = dns.podLabels ?? { ...CLUSTER_DNS_POD_LABELS };
+  if (Object.keys(podLabels).length === 0) {
+    fail(owner, `'${property}.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of '${namespace}'`);
+  }
+  const address = dns.nodeLocalAddress;
+  if (address !== undefined && !IPV4.test(address) && !(address.includes(':') && IPV6.test(address))) {
+    fail(owner, `'${property}.nodeLocalAddress' ('${address}') must be an IP address, e.g. '169.254.20.10' (NodeLocal DNSCache's)`);
+  }
+  return { ...dns, namespace, podLabels };
+}
 
 /**
- * Egress rules for pods that run commands (the loadtester, Argo's test Jobs): DNS, and exactly the
- * pods their tests need, each rule once. Rules keep the order they were asked for.
+ * Egress rules for pods that run commands (the loadtester, Argo's test Jobs) and for the embedded
+ * Prometheus: DNS to the cluster DNS pods (and NodeLocal DNSCache's address when given), and exactly
+ * the pods they need, each rule once. Rules keep the order they were asked for.
  */
 export class EgressRules {
   private readonly seen = new Set<string>();
   private count = 0;
 
-  public constructor(private readonly scope: Construct, private readonly policy: kplus.NetworkPolicy) {
-    // DNS, wherever the resolver is (kube-dns in kube-system, or NodeLocal DNSCache on a link-local address).
-    const anywhere = kplus.NetworkPolicyIpBlock.anyIpv4(scope, 'DnsAnywhere');
-    policy.addEgressRule(anywhere, [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)]);
+  public constructor(private readonly scope: Construct, private readonly policy: kplus.NetworkPolicy, dns: ClusterDnsOptions = {}) {
+    const resolved = resolveClusterDns(scope.node.path, 'dns', dns);
+    const dnsPorts = [kplus.NetworkPolicyPort.udp(53), kplus.NetworkPolicyPort.tcp(53)];
+    const dnsPods = kplus.Pods.select(scope, 'DnsPods', {
+      labels: { ...resolved.podLabels },
+      namespaces: kplus.Namespaces.select(scope, 'DnsNamespace', { names: [resolved.namespace] }),
+    });
+    policy.addEgressRule(dnsPods, dnsPorts);
+    if (resolved.nodeLocalAddress !== undefined) {
+      const address = resolved.nodeLocalAddress;
+      const block = address.includes(':')
+        ? kplus.NetworkPolicyIpBlock.ipv6(scope, 'NodeLocalDns', `${address}/128`)
+        : kplus.NetworkPolicyIpBlock.ipv4(scope, 'NodeLocalDns', `${address}/32`);
+      policy.addEgressRule(block, dnsPorts);
+    }
   }
 
   /** Allows traffic to the pods of `egress` on its ports. Idempotent. */

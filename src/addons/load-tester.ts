@@ -2,11 +2,14 @@ import { isIP } from 'net';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EgressRules } from './egress';
+import { ClusterDnsOptions } from './cluster-dns';
+import { EgressRules, resolveClusterDns } from './egress';
+import { namespaceSingleton } from './namespace-singleton';
 import { LoadEgress } from '../analysis/load-test';
 import { checkArguments } from '../arguments/check-arguments';
 import {
   FLAGGER_NAMESPACE,
+  FLAGGER_POD_LABELS,
   LOAD_TESTER_CONTAINER_PORT,
   LOAD_TESTER_NAME,
   LOAD_TESTER_SCRATCH_DIR,
@@ -19,7 +22,7 @@ import { checkRe2 } from '../re2';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
-import { namespaceSingleton } from './namespace-singleton';
+import { checkImmutableImage } from '../workload/image-reference';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 const SINGLETON_KIND = 'LoadTester';
@@ -45,19 +48,39 @@ export interface LoadTesterOptions {
   readonly image?: string;
 
   /**
-   * Namespaces whose pods may call the loadtester. It runs whatever command it is sent, so
-   * everything else is denied by a NetworkPolicy.
+   * Namespaces of the pods that may call the loadtester (Flagger's). It runs whatever command it is
+   * sent, so everything else is denied by a NetworkPolicy, which a NetworkPolicy-enforcing CNI must
+   * apply (Calico, Cilium, Antrea, ...; without one any pod can post commands to it).
    *
    * @default ['flagger-system']
    */
   readonly allowedNamespaces?: string[];
 
   /**
-   * Serve only canaries whose namespace matches this regular expression (`-namespace-regexp`).
+   * Labels of the pods, in `allowedNamespaces`, that may call the loadtester: Flagger's controller.
+   * Give `{ app: 'flagger' }` for Flagger installed from its kustomize base, or the labels of your
+   * own install; `{}` admits every pod of those namespaces.
    *
-   * @default - serves canaries of every namespace
+   * @default { 'app.kubernetes.io/name': 'flagger' } - the labels Flagger's Helm chart puts on its pods
+   */
+  readonly callerPodLabels?: { [key: string]: string };
+
+  /**
+   * Serve only canaries whose namespace matches this regular expression (`-namespace-regexp`):
+   * Flagger posts the Canary's namespace with every call, and the loadtester refuses commands and
+   * gates of any other (403), so a Canary of another team cannot point its webhooks here. Go's
+   * regexp matches anywhere in the name, so it must be anchored (`^...$`).
+   *
+   * @default - '^<namespace>$': only the canaries of the loadtester's own namespace
    */
   readonly namespaceRegexp?: string;
+
+  /**
+   * Where the loadtester resolves names: its NetworkPolicy allows DNS to these pods only.
+   *
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   */
+  readonly dns?: ClusterDnsOptions;
 
   /**
    * How long a command may run before the loadtester kills it (`-timeout`).
@@ -114,9 +137,10 @@ export interface LoadTesterProps extends LoadTesterOptions {
 
 /**
  * Flagger's loadtester: a Deployment, a Service `flagger-loadtester` and a NetworkPolicy that
- * admits calls only from the allowed namespaces and lets it call only DNS and the pods its tests
- * need. Runs under Pod Security "restricted" with no service account token, and outside the Istio
- * mesh (`sidecar.istio.io/inject: "false"`): Flagger calls it from outside the mesh.
+ * admits calls only from Flagger's pods and lets it call only the cluster DNS and the pods its tests
+ * need; it serves only the canaries of its own namespace (`-namespace-regexp`). Runs under Pod
+ * Security "restricted" with no service account token, and outside the Istio mesh
+ * (`sidecar.istio.io/inject: "false"`): Flagger calls it from outside the mesh.
  *
  * @see https://docs.flagger.app/usage/webhooks#load-testing
  */
@@ -141,8 +165,11 @@ export class LoadTester extends Construct {
   /** The loadtester's Service. */
   public readonly service: kplus.Service;
 
-  /** The NetworkPolicy that admits calls only from the allowed namespaces and allows only the egress its tests need. */
+  /** The NetworkPolicy that admits calls only from Flagger's pods and allows only the egress its tests need. */
   public readonly networkPolicy: kplus.NetworkPolicy;
+
+  /** The namespaces whose canaries it serves (`-namespace-regexp`), e.g. `^shop$`. */
+  public readonly namespaceRegexp: string;
 
   private readonly egressRules: EgressRules;
 
@@ -154,7 +181,7 @@ export class LoadTester extends Construct {
     checkEmittedObjects(this);
     const owner = `LoadTester '${this.node.path}'`;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
-    const image = checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE);
+    const image = checkImmutableImage(owner, 'image', checkPinnedImage(owner, 'image', props.image ?? LOAD_TESTER_IMAGE));
     const allowedNamespaces = props.allowedNamespaces ?? [FLAGGER_NAMESPACE];
     if (allowedNamespaces.length === 0) {
       fail(owner, "'allowedNamespaces' ([]) must name at least one namespace");
@@ -166,9 +193,9 @@ export class LoadTester extends Construct {
       fail(owner, `'logLevel' ('${logLevel}') must be one of ${LOG_LEVELS.join(', ')}`);
     }
     const timeout = checkWholeSeconds(owner, 'timeout', props.timeout ?? Duration.hours(1), 1);
-    if (props.namespaceRegexp !== undefined) {
-      checkRegexp(owner, props.namespaceRegexp);
-    }
+    this.namespaceRegexp = props.namespaceRegexp === undefined ? `^${this.namespace}$` : checkRegexp(owner, props.namespaceRegexp);
+    const callerPodLabels = props.callerPodLabels ?? { ...FLAGGER_POD_LABELS };
+    if (props.dns !== undefined) resolveClusterDns(owner, 'dns', props.dns);
 
     // Registers this one, or finds the one already declared for the namespace: two would
     // synthesize the same Deployment and Service twice.
@@ -178,10 +205,10 @@ export class LoadTester extends Construct {
     }
 
     const metadata = { name: LOAD_TESTER_NAME, namespace: this.namespace, labels: LABELS };
-    const args = [`-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${toLongDuration(timeout)}`];
-    if (props.namespaceRegexp !== undefined) {
-      args.push(`-namespace-regexp=${props.namespaceRegexp}`);
-    }
+    const args = [
+      `-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${toLongDuration(timeout)}`,
+      `-namespace-regexp=${this.namespaceRegexp}`,
+    ];
     const health = kplus.Probe.fromHttpGet('/healthz', { port: LOAD_TESTER_CONTAINER_PORT });
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
@@ -220,18 +247,20 @@ export class LoadTester extends Construct {
     }
 
     // Selecting by labels (not by the Deployment) keeps the construct-path label out of the policy.
+    // The callers: Flagger's pods in its namespaces (a namespace and a pod selector in one peer: both must match).
+    const callers = kplus.Pods.select(this, 'Callers', {
+      labels: Object.keys(callerPodLabels).length > 0 ? { ...callerPodLabels } : undefined,
+      namespaces: kplus.Namespaces.select(this, 'AllowedNamespaces', { names: allowedNamespaces }),
+    });
     this.networkPolicy = new kplus.NetworkPolicy(this, 'NetworkPolicy', {
       metadata,
       selector: kplus.Pods.select(this, 'Pods', { labels: SELECTOR_LABELS }),
       ingress: {
-        rules: [{
-          peer: kplus.Namespaces.select(this, 'AllowedNamespaces', { names: allowedNamespaces }),
-          ports: [kplus.NetworkPolicyPort.tcp(LOAD_TESTER_CONTAINER_PORT)],
-        }],
+        rules: [{ peer: callers, ports: [kplus.NetworkPolicyPort.tcp(LOAD_TESTER_CONTAINER_PORT)] }],
       },
     });
 
-    this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy);
+    this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy, props.dns);
     (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
 
     this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
@@ -251,6 +280,16 @@ export class LoadTester extends Construct {
   }
 
   /**
+   * Whether it serves the canaries of `namespace` (its `-namespace-regexp` matches it).
+   *
+   * @param namespace a Canary's namespace
+   */
+  public servesNamespace(namespace: string): boolean {
+    checkArguments('LoadTester.servesNamespace', [namespace], `LoadTester '${this.node.id}'`);
+    return new RegExp(this.namespaceRegexp).test(namespace);
+  }
+
+  /**
    * The loadtester's address for a path, e.g. `urlFor('gate/check')` gives
    * `http://flagger-loadtester.<namespace>/gate/check`.
    */
@@ -261,11 +300,15 @@ export class LoadTester extends Construct {
 }
 
 /** The loadtester matches it with Go's regexp package, whose syntax is RE2's. */
-function checkRegexp(owner: string, value: string): void {
+function checkRegexp(owner: string, value: string): string {
   if (value === '') {
     fail(owner, "'namespaceRegexp' ('') must be a non-empty regular expression");
   }
   checkRe2(owner, 'namespaceRegexp', value, "the loadtester matches with Go's regexp, RE2 syntax");
+  if (!value.startsWith('^') || !value.endsWith('$')) {
+    fail(owner, `'namespaceRegexp' ('${value}') must be anchored, '^...$': Go's regexp matches anywhere in the namespace, so '${value.replace(/^\^|\$$/g, '')}' would also serve e.g. '${value.replace(/^\^|\$$/g, '')}-other'`);
+  }
+  return value;
 }
 
 /** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */

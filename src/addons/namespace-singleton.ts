@@ -45,6 +45,26 @@ export function sharedChart(scope: IConstruct, namespace: string): Chart {
 }
 
 /**
+ * Id (and so file name) of the Chart that holds the RBAC a team's services need in namespaces the
+ * platform owns (an embedded Prometheus listing the router's pods in `traefik`): the platform team
+ * applies that file, never the team's own GitOps, which has no business in those namespaces.
+ */
+export const PLATFORM_RBAC_CHART_ID = 'canary-platform-rbac';
+
+/** The Chart of the RBAC the platform team applies, directly under the app (see PLATFORM_RBAC_CHART_ID). */
+export function platformRbacChart(scope: IConstruct): Chart {
+  const root = scope.node.root;
+  const existing = root.node.tryFindChild(PLATFORM_RBAC_CHART_ID);
+  if (existing !== undefined) {
+    if (!Chart.isChart(existing)) {
+      throw new Error(`cdk8s-canary: the app already has a construct named '${PLATFORM_RBAC_CHART_ID}' that is not a Chart; that id is reserved for the RBAC the platform team applies`);
+    }
+    return existing;
+  }
+  return new Chart(root as Construct, PLATFORM_RBAC_CHART_ID);
+}
+
+/**
  * Finds the add-on of this kind for this namespace in the app, or creates it in the namespace's
  * shared Chart. Ten services in one namespace therefore share one loadtester and one Prometheus.
  */

@@ -1,3 +1,4 @@
+import { POD_METRICS_JOB } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
 import { stringifyYaml } from '../synth/yaml-writer';
 import { toLongDuration } from '../validation';
@@ -13,7 +14,7 @@ export interface PrometheusConfigInput {
 }
 
 /** The job that scrapes every annotated pod of the given namespaces (the services' own). */
-export const PODS_JOB = 'kubernetes-pods';
+export const PODS_JOB = POD_METRICS_JOB;
 
 function copyTo(sourceLabel: string, targetLabel: string) {
   return { source_labels: [sourceLabel], action: 'replace', target_label: targetLabel };

@@ -1,14 +1,18 @@
 import { Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { namespaceSingleton } from './namespace-singleton';
+import { ClusterDnsOptions } from './cluster-dns';
+import { EgressRules, resolveClusterDns } from './egress';
+import { namespaceSingleton, platformRbacChart } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
+import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
 import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
+import { checkImmutableImage } from '../workload/image-reference';
 import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-security';
 
 /** What a CanaryService needs of a Prometheus: where to query, and a way to ask it to scrape a namespace. */
@@ -30,6 +34,15 @@ export interface IPrometheus {
    * @param metrics the router's namespace and the series to keep
    */
   scrapeRouterMetrics(metrics: RouterMetrics): void;
+
+  /**
+   * Lets a controller's pods query this Prometheus (an ingress rule of its NetworkPolicy; a no-op
+   * for an external one, whose access its owner manages).
+   *
+   * @param namespace the controller's namespace
+   * @param podLabels the controller's pod labels (every pod of the namespace when none)
+   */
+  allowQueriesFrom(namespace: string, podLabels?: { [key: string]: string }): void;
 }
 
 /** Options of the embedded Prometheus. */
@@ -37,7 +50,7 @@ export interface PrometheusOptions {
   /**
    * The Prometheus image, pinned by a version tag or a digest.
    *
-   * @default - quay.io/prometheus/prometheus:v3.5.5
+   * @default - docker.io/prom/prometheus:v3.5.5, pinned by digest (PROMETHEUS_IMAGE in versions.ts; the platform's shared Prometheus runs it too)
    */
   readonly image?: string;
 
@@ -63,6 +76,23 @@ export interface PrometheusOptions {
    * @default - requests 100m CPU and 256Mi memory, limits 1 CPU and 512Mi memory
    */
   readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Where Prometheus resolves names: its NetworkPolicy allows DNS to these pods only.
+   *
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   */
+  readonly dns?: ClusterDnsOptions;
+
+  /**
+   * The addresses (CIDRs) of the Kubernetes API server's endpoints, which Prometheus calls to
+   * discover pods (on ports 443 and 6443). NetworkPolicies see the endpoint's address, not the
+   * `kubernetes` Service's, and it differs per cluster: list it with
+   * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`.
+   *
+   * @default ['0.0.0.0/0'] - any address, on ports 443 and 6443 only
+   */
+  readonly apiServerAddresses?: string[];
 }
 
 /** Properties of the embedded Prometheus. */
@@ -77,7 +107,10 @@ const NOBODY = 65534;
 /**
  * A minimal in-cluster Prometheus, as Flagger's chart installs it: it discovers pods annotated
  * `prometheus.io/scrape: "true"` in the namespaces it is asked to scrape, and is allowed to list
- * pods in those namespaces only (a Role per namespace, no ClusterRole).
+ * pods in those namespaces only (a Role per namespace, no ClusterRole). The Roles in namespaces
+ * other than its own (the router's, e.g. `traefik`) go to the Chart `canary-platform-rbac`, a file
+ * the platform team applies. A NetworkPolicy admits queries only from the controllers' pods and
+ * lets it call only the cluster DNS, the API server and the pods it scrapes.
  *
  * One per namespace and app: `Prometheus.of()` finds it, and one created with `new` is found by
  * the services of its namespace.
@@ -91,15 +124,24 @@ export class Prometheus extends Construct implements IPrometheus {
    * `prometheus.io/scrape` by Istio's metrics merging), through a pod job that copies the pod labels
    * onto the series (`labelmap` of `__meta_kubernetes_pod_label_(.+)`, as the prometheus-community
    * chart's `kubernetes-pods` job does): with Argo Rollouts and Istio, the checks tell the canary by
-   * the pod label `rollouts-pod-template-hash`, as `rollouts_pod_template_hash`.
+   * the pod label `rollouts-pod-template-hash`, as `rollouts_pod_template_hash`. The checks read the
+   * service's pods' series from the job `kubernetes-pods` only (name it so), and the router's by the
+   * target label `namespace` of its pods: the job must not honor the pods' labels (`honor_labels`
+   * off, the default), or a pod could pass its series off as another's. The address must carry no
+   * credentials (they would be written into the manifests).
    *
    * @param address its query address, e.g. `http://prometheus.monitoring:9090`
    */
   public static external(address: string): IPrometheus {
     checkArguments('Prometheus.external', [address]);
     if (!/^https?:\/\/\S+$/.test(address)) {
-      fail('Prometheus.external', `'address' ('${address}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
+      fail('Prometheus.external', `'address' ('${maskCredentials(address)}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
     }
+    // Flagger's metricsServer and the Rollout's argument take no Secret: the address must be a plain one.
+    checkNoCredentialsInUrl('Prometheus.external', 'address', address, 'keep the credentials in a Secret: a query of your own through '
+      + "CanaryMetric.prometheus() rendered as a Flagger MetricTemplate reads them from its 'secretRef' (FlaggerMetricTemplate 'secretName': keys "
+      + "'username' and 'password', or 'token'), and Argo Rollouts' Prometheus provider from 'authentication' or headers set from a Secret; "
+      + 'or put an authenticating proxy in front of Prometheus inside the cluster');
     return new ExternalPrometheus(address);
   }
 
@@ -124,18 +166,23 @@ export class Prometheus extends Construct implements IPrometheus {
   public readonly deployment: kplus.Deployment;
   /** Serves the query API on port 9090. */
   public readonly service: kplus.Service;
+  /** Admits queries from the controllers' pods; allows DNS, the API server and the scraped pods. */
+  public readonly networkPolicy: kplus.NetworkPolicy;
 
   private readonly scraped = new Set<string>();
   private readonly discovered = new Set<string>();
   private readonly routerMetrics: RouterMetrics[] = [];
+  private readonly queryClients = new Set<string>();
+  private readonly egressRules: EgressRules;
   private rbac?: Construct;
+  private platformRbac?: Construct;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(checkArguments<Construct>('Prometheus.new', [scope, id, props]), id);
     checkEmittedObjects(this);
     const owner = this.node.path;
     this.namespace = checkDnsLabel(owner, 'namespace', props.namespace);
-    const image = checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE);
+    const image = checkImmutableImage(owner, 'image', checkPinnedImage(owner, 'image', props.image ?? PROMETHEUS_IMAGE));
     const retention = checkWholeSeconds(owner, 'retention', props.retention ?? Duration.hours(2), 1);
     const scrapeInterval = checkWholeSeconds(owner, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(5), 1);
 
@@ -148,7 +195,8 @@ export class Prometheus extends Construct implements IPrometheus {
     this.address = serviceAddress(PROMETHEUS_NAME, this.namespace, PROMETHEUS_PORT);
     const metadata = { name: PROMETHEUS_NAME, namespace: this.namespace, labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } };
 
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata });
+    // No token for a pod that merely names this account: only the Deployment below asks for one.
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
 
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata });
     // Lazy, so that namespaces added by scrapeNamespace() after construction reach the file.
@@ -200,6 +248,22 @@ export class Prometheus extends Construct implements IPrometheus {
     });
     this.service.selectLabel(SELECTOR_LABEL, PROMETHEUS_NAME);
 
+    if (props.dns !== undefined) resolveClusterDns(owner, 'dns', props.dns);
+    const apiServerAddresses = props.apiServerAddresses ?? ['0.0.0.0/0'];
+    if (apiServerAddresses.length === 0) {
+      fail(owner, "'apiServerAddresses' ([]) must name at least one address: Prometheus discovers pods through the API server");
+    }
+    apiServerAddresses.forEach((cidr, i) => checkCidr(owner, `apiServerAddresses[${i}]`, cidr));
+    this.networkPolicy = new kplus.NetworkPolicy(this, 'NetworkPolicy', {
+      metadata,
+      selector: kplus.Pods.select(this, 'Pods', { labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } }),
+      ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
+    });
+    this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy, props.dns);
+    apiServerAddresses.forEach((cidr, i) => this.networkPolicy.addEgressRule(
+      cidr.includes(':') ? kplus.NetworkPolicyIpBlock.ipv6(this, `ApiServer${i}`, cidr) : kplus.NetworkPolicyIpBlock.ipv4(this, `ApiServer${i}`, cidr),
+      API_SERVER_PORTS.map((port) => kplus.NetworkPolicyPort.tcp(port))));
+
     this.scrapeNamespace(this.namespace);
   }
 
@@ -216,8 +280,32 @@ export class Prometheus extends Construct implements IPrometheus {
   public scrapeNamespace(namespace: string): void {
     checkArguments('Prometheus.scrapeNamespace', [namespace], `Prometheus '${this.node.id}'`);
     checkDnsLabel(this.node.path, 'scrapeNamespace', namespace);
+    if (!this.scraped.has(namespace)) {
+      // The annotated pods serve their metrics on ports of their own (prometheus.io/port): any port.
+      this.egressRules.allow({ namespace, ports: [] });
+    }
     this.scraped.add(namespace);
     this.allowPodDiscovery(namespace);
+  }
+
+  /**
+   * Lets a controller's pods query this Prometheus on port 9090 (an ingress rule of its
+   * NetworkPolicy). Each CanaryService adds its engine's controller. People reach it with
+   * `kubectl port-forward`, which NetworkPolicies do not filter. Idempotent.
+   *
+   * @param namespace the controller's namespace
+   * @param podLabels the controller's pod labels (every pod of the namespace when none)
+   */
+  public allowQueriesFrom(namespace: string, podLabels?: { [key: string]: string }): void {
+    checkArguments('Prometheus.allowQueriesFrom', [namespace, podLabels], `Prometheus '${this.node.id}'`);
+    checkDnsLabel(this.node.path, 'allowQueriesFrom.namespace', namespace);
+    const labels = podLabels && Object.keys(podLabels).length > 0 ? { ...podLabels } : undefined;
+    const key = JSON.stringify([namespace, labels ?? {}]);
+    if (this.queryClients.has(key)) return;
+    const id = `QueryClients${this.queryClients.size}`;
+    this.queryClients.add(key);
+    const clients = kplus.Pods.select(this, id, { labels, namespaces: kplus.Namespaces.select(this, `${id}Namespace`, { names: [namespace] }) });
+    this.networkPolicy.addIngressRule(clients, [kplus.NetworkPolicyPort.tcp(PROMETHEUS_PORT)]);
   }
 
   /**
@@ -232,7 +320,15 @@ export class Prometheus extends Construct implements IPrometheus {
     const seen = this.routerMetrics.some((m) => m.namespace === metrics.namespace && m.metricNames === metrics.metricNames
       && m.serviceLabel === metrics.serviceLabel && m.serviceValues === metrics.serviceValues);
     if (!seen) this.routerMetrics.push({ ...metrics });
+    // Only the router's pods that serve these series, on their metrics port.
+    const ports = metrics.metricsPort === undefined ? [] : [metrics.metricsPort];
+    this.egressRules.allow({ namespace: metrics.namespace, podLabels: metrics.podLabels, ports });
     this.allowPodDiscovery(metrics.namespace);
+  }
+
+  /** The namespaces it lists pods in whose Roles the platform team applies (`canary-platform-rbac`), sorted. */
+  public get platformRoleNamespaces(): string[] {
+    return [...this.discovered].filter((ns) => ns !== this.namespace && !this.scraped.has(ns)).sort();
   }
 
   /** The router series this Prometheus keeps, in the order they were asked for. */
@@ -244,16 +340,20 @@ export class Prometheus extends Construct implements IPrometheus {
     if (this.discovered.has(namespace)) return;
     this.discovered.add(namespace);
     // In call order, which the program fixes: one Role per call keeps a Prometheus shared by
-    // many namespaces linear to declare.
-    this.rbac ??= new Construct(this, 'Rbac');
-    const scope = this.rbac;
+    // many namespaces linear to declare. A Role in a namespace the team does not own (the
+    // router's) goes to the platform's RBAC file, which the platform team applies.
+    const own = namespace === this.namespace || this.scraped.has(namespace);
+    const scope = own
+      ? (this.rbac ??= new Construct(this, 'Rbac'))
+      : (this.platformRbac ??= new Construct(platformRbacChart(this), `Prometheus-${this.namespace}`));
     // Prometheuses of several namespaces may all scrape one namespace (Traefik's), so a Role outside
     // its own namespace carries the Prometheus namespace in its name; one `canary-prometheus` would
     // be claimed by all of them.
     const name = namespace === this.namespace ? PROMETHEUS_NAME : `${PROMETHEUS_NAME}-${this.namespace}`;
     const metadata = { name, namespace, labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } };
     const role = new kplus.Role(scope, `Role-${namespace}`, { metadata });
-    role.allow(['get', 'list', 'watch'], kplus.ApiResource.PODS);
+    // Pod discovery lists and watches (an informer); it never gets one pod.
+    role.allow(['list', 'watch'], kplus.ApiResource.PODS);
     const binding = new kplus.RoleBinding(scope, `RoleBinding-${namespace}`, { metadata, role });
     binding.addSubjects(this.serviceAccount);
   }
@@ -266,4 +366,18 @@ class ExternalPrometheus implements IPrometheus {
   public scrapeNamespace(_namespace: string): void {}
 
   public scrapeRouterMetrics(_metrics: RouterMetrics): void {}
+
+  public allowQueriesFrom(_namespace: string, _podLabels?: { [key: string]: string }): void {}
+}
+
+/** The ports the API server listens on: 443 (managed control planes) or 6443 (kubeadm), as the policy sees them after the Service's translation. */
+const API_SERVER_PORTS = [443, 6443];
+
+function checkCidr(owner: string, property: string, cidr: string): void {
+  const match = cidr.match(/^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/);
+  const valid = match !== null && match[1].split('.').every((octet) => Number(octet) <= 255) && Number(match[2]) <= 32;
+  const v6 = /^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr) && cidr.includes(':') && Number(cidr.split('/')[1]) <= 128;
+  if (!valid && !v6) {
+    fail(owner, `'${property}' ('${cidr}') must be a CIDR, e.g. '10.0.0.1/32'`);
+  }
 }

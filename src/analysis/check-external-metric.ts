@@ -1,6 +1,7 @@
 import { CanaryMetric } from './metric';
 import { MetricProviderType } from './metric-providers';
 import { checkGraphiteTarget, checkNrql } from './provider-queries';
+import { checkNoCredentialsInUrl, maskCredentials } from './url-credentials';
 import { checkDnsSubdomain, fail } from '../validation';
 
 const URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
@@ -13,6 +14,9 @@ const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
  */
 export function checkExternalSource(owner: string, property: string, metric: CanaryMetric): void {
   const source = metric.source!;
+  if (source.address !== undefined) {
+    checkNoCredentialsInUrl(owner, `${property}.address`, source.address, `name a Secret with them in '${property}.secretName'`);
+  }
   const requireSecret = (keys: string) => {
     if (!source.secretName) fail(owner, `'${property}.secretName' is required: the ${source.type} credentials (${keys}) come from a Secret`);
     checkDnsSubdomain(owner, `${property}.secretName`, source.secretName);
@@ -28,7 +32,7 @@ export function checkExternalSource(owner: string, property: string, metric: Can
       if (!/^[a-z_]+:[\w.]+\{[^}]*\}/.test(metric.query!.replace(/^[a-z_]+\(/, ''))) {
         fail(owner, `'${property}.query' ('${metric.query}') is not a Datadog metric query: expected '<aggregator>:<metric>{<scope>}', e.g. 'sum:trace.http.request.errors{service:podinfo}.as_count()'`);
       }
-      if (source.address !== undefined && !URL.test(source.address)) fail(owner, `'${property}.address' ('${source.address}') must be an http:// or https:// URL`);
+      if (source.address !== undefined && !URL.test(source.address)) fail(owner, `'${property}.address' ('${maskCredentials(source.address)}') must be an http:// or https:// URL`);
       return;
     case MetricProviderType.NEW_RELIC:
       requireSecret('account id and key');

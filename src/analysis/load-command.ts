@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { LoadGeneration, LoadTarget, LoadTool } from './load-test';
+import { shellCommand } from './shell';
 import { CanaryWebhook } from './webhook';
 import { inClusterAddresses } from '../references/in-cluster-address';
 import { DeclarationErrors, fail, toGoDuration } from '../validation';
@@ -68,19 +69,18 @@ function renderOneLoadCommand(owner: string, load: LoadGeneration, target: LoadT
     }
     const tls = target.url.startsWith('https:');
     const address = target.url.replace(/^https?:\/\//, '');
-    const authority = target.host ? ` --authority ${target.host}` : '';
-    return `ghz ${tls ? '--skipTLS' : '--insecure'} --call ${load.grpcCall} -z ${z} --rps ${load.requestsPerSecond} -c ${load.concurrency}${authority} ${address}`;
+    return shellCommand([
+      'ghz', tls ? '--skipTLS' : '--insecure', '--call', load.grpcCall!, '-z', z, '--rps', `${load.requestsPerSecond}`,
+      '-c', `${load.concurrency}`, ...(target.host ? ['--authority', target.host] : []), address,
+    ]);
   }
   const perWorker = Math.round((load.requestsPerSecond / load.concurrency) * 1000) / 1000;
-  const host = target.host ? ` -host ${target.host}` : '';
-  const headerFlags = headers.map(([name, value]) => ` -H ${shellQuote(`${name}: ${value}`)}`).join('');
-  const url = `${target.url}${path}`;
-  return `hey -z ${z} -q ${perWorker} -c ${load.concurrency}${host}${headerFlags} ${/[?&]/.test(url) ? shellQuote(url) : url}`;
-}
-
-/** One shell word, in single quotes (a quote inside becomes '\''). */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
+  return shellCommand([
+    'hey', '-z', z, '-q', `${perWorker}`, '-c', `${load.concurrency}`,
+    ...(target.host ? ['-host', target.host] : []),
+    ...headers.flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+    `${target.url}${path}`,
+  ]);
 }
 
 /** A Go duration (`54s`, `1m30s`, `2h`) in seconds; undefined when it is not one. */

@@ -5,7 +5,9 @@ import { checkExternalSource } from './check-external-metric';
 import { LoadGeneration, LoadTool } from './load-test';
 import { CanaryMetric, MetricKind, MetricScope } from './metric';
 import { checkPromQl } from './promql';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from './shell';
 import { HeaderMatchKind, RolloutStep, RolloutStepKind } from './steps';
+import { checkNoCredentialsInUrl, maskCredentials } from './url-credentials';
 import { CanaryWebhook, WebhookType } from './webhook';
 import { checkRe2 } from '../re2';
 import { checkDnsLabel, checkDnsSubdomain, checkInteger, checkNumber, checkUniqueNames, checkWholeSeconds, DeclarationErrors, fail } from '../validation';
@@ -180,7 +182,11 @@ function checkWebhook(owner: string, property: string, webhook: CanaryWebhook): 
     fail(owner, `'${property}.name' ('${webhook.name}') must be lower-case letters, digits and '-', starting and ending with a letter or digit`);
   }
   if (webhook.url !== undefined && !/^https?:\/\/\S+$/.test(webhook.url)) {
-    fail(owner, `'${property}.url' ('${webhook.url}') must be an http:// or https:// URL`);
+    fail(owner, `'${property}.url' ('${maskCredentials(webhook.url)}') must be an http:// or https:// URL`);
+  }
+  if (webhook.url !== undefined) {
+    checkNoCredentialsInUrl(owner, `${property}.url`, webhook.url, 'have the receiver authenticate Flagger another way (a NetworkPolicy that admits only '
+      + "Flagger's pods, mTLS) or put an authenticating proxy in front of it: Flagger's webhooks take no Secret");
   }
   if (webhook.command !== undefined && webhook.command.trim() === '') {
     fail(owner, `'${property}.command' must not be empty`);
@@ -201,8 +207,10 @@ function checkLoad(owner: string, property: string, load: LoadGeneration): void 
   checkNumber(owner, `${property}.requestsPerSecond`, load.requestsPerSecond, 0.001, 100000);
   checkInteger(owner, `${property}.concurrency`, load.concurrency, 1, 1000);
   if (load.duration !== undefined) checkWholeSeconds(owner, `${property}.duration`, load.duration, 1);
-  if (!/^\/[^\s'"`\\]*$/.test(load.path)) {
-    fail(owner, `'${property}.path' ('${load.path}') must start with '/' and contain no spaces, quotes or backslashes`);
+  const [path, query] = load.path.split(/\?(.*)/s, 2);
+  if (!PLAIN_PATH.test(path) || (query !== undefined && !/^[A-Za-z0-9._~%/:@+,=&-]*$/.test(query))) {
+    fail(owner, `'${property}.path' ('${load.path}') must start with '/' and hold only ${PLAIN_PATH_CHARACTERS} `
+      + "(and after a '?' a query of the same characters and '&'), e.g. '/api/items?page=1'; percent-encode anything else");
   }
   if (load.tool === LoadTool.GHZ && load.grpcCall === undefined) {
     fail(owner, `'${property}.grpcCall' is required with LoadTool.GHZ: the gRPC method to call, e.g. 'grpc.health.v1.Health/Check'`);

@@ -123,7 +123,7 @@ export interface IRolloutPlanner {
 export interface IDeliveryEngine {
   /** Short name, e.g. `flagger`. */
   readonly name: string;
-  /** Namespace the controller runs in; the loadtester admits calls from it. */
+  /** Namespace the controller runs in; the loadtester and the embedded Prometheus admit calls from its pods. */
   readonly controllerNamespace: string;
   /**
    * The `progressDeadlineSeconds` the rolled-out Deployment must have, when the controller reads
@@ -134,6 +134,13 @@ export interface IDeliveryEngine {
    * @default - the controller does not read the Deployment's deadline
    */
   readonly workloadProgressDeadline?: Duration;
+  /**
+   * Labels of the controller's pods in `controllerNamespace`: the loadtester (Flagger) and the
+   * embedded Prometheus admit only these pods.
+   *
+   * @default - every pod of `controllerNamespace`
+   */
+  readonly controllerPodLabels?: { [key: string]: string };
   /**
    * Whether the analysis, as this engine runs it with this strategy, calls the loadtester (the
    * gates the engine adds for the strategy included).

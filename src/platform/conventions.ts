@@ -7,8 +7,30 @@
 /** The one label pods are selected by (Flagger accepts it, and copies it to the primary). */
 export const SELECTOR_LABEL = 'app.kubernetes.io/name';
 
-/** Namespace the Flagger controller runs in; the loadtester admits calls from it. */
+/** Namespace the Flagger controller runs in; the loadtester admits calls from its pods. */
 export const FLAGGER_NAMESPACE = 'flagger-system';
+
+/**
+ * The labels Flagger's Helm chart (1.44.0, templates/deployment.yaml) puts on the controller's pods:
+ * `app.kubernetes.io/name` is the chart's name (or `nameOverride`). The loadtester and the embedded
+ * Prometheus admit these pods only. Flagger installed from its kustomize base (kustomize/base/flagger)
+ * labels its pods `app: flagger` instead.
+ */
+export const FLAGGER_POD_LABELS: { readonly [key: string]: string } = Object.freeze({ 'app.kubernetes.io/name': 'flagger' });
+
+/**
+ * The labels the argo-rollouts Helm chart (2.41.0, templates/controller/deployment.yaml) puts on the
+ * controller's pods (the dashboard's carry another component); the embedded Prometheus admits these
+ * pods, which run the AnalysisRuns' queries.
+ */
+export const ARGO_ROLLOUTS_POD_LABELS: { readonly [key: string]: string } = Object.freeze({
+  'app.kubernetes.io/name': 'argo-rollouts',
+  'app.kubernetes.io/component': 'rollouts-controller',
+});
+
+/** Where the cluster DNS pods run and how they are labelled (CoreDNS and kube-dns alike). */
+export const CLUSTER_DNS_NAMESPACE = 'kube-system';
+export const CLUSTER_DNS_POD_LABELS: { readonly [key: string]: string } = Object.freeze({ 'k8s-app': 'kube-dns' });
 
 /** Namespace the Argo Rollouts controller runs in. */
 export const ARGO_ROLLOUTS_NAMESPACE = 'argo-rollouts';
@@ -42,6 +64,20 @@ export const TRAEFIK_METRICS_PORT = 9100;
 export const TRAEFIK_WEB_ENTRYPOINT = 'web';
 export const TRAEFIK_WEBSECURE_ENTRYPOINT = 'websecure';
 
+/**
+ * An entryPoint for hosts that lead to a version before it is live (the preview host of a
+ * blue/green release): the platform layer opens it on the pods (port 8001) and exposes it only on a
+ * ClusterIP Service `<traefik>-internal` (the chart's `service.additionalServices`), never on the
+ * public one, so only pods in the cluster (the load tests) reach those hosts.
+ */
+export const TRAEFIK_INTERNAL_ENTRYPOINT = 'internal';
+export const TRAEFIK_INTERNAL_PORT = 8001;
+/** The suffix the chart gives an additional Service (`<fullname>-<name>`). */
+export const TRAEFIK_INTERNAL_SERVICE_SUFFIX = '-internal';
+
+/** The port Istio's proxies serve their merged metrics on (their `prometheus.io/port` annotation). */
+export const ISTIO_MERGED_METRICS_PORT = 15020;
+
 /** Namespace Istio's control plane and ingress gateway run in. */
 export const ISTIO_NAMESPACE = 'istio-system';
 
@@ -70,6 +106,13 @@ export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
  * `/tmp` would hide from commands such as `ghz --proto=/tmp/ghz/health.proto`.
  */
 export const LOAD_TESTER_SCRATCH_DIR = '/tmp/scratch';
+
+/**
+ * The scrape job of annotated pods, in the embedded Prometheus and in the prometheus-community
+ * chart's (the shared one): the checks that read series of the service's own pods (the app's
+ * histogram, Istio's sidecars) select it, so series from any other job do not count.
+ */
+export const POD_METRICS_JOB = 'kubernetes-pods';
 
 /**
  * The embedded Prometheus: name of its objects and its port. Engine-neutral: it serves Flagger and

@@ -32,6 +32,9 @@ export interface FluxDependentReleases {
   readonly sourceName?: string;
 }
 
+/** The media type of a Helm chart's layer in an OCI artifact. */
+const HELM_CHART_LAYER = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
+
 /** Props of `FluxPlatform`. */
 export interface FluxPlatformProps {
   /** The releases to render: the same `PlatformPlan` a `CanaryPlatform` takes. */
@@ -95,6 +98,8 @@ export class FluxPlatform extends Construct {
   public readonly helmRepositories: ApiObject[];
   /** One `HelmRelease` per release of the plan, in install order; construct id `HelmRelease-<name>`. */
   public readonly helmReleases: ApiObject[];
+  /** One verified `OCIRepository` per release whose chart upstream signs (Flagger's); construct id `OCIRepository-<name>`. */
+  public readonly ociRepositories: ApiObject[];
   /** A GitRepository and a Kustomization for each bundle of manifests the plan applies from Git (the Gateway API CRDs). */
   public readonly kustomizations: ApiObject[];
   /**
@@ -117,7 +122,9 @@ export class FluxPlatform extends Construct {
     const source = fluxSourceImports();
     const kustomize = fluxKustomizeImports();
     const helm = fluxHelmImports();
-    this.helmRepositories = props.plan.repositories.map((repository) => new source.HelmRepository(this, `HelmRepository-${repository.name}`, {
+    // A repository only releases installed from an unsigned chart read (Flagger's comes from its signed OCI artifact).
+    const read = new Set(props.plan.releases.filter((release) => release.signedChart === undefined).map((release) => release.repositoryName));
+    this.helmRepositories = props.plan.repositories.filter((repository) => read.has(repository.name)).map((repository) => new source.HelmRepository(this, `HelmRepository-${repository.name}`, {
       metadata: { name: repository.name, namespace: this.namespace },
       spec: {
         url: repository.url,
@@ -129,7 +136,8 @@ export class FluxPlatform extends Construct {
     this.kustomizations = props.plan.manifests.map((manifests) => {
       const repository = new source.GitRepository(this, `GitRepository-${manifests.name}`, {
         metadata: { name: manifests.name, namespace: this.namespace },
-        spec: { url: manifests.repository, ref: { tag: manifests.tag }, interval: repositoryInterval },
+        // The tag's commit: a tag moved upstream cannot change what is applied.
+        spec: { url: manifests.repository, ref: { commit: manifests.commit }, interval: repositoryInterval },
       });
       return new kustomize.Kustomization(this, `Kustomization-${manifests.name}`, {
         metadata: { name: manifests.name, namespace: this.namespace },
@@ -157,6 +165,24 @@ export class FluxPlatform extends Construct {
       });
     }
 
+    this.ociRepositories = props.plan.releases.filter((release) => release.signedChart !== undefined).map((release) => {
+      const signed = release.signedChart!;
+      // The typed classes cover the kinds read elsewhere; this one is written as the CRD (source.toolkit.fluxcd.io/v1) has it.
+      return new ApiObject(this, `OCIRepository-${release.name}`, {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'OCIRepository',
+        metadata: { name: release.name, namespace: this.namespace },
+        spec: {
+          interval: repositoryInterval,
+          url: signed.url,
+          ref: { tag: signed.tag },
+          layerSelector: { mediaType: HELM_CHART_LAYER, operation: 'copy' },
+          // Cosign keyless: the signature must come from the chart's release workflow on a version tag.
+          verify: { provider: 'cosign', matchOIDCIdentity: [{ issuer: signed.issuer, subject: signed.subject }] },
+        },
+      });
+    });
+
     this.helmReleases = props.plan.releases.map((release) => {
       const parent = release.dependsOnManifests.length > 0 ? dependents!.chart : this;
       return new helm.HelmRelease(parent, `HelmRelease-${release.name}`, {
@@ -166,15 +192,19 @@ export class FluxPlatform extends Construct {
           releaseName: release.name,
           targetNamespace: release.namespace,
           storageNamespace: release.namespace,
-          chart: {
-            spec: {
-              chart: release.chart,
-              version: release.version,
-              sourceRef: {
-                kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: this.namespace,
+          ...(release.signedChart !== undefined
+            ? { chartRef: { kind: helm.HelmReleaseSpecChartRefKind.OCI_REPOSITORY, name: release.name, namespace: this.namespace } }
+            : {
+              chart: {
+                spec: {
+                  chart: release.chart,
+                  version: release.version,
+                  sourceRef: {
+                    kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: this.namespace,
+                  },
+                },
               },
-            },
-          },
+            }),
           install: { createNamespace: true, crds: helm.HelmReleaseSpecInstallCrds.CREATE_REPLACE, remediation: { retries } },
           upgrade: {
             crds: helm.HelmReleaseSpecUpgradeCrds.CREATE_REPLACE,

@@ -5,8 +5,10 @@
  */
 import {
   ARGO_ROLLOUTS_NAMESPACE,
+  ARGO_ROLLOUTS_POD_LABELS,
   ARGO_ROLLOUTS_TRAEFIK_ARGS,
   FLAGGER_NAMESPACE,
+  FLAGGER_POD_LABELS,
   ISTIO_INGRESS_GATEWAY_LABELS,
   ISTIO_INGRESS_GATEWAY_NAME,
   ISTIO_NAMESPACE,
@@ -14,6 +16,8 @@ import {
   PROMETHEUS_SCRAPE_INTERVAL_SECONDS,
   SHARED_PROMETHEUS_NAME,
   SHARED_PROMETHEUS_NAMESPACE,
+  TRAEFIK_INTERNAL_ENTRYPOINT,
+  TRAEFIK_INTERNAL_PORT,
   TRAEFIK_METRICS_ENTRYPOINT,
   TRAEFIK_METRICS_PORT,
   TRAEFIK_NAMESPACE,
@@ -31,10 +35,12 @@ import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
   PlatformRouter, PlatformServiceType,
 } from './platform-options';
+import { sharedPrometheusValues } from './shared-prometheus';
+import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
-  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, ARGO_ROLLOUTS_VERSION, FLAGGER_CHART, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PROMETHEUS_CHART, PROMETHEUS_REPOSITORY, PROMETHEUS_VERSION, PinnedChart, TRAEFIK_CHART,
+  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
+  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -67,6 +73,7 @@ export const GATEWAY_API_CRDS: PlatformManifests = {
   name: 'gateway-api-crds',
   repository: 'https://github.com/kubernetes-sigs/gateway-api',
   tag: GATEWAY_API_VERSION,
+  commit: GATEWAY_API_COMMIT,
   path: './config/crd',
   releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
 };
@@ -118,25 +125,13 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const namespace = options.namespace ?? SHARED_PROMETHEUS_NAMESPACE;
     metricsServer = serviceAddress(SHARED_PROMETHEUS_NAME, namespace, PROMETHEUS_PORT);
     const scrapeInterval = `${PROMETHEUS_SCRAPE_INTERVAL_SECONDS}s`;
-    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [], {
-      // The server only: canary analysis needs none of the exporters, the pushgateway or alerting.
-      'alertmanager': { enabled: false },
-      'kube-state-metrics': { enabled: false },
-      'prometheus-node-exporter': { enabled: false },
-      'prometheus-pushgateway': { enabled: false },
-      'server': {
-        // The Service the CanaryServices and Flagger query: <name>.<namespace>:9090.
-        fullnameOverride: SHARED_PROMETHEUS_NAME,
-        // The embedded Prometheus's version, not the chart's appVersion: one Prometheus in both modes.
-        image: { repository: PROMETHEUS_REPOSITORY, tag: PROMETHEUS_VERSION },
-        service: { servicePort: PROMETHEUS_PORT },
-        // As the embedded Prometheus: a rate over a 1-minute metric interval needs several samples.
-        global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval },
-        // Analysis looks at the last minutes only; an emptyDir needs no StorageClass.
-        persistentVolume: { enabled: false },
-        retention: '2h',
-      },
-    }));
+    // The controllers run the checks' queries: only their pods may query it.
+    const clients = [
+      ...(flagger ? [{ namespace: props.flagger?.namespace ?? FLAGGER_NAMESPACE, podLabels: { ...FLAGGER_POD_LABELS } }] : []),
+      ...(argo ? [{ namespace: props.argoRollouts?.namespace ?? ARGO_ROLLOUTS_NAMESPACE, podLabels: { ...ARGO_ROLLOUTS_POD_LABELS } }] : []),
+    ];
+    releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [],
+      sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval)));
   }
 
   if (traefik) {
@@ -157,8 +152,12 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       // Typed load tests call this Service on these ports, and the loadtester's NetworkPolicy lets it
       // reach the pods on the container ports (the chart's defaults, pinned here).
       fullnameOverride: TRAEFIK_SERVICE_NAME,
-      // The chart's default is LoadBalancer, whose address Helm waits for (values.yaml service.spec.type).
-      service: { spec: { type: serviceType } },
+      service: {
+        // The chart's default is LoadBalancer, whose address Helm waits for (values.yaml service.spec.type).
+        spec: { type: serviceType },
+        // `<fullname>-internal`, a ClusterIP Service of the internal entryPoint.
+        additionalServices: { [TRAEFIK_INTERNAL_ENTRYPOINT]: { type: 'ClusterIP' } },
+      },
       ports: {
         [TRAEFIK_METRICS_ENTRYPOINT]: { port: TRAEFIK_METRICS_PORT },
         // The entryPoints the IngressRoutes name, exposed by the chart's Service.
@@ -167,6 +166,10 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
         },
         [TRAEFIK_WEBSECURE_ENTRYPOINT]: {
           port: TRAEFIK_WEBSECURE_CONTAINER_PORT, exposedPort: TRAEFIK_WEBSECURE_SERVICE_PORT, expose: { default: true },
+        },
+        // Preview hosts listen here: on the internal Service only, not on the public one.
+        [TRAEFIK_INTERNAL_ENTRYPOINT]: {
+          port: TRAEFIK_INTERNAL_PORT, exposedPort: TRAEFIK_INTERNAL_PORT, expose: { default: false, internal: true },
         },
       },
     }));
@@ -228,8 +231,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     releases.push(release(RELEASE_NAMES.argoRollouts, ARGO_ROLLOUTS_CHART, namespace, options, routerCrds, gatewayApiCrds, {
       installCRDs: true,
       controller: {
-        // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts.
-        image: { tag: `v${ARGO_ROLLOUTS_VERSION}` },
+        // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts,
+        // pinned by digest (the chart writes <registry>/<repository>:<tag>).
+        image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: imageTagAndDigest(PINNED_IMAGES.argoRollouts) },
         // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts).
         extraArgs: [...(traefik ? ARGO_ROLLOUTS_TRAEFIK_ARGS : []), '--self-service-notification-enabled'],
         ...(gatewayApi ? gatewayApiPluginValues() : {}),
@@ -257,10 +261,17 @@ function gatewayApiPluginValues(): { [key: string]: any } {
     initContainers: [{
       name: 'copy-gatewayapi-plugin',
       image: ARGO_GATEWAY_API_PLUGIN_IMAGE,
-      command: ['/bin/sh', '-c'],
-      args: [`cp /bin/${PLUGIN_BINARY} ${PLUGIN_DIR}/`],
+      // No shell: the image's cp copies the binary.
+      command: ['cp', `/bin/${PLUGIN_BINARY}`, `${PLUGIN_DIR}/`],
       volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],
-      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      // Pod Security "restricted" (the image runs as uid 999).
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
     }],
     volumes: [{ name: 'gatewayapi-plugin', emptyDir: {} }],
     volumeMounts: [{ name: 'gatewayapi-plugin', mountPath: PLUGIN_DIR }],
@@ -275,17 +286,23 @@ function release(
   name: string, chart: PinnedChart, namespace: string, options: PlatformReleaseOptions,
   dependsOn: string[], dependsOnManifests: string[], values: { [key: string]: any },
 ): PlatformRelease {
+  const version = options.version ?? chart.version;
+  // Flagger signs its OCI chart; a repository of one's own (a mirror) is installed as given.
+  const signedChart = chart === FLAGGER_CHART && options.repository === undefined
+    ? { url: FLAGGER_OCI_CHART.url, tag: version, issuer: FLAGGER_OCI_CHART.issuer, subject: FLAGGER_OCI_CHART.subject }
+    : undefined;
   return {
     name,
     namespace,
     chart: chart.chart,
-    version: options.version ?? chart.version,
+    version,
     repository: options.repository ?? chart.repository,
     repositoryName: chart.repositoryName,
     values: mergeValues(values, options.values ?? {}),
     dependsOn,
     dependsOnManifests,
     chartCrds: CHARTS_WITH_CRDS_FOLDER.includes(chart),
+    ...(signedChart ? { signedChart } : {}),
   };
 }
 
@@ -352,7 +369,11 @@ function checkVersion(property: string, version: string | undefined): void {
 
 function checkRepository(property: string, repository: string | undefined): void {
   if (repository !== undefined && !/^(https?|oci):\/\/[^\s/]+(\/\S*)?$/.test(repository)) {
-    fail(OWNER, `'${property}' (${show(repository)}) must be an https://, http:// or oci:// URL`);
+    fail(OWNER, `'${property}' (${show(maskCredentials(repository))}) must be an https://, http:// or oci:// URL`);
+  }
+  if (repository !== undefined) {
+    checkNoCredentialsInUrl(OWNER, property, repository, "keep them in a Secret: a Flux HelmRepository's 'secretRef' (keys 'username' and 'password'), "
+      + "or the Terraform Helm provider's 'repository_username'/'repository_password' from a variable");
   }
 }
 

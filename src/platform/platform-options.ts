@@ -54,6 +54,8 @@ export interface PlatformManifests {
   readonly repository: string;
   /** The tag. */
   readonly tag: string;
+  /** The commit the tag names: Flux checks this out, so a moved tag changes nothing. */
+  readonly commit: string;
   /** The folder of the manifests in the repository. */
   readonly path: string;
   /** The same manifests as one file of the release, for `kubectl apply --server-side -f`. */
@@ -92,6 +94,25 @@ export interface PlatformRelease {
    * them, so `CanaryPlatform` applies them itself at every version (Flux replaces them).
    */
   readonly chartCrds: boolean;
+  /**
+   * The same chart as a signed OCI artifact, when upstream signs it (Flagger's, with cosign keyless):
+   * `FluxPlatform` installs it from there and has Flux verify the signature.
+   *
+   * @default - the chart is not signed upstream (or the repository was overridden): installed unverified
+   */
+  readonly signedChart?: PlatformSignedChart;
+}
+
+/** A chart published as an OCI artifact and signed with cosign keyless (Sigstore). */
+export interface PlatformSignedChart {
+  /** The artifact, e.g. `oci://ghcr.io/fluxcd/charts/flagger`. */
+  readonly url: string;
+  /** Its tag (the chart version). */
+  readonly tag: string;
+  /** Regular expression the signing certificate's OIDC issuer must match. */
+  readonly issuer: string;
+  /** Regular expression the signing certificate's subject (the release workflow) must match. */
+  readonly subject: string;
 }
 
 /** A chart repository the platform's releases come from. */

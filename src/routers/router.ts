@@ -83,6 +83,19 @@ export interface RouterMetrics {
   readonly serviceLabel: string;
   /** Pattern of this service's values of that label. */
   readonly serviceValues: string;
+  /**
+   * Labels of the router's pods that serve these series: the embedded Prometheus's NetworkPolicy
+   * lets it call only them.
+   *
+   * @default - every pod of `namespace`
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * The port those pods serve their metrics on (the port of the egress rule).
+   *
+   * @default - any port
+   */
+  readonly metricsPort?: number;
 }
 
 /** The routing part of a Flagger Canary, and the objects Flagger expects us to create. */

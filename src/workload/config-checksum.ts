@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { createHash, createHmac } from 'crypto';
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
@@ -76,27 +76,35 @@ function indexConfigs(scope: IConstruct): ConfigIndex {
 const INDEX_KEY = 'config-checksum/configs';
 
 /**
- * The checksum of the data of the ConfigMaps and Secrets the pod spec reads that are declared in
+ * The checksum of the configuration the pod spec reads, of the ConfigMaps and Secrets declared in
  * the same app; undefined when it reads none of them (configuration managed elsewhere cannot be
  * seen at synth). The app is indexed once per synthesis pass (synth/synthesis-pass.ts), not walked
  * per service; `consumer` is who asks (one per Deployment).
+ *
+ * Anyone who may read pods reads the annotation, so it must reveal nothing of a Secret: an unkeyed
+ * hash of a short password is undone by trying candidates. A Secret's data therefore enters only as
+ * an HMAC-SHA256 under `key`, which never reaches the cluster; without a key only the Secret's name
+ * does (a change of its data then starts no release). ConfigMap data is not secret and is hashed as is.
  */
-export function configChecksum(scope: IConstruct, namespace: string, podSpec: any, consumer: object = {}): string | undefined {
+export function configChecksum(scope: IConstruct, namespace: string, podSpec: any, key?: string, consumer: object = {}): string | undefined {
   const references = configReferences(podSpec);
   if (references.configMaps.length === 0 && references.secrets.length === 0) return undefined;
   const declared = perPass(scope, consumer, INDEX_KEY, () => indexConfigs(scope)).get(namespace);
   if (declared === undefined) return undefined;
   const data: { [key: string]: any } = {};
-  const collect = (kind: string, names: string[]) => {
-    for (const name of names) {
-      const object = declared.get(`${kind}/${name}`);
-      if (object === undefined) continue;
-      const json = object.toJson();
-      data[`${kind}/${name}`] = { data: json.data, binaryData: json.binaryData, stringData: json.stringData };
-    }
+  const contents = (object: ApiObject) => {
+    const json = object.toJson();
+    return { data: json.data, binaryData: json.binaryData, stringData: json.stringData };
   };
-  collect('ConfigMap', references.configMaps);
-  collect('Secret', references.secrets);
+  for (const name of references.configMaps) {
+    const object = declared.get(`ConfigMap/${name}`);
+    if (object !== undefined) data[`ConfigMap/${name}`] = contents(object);
+  }
+  for (const name of references.secrets) {
+    const object = declared.get(`Secret/${name}`);
+    if (object === undefined) continue;
+    data[`Secret/${name}`] = key === undefined ? {} : { hmac: createHmac('sha256', key).update(stableJson(contents(object))).digest('hex') };
+  }
   if (Object.keys(data).length === 0) return undefined;
   return createHash('sha256').update(stableJson(data)).digest('hex');
 }
@@ -106,7 +114,7 @@ export function configChecksum(scope: IConstruct, namespace: string, podSpec: an
  * a change of that data changes the template and starts a release (Argo Rollouts, unlike Flagger,
  * does not track ConfigMaps and Secrets). Computed at synth, after every change to the app.
  */
-export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: string): void {
+export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: string, key?: string): void {
   trackSynthesisPasses(deployment);
   const consumer = {};
   let computing = false;
@@ -116,7 +124,7 @@ export function annotateConfigChecksum(deployment: kplus.Deployment, namespace: 
       if (computing) return undefined;
       computing = true;
       try {
-        return configChecksum(deployment, namespace, ApiObject.of(deployment).toJson().spec?.template?.spec, consumer);
+        return configChecksum(deployment, namespace, ApiObject.of(deployment).toJson().spec?.template?.spec, key, consumer);
       } finally {
         computing = false;
       }

@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkNonRootUser, checkProbe, checkResources } from './container-checks';
+import { checkImmutableImage } from './image-reference';
 import { PodOptions } from './pod-options';
 import { selectPodsByLabels, restrictedSecurityContext } from './pod-security';
 import { applyPodOptions } from './pod-settings';
@@ -42,7 +43,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
   // stand-ins used, so that the rest of the declaration is still checked.
   const own = errors ?? new DeclarationErrors();
   const check = <T>(what: () => T, standIn: T): T => own.attempt(what) ?? standIn;
-  const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkPinnedImage(owner, 'image', spec.image!), PLACEHOLDER_IMAGE);
+  const image = spec.image === undefined ? PLACEHOLDER_IMAGE : check(() => checkImmutableImage(owner, 'image', checkPinnedImage(owner, 'image', spec.image!)), PLACEHOLDER_IMAGE);
   const port = check(() => checkPort(owner, 'containerPort', spec.containerPort ?? DEFAULT_CONTAINER_PORT), DEFAULT_CONTAINER_PORT);
   const additionalPorts = (spec.additionalPorts ?? []).flatMap((extra, i) => own.attempt(() => {
     checkPort(owner, `additionalPorts[${i}]`, extra);
@@ -105,7 +106,7 @@ export function createDeployment(scope: Construct, id: string, spec: DeploymentS
 
 /**
  * Checks a Deployment a team built itself: the controllers must be able to select its pods and
- * derive names from it.
+ * derive names from it. Its security is checked by `checkDeploymentSecurity`.
  */
 export function checkDeployment(owner: string, deployment: kplus.Deployment, namespace: string, engineDeadline?: Duration): void {
   const selector = deployment.matchLabels;
@@ -203,4 +204,59 @@ export function probePortProblems(deployment: kplus.Deployment, servedPort: numb
           + '(the port its Services and load tests use): the probe would fail, the pods never become Ready, and the controller would report it only at its progress deadline; '
           + `probe port ${servedPort}, or declare the probed port on the container`;
     });
+}
+
+/** Capabilities Pod Security "restricted" lets a container add back after dropping ALL. */
+const RESTRICTED_ADDABLE_CAPABILITIES = ['NET_BIND_SERVICE'];
+const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost'];
+
+/**
+ * Holds a Deployment a team built itself to what a generated one gets (`createDeployment`): every
+ * container (init containers too) pinned by a version tag or digest, never by a tag that moves, and
+ * under Pod Security "restricted" with a read-only root filesystem: non-root, a non-zero user, not
+ * privileged, no privilege escalation, every capability dropped (NET_BIND_SERVICE may be added back),
+ * a seccomp profile. Each mistake is reported, all together.
+ */
+export function checkDeploymentSecurity(owner: string, deployment: kplus.Deployment): void {
+  const pod = ApiObject.of(deployment).toJson().spec?.template?.spec ?? {};
+  const podContext = pod.securityContext ?? {};
+  const errors = new DeclarationErrors();
+  const containers: [string, any][] = [
+    ...(pod.initContainers ?? []).map((c: any, i: number): [string, any] => [`initContainers[${i}]`, c]),
+    ...(pod.containers ?? []).map((c: any, i: number): [string, any] => [`containers[${i}]`, c]),
+  ];
+  const where = (path: string, container: any) => `'deployment' (${deployment.name}) ${path} ('${container.name}')`;
+  const problem = (message: string) => errors.attempt(() => fail(owner, message));
+  for (const [path, container] of containers) {
+    const context = container.securityContext ?? {};
+    const at = where(path, container);
+    errors.attempt(() => checkImmutableImage(owner, `deployment.${path}.image`, checkPinnedImage(owner, `deployment.${path}.image`, container.image ?? '')));
+    if ((context.runAsNonRoot ?? podContext.runAsNonRoot) !== true) {
+      problem(`${at} must run as non-root: set 'securityContext.runAsNonRoot: true' (cdk8s-plus: ensureNonRoot) on the container or the pod`);
+    }
+    const user = context.runAsUser ?? podContext.runAsUser;
+    if (user === 0) problem(`${at} runs as user 0 (root): set a non-zero 'runAsUser', e.g. 65532`);
+    if (context.privileged === true) problem(`${at} is privileged: set 'securityContext.privileged: false'`);
+    if (context.allowPrivilegeEscalation !== false) {
+      problem(`${at} must not allow privilege escalation: set 'securityContext.allowPrivilegeEscalation: false'`);
+    }
+    if (context.readOnlyRootFilesystem !== true) {
+      problem(`${at} must mount its root filesystem read-only: set 'securityContext.readOnlyRootFilesystem: true' and mount an emptyDir where it writes`);
+    }
+    const seccomp = context.seccompProfile?.type ?? podContext.seccompProfile?.type;
+    if (!SECCOMP_TYPES.includes(seccomp)) {
+      problem(`${at} has no seccomp profile${seccomp ? ` ('${seccomp}')` : ''}: set 'seccompProfile: { type: RuntimeDefault }' on the container or the pod `
+        + '(cdk8s-plus: seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT })');
+    }
+    const drop: string[] = context.capabilities?.drop ?? [];
+    if (!drop.includes('ALL')) problem(`${at} must drop every capability: set 'securityContext.capabilities.drop: [ALL]'`);
+    const added = (context.capabilities?.add ?? []).filter((c: string) => !RESTRICTED_ADDABLE_CAPABILITIES.includes(c));
+    if (added.length > 0) {
+      problem(`${at} adds the capabilities ${added.map((c: string) => `'${c}'`).join(', ')}: only NET_BIND_SERVICE may be added back under Pod Security "restricted"`);
+    }
+  }
+  for (const field of ['hostNetwork', 'hostPID', 'hostIPC']) {
+    if (pod[field] === true) problem(`'deployment' (${deployment.name}) sets '${field}: true', which Pod Security "restricted" forbids`);
+  }
+  errors.throwIfAny();
 }

@@ -9,9 +9,9 @@ const NAME = 'flagger-loadtester';
 const SELECTOR = { 'app.kubernetes.io/name': NAME };
 const DNS_LABEL_RULE = "must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit";
 
-/** DNS, wherever the resolver is (kube-dns, or NodeLocal DNSCache on a link-local address). */
+/** DNS to the cluster DNS pods only (CoreDNS and kube-dns carry k8s-app: kube-dns in kube-system), not port 53 anywhere. */
 const DNS_EGRESS = {
-  to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
   ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
 };
 
@@ -55,7 +55,9 @@ describe('defaults', () => {
     expect(container.name).toBe('loadtester');
     expect(container.image).toBe(LOAD_TESTER_IMAGE);
     expect(container.imagePullPolicy).toBe('IfNotPresent');
-    expect(container.args).toEqual(['-port=8080', '-log-level=info', '-timeout=1h']);
+    // Only the canaries of its own namespace (flagger cmd/loadtester/main.go; server.go answers 403 to any other).
+    expect(container.args).toEqual(['-port=8080', '-log-level=info', '-timeout=1h', '-namespace-regexp=^shop$']);
+    expect(lt.namespaceRegexp).toBe('^shop$');
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     for (const probe of [container.readinessProbe, container.livenessProbe]) {
       expect(probe.httpGet).toEqual({ path: '/healthz', port: 8080, scheme: 'HTTP' });
@@ -90,16 +92,25 @@ describe('defaults', () => {
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
   });
 
-  test('NetworkPolicy admits only the Flagger namespace, on the container port, and lets it call DNS only', () => {
+  test('NetworkPolicy admits only Flagger\'s pods (the Helm chart\'s label) in its namespace, on the container port, and lets it call the cluster DNS only', () => {
     expect(only(manifests, 'NetworkPolicy', NAME).spec).toEqual({
       podSelector: { matchLabels: SELECTOR },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }],
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } },
+        }],
         ports: [{ port: 8080, protocol: 'TCP' }],
       }],
       egress: [DNS_EGRESS],
     });
+  });
+
+  test('it serves its own namespace only', () => {
+    expect(lt.servesNamespace('shop')).toBe(true);
+    expect(lt.servesNamespace('shop-other')).toBe(false);
+    expect(lt.servesNamespace('other')).toBe(false);
   });
 
   test('url', () => {
@@ -164,7 +175,9 @@ test('options', () => {
     namespace: 'options',
     image,
     allowedNamespaces: ['flagger-system', 'ci'],
+    callerPodLabels: { app: 'flagger' },
     namespaceRegexp: '^options-.*$',
+    dns: { namespace: 'dns', podLabels: { 'k8s-app': 'coredns' }, nodeLocalAddress: '169.254.20.10' },
     timeout: Duration.seconds(90),
     logLevel: 'debug',
     resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
@@ -174,9 +187,23 @@ test('options', () => {
   expect(container.image).toBe(image);
   expect(container.args).toEqual(['-port=8080', '-log-level=debug', '-timeout=90s', '-namespace-regexp=^options-.*$']);
   expect(container.resources).toEqual({ requests: { memory: '64Mi' }, limits: { memory: '256Mi' } });
-  expect(only(manifests, 'NetworkPolicy', NAME).spec.ingress[0].from.map((peer: any) => peer.namespaceSelector)).toEqual([
-    { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } },
-    { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } },
+  const policy = only(manifests, 'NetworkPolicy', NAME).spec;
+  expect(policy.ingress[0].from).toEqual([
+    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { app: 'flagger' } } },
+    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { app: 'flagger' } } },
+  ]);
+  // DNS to the given pods, and to NodeLocal DNSCache's address (one address).
+  expect(policy.egress).toEqual([
+    { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { 'k8s-app': 'coredns' } } }], ports: DNS_EGRESS.ports },
+    { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: DNS_EGRESS.ports },
+  ]);
+});
+
+test('callerPodLabels {} admits every pod of the allowed namespaces', () => {
+  const chart = newChart();
+  new LoadTester(chart, 'lt', { namespace: 'shop', callerPodLabels: {} });
+  expect(only(synth(chart), 'NetworkPolicy', NAME).spec.ingress[0].from).toEqual([
+    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} },
   ]);
 });
 
@@ -273,6 +300,18 @@ describe('validation', () => {
     expect(create({ namespaceRegexp: 'shop-(' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') ${re2}: missing closing ): 'shop-('`);
     // JavaScript accepts a lookahead; Go's regexp (RE2 syntax), which the loadtester uses, does not.
     expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
+    // Go's regexp.MatchString finds a match anywhere: 'shop' would serve 'shop-other' and 'workshop'.
+    expect(create({ namespaceRegexp: 'shop' })).toThrow(
+      "LoadTester 'test/lt': 'namespaceRegexp' ('shop') must be anchored, '^...$': Go's regexp matches anywhere in the namespace, so 'shop' would also serve e.g. 'shop-other'");
+    expect(create({ namespaceRegexp: '^shop' })).toThrow("'namespaceRegexp' ('^shop') must be anchored");
+  });
+
+  test('dns', () => {
+    expect(create({ dns: { nodeLocalAddress: 'node-local' } })).toThrow(
+      "LoadTester 'test/lt': 'dns.nodeLocalAddress' ('node-local') must be an IP address, e.g. '169.254.20.10' (NodeLocal DNSCache's)");
+    expect(create({ dns: { podLabels: {} } })).toThrow(
+      "LoadTester 'test/lt': 'dns.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of 'kube-system'");
+    expect(create({ dns: { namespace: 'Kube' } })).toThrow(`LoadTester 'test/lt': 'dns.namespace' ('Kube') ${DNS_LABEL_RULE}`);
   });
 });
 

@@ -34,6 +34,7 @@ describe('defaults', () => {
       'ConfigMap/apps/canary-prometheus',
       'Deployment/apps/canary-prometheus',
       'Service/apps/canary-prometheus',
+      'NetworkPolicy/apps/canary-prometheus',
       'Role/apps/canary-prometheus',
       'RoleBinding/apps/canary-prometheus',
     ]);
@@ -84,7 +85,8 @@ describe('defaults', () => {
     expect(spec.containers).toHaveLength(1);
     const container = spec.containers[0];
     expect(container.name).toBe('prometheus');
-    expect(container.image).toBe('quay.io/prometheus/prometheus:v3.5.5');
+    // Pinned by digest as well as tag (src/versions.ts).
+    expect(container.image).toBe('docker.io/prom/prometheus:v3.5.5@sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a');
     expect(container.args).toEqual([
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',
@@ -129,8 +131,29 @@ describe('defaults', () => {
     expect(service.spec.selector).toEqual({ 'app.kubernetes.io/name': 'canary-prometheus' });
   });
 
-  test('role allows get, list, watch on pods and nothing else', () => {
-    expect(only(manifests, 'Role').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+  test('role allows list and watch on pods (what pod discovery\'s informer calls) and nothing else', () => {
+    expect(only(manifests, 'Role').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+  });
+
+  test('no pod borrows its token: the ServiceAccount mounts none, only the Prometheus pod asks for one', () => {
+    expect(only(manifests, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(podSpec(manifests).automountServiceAccountToken).toBe(true);
+  });
+
+  test('NetworkPolicy: no ingress until a controller is allowed; egress to the cluster DNS, the API server (443, 6443) and its own namespace\'s pods', () => {
+    expect(only(manifests, 'NetworkPolicy').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'canary-prometheus' } },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+        },
+        { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
+        // The annotated pods name their own metrics port: any port, pods of the scraped namespace only.
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } }, podSelector: {} }], ports: [] },
+      ],
+    });
   });
 
   test('role binding binds the role to the service account', () => {
@@ -157,7 +180,7 @@ describe('scrapeNamespace', () => {
     ]);
     const role = all(manifests, 'Role').find((m) => m.metadata.namespace === 'traefik');
     expect(role.metadata.name).toBe('canary-prometheus-apps');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
     const binding = all(manifests, 'RoleBinding').find((m) => m.metadata.namespace === 'traefik');
     expect(binding.metadata.name).toBe('canary-prometheus-apps');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'canary-prometheus-apps' });
@@ -225,8 +248,26 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
       regex: '(traefik_service_.+);(apps-api-(canary|primary|stable)-80@kubernetescrd|apps-web-(canary|primary|stable)-80@kubernetescrd)',
     }]);
     expect(prometheus.keptRouterMetrics).toEqual([TRAEFIK('web'), TRAEFIK('api')]);
-    // Pod discovery in the router's namespace, as for a scraped namespace.
-    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/canary-prometheus', 'traefik/canary-prometheus-apps']);
+    // Pod discovery in the router's namespace: its Role is not in the team's files but in the platform's.
+    expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/canary-prometheus']);
+    const platform = Testing.synth(chart.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(platform.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
+      'Role/traefik/canary-prometheus-apps',
+      'RoleBinding/traefik/canary-prometheus-apps',
+    ]);
+    expect(only(platform, 'Role').rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+    expect(only(platform, 'RoleBinding').subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'canary-prometheus', namespace: 'apps' }]);
+    expect(prometheus.platformRoleNamespaces).toEqual(['traefik']);
+  });
+
+  test('egress to the router\'s pods only on their metrics port, when the router names them', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeRouterMetrics({ ...TRAEFIK('web'), podLabels: { 'app.kubernetes.io/name': 'traefik' }, metricsPort: 9100 });
+    expect(only(synth(chart), 'NetworkPolicy').spec.egress[3]).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } }],
+      ports: [{ port: 9100, protocol: 'TCP' }],
+    });
   });
 
   test('the keep rule, as Prometheus applies it (RE2, anchored, labels joined by ";"), keeps exactly the services\' series', () => {
@@ -260,7 +301,56 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
   });
 });
 
+describe('allowQueriesFrom: only the controllers\' pods query it', () => {
+  test('one ingress rule per controller, on 9090, idempotent', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.allowQueriesFrom('flagger-system', { 'app.kubernetes.io/name': 'flagger' });
+    prometheus.allowQueriesFrom('argo-rollouts', { 'app.kubernetes.io/name': 'argo-rollouts' });
+    prometheus.allowQueriesFrom('flagger-system', { 'app.kubernetes.io/name': 'flagger' });
+    prometheus.allowQueriesFrom('monitoring');
+    expect(only(synth(chart), 'NetworkPolicy').spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }],
+        ports: [{ port: 9090, protocol: 'TCP' }],
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argo-rollouts' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts' } } }],
+        ports: [{ port: 9090, protocol: 'TCP' }],
+      },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: {} }],
+        ports: [{ port: 9090, protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  test('an external Prometheus ignores it', () => {
+    expect(() => Prometheus.external('http://prometheus.monitoring:9090').allowQueriesFrom('flagger-system')).not.toThrow();
+  });
+});
+
 describe('options', () => {
+  test('apiServerAddresses and dns narrow the egress', () => {
+    const chart = newChart();
+    new Prometheus(chart, 'p', { namespace: 'apps', apiServerAddresses: ['172.18.0.2/32', 'fd00::1/128'], dns: { nodeLocalAddress: '169.254.20.10' } });
+    const egress = only(synth(chart), 'NetworkPolicy').spec.egress;
+    expect(egress.slice(1, 4)).toEqual([
+      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+      { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
+      { to: [{ ipBlock: { cidr: 'fd00::1/128' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('bad apiServerAddresses and dns', () => {
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', apiServerAddresses: [] })).toThrow(
+      "test/p: 'apiServerAddresses' ([]) must name at least one address: Prometheus discovers pods through the API server");
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', apiServerAddresses: ['10.0.0.1'] })).toThrow(
+      "test/p: 'apiServerAddresses[0]' ('10.0.0.1') must be a CIDR, e.g. '10.0.0.1/32'");
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', dns: { nodeLocalAddress: '300.1.1.1' } })).toThrow(
+      "test/p: 'dns.nodeLocalAddress' ('300.1.1.1') must be an IP address");
+  });
+
   test('image, retention, scrape interval and resources', () => {
     const chart = newChart();
     new Prometheus(chart, 'p', {

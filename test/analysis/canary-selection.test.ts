@@ -55,12 +55,12 @@ describe('a query that selects no canary fails, with the selector to add for the
   test.each<[Engine, string, string, string]>([
     ['flagger', 'traefik', 'Flagger (provider traefik)', 'traefik_service_request_duration_seconds_bucket{service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd",le="+Inf"}'],
     ['flagger', 'istio', 'Flagger (provider istio)', 'istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"}'],
-    ['flagger', 'gateway-api', 'Flagger (provider gatewayapi:v1)', 'istio_requests_total{reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"}'],
-    ['flagger', 'replica-ratio', 'Flagger (provider kubernetes)', 'http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",app_kubernetes_io_name="podinfo",path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"}'],
-    ['argo', 'traefik', 'Argo Rollouts (router traefik)', 'traefik_service_request_duration_seconds_bucket{service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd",le="+Inf"}'],
-    ['argo', 'istio', 'Argo Rollouts (router istio)', 'istio_requests_total{reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.canary-hash}}"}'],
-    ['argo', 'gateway-api', 'Argo Rollouts (router gateway-api)', 'istio_requests_total{reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"}'],
-    ['argo', 'replica-ratio', 'Argo Rollouts (router replica-ratio)', 'http_request_duration_seconds_count{kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"}'],
+    ['flagger', 'gateway-api', 'Flagger (provider gatewayapi:v1)', 'istio_requests_total{namespace="test",reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"}'],
+    ['flagger', 'replica-ratio', 'Flagger (provider kubernetes)', 'http_request_duration_seconds_count{job="kubernetes-pods",kubernetes_namespace="{{ namespace }}",app_kubernetes_io_name="podinfo",path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"}'],
+    ['argo', 'traefik', 'Argo Rollouts (router traefik)', 'traefik_service_request_duration_seconds_bucket{namespace="traefik",service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd",le="+Inf"}'],
+    ['argo', 'istio', 'Argo Rollouts (router istio)', 'istio_requests_total{job="kubernetes-pods",reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.canary-hash}}"}'],
+    ['argo', 'gateway-api', 'Argo Rollouts (router gateway-api)', 'istio_requests_total{namespace="test",reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"}'],
+    ['argo', 'replica-ratio', 'Argo Rollouts (router replica-ratio)', 'http_request_duration_seconds_count{job="kubernetes-pods",kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"}'],
   ])('%s with %s', (engine, router, cell, series) => {
     const owner = engine === 'flagger' ? FLAGGER_OWNER : OWNER;
     expect(() => declare(engine, router, [errors(UNSELECTED)])).toThrow(
@@ -133,7 +133,7 @@ describe('queries that name the canary but match the other version too fail', ()
   test('Argo Rollouts blue/green: <target>-canary does not exist, the new version is behind <target>-preview', () => {
     const query = 'sum(rate(traefik_service_requests_total{service=~"{{ namespace }}-{{ target }}-canary-[0-9]+@kubernetescrd"}[{{ interval }}]))';
     expect(() => declare('argo', 'traefik', [errors(query)], DeliveryStrategy.blueGreen())).toThrow(
-      `${OWNER}: 'analysis.metrics[0].query' ('${query}') does not select the canary: ${NO_MATCHER}. With Argo Rollouts (router traefik), select it in the router's series, e.g. traefik_service_request_duration_seconds_bucket{service="{{args.namespace}}-{{args.preview-service}}-{{args.service-port}}@kubernetescrd",le="+Inf"}`,
+      `${OWNER}: 'analysis.metrics[0].query' ('${query}') does not select the canary: ${NO_MATCHER}. With Argo Rollouts (router traefik), select it in the router's series, e.g. traefik_service_request_duration_seconds_bucket{namespace="traefik",service="{{args.namespace}}-{{args.preview-service}}-{{args.service-port}}@kubernetescrd",le="+Inf"}`,
     );
   });
 

@@ -87,7 +87,7 @@ test('proxy access: services/proxy of the loadtester alone, no exec', () => {
   ]);
   const manifests = synth(chart);
   expect(only(manifests, 'Role', 'web-releases').metadata.labels).toEqual(LABELS);
-  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['canary-prometheus', 'canary-prometheus-shop']);
+  expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['canary-prometheus']);
 });
 
 test('Argo Rollouts only: the Rollouts and their status subresource, no record, no loadtester', () => {

@@ -6,8 +6,8 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter, PlatformEngine, PlatformPlan,
-  PlatformPlanProps, PlatformRouter, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter,
+  PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter, TrafficRouter,
 } from '../../src';
 import { all, only, synth } from '../synth';
 
@@ -93,10 +93,40 @@ describe('the metrics server', () => {
 });
 
 describe('Traefik', () => {
-  test('the embedded Prometheus may discover pods in the namespace Traefik is installed in', () => {
+  test('a blue/green load test reaches the preview host through the internal Service the chart creates for the internal entryPoint', () => {
+    const values = plan().release('traefik').values;
+    expect(values.ports.internal).toEqual({ port: 8001, exposedPort: 8001, expose: { default: false, internal: true } });
+    // The chart names an additional Service <fullname>-<name> (templates/_service.tpl, traefik.service-name).
+    const address = `http://${values.fullnameOverride}-internal.${plan().release('traefik').namespace}:${values.ports.internal.exposedPort}/`;
+    const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
+    new CanaryService(chart, 'web', {
+      image: 'ghcr.io/acme/web:1.0.0',
+      engine: DeliveryEngine.flagger(),
+      router: traefik(),
+      strategy: DeliveryStrategy.blueGreen(),
+      analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    });
+    const manifests = synth(chart);
+    const load = only(manifests, 'Canary').spec.analysis.webhooks.find((w: any) => w.name === 'load-test');
+    expect(load.metadata.cmd).toContain(address);
+    // The preview route listens only there; the loadtester may call Traefik's pods on that port.
+    expect(only(manifests, 'IngressRoute', 'web-preview').spec.entryPoints).toEqual(['internal']);
+    expect(only(manifests, 'IngressRoute', 'web').spec.entryPoints).toEqual(['web']);
+    expect(only(manifests, 'NetworkPolicy', 'flagger-loadtester').spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } }],
+      ports: [{ port: values.ports.internal.port, protocol: 'TCP' }],
+    });
+  });
+
+  test('the embedded Prometheus may discover pods in the namespace Traefik is installed in (a Role the platform team applies)', () => {
     const p = plan();
-    const roles = all(service(DeliveryEngine.flagger(), traefik()), 'Role').map((role) => role.metadata.namespace);
-    expect(roles).toContain(p.release('traefik').namespace);
+    const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
+    new CanaryService(chart, 'web', {
+      image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.flagger(), router: traefik(), analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    });
+    const platformRbac = Testing.synth(chart.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(all(platformRbac, 'Role').map((role) => role.metadata.namespace)).toEqual([p.release('traefik').namespace]);
+    expect(all(synth(chart), 'Role').map((role) => role.metadata.namespace)).toEqual(['shop']);
   });
 
   test("the metrics entryPoint is on port 9100, which the chart's pod annotations name and Prometheus follows", () => {
@@ -145,7 +175,8 @@ describe('Traefik', () => {
     const queries = all(service(DeliveryEngine.argoRollouts(), traefik()), 'AnalysisTemplate')
       .flatMap((t) => t.spec.metrics).map((m: any) => m.provider.prometheus?.query).filter((q: any) => q !== undefined);
     expect(queries.length).toBeGreaterThan(0);
-    for (const query of queries) expect(query).toContain('traefik_service_request_duration_seconds_bucket{service="');
+    // And on the namespace Traefik runs in, the target label of its pods.
+    for (const query of queries) expect(query).toContain(`traefik_service_request_duration_seconds_bucket{namespace="${plan().release('traefik').namespace}",service="`);
   });
 });
 

@@ -33,12 +33,14 @@ describe('the ingress proxies install without a load balancer', () => {
 
   test('ClusterIP by default, in the Terraform JSON and the Flux HelmReleases', () => {
     const tf = tfReleases(terraform(both).json);
-    expect(JSON.parse(tf.traefik.values[0]).service).toEqual({ spec: { type: 'ClusterIP' } });
+    // The internal entryPoint's Service (preview hosts) is a ClusterIP whatever the type.
+    const traefikService = { spec: { type: 'ClusterIP' }, additionalServices: { internal: { type: 'ClusterIP' } } };
+    expect(JSON.parse(tf.traefik.values[0]).service).toEqual(traefikService);
     expect(JSON.parse(tf['istio-ingressgateway'].values[0]).service).toEqual({ type: 'ClusterIP' });
     // Helm's wait stays on (the provider's default): it succeeds because a ClusterIP needs no address.
     expect(tf.traefik.wait).toBeUndefined();
     const manifests = flux(both);
-    expect(only(manifests, 'HelmRelease', 'traefik').spec.values.service).toEqual({ spec: { type: 'ClusterIP' } });
+    expect(only(manifests, 'HelmRelease', 'traefik').spec.values.service).toEqual(traefikService);
     expect(only(manifests, 'HelmRelease', 'istio-ingressgateway').spec.values.service).toEqual({ type: 'ClusterIP' });
   });
 
@@ -74,8 +76,9 @@ describe('the ingress proxies install without a load balancer', () => {
     }
     for (const file of files.filter((f) => f.endsWith('.k8s.yaml'))) {
       for (const release of all(yaml.loadAll(fs.readFileSync(path.join(dir, file), 'utf-8')) as any[], 'HelmRelease')) {
-        if (release.spec.chart.spec.chart === 'traefik') { proxies++; expect(release.spec.values.service.spec.type).toBe('ClusterIP'); }
-        if (release.spec.chart.spec.chart === 'gateway') { proxies++; expect(release.spec.values.service.type).toBe('ClusterIP'); }
+        // Flagger's chart comes from its signed OCI artifact (chartRef), the proxies' from Helm repositories.
+        if (release.spec.chart?.spec.chart === 'traefik') { proxies++; expect(release.spec.values.service.spec.type).toBe('ClusterIP'); }
+        if (release.spec.chart?.spec.chart === 'gateway') { proxies++; expect(release.spec.values.service.type).toBe('ClusterIP'); }
       }
     }
     // flagger-traefik and argo-rollouts-istio, each in both modes.

@@ -65,8 +65,10 @@ describe('CanaryPlatform', () => {
         metrics: { port: 9100 },
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+        // Preview hosts' entryPoint: on the internal Service only.
+        internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
       },
-      service: { spec: { type: 'ClusterIP' } },
+      service: { spec: { type: 'ClusterIP' }, additionalServices: { internal: { type: 'ClusterIP' } } },
     });
     expect(byName.traefik.provider).toBe('helm');
     expect(byName.flagger.provider).toBe('helm');
@@ -115,7 +117,7 @@ describe('CanaryPlatform', () => {
     expect(byName['istio-base'].values).toBeUndefined();
     expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
     expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
-      installCRDs: true, controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
+      installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
     });
     expect(byName['argo-rollouts'].depends_on).toEqual([address(p.release('istio-base'))]);
   });
@@ -125,7 +127,7 @@ describe('CanaryPlatform', () => {
     const values = JSON.parse(releases(Testing.synth(TerraformStack.of(p)))['argo-rollouts'].values[0]);
     expect(values).toEqual({
       controller: {
-        image: { tag: 'v1.9.1' },
+        image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' },
         extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled'],
       },
       installCRDs: true,

@@ -12,12 +12,12 @@ function flux(planProps: Partial<PlatformPlanProps> = {}, props: Partial<FluxPla
 }
 
 describe('FluxPlatform', () => {
-  test('Flagger + Traefik: a HelmRepository per repository, a HelmRelease per release', () => {
+  test('Flagger + Traefik: a HelmRepository per repository, Flagger\'s signed OCI chart verified, a HelmRelease per release', () => {
     const { chart } = flux();
     const manifests = synth(chart);
     expect(manifests.map((m) => `${m.apiVersion} ${m.kind} ${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
-      'source.toolkit.fluxcd.io/v1 HelmRepository flux-system/flagger',
       'source.toolkit.fluxcd.io/v1 HelmRepository flux-system/traefik',
+      'source.toolkit.fluxcd.io/v1 OCIRepository flux-system/flagger',
       'helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/traefik',
       'helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/flagger',
     ]);
@@ -27,11 +27,25 @@ describe('FluxPlatform', () => {
       releaseName: 'flagger',
       targetNamespace: 'flagger-system',
       storageNamespace: 'flagger-system',
-      chart: { spec: { chart: 'flagger', version: '1.44.0', sourceRef: { kind: 'HelmRepository', name: 'flagger', namespace: 'flux-system' } } },
+      // From the OCI artifact Flagger's release workflow signs, which Flux verifies (cosign keyless) before installing.
+      chartRef: { kind: 'OCIRepository', name: 'flagger', namespace: 'flux-system' },
       install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
       dependsOn: [{ name: 'traefik', namespace: 'flux-system' }],
       values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+    });
+    expect(only(manifests, 'OCIRepository', 'flagger').spec).toEqual({
+      interval: '1h',
+      url: 'oci://ghcr.io/fluxcd/charts/flagger',
+      ref: { tag: '1.44.0' },
+      layerSelector: { mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', operation: 'copy' },
+      verify: {
+        provider: 'cosign',
+        matchOIDCIdentity: [{
+          issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
+          subject: '^https://github\\.com/fluxcd/flagger/\\.github/workflows/release\\.yml@refs/tags/v\\d+\\.\\d+\\.\\d+$',
+        }],
+      },
     });
     const traefik = only(manifests, 'HelmRelease', 'traefik').spec;
     expect(traefik.dependsOn).toBeUndefined();
@@ -42,8 +56,10 @@ describe('FluxPlatform', () => {
         metrics: { port: 9100 },
         web: { port: 8000, exposedPort: 80, expose: { default: true } },
         websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+        // Preview hosts' entryPoint: on the internal Service only.
+        internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
       },
-      service: { spec: { type: 'ClusterIP' } },
+      service: { spec: { type: 'ClusterIP' }, additionalServices: { internal: { type: 'ClusterIP' } } },
     });
   });
 
@@ -56,15 +72,21 @@ describe('FluxPlatform', () => {
       const spec = only(manifests, 'HelmRelease', release.name).spec;
       expect(spec.releaseName).toBe(release.name);
       expect(spec.targetNamespace).toBe(release.namespace);
+      expect(spec.values ?? {}).toEqual(release.values);
+      expect(spec.dependsOn ?? []).toEqual(release.dependsOn.map((name) => ({ name, namespace: 'flux-system' })));
+      if (release.signedChart) {
+        expect(spec.chartRef).toEqual({ kind: 'OCIRepository', name: release.name, namespace: 'flux-system' });
+        expect(only(manifests, 'OCIRepository', release.name).spec.ref).toEqual({ tag: release.version });
+        continue;
+      }
       expect(spec.chart.spec).toEqual({
         chart: release.chart, version: release.version, sourceRef: { kind: 'HelmRepository', name: release.repositoryName, namespace: 'flux-system' },
       });
-      expect(spec.values ?? {}).toEqual(release.values);
-      expect(spec.dependsOn ?? []).toEqual(release.dependsOn.map((name) => ({ name, namespace: 'flux-system' })));
       const repository = only(manifests, 'HelmRepository', release.repositoryName);
       expect(repository.spec.url).toBe(release.repository);
     }
-    expect(all(manifests, 'HelmRepository').map((r) => r.metadata.name)).toEqual(['argo', 'flagger', 'istio', 'prometheus-community', 'traefik']);
+    expect(all(manifests, 'HelmRepository').map((r) => r.metadata.name)).toEqual(['argo', 'istio', 'prometheus-community', 'traefik']);
+    expect(platform.plan.releases.filter((r) => r.signedChart).map((r) => r.name)).toEqual(['flagger']);
     expect(only(manifests, 'HelmRelease', 'istio-base').spec.values).toBeUndefined();
     expect(only(manifests, 'HelmRelease', 'argo-rollouts').spec.values.controller.extraArgs)
       .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled']);
@@ -73,7 +95,8 @@ describe('FluxPlatform', () => {
 
   test('every object is a public child', () => {
     const { platform } = flux({ routers: [TRAEFIK, ISTIO] });
-    expect(platform.helmRepositories.map((r) => r.node.id)).toEqual(['HelmRepository-flagger', 'HelmRepository-istio', 'HelmRepository-traefik']);
+    expect(platform.helmRepositories.map((r) => r.node.id)).toEqual(['HelmRepository-istio', 'HelmRepository-traefik']);
+    expect(platform.ociRepositories.map((r) => r.node.id)).toEqual(['OCIRepository-flagger']);
     expect(platform.helmReleases.map((r) => r.node.id)).toEqual(
       ['HelmRelease-traefik', 'HelmRelease-istio-base', 'HelmRelease-istiod', 'HelmRelease-istio-ingressgateway', 'HelmRelease-flagger']);
     expect(platform.helmRelease('istiod')).toBe(platform.helmReleases[2]);
@@ -84,10 +107,10 @@ describe('FluxPlatform', () => {
     const { chart } = flux({}, { namespace: 'gitops', interval: Duration.minutes(5), repositoryInterval: Duration.seconds(90) });
     const manifests = synth(chart);
     expect(manifests.every((m) => m.metadata.namespace === 'gitops')).toBe(true);
-    expect(only(manifests, 'HelmRepository', 'flagger').spec.interval).toBe('90s');
+    expect(only(manifests, 'OCIRepository', 'flagger').spec.interval).toBe('90s');
     const flagger = only(manifests, 'HelmRelease', 'flagger').spec;
     expect(flagger.interval).toBe('5m');
-    expect(flagger.chart.spec.sourceRef.namespace).toBe('gitops');
+    expect(flagger.chartRef.namespace).toBe('gitops');
     expect(flagger.dependsOn).toEqual([{ name: 'traefik', namespace: 'gitops' }]);
   });
 
@@ -102,8 +125,16 @@ describe('FluxPlatform', () => {
     const { chart } = flux({ traefik: { repository: 'oci://ghcr.io/traefik/helm' } });
     const manifests = synth(chart);
     expect(only(manifests, 'HelmRepository', 'traefik').spec).toEqual({ url: 'oci://ghcr.io/traefik/helm', interval: '1h', type: 'oci' });
-    expect(only(manifests, 'HelmRepository', 'flagger').spec.type).toBeUndefined();
     expect(only(manifests, 'HelmRelease', 'traefik').spec.chart.spec.chart).toBe('traefik');
+  });
+
+  test('a Flagger chart from a repository of one\'s own (a mirror) is installed from it, unverified', () => {
+    const { chart, platform } = flux({ flagger: { repository: 'https://charts.example.com/flagger' } });
+    const manifests = synth(chart);
+    expect(platform.plan.release('flagger').signedChart).toBeUndefined();
+    expect(all(manifests, 'OCIRepository')).toEqual([]);
+    expect(only(manifests, 'HelmRepository', 'flagger').spec).toEqual({ url: 'https://charts.example.com/flagger', interval: '1h' });
+    expect(only(manifests, 'HelmRelease', 'flagger').spec.chart.spec.sourceRef).toEqual({ kind: 'HelmRepository', name: 'flagger', namespace: 'flux-system' });
   });
 
   test('errors', () => {

@@ -47,6 +47,8 @@ describe('Gateway API', () => {
       name: 'gateway-api-crds',
       repository: 'https://github.com/kubernetes-sigs/gateway-api',
       tag,
+      // The commit the tag names (a lightweight tag: git rev-parse v1.6.1), which Flux checks out.
+      commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3',
       path: './config/crd',
       releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${tag}/standard-install.yaml`,
     }]);
@@ -63,7 +65,12 @@ describe('Gateway API', () => {
     expect(controller.trafficRouterPlugins).toEqual([{ name: pluginName, location: 'file:///plugins/rollouts-plugin-trafficrouter-gatewayapi' }]);
     const [init] = controller.initContainers;
     expect(init.image).toMatch(/^ghcr\.io\/argoproj-labs\/rollouts-plugin-trafficrouter-gatewayapi:v\d+\.\d+\.\d+$/);
-    expect(init.args).toEqual(['cp /bin/rollouts-plugin-trafficrouter-gatewayapi /plugins/']);
+    expect(init.command).toEqual(['cp', '/bin/rollouts-plugin-trafficrouter-gatewayapi', '/plugins/']);
+    expect(init.args).toBeUndefined();
+    // Pod Security "restricted": the init container too (the image runs as uid 999).
+    expect(init.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
     // The init container writes where the controller reads.
     expect(init.volumeMounts).toEqual(controller.volumeMounts);
     expect(controller.volumes).toEqual([{ name: 'gatewayapi-plugin', emptyDir: {} }]);
@@ -72,7 +79,8 @@ describe('Gateway API', () => {
   });
 
   test('the Argo Rollouts controller is the version the manifests target (chart 2.41.0 ships v1.9.0)', () => {
-    expect(plan.release('argo-rollouts').values.controller.image).toEqual({ tag: 'v1.9.1' });
+    // Pinned by digest too: the chart writes <registry>/<repository>:<tag>.
+    expect(plan.release('argo-rollouts').values.controller.image).toEqual({ registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' });
   });
 
   test('the Gateways the CanaryServices create are of the class istiod serves', () => {
@@ -84,14 +92,14 @@ describe('Gateway API', () => {
       .toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
   });
 
-  test('Flux: a GitRepository at the tag and a Kustomization of the CRDs that never prunes them', () => {
+  test('Flux: a GitRepository at the tag\'s commit (git rev-parse v1.6.1 in kubernetes-sigs/gateway-api) and a Kustomization of the CRDs that never prunes them', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'platform');
     const releases = new Chart(app, 'platform-releases');
     const flux = new FluxPlatform(chart, 'platform', { plan, dependentReleases: { chart: releases, path: './clusters/prod/platform-releases' } });
     const manifests = synth(chart);
     expect(flux.kustomizations).toHaveLength(1);
-    expect(only(manifests, 'GitRepository', 'gateway-api-crds').spec).toEqual({ url: 'https://github.com/kubernetes-sigs/gateway-api', ref: { tag: 'v1.6.1' }, interval: '1h' });
+    expect(only(manifests, 'GitRepository', 'gateway-api-crds').spec).toEqual({ url: 'https://github.com/kubernetes-sigs/gateway-api', ref: { commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3' }, interval: '1h' });
     expect(only(manifests, 'Kustomization', 'gateway-api-crds').spec).toEqual({
       interval: '10m', sourceRef: { kind: 'GitRepository', name: 'gateway-api-crds' }, path: './config/crd', prune: false, wait: true,
     });

@@ -1,3 +1,4 @@
+import * as yaml from 'js-yaml';
 import { PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
 
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
@@ -28,8 +29,10 @@ describe('PlatformPlan releases', () => {
           metrics: { port: 9100 },
           web: { port: 8000, exposedPort: 80, expose: { default: true } },
           websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+          // Preview hosts' entryPoint: on the internal Service only.
+          internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
         },
-        service: { spec: { type: 'ClusterIP' } },
+        service: { spec: { type: 'ClusterIP' }, additionalServices: { internal: { type: 'ClusterIP' } } },
       },
     });
     expect(p.release('flagger')).toEqual({
@@ -43,6 +46,13 @@ describe('PlatformPlan releases', () => {
       dependsOnManifests: [],
       chartCrds: true,
       values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+      // Flagger's chart is also a cosign-signed OCI artifact (fluxcd/flagger .github/workflows/release.yml), which Flux verifies.
+      signedChart: {
+        url: 'oci://ghcr.io/fluxcd/charts/flagger',
+        tag: '1.44.0',
+        issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
+        subject: '^https://github\\.com/fluxcd/flagger/\\.github/workflows/release\\.yml@refs/tags/v\\d+\\.\\d+\\.\\d+$',
+      },
     });
     expect(p.flaggerNamespace).toBe('flagger-system');
     expect(p.metricsServer).toBeUndefined();
@@ -65,7 +75,7 @@ describe('PlatformPlan releases', () => {
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
       // Alerts are configured in the services' namespaces (self-service notifications).
-      controller: { image: { tag: 'v1.9.1' }, extraArgs: ['--self-service-notification-enabled'] },
+      controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
     });
     expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
     expect(p.flaggerNamespace).toBeUndefined();
@@ -86,7 +96,8 @@ describe('PlatformPlan releases', () => {
     expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'flagger']);
     expect(p.metricsServer).toBe('http://prometheus-server.monitoring:9090');
     expect(p.sharedPrometheus?.address).toBe('http://prometheus-server.monitoring:9090');
-    expect(p.release('prometheus')).toEqual({
+    const release = p.release('prometheus');
+    expect({ ...release, values: undefined }).toEqual({
       name: 'prometheus',
       namespace: 'monitoring',
       chart: 'prometheus',
@@ -96,26 +107,95 @@ describe('PlatformPlan releases', () => {
       dependsOn: [],
       dependsOnManifests: [],
       chartCrds: false,
-      values: {
-        'alertmanager': { enabled: false },
-        'kube-state-metrics': { enabled: false },
-        'prometheus-node-exporter': { enabled: false },
+      values: undefined,
+    });
+    const { extraManifests, ...values } = release.values;
+    const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
+    expect(values).toEqual({
+      'alertmanager': { enabled: false },
+      'kube-state-metrics': { enabled: false },
+      'prometheus-node-exporter': { enabled: false },
+      'prometheus-pushgateway': { enabled: false },
+      // The chart's ClusterRole (nodes, nodes/metrics, services, endpoints, endpointslices, ingresses, configmaps) is not installed.
+      'rbac': { create: false },
+      'serviceAccounts': { server: { create: true, name: 'prometheus-server' } },
+      // Every job of the chart but its own and the annotated pods' is off, and pods cannot override the target's labels.
+      'scrapeConfigs': {
+        'kubernetes-api-servers': { enabled: false },
+        'kubernetes-nodes': { enabled: false },
+        'kubernetes-nodes-cadvisor': { enabled: false },
+        'kubernetes-service-endpoints': { enabled: false },
+        'kubernetes-service-endpoints-slow': { enabled: false },
         'prometheus-pushgateway': { enabled: false },
-        'server': {
-          fullnameOverride: 'prometheus-server',
-          // The per-namespace Prometheus's version (PROMETHEUS_IMAGE), not the chart's appVersion v3.14.0.
-          image: { repository: 'quay.io/prometheus/prometheus', tag: 'v3.5.5' },
-          service: { servicePort: 9090 },
-          global: { scrape_interval: '5s', scrape_timeout: '5s' },
-          persistentVolume: { enabled: false },
-          retention: '2h',
-        },
+        'kubernetes-services': { enabled: false },
+        'kubernetes-pods-slow': { enabled: false },
+        'kubernetes-pods': { honor_labels: false },
+      },
+      'configmapReload': { prometheus: { containerSecurityContext: restricted } },
+      'server': {
+        fullnameOverride: 'prometheus-server',
+        // The per-namespace Prometheus's image (PROMETHEUS_IMAGE, by digest), not the chart's appVersion v3.14.0.
+        image: { repository: 'docker.io/prom/prometheus', tag: 'v3.5.5@sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a' },
+        service: { servicePort: 9090 },
+        global: { scrape_interval: '5s', scrape_timeout: '5s' },
+        persistentVolume: { enabled: false },
+        retention: '2h',
+        containerSecurityContext: restricted,
+      },
+    });
+    const [clusterRole, binding, networkPolicy] = extraManifests.map((text: string) => yaml.load(text));
+    const labels = { 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' };
+    expect(clusterRole).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'prometheus-server-pods', labels },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }],
+    });
+    expect(binding).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'prometheus-server-pods', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'prometheus-server-pods' },
+      subjects: [{ kind: 'ServiceAccount', name: 'prometheus-server', namespace: 'monitoring' }],
+    });
+    expect(networkPolicy).toEqual({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'prometheus-server', namespace: 'monitoring', labels },
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress', 'Egress'],
+        // Only Flagger's pods query it (the engines of the plan).
+        ingress: [{
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }],
+          ports: [{ protocol: 'TCP', port: 9090 }],
+        }],
+        egress: [
+          {
+            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+            ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+          },
+          { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+          { to: [{ namespaceSelector: {}, podSelector: {} }] },
+        ],
       },
     });
     expect(p.release('flagger')).toMatchObject({
       dependsOn: ['prometheus', 'traefik'],
       values: { metricsServer: 'http://prometheus-server.monitoring:9090' },
     });
+  });
+
+  test('with both engines, the shared Prometheus answers both controllers\' pods, in their namespaces', () => {
+    const p = plan({ engines: [PlatformEngine.FLAGGER, PlatformEngine.ARGO_ROLLOUTS], prometheus: true, argoRollouts: { namespace: 'rollouts' } });
+    const networkPolicy: any = yaml.load(p.release('prometheus').values.extraManifests[2]);
+    expect(networkPolicy.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'rollouts' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } },
+      },
+    ]);
   });
 
   test('the shared Prometheus follows its namespace', () => {
@@ -167,6 +247,7 @@ describe('PlatformPlan releases', () => {
       metrics: { port: 9100, expose: { default: true } },
       web: { port: 8000, exposedPort: 80, expose: { default: true } },
       websecure: { port: 8443, exposedPort: 443, expose: { default: true } },
+      internal: { port: 8001, exposedPort: 8001, expose: { default: false, internal: true } },
     });
     expect(p.release('traefik').values.deployment).toEqual({ replicas: 3 });
   });

@@ -264,6 +264,29 @@ describeWithPromtool.each([
   });
 });
 
+describeWithPromtool('a pod that is not the router\'s or the service\'s cannot pass its series off as theirs', () => {
+  // An annotated pod in the team's namespace (or a second scrape job) exposing perfect series for the
+  // canary: every request a success, fast. Were they counted, a bad canary would be promoted.
+  const PERFECT: Traffic[] = [{ perScrape: 500, code: 200, bucket: 0.1 }];
+
+  test('Argo Rollouts + Traefik: only Traefik\'s own pods (target label namespace) count', () => {
+    const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] })));
+    const shapes = traefikShapes('podinfo-canary', 'podinfo-stable');
+    const forged = traefikSeries(`${NAMESPACE}-podinfo-canary-80@kubernetescrd`, PERFECT, 'impostor-7f8d9c-abcde', { job: 'kubernetes-pods', namespace: NAMESPACE });
+    check({ title: 'argo traefik forged series', expr: queries['request-success-rate'], shapes: { canary: shapes.canary, others: [...shapes.others, ...forged] }, expected: SUCCESS_PERCENT / 100, stale: 'none' });
+  });
+
+  test('Argo Rollouts + Istio: only the pods\' scrape job counts', () => {
+    const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), TrafficRouter.istio({ hosts: ['app.example.com'] })));
+    const shapes = argoIstioShapes('podinfo');
+    // The canary pods' series, perfect, under another job (as a second scrape config or a pushgateway would store them).
+    const impostor = { pod: `podinfo-${CANARY_HASH}-zzzzz`, namespace: NAMESPACE, workload: 'podinfo', service: 'podinfo', podLabels: { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH } };
+    const forged = istioSeries(impostor, [{ perScrape: 500, code: 200, bucket: 50 }]).map((s) => ({ ...s, series: s.series.replace('job="kubernetes-pods"', 'job="pushgateway"') }));
+    expect(forged.every((s) => s.series.includes('job="pushgateway"'))).toBe(true);
+    check({ title: 'argo istio forged job', expr: queries['request-success-rate'], shapes: { canary: shapes.canary, others: [...shapes.others, ...forged] }, expected: SUCCESS_PERCENT / 100, stale: 'none' });
+  });
+});
+
 describeWithPromtool('the examples\' checks, as their controllers run them', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
 

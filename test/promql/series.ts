@@ -42,8 +42,10 @@ function podTarget(job: string, namespace: string, pod: string, podLabels: { [ke
  * buckets 0.1, 0.3, 1.2, 5. A Kubernetes Service in a TraefikService is named
  * `<namespace>-<service>-<port>@kubernetescrd` (pkg/provider/kubernetes/crd/kubernetes_http.go).
  */
-export function traefikSeries(service: string, traffic: Traffic[], traefikPod = 'traefik-5d9f7c6b8-abcde'): InputSeries[] {
-  const target = podTarget('router-traefik', 'traefik', traefikPod, { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' });
+export function traefikSeries(
+  service: string, traffic: Traffic[], traefikPod = 'traefik-5d9f7c6b8-abcde', scrapedAs: { job: string; namespace: string } = { job: 'router-traefik', namespace: 'traefik' },
+): InputSeries[] {
+  const target = podTarget(scrapedAs.job, scrapedAs.namespace, traefikPod, { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' });
   const buckets = ['0.1', '0.3', '1.2', '5', '+Inf'];
   return traffic.flatMap((t) => {
     const base = { ...target, service, code: String(t.code), method: 'GET', protocol: 'http' };

@@ -256,10 +256,10 @@ function declare(strategy: string, engine: string, router: string, safetyNet?: S
 
 /**
  * Services the platform runs, outside the app: Traefik's (the platform layer installs the chart
- * as 'traefik' in 'traefik'), and the one Istio's gateway controller creates for a Gateway of
+ * as 'traefik' in 'traefik', with the internal Service of preview hosts, 'traefik-internal'), and the one Istio's gateway controller creates for a Gateway of
  * class istio, `<gateway>-istio`.
  */
-const PLATFORM_SERVICES = ['traefik.traefik', 'gateway-istio.test'];
+const PLATFORM_SERVICES = ['traefik.traefik', 'traefik-internal.traefik', 'gateway-istio.test'];
 
 /** Every string in an object, depth first. */
 function stringsOf(value: any): string[] {

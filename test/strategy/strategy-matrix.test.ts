@@ -194,7 +194,7 @@ function loadCommands(manifests: any[]): string[] {
 }
 
 const TRAEFIK_LOAD = 'hey -z 27s -q 5 -c 2 -host app.example.com http://traefik.traefik:80/';
-const TRAEFIK_PREVIEW_LOAD = 'hey -z 27s -q 5 -c 2 -host preview.app.example.com http://traefik.traefik:80/';
+const TRAEFIK_PREVIEW_LOAD = 'hey -z 27s -q 5 -c 2 -host preview.app.example.com http://traefik-internal.traefik:8001/';
 const ISTIO_LOAD = 'hey -z 27s -q 5 -c 2 http://podinfo-canary.test:80/';
 
 describe('Flagger', () => {
@@ -310,7 +310,7 @@ describe('Argo Rollouts', () => {
     expect(spec.blueGreen.prePromotionAnalysis.args).toEqual(expect.arrayContaining([
       { name: 'active-service', value: 'podinfo' }, { name: 'preview-service', value: 'podinfo-preview' },
     ]));
-    expect(loadCommands(manifests)[0]).toBe('hey -z 195s -q 5 -c 2 -host preview.app.example.com http://traefik.traefik:80/');
+    expect(loadCommands(manifests)[0]).toBe('hey -z 195s -q 5 -c 2 -host preview.app.example.com http://traefik-internal.traefik:8001/');
   });
 
   test('blue/green (Istio): the VirtualService routes to the active Service; the load calls the preview Service', () => {

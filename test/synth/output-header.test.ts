@@ -47,8 +47,10 @@ describe('app.synth() (FILE_PER_CHART)', () => {
   const files = filesOf(app.outdir);
 
   test('every file with objects starts with the header, once', () => {
-    expect(Object.keys(files).sort()).toEqual(['canary-shared-test.k8s.yaml', 'empty.k8s.yaml', 'plain.k8s.yaml', 'podinfo.k8s.yaml']);
-    for (const file of ['canary-shared-test.k8s.yaml', 'plain.k8s.yaml', 'podinfo.k8s.yaml']) {
+    expect(Object.keys(files).sort()).toEqual([
+      'canary-platform-rbac.k8s.yaml', 'canary-shared-test.k8s.yaml', 'empty.k8s.yaml', 'plain.k8s.yaml', 'podinfo.k8s.yaml',
+    ]);
+    for (const file of ['canary-platform-rbac.k8s.yaml', 'canary-shared-test.k8s.yaml', 'plain.k8s.yaml', 'podinfo.k8s.yaml']) {
       expect({ file, first: files[file].split('\n')[0] }).toEqual({ file, first: DEFAULT_HEADER });
       expect(files[file].split(DEFAULT_HEADER)).toHaveLength(2);
     }
@@ -90,8 +92,9 @@ describe.each([
     expect(withObjects.length).toBeGreaterThan(yamlOutputType === YamlOutputType.FILE_PER_APP ? 0 : 2);
     for (const [file, content] of withObjects) expect({ file, first: content.split('\n')[0] }).toEqual({ file, first: DEFAULT_HEADER });
     if (yamlOutputType === YamlOutputType.FILE_PER_APP) {
-      // One file of all charts: each chart's part starts with the header.
-      expect(expected['app.k8s.yaml'].split(`${DEFAULT_HEADER}\n`)).toHaveLength(4);
+      // One file of all charts: each chart's part starts with the header (the service's, its namespace's shared
+      // add-ons, the platform team's RBAC in Traefik's namespace, the plain one).
+      expect(expected['app.k8s.yaml'].split(`${DEFAULT_HEADER}\n`)).toHaveLength(5);
     }
   });
 

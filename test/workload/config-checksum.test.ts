@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { createHash, createHmac } from 'crypto';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
@@ -49,23 +49,49 @@ function checksumOf(manifests: any[], kind = 'Deployment'): string | undefined {
 describe('Argo Rollouts: a checksum of the configuration the pods read, on the pod template', () => {
   const argo = () => DeliveryEngine.argoRollouts();
 
-  test('the pod template carries the sha256 of the data of every ConfigMap and Secret it reads that the app declares', () => {
-    const manifests = synth(app(argo(), 'v1').chart);
-    const checksum = checksumOf(manifests);
-    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-    // Recomputed from the synthesized objects: sorted kind/name, then data, binaryData and stringData.
+  const KEY = 'a-key-kept-out-of-the-cluster-0123456789';
+  const keyed = () => DeliveryEngine.argoRollouts({ configChecksumKey: KEY });
+
+  /** Recomputed from the synthesized objects: sorted kind/name; a ConfigMap's data, a Secret's only as an HMAC under the key (or nothing). */
+  function expectedChecksum(manifests: any[], key?: string): string {
     const data = (kind: string, name: string) => {
       const object = only(manifests, kind, name);
       return { binaryData: object.binaryData, data: object.data, stringData: object.stringData };
     };
-    const expected = JSON.stringify({
+    const sorted = (value: any) => JSON.stringify(value, (_key, v) => (v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k] ?? null]))
+      : v));
+    const secret = data('Secret', 'podinfo-password');
+    return createHash('sha256').update(sorted({
       'ConfigMap/podinfo-files': data('ConfigMap', 'podinfo-files'),
       'ConfigMap/podinfo-settings': data('ConfigMap', 'podinfo-settings'),
-      'Secret/podinfo-password': data('Secret', 'podinfo-password'),
-    }, (_key, value) => (value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k] ?? null]))
-      : value));
-    expect(checksum).toBe(createHash('sha256').update(expected).digest('hex'));
+      'Secret/podinfo-password': key === undefined ? {} : { hmac: createHmac('sha256', key).update(sorted(secret)).digest('hex') },
+    })).digest('hex');
+  }
+
+  test('the pod template carries the sha256 of the ConfigMaps\' data, and of each Secret only its name without a key', () => {
+    const manifests = synth(app(argo(), 'v1').chart);
+    expect(checksumOf(manifests)).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksumOf(manifests)).toBe(expectedChecksum(manifests));
+  });
+
+  test('with configChecksumKey, a Secret\'s data enters as an HMAC-SHA256 under the key', () => {
+    const manifests = synth(app(keyed(), 'v1').chart);
+    expect(checksumOf(manifests)).toBe(expectedChecksum(manifests, KEY));
+    expect(checksumOf(manifests)).not.toBe(expectedChecksum(manifests));
+  });
+
+  test('the annotation reveals nothing of a Secret: without the key, trying candidate passwords cannot find which one it holds', () => {
+    // What someone who may read pods (not Secrets) would try: the checksum of each candidate, computed as the annotation is.
+    const manifests = synth(app(keyed(), 'v1', { password: 'hunter2' }).chart);
+    const annotation = checksumOf(manifests);
+    const candidates = ['initial', 'hunter2', 'password'].map((password) => {
+      const trial = synth(app(argo(), 'v1', { password }).chart);
+      return [checksumOf(trial), expectedChecksum(trial), expectedChecksum(trial, 'a-guessed-key-0123456789')];
+    }).flat();
+    expect(candidates).not.toContain(annotation);
+    // And the unkeyed checksum is the same whatever the password: it depends on the Secret's name only.
+    expect(new Set(['initial', 'hunter2', 'password'].map((password) => checksumOf(synth(app(argo(), 'v1', { password }).chart)))).size).toBe(1);
   });
 
   test('changing the data of a ConfigMap the pods read changes the pod template, so Argo Rollouts starts a release', () => {
@@ -75,9 +101,14 @@ describe('Argo Rollouts: a checksum of the configuration the pods read, on the p
     expect(after).not.toBe(before);
   });
 
-  test('changing a Secret the pods read changes it too', () => {
-    expect(checksumOf(synth(app(argo(), 'v1', { password: 'rotated' }).chart)))
-      .not.toBe(checksumOf(synth(app(argo(), 'v1').chart)));
+  test('changing a Secret the pods read changes it too, with a key', () => {
+    expect(checksumOf(synth(app(keyed(), 'v1', { password: 'rotated' }).chart)))
+      .not.toBe(checksumOf(synth(app(keyed(), 'v1').chart)));
+  });
+
+  test('a short key is rejected, without showing it', () => {
+    expect(() => DeliveryEngine.argoRollouts({ configChecksumKey: 'short-key' })).toThrow(
+      "DeliveryEngine.argoRollouts(): 'configChecksumKey' (9 characters) must be at least 16 characters long, e.g. 32 random bytes in hex");
   });
 
   test('the same data gives the same checksum (deterministic output)', () => {

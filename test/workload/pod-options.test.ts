@@ -248,13 +248,20 @@ test.each([
   expect(manifests.map((m) => m.kind)).toEqual(expect.arrayContaining(['PodDisruptionBudget']));
 });
 
+// Pod Security "restricted", which a Deployment of one's own must meet too.
+const RESTRICTED: kplus.ContainerSecurityContextProps = {
+  user: 1000,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
 describe('a Deployment of the team', () => {
   function teamDeployment(chart: Chart): kplus.Deployment {
     const deployment = new kplus.Deployment(chart, 'web-deployment', {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'web' } },
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: RESTRICTED }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'web' } }));
     return deployment;

@@ -106,13 +106,26 @@ test('a probe without a port knocks on the container port, as cdk8s-plus documen
   expect(container.livenessProbe.tcpSocket).toEqual({ port: 9898 });
 });
 
+const RESTRICTED: kplus.ContainerSecurityContextProps = {
+  user: 1000,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
 describe('a Deployment of one\'s own', () => {
   const own = (ports: kplus.ContainerPort[], readiness: kplus.Probe) => (chart: Chart): Partial<CanaryServiceProps> => {
     const deployment = new kplus.Deployment(chart, 'own', {
       metadata: { name: 'podinfo' },
       select: false,
       podMetadata: { labels: { app: 'podinfo' } },
-      containers: [{ name: 'app', image: 'ghcr.io/stefanprodan/podinfo:6.7.0', ports, readiness }],
+      containers: [{
+        name: 'app',
+        image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+        ports,
+        readiness,
+        // Pod Security "restricted", which a Deployment of one's own must meet too.
+        securityContext: RESTRICTED,
+      }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { app: 'podinfo' } }));
     return { image: undefined, deployment };

@@ -9,7 +9,6 @@ import { argoNrql, graphiteQuery } from '../../analysis/provider-queries';
 import { CanaryWebhook, WebhookType } from '../../analysis/webhook';
 import { LOAD_TESTER_SCRATCH_DIR, NO_SIDECAR_LABELS } from '../../platform/conventions';
 import { fail, toGoDuration } from '../../validation';
-import { LOAD_TESTER_IMAGE } from '../../versions';
 import { restrictedSecurityContext } from '../../workload/pod-security';
 
 /** A metric of an AnalysisTemplate, in Argo Rollouts' form. */
@@ -57,6 +56,8 @@ export interface MetricContext {
   readonly webhooks: CanaryWebhook[];
   /** Where each metric is declared (`analysis.metrics[0]`, `strategy.phases[1].metrics[0]`), for messages. */
   readonly metricProperties: Map<CanaryMetric, string>;
+  /** The image the analysis Jobs run (the loadtester's, or a mirror). */
+  readonly jobImage: string;
 }
 
 /** Checks that run until the analysis ends (the background analysis). */
@@ -66,7 +67,7 @@ export function backgroundChecks(ctx: MetricContext, metrics: CanaryMetric[]): A
 
 /** Load Jobs that follow each other for as long as the analysis runs, so every query window has load. */
 export function backgroundLoads(ctx: MetricContext, loads: CanaryWebhook[]): ArgoMetric[] {
-  return loads.map((webhook) => jobMetric(ctx.name, webhook, loadCommand(ctx, webhook, argoLoadDuration(ctx.interval)),
+  return loads.map((webhook) => jobMetric(ctx, webhook, loadCommand(ctx, webhook, argoLoadDuration(ctx.interval)),
     { interval: LOAD_JOB_INTERVAL, failureLimit: ctx.failureLimit }));
 }
 
@@ -83,14 +84,14 @@ export function boundedMetrics(
   return [
     ...metrics.map((metric) => ({ ...prometheusMetric({ ...ctx, queries }, metric, failureLimit), count })),
     ...loads.map((webhook) => (webhook.load !== undefined
-      ? jobMetric(ctx.name, webhook, loadCommand(ctx, webhook, Duration.seconds(span)), { count: 1, failureLimit: 0 })
-      : jobMetric(ctx.name, webhook, loadCommand(ctx, webhook, Duration.seconds(span)), { interval: LOAD_JOB_INTERVAL, count, failureLimit }))),
+      ? jobMetric(ctx, webhook, loadCommand(ctx, webhook, Duration.seconds(span)), { count: 1, failureLimit: 0 })
+      : jobMetric(ctx, webhook, loadCommand(ctx, webhook, Duration.seconds(span)), { interval: LOAD_JOB_INTERVAL, count, failureLimit }))),
   ];
 }
 
 /** Acceptance tests: run once, and one failure fails them. */
 export function acceptanceJobs(ctx: MetricContext, tests: CanaryWebhook[]): ArgoMetric[] {
-  return tests.map((webhook) => jobMetric(ctx.name, webhook, webhook.command!, { failureLimit: 0 }));
+  return tests.map((webhook) => jobMetric(ctx, webhook, webhook.command!, { failureLimit: 0 }));
 }
 
 /** A typed load test's command for the router and a run length; a command of one's own, checked against the router. */
@@ -263,7 +264,7 @@ function round(value: number): number {
  * of the Istio mesh: a sidecar would keep the Job from ever completing.
  */
 function jobMetric(
-  name: string, webhook: CanaryWebhook, command: string, schedule: { interval?: string; count?: number; failureLimit: number },
+  ctx: MetricContext, webhook: CanaryWebhook, command: string, schedule: { interval?: string; count?: number; failureLimit: number },
 ): ArgoMetric {
   const isTest = webhook.type === WebhookType.PRE_ROLLOUT;
   return {
@@ -275,14 +276,14 @@ function jobMetric(
           backoffLimit: 0,
           activeDeadlineSeconds: isTest && webhook.timeout ? webhook.timeout.toSeconds() : undefined,
           template: {
-            metadata: { labels: { ...analysisJobLabels(name), ...NO_SIDECAR_LABELS } },
+            metadata: { labels: { ...analysisJobLabels(ctx.name), ...NO_SIDECAR_LABELS } },
             spec: {
               restartPolicy: 'Never',
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
               containers: [{
                 name: webhook.name,
-                image: LOAD_TESTER_IMAGE,
+                image: ctx.jobImage,
                 command: ['/bin/sh', '-c', command],
                 resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '256Mi' } },
                 securityContext: renderSecurityContext(),

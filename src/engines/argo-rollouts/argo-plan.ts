@@ -71,6 +71,8 @@ export interface PlanOptions {
   readonly phaseLoadTargets?: LoadTarget[];
   readonly stepAnalysisCount: number;
   readonly startingStep?: number;
+  /** The image of the analysis Jobs. */
+  readonly jobImage: string;
 }
 
 /**
@@ -109,6 +111,7 @@ export function planArgoRollout(options: PlanOptions): ArgoPlan {
     loadTarget: options.loadTarget,
     webhooks: analysis.webhooks,
     metricProperties: metricProperties(analysis, options.strategy),
+    jobImage: options.jobImage,
   };
   const strategy = options.strategy;
   switch (strategy.kind) {

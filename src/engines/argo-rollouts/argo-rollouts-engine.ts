@@ -9,19 +9,22 @@ import type * as ArgoQueryChecks from './argo-query-checks';
 import type * as ArgoRolloutPlan from './argo-rollout-plan';
 import type * as ProgressDeadlines from './progress-deadline';
 import { ArgoRollout, RolloutWorkloadMode, WorkloadScaleDown } from './rollout';
-import { EgressRules } from '../../addons/egress';
+import { ClusterDnsOptions } from '../../addons/cluster-dns';
+import { EgressRules, resolveClusterDns } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
 import { checkArguments } from '../../arguments/check-arguments';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
-import { ARGO_ROLLOUTS_NAMESPACE } from '../../platform/conventions';
+import { ARGO_ROLLOUTS_NAMESPACE, ARGO_ROLLOUTS_POD_LABELS } from '../../platform/conventions';
 import { AnalysisArgument, ArgoRolloutsRouting } from '../../routers/router';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, checkInteger, checkWholeSeconds, DeclarationErrors, fail } from '../../validation';
+import { checkDnsLabel, checkInteger, checkPinnedImage, checkWholeSeconds, DeclarationErrors, fail } from '../../validation';
+import { LOAD_TESTER_IMAGE } from '../../versions';
 import { createAutoscaler } from '../../workload/autoscaler';
 import { annotateConfigChecksum } from '../../workload/config-checksum';
+import { checkImmutableImage } from '../../workload/image-reference';
 import { routerProbePaths } from '../../workload/probe-paths';
 import { DeliveryContext, DeliveryObjects, IDeliveryEngine } from '../engine';
 
@@ -55,6 +58,38 @@ export interface ArgoRolloutsEngineOptions {
    * @default 'argo-rollouts'
    */
   readonly namespace?: string;
+  /**
+   * Labels of the controller's pods: the embedded Prometheus admits only these pods of `namespace`
+   * (the controller runs the AnalysisRuns' queries).
+   *
+   * @default { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } - the Helm chart's
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * The image the analysis Jobs (load and acceptance tests) run, e.g. a mirror of the loadtester
+   * image in your registry. It needs `sh` and the programs the commands call (`hey`, `ghz`, `curl`),
+   * and runs as uid 10001. Pinned by digest, or by a version tag.
+   *
+   * @default - Flagger's loadtester image (versions.ts), pinned by digest when one is recorded
+   */
+  readonly analysisJobImage?: string;
+  /**
+   * A key with which the data of the Secrets the pods read enters the pod template's
+   * `checksum/config` annotation (HMAC-SHA256), so that changing a Secret starts a release while the
+   * annotation, which anyone who may read pods sees, reveals nothing of the Secret. Keep it out of
+   * the cluster and give the same key wherever you synthesize (e.g. from your CI's secret store):
+   * another key changes the annotation and starts a release.
+   *
+   * @default - Secrets enter the checksum by name only: changing a Secret's data starts no release
+   * (ConfigMaps always count with their data)
+   */
+  readonly configChecksumKey?: string;
+  /**
+   * Where the analysis Jobs resolve names: their NetworkPolicy allows DNS to these pods only.
+   *
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   */
+  readonly dns?: ClusterDnsOptions;
   /**
    * How the Rollout gets its pod template.
    *
@@ -140,12 +175,20 @@ export interface ArgoRolloutsEngineOptions {
 export class ArgoRolloutsEngine implements IDeliveryEngine {
   public readonly name = 'argo-rollouts';
   public readonly controllerNamespace: string;
+  public readonly controllerPodLabels?: { [key: string]: string };
   private readonly options: ArgoRolloutsEngineOptions;
 
   public constructor(options: ArgoRolloutsEngineOptions = {}) {
     const owner = 'DeliveryEngine.argoRollouts()';
     checkArguments('ArgoRolloutsEngine.new', [options], owner);
     this.controllerNamespace = checkDnsLabel(owner, 'namespace', options.namespace ?? ARGO_ROLLOUTS_NAMESPACE);
+    this.controllerPodLabels = { ...options.podLabels ?? ARGO_ROLLOUTS_POD_LABELS };
+    if (options.analysisJobImage !== undefined) checkImmutableImage(owner, 'analysisJobImage', checkPinnedImage(owner, 'analysisJobImage', options.analysisJobImage));
+    if (options.dns !== undefined) resolveClusterDns(owner, 'dns', options.dns);
+    if (options.configChecksumKey !== undefined && options.configChecksumKey.length < 16) {
+      // The key itself is never shown.
+      fail(owner, `'configChecksumKey' (${options.configChecksumKey.length} characters) must be at least 16 characters long, e.g. 32 random bytes in hex`);
+    }
     if (options.scaleDown !== undefined && options.workloadMode === RolloutWorkloadMode.INLINE_TEMPLATE) {
       fail(owner, "'scaleDown' applies only to workloadMode WORKLOAD_REF (a Deployment being migrated)");
     }
@@ -240,7 +283,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     }
 
     // Argo Rollouts does not watch ConfigMaps and Secrets: their checksum on the pod template does.
-    annotateConfigChecksum(context.deployment, namespace);
+    annotateConfigChecksum(context.deployment, namespace, this.options.configChecksumKey);
 
     const customMetrics = metricProperties(context.analysis, strategy);
     const args = mergeArguments(owner, [
@@ -262,6 +305,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       phaseLoadTargets: context.phaseLoadTargets,
       stepAnalysisCount: this.options.stepAnalysisCount ?? 3,
       startingStep: this.options.analysisStartingStep,
+      jobImage: this.options.analysisJobImage ?? LOAD_TESTER_IMAGE,
     }));
     // Set to fit what counts against it (blue/green's pre-promotion analysis), or checked when declared.
     const fitted = planned && errors.attempt(() => argoProgressDeadline({
@@ -387,7 +431,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       selector: kplus.Pods.select(scope, 'JobPods', { labels }),
       ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
     });
-    const rules = new EgressRules(policy, policy);
+    const rules = new EgressRules(policy, policy, this.options.dns);
     rules.allow({ namespace: context.namespace, podLabels: { ...context.selectorLabels }, ports: [context.containerPort] });
     context.loadTarget.egress.forEach((egress) => rules.allow(egress));
     return policy;

@@ -9,7 +9,7 @@ import { flaggerLoadDuration } from '../../analysis/load-command';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { checkArguments } from '../../arguments/check-arguments';
-import { FLAGGER_NAMESPACE } from '../../platform/conventions';
+import { FLAGGER_NAMESPACE, FLAGGER_POD_LABELS } from '../../platform/conventions';
 import { GeneratedObject, ServiceReach } from '../../references/topology';
 import { StrategyConfig, StrategyKind } from '../../strategy/delivery-strategy';
 import { checkDnsLabel, fail } from '../../validation';
@@ -38,6 +38,13 @@ export interface FlaggerEngineOptions {
    * @default 'flagger-system'
    */
   readonly namespace?: string;
+  /**
+   * Labels of Flagger's pods: the loadtester and the embedded Prometheus admit only these pods of
+   * `namespace`. Give `{ app: 'flagger' }` for Flagger installed from its kustomize base.
+   *
+   * @default { 'app.kubernetes.io/name': 'flagger' } - what Flagger's Helm chart puts on its pods
+   */
+  readonly podLabels?: { [key: string]: string };
   /**
    * How long the canary's (or the primary's) pods may stay unavailable before Flagger rolls back
    * (`progressDeadlineSeconds`). It does not bound the analysis or the gates. The generated
@@ -76,12 +83,14 @@ export class FlaggerEngine implements IDeliveryEngine {
    * whatever the Canary's deadline.
    */
   public readonly workloadProgressDeadline?: Duration;
+  public readonly controllerPodLabels?: { [key: string]: string };
   private readonly progressDeadline: Duration;
   private readonly options: FlaggerEngineOptions;
 
   public constructor(options: FlaggerEngineOptions = {}) {
     checkArguments('FlaggerEngine.new', [options], 'DeliveryEngine.flagger()');
     this.controllerNamespace = checkDnsLabel('DeliveryEngine.flagger()', 'namespace', options.namespace ?? FLAGGER_NAMESPACE);
+    this.controllerPodLabels = { ...options.podLabels ?? FLAGGER_POD_LABELS };
     this.options = options;
     this.progressDeadline = options.progressDeadline ?? Duration.minutes(10);
     this.workloadProgressDeadline = this.progressDeadline;

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MetricProviderType } from '../../analysis/metric-providers';
 import { checkPromQl } from '../../analysis/promql';
+import { checkNoCredentialsInUrl } from '../../analysis/url-credentials';
 import { checkArguments } from '../../arguments/check-arguments';
 import { flaggerImports } from '../../generated-imports';
 import type * as flagger from '../../imports/flagger.app';
@@ -55,6 +56,9 @@ export class FlaggerMetricTemplate extends Construct {
     const needsAddress = type === MetricProviderType.PROMETHEUS || type === MetricProviderType.GRAPHITE;
     if ((needsAddress || props.address !== undefined) && !/^https?:\/\/\S+$/.test(props.address ?? '')) {
       fail(owner, `'address' ('${props.address ?? ''}') must be an http:// or https:// URL`);
+    }
+    if (props.address !== undefined) {
+      checkNoCredentialsInUrl(owner, 'address', props.address, "name a Secret with them in 'secretName' (Flagger's provider 'secretRef')");
     }
     if (type === MetricProviderType.PROMETHEUS) checkPromQl(owner, 'query', props.query);
     this.apiObject = new (flaggerImports().MetricTemplate)(this, 'Resource', {

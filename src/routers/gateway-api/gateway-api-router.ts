@@ -5,6 +5,7 @@ import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './objects';
 import { namespaceSingleton } from '../../addons/namespace-singleton';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from '../../analysis/shell';
 import { HeaderMatchKind } from '../../analysis/steps';
 import { checkArguments } from '../../arguments/check-arguments';
 import { ARGO_GATEWAY_API_PLUGIN, serviceAddress } from '../../platform/conventions';
@@ -182,8 +183,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       fail(OWNER, "'hosts' must name one host without a wildcard: the load test sends it as Host header");
     }
     checkUniqueNames(OWNER, 'hosts', options.hosts);
-    if (options.pathPrefix !== undefined && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(options.pathPrefix)) {
-      fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path, e.g. '/api'`);
+    if (options.pathPrefix !== undefined && !PLAIN_PATH.test(options.pathPrefix)) {
+      fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path of ${PLAIN_PATH_CHARACTERS}, e.g. '/api'; percent-encode anything else`);
     }
     this.gateway = options.gateway ?? GatewayApiGatewayReference.create();
     this.metrics = options.metrics ?? GatewayMetrics.istio();
@@ -226,7 +227,7 @@ export class GatewayApiRouter implements ITrafficRouter {
   }
 
   public routerMetrics(context: RoutingContext): RouterMetrics[] {
-    return [this.metrics._routerMetrics(this.gatewayNamespace(context), context.namespace, context.name)];
+    return [this.metrics._routerMetrics(this.gatewayNamespace(context), this.gateway.name, context.namespace, context.name)];
   }
 
   public builtInQuery(kind: MetricKind): string {
@@ -259,8 +260,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       provider: 'gatewayapi:v1',
       serviceFields,
       objects,
-      builtInQueries: this.metrics._flaggerQueries(),
-      comparableSeries: this.metrics._comparableSeries('{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
+      builtInQueries: this.metrics._flaggerQueries(this.gatewayNamespace(context)),
+      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), '{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
       // pkg/router/gateway_api.go Reconcile: the HTTPRoute <apex>.
       generatedObjects: [
         { kind: 'HTTPRoute', apiGroup: 'gateway.networking.k8s.io', name: context.name, role: 'HTTPRoute of the hosts', reaches: ServiceReach.WEIGHTED },
@@ -294,11 +295,11 @@ export class GatewayApiRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: this.metrics._argoQueries(NAMESPACE_ARG, ['preview-service']),
-        activeQueries: this.metrics._argoQueries(NAMESPACE_ARG, ['active-service', 'preview-service']),
+        queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['preview-service']),
+        activeQueries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
+        comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
         objects: { activeService: active, previewService, httpRoute, previewRoute, ...gatewayObjects },
       };
     }
@@ -321,9 +322,9 @@ export class GatewayApiRouter implements ITrafficRouter {
       trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { ...routes, namespace: context.namespace } } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: this.metrics._argoQueries(NAMESPACE_ARG, ['canary-service']),
+      queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: this.metrics._comparableSeries(`{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
+      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
       objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects, ...net },
     };
   }

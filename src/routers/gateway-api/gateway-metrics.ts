@@ -1,6 +1,16 @@
 import { ComparableSeries } from '../../analysis/comparison';
 import { MetricKind } from '../../analysis/metric';
+import { ISTIO_MERGED_METRICS_PORT } from '../../platform/conventions';
 import { RouterMetrics } from '../router';
+
+/**
+ * Series the gateway's own proxies report: `namespace` is the target label the scrape config sets
+ * from the pod's namespace (honor_labels is off, so a scraped pod cannot set it), so `istio_*`
+ * series exposed by a pod of another namespace do not count. Empty when the namespace is not known.
+ */
+function fromGateway(gatewayNamespace: string | undefined): string {
+  return gatewayNamespace === undefined ? '' : `namespace="${gatewayNamespace}",`;
+}
 
 /**
  * Where the checks of a Gateway API router get their numbers. Gateway API defines no metrics, so
@@ -57,9 +67,12 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _routerMetrics(gatewayNamespace: string, namespace: string, name: string): RouterMetrics {
+  public _routerMetrics(gatewayNamespace: string, gateway: string, namespace: string, name: string): RouterMetrics {
     return {
       namespace: gatewayNamespace,
+      // Istio merges the proxy's and the app's metrics on 15020 (prometheus.io/port of its pods).
+      podLabels: this._gatewayPodLabels(gateway),
+      metricsPort: ISTIO_MERGED_METRICS_PORT,
       metricNames: 'istio_requests_total|istio_request_duration_milliseconds_bucket',
       serviceLabel: 'destination_service',
       serviceValues: `${name}(-canary|-primary|-stable|-preview)?\\.${namespace}\\.svc\\.cluster\\.local`,
@@ -72,8 +85,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _flaggerQueries(): { [kind: string]: string } {
-    const canary = 'reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"';
+  public _flaggerQueries(gatewayNamespace?: string): { [kind: string]: string } {
+    const canary = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${canary},response_code!~"5.*"}[{{ interval }}])) / `
         + `sum(rate(istio_requests_total{${canary}}[{{ interval }}])) * 100`,
@@ -86,8 +99,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _comparableSeries(namespace: string, canaryService: string, baselineService: string): ComparableSeries {
-    const to = (service: string) => `reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
+  public _comparableSeries(gatewayNamespace: string, namespace: string, canaryService: string, baselineService: string): ComparableSeries {
+    const to = (service: string) => `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
     return {
       requests: 'istio_requests_total',
       errorMatcher: 'response_code=~"5.*"',
@@ -105,12 +118,12 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _argoQueries(namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
+  public _argoQueries(gatewayNamespace: string, namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
     const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
     const service = services.length === 1
       ? `destination_service_name="${services[0]}"`
       : `destination_service_name=~"(${services.join('|')})"`;
-    const selector = `reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
+    const selector = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
     const anyRequests = `(sum(rate(istio_requests_total{${selector}}[{{ interval }}])) > 0)`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `(sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${anyRequests}`,

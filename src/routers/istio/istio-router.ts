@@ -9,7 +9,7 @@ import { ComparableSeries } from '../../analysis/comparison';
 import { LoadBaseline, LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { checkArguments } from '../../arguments/check-arguments';
-import { ISTIO_NAMESPACE, serviceAddress } from '../../platform/conventions';
+import { ISTIO_NAMESPACE, POD_METRICS_JOB, serviceAddress } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
@@ -174,6 +174,9 @@ const PRIMARY_ROUTE = 'primary';
 const STABLE_SUBSET = 'stable';
 const CANARY_SUBSET = 'canary';
 
+/** The scrape job of the service's pods, whose sidecars report the requests (Flagger's own queries cannot carry it). */
+const SCRAPE_JOB = `job="${POD_METRICS_JOB}"`;
+
 // Flagger's own queries for provider `istio` (pkg/metrics/observers/istio.go), as reported by the
 // destination's sidecar: the canary Deployment `<target>` is its own workload.
 const WORKLOAD = 'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"';
@@ -196,12 +199,17 @@ export const GRPC_SERVER_ERRORS = '2|4|13|14|15';
 /** A request that succeeded, HTTP or gRPC: no HTTP 5xx, no gRPC server error. */
 const SUCCEEDED = (grpc: boolean) => `response_code!~"5.*"${grpc ? `,grpc_response_status!~"${GRPC_SERVER_ERRORS}"` : ''}`;
 
-/** Flagger's success rate for a gRPC service, as a MetricTemplate: Flagger's own query counts only HTTP 5xx. */
+/**
+ * Flagger's success rate for a gRPC service, as a MetricTemplate: Flagger's own query counts only
+ * HTTP 5xx. Being ours, it reads the sidecars' series of the pods' scrape job only.
+ */
 const ISTIO_GRPC_QUERIES: { [kind: string]: string } = {
   ...ISTIO_QUERIES,
   [MetricKind.REQUEST_SUCCESS_RATE]:
-    `sum(rate(istio_requests_total{${WORKLOAD},${SUCCEEDED(true)}}[{{ interval }}])) / `
-    + `sum(rate(istio_requests_total{${WORKLOAD}}[{{ interval }}])) * 100`,
+    `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD},${SUCCEEDED(true)}}[{{ interval }}])) / `
+    + `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) * 100`,
+  [MetricKind.REQUEST_DURATION]:
+    `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) by (le))`,
 };
 
 /** Argo Rollouts queries (success rate as a ratio 0-1, P99 duration in ms) over requests matching `selector`. */
@@ -229,7 +237,7 @@ const CANARY_HASH_ARG = 'canary-hash';
  * hash as an argument (`podTemplateHashValue: Latest`). The destination's sidecar reports the
  * requests, so only the canary pods' own series are read.
  */
-const CANARY_PODS = `reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.${CANARY_HASH_ARG}}}"`;
+const CANARY_PODS = `${SCRAPE_JOB},reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.${CANARY_HASH_ARG}}}"`;
 /** The stable ReplicaSet's pods, by its pod-template hash, for comparisons. */
 const STABLE_HASH_ARG = 'stable-hash';
 const STABLE_PODS = CANARY_PODS.replace(`{{args.${CANARY_HASH_ARG}}}`, `{{args.${STABLE_HASH_ARG}}}`);

@@ -1,7 +1,11 @@
 import { ComparableSeries } from '../../analysis/comparison';
 import { MetricKind } from '../../analysis/metric';
 import { checkArguments } from '../../arguments/check-arguments';
+import { POD_METRICS_JOB } from '../../platform/conventions';
 import { checkPort, fail } from '../../validation';
+
+/** The scrape job of the service's pods: series of any other job (another Prometheus config's, a router's) do not count. */
+const SCRAPE_JOB = `job="${POD_METRICS_JOB}"`;
 
 /** Options for `ApplicationMetrics.httpHistogram()`. */
 export interface HttpHistogramOptions {
@@ -147,7 +151,7 @@ export class ApplicationMetrics {
    * @internal
    */
   public _queries(pods: string, guarded: boolean, unmeasured: string[] = []): { [kind: string]: string } {
-    const selector = [pods, this._pathMatcher(unmeasured)].filter((m) => m).join(',');
+    const selector = [SCRAPE_JOB, pods, this._pathMatcher(unmeasured)].filter((m) => m).join(',');
     const count = `${this.histogram}_count`;
     const ok = `sum(rate(${count}{${selector},${this.statusLabel}!~"5.."}[{{ interval }}]))`;
     const all = `sum(rate(${count}{${selector}}[{{ interval }}]))`;
@@ -170,7 +174,7 @@ export class ApplicationMetrics {
    */
   public _comparableSeries(canary: string, baseline: string, unmeasured: string[] = []): ComparableSeries {
     const paths = this._pathMatcher(unmeasured);
-    const withPaths = (pods: string) => [pods, paths].filter((m) => m).join(',');
+    const withPaths = (pods: string) => [SCRAPE_JOB, pods, paths].filter((m) => m).join(',');
     return {
       requests: `${this.histogram}_count`,
       errorMatcher: `${this.statusLabel}=~"5.."`,

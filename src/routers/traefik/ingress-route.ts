@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from '../../analysis/shell';
 import { checkArguments } from '../../arguments/check-arguments';
 import { traefikImports } from '../../generated-imports';
 import type * as traefik from '../../imports/traefik.io';
@@ -144,8 +145,8 @@ export function checkRouteOptions(owner: string, options: TraefikRouteOptions): 
       fail(owner, `'entryPoints[${i}]' ('${entryPoint}') must be the name of a Traefik entryPoint (letters, digits, '-' and '_')`);
     }
   });
-  if (options.pathPrefix !== undefined && (!options.pathPrefix.startsWith('/') || options.pathPrefix.includes('`'))) {
-    fail(owner, `'pathPrefix' ('${options.pathPrefix}') must start with '/' and contain no backquote`);
+  if (options.pathPrefix !== undefined && !PLAIN_PATH.test(options.pathPrefix)) {
+    fail(owner, `'pathPrefix' ('${options.pathPrefix}') must start with '/' and hold only ${PLAIN_PATH_CHARACTERS}, e.g. '/api'; percent-encode anything else`);
   }
   (options.middlewares ?? []).forEach((middleware, i) => checkDnsSubdomain(owner, `middlewares[${i}].name`, middleware.name));
   if (options.tlsSecretName !== undefined) {

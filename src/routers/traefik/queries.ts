@@ -31,6 +31,16 @@ export const FLAGGER_TRAEFIK_QUERIES: { [kind: string]: string } = {
   [MetricKind.REQUEST_DURATION]: durationP99(FLAGGER_CANARY),
 };
 
+/**
+ * Series scraped from Traefik's own pods: `namespace` is the target label the scrape config sets
+ * from the pod's namespace (a scraped pod cannot override it: honor_labels is off), so a pod of
+ * another namespace that exposes `traefik_service_*` series of its own does not count. (The job
+ * differs: `router-<namespace>` in the embedded Prometheus, `kubernetes-pods` in the shared one.)
+ */
+function fromTraefikPods(traefikNamespace: string): string {
+  return `namespace="${traefikNamespace}"`;
+}
+
 /** Analysis arguments of the Argo Rollouts queries. */
 export const ARGO_NAMESPACE_ARG = 'namespace';
 export const ARGO_SERVICE_PORT_ARG = 'service-port';
@@ -42,10 +52,10 @@ export const ARGO_SERVICE_PORT_ARG = 'service-port';
  * after its last request, which would give NaN), and 0 when every request failed: `len(result) > 0`
  * then means "the new version had traffic".
  */
-export function argoTraefikQueries(serviceArgs: string[]): { [kind: string]: string } {
+export function argoTraefikQueries(traefikNamespace: string, serviceArgs: string[]): { [kind: string]: string } {
   const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
   const name = services.length === 1 ? services[0] : `(${services.join('|')})`;
-  const series = `service${services.length === 1 ? '=' : '=~'}"{{args.${ARGO_NAMESPACE_ARG}}}-${name}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+  const series = `${fromTraefikPods(traefikNamespace)},service${services.length === 1 ? '=' : '=~'}"{{args.${ARGO_NAMESPACE_ARG}}}-${name}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
   return {
     [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(series)} or vector(0)) / (${requestRate(series)} > 0)`,
     [MetricKind.REQUEST_DURATION]: `${durationP99(series)} and on() (${requestRate(series)} > 0)`,
@@ -71,8 +81,8 @@ export const FLAGGER_TRAEFIK_SERIES = traefikComparableSeries(
   'service=~"{{ namespace }}-{{ target }}-primary-[0-9a-zA-Z-]+@kubernetescrd"',
 );
 
-/** Two Services named by analysis arguments, exactly. */
-export function argoTraefikSeries(canaryArg: string, baselineArg: string): ComparableSeries {
-  const service = (arg: string) => `service="{{args.${ARGO_NAMESPACE_ARG}}}-{{args.${arg}}}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+/** Two Services named by analysis arguments, exactly, as Traefik's pods report them. */
+export function argoTraefikSeries(traefikNamespace: string, canaryArg: string, baselineArg: string): ComparableSeries {
+  const service = (arg: string) => `${fromTraefikPods(traefikNamespace)},service="{{args.${ARGO_NAMESPACE_ARG}}}-{{args.${arg}}}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
   return traefikComparableSeries(service(canaryArg), service(baselineArg));
 }

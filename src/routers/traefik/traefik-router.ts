@@ -10,9 +10,9 @@ import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { checkArguments } from '../../arguments/check-arguments';
 import {
-  TRAEFIK_NAMESPACE, TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT,
-  TRAEFIK_WEB_SERVICE_PORT, TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT,
-  serviceAddress,
+  TRAEFIK_INTERNAL_ENTRYPOINT, TRAEFIK_INTERNAL_PORT, TRAEFIK_INTERNAL_SERVICE_SUFFIX, TRAEFIK_METRICS_PORT, TRAEFIK_NAMESPACE,
+  TRAEFIK_POD_LABELS, TRAEFIK_SERVICE_NAME, TRAEFIK_WEB_CONTAINER_PORT, TRAEFIK_WEB_ENTRYPOINT, TRAEFIK_WEB_SERVICE_PORT,
+  TRAEFIK_WEBSECURE_CONTAINER_PORT, TRAEFIK_WEBSECURE_ENTRYPOINT, TRAEFIK_WEBSECURE_SERVICE_PORT, serviceAddress,
 } from '../../platform/conventions';
 import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
@@ -37,16 +37,32 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
    * @default 'traefik'
    */
   readonly serviceName?: string;
+  /**
+   * The entryPoints the preview host (blue/green) listens on. It leads to the new version before it
+   * is live and has no authentication, so by default only the internal entryPoint serves it, which
+   * the platform layer exposes on the ClusterIP Service `<serviceName>-internal` alone: the load
+   * tests reach it from inside the cluster, the internet does not. Give the public entryPoints
+   * (e.g. `['web']`) to publish it.
+   *
+   * @default ['internal']
+   */
+  readonly previewEntryPoints?: string[];
 }
 
 const OWNER = 'TrafficRouter.traefik()';
 const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollouts (setWeight, setCanaryScale, pause, analysis)';
 const PREVIEW = 'preview';
 
-/** Where each known entryPoint is served: the port on Traefik's Service and on its pods, and TLS. */
-const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean } } = {
+/**
+ * Where each known entryPoint is served: the port on Traefik's Service (and the suffix of that
+ * Service's name: the internal entryPoint has a Service of its own) and on its pods, and TLS.
+ */
+const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean; serviceSuffix?: string } } = {
   [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
   [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
+  [TRAEFIK_INTERNAL_ENTRYPOINT]: {
+    service: TRAEFIK_INTERNAL_PORT, container: TRAEFIK_INTERNAL_PORT, tls: false, serviceSuffix: TRAEFIK_INTERNAL_SERVICE_SUFFIX,
+  },
 };
 
 /**
@@ -73,6 +89,10 @@ export class TraefikRouter implements ITrafficRouter {
     checkRouteOptions(OWNER, options);
     this.namespace = checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE);
     this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);
+    if (options.previewEntryPoints !== undefined) {
+      if (options.previewEntryPoints.length === 0) fail(OWNER, "'previewEntryPoints' ([]) must name at least one entryPoint, e.g. ['internal']");
+      checkRouteOptions(OWNER, { hosts: options.hosts, entryPoints: options.previewEntryPoints });
+    }
     this.options = options;
   }
 
@@ -87,15 +107,16 @@ export class TraefikRouter implements ITrafficRouter {
    * leads to the new version before the switch.
    */
   public loadTarget(context: RoutingContext): LoadTarget {
-    const entryPoints = this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
+    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    // Blue/green's load goes to the preview host, on the entryPoints it listens on (the internal one by default).
+    const entryPoints = blueGreen ? this.previewEntryPoints : this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
     const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => ENTRY_POINT_PORTS[e] !== undefined);
     const ports = entryPoint === undefined ? undefined : ENTRY_POINT_PORTS[entryPoint];
-    const address = ports && serviceAddress(this.serviceName, this.namespace, ports.service);
-    const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    const address = ports && serviceAddress(`${this.serviceName}${ports.serviceSuffix ?? ''}`, this.namespace, ports.service);
     const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
     return {
       url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
-      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}) and '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
+      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}), '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) and '${TRAEFIK_INTERNAL_ENTRYPOINT}' (port ${TRAEFIK_INTERNAL_PORT} of '${this.serviceName}${TRAEFIK_INTERNAL_SERVICE_SUFFIX}') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
       host: blueGreen ? this.previewHost(context) : this.managedHosts(context)[0],
       pathPrefix: this.options.pathPrefix,
       measuredAtIngress: true,
@@ -112,6 +133,8 @@ export class TraefikRouter implements ITrafficRouter {
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
       serviceValues: `${context.namespace}-${context.name}(-canary|-primary|-stable|-${PREVIEW})?-${context.port}@kubernetescrd`,
+      podLabels: { ...TRAEFIK_POD_LABELS },
+      metricsPort: TRAEFIK_METRICS_PORT,
     }];
   }
 
@@ -168,12 +191,12 @@ export class TraefikRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: argoTraefikQueries(['preview-service']),
+        queries: argoTraefikQueries(this.namespace, ['preview-service']),
         // After the switch both Services select the new version: the live traffic and the load.
-        activeQueries: argoTraefikQueries(['active-service', 'preview-service']),
+        activeQueries: argoTraefikQueries(this.namespace, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: argoTraefikSeries('preview-service', 'active-service'),
+        comparableSeries: argoTraefikSeries(this.namespace, 'preview-service', 'active-service'),
         objects: { activeService: active, previewService, traefikService, ingressRoute, ...preview },
       };
     }
@@ -188,9 +211,9 @@ export class TraefikRouter implements ITrafficRouter {
       trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: argoTraefikQueries(['canary-service']),
+      queries: argoTraefikQueries(this.namespace, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: argoTraefikSeries('canary-service', 'stable-service'),
+      comparableSeries: argoTraefikSeries(this.namespace, 'canary-service', 'stable-service'),
       objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute, ...net },
     };
   }
@@ -248,8 +271,13 @@ export class TraefikRouter implements ITrafficRouter {
       services: [{ name: service, port: context.port }],
     });
     const previewRoute = this.routeToTraefikService(scope, 'PreviewIngressRoute', { ...context, name: `${context.name}-${PREVIEW}` },
-      previewTraefikService.name, [this.previewHost(context)]);
+      previewTraefikService.name, [this.previewHost(context)], this.previewEntryPoints);
     return { previewTraefikService, previewRoute };
+  }
+
+  /** The entryPoints of the preview host: the internal one unless told otherwise. */
+  private get previewEntryPoints(): string[] {
+    return this.options.previewEntryPoints ?? [TRAEFIK_INTERNAL_ENTRYPOINT];
   }
 
   /**
@@ -257,10 +285,14 @@ export class TraefikRouter implements ITrafficRouter {
    * backend (only a Kubernetes Service has ports); it is the service port, as in Flagger's docs.
    */
   private routeToTraefikService(
-    scope: Construct, id: string, context: RoutingContext, traefikServiceName: string, hosts: string[],
+    scope: Construct, id: string, context: RoutingContext, traefikServiceName: string, hosts: string[], entryPoints = this.options.entryPoints,
   ): TraefikIngressRoute {
+    // The internal entryPoint speaks plain HTTP inside the cluster: a TLS router there would match nothing.
+    const plainOnly = entryPoints !== undefined && entryPoints.every((e) => e === TRAEFIK_INTERNAL_ENTRYPOINT);
     return new TraefikIngressRoute(scope, id, {
       ...this.options,
+      ...(plainOnly ? { tlsSecretName: undefined } : {}),
+      entryPoints,
       hosts,
       metadata: { name: context.name, namespace: context.namespace, labels: context.labels },
       backendName: traefikServiceName,

@@ -18,7 +18,7 @@ const OWNER = "CanaryService 'podinfo'";
 const ENGINE = 'DeliveryEngine.argoRollouts()';
 const NO_EQUIVALENT = "has no Argo Rollouts equivalent: use acceptance tests, load tests, manual gates before the rollout or before promotion, or RolloutStep.pause() in 'analysis.steps'";
 /** The canary Service inside our TraefikService, as Traefik labels its series (docs/facts.md, Traefik). */
-const CANARY_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
+const CANARY_SERIES = 'namespace="traefik",service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
 const REQUESTS_1M = `sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},le="+Inf"}[1m]))`;
 const SUCCESS_RATIO_1M = `(sum(rate(traefik_service_request_duration_seconds_bucket{${CANARY_SERIES},code!~"5..",le="+Inf"}[1m])) or vector(0))`
   + ` / (${REQUESTS_1M} > 0)`;
@@ -328,6 +328,60 @@ describe('the stack for Argo Rollouts + Traefik', () => {
   });
 });
 
+describe('the analysis Jobs and the Prometheus they and the controller use are fenced', () => {
+  const DNS = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+  };
+
+  test('the Jobs\' NetworkPolicy admits nothing and lets them call the cluster DNS pods (not port 53 anywhere), the canary pods and Traefik', () => {
+    const { manifests } = stack();
+    expect(only(manifests, 'NetworkPolicy', 'podinfo-analysis-jobs').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/component': 'analysis-job', 'app.kubernetes.io/instance': 'podinfo' } },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [
+        DNS,
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podinfo' } } }], ports: [{ port: 9898, protocol: 'TCP' }] },
+        { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'traefik' } } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+      ],
+    });
+  });
+
+  test('NodeLocal DNSCache\'s address, when given', () => {
+    const { manifests } = stack({ engine: { dns: { nodeLocalAddress: '169.254.20.10' } } });
+    expect(only(manifests, 'NetworkPolicy', 'podinfo-analysis-jobs').spec.egress.slice(0, 2)).toEqual([
+      DNS, { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: DNS.ports },
+    ]);
+  });
+
+  test('the embedded Prometheus answers only the Argo Rollouts controller\'s pods', () => {
+    const { manifests } = stack();
+    expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress).toEqual([{
+      from: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argo-rollouts' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } },
+      }],
+      ports: [{ port: 9090, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('analysisJobImage: the Jobs run a mirror of the loadtester image', () => {
+    const image = `registry.example.com/mirror/flagger-loadtester:0.38.0@sha256:${'b'.repeat(64)}`;
+    const { manifests } = stack({ engine: { analysisJobImage: image } });
+    const containers = all(manifests, 'AnalysisTemplate').flatMap((t) => t.spec.metrics).filter((m: any) => m.provider.job)
+      .map((m: any) => m.provider.job.spec.template.spec.containers[0]);
+    expect(containers.length).toBeGreaterThan(0);
+    for (const container of containers) expect(container.image).toBe(image);
+  });
+
+  test('a mutable analysisJobImage or bad dns is rejected', () => {
+    expect(() => DeliveryEngine.argoRollouts({ analysisJobImage: 'ghcr.io/fluxcd/flagger-loadtester:latest' })).toThrow(
+      "DeliveryEngine.argoRollouts(): 'analysisJobImage' ('ghcr.io/fluxcd/flagger-loadtester:latest')");
+    expect(() => DeliveryEngine.argoRollouts({ dns: { nodeLocalAddress: 'local' } })).toThrow(
+      "DeliveryEngine.argoRollouts(): 'dns.nodeLocalAddress' ('local') must be an IP address");
+  });
+});
+
 describe('workload', () => {
   test.each([
     [WorkloadScaleDown.NEVER, 'never'],
@@ -394,7 +448,7 @@ describe('workload', () => {
         podMetadata: { labels: { 'app.kubernetes.io/name': 'podinfo' } },
         minReady,
         progressDeadline: Duration.minutes(30),
-        containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+        containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } } }],
       });
       deployment.select(kplus.LabelSelector.of({ labels: { 'app.kubernetes.io/name': 'podinfo' } }));
       return deployment;
@@ -578,8 +632,8 @@ describe('cross-references with every kind of analysis', () => {
   test('gates are pauses: no loadtester is deployed', () => {
     expect(service.loadTester).toBeUndefined();
     expect(all(manifests, 'Deployment').map((d) => d.metadata.name)).toEqual(['podinfo', 'canary-prometheus']);
-    // Only the fence of the analysis Jobs.
-    expect(all(manifests, 'NetworkPolicy').map((n) => n.metadata.name)).toEqual(['podinfo-analysis-jobs']);
+    // The fence of the analysis Jobs, and the Prometheus's.
+    expect(all(manifests, 'NetworkPolicy').map((n) => n.metadata.name)).toEqual(['podinfo-analysis-jobs', 'canary-prometheus']);
   });
 });
 
@@ -1111,7 +1165,7 @@ describe('known bugs', () => {
       select: false,
       podMetadata: { labels: selector },
       minReady,
-      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000 } }],
+      containers: [{ image: IMAGE, ports: [{ number: 9898, name: 'http' }], securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } } }],
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     return deployment;

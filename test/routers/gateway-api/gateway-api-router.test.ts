@@ -54,7 +54,7 @@ describe('options are checked', () => {
     [{ hosts: ['App.example.com'] }, "'hosts[0]' ('App.example.com') must be a host name of lower-case letters, digits, '-' and '.', optionally starting with '*.' (Gateway API hostnames)"],
     [{ hosts: ['*.example.com'] }, "'hosts' must name one host without a wildcard: the load test sends it as Host header"],
     [{ hosts: ['a.example.com', 'a.example.com'] }, "'hosts' has two entries named 'a.example.com'; names must be unique"],
-    [{ pathPrefix: 'api' }, "'pathPrefix' ('api') must be an absolute path, e.g. '/api'"],
+    [{ pathPrefix: 'api' }, "'pathPrefix' ('api') must be an absolute path of letters, digits and -._~%/:@+,=, e.g. '/api'; percent-encode anything else"],
   ])('%j', (options, message) => {
     expect(() => TrafficRouter.gatewayApi({ hosts: ['app.example.com'], ...options })).toThrow(`${OWNER}: ${message}`);
   });
@@ -120,6 +120,9 @@ describe('routerMetrics: the gateway\'s series of this service\'s Services, no o
       metricNames: 'istio_requests_total|istio_request_duration_milliseconds_bucket',
       serviceLabel: 'destination_service',
       serviceValues: 'podinfo(-canary|-primary|-stable|-preview)?\\.test\\.svc\\.cluster\\.local',
+      // The gateway's proxies, on Istio's merged metrics port.
+      podLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' },
+      metricsPort: 15020,
     }]);
   });
 
@@ -134,7 +137,7 @@ test('the queries parse as PromQL that returns one number', () => {
   for (const kind of [MetricKind.REQUEST_SUCCESS_RATE, MetricKind.REQUEST_DURATION]) {
     expect(() => checkPromQl('test', kind, gatewayApi().builtInQuery(kind))).not.toThrow();
   }
-  for (const query of Object.values(GatewayMetrics.istio()._argoQueries('namespace', ['active-service', 'preview-service']))) {
+  for (const query of Object.values(GatewayMetrics.istio()._argoQueries('istio-ingress', 'namespace', ['active-service', 'preview-service']))) {
     expect(() => checkPromQl('test', 'argo', query)).not.toThrow();
   }
 });
@@ -180,8 +183,8 @@ describe('Argo Rollouts', () => {
       { name: 'namespace', value: 'test' }, { name: 'canary-service', value: 'podinfo-canary' }, { name: 'stable-service', value: 'podinfo-stable' },
     ]);
     expect(routing.queries[MetricKind.REQUEST_SUCCESS_RATE]).toBe(
-      '(sum(rate(istio_requests_total{reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}",response_code!~"5.*"}[{{ interval }}])) or vector(0))'
-      + ' / (sum(rate(istio_requests_total{reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"}[{{ interval }}])) > 0)',
+      '(sum(rate(istio_requests_total{namespace="test",reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}",response_code!~"5.*"}[{{ interval }}])) or vector(0))'
+      + ' / (sum(rate(istio_requests_total{namespace="test",reporter="source",destination_service_namespace="{{args.namespace}}",destination_service_name="{{args.canary-service}}"}[{{ interval }}])) > 0)',
     );
   });
 

@@ -38,7 +38,8 @@ const ARGO_CONTEXT: ArgoRoutingContext = { ...CONTEXT, engine: 'argo-rollouts', 
  * after the Rollout (istio pkg/kube/util.go, GetDeployMetaFromPod, since 1.22), and the pod label
  * rollouts-pod-template-hash, copied onto the series by the scrape config, tells canary from stable.
  */
-const CANARY_PODS = 'reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.canary-hash}}"';
+// The sidecars' series of the service's pods, from the pods' scrape job only.
+const CANARY_PODS = 'job="kubernetes-pods",reporter="destination",destination_workload_namespace="{{args.namespace}}",destination_workload="{{args.service-name}}",rollouts_pod_template_hash="{{args.canary-hash}}"';
 const HASH_ARGUMENTS = [
   { name: 'namespace', value: 'test' },
   { name: 'service-name', value: 'podinfo' },

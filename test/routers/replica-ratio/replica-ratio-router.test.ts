@@ -180,8 +180,8 @@ describe('the checks leave out requests no user sent (the probes\' and the scrap
     const queries = queriesOf(synth(chart));
     const matcher = 'path!~"/healthz|healthz|/metrics|metrics|/readyz|readyz"';
     expect(queries['request-success-rate']).toBe(
-      `(sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher},status!~"5.."}[1m])) or vector(0)) `
-      + `/ (sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher}}[1m])) > 0)`,
+      `(sum(rate(http_request_duration_seconds_count{job="kubernetes-pods",kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher},status!~"5.."}[1m])) or vector(0)) `
+      + `/ (sum(rate(http_request_duration_seconds_count{job="kubernetes-pods",kubernetes_namespace="{{args.namespace}}",app_kubernetes_io_name="podinfo",rollouts_pod_template_hash="{{args.canary-hash}}",${matcher}}[1m])) > 0)`,
     );
     // Both versions' series of the comparison.
     expect(queries['error-rate-vs-primary'].split(matcher).length - 1).toBe(4);

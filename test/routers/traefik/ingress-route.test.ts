@@ -159,9 +159,9 @@ describe('errors', () => {
     );
   });
 
-  test.each(['api', '', '/api`) || Host(`evil.com'])('pathPrefix %p not starting with / or containing a backquote', (pathPrefix) => {
+  test.each(['api', '', '/api`) || Host(`evil.com', '/a;b', '/$(id)', '/a b', '/a|b', '/a&b', "/a'b", '/a\nb'])('pathPrefix %p not a plain absolute path', (pathPrefix) => {
     expect(() => newRoute(newChart(), { pathPrefix })).toThrow(
-      `${OWNER}: 'pathPrefix' ('${pathPrefix}') must start with '/' and contain no backquote`,
+      `${OWNER}: 'pathPrefix' ('${pathPrefix}') must start with '/' and hold only letters, digits and -._~%/:@+,=, e.g. '/api'; percent-encode anything else`,
     );
   });
 

@@ -64,6 +64,9 @@ describe('routerMetrics: the series of this service from Traefik\'s pods', () =>
       metricNames: 'traefik_service_.+',
       serviceLabel: 'service',
       serviceValues: 'test-podinfo(-canary|-primary|-stable|-preview)?-80@kubernetescrd',
+      // The embedded Prometheus may call only Traefik's pods, on their metrics port.
+      podLabels: { 'app.kubernetes.io/name': 'traefik' },
+      metricsPort: 9100,
     }]);
   });
 
@@ -116,10 +119,25 @@ describe('loadTarget: through Traefik\'s Service with the routed host', () => {
   });
 
   test('an unknown entryPoint: no URL, and why', () => {
-    const target = traefik({ entryPoints: ['internal'] }).loadTarget(CONTEXT);
+    const target = traefik({ entryPoints: ['private'] }).loadTarget(CONTEXT);
     expect(target.url).toBeUndefined();
     expect(target.egress).toEqual([]);
-    expect(target.urlUnknown).toBe("a typed load test needs to know which port of the Service 'traefik' serves the entryPoints 'internal'; only 'web' (port 80) and 'websecure' (port 443) are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host");
+    expect(target.urlUnknown).toBe("a typed load test needs to know which port of the Service 'traefik' serves the entryPoints 'private'; only 'web' (port 80), 'websecure' (port 443) and 'internal' (port 8001 of 'traefik-internal') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host");
+  });
+
+  test('blue/green: the preview host listens on the internal entryPoint, and the load goes there (traefik-internal:8001)', () => {
+    const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+    const target = traefik().loadTarget(blueGreen);
+    expect(target.url).toBe('http://traefik-internal.traefik:8001');
+    expect(target.host).toBe('preview.podinfo.example.com');
+    expect(target.egress).toEqual([{ namespace: 'traefik', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [8001] }]);
+  });
+
+  test('blue/green with previewEntryPoints [\'web\']: published, and the load goes through the public Service', () => {
+    const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+    expect(traefik({ previewEntryPoints: ['web'] }).loadTarget(blueGreen).url).toBe('http://traefik.traefik:80');
+    expect(() => traefik({ previewEntryPoints: [] })).toThrow("TrafficRouter.traefik(): 'previewEntryPoints' ([]) must name at least one entryPoint, e.g. ['internal']");
+    expect(() => traefik({ previewEntryPoints: ['in ternal'] })).toThrow("'entryPoints[0]' ('in ternal') must be the name of a Traefik entryPoint");
   });
 
   test('serviceName must be a DNS label', () => {
@@ -242,7 +260,7 @@ describe('errors', () => {
   });
 
   test('pathPrefix not starting with /', () => {
-    expect(() => traefik({ pathPrefix: 'shop' })).toThrow(`${OWNER}: 'pathPrefix' ('shop') must start with '/' and contain no backquote`);
+    expect(() => traefik({ pathPrefix: 'shop' })).toThrow(`${OWNER}: 'pathPrefix' ('shop') must start with '/' and hold only letters, digits and -._~%/:@+,=, e.g. '/api'; percent-encode anything else`);
   });
 
   test('invalid middleware name', () => {
@@ -265,8 +283,9 @@ describe('with Argo Rollouts', () => {
   // The canary Service inside a TraefikService appears in Traefik's metrics as
   // `service="<ns>-<svc>-<port>@kubernetescrd"` (docs/facts.md, Traefik); Argo's success rate is a ratio.
   // The canary Service in our TraefikService. No sample when it had no request in the window (rather
-  // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx.
-  const ARGO_SERIES = 'service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
+  // than NaN: Traefik keeps exporting its counters), and 0 when it answered only 5xx. Only Traefik's
+  // own pods report it (the target label namespace, which a scraped pod cannot set).
+  const ARGO_SERIES = 'namespace="traefik",service="{{args.namespace}}-{{args.canary-service}}-{{args.service-port}}@kubernetescrd"';
   const ARGO_REQUESTS = `sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},le="+Inf"}[{{ interval }}]))`;
   const ARGO_SUCCESS_RATE = `(sum(rate(traefik_service_request_duration_seconds_bucket{${ARGO_SERIES},code!~"5..",le="+Inf"}[{{ interval }}])) or vector(0))`
     + ` / (${ARGO_REQUESTS} > 0)`;
