@@ -341,7 +341,7 @@ describe('allowIngressFromCidrs: the API server\'s addresses, for cdk8s-canary -
     expect(service.loadTester).toBe(loadTester);
     const policies = all(synth(chart), 'NetworkPolicy').filter((p) => p.metadata.name === NAME);
     expect(policies.map((p) => p.spec.ingress)).toEqual([[
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: {} }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'flagger' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
       { from: [{ ipBlock: { cidr: '172.18.0.0/16' } }], ports: [{ port: 8080, protocol: 'TCP' }] },
     ]]);
   });

@@ -110,7 +110,11 @@ describe('Flagger with a Deployment of one\'s own', () => {
     select: false,
     progressDeadline,
     podMetadata: { labels: { 'app.kubernetes.io/name': 'podinfo' } },
-    containers: [{ image: 'ghcr.io/stefanprodan/podinfo:6.7.0', portNumber: 9898, securityContext: { ensureNonRoot: false } }],
+    containers: [{
+      image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+      portNumber: 9898,
+      securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } },
+    }],
   });
   const service = (progressDeadline?: Duration) => {
     const chart = new Chart(new App(), 'test', { namespace: 'test' });
