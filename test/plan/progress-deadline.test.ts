@@ -113,7 +113,11 @@ describe('Flagger with a Deployment of one\'s own', () => {
     containers: [{
       image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
       portNumber: 9898,
-      securityContext: { user: 1000, capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT } },
+      securityContext: {
+        user: 1000,
+        capabilities: { drop: [kplus.Capability.ALL] },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
     }],
   });
   const service = (progressDeadline?: Duration) => {
