@@ -20,9 +20,9 @@ describe('credentials in URLs are rejected, masked, with the Secret-based altern
   test('Prometheus.external(\'https://user:pass@...\')', () => {
     expect(() => Prometheus.external('https://admin:s3cr3t@prometheus.example.com')).toThrow(
       "Prometheus.external: 'address' ('https://***@prometheus.example.com') carries credentials, which would be written in plain text into the manifests: "
-      + 'give the address without them and keep the credentials in a Secret: a query of your own through CanaryMetric.prometheus() rendered as a Flagger '
-      + "MetricTemplate reads them from its 'secretRef' (FlaggerMetricTemplate 'secretName': keys 'username' and 'password', or 'token'), and Argo Rollouts' "
-      + "Prometheus provider from 'authentication' or headers set from a Secret; or put an authenticating proxy in front of Prometheus inside the cluster");
+      + 'give the address without them and point it at an authenticating proxy in front of Prometheus inside the cluster: the checks the library '
+      + "generates send no credentials to Prometheus (Flagger's MetricTemplates have no 'secretRef', Argo Rollouts' Prometheus provider no "
+      + "'authentication' or 'headers')");
   });
 
   test.each([
