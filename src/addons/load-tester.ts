@@ -176,6 +176,9 @@ export class LoadTester extends Construct {
    */
   public readonly namespaceRegexp: string;
 
+  /** Address ranges admitted besides Flagger's pods (`allowIngressFromCidrs`): the API server's, for `--via proxy`. */
+  public readonly ingressCidrs: string[];
+
   private readonly egressRules: EgressRules;
 
   /** The loadtester's in-cluster address, with a trailing slash: `http://flagger-loadtester.<namespace>/`. */
@@ -269,7 +272,8 @@ export class LoadTester extends Construct {
     (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
 
     this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
-    admitCidrs(this, owner, props.allowIngressFromCidrs ?? []);
+    this.ingressCidrs = [...props.allowIngressFromCidrs ?? []];
+    admitCidrs(this, owner, this.ingressCidrs);
   }
 
   /**
