@@ -1,5 +1,5 @@
-import { shellWord } from '../../analysis/shell';
 import { ReleaseContext, apiMessage, apiStatus, kubectlLine, ref } from './context';
+import { shellWord } from '../../analysis/shell';
 import { LOAD_TESTER_CONTAINER_PORT, LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, SELECTOR_LABEL } from '../../platform/conventions';
 import { KubeResponse } from '../kube/kube-client';
 
