@@ -233,6 +233,7 @@ export class CanaryService extends Construct {
   private readonly planner?: IRolloutPlanner;
   private readonly controller?: string;
   private readonly declarationErrors: DeclarationErrors;
+  private readonly operationNotes: string[] = [];
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(checkConstructScope('CanaryService', scope, id), id);
@@ -483,6 +484,7 @@ export class CanaryService extends Construct {
         ...plan.notes,
         describeServices(this.topology),
         ...this.networkPolicyNotes(),
+        ...this.operationNotes,
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...gitOps ? [gitOps] : [],
         ...(this.gitOpsTool === GitOpsTool.FLUX && routes.length > 0
@@ -495,17 +497,26 @@ export class CanaryService extends Construct {
   /** What the NetworkPolicies this service relies on fence, and what holds only with a CNI that enforces them. */
   private networkPolicyNotes(): string[] {
     const fenced = [
-      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/${LOAD_TESTER_NAME}' (it runs any command it is sent: only the controller's pods may call it)`] : []),
+      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/${LOAD_TESTER_NAME}' (it runs any command it is sent: only the controller's pods may call it${
+        this.loadTester.ingressCidrs.length > 0 ? `, and ${this.loadTester.ingressCidrs.join(', ')} (allowIngressFromCidrs, for --via proxy)` : ''})`] : []),
       ...(this.objects.jobNetworkPolicy ? ['the analysis Jobs'] : []),
       ...(this.prometheus instanceof Prometheus ? [`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}'`] : []),
     ];
     const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
-      + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
+      + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
     if (this.prometheus instanceof Prometheus && this.prometheus.platformRoleNamespaces.length > 0) {
       notes.push(`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}' lists pods in ${this.prometheus.platformRoleNamespaces.map((n) => `'${n}'`).join(', ')}: `
         + `its Roles there are in ${PLATFORM_RBAC_CHART_ID}.k8s.yaml, for the platform team to apply (a team's GitOps has no business in those namespaces)`);
     }
     return notes;
+  }
+
+  /**
+   * Adds a note to the plan: what operating the service needs that its declaration cannot show.
+   * @internal
+   */
+  public _addOperationNote(note: string): void {
+    if (!this.operationNotes.includes(note)) this.operationNotes.push(note);
   }
 
   /** The MetricTemplates of custom metrics (Flagger). */

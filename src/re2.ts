@@ -23,6 +23,16 @@ export function re2Problem(pattern: string): string | undefined {
   }
 }
 
+/**
+ * Whether `pattern` matches somewhere in `input`, as Go's `regexp.MatchString` does (RE2 syntax,
+ * unanchored). `pattern` must be an RE2 regular expression (`checkRe2`).
+ */
+export function re2Finds(pattern: string, input: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  parser ??= (require('re2js') as typeof re2js).RE2JS;
+  return parser.compile(pattern).test(input);
+}
+
 /** Who runs the routers' regular expressions. */
 export const ROUTERS_MATCH_WITH_RE2 = 'Envoy and Istio match with RE2';
 

@@ -160,7 +160,7 @@ describe('the stack for Flagger + Traefik', () => {
     expect(only(manifests, 'Deployment', 'flagger-loadtester').spec.template.spec.containers[0].args).toContain('-namespace-regexp=^test$');
     expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress).toEqual([{ from: flagger, ports: [{ port: 9090, protocol: 'TCP' }] }]);
     expect(service.plan!.notes).toContain("NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
-      + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, ...); without one (flannel, kindnet) "
+      + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) "
       + 'any pod can post commands to the loadtester and query Prometheus, and the commands reach any address');
   });
 

@@ -18,7 +18,7 @@ import {
   SELECTOR_LABEL,
   serviceAddress,
 } from '../platform/conventions';
-import { checkRe2 } from '../re2';
+import { checkRe2, re2Finds, re2Message, re2Problem } from '../re2';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkPort, checkUniqueNames, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { LOAD_TESTER_IMAGE } from '../versions';
@@ -66,10 +66,12 @@ export interface LoadTesterOptions {
   readonly callerPodLabels?: { [key: string]: string };
 
   /**
-   * Serve only canaries whose namespace matches this regular expression (`-namespace-regexp`):
-   * Flagger posts the Canary's namespace with every call, and the loadtester refuses commands and
-   * gates of any other (403), so a Canary of another team cannot point its webhooks here. Go's
-   * regexp matches anywhere in the name, so it must be anchored (`^...$`).
+   * Serve only canaries whose namespace matches this regular expression as a whole
+   * (`-namespace-regexp`): Flagger posts the Canary's namespace with every call, and the loadtester
+   * refuses commands and gates of any other (403), so a Canary of another team cannot point its
+   * webhooks here. RE2 syntax (Go's regexp: no lookarounds, no backreferences). Go's regexp matches
+   * anywhere in the name, so the loadtester is given `^(?:<value>)$`: `team-a|team-b` serves exactly
+   * those two namespaces, never `team-a-evil` (anchors of your own change nothing).
    *
    * @default - '^<namespace>$': only the canaries of the loadtester's own namespace
    */
@@ -168,8 +170,14 @@ export class LoadTester extends Construct {
   /** The NetworkPolicy that admits calls only from Flagger's pods and allows only the egress its tests need. */
   public readonly networkPolicy: kplus.NetworkPolicy;
 
-  /** The namespaces whose canaries it serves (`-namespace-regexp`), e.g. `^shop$`. */
+  /**
+   * The namespaces whose canaries it serves (`-namespace-regexp`), anchored: `^shop$` by default,
+   * `^(?:<namespaceRegexp>)$` for one given.
+   */
   public readonly namespaceRegexp: string;
+
+  /** Address ranges admitted besides Flagger's pods (`allowIngressFromCidrs`): the API server's, for `--via proxy`. */
+  public readonly ingressCidrs: string[];
 
   private readonly egressRules: EgressRules;
 
@@ -193,7 +201,7 @@ export class LoadTester extends Construct {
       fail(owner, `'logLevel' ('${logLevel}') must be one of ${LOG_LEVELS.join(', ')}`);
     }
     const timeout = checkWholeSeconds(owner, 'timeout', props.timeout ?? Duration.hours(1), 1);
-    this.namespaceRegexp = props.namespaceRegexp === undefined ? `^${this.namespace}$` : checkRegexp(owner, props.namespaceRegexp);
+    this.namespaceRegexp = props.namespaceRegexp === undefined ? `^${this.namespace}$` : anchoredNamespaceRegexp(owner, props.namespaceRegexp);
     const callerPodLabels = props.callerPodLabels ?? { ...FLAGGER_POD_LABELS };
     if (props.dns !== undefined) resolveClusterDns(owner, 'dns', props.dns);
 
@@ -264,7 +272,8 @@ export class LoadTester extends Construct {
     (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
 
     this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
-    admitCidrs(this, owner, props.allowIngressFromCidrs ?? []);
+    this.ingressCidrs = [...props.allowIngressFromCidrs ?? []];
+    admitCidrs(this, owner, this.ingressCidrs);
   }
 
   /**
@@ -286,7 +295,8 @@ export class LoadTester extends Construct {
    */
   public servesNamespace(namespace: string): boolean {
     checkArguments('LoadTester.servesNamespace', [namespace], `LoadTester '${this.node.id}'`);
-    return new RegExp(this.namespaceRegexp).test(namespace);
+    // The default, `^<namespace>$`, without loading the RE2 parser.
+    return this.namespaceRegexp === `^${this.namespace}$` ? namespace === this.namespace : re2Finds(this.namespaceRegexp, namespace);
   }
 
   /**
@@ -299,19 +309,24 @@ export class LoadTester extends Construct {
   }
 }
 
-/** The loadtester matches it with Go's regexp package, whose syntax is RE2's. */
-function checkRegexp(owner: string, value: string): string {
+const GO_REGEXP = "the loadtester matches with Go's regexp, RE2 syntax";
+
+/**
+ * `^(?:<value>)$`: the loadtester matches with Go's regexp.MatchString, which finds a match anywhere
+ * (flagger pkg/loadtester/authorizer.go), so `^team-a|team-b$` as it is would serve `team-a-evil`.
+ * An RE2 expression has balanced groups, so nothing in it can close the group around it.
+ */
+function anchoredNamespaceRegexp(owner: string, value: string): string {
   if (value === '') {
     fail(owner, "'namespaceRegexp' ('') must be a non-empty regular expression");
   }
-  checkRe2(owner, 'namespaceRegexp', value, "the loadtester matches with Go's regexp, RE2 syntax");
-  if (!value.startsWith('^') || !value.endsWith('$')) {
-    fail(owner, `'namespaceRegexp' ('${value}') must be anchored, '^...$': Go's regexp matches anywhere in the namespace, so '${value.replace(/^\^|\$$/g, '')}' would also serve e.g. '${value.replace(/^\^|\$$/g, '')}-other'`);
-  }
-  return value;
+  checkRe2(owner, 'namespaceRegexp', value, GO_REGEXP);
+  const anchored = `^(?:${value})$`;
+  // An unterminated \Q...\E quotes the closing group: RE2 alone, the value is fine; anchored, it is not.
+  const problem = re2Problem(anchored);
+  if (problem !== undefined) fail(owner, re2Message("'namespaceRegexp'", value, `anchored as '${anchored}', ${problem}`, GO_REGEXP));
+  return anchored;
 }
-
-/** Renders whole seconds the way Go's flag package reads a duration: `1h`, `30m`, `90s`. */
 
 /** Ingress rules for address ranges (`allowIngressFromCidrs`), each checked as an IPv4 or IPv6 CIDR. */
 function admitCidrs(tester: LoadTester, owner: string, cidrs: string[]): void {

@@ -128,7 +128,8 @@ export class Prometheus extends Construct implements IPrometheus {
    * service's pods' series from the job `kubernetes-pods` only (name it so), and the router's by the
    * target label `namespace` of its pods: the job must not honor the pods' labels (`honor_labels`
    * off, the default), or a pod could pass its series off as another's. The address must carry no
-   * credentials (they would be written into the manifests).
+   * credentials (they would be written into the manifests), and the checks send none: a Prometheus
+   * that requires them is reached through an authenticating proxy inside the cluster.
    *
    * @param address its query address, e.g. `http://prometheus.monitoring:9090`
    */
@@ -137,11 +138,12 @@ export class Prometheus extends Construct implements IPrometheus {
     if (!/^https?:\/\/\S+$/.test(address)) {
       fail('Prometheus.external', `'address' ('${maskCredentials(address)}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
     }
-    // Flagger's metricsServer and the Rollout's argument take no Secret: the address must be a plain one.
-    checkNoCredentialsInUrl('Prometheus.external', 'address', address, 'keep the credentials in a Secret: a query of your own through '
-      + "CanaryMetric.prometheus() rendered as a Flagger MetricTemplate reads them from its 'secretRef' (FlaggerMetricTemplate 'secretName': keys "
-      + "'username' and 'password', or 'token'), and Argo Rollouts' Prometheus provider from 'authentication' or headers set from a Secret; "
-      + 'or put an authenticating proxy in front of Prometheus inside the cluster');
+    // The checks the library generates carry the address and nothing else: Flagger's MetricTemplates
+    // get no 'secretRef', and the Rollout's Prometheus provider no 'authentication' or 'headers'
+    // (argo-rollouts analysis_types.go PrometheusMetric), for either engine.
+    checkNoCredentialsInUrl('Prometheus.external', 'address', address, 'point it at an authenticating proxy in front of Prometheus inside the cluster: '
+      + "the checks the library generates send no credentials to Prometheus (Flagger's MetricTemplates have no 'secretRef', Argo Rollouts' "
+      + "Prometheus provider no 'authentication' or 'headers')");
     return new ExternalPrometheus(address);
   }
 

@@ -30,8 +30,10 @@ const RELEASE_OPTIONS = `options:
                          and gates, read offline
   --via exec             reach the loadtester with kubectl exec and curl on localhost (default: its
                          NetworkPolicy admits only Flagger's pods)
-  --via proxy            through the API server's Service proxy (RBAC: create services/proxy; the
-                         loadtester's NetworkPolicy must admit the API server: allowIngressFromCidrs)
+  --via proxy            through the API server's Service proxy (RBAC: create services/proxy,
+                         ReleaseOperatorRole's LoadTesterAccess.PROXY; the loadtester's
+                         NetworkPolicy must admit the API server's addresses:
+                         LoadTester.of(scope, <ns>, { allowIngressFromCidrs: [...] }))
   --cluster-domain <d>   the cluster's DNS domain, for the loadtester's full Service name in a
                          webhook URL (default cluster.local)
   --kubeconfig <file>    the kubeconfig; default: every file of KUBECONFIG merged, else

@@ -129,7 +129,9 @@ export class ReleaseOperatorRole extends Construct {
     });
     const flagger = props.services.filter((s) => s.canary !== undefined).map((s) => s.name).sort();
     const argo = props.services.filter((s) => s.rollout !== undefined).map((s) => s.name).sort();
-    this.rules = rulesFor(flagger, argo, props.loadTesterAccess ?? LoadTesterAccess.EXEC);
+    const access = props.loadTesterAccess ?? LoadTesterAccess.EXEC;
+    this.rules = rulesFor(flagger, argo, access);
+    if (access === LoadTesterAccess.PROXY) noteProxyAccess(this.node.path, props.services);
 
     const labels = { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-operator' };
     const metadata = { name, namespace: this.namespace, labels };
@@ -161,6 +163,23 @@ export class ReleaseOperatorRole extends Construct {
         metadata: { name: RELEASE_RECORD_CONFIGMAP, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-record' } },
       }));
     }
+  }
+}
+
+/**
+ * The Service proxy connects from the API server's addresses, which a loadtester admits only with
+ * `allowIngressFromCidrs`: without them, `--via proxy` is refused by its NetworkPolicy. A plan note,
+ * not a failure: a CNI policy of one's own (e.g. Cilium's `kube-apiserver` entity) may admit it.
+ */
+function noteProxyAccess(path: string, services: CanaryService[]): void {
+  for (const service of services) {
+    const tester = service.canary !== undefined ? service.loadTester : undefined;
+    if (tester === undefined || tester.ingressCidrs.length > 0) continue;
+    service._addOperationNote(`ReleaseOperatorRole '${path}' gives operators --via proxy (LoadTesterAccess.PROXY), but the loadtester `
+      + `'${tester.namespace}/${LOAD_TESTER_NAME}' admits only the controller's pods, not the API server's Service proxy: declare `
+      + `LoadTester.of(scope, '${tester.namespace}', { allowIngressFromCidrs: [<the API server's addresses>] }) before the namespace's first service `
+      + "(the control plane's addresses, from kubectl get endpoints kubernetes -n default, on self-managed clusters and kind; its private range on "
+      + 'managed ones), or use LoadTesterAccess.EXEC');
   }
 }
 

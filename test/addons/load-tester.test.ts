@@ -185,7 +185,7 @@ test('options', () => {
   const manifests = synth(chart);
   const container = only(manifests, 'Deployment', NAME).spec.template.spec.containers[0];
   expect(container.image).toBe(image);
-  expect(container.args).toEqual(['-port=8080', '-log-level=debug', '-timeout=90s', '-namespace-regexp=^options-.*$']);
+  expect(container.args).toEqual(['-port=8080', '-log-level=debug', '-timeout=90s', '-namespace-regexp=^(?:^options-.*$)$']);
   expect(container.resources).toEqual({ requests: { memory: '64Mi' }, limits: { memory: '256Mi' } });
   const policy = only(manifests, 'NetworkPolicy', NAME).spec;
   expect(policy.ingress[0].from).toEqual([
@@ -298,12 +298,14 @@ describe('validation', () => {
     expect(create({ namespaceRegexp: '' })).toThrow("LoadTester 'test/lt': 'namespaceRegexp' ('') must be a non-empty regular expression");
     const re2 = "must be an RE2 regular expression (the loadtester matches with Go's regexp, RE2 syntax, which has no lookarounds, backreferences, possessive quantifiers or atomic groups)";
     expect(create({ namespaceRegexp: 'shop-(' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('shop-(') ${re2}: missing closing ): 'shop-('`);
-    // JavaScript accepts a lookahead; Go's regexp (RE2 syntax), which the loadtester uses, does not.
-    expect(create({ namespaceRegexp: '^(?!kube-).*' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
-    // Go's regexp.MatchString finds a match anywhere: 'shop' would serve 'shop-other' and 'workshop'.
-    expect(create({ namespaceRegexp: 'shop' })).toThrow(
-      "LoadTester 'test/lt': 'namespaceRegexp' ('shop') must be anchored, '^...$': Go's regexp matches anywhere in the namespace, so 'shop' would also serve e.g. 'shop-other'");
-    expect(create({ namespaceRegexp: '^shop' })).toThrow("'namespaceRegexp' ('^shop') must be anchored");
+    // JavaScript accepts a lookahead and a backreference; Go's regexp.MustCompile (cmd/loadtester/main.go)
+    // panics on them, and the loadtester would crash-loop.
+    expect(create({ namespaceRegexp: '^(?!kube-).*$' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?!kube-).*$') ${re2}: invalid or unsupported Perl syntax: '(?!'`);
+    expect(create({ namespaceRegexp: '^(?<=x)shop$' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(?<=x)shop$') ${re2}: invalid named capture: '(?<=x)shop$'`);
+    expect(create({ namespaceRegexp: '^(team)-\\1$' })).toThrow(`LoadTester 'test/lt': 'namespaceRegexp' ('^(team)-\\1$') ${re2}: invalid escape sequence: '\\1'`);
+    // RE2 as it is, but an unterminated \Q quotes the group that anchors it.
+    expect(create({ namespaceRegexp: '\\Qshop' })).toThrow(
+      `LoadTester 'test/lt': 'namespaceRegexp' ('\\Qshop') ${re2}: anchored as '^(?:\\Qshop)$', missing closing ): '^(?:\\Qshop)$'`);
   });
 
   test('dns', () => {
@@ -312,6 +314,32 @@ describe('validation', () => {
     expect(create({ dns: { podLabels: {} } })).toThrow(
       "LoadTester 'test/lt': 'dns.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of 'kube-system'");
     expect(create({ dns: { namespace: 'Kube' } })).toThrow(`LoadTester 'test/lt': 'dns.namespace' ('Kube') ${DNS_LABEL_RULE}`);
+  });
+});
+
+describe('namespaceRegexp is matched against the whole namespace', () => {
+  const tester = (namespaceRegexp: string) => new LoadTester(newChart(), 'lt', { namespace: 'team-a', namespaceRegexp });
+  const args = (namespaceRegexp: string) => only(synth(tester(namespaceRegexp).node.scope as Chart), 'Deployment', NAME).spec.template.spec.containers[0].args;
+
+  test('an alternative anchored only at its ends (\'^team-a|team-b$\') serves exactly the two namespaces', () => {
+    const lt = tester('^team-a|team-b$');
+    expect(lt.namespaceRegexp).toBe('^(?:^team-a|team-b$)$');
+    expect(args('^team-a|team-b$')).toContain('-namespace-regexp=^(?:^team-a|team-b$)$');
+    // As Go's regexp.MatchString finds it (pkg/loadtester/authorizer.go): anywhere in the name.
+    expect(['team-a', 'team-b', 'team-a-evil', 'evil-team-b', 'team-ab'].filter((ns) => lt.servesNamespace(ns))).toEqual(['team-a', 'team-b']);
+  });
+
+  test('an unanchored one is anchored', () => {
+    const lt = tester('team-(a|b)');
+    expect(lt.namespaceRegexp).toBe('^(?:team-(a|b))$');
+    expect(['team-a', 'team-b', 'workteam-a', 'team-a-other'].filter((ns) => lt.servesNamespace(ns))).toEqual(['team-a', 'team-b']);
+  });
+
+  test('RE2\'s own syntax that JavaScript lacks (an inline flag) is matched as Go does', () => {
+    const lt = tester('(?i)TEAM-A');
+    expect(lt.namespaceRegexp).toBe('^(?:(?i)TEAM-A)$');
+    expect(lt.servesNamespace('team-a')).toBe(true);
+    expect(lt.servesNamespace('team-a2')).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTester, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
 import { all, only, synth } from '../synth';
 
 function shop(namespace = 'shop') {
@@ -88,6 +88,46 @@ test('proxy access: services/proxy of the loadtester alone, no exec', () => {
   const manifests = synth(chart);
   expect(only(manifests, 'Role', 'web-releases').metadata.labels).toEqual(LABELS);
   expect(all(manifests, 'RoleBinding').map((b) => b.metadata.name)).toEqual(['canary-prometheus']);
+});
+
+describe('proxy access and the loadtester\'s NetworkPolicy: the plan names allowIngressFromCidrs', () => {
+  const PROXY_NOTE = "ReleaseOperatorRole 'shop/operators' gives operators --via proxy (LoadTesterAccess.PROXY), but the loadtester 'shop/flagger-loadtester' "
+    + "admits only the controller's pods, not the API server's Service proxy: declare LoadTester.of(scope, 'shop', { allowIngressFromCidrs: [<the API server's addresses>] }) "
+    + "before the namespace's first service (the control plane's addresses, from kubectl get endpoints kubernetes -n default, on self-managed clusters and kind; "
+    + 'its private range on managed ones), or use LoadTesterAccess.EXEC';
+  const fenceNote = (notes: string[]) => notes.find((note) => note.startsWith('NetworkPolicies fence the loadtester'));
+
+  test('a loadtester that admits only Flagger\'s pods: the plan of each Flagger service says what to declare', () => {
+    const { chart, web, cart, api } = shop();
+    new ReleaseOperatorRole(chart, 'operators', { services: [web, cart, api], loadTesterAccess: LoadTesterAccess.PROXY });
+    expect(web.plan!.notes).toContain(PROXY_NOTE);
+    expect(cart.plan!.notes).toContain(PROXY_NOTE);
+    // Argo Rollouts services need no loadtester to operate.
+    expect(api.plan!.notes.filter((note) => note.startsWith('ReleaseOperatorRole'))).toEqual([]);
+    expect(fenceNote(web.plan!.notes)).toMatch(/^NetworkPolicies fence the loadtester 'shop\/flagger-loadtester' \(it runs any command it is sent: only the controller's pods may call it\), /);
+  });
+
+  test('exec access needs nothing of the NetworkPolicy: no note', () => {
+    const { chart, web } = shop();
+    new ReleaseOperatorRole(chart, 'operators', { services: [web] });
+    expect(web.plan!.notes.filter((note) => note.startsWith('ReleaseOperatorRole'))).toEqual([]);
+  });
+
+  test('with the API server\'s addresses admitted: no note, and the fence says who else may call the loadtester', () => {
+    const chart = new Chart(Testing.app(), 'shop', { namespace: 'shop' });
+    const loadTester = LoadTester.of(chart, 'shop', { allowIngressFromCidrs: ['172.18.0.0/16'] });
+    const web = new CanaryService(chart, 'web', {
+      image: 'ghcr.io/acme/web:1.0.0',
+      engine: DeliveryEngine.flagger(),
+      router: TrafficRouter.traefik({ hosts: ['shop.example.com'] }),
+      analysis: { webhooks: [CanaryWebhook.loadTest(), CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION })] },
+      loadTester,
+    });
+    new ReleaseOperatorRole(chart, 'operators', { services: [web], loadTesterAccess: LoadTesterAccess.PROXY });
+    expect(loadTester.ingressCidrs).toEqual(['172.18.0.0/16']);
+    expect(web.plan!.notes.filter((note) => note.startsWith('ReleaseOperatorRole'))).toEqual([]);
+    expect(fenceNote(web.plan!.notes)).toMatch(/^NetworkPolicies fence the loadtester 'shop\/flagger-loadtester' \(it runs any command it is sent: only the controller's pods may call it, and 172\.18\.0\.0\/16 \(allowIngressFromCidrs, for --via proxy\)\), /);
+  });
 });
 
 test('Argo Rollouts only: the Rollouts and their status subresource, no record, no loadtester', () => {

@@ -61,7 +61,7 @@ describe('the default translation: the first weight held until the analysis can 
       'the background analysis does not hold the steps: they advance on their own schedule, and only failures beyond failureLimit abort',
       'services during a release: the new version at podinfo-canary; every pod of both versions at podinfo; all in the manifests',
       "NetworkPolicies fence the analysis Jobs, the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies "
-        + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
+        + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
       "GitOps (GitOps.none()): whatever applies these files again must leave alone the fields Argo Rollouts rewrites in Service 'podinfo-canary', "
         + "VirtualService 'podinfo', DestinationRule 'podinfo' (CanaryService.controllerRewrites lists them)",
     ]);

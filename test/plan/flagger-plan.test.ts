@@ -164,8 +164,8 @@ describe('the table and the JSON', () => {
       "progress deadline 10m: bounds only how long the canary's or the primary's pods may stay unavailable (then Flagger rolls back), not the analysis or the gates",
       'note: services during a release: the new version at podinfo-canary; the stable version at podinfo, podinfo-primary; Flagger creates them when it initializes the service',
       "note: NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
-        + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, ...); "
-        + 'without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
+        + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); "
+        + 'without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
       "note: the Prometheus 'test/canary-prometheus' lists pods in 'traefik': its Roles there are in canary-platform-rbac.k8s.yaml, "
         + "for the platform team to apply (a team's GitOps has no business in those namespaces)",
       '',

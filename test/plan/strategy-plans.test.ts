@@ -117,7 +117,7 @@ describe('Argo Rollouts', () => {
       'the old version stays 10m after the switch, whatever the post-promotion analysis does',
       'services during a release: the new version at podinfo-preview; the stable version at podinfo; all in the manifests',
       "NetworkPolicies fence the analysis Jobs, the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies "
-        + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
+        + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
       "GitOps (GitOps.none()): whatever applies these files again must leave alone the fields Argo Rollouts rewrites in Service 'podinfo', "
         + "Service 'podinfo-preview' (CanaryService.controllerRewrites lists them)",
     ]);

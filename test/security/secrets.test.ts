@@ -7,6 +7,7 @@ import {
   CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, FlaggerMetricTemplate, PlatformEngine, PlatformPlan,
   PlatformRouter, Prometheus, TrafficRouter, WebhookType,
 } from '../../src';
+import { checkNoCredentialsInUrl, maskCredentials } from '../../src/analysis/url-credentials';
 
 /**
  * No secret in plain text: a URL with credentials is rejected where it is declared (the manifests,
@@ -19,9 +20,9 @@ describe('credentials in URLs are rejected, masked, with the Secret-based altern
   test('Prometheus.external(\'https://user:pass@...\')', () => {
     expect(() => Prometheus.external('https://admin:s3cr3t@prometheus.example.com')).toThrow(
       "Prometheus.external: 'address' ('https://***@prometheus.example.com') carries credentials, which would be written in plain text into the manifests: "
-      + 'give the address without them and keep the credentials in a Secret: a query of your own through CanaryMetric.prometheus() rendered as a Flagger '
-      + "MetricTemplate reads them from its 'secretRef' (FlaggerMetricTemplate 'secretName': keys 'username' and 'password', or 'token'), and Argo Rollouts' "
-      + "Prometheus provider from 'authentication' or headers set from a Secret; or put an authenticating proxy in front of Prometheus inside the cluster");
+      + 'give the address without them and point it at an authenticating proxy in front of Prometheus inside the cluster: the checks the library '
+      + "generates send no credentials to Prometheus (Flagger's MetricTemplates have no 'secretRef', Argo Rollouts' Prometheus provider no "
+      + "'authentication' or 'headers')");
   });
 
   test.each([
@@ -80,6 +81,39 @@ describe('credentials in URLs are rejected, masked, with the Secret-based altern
       .toThrow("PlatformPlan: 'traefik.repository' ('https://***@charts.example.com') carries credentials, which would be written in plain text into the manifests: "
         + "give the address without them and keep them in a Secret: a Flux HelmRepository's 'secretRef' (keys 'username' and 'password'), "
         + "or the Terraform Helm provider's 'repository_username'/'repository_password' from a variable");
+  });
+
+  test.each([
+    ['https://gitlab.example.com/api/v4/metrics?private_token=s3cr3t', 'https://gitlab.example.com/api/v4/metrics?private_token=***'],
+    ['https://api.example.com/query?api-key=s3cr3t&q=up', 'https://api.example.com/query?api-key=***&q=up'],
+    ['https://monitoring.googleapis.com/v1/query?key=s3cr3t', 'https://monitoring.googleapis.com/v1/query?key=***'],
+    ['https://metrics.blob.core.windows.net/q?sv=2022-11-02&sig=s3cr3t', 'https://metrics.blob.core.windows.net/q?sv=2022-11-02&sig=***'],
+    ['https://b.s3.amazonaws.com/q?X-Amz-Credential=AKIA%2Fs3cr3t&X-Amz-Signature=s3cr3t&X-Amz-Expires=60',
+      'https://b.s3.amazonaws.com/q?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Expires=60'],
+    ['https://prometheus.example.com/?access-token=s3cr3t', 'https://prometheus.example.com/?access-token=***'],
+    ['https://auth.example.com/?client_id=canary&client_secret=s3cr3t', 'https://auth.example.com/?client_id=canary&client_secret=***'],
+    ['https://prometheus.example.com/?apiKey=s3cr3t', 'https://prometheus.example.com/?apiKey=***'],
+    ['https://prometheus.example.com/?X-Amz-Security-Token=s3cr3t#top', 'https://prometheus.example.com/?X-Amz-Security-Token=***#top'],
+    ['https://prometheus.example.com/?password=s3cr3t', 'https://prometheus.example.com/?password=***'],
+  ])('a query parameter named for a credential: %s', (url, masked) => {
+    expect(maskCredentials(url)).toBe(masked);
+    expect(() => checkNoCredentialsInUrl('Test', 'address', url, 'use a Secret')).toThrow(
+      `Test: 'address' ('${masked}') carries credentials, which would be written in plain text into the manifests: give the address without them and use a Secret`);
+  });
+
+  test('Prometheus.external with a presigned-style query', () => {
+    expect(() => Prometheus.external('https://prometheus.example.com/api?sig=s3cr3t')).toThrow(
+      "Prometheus.external: 'address' ('https://prometheus.example.com/api?sig=***') carries credentials");
+  });
+
+  test.each([
+    'https://search.example.com/q?keyword=canary&monkey=1',
+    'https://prometheus.example.com/?tokenizer=ws&signed=1&authors=x&secretary=y&passage=2',
+    'https://graphite.example.com/render?format=json&target=sumSeries(errors)&from=-5min',
+    'https://api.newrelic.example.com/query?nrql=SELECT%20count(*)&x=1',
+  ])('names that only contain a credential word\'s letters pass: %s', (url) => {
+    expect(checkNoCredentialsInUrl('Test', 'address', url, 'use a Secret')).toBe(url);
+    expect(maskCredentials(url)).toBe(url);
   });
 
   test('addresses without credentials pass', () => {

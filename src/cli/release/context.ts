@@ -1,3 +1,4 @@
+import { shellWord } from '../../analysis/shell';
 import { IKubeApi, KubeResponse } from '../kube/kube-client';
 
 /** Writes text to the user (standard output or standard error). */
@@ -89,12 +90,7 @@ export function apiStatus(res: KubeResponse): { kind: string; reason?: string; m
   }
 }
 
-/** Prints an argument for a shell: as it is when it is safe, else in single quotes. */
-export function shellWord(arg: string): string {
-  return /^[\w./:%{}@=,+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
-}
-
-/** Prints a kubectl command line. */
+/** Prints a kubectl command line, each argument one shell word (the library's one quoting function). */
 export function kubectlLine(args: string[]): string {
   return `kubectl ${args.map(shellWord).join(' ')}`;
 }

@@ -1,4 +1,5 @@
 import { ReleaseContext, apiMessage, apiStatus, kubectlLine, ref } from './context';
+import { shellWord } from '../../analysis/shell';
 import { LOAD_TESTER_CONTAINER_PORT, LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, SELECTOR_LABEL } from '../../platform/conventions';
 import { KubeResponse } from '../kube/kube-client';
 
@@ -107,7 +108,7 @@ function proxyPath(tester: LoadTester, route: string): string {
 export function loadTesterCommand(ctx: ReleaseContext, tester: LoadTester, kind: GateKind, action: GateAction): string {
   const route = `/${kind}/${action}`;
   if (ctx.via === 'exec') return kubectlLine(execArgs(ctx, tester, route, ctx.printedFlags));
-  return `echo '${payload(ctx)}' | ${kubectlLine([...ctx.printedFlags, 'create', '--raw', proxyPath(tester, route), '-f', '-'])}`;
+  return `echo ${shellWord(payload(ctx))} | ${kubectlLine([...ctx.printedFlags, 'create', '--raw', proxyPath(tester, route), '-f', '-'])}`;
 }
 
 /**
