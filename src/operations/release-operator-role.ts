@@ -129,7 +129,9 @@ export class ReleaseOperatorRole extends Construct {
     });
     const flagger = props.services.filter((s) => s.canary !== undefined).map((s) => s.name).sort();
     const argo = props.services.filter((s) => s.rollout !== undefined).map((s) => s.name).sort();
-    this.rules = rulesFor(flagger, argo, props.loadTesterAccess ?? LoadTesterAccess.EXEC);
+    // The loadtesters the Flagger services call (one per app: `flagger-loadtester[-<appName>]`).
+    const testers = [...new Set(props.services.filter((s) => s.canary !== undefined && s.loadTester !== undefined).map((s) => s.loadTester!.name))].sort();
+    this.rules = rulesFor(flagger, argo, props.loadTesterAccess ?? LoadTesterAccess.EXEC, testers.length > 0 ? testers : [LOAD_TESTER_NAME]);
 
     const labels = { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-operator' };
     const metadata = { name, namespace: this.namespace, labels };
@@ -164,17 +166,17 @@ export class ReleaseOperatorRole extends Construct {
   }
 }
 
-function rulesFor(flagger: string[], argo: string[], access: LoadTesterAccess): ReleaseOperatorRule[] {
+function rulesFor(flagger: string[], argo: string[], access: LoadTesterAccess, testers: string[]): ReleaseOperatorRule[] {
   const rules: ReleaseOperatorRule[] = [];
   if (flagger.length > 0) {
     rules.push({ apiGroups: ['flagger.app'], resources: ['canaries'], resourceNames: flagger, verbs: ['get'] });
     rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: [RELEASE_RECORD_CONFIGMAP], verbs: ['get', 'patch'] });
     if (access === LoadTesterAccess.PROXY) {
-      rules.push({ apiGroups: [''], resources: ['services/proxy'], resourceNames: [`http:${LOAD_TESTER_NAME}:${LOAD_TESTER_SERVICE_PORT}`], verbs: ['create'] });
+      rules.push({ apiGroups: [''], resources: ['services/proxy'], resourceNames: testers.map((tester) => `http:${tester}:${LOAD_TESTER_SERVICE_PORT}`), verbs: ['create'] });
     } else {
       // kubectl exec deploy/flagger-loadtester: get the Deployment, list its pods, then exec
       // (`get` for the WebSocket upgrade, `create` for SPDY and, from Kubernetes 1.35, for both).
-      rules.push({ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [LOAD_TESTER_NAME], verbs: ['get'] });
+      rules.push({ apiGroups: ['apps'], resources: ['deployments'], resourceNames: testers, verbs: ['get'] });
       rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['list'] });
       rules.push({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] });
     }
