@@ -130,7 +130,8 @@ export class ReleaseOperatorRole extends Construct {
     const flagger = props.services.filter((s) => s.canary !== undefined).map((s) => s.name).sort();
     const argo = props.services.filter((s) => s.rollout !== undefined).map((s) => s.name).sort();
     // The loadtesters the Flagger services call (one per app: `flagger-loadtester[-<appName>]`).
-    const testers = [...new Set(props.services.filter((s) => s.canary !== undefined && s.loadTester !== undefined).map((s) => s.loadTester!.name))].sort();
+    const flaggerTesters = props.services.filter((s) => s.canary !== undefined).flatMap((s) => (s.loadTester ? [s.loadTester.name] : []));
+    const testers = [...new Set(flaggerTesters)].sort();
     this.rules = rulesFor(flagger, argo, props.loadTesterAccess ?? LoadTesterAccess.EXEC, testers.length > 0 ? testers : [LOAD_TESTER_NAME]);
 
     const labels = { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-operator' };
