@@ -2,7 +2,7 @@ import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
-import { PLATFORM_RBAC_CHART_ID } from './addons/namespace-singleton';
+import { platformRbacNote } from './addons/platform-rbac-note';
 import { IPrometheus, Prometheus } from './addons/prometheus';
 import { netWaitsForController, resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
@@ -24,7 +24,7 @@ import { argoRolloutRewrites, RewrittenObject } from './gitops/controller-rewrit
 import { GitOps, GitOpsTool } from './gitops/gitops';
 import { CANARY_SERVICE_SYMBOL, FLUX_SSA_ANNOTATION, FLUX_SSA_IF_NOT_PRESENT, gitOpsPlanNote, gitOpsRequired } from './gitops/gitops-marks';
 import { RolloutPlan } from './plan/rollout-plan';
-import { LOAD_TESTER_NAME, PROMETHEUS_NAME, SELECTOR_LABEL } from './platform/conventions';
+import { SELECTOR_LABEL } from './platform/conventions';
 import { buildTopology } from './references/build-topology';
 import { DeclaredCall, registerReferences } from './references/check-references';
 import { describeServices } from './references/describe-topology';
@@ -496,17 +496,17 @@ export class CanaryService extends Construct {
 
   /** What the NetworkPolicies this service relies on fence, and what holds only with a CNI that enforces them. */
   private networkPolicyNotes(): string[] {
+    const prometheus = this.prometheus instanceof Prometheus ? this.prometheus : undefined;
     const fenced = [
-      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/${LOAD_TESTER_NAME}' (it runs any command it is sent: only the controller's pods may call it${
+      ...(this.loadTester ? [`the loadtester '${this.loadTester.namespace}/${this.loadTester.name}' (it runs any command it is sent: only the controller's pods may call it${
         this.loadTester.ingressCidrs.length > 0 ? `, and ${this.loadTester.ingressCidrs.join(', ')} (allowIngressFromCidrs, for --via proxy)` : ''})`] : []),
       ...(this.objects.jobNetworkPolicy ? ['the analysis Jobs'] : []),
-      ...(this.prometheus instanceof Prometheus ? [`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}'`] : []),
+      ...(prometheus ? [`the Prometheus '${prometheus.namespace}/${prometheus.name}'`] : []),
     ];
     const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
       + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
-    if (this.prometheus instanceof Prometheus && this.prometheus.platformRoleNamespaces.length > 0) {
-      notes.push(`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}' lists pods in ${this.prometheus.platformRoleNamespaces.map((n) => `'${n}'`).join(', ')}: `
-        + `its Roles there are in ${PLATFORM_RBAC_CHART_ID}.k8s.yaml, for the platform team to apply (a team's GitOps has no business in those namespaces)`);
+    if (prometheus && prometheus.platformRoleNamespaces.length > 0) {
+      notes.push(platformRbacNote(this, prometheus));
     }
     return notes;
   }

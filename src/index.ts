@@ -30,6 +30,7 @@ export * from './workload/autoscaling-options';
 export * from './addons/cluster-dns';
 export * from './addons/load-tester';
 export * from './addons/prometheus';
+export * from './addons/shared-addons';
 export * from './routers/istio/istio-router';
 export * from './routers/istio/gateway';
 export * from './routers/istio/virtual-service';

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, Duration, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as yaml from 'js-yaml';
-import { CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, TrafficRouter } from '../src';
+import { CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, SharedAddons, TrafficRouter } from '../src';
 
 const IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 
@@ -202,11 +202,12 @@ describe('shared add-ons have a file of their own', () => {
     'NetworkPolicy/canary-prometheus', 'Role/canary-prometheus', 'RoleBinding/canary-prometheus',
     'Deployment/flagger-loadtester', 'Service/flagger-loadtester', 'NetworkPolicy/flagger-loadtester',
   ];
-  // In Traefik's namespace (Prometheus reads its pods there): the platform team's file.
+  // In Traefik's namespace (Prometheus reads its pods there): the platform team's file, when asked for.
   const PLATFORM_RBAC = ['Role/canary-prometheus-shop', 'RoleBinding/canary-prometheus-shop'];
 
   test('one Chart per service: the loadtester and Prometheus are in canary-shared-<namespace>, in no service file', () => {
     const files = synthFiles((app) => {
+      SharedAddons.configure(app, { platformRbacScope: app });
       new CanaryService(new Chart(app, 'cart', { namespace: 'shop' }), 'cart', props());
       new CanaryService(new Chart(app, 'checkout', { namespace: 'shop' }), 'checkout', props());
     });
@@ -221,7 +222,7 @@ describe('shared add-ons have a file of their own', () => {
     const files = synthFiles((app) => {
       new CanaryService(new Chart(app, 'checkout', { namespace: 'shop' }), 'checkout', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'checkout.k8s.yaml']);
+    expect(Object.keys(files)).toEqual(['canary-shared-shop.k8s.yaml', 'checkout.k8s.yaml']);
     expect(names(files['canary-shared-shop.k8s.yaml']).sort()).toEqual([...SHARED].sort());
   });
 
@@ -231,7 +232,7 @@ describe('shared add-ons have a file of their own', () => {
       new CanaryService(chart, 'cart', props());
       new CanaryService(chart, 'checkout', props());
     });
-    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'shop.k8s.yaml']);
+    expect(Object.keys(files)).toEqual(['canary-shared-shop.k8s.yaml', 'shop.k8s.yaml']);
     expect(names(files['canary-shared-shop.k8s.yaml']).sort()).toEqual([...SHARED].sort());
     expect(names(files['shop.k8s.yaml']).filter((n) => n.includes('flagger-'))).toEqual([]);
   });
@@ -241,7 +242,7 @@ describe('shared add-ons have a file of their own', () => {
       new CanaryService(new Chart(app, 'cart', { namespace: 'shop' }), 'cart', props());
       new CanaryService(new Chart(app, 'posts', { namespace: 'blog' }), 'posts', props());
     });
-    // The Prometheus's Roles in the router's namespace are the platform team's, in a file of their own.
-    expect(Object.keys(files)).toEqual(['canary-platform-rbac.k8s.yaml', 'canary-shared-blog.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'posts.k8s.yaml']);
+    // The Prometheus's Roles in the router's namespace are the platform team's: not in the team's files.
+    expect(Object.keys(files)).toEqual(['canary-shared-blog.k8s.yaml', 'canary-shared-shop.k8s.yaml', 'cart.k8s.yaml', 'posts.k8s.yaml']);
   });
 });

@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterDnsOptions } from './cluster-dns';
 import { EgressRules, resolveClusterDns } from './egress';
-import { namespaceSingleton } from './namespace-singleton';
+import { namespaceSingleton, ownedName } from './namespace-singleton';
 import { LoadEgress } from '../analysis/load-test';
 import { checkArguments } from '../arguments/check-arguments';
 import {
@@ -27,9 +27,7 @@ import { restrictedSecurityContext, selectPodsByLabels } from '../workload/pod-s
 
 const SINGLETON_KIND = 'LoadTester';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal', 'panic'];
-const SELECTOR_LABELS = { [SELECTOR_LABEL]: LOAD_TESTER_NAME };
 const LABELS = {
-  ...SELECTOR_LABELS,
   'app.kubernetes.io/component': 'loadtester',
   'app.kubernetes.io/managed-by': 'cdk8s-canary',
 };
@@ -149,7 +147,8 @@ export interface LoadTesterProps extends LoadTesterOptions {
 export class LoadTester extends Construct {
   /**
    * The loadtester of `namespace` in this app, created in the namespace's shared Chart
-   * (`canary-shared-<namespace>`, a file of its own) if there is none yet.
+   * (`canary-shared-<namespace>`, or `canary-shared-<namespace>-<appName>` in an app named with
+   * `SharedAddons.configure`: a file of its own) if there is none yet.
    * `options` apply only when it is created.
    */
   public static of(scope: Construct, namespace: string, options: LoadTesterOptions = {}): LoadTester {
@@ -160,6 +159,12 @@ export class LoadTester extends Construct {
 
   /** The namespace the loadtester runs in. */
   public readonly namespace: string;
+
+  /**
+   * The name of its Deployment, Service and NetworkPolicy and its pods' `app.kubernetes.io/name`:
+   * `flagger-loadtester`, or `flagger-loadtester-<appName>` in an app named with `SharedAddons.configure`.
+   */
+  public readonly name: string;
 
   /** The loadtester's Deployment. */
   public readonly deployment: kplus.Deployment;
@@ -181,7 +186,7 @@ export class LoadTester extends Construct {
 
   private readonly egressRules: EgressRules;
 
-  /** The loadtester's in-cluster address, with a trailing slash: `http://flagger-loadtester.<namespace>/`. */
+  /** The loadtester's in-cluster address, with a trailing slash: `http://<name>.<namespace>/`. */
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: LoadTesterProps) {
@@ -212,7 +217,11 @@ export class LoadTester extends Construct {
       fail(owner, `namespace '${this.namespace}' already has a loadtester ('${existing.node.path}'); use LoadTester.of(scope, '${this.namespace}') to share it`);
     }
 
-    const metadata = { name: LOAD_TESTER_NAME, namespace: this.namespace, labels: LABELS };
+    // Named after the app when it has a name: another app's loadtester in this namespace has other
+    // objects and selects other pods.
+    this.name = ownedName(this, LOAD_TESTER_NAME);
+    const selectorLabels = { [SELECTOR_LABEL]: this.name };
+    const metadata = { name: this.name, namespace: this.namespace, labels: { ...selectorLabels, ...LABELS } };
     const args = [
       `-port=${LOAD_TESTER_CONTAINER_PORT}`, `-log-level=${logLevel}`, `-timeout=${toLongDuration(timeout)}`,
       `-namespace-regexp=${this.namespaceRegexp}`,
@@ -222,7 +231,7 @@ export class LoadTester extends Construct {
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata,
       select: false,
-      podMetadata: { labels: { ...SELECTOR_LABELS, ...NO_SIDECAR_LABELS } },
+      podMetadata: { labels: { ...selectorLabels, ...NO_SIDECAR_LABELS } },
       replicas: 1,
       automountServiceAccountToken: false,
       containers: [{
@@ -244,13 +253,13 @@ export class LoadTester extends Construct {
         volumeMounts: [{ path: LOAD_TESTER_SCRATCH_DIR, volume: kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp') }],
       }],
     });
-    selectPodsByLabels(this.deployment, SELECTOR_LABELS);
+    selectPodsByLabels(this.deployment, selectorLabels);
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,
       ports: [{ name: 'http', port: LOAD_TESTER_SERVICE_PORT, targetPort: LOAD_TESTER_CONTAINER_PORT, protocol: kplus.Protocol.TCP }],
     });
-    for (const [key, value] of Object.entries(SELECTOR_LABELS)) {
+    for (const [key, value] of Object.entries(selectorLabels)) {
       this.service.selectLabel(key, value);
     }
 
@@ -262,7 +271,7 @@ export class LoadTester extends Construct {
     });
     this.networkPolicy = new kplus.NetworkPolicy(this, 'NetworkPolicy', {
       metadata,
-      selector: kplus.Pods.select(this, 'Pods', { labels: SELECTOR_LABELS }),
+      selector: kplus.Pods.select(this, 'Pods', { labels: selectorLabels }),
       ingress: {
         rules: [{ peer: callers, ports: [kplus.NetworkPolicyPort.tcp(LOAD_TESTER_CONTAINER_PORT)] }],
       },
@@ -271,7 +280,7 @@ export class LoadTester extends Construct {
     this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy, props.dns);
     (props.egress ?? []).forEach((egress) => this.allowEgress(egress));
 
-    this.url = `${serviceAddress(LOAD_TESTER_NAME, this.namespace)}/`;
+    this.url = `${serviceAddress(this.name, this.namespace)}/`;
     this.ingressCidrs = [...props.allowIngressFromCidrs ?? []];
     admitCidrs(this, owner, this.ingressCidrs);
   }

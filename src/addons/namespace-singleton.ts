@@ -1,10 +1,21 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { checkEmittedObjects } from '../synth/object-validity';
+import { checkDnsLabel, fail } from '../validation';
+
+/** The longest app name: `flagger-loadtester-<appName>` is a Service name, a DNS label of at most 63 characters. */
+export const MAX_APP_NAME_LENGTH = 44;
+
+/** What `SharedAddons.configure` set for an app. */
+export interface Sharing {
+  readonly appName?: string;
+  readonly platformRbacScope?: IConstruct;
+}
 
 // One registry per app (keyed by the construct tree's root), so that lookups stay O(1) however
 // many services an app holds, instead of walking the tree for every CanaryService.
 const registries = new WeakMap<IConstruct, Map<string, IConstruct>>();
+const sharing = new WeakMap<IConstruct, Sharing>();
 
 function registryOf(scope: IConstruct): Map<string, IConstruct> {
   const root = scope.node.root;
@@ -16,22 +27,48 @@ function registryOf(scope: IConstruct): Map<string, IConstruct> {
   return registry;
 }
 
+/** Records `SharedAddons.configure` for the app of `scope`; before any shared add-on exists, since their names depend on it. */
+export function configureSharing(scope: IConstruct, options: Sharing): void {
+  const owner = 'SharedAddons.configure()';
+  if (options.appName !== undefined) {
+    checkDnsLabel(owner, 'appName', options.appName, MAX_APP_NAME_LENGTH, " (it names the app's Prometheus and loadtester: flagger-loadtester-<appName> must be a DNS label)");
+  }
+  const created = [...registryOf(scope).values()];
+  if (created.length > 0) {
+    fail(owner, `is called after the app created shared add-ons (${created.map((c) => `'${c.node.path}'`).join(', ')}), whose names depend on it: call it before declaring the first CanaryService`);
+  }
+  sharing.set(scope.node.root, { ...options });
+}
+
+/** The app's `SharedAddons` settings. */
+export function sharingOf(scope: IConstruct): Sharing {
+  return sharing.get(scope.node.root) ?? {};
+}
+
+/** The name of a shared add-on of the app of `scope`: `base`, or `<base>-<appName>` when the app has a name. */
+export function ownedName(scope: IConstruct, base: string): string {
+  const appName = sharingOf(scope).appName;
+  return appName === undefined ? base : `${base}-${appName}`;
+}
+
 /** Prefix of the ids of the Charts that hold what the services of a namespace share. */
 export const SHARED_CHART_PREFIX = 'canary-shared-';
 
-/** Id (and so file name) of the Chart that holds what the services of a namespace share. */
-export function sharedChartId(namespace: string): string {
-  return `${SHARED_CHART_PREFIX}${namespace}`;
+/** Id (and so file name) of the Chart that holds what the app's services of a namespace share. */
+export function sharedChartId(namespace: string, appName?: string): string {
+  return `${SHARED_CHART_PREFIX}${namespace}${appName === undefined ? '' : `-${appName}`}`;
 }
 
 /**
  * The Chart of a namespace's shared add-ons, directly under the app. It is a file of its own, so
  * that deleting the file of one service (one Chart per service is the usual GitOps layout) never
- * prunes the loadtester or Prometheus the other services of the namespace still use.
+ * prunes the loadtester or Prometheus the other services of the namespace still use; with an app
+ * name it is the app's own (`canary-shared-<namespace>-<appName>`), so that another app's file
+ * never holds the same objects.
  */
 export function sharedChart(scope: IConstruct, namespace: string): Chart {
   const root = scope.node.root;
-  const id = sharedChartId(namespace);
+  const id = sharedChartId(namespace, sharingOf(scope).appName);
   const existing = root.node.tryFindChild(id);
   if (existing !== undefined) {
     if (!Chart.isChart(existing)) {
@@ -51,17 +88,29 @@ export function sharedChart(scope: IConstruct, namespace: string): Chart {
  */
 export const PLATFORM_RBAC_CHART_ID = 'canary-platform-rbac';
 
-/** The Chart of the RBAC the platform team applies, directly under the app (see PLATFORM_RBAC_CHART_ID). */
-export function platformRbacChart(scope: IConstruct): Chart {
-  const root = scope.node.root;
-  const existing = root.node.tryFindChild(PLATFORM_RBAC_CHART_ID);
+/** The platform RBAC Chart's id for the app of `scope`: `canary-platform-rbac[-<appName>]`. */
+export function platformRbacChartId(scope: IConstruct): string {
+  return ownedName(scope, PLATFORM_RBAC_CHART_ID);
+}
+
+/**
+ * The Chart of the RBAC the platform team applies, directly under the app of the configured
+ * `platformRbacScope` (usually another App, with an outdir of its own), or undefined when none is
+ * configured: then nothing is synthesized, and the plan says what to grant.
+ */
+export function platformRbacChart(scope: IConstruct): Chart | undefined {
+  const target = sharingOf(scope).platformRbacScope;
+  if (target === undefined) return undefined;
+  const root = target.node.root;
+  const id = platformRbacChartId(scope);
+  const existing = root.node.tryFindChild(id);
   if (existing !== undefined) {
     if (!Chart.isChart(existing)) {
-      throw new Error(`cdk8s-canary: the app already has a construct named '${PLATFORM_RBAC_CHART_ID}' that is not a Chart; that id is reserved for the RBAC the platform team applies`);
+      throw new Error(`cdk8s-canary: the app already has a construct named '${id}' that is not a Chart; that id is reserved for the RBAC the platform team applies`);
     }
     return existing;
   }
-  return new Chart(root as Construct, PLATFORM_RBAC_CHART_ID);
+  return new Chart(root as Construct, id);
 }
 
 /**

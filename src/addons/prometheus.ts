@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ClusterDnsOptions } from './cluster-dns';
 import { EgressRules, resolveClusterDns } from './egress';
-import { namespaceSingleton, platformRbacChart } from './namespace-singleton';
+import { namespaceSingleton, ownedName, platformRbacChart, sharingOf } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
@@ -108,8 +108,9 @@ const NOBODY = 65534;
  * A minimal in-cluster Prometheus, as Flagger's chart installs it: it discovers pods annotated
  * `prometheus.io/scrape: "true"` in the namespaces it is asked to scrape, and is allowed to list
  * pods in those namespaces only (a Role per namespace, no ClusterRole). The Roles in namespaces
- * other than its own (the router's, e.g. `traefik`) go to the Chart `canary-platform-rbac`, a file
- * the platform team applies. A NetworkPolicy admits queries only from the controllers' pods and
+ * other than its own (the router's, e.g. `traefik`) go to the Chart `canary-platform-rbac` under the
+ * app `SharedAddons.configure({ platformRbacScope })` names, a file the platform team applies, or
+ * nowhere (the plan names them) when none is configured. A NetworkPolicy admits queries only from the controllers' pods and
  * lets it call only the cluster DNS, the API server and the pods it scrapes.
  *
  * One per namespace and app: `Prometheus.of()` finds it, and one created with `new` is found by
@@ -149,7 +150,8 @@ export class Prometheus extends Construct implements IPrometheus {
 
   /**
    * Finds the embedded Prometheus of `namespace` in the app, or creates it in the namespace's shared
-   * Chart (`canary-shared-<namespace>`, a file of its own). `options` only apply when it is created.
+   * Chart (`canary-shared-<namespace>`, or `canary-shared-<namespace>-<appName>` in an app named
+   * with `SharedAddons.configure`: a file of its own). `options` only apply when it is created.
    */
   public static of(scope: Construct, namespace: string, options: PrometheusOptions = {}): Prometheus {
     checkArguments('Prometheus.of', [scope, namespace, options]);
@@ -158,7 +160,12 @@ export class Prometheus extends Construct implements IPrometheus {
 
   /** The namespace Prometheus runs in. */
   public readonly namespace: string;
-  /** Its query address: `http://canary-prometheus.<namespace>:9090`. */
+  /**
+   * The name of its objects and its pods' `app.kubernetes.io/name`: `canary-prometheus`, or
+   * `canary-prometheus-<appName>` in an app named with `SharedAddons.configure`.
+   */
+  public readonly name: string;
+  /** Its query address: `http://<name>.<namespace>:9090`. */
   public readonly address: string;
   /** The identity Prometheus discovers pods with. */
   public readonly serviceAccount: kplus.ServiceAccount;
@@ -194,8 +201,11 @@ export class Prometheus extends Construct implements IPrometheus {
       fail(owner, `namespace '${this.namespace}' already has a Prometheus (${registered.node.path}); use Prometheus.of() to share it`);
     }
 
-    this.address = serviceAddress(PROMETHEUS_NAME, this.namespace, PROMETHEUS_PORT);
-    const metadata = { name: PROMETHEUS_NAME, namespace: this.namespace, labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } };
+    // Named after the app when it has a name: another app's Prometheus in this namespace has other
+    // objects and selects other pods.
+    this.name = ownedName(this, PROMETHEUS_NAME);
+    this.address = serviceAddress(this.name, this.namespace, PROMETHEUS_PORT);
+    const metadata = { name: this.name, namespace: this.namespace, labels: { [SELECTOR_LABEL]: this.name } };
 
     // No token for a pod that merely names this account: only the Deployment below asks for one.
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
@@ -212,13 +222,13 @@ export class Prometheus extends Construct implements IPrometheus {
       select: false,
       // No sidecar even in a namespace labelled for Istio injection: Istio's merged metrics (port
       // 15020) are excluded from traffic capture and scraped in plain HTTP under any mTLS mode.
-      podMetadata: { labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME, ...NO_SIDECAR_LABELS } },
+      podMetadata: { labels: { [SELECTOR_LABEL]: this.name, ...NO_SIDECAR_LABELS } },
       serviceAccount: this.serviceAccount,
       // Prometheus calls the API server for pod discovery.
       automountServiceAccountToken: true,
       securityContext: { user: NOBODY, group: NOBODY, fsGroup: NOBODY, ensureNonRoot: true },
     });
-    selectPodsByLabels(this.deployment, { [SELECTOR_LABEL]: PROMETHEUS_NAME });
+    selectPodsByLabels(this.deployment, { [SELECTOR_LABEL]: this.name });
 
     const container = this.deployment.addContainer({
       name: 'prometheus',
@@ -248,7 +258,7 @@ export class Prometheus extends Construct implements IPrometheus {
       type: kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: PROMETHEUS_PORT }],
     });
-    this.service.selectLabel(SELECTOR_LABEL, PROMETHEUS_NAME);
+    this.service.selectLabel(SELECTOR_LABEL, this.name);
 
     if (props.dns !== undefined) resolveClusterDns(owner, 'dns', props.dns);
     const apiServerAddresses = props.apiServerAddresses ?? ['0.0.0.0/0'];
@@ -258,7 +268,7 @@ export class Prometheus extends Construct implements IPrometheus {
     apiServerAddresses.forEach((cidr, i) => checkCidr(owner, `apiServerAddresses[${i}]`, cidr));
     this.networkPolicy = new kplus.NetworkPolicy(this, 'NetworkPolicy', {
       metadata,
-      selector: kplus.Pods.select(this, 'Pods', { labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } }),
+      selector: kplus.Pods.select(this, 'Pods', { labels: { [SELECTOR_LABEL]: this.name } }),
       ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
     });
     this.egressRules = new EgressRules(this.networkPolicy, this.networkPolicy, props.dns);
@@ -330,7 +340,21 @@ export class Prometheus extends Construct implements IPrometheus {
 
   /** The namespaces it lists pods in whose Roles the platform team applies (`canary-platform-rbac`), sorted. */
   public get platformRoleNamespaces(): string[] {
-    return [...this.discovered].filter((ns) => ns !== this.namespace && !this.scraped.has(ns)).sort();
+    return [...this.discovered].filter((ns) => !this.ownsRolesIn(ns)).sort();
+  }
+
+  /**
+   * The name of its Role and RoleBinding in `namespace`: its own name in its namespace. In another
+   * namespace (Traefik's), the Prometheuses of several namespaces and apps may all list pods, so the
+   * name carries its namespace: `canary-prometheus-<namespace>`, or `canary-prometheus-<appName>.<namespace>`
+   * in a named app (the dot keeps app `a` of namespace `b-c` apart from app `a-b` of namespace `c`).
+   *
+   * @param namespace the namespace of the Role
+   */
+  public roleNameIn(namespace: string): string {
+    checkArguments('Prometheus.roleNameIn', [namespace], `Prometheus '${this.node.id}'`);
+    if (namespace === this.namespace) return this.name;
+    return sharingOf(this).appName === undefined ? `${this.name}-${this.namespace}` : `${this.name}.${this.namespace}`;
   }
 
   /** The router series this Prometheus keeps, in the order they were asked for. */
@@ -338,21 +362,27 @@ export class Prometheus extends Construct implements IPrometheus {
     return this.routerMetrics.map((m) => ({ ...m }));
   }
 
+  private ownsRolesIn(namespace: string): boolean {
+    return namespace === this.namespace || this.scraped.has(namespace);
+  }
+
   private allowPodDiscovery(namespace: string): void {
     if (this.discovered.has(namespace)) return;
     this.discovered.add(namespace);
     // In call order, which the program fixes: one Role per call keeps a Prometheus shared by
     // many namespaces linear to declare. A Role in a namespace the team does not own (the
-    // router's) goes to the platform's RBAC file, which the platform team applies.
-    const own = namespace === this.namespace || this.scraped.has(namespace);
-    const scope = own
-      ? (this.rbac ??= new Construct(this, 'Rbac'))
-      : (this.platformRbac ??= new Construct(platformRbacChart(this), `Prometheus-${this.namespace}`));
-    // Prometheuses of several namespaces may all scrape one namespace (Traefik's), so a Role outside
-    // its own namespace carries the Prometheus namespace in its name; one `canary-prometheus` would
-    // be claimed by all of them.
-    const name = namespace === this.namespace ? PROMETHEUS_NAME : `${PROMETHEUS_NAME}-${this.namespace}`;
-    const metadata = { name, namespace, labels: { [SELECTOR_LABEL]: PROMETHEUS_NAME } };
+    // router's) goes to the platform's RBAC Chart, under the app SharedAddons names (another
+    // App's directory, for the platform team), or nowhere: the plan then says what to grant.
+    let scope: Construct;
+    if (this.ownsRolesIn(namespace)) {
+      scope = this.rbac ??= new Construct(this, 'Rbac');
+    } else {
+      const chart = platformRbacChart(this);
+      if (chart === undefined) return;
+      scope = this.platformRbac ??= new Construct(chart, `Prometheus-${this.namespace}`);
+    }
+    const name = this.roleNameIn(namespace);
+    const metadata = { name, namespace, labels: { [SELECTOR_LABEL]: this.name } };
     const role = new kplus.Role(scope, `Role-${namespace}`, { metadata });
     // Pod discovery lists and watches (an informer); it never gets one pod.
     role.allow(['list', 'watch'], kplus.ApiResource.PODS);

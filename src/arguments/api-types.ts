@@ -120,6 +120,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   ServiceAccountSubject: { name: 'string', namespace: '?string' },
   SessionAffinityConfig: { cookieName: 'string', maxAge: 'cdk8s.Duration', primaryCookieName: '?string' },
   SessionAffinityOptions: { cookieName: '?string', maxAge: '?cdk8s.Duration', primaryCookieName: '?string' },
+  SharedAddonsOptions: { appName: '?string', platformRbacScope: '?constructs.IConstruct' },
   StrategyConfig: { kind: 'StrategyKind', abTest: '?AbTestConfig', blueGreen: '?BlueGreenConfig', canary: '?CanaryStrategyConfig', phases: '?ReleasePhase[]' },
   TopologyObject: { apiGroup: 'string', availability: 'ObjectAvailability', createdBy: 'string', kind: 'string', name: 'string', namespace: 'string', role: 'string', reaches: '?ServiceReach' },
   TopologySpreadOptions: { topology: 'cdk8s-plus-28.Topology', maxSkew: '?number', minDomains: '?number', whenUnsatisfiable: '?UnsatisfiableSpread' },
@@ -141,7 +142,7 @@ export const INTERFACES: { readonly [name: string]: { readonly [member: string]:
 };
 
 /** The classes and enums of the library (checked by `instanceof` and by value). */
-export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'Rehearsal', 'RehearsalReport', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
+export const CLASSES: readonly string[] = ['AlertProvider', 'ApplicationMetrics', 'ArgoAnalysisTemplate', 'ArgoRollout', 'ArgoRolloutsEngine', 'CanaryAlert', 'CanaryMetric', 'CanaryPlatform', 'CanaryService', 'CanaryWebhook', 'DeliveryEngine', 'DeliveryStrategy', 'FastSynth', 'FlaggerCanary', 'FlaggerEngine', 'FlaggerMetricTemplate', 'FluxPlatform', 'GatewayApiGateway', 'GatewayApiGatewayReference', 'GatewayApiRouter', 'GatewayHttpRoute', 'GatewayMetrics', 'GitOps', 'IstioDestinationRule', 'IstioGateway', 'IstioGatewayReference', 'IstioRouter', 'IstioSidecarInjection', 'IstioVirtualService', 'LoadTester', 'OutputHeader', 'PlatformPlan', 'Prometheus', 'Rehearsal', 'RehearsalReport', 'ReleaseOperatorRole', 'ReleasePhase', 'ReplicaRatioRouter', 'RolloutPlan', 'RolloutStep', 'SharedAddons', 'TraefikIngressRoute', 'TraefikRouter', 'TraefikWeightedService', 'TrafficRouter', 'TrafficSegment'];
 export const ENUMS: readonly string[] = ['AlertProviderType', 'AlertSeverity', 'ComparedMeasure', 'GateStage', 'GitOpsTool', 'HeaderMatchKind', 'IstioRoutingMode', 'LoadTesterAccess', 'LoadTesterCommandType', 'LoadTool', 'MatchTarget', 'MetricKind', 'MetricProviderType', 'MetricScope', 'ObjectAvailability', 'PlannedCheckKind', 'PlatformEngine', 'PlatformRouter', 'PlatformServiceType', 'PodTemplateHash', 'RolloutStepKind', 'RolloutWorkloadMode', 'SegmentKind', 'ServiceProtocol', 'ServiceReach', 'StrategyKind', 'TraefikBackendKind', 'TrafficFeature', 'UnsatisfiableSpread', 'WebhookType', 'WorkloadScaleDown'];
 
 /** A factory for each class and interface, for messages. */
@@ -263,6 +264,7 @@ export const CALLABLES: { readonly [signature: string]: ReadonlyArray<readonly [
   'Prometheus.external': [['address', 'string']],
   'Prometheus.of': [['scope', 'constructs.Construct'], ['namespace', 'string'], ['options', '?PrometheusOptions']],
   'Prometheus.allowQueriesFrom': [['namespace', 'string'], ['podLabels', '?{string}']],
+  'Prometheus.roleNameIn': [['namespace', 'string']],
   'Prometheus.scrapeNamespace': [['namespace', 'string']],
   'Prometheus.scrapeRouterMetrics': [['metrics', 'RouterMetrics']],
   'Rehearsal.ofApp': [['app', 'cdk8s.App'], ['options', '?RehearsalOptions']],
@@ -282,6 +284,7 @@ export const CALLABLES: { readonly [signature: string]: ReadonlyArray<readonly [
   'RolloutStep.mirrorRoute': [['options', 'MirrorRouteOptions']],
   'RolloutStep.pause': [['duration', '?cdk8s.Duration']],
   'RolloutStep.weight': [['weight', 'number']],
+  'SharedAddons.configure': [['scope', 'constructs.IConstruct'], ['options', 'SharedAddonsOptions']],
   'TraefikIngressRoute.new': [['scope', 'constructs.Construct'], ['id', 'string'], ['props', 'TraefikIngressRouteProps']],
   'TraefikIngressRoute.addMiddleware': [['middleware', 'TraefikMiddlewareReference']],
   'TraefikRouter.new': [['options', 'TraefikRouterOptions']],

@@ -130,7 +130,10 @@ export class ReleaseOperatorRole extends Construct {
     const flagger = props.services.filter((s) => s.canary !== undefined).map((s) => s.name).sort();
     const argo = props.services.filter((s) => s.rollout !== undefined).map((s) => s.name).sort();
     const access = props.loadTesterAccess ?? LoadTesterAccess.EXEC;
-    this.rules = rulesFor(flagger, argo, access);
+    // The loadtesters the Flagger services call (one per app: `flagger-loadtester[-<appName>]`).
+    const flaggerTesters = props.services.filter((s) => s.canary !== undefined).flatMap((s) => (s.loadTester ? [s.loadTester.name] : []));
+    const testers = [...new Set(flaggerTesters)].sort();
+    this.rules = rulesFor(flagger, argo, access, testers.length > 0 ? testers : [LOAD_TESTER_NAME]);
     if (access === LoadTesterAccess.PROXY) noteProxyAccess(this.node.path, props.services);
 
     const labels = { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-operator' };
@@ -176,24 +179,24 @@ function noteProxyAccess(path: string, services: CanaryService[]): void {
     const tester = service.canary !== undefined ? service.loadTester : undefined;
     if (tester === undefined || tester.ingressCidrs.length > 0) continue;
     service._addOperationNote(`ReleaseOperatorRole '${path}' gives operators --via proxy (LoadTesterAccess.PROXY), but the loadtester `
-      + `'${tester.namespace}/${LOAD_TESTER_NAME}' admits only the controller's pods, not the API server's Service proxy: declare `
+      + `'${tester.namespace}/${tester.name}' admits only the controller's pods, not the API server's Service proxy: declare `
       + `LoadTester.of(scope, '${tester.namespace}', { allowIngressFromCidrs: [<the API server's addresses>] }) before the namespace's first service `
       + "(the control plane's addresses, from kubectl get endpoints kubernetes -n default, on self-managed clusters and kind; its private range on "
       + 'managed ones), or use LoadTesterAccess.EXEC');
   }
 }
 
-function rulesFor(flagger: string[], argo: string[], access: LoadTesterAccess): ReleaseOperatorRule[] {
+function rulesFor(flagger: string[], argo: string[], access: LoadTesterAccess, testers: string[]): ReleaseOperatorRule[] {
   const rules: ReleaseOperatorRule[] = [];
   if (flagger.length > 0) {
     rules.push({ apiGroups: ['flagger.app'], resources: ['canaries'], resourceNames: flagger, verbs: ['get'] });
     rules.push({ apiGroups: [''], resources: ['configmaps'], resourceNames: [RELEASE_RECORD_CONFIGMAP], verbs: ['get', 'patch'] });
     if (access === LoadTesterAccess.PROXY) {
-      rules.push({ apiGroups: [''], resources: ['services/proxy'], resourceNames: [`http:${LOAD_TESTER_NAME}:${LOAD_TESTER_SERVICE_PORT}`], verbs: ['create'] });
+      rules.push({ apiGroups: [''], resources: ['services/proxy'], resourceNames: testers.map((tester) => `http:${tester}:${LOAD_TESTER_SERVICE_PORT}`), verbs: ['create'] });
     } else {
       // kubectl exec deploy/flagger-loadtester: get the Deployment, list its pods, then exec
       // (`get` for the WebSocket upgrade, `create` for SPDY and, from Kubernetes 1.35, for both).
-      rules.push({ apiGroups: ['apps'], resources: ['deployments'], resourceNames: [LOAD_TESTER_NAME], verbs: ['get'] });
+      rules.push({ apiGroups: ['apps'], resources: ['deployments'], resourceNames: testers, verbs: ['get'] });
       rules.push({ apiGroups: [''], resources: ['pods'], verbs: ['list'] });
       rules.push({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] });
     }

@@ -40,7 +40,7 @@ export function checkUniqueObjects(service: IConstruct): void {
  * service: the result is kept while the app has the same services and charts.
  */
 function duplicates(root: IConstruct, registry: Registry): string[] {
-  const sharedCharts = root.node.children.filter((c) => c.node.id.startsWith(SHARED_CHART_PREFIX) || c.node.id === PLATFORM_RBAC_CHART_ID);
+  const sharedCharts = root.node.children.filter((c) => c.node.id.startsWith(SHARED_CHART_PREFIX) || c.node.id.startsWith(PLATFORM_RBAC_CHART_ID));
   const key = `${registry.services.length}/${root.node.children.length}`;
   if (registry.result?.key === key) return registry.result.problems;
   const first = new Map<string, ApiObject>();

@@ -2,6 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import { Prometheus } from '../../src/addons/prometheus';
+import { SharedAddons } from '../../src/addons/shared-addons';
 import { all, only, synth } from '../synth';
 
 const DNS_LABEL_RULE = 'must be a DNS label of at most 63 characters: lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit';
@@ -231,6 +232,8 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
 
   test('a job per router namespace that keeps the services\' series and drops every other namespace\'s', () => {
     const chart = newChart();
+    const platformApp = Testing.app();
+    SharedAddons.configure(chart, { platformRbacScope: platformApp });
     const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
     prometheus.scrapeRouterMetrics(TRAEFIK('web'));
     prometheus.scrapeRouterMetrics(TRAEFIK('api'));
@@ -250,7 +253,8 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
     expect(prometheus.keptRouterMetrics).toEqual([TRAEFIK('web'), TRAEFIK('api')]);
     // Pod discovery in the router's namespace: its Role is not in the team's files but in the platform's.
     expect(all(manifests, 'Role').map((m) => `${m.metadata.namespace}/${m.metadata.name}`)).toEqual(['apps/canary-prometheus']);
-    const platform = Testing.synth(chart.node.root.node.findChild('canary-platform-rbac') as Chart);
+    expect(chart.node.root.node.tryFindChild('canary-platform-rbac')).toBeUndefined();
+    const platform = Testing.synth(platformApp.node.findChild('canary-platform-rbac') as Chart);
     expect(platform.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([
       'Role/traefik/canary-prometheus-apps',
       'RoleBinding/traefik/canary-prometheus-apps',

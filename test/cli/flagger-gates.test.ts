@@ -458,7 +458,7 @@ describe('gate open --detach, gate close, gate status, reset', () => {
 describe('only the loadtester of the Canary\'s own namespace (issue 19)', () => {
   const OWN = 'flagger-loadtester.test, flagger-loadtester.test.svc, flagger-loadtester.test.svc.cluster.local; another cluster domain: --cluster-domain';
   test.each([
-    ['http://victim-admin.payments:8080/gate/check', 'a Service other than flagger-loadtester (victim-admin)'],
+    ['http://victim-admin.payments:8080/gate/check', 'a Service other than flagger-loadtester or flagger-loadtester-<appName> (victim-admin)'],
     ['http://flagger-loadtester.payments/gate/check', "the loadtester of namespace 'payments', not 'test'"],
     ['http://flagger-loadtester/gate/check', "without a namespace: Flagger resolves it in its own namespace, not in 'test'"],
     ['http://flagger-loadtester.test:9090/gate/check', "port 9090, not the loadtester Service's port 80"],
@@ -469,8 +469,8 @@ describe('only the loadtester of the Canary\'s own namespace (issue 19)', () => 
     await h.stop();
     h = await new Harness().start([{ name: 'gate', type: 'confirm-promotion', url }]);
     h.flagger.set({ phase: 'WaitingPromotion', canaryWeight: 0 });
-    const refusal = `the webhook 'gate' of the Canary test/podinfo calls ${url}, ${why}. cdk8s-canary opens only the gates of the loadtester of the Canary's own `
-      + 'namespace (http://flagger-loadtester.test/), so it refuses: it would act on another loadtester with your credentials while Flagger checks the one the URL names. '
+    const refusal = `the webhook 'gate' of the Canary test/podinfo calls ${url}, ${why}. cdk8s-canary opens only the gates of a loadtester of the Canary's own `
+      + 'namespace (http://flagger-loadtester.test/, or http://flagger-loadtester-<appName>.test/), so it refuses: it would act on another loadtester with your credentials while Flagger checks the one the URL names. '
       + "Correct the webhook's URL in the declaration";
     for (const argv of [['gate', 'open', 'podinfo', '--once'], ['gate', 'close', 'podinfo'], ['promote', 'podinfo'], ['reset', 'podinfo']]) {
       const run = await h.cli(...argv);

@@ -1,9 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
-import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTester, LoadTesterAccess, ReleaseOperatorRole, TrafficRouter } from '../../src';
+import { CanaryService, CanaryWebhook, DeliveryEngine, GateStage, GitOps, LoadTester, LoadTesterAccess, ReleaseOperatorRole, SharedAddons, TrafficRouter } from '../../src';
 import { all, only, synth } from '../synth';
 
-function shop(namespace = 'shop') {
+function shop(namespace = 'shop', appName?: string) {
   const app = Testing.app();
+  if (appName) SharedAddons.configure(app, { appName });
   const chart = new Chart(app, 'shop', { namespace });
   const web = new CanaryService(chart, 'web', {
     image: 'ghcr.io/acme/web:1.0.0',
@@ -128,6 +129,16 @@ describe('proxy access and the loadtester\'s NetworkPolicy: the plan names allow
     expect(web.plan!.notes.filter((note) => note.startsWith('ReleaseOperatorRole'))).toEqual([]);
     expect(fenceNote(web.plan!.notes)).toMatch(/^NetworkPolicies fence the loadtester 'shop\/flagger-loadtester' \(it runs any command it is sent: only the controller's pods may call it, and 172\.18\.0\.0\/16 \(allowIngressFromCidrs, for --via proxy\)\), /);
   });
+});
+
+test('in an app named with SharedAddons, the rules name the app\'s own loadtester', () => {
+  for (const access of [LoadTesterAccess.EXEC, LoadTesterAccess.PROXY]) {
+    const { chart, web, cart } = shop('shop', 'storefront');
+    const role = new ReleaseOperatorRole(chart, 'operators', { services: [web, cart], loadTesterAccess: access });
+    expect(web.loadTester!.name).toBe('flagger-loadtester-storefront');
+    const names = role.rules.filter((r) => r.resources.some((res) => ['deployments', 'services/proxy'].includes(res))).map((r) => r.resourceNames);
+    expect(names).toEqual([access === LoadTesterAccess.EXEC ? ['flagger-loadtester-storefront'] : ['http:flagger-loadtester-storefront:80']]);
+  }
 });
 
 test('Argo Rollouts only: the Rollouts and their status subresource, no record, no loadtester', () => {

@@ -166,8 +166,11 @@ describe('the table and the JSON', () => {
       "note: NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
         + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); "
         + 'without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
-      "note: the Prometheus 'test/canary-prometheus' lists pods in 'traefik': its Roles there are in canary-platform-rbac.k8s.yaml, "
-        + "for the platform team to apply (a team's GitOps has no business in those namespaces)",
+      "note: the Prometheus 'test/canary-prometheus' lists pods in 'traefik' (the router's series), which the platform team must allow: "
+        + "a Role and RoleBinding 'traefik/canary-prometheus-test' (list and watch on pods, bound to ServiceAccount 'test/canary-prometheus'). "
+        + "They are not synthesized (a team's namespace-scoped GitOps reconciler may not write there): SharedAddons.configure(app, { platformRbacScope: platformApp }) "
+        + "writes them to canary-platform-rbac.k8s.yaml in another App's outdir, the file to hand to the platform team. "
+        + 'Without them Prometheus keeps no router series and every check of the router has no data',
       '',
     ].join('\n'));
   });

@@ -7,7 +7,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
   CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, IPrometheus, ITrafficRouter,
-  PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter, TrafficRouter,
+  PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter, SharedAddons, TrafficRouter,
 } from '../../src';
 import { all, only, synth } from '../synth';
 
@@ -121,10 +121,12 @@ describe('Traefik', () => {
   test('the embedded Prometheus may discover pods in the namespace Traefik is installed in (a Role the platform team applies)', () => {
     const p = plan();
     const chart = new Chart(Testing.app(), 'app', { namespace: 'shop' });
+    const platformApp = Testing.app();
+    SharedAddons.configure(chart, { platformRbacScope: platformApp });
     new CanaryService(chart, 'web', {
       image: 'ghcr.io/acme/web:1.0.0', engine: DeliveryEngine.flagger(), router: traefik(), analysis: { webhooks: [CanaryWebhook.loadTest()] },
     });
-    const platformRbac = Testing.synth(chart.node.root.node.findChild('canary-platform-rbac') as Chart);
+    const platformRbac = Testing.synth(platformApp.node.findChild('canary-platform-rbac') as Chart);
     expect(all(platformRbac, 'Role').map((role) => role.metadata.namespace)).toEqual([p.release('traefik').namespace]);
     expect(all(synth(chart), 'Role').map((role) => role.metadata.namespace)).toEqual(['shop']);
   });

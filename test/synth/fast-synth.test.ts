@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, IResolver, Lazy, ResolutionContext, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, FastSynth, GitOps, TrafficRouter } from '../../src';
+import { DeliveryEngine, FastSynth, GitOps, SharedAddons, TrafficRouter } from '../../src';
 import { checkEmittedObjects } from '../../src/synth/object-validity';
 import { DeclarationError } from '../../src/validation';
 
@@ -43,6 +43,8 @@ interface Shape {
  */
 function buildApp(props: AppProps, shape: Shape): App {
   const app = new App(props);
+  // The platform team's RBAC in this app, so that FastSynth writes that Chart too.
+  SharedAddons.configure(app, { platformRbacScope: app });
   const flaggerTraefik = new Chart(app, 'flagger-traefik', { namespace: 'test' });
   podinfo(flaggerTraefik, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }));
   const argoIstio = new Chart(app, 'argo-istio', { namespace: 'team-b' });

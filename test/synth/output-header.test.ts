@@ -5,7 +5,7 @@ import { ApiObject, App, AppProps, Chart, Yaml, YamlOutputType } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { podinfo } from '../../examples/shared/podinfo';
 import {
-  DeliveryEngine, FastSynth, FluxPlatform, LoadTester, OutputHeader, PlatformEngine, PlatformPlan, PlatformRouter, TrafficRouter,
+  DeliveryEngine, FastSynth, FluxPlatform, LoadTester, OutputHeader, PlatformEngine, PlatformPlan, PlatformRouter, SharedAddons, TrafficRouter,
 } from '../../src';
 
 jest.setTimeout(60_000);
@@ -33,6 +33,8 @@ function filesOf(dir: string): { [file: string]: string } {
 /** A service's chart, a chart of plain objects of the user's, and an empty chart. */
 function buildApp(props: AppProps = {}): { app: App; charts: Chart[] } {
   const app = new App({ outdir: fs.mkdtempSync(path.join(TMP, 'out-')), ...props });
+  // The platform team's RBAC beside the services' files, so that every kind of file the library writes is here.
+  SharedAddons.configure(app, { platformRbacScope: app });
   const service = new Chart(app, 'podinfo', { namespace: 'test' });
   podinfo(service, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }));
   const plain = new Chart(app, 'plain', { namespace: 'other' });

@@ -48,21 +48,34 @@ export function gateWebhooks(canary: any, kind: GateKind): any[] {
  * Deployment with the operator's credentials, and report a gate opened that Flagger never checks.
  * A bare `flagger-loadtester` is refused too: Flagger resolves it in its own namespace. The host must
  * be one of the Service's own names: `flagger-loadtester.<ns>`, `.<ns>.svc` or
- * `.<ns>.svc.<cluster domain>` (`--cluster-domain`, default cluster.local).
+ * `.<ns>.svc.<cluster domain>` (`--cluster-domain`, default cluster.local); in an app named with
+ * `SharedAddons.configure`, the loadtester is the app's `flagger-loadtester-<appName>`, and every
+ * gate webhook of the Canary must call the same one.
  */
 export function ownLoadTester(canary: any | undefined, namespace: string, clusterDomain: string): LoadTester {
-  const own: LoadTester = { service: LOAD_TESTER_NAME, namespace, port: LOAD_TESTER_SERVICE_PORT };
-  const expected = `http://${LOAD_TESTER_NAME}.${namespace}/`;
+  let service: string | undefined;
   for (const webhook of canary?.spec?.analysis?.webhooks ?? []) {
     if (typeof webhook?.url !== 'string' || !GATE_PATHS.test(stripQuery(webhook.url))) continue;
     const problem = notOwnLoadTester(webhook.url, namespace, clusterDomain);
     if (problem) {
       throw new Error(`the webhook '${webhook.name}' of the Canary ${namespace}/${canary.metadata?.name ?? '?'} calls ${webhook.url}, ${problem}. `
-        + `cdk8s-canary opens only the gates of the loadtester of the Canary's own namespace (${expected}), so it refuses: it would act on another `
+        + `cdk8s-canary opens only the gates of a loadtester of the Canary's own namespace (http://${LOAD_TESTER_NAME}.${namespace}/, or `
+        + `http://${LOAD_TESTER_NAME}-<appName>.${namespace}/), so it refuses: it would act on another `
         + 'loadtester with your credentials while Flagger checks the one the URL names. Correct the webhook\'s URL in the declaration');
     }
+    const named = new URL(webhook.url).hostname.toLowerCase().split('.')[0];
+    if (service !== undefined && named !== service) {
+      throw new Error(`the gate webhooks of the Canary ${namespace}/${canary.metadata?.name ?? '?'} call two loadtesters (${service} and ${named}): `
+        + 'a gate opened on one is never checked by the other. Give every gate webhook of the Canary one loadtester in the declaration');
+    }
+    service = named;
   }
-  return own;
+  return { service: service ?? LOAD_TESTER_NAME, namespace, port: LOAD_TESTER_SERVICE_PORT };
+}
+
+/** `flagger-loadtester`, or an app's own `flagger-loadtester-<appName>` (SharedAddons.configure). */
+function isLoadTesterName(name: string): boolean {
+  return name === LOAD_TESTER_NAME || new RegExp(`^${LOAD_TESTER_NAME}-[a-z0-9]([a-z0-9-]*[a-z0-9])?$`).test(name);
 }
 
 function notOwnLoadTester(raw: string, namespace: string, clusterDomain: string): string | undefined {
@@ -74,10 +87,11 @@ function notOwnLoadTester(raw: string, namespace: string, clusterDomain: string)
   }
   if (url.protocol !== 'http:') return `not http:// (the loadtester serves plain http on port ${LOAD_TESTER_SERVICE_PORT})`;
   const labels = url.hostname.toLowerCase().split('.');
-  if (labels[0] !== LOAD_TESTER_NAME) return `a Service other than ${LOAD_TESTER_NAME} (${labels[0]})`;
+  const name = labels[0];
+  if (!isLoadTesterName(name)) return `a Service other than ${LOAD_TESTER_NAME} or ${LOAD_TESTER_NAME}-<appName> (${name})`;
   if (labels.length === 1) return `without a namespace: Flagger resolves it in its own namespace, not in '${namespace}'`;
   if (labels[1] !== namespace) return `the loadtester of namespace '${labels[1]}', not '${namespace}'`;
-  const own = [`${LOAD_TESTER_NAME}.${namespace}`, `${LOAD_TESTER_NAME}.${namespace}.svc`, `${LOAD_TESTER_NAME}.${namespace}.svc.${clusterDomain}`];
+  const own = [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.${clusterDomain}`];
   if (!own.includes(url.hostname.toLowerCase())) {
     return `a host outside the cluster's Services (${url.hostname}; the Service's names are ${own.join(', ')}; another cluster domain: --cluster-domain)`;
   }

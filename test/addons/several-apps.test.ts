@@ -1,0 +1,325 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import * as yaml from 'js-yaml';
+import {
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, SharedAddons, SharedAddonsOptions, TrafficRouter,
+} from '../../src';
+
+/*
+ * Two apps (two repositories, two teams) deploy services into one namespace, each synthesized on its
+ * own and applied by its own GitOps. Named with SharedAddons.configure, each runs its own Prometheus
+ * and loadtester: no object is written by both, each app's objects hold every rule its services
+ * need, and deleting one app's files (GitOps prunes its objects) leaves everything the other needs.
+ */
+
+const NAMESPACE = 'team';
+
+interface Manifest {
+  readonly file: string;
+  readonly object: any;
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'several-apps-'));
+
+function props(name: string, overrides: Partial<CanaryServiceProps> = {}): CanaryServiceProps {
+  return {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine: DeliveryEngine.flagger(),
+    router: TrafficRouter.traefik({ hosts: [`${name}.example.com`] }),
+    analysis: {
+      webhooks: [
+        CanaryWebhook.loadTest(),
+        CanaryWebhook.acceptanceTest({ command: `curl -s http://${name}-canary.${NAMESPACE}/readyz` }),
+        CanaryWebhook.manualGate({ stage: GateStage.CONFIRM_PROMOTION }),
+      ],
+    },
+    ...overrides,
+  };
+}
+
+/** The shop team's app: two Flagger services behind Traefik. */
+function shop(app: App): void {
+  new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
+  new CanaryService(new Chart(app, 'checkout', { namespace: NAMESPACE }), 'checkout', props('checkout'));
+}
+
+/** The search team's app: a Flagger service behind Traefik and an Argo Rollouts service behind Istio. */
+function search(app: App): void {
+  new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search'));
+  new CanaryService(new Chart(app, 'suggest', { namespace: NAMESPACE }), 'suggest', props('suggest', {
+    engine: DeliveryEngine.argoRollouts(),
+    router: TrafficRouter.istio({ hosts: ['suggest.example.com'] }),
+    gitOps: GitOps.none(),
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+  }));
+}
+
+/** Synthesizes one app on its own, as its repository's `cdk8s synth` does: every object with its file. */
+function synthApp(declare: (app: App) => void, sharing?: SharedAddonsOptions, outdir = tmp()): Manifest[] {
+  const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+  if (sharing) SharedAddons.configure(app, sharing);
+  declare(app);
+  app.synth();
+  return readDir(outdir);
+}
+
+function readDir(outdir: string): Manifest[] {
+  return fs.readdirSync(outdir).sort().flatMap((file) => (yaml.loadAll(fs.readFileSync(path.join(outdir, file), 'utf-8')) as any[])
+    .filter(Boolean).map((object) => ({ file, object })));
+}
+
+const group = (o: any) => (o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '');
+const keyOf = (o: any) => `${group(o)}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const files = (manifests: Manifest[]) => [...new Set(manifests.map((m) => m.file))];
+const ofKind = (manifests: Manifest[], kind: string) => manifests.map((m) => m.object).filter((o) => o.kind === kind);
+
+function matches(selector: { [key: string]: string } | undefined, labels: { [key: string]: string } = {}): boolean {
+  return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** The pod labels of every Deployment and Rollout of an app. */
+function podTemplates(manifests: Manifest[]): { owner: string; labels: { [key: string]: string } }[] {
+  return manifests.map((m) => m.object).filter((o) => ['Deployment', 'Rollout'].includes(o.kind) && o.spec?.template)
+    .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, labels: o.spec.template.metadata?.labels ?? {} }));
+}
+
+/** The in-cluster add-on addresses an app's objects call: `http://<canary-prometheus|flagger-loadtester>[-app].<ns>`. */
+function addOnReferences(manifests: Manifest[]): string[] {
+  const text = JSON.stringify(manifests.map((m) => m.object));
+  return [...new Set([...text.matchAll(/http:\/\/((?:canary-prometheus|flagger-loadtester)[a-z0-9-]*)\.([a-z0-9-]+)[:/]/g)].map((m) => `${m[2]}/${m[1]}`))].sort();
+}
+
+/**
+ * What a cluster with only this app's objects lacks for this app's services: every add-on address
+ * they call names a Service of the app whose selector picks a Deployment of the app; every
+ * RoleBinding binds a ServiceAccount of the app to a Role of the app.
+ */
+function missing(manifests: Manifest[]): string[] {
+  const objects = manifests.map((m) => m.object);
+  const problems: string[] = [];
+  for (const ref of addOnReferences(manifests)) {
+    const [ns, name] = ref.split('/');
+    const service = objects.find((o) => o.kind === 'Service' && o.metadata.namespace === ns && o.metadata.name === name);
+    if (!service) {
+      problems.push(`Service ${ref} is called but not written`);
+      continue;
+    }
+    if (!podTemplates(manifests).some((t) => matches(service.spec.selector, t.labels))) problems.push(`Service ${ref} selects no pods of the app`);
+  }
+  for (const binding of ofKind(manifests, 'RoleBinding')) {
+    const ns = binding.metadata.namespace;
+    if (!objects.some((o) => o.kind === 'Role' && o.metadata.namespace === ns && o.metadata.name === binding.roleRef.name)) {
+      problems.push(`RoleBinding ${ns}/${binding.metadata.name} binds a Role not written`);
+    }
+    for (const subject of binding.subjects) {
+      if (subject.kind === 'ServiceAccount' && !objects.some((o) => o.kind === 'ServiceAccount' && o.metadata.namespace === subject.namespace && o.metadata.name === subject.name)) {
+        problems.push(`RoleBinding ${ns}/${binding.metadata.name} binds ServiceAccount ${subject.namespace}/${subject.name}, not written`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The NetworkPolicy of an app that selects the pods of its Deployment `name`. */
+function policyOf(manifests: Manifest[], name: string): any {
+  const deployment = ofKind(manifests, 'Deployment').find((d) => d.metadata.name === name);
+  const policies = ofKind(manifests, 'NetworkPolicy').filter((p) => matches(p.spec.podSelector.matchLabels, deployment.spec.template.metadata.labels));
+  expect(policies.map((p) => p.metadata.name)).toEqual([name]);
+  return policies[0];
+}
+
+/** Egress peers of a policy as `<namespace>:<labels>` strings. */
+function egressPeers(policy: any): string[] {
+  return policy.spec.egress.flatMap((rule: any) => (rule.to ?? []).map((peer: any) => JSON.stringify([
+    peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'], peer.podSelector?.matchLabels ?? {}, peer.podSelector?.matchExpressions ?? [],
+  ])));
+}
+
+describe('two apps in one namespace, each named', () => {
+  const shopApp = synthApp(shop, { appName: 'shop' });
+  const searchApp = synthApp(search, { appName: 'search' });
+
+  test('each writes its own shared file, and the objects of both are disjoint', () => {
+    expect(files(shopApp)).toEqual(['canary-shared-team-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml']);
+    expect(files(searchApp)).toEqual(['canary-shared-team-search.k8s.yaml', 'search.k8s.yaml', 'suggest.k8s.yaml']);
+    const shopKeys = new Set(shopApp.map((m) => keyOf(m.object)));
+    expect(searchApp.map((m) => keyOf(m.object)).filter((key) => shopKeys.has(key))).toEqual([]);
+    // Within an app, too, every object is written once.
+    expect(new Set(shopKeys).size).toBe(shopApp.length);
+  });
+
+  test("each app's services call its own Prometheus and loadtester", () => {
+    expect(addOnReferences(shopApp)).toEqual(['team/canary-prometheus-shop', 'team/flagger-loadtester-shop']);
+    expect(addOnReferences(searchApp)).toEqual(['team/canary-prometheus-search', 'team/flagger-loadtester-search']);
+  });
+
+  test("deleting one app's files leaves everything the other needs", () => {
+    // Each app alone is what the cluster holds once the other app's files are deleted and pruned.
+    expect(missing(shopApp)).toEqual([]);
+    expect(missing(searchApp)).toEqual([]);
+  });
+
+  test('no Service or NetworkPolicy of one app selects the pods of the other', () => {
+    const pods = [...podTemplates(shopApp).map((t) => ({ ...t, app: 'shop' })), ...podTemplates(searchApp).map((t) => ({ ...t, app: 'search' }))];
+    const crossings: string[] = [];
+    for (const [app, manifests] of [['shop', shopApp], ['search', searchApp]] as const) {
+      for (const o of manifests.map((m) => m.object)) {
+        const selector = o.kind === 'Service' ? o.spec.selector : o.kind === 'NetworkPolicy' ? o.spec.podSelector.matchLabels : undefined;
+        if (o.kind === 'NetworkPolicy') expect({ policy: o.metadata.name, selector }).toEqual({ policy: o.metadata.name, selector: expect.any(Object) });
+        for (const pod of pods.filter((p) => p.app !== app && matches(selector, p.labels))) {
+          crossings.push(`${app}'s ${o.kind}/${o.metadata.name} selects ${pod.app}'s ${pod.owner}`);
+        }
+      }
+    }
+    expect(crossings).toEqual([]);
+  });
+
+  test("every scrape rule of an app's services is in its own Prometheus", () => {
+    const config = (manifests: Manifest[], name: string) => yaml.load(ofKind(manifests, 'ConfigMap').find((c) => c.metadata.name === name).data['prometheus.yml']) as any;
+    const routerKeep = (c: any) => c.scrape_configs.find((job: any) => job.job_name === 'router-traefik').metric_relabel_configs[0].regex;
+    expect(routerKeep(config(shopApp, 'canary-prometheus-shop'))).toBe(
+      '(traefik_service_.+);(team-cart(-canary|-primary|-stable|-preview)?-80@kubernetescrd|team-checkout(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
+    expect(routerKeep(config(searchApp, 'canary-prometheus-search'))).toBe('(traefik_service_.+);(team-search(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
+    // Istio's series come from the pods of the namespace, which both scrape in full.
+    for (const [manifests, name] of [[shopApp, 'canary-prometheus-shop'], [searchApp, 'canary-prometheus-search']] as const) {
+      expect(config(manifests, name).scrape_configs[0].kubernetes_sd_configs[0].namespaces.names).toEqual([NAMESPACE]);
+    }
+  });
+
+  test("every NetworkPolicy rule of an app's services is in its own policies", () => {
+    const ingressFrom = (policy: any) => policy.spec.ingress.flatMap((rule: any) => rule.from.map((peer: any) => peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).sort();
+    expect(ingressFrom(policyOf(shopApp, 'canary-prometheus-shop'))).toEqual(['flagger-system']);
+    expect(ingressFrom(policyOf(searchApp, 'canary-prometheus-search'))).toEqual(['argo-rollouts', 'flagger-system']);
+    // The loadtester calls the canary pods of the app's Flagger services (the acceptance tests) and Traefik (the load).
+    const shopEgress = egressPeers(policyOf(shopApp, 'flagger-loadtester-shop')).join('\n');
+    const searchEgress = egressPeers(policyOf(searchApp, 'flagger-loadtester-search')).join('\n');
+    for (const service of ['cart', 'checkout']) expect(shopEgress).toContain(`"${service}`);
+    expect(searchEgress).toContain('"search');
+    expect(searchEgress).not.toMatch(/cart|checkout/);
+    expect(shopEgress).not.toMatch(/search/);
+  });
+
+  test("the Canaries' gates call the app's loadtester, which serves only the namespace", () => {
+    const urls = (manifests: Manifest[]) => ofKind(manifests, 'Canary').flatMap((c) => c.spec.analysis.webhooks.map((w: any) => w.url));
+    expect([...new Set(urls(shopApp))]).toEqual(['http://flagger-loadtester-shop.team/', 'http://flagger-loadtester-shop.team/gate/check']);
+    expect([...new Set(urls(searchApp))]).toEqual(['http://flagger-loadtester-search.team/', 'http://flagger-loadtester-search.team/gate/check']);
+    const args = ofKind(shopApp, 'Deployment').find((d) => d.metadata.name === 'flagger-loadtester-shop').spec.template.spec.containers[0].args;
+    expect(args).toContain('-namespace-regexp=^team$');
+  });
+});
+
+describe('two apps in one namespace, neither named (one app per namespace assumed)', () => {
+  test('they write the same objects with different rules: the last apply would drop the other\'s', () => {
+    const shopApp = synthApp(shop);
+    const searchApp = synthApp(search);
+    expect(files(shopApp)).toContain('canary-shared-team.k8s.yaml');
+    const shopObjects = new Map(shopApp.map((m) => [keyOf(m.object), m.object]));
+    const clashing = searchApp.filter((m) => shopObjects.has(keyOf(m.object))
+      && JSON.stringify(shopObjects.get(keyOf(m.object))) !== JSON.stringify(m.object)).map((m) => keyOf(m.object));
+    expect(clashing).toEqual([
+      '/ConfigMap/team/canary-prometheus',
+      'networking.k8s.io/NetworkPolicy/team/canary-prometheus',
+      'networking.k8s.io/NetworkPolicy/team/flagger-loadtester',
+    ]);
+  });
+});
+
+describe('SharedAddons.configure', () => {
+  test('an app name that cannot name the loadtester is refused, naming the property and the limit', () => {
+    expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'Shop' })).toThrow(
+      "SharedAddons.configure(): 'appName' ('Shop') must be a DNS label of at most 44 characters: lower-case letters, digits and '-', starting with a letter "
+      + "and ending with a letter or digit (it names the app's Prometheus and loadtester: flagger-loadtester-<appName> must be a DNS label)");
+    expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'a'.repeat(45) })).toThrow("'appName' ('" + 'a'.repeat(45) + "') must be a DNS label of at most 44 characters");
+    expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'a'.repeat(44) })).not.toThrow();
+  });
+
+  test('configured after the first shared add-on exists, it is refused: the names are already taken', () => {
+    const app = new App({ outdir: tmp() });
+    new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
+    expect(() => SharedAddons.configure(app, { appName: 'shop' })).toThrow(
+      "SharedAddons.configure(): is called after the app created shared add-ons ('canary-shared-team/Prometheus-team', 'canary-shared-team/LoadTester-team'), "
+      + 'whose names depend on it: call it before declaring the first CanaryService');
+  });
+});
+
+describe('the RBAC in the router\'s namespace (multi-tenant Flux)', () => {
+  /** What a Flux Kustomization running as a service account of `team` (multi-tenancy lockdown) may apply. */
+  function outsideTeam(manifests: Manifest[]): string[] {
+    return manifests.filter((m) => m.object.metadata.namespace !== NAMESPACE).map((m) => `${m.file}: ${keyOf(m.object)}`);
+  }
+
+  test('by default nothing outside the team\'s namespace is synthesized, and the plan says what the platform team must grant', () => {
+    const outdir = tmp();
+    const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+    const service = new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
+    app.synth();
+    const manifests = readDir(outdir);
+    expect(outsideTeam(manifests)).toEqual([]);
+    expect(files(manifests)).toEqual(['canary-shared-team.k8s.yaml', 'cart.k8s.yaml']);
+    // Every RoleBinding binds subjects of the team's namespace: no cross-namespace reference.
+    expect(ofKind(manifests, 'RoleBinding').flatMap((b) => b.subjects.map((s: any) => s.namespace))).toEqual([NAMESPACE]);
+    expect(service.plan!.notes).toContain("the Prometheus 'team/canary-prometheus' lists pods in 'traefik' (the router's series), which the platform team must allow: "
+      + "a Role and RoleBinding 'traefik/canary-prometheus-team' (list and watch on pods, bound to ServiceAccount 'team/canary-prometheus'). "
+      + "They are not synthesized (a team's namespace-scoped GitOps reconciler may not write there): SharedAddons.configure(app, { platformRbacScope: platformApp }) "
+      + "writes them to canary-platform-rbac.k8s.yaml in another App's outdir, the file to hand to the platform team. "
+      + 'Without them Prometheus keeps no router series and every check of the router has no data');
+  });
+
+  test("with a platform App, the Roles are in a file of that App's outdir, one per team app; the team's files stay in its namespace", () => {
+    const platformDir = tmp();
+    const teams: { [name: string]: Manifest[] } = {};
+    const plans: { [name: string]: string[] } = {};
+    for (const [appName, declare] of [['shop', shop], ['search', search]] as const) {
+      // Each team's synth also writes its file for the platform team (a second App, its own outdir).
+      const platform = new App({ outdir: platformDir, outputFileExtension: '.k8s.yaml' });
+      const outdir = tmp();
+      const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+      SharedAddons.configure(app, { appName, platformRbacScope: platform });
+      declare(app);
+      app.synth();
+      platform.synth();
+      teams[appName] = readDir(outdir);
+      plans[appName] = (app.node.findAll().filter((c) => CanaryService.isCanaryService(c)) as CanaryService[]).flatMap((s) => s.plan!.notes);
+    }
+    expect(outsideTeam(teams.shop)).toEqual([]);
+    expect(outsideTeam(teams.search)).toEqual([]);
+    const platform = readDir(platformDir);
+    expect(platform.map((m) => `${m.file}: ${keyOf(m.object)}`)).toEqual([
+      'canary-platform-rbac-search.k8s.yaml: rbac.authorization.k8s.io/Role/traefik/canary-prometheus-search.team',
+      'canary-platform-rbac-search.k8s.yaml: rbac.authorization.k8s.io/RoleBinding/traefik/canary-prometheus-search.team',
+      'canary-platform-rbac-shop.k8s.yaml: rbac.authorization.k8s.io/Role/traefik/canary-prometheus-shop.team',
+      'canary-platform-rbac-shop.k8s.yaml: rbac.authorization.k8s.io/RoleBinding/traefik/canary-prometheus-shop.team',
+    ]);
+    // Each binds its app's Prometheus, which that app's files hold.
+    for (const app of ['shop', 'search']) {
+      const binding = ofKind(platform, 'RoleBinding').find((b) => b.metadata.name === `canary-prometheus-${app}.team`);
+      expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: `canary-prometheus-${app}`, namespace: NAMESPACE }]);
+      expect(missing([...teams[app], ...platform.filter((m) => m.file === `canary-platform-rbac-${app}.k8s.yaml`)])).toEqual([]);
+      const role = ofKind(platform, 'Role').find((r) => r.metadata.name === `canary-prometheus-${app}.team`);
+      expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
+    }
+    expect(plans.shop).toContain("the Prometheus 'team/canary-prometheus-shop' lists pods in 'traefik' (the router's series): its Role and RoleBinding "
+      + "'traefik/canary-prometheus-shop.team' are in canary-platform-rbac-shop.k8s.yaml, in the outdir of the App given as "
+      + "SharedAddons.configure's 'platformRbacScope', not in this app's: hand that file to the platform team, whose reconciler may write there (a team's namespace-scoped one may not)");
+  });
+
+  test('with the app itself as the scope, the file is beside the services\' files and the plan names the exclude', () => {
+    const outdir = tmp();
+    const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+    SharedAddons.configure(app, { platformRbacScope: app });
+    const service = new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
+    app.synth();
+    const manifests = readDir(outdir);
+    expect(outsideTeam(manifests)).toEqual([
+      'canary-platform-rbac.k8s.yaml: rbac.authorization.k8s.io/Role/traefik/canary-prometheus-team',
+      'canary-platform-rbac.k8s.yaml: rbac.authorization.k8s.io/RoleBinding/traefik/canary-prometheus-team',
+    ]);
+    expect(service.plan!.notes).toContain("the Prometheus 'team/canary-prometheus' lists pods in 'traefik' (the router's series): its Role and RoleBinding "
+      + "'traefik/canary-prometheus-team' are in canary-platform-rbac.k8s.yaml, beside the services' files. Hand that file to the platform team and keep it "
+      + "out of the team's GitOps (a Flux Kustomization's '.sourceignore' line 'canary-platform-rbac.k8s.yaml', or a kustomization.yaml 'resources' list "
+      + 'without it): a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply');
+  });
+});
