@@ -68,6 +68,12 @@ const GROUPS: ImportGroup[] = [
     kinds: ['Kustomization'],
   },
   {
+    group: 'monitoring.coreos.com',
+    version: 'v1',
+    files: ['prometheus-operator/monitoring.coreos.com_podmonitors.yaml'],
+    kinds: ['PodMonitor'],
+  },
+  {
     group: 'helm.toolkit.fluxcd.io',
     version: 'v2',
     files: ['flux/helm.toolkit.fluxcd.io_helmreleases.yaml'],

@@ -348,7 +348,8 @@ export class CanaryService extends Construct {
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
     this.prometheus.scrapeNamespace(this.namespace);
-    for (const metrics of props.router.routerMetrics(routing)) {
+    const routerMetrics = props.router.routerMetrics(routing);
+    for (const metrics of routerMetrics) {
       this.prometheus.scrapeRouterMetrics(metrics);
     }
     if (props.loadTester || props.engine.needsLoadTester(analysis, strategy)) {
@@ -393,12 +394,17 @@ export class CanaryService extends Construct {
     for (const egress of delivery.loadEgress ?? []) {
       this.loadTester?.allowEgress(egress);
     }
+    const runningPods = delivery.runningPods ?? Object.entries(selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value]));
+    // A Prometheus that scrapes per service (the Prometheus Operator's) gets the pods the controller runs.
+    errors.attempt(() => this.prometheus.monitorService(this, {
+      name: this.name, namespace: this.namespace, labels, pods: runningPods, routerMetrics,
+    }));
     if (budgetChecked) {
       this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
         name: this.name,
         namespace: this.namespace,
         labels,
-        pods: delivery.runningPods ?? Object.entries(selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value])),
+        pods: runningPods,
         budget: props.disruptionBudget,
       });
     }

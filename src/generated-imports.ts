@@ -10,6 +10,7 @@ import type * as FlaggerImports from './imports/flagger.app';
 import type * as GatewayApiImports from './imports/gateway.networking.k8s.io';
 import type * as HelmImports from './imports/helm.toolkit.fluxcd.io';
 import type * as KustomizeImports from './imports/kustomize.toolkit.fluxcd.io';
+import type * as MonitoringImports from './imports/monitoring.coreos.com';
 import type * as IstioImports from './imports/networking.istio.io';
 import type * as SourceImports from './imports/source.toolkit.fluxcd.io';
 import type * as TraefikImports from './imports/traefik.io';
@@ -47,4 +48,9 @@ export function fluxKustomizeImports(): typeof KustomizeImports {
 /** source.toolkit.fluxcd.io: HelmRepository, GitRepository. */
 export function fluxSourceImports(): typeof SourceImports {
   return require('./imports/source.toolkit.fluxcd.io');
+}
+
+/** monitoring.coreos.com (the Prometheus Operator): PodMonitor. */
+export function monitoringImports(): typeof MonitoringImports {
+  return require('./imports/monitoring.coreos.com');
 }

@@ -110,6 +110,14 @@ export const PROMETHEUS_CHART: PinnedChart = {
 };
 
 /**
+ * kube-prometheus-stack, which the platform can install instead (the Prometheus Operator v0.93.1,
+ * whose PodMonitor CRD is the one crds/prometheus-operator/ holds at v0.93.0).
+ */
+export const KUBE_PROMETHEUS_STACK_CHART: PinnedChart = {
+  repositoryName: 'prometheus-community', repository: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', version: '88.5.3',
+};
+
+/**
  * Gateway API: the standard channel's CRDs the synthesized HTTPRoutes and Gateways target, pinned
  * by the commit of the tag (a lightweight tag in kubernetes-sigs/gateway-api: `git rev-parse v1.6.1`),
  * so a moved tag cannot change what Flux applies. Istio 1.30 is built and conformance-tested against

@@ -5,9 +5,10 @@ import { ClusterDnsOptions } from './cluster-dns';
 import { EgressRules, resolveClusterDns } from './egress';
 import { namespaceSingleton, ownedName, platformRbacChart, sharingOf } from './namespace-singleton';
 import { renderPrometheusConfig } from './prometheus-config';
+import { OperatorPrometheus } from './prometheus-operator';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
-import { NO_SIDECAR_LABELS, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
+import { NO_SIDECAR_LABELS, POD_METRICS_JOB, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
 import { RouterMetrics } from '../routers/router';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
@@ -43,6 +44,80 @@ export interface IPrometheus {
    * @param podLabels the controller's pod labels (every pod of the namespace when none)
    */
   allowQueriesFrom(namespace: string, podLabels?: { [key: string]: string }): void;
+
+  /**
+   * The `job` label of the series of a service's pods: the checks that read those series (Istio's
+   * sidecars', the application's own) select it, so that no other job's series count.
+   * `kubernetes-pods` for the embedded and external ones, `<namespace>/<name>-pods` (its PodMonitor)
+   * for the Prometheus Operator's.
+   *
+   * @param namespace the service's namespace
+   * @param service the service's name
+   */
+  podMetricsJob(namespace: string, service: string): string;
+
+  /**
+   * Asks this Prometheus to scrape one service's pods and its router's series (the Prometheus
+   * Operator's: PodMonitors in the service's namespace; a no-op for the others, which scrape by
+   * namespace).
+   *
+   * @param scope where to create the objects (the service's construct)
+   * @param service the service, its pods and the router's series its checks read
+   */
+  monitorService(scope: Construct, service: MonitoredService): void;
+}
+
+/** Options of `Prometheus.operator()`: a Prometheus the Prometheus Operator runs (kube-prometheus-stack). */
+export interface PrometheusOperatorOptions {
+  /**
+   * The query address of the platform's Prometheus, e.g.
+   * `http://kube-prometheus-stack-prometheus.monitoring:9090` (kube-prometheus-stack's Service
+   * `<release>-prometheus`, port 9090). It must carry no credentials.
+   */
+  readonly address: string;
+
+  /**
+   * The labels the platform's Prometheus selects PodMonitors by (its `podMonitorSelector`):
+   * kube-prometheus-stack selects `release: <its Helm release>` unless told otherwise
+   * (`prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues`). Every PodMonitor carries them.
+   *
+   * @default { release: 'kube-prometheus-stack' }
+   */
+  readonly monitorLabels?: { [key: string]: string };
+
+  /**
+   * How often the PodMonitors' targets are scraped (their endpoints' `interval`, which overrides
+   * the Prometheus's global one, 30 s in kube-prometheus-stack). Whole seconds, at least 1 second.
+   *
+   * @default Duration.seconds(5) - as the embedded Prometheus and Flagger's chart
+   */
+  readonly scrapeInterval?: Duration;
+
+  /**
+   * Whether each service's PodMonitor of the router's series (`<name>-router`, in the service's
+   * namespace, selecting the router's pods in the router's namespace through `namespaceSelector`)
+   * is emitted. Turn it off when the platform's Prometheus ignores namespace selectors
+   * (`ignoreNamespaceSelectors: true`, a multi-tenant setting): the platform must then scrape the
+   * router's pods itself, with the target label `namespace` of the router's pods and without
+   * honoring the pods' labels, or the router's checks find no series.
+   *
+   * @default true
+   */
+  readonly monitorRouter?: boolean;
+}
+
+/** What a Prometheus scrapes for one service (`IPrometheus.monitorService`). */
+export interface MonitoredService {
+  /** Name of the service. */
+  readonly name: string;
+  /** Its namespace. */
+  readonly namespace: string;
+  /** Labels of the objects created for it. */
+  readonly labels: { [key: string]: string };
+  /** The pods the controller runs for it, as label expressions that must all hold (Flagger: primary and canary). */
+  readonly pods: kplus.LabelExpression[];
+  /** The router's series its checks read. */
+  readonly routerMetrics: RouterMetrics[];
 }
 
 /** Options of the embedded Prometheus. */
@@ -136,16 +211,34 @@ export class Prometheus extends Construct implements IPrometheus {
    */
   public static external(address: string): IPrometheus {
     checkArguments('Prometheus.external', [address]);
-    if (!/^https?:\/\/\S+$/.test(address)) {
-      fail('Prometheus.external', `'address' ('${maskCredentials(address)}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
-    }
-    // The checks the library generates carry the address and nothing else: Flagger's MetricTemplates
-    // get no 'secretRef', and the Rollout's Prometheus provider no 'authentication' or 'headers'
-    // (argo-rollouts analysis_types.go PrometheusMetric), for either engine.
-    checkNoCredentialsInUrl('Prometheus.external', 'address', address, 'point it at an authenticating proxy in front of Prometheus inside the cluster: '
-      + "the checks the library generates send no credentials to Prometheus (Flagger's MetricTemplates have no 'secretRef', Argo Rollouts' "
-      + "Prometheus provider no 'authentication' or 'headers')");
+    checkPrometheusAddress('Prometheus.external', address);
     return new ExternalPrometheus(address);
+  }
+
+  /**
+   * The Prometheus the Prometheus Operator runs for the platform (kube-prometheus-stack): nothing
+   * is deployed, every check queries `options.address`, and each CanaryService emits PodMonitors in
+   * its own namespace for the platform's Prometheus to pick up (labelled `options.monitorLabels`):
+   *
+   * - `<name>-pods`: the pods the controller runs for the service (Flagger's primary and canary,
+   *   the Rollout's ReplicaSets), as annotated (`prometheus.io/scrape`, port, path: Istio's merged
+   *   metrics, the application's own), every pod label copied onto the series
+   *   (`rollouts_pod_template_hash` tells Argo Rollouts' canary apart). Their series carry
+   *   `job="<namespace>/<name>-pods"`, which the checks select instead of `kubernetes-pods`.
+   * - `<name>-router`: the router's pods in the router's namespace (Traefik's, a Gateway API
+   *   gateway's), keeping this service's series only (see `monitorRouter`).
+   *
+   * The platform's Prometheus must select PodMonitors in the services' namespaces
+   * (`podMonitorNamespaceSelector`, every namespace by default) and may call their pods; the
+   * controllers must be allowed to query it. The address must carry no credentials.
+   *
+   * @param options its address, the labels it selects monitors by, the scrape interval
+   */
+  public static operator(options: PrometheusOperatorOptions): IPrometheus {
+    checkArguments('Prometheus.operator', [options]);
+    const owner = 'Prometheus.operator';
+    checkPrometheusAddress(owner, options.address);
+    return new OperatorPrometheus(owner, options);
   }
 
   /**
@@ -338,6 +431,17 @@ export class Prometheus extends Construct implements IPrometheus {
     this.allowPodDiscovery(metrics.namespace);
   }
 
+  /** `kubernetes-pods`: the job of annotated pods in its configuration. */
+  public podMetricsJob(namespace: string, service: string): string {
+    checkArguments('Prometheus.podMetricsJob', [namespace, service], `Prometheus '${this.node.id}'`);
+    return POD_METRICS_JOB;
+  }
+
+  /** Nothing: it scrapes the annotated pods of the namespaces asked for (`scrapeNamespace`). */
+  public monitorService(scope: Construct, service: MonitoredService): void {
+    checkArguments('Prometheus.monitorService', [scope, service], `Prometheus '${this.node.id}'`);
+  }
+
   /** The namespaces it lists pods in whose Roles the platform team applies (`canary-platform-rbac`), sorted. */
   public get platformRoleNamespaces(): string[] {
     return [...this.discovered].filter((ns) => !this.ownsRolesIn(ns)).sort();
@@ -400,6 +504,12 @@ class ExternalPrometheus implements IPrometheus {
   public scrapeRouterMetrics(_metrics: RouterMetrics): void {}
 
   public allowQueriesFrom(_namespace: string, _podLabels?: { [key: string]: string }): void {}
+
+  public podMetricsJob(_namespace: string, _service: string): string {
+    return POD_METRICS_JOB;
+  }
+
+  public monitorService(_scope: Construct, _service: MonitoredService): void {}
 }
 
 /** The ports the API server listens on: 443 (managed control planes) or 6443 (kubeadm), as the policy sees them after the Service's translation. */
@@ -412,4 +522,17 @@ function checkCidr(owner: string, property: string, cidr: string): void {
   if (!valid && !v6) {
     fail(owner, `'${property}' ('${cidr}') must be a CIDR, e.g. '10.0.0.1/32'`);
   }
+}
+
+/** An http(s) URL without credentials (they would be written into the manifests). */
+function checkPrometheusAddress(owner: string, address: string): void {
+  if (!/^https?:\/\/\S+$/.test(address)) {
+    fail(owner, `'address' ('${maskCredentials(address)}') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'`);
+  }
+  // The checks the library generates carry the address and nothing else: Flagger's MetricTemplates
+  // get no 'secretRef', and the Rollout's Prometheus provider no 'authentication' or 'headers'
+  // (argo-rollouts analysis_types.go PrometheusMetric), for either engine.
+  checkNoCredentialsInUrl(owner, 'address', address, 'point it at an authenticating proxy in front of Prometheus inside the cluster: '
+    + "the checks the library generates send no credentials to Prometheus (Flagger's MetricTemplates have no 'secretRef', Argo Rollouts' "
+    + "Prometheus provider no 'authentication' or 'headers')");
 }

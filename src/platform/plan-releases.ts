@@ -31,6 +31,7 @@ import {
   ARGO_GATEWAY_API_PLUGIN,
   serviceAddress,
 } from './conventions';
+import { kubePrometheusStackMonitorLabels, kubePrometheusStackServiceName, kubePrometheusStackValues } from './kube-prometheus-stack';
 import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
   PlatformRouter, PlatformServiceType,
@@ -40,7 +41,7 @@ import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-creden
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
+  ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -52,6 +53,7 @@ const CHART_VERSION = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/;
 /** Release names, which are also the ids of the renderers' objects. */
 export const RELEASE_NAMES = {
   prometheus: 'prometheus',
+  kubePrometheusStack: 'kube-prometheus-stack',
   traefik: 'traefik',
   istioBase: 'istio-base',
   istiod: 'istiod',
@@ -88,6 +90,8 @@ export interface PlannedPlatform {
   readonly repositories: PlatformRepository[];
   readonly flaggerNamespace?: string;
   readonly metricsServer?: string;
+  /** The labels the Prometheus Operator's Prometheus selects PodMonitors by, when kube-prometheus-stack is installed. */
+  readonly monitorLabels?: { [key: string]: string };
 }
 
 export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
@@ -113,6 +117,14 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   onlyWith('traefik', props.traefik, traefik, "'routers' does not include TRAEFIK");
   onlyWith('istio', props.istio, istio || gatewayApi, "'routers' includes neither ISTIO nor GATEWAY_API");
   onlyWith('prometheusServer', props.prometheusServer, prometheus, "'prometheus' is not true");
+  const operator = props.prometheusOperator ?? false;
+  onlyWith('kubePrometheusStack', props.kubePrometheusStack, operator, "'prometheusOperator' is not true");
+  if (prometheus && operator) {
+    fail(OWNER, "'prometheus' and 'prometheusOperator' are both true: choose one Prometheus (the shared one, or kube-prometheus-stack's)");
+  }
+  // The release the controllers wait for: they query it from their first analysis.
+  const prometheusRelease = prometheus ? [RELEASE_NAMES.prometheus] : operator ? [RELEASE_NAMES.kubePrometheusStack] : [];
+  let monitorLabels: { [key: string]: string } | undefined;
 
   const releases: PlatformRelease[] = [];
   let metricsServer: string | undefined;
@@ -132,6 +144,15 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     ];
     releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [],
       sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval)));
+  }
+
+  if (operator) {
+    const options = checkOptions('kubePrometheusStack', props.kubePrometheusStack);
+    const namespace = options.namespace ?? SHARED_PROMETHEUS_NAMESPACE;
+    const name = RELEASE_NAMES.kubePrometheusStack;
+    metricsServer = serviceAddress(kubePrometheusStackServiceName(name), namespace, PROMETHEUS_PORT);
+    monitorLabels = kubePrometheusStackMonitorLabels(name);
+    releases.push(release(name, KUBE_PROMETHEUS_STACK_CHART, namespace, options, [], [], kubePrometheusStackValues(name)));
   }
 
   if (traefik) {
@@ -212,7 +233,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       fail(OWNER, `'flaggerMeshProvider' (${show(meshProvider)}) must be one of 'routers' (${routers.join(', ')})`);
     }
     releases.push(release(RELEASE_NAMES.flagger, FLAGGER_CHART, flaggerNamespace, options, [
-      ...(prometheus ? [RELEASE_NAMES.prometheus] : []),
+      ...prometheusRelease,
       ...routerCrds,
     ], gatewayApiCrds, {
       meshProvider: MESH_PROVIDERS[meshProvider],
@@ -247,6 +268,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     repositories: repositoriesOf(releases),
     flaggerNamespace,
     metricsServer,
+    monitorLabels,
   };
 }
 
@@ -280,7 +302,8 @@ function gatewayApiPluginValues(): { [key: string]: any } {
 }
 
 /** The charts that ship CRDs in their `crds/` folder (Helm installs them once and never upgrades them). */
-const CHARTS_WITH_CRDS_FOLDER = [FLAGGER_CHART, TRAEFIK_CHART];
+// kube-prometheus-stack's are in its `crds` subchart's crds/ folder, which `helm show crds` includes.
+const CHARTS_WITH_CRDS_FOLDER = [FLAGGER_CHART, TRAEFIK_CHART, KUBE_PROMETHEUS_STACK_CHART];
 
 function release(
   name: string, chart: PinnedChart, namespace: string, options: PlatformReleaseOptions,

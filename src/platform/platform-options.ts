@@ -222,6 +222,18 @@ export interface PlatformPlanProps {
    */
   readonly prometheus?: boolean;
   /**
+   * Install kube-prometheus-stack instead (chart 88.5.3, in `monitoring`: the Prometheus Operator
+   * and one Prometheus, without Alertmanager, Grafana, node-exporter and kube-state-metrics), whose
+   * Prometheus selects PodMonitors labelled `release: kube-prometheus-stack` in every namespace.
+   * `plan.sharedPrometheus` is then `Prometheus.operator()` at its address
+   * (`http://kube-prometheus-stack-prometheus.monitoring:9090`): pass it as the CanaryServices'
+   * `prometheus`, and each emits the PodMonitors its checks need; Flagger's `metricsServer` points
+   * at it too. Not with `prometheus: true`.
+   *
+   * @default false
+   */
+  readonly prometheusOperator?: boolean;
+  /**
    * Flagger's `meshProvider`. A Flagger install has one, but a Canary's `provider` overrides it,
    * and CanaryServices always set `provider`: this only matters for Canaries written by hand.
    *
@@ -258,4 +270,10 @@ export interface PlatformPlanProps {
    * @default - namespace `monitoring`, chart 29.27.0
    */
   readonly prometheusServer?: PlatformReleaseOptions;
+  /**
+   * Overrides for the kube-prometheus-stack release (only with `prometheusOperator: true`).
+   *
+   * @default - namespace `monitoring`, chart 88.5.3
+   */
+  readonly kubePrometheusStack?: PlatformReleaseOptions;
 }

@@ -31,11 +31,12 @@ export class PlatformPlan {
   public readonly manifests: PlatformManifests[];
   /** Namespace of Flagger, when installed: what `DeliveryEngine.flagger({ namespace })` must name. */
   public readonly flaggerNamespace?: string;
-  /** Address of the shared Prometheus, when installed (`http://prometheus-server.monitoring:9090`). */
+  /** Address of the shared Prometheus, when installed (`http://prometheus-server.monitoring:9090`, `http://kube-prometheus-stack-prometheus.monitoring:9090`). */
   public readonly metricsServer?: string;
   /**
    * The shared Prometheus for the CanaryServices' `prometheus` prop, when installed:
-   * `Prometheus.external(metricsServer)`.
+   * `Prometheus.external(metricsServer)`, or with `prometheusOperator`, `Prometheus.operator()` at
+   * `metricsServer` with the labels kube-prometheus-stack's Prometheus selects PodMonitors by.
    */
   public readonly sharedPrometheus?: IPrometheus;
 
@@ -52,7 +53,9 @@ export class PlatformPlan {
     this.manifests = plan.manifests;
     this.flaggerNamespace = plan.flaggerNamespace;
     this.metricsServer = plan.metricsServer;
-    this.sharedPrometheus = plan.metricsServer === undefined ? undefined : Prometheus.external(plan.metricsServer);
+    this.sharedPrometheus = plan.metricsServer === undefined ? undefined
+      : plan.monitorLabels !== undefined ? Prometheus.operator({ address: plan.metricsServer, monitorLabels: plan.monitorLabels })
+        : Prometheus.external(plan.metricsServer);
   }
 
   /** The names of the releases, in install order. */

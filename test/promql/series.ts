@@ -84,8 +84,8 @@ export interface IstioPod {
  * sidecar, so source labels are "unknown" and the connection is plain text. The duration histogram
  * has Envoy's default buckets in milliseconds.
  */
-export function istioSeries(pod: IstioPod, traffic: Traffic[], reporter: 'destination' | 'source' = 'destination'): InputSeries[] {
-  const target = podTarget('kubernetes-pods', pod.namespace, pod.pod, pod.podLabels);
+export function istioSeries(pod: IstioPod, traffic: Traffic[], reporter: 'destination' | 'source' = 'destination', job = 'kubernetes-pods'): InputSeries[] {
+  const target = podTarget(job, pod.namespace, pod.pod, pod.podLabels);
   const buckets = ['0.5', '1', '5', '10', '25', '50', '100', '250', '500', '1000', '2500', '5000', '10000', '30000', '60000', '300000', '600000', '1800000', '3600000', '+Inf'];
   return traffic.flatMap((t) => {
     const base = {
@@ -151,9 +151,9 @@ export interface GatewayPod {
  * service metadata). Scraped by the router job of the gateway's namespace.
  */
 export function gatewayIstioSeries(
-  gateway: GatewayPod, backend: { service: string; namespace: string; workload: string }, traffic: Traffic[],
+  gateway: GatewayPod, backend: { service: string; namespace: string; workload: string }, traffic: Traffic[], job = `router-${gateway.namespace}`,
 ): InputSeries[] {
-  const target = podTarget(`router-${gateway.namespace}`, gateway.namespace, gateway.pod, {
+  const target = podTarget(job, gateway.namespace, gateway.pod, {
     'gateway.networking.k8s.io/gateway-name': gateway.gateway,
     'service.istio.io/canonical-name': `${gateway.gateway}-istio`,
   });
@@ -204,8 +204,8 @@ export function gatewayIstioSeries(
  * seconds), scraped from the pod itself. podinfo instruments every route of its router, /metrics,
  * /healthz and /readyz included (pkg/api/http/server.go, registerHandlers and registerMiddlewares).
  */
-export function appHistogramSeries(pod: { pod: string; namespace: string; podLabels: { [key: string]: string } }, traffic: Traffic[]): InputSeries[] {
-  const target = podTarget('kubernetes-pods', pod.namespace, pod.pod, pod.podLabels);
+export function appHistogramSeries(pod: { pod: string; namespace: string; podLabels: { [key: string]: string } }, traffic: Traffic[], job = 'kubernetes-pods'): InputSeries[] {
+  const target = podTarget(job, pod.namespace, pod.pod, pod.podLabels);
   const buckets = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
   return traffic.flatMap((t) => {
     const base = { ...target, method: 'GET', path: t.path ?? 'root', status: String(t.code) };

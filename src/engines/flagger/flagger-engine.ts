@@ -6,6 +6,7 @@ import type * as FlaggerPlan from './flagger-plan';
 import type * as FlaggerSteps from './flagger-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
+import { withPodMetricsJob } from '../../analysis/pod-metrics-job';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { checkArguments } from '../../arguments/check-arguments';
@@ -111,7 +112,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       name, namespace, labels, target: context.deployment, scaling: context.scaling,
     });
     const owner = `CanaryService '${name}'`;
-    const routing = context.router.bindFlagger(scope, {
+    const routing = withPodMetricsJob(context.router.bindFlagger(scope, {
       name,
       namespace,
       labels,
@@ -123,7 +124,7 @@ export class FlaggerEngine implements IDeliveryEngine {
       safetyNet: context.safetyNet,
       protocol: context.protocol,
       probePaths: routerProbePaths(context.router, context.deployment, context.containerPort),
-    });
+    }), context.prometheus.podMetricsJob(namespace, name));
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
       targetName: context.deployment.name,

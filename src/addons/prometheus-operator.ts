@@ -1,0 +1,140 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { MonitoredService, PrometheusOperatorOptions } from './prometheus';
+import { monitoringImports } from '../generated-imports';
+import type * as MonitoringImports from '../imports/monitoring.coreos.com';
+import { RouterMetrics } from '../routers/router';
+import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
+
+/** The suffixes of the two PodMonitors of a service. */
+export const POD_MONITOR_SUFFIX = '-pods';
+export const ROUTER_MONITOR_SUFFIX = '-router';
+
+/**
+ * kube-prometheus-stack's default release name: its Prometheus selects monitors labelled
+ * `release: kube-prometheus-stack`, and serves queries on `kube-prometheus-stack-prometheus:9090`.
+ */
+export const KUBE_PROMETHEUS_STACK_RELEASE = 'kube-prometheus-stack';
+
+type Relabeling = MonitoringImports.PodMonitorSpecPodMetricsEndpointsRelabelings;
+
+/**
+ * The Prometheus Operator's Prometheus: PodMonitors per service, checks pointed at its address.
+ *
+ * Why PodMonitors and not ServiceMonitors: a ServiceMonitor's target carries the label `service`
+ * (the Kubernetes Service), which would push Traefik's own `service` label of its series to
+ * `exported_service` and blind the Traefik checks; and the pods Flagger and Argo Rollouts run are
+ * what the checks tell apart, not Services.
+ */
+export class OperatorPrometheus {
+  public readonly address: string;
+  private readonly monitorLabels: { [key: string]: string };
+  private readonly interval: string;
+  private readonly monitorRouter: boolean;
+
+  constructor(owner: string, options: PrometheusOperatorOptions) {
+    this.address = options.address;
+    this.monitorLabels = { ...(options.monitorLabels ?? { release: KUBE_PROMETHEUS_STACK_RELEASE }) };
+    Object.entries(this.monitorLabels).forEach(([key, value]) => checkLabel(owner, key, value));
+    this.interval = toLongDuration(checkWholeSeconds(owner, 'scrapeInterval', options.scrapeInterval ?? Duration.seconds(5), 1));
+    this.monitorRouter = options.monitorRouter ?? true;
+  }
+
+  public scrapeNamespace(_namespace: string): void {}
+
+  public scrapeRouterMetrics(_metrics: RouterMetrics): void {}
+
+  public allowQueriesFrom(_namespace: string, _podLabels?: { [key: string]: string }): void {}
+
+  /** `<namespace>/<PodMonitor name>`: the job the operator gives every target of a PodMonitor (no `jobLabel`). */
+  public podMetricsJob(namespace: string, service: string): string {
+    return `${namespace}/${service}${POD_MONITOR_SUFFIX}`;
+  }
+
+  public monitorService(scope: Construct, service: MonitoredService): void {
+    const monitoring = monitoringImports();
+    const { PodMonitor } = monitoring;
+    const relabelings = (job: string) => annotatedPodRelabelings(job, monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction);
+    const owner = `CanaryService '${service.name}'`;
+    checkDnsLabel(owner, 'name', service.name, 63 - ROUTER_MONITOR_SUFFIX.length, `, so that its PodMonitor '<name>${ROUTER_MONITOR_SUFFIX}' is a valid name`);
+    const labels = { ...service.labels, ...this.monitorLabels };
+    const job = this.podMetricsJob(service.namespace, service.name);
+    new PodMonitor(scope, 'PodMonitor', {
+      metadata: { name: `${service.name}${POD_MONITOR_SUFFIX}`, namespace: service.namespace, labels },
+      spec: {
+        selector: { matchExpressions: service.pods.map((e) => ({ key: e.key, operator: e.operator, values: e.values ? [...e.values] : undefined })) },
+        podMetricsEndpoints: [{ interval: this.interval, honorLabels: false, relabelings: relabelings(job) }],
+      },
+    });
+    if (!this.monitorRouter) return;
+    service.routerMetrics.forEach((metrics, i) => {
+      const name = `${service.name}${ROUTER_MONITOR_SUFFIX}${i === 0 ? '' : `-${i + 1}`}`;
+      const routerJob = `${service.namespace}/${name}`;
+      new PodMonitor(scope, i === 0 ? 'RouterPodMonitor' : `RouterPodMonitor${i + 1}`, {
+        metadata: { name, namespace: service.namespace, labels },
+        spec: {
+          namespaceSelector: { matchNames: [metrics.namespace] },
+          selector: { matchLabels: { ...(metrics.podLabels ?? {}) } },
+          podMetricsEndpoints: [{
+            interval: this.interval,
+            honorLabels: false,
+            relabelings: relabelings(routerJob),
+            // The router serves every namespace's services: only this service's series are kept.
+            metricRelabelings: [{
+              sourceLabels: ['__name__', metrics.serviceLabel],
+              action: monitoring.PodMonitorSpecPodMetricsEndpointsMetricRelabelingsAction.KEEP,
+              regex: `(${metrics.metricNames});(${metrics.serviceValues})`,
+            }],
+          }],
+        },
+      });
+    });
+  }
+}
+
+/**
+ * What the embedded Prometheus and the community chart's `kubernetes-pods` job do, as relabelings
+ * the operator appends to its own (pkg/prometheus/promcfg.go, generatePodMonitorConfig: `namespace`,
+ * `container`, `pod`, then `job` = `<namespace>/<name>`): the pods annotated
+ * `prometheus.io/scrape`, on the port and path they name (Istio rewrites them to its merged
+ * metrics, 15020, which no container declares, so no `port` of the endpoint could name it); every
+ * pod label as a series label (`rollouts-pod-template-hash` as `rollouts_pod_template_hash`); the
+ * names Flagger's configuration writes (`kubernetes_namespace`, `kubernetes_pod_name`).
+ *
+ * `container` is dropped: the operator makes a target of every container port of a pod, and after
+ * the address is set from the annotation they differ only by `container`; without it they are one
+ * target (Prometheus scrapes identical targets once), else every series would be counted once per
+ * container. Then `namespace`, `pod` and `job` are set again, after the labelmap, so that no pod
+ * label can override them.
+ */
+function annotatedPodRelabelings(job: string, action: typeof MonitoringImports.PodMonitorSpecPodMetricsEndpointsRelabelingsAction): Relabeling[] {
+  const replace = (source: string, target: string): Relabeling => ({ sourceLabels: [source], action: action.REPLACE, targetLabel: target });
+  return [
+    { sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: action.KEEP, regex: 'true' },
+    { sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: action.REPLACE, regex: '(.+)', targetLabel: '__metrics_path__' },
+    {
+      sourceLabels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'],
+      action: action.REPLACE,
+      regex: '([^:]+)(?::\\d+)?;(\\d+)',
+      replacement: '$1:$2',
+      targetLabel: '__address__',
+    },
+    { action: action.LABELMAP, regex: '__meta_kubernetes_pod_label_(.+)' },
+    { action: action.LABELDROP, regex: 'container' },
+    replace('__meta_kubernetes_namespace', 'namespace'),
+    replace('__meta_kubernetes_pod_name', 'pod'),
+    { action: action.REPLACE, targetLabel: 'job', replacement: job },
+    replace('__meta_kubernetes_namespace', 'kubernetes_namespace'),
+    replace('__meta_kubernetes_pod_name', 'kubernetes_pod_name'),
+  ];
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+function checkLabel(owner: string, key: string, value: string): void {
+  if (!LABEL_KEY.test(key)) fail(owner, `'monitorLabels' key '${key}' must be a Kubernetes label key, e.g. 'release'`);
+  if (typeof value !== 'string' || !LABEL_VALUE.test(value)) {
+    fail(owner, `'monitorLabels.${key}' (${JSON.stringify(value)}) must be a Kubernetes label value (up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit), e.g. 'kube-prometheus-stack'`);
+  }
+}

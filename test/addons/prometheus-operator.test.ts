@@ -1,0 +1,147 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import { podinfo } from '../../examples/shared/podinfo';
+import { ConformanceChecker } from '../../scripts/conformance/checker';
+import { ApplicationMetrics, DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, Prometheus, PrometheusOperatorOptions, TrafficRouter } from '../../src';
+import { all, only, synth } from '../synth';
+
+const ADDRESS = 'http://kube-prometheus-stack-prometheus.monitoring:9090';
+const traefik = () => TrafficRouter.traefik({ hosts: ['app.example.com'] });
+const istio = () => TrafficRouter.istio({ hosts: ['app.example.com'] });
+const replicaRatio = () => TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
+
+function synthesize(engine: IDeliveryEngine, router: ITrafficRouter, options: Partial<PrometheusOperatorOptions> = {}): any[] {
+  const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+  podinfo(chart, engine, router, { gitOps: GitOps.none(), prometheus: Prometheus.operator({ address: ADDRESS, ...options }) });
+  return synth(chart);
+}
+
+/** The relabelings every PodMonitor of ours appends to the operator's own, with its job. */
+function relabelings(job: string): any[] {
+  return [
+    { action: 'keep', regex: 'true', sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'] },
+    { action: 'replace', regex: '(.+)', sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], targetLabel: '__metrics_path__' },
+    { action: 'replace', regex: '([^:]+)(?::\\d+)?;(\\d+)', replacement: '$1:$2', sourceLabels: ['__address__', '__meta_kubernetes_pod_annotation_prometheus_io_port'], targetLabel: '__address__' },
+    { action: 'labelmap', regex: '__meta_kubernetes_pod_label_(.+)' },
+    { action: 'labeldrop', regex: 'container' },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+    { action: 'replace', replacement: job, targetLabel: 'job' },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'kubernetes_namespace' },
+    { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'kubernetes_pod_name' },
+  ];
+}
+
+const checker = new ConformanceChecker();
+function conformanceProblems(manifests: any[]): any[] {
+  return checker.checkApp(manifests.map((object, index) => ({ file: 'app.yaml', index, object }))).filter((r) => r.problems.length > 0);
+}
+
+describe('Flagger + Traefik with the Prometheus Operator', () => {
+  const manifests = synthesize(DeliveryEngine.flagger(), traefik());
+
+  test('no Prometheus of its own: no shared Chart, the Canary queries the platform\'s', () => {
+    expect(manifests.filter((m) => /prometheus/.test(m.metadata.name) && m.kind !== 'PodMonitor')).toEqual([]);
+    expect(only(manifests, 'Canary').spec.metricsServer).toBe(ADDRESS);
+    for (const template of all(manifests, 'MetricTemplate')) expect(template.spec.provider.address).toBe(ADDRESS);
+  });
+
+  test('a PodMonitor of the primary and canary pods, labelled for kube-prometheus-stack\'s selector, with job <namespace>/<name>-pods', () => {
+    const monitor = only(manifests, 'PodMonitor', 'podinfo-pods');
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.metadata).toEqual({
+      name: 'podinfo-pods',
+      namespace: 'test',
+      labels: expect.objectContaining({ 'release': 'kube-prometheus-stack', 'app.kubernetes.io/name': 'podinfo' }),
+    });
+    expect(monitor.spec.selector).toEqual({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['podinfo', 'podinfo-primary'] }] });
+    expect(monitor.spec.namespaceSelector).toBeUndefined();
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{ interval: '5s', honorLabels: false, relabelings: relabelings('test/podinfo-pods') }]);
+  });
+
+  test('a PodMonitor of Traefik\'s pods in its namespace, keeping this service\'s series only', () => {
+    const monitor = only(manifests, 'PodMonitor', 'podinfo-router');
+    expect(monitor.metadata.namespace).toBe('test');
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['traefik'] });
+    expect(monitor.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'traefik' } });
+    const [endpoint] = monitor.spec.podMetricsEndpoints;
+    expect(endpoint.relabelings).toEqual(relabelings('test/podinfo-router'));
+    expect(endpoint.metricRelabelings).toEqual([{
+      action: 'keep',
+      sourceLabels: ['__name__', 'service'],
+      regex: expect.stringMatching(/^\(traefik_service_.+\);\(test-podinfo/),
+    }]);
+  });
+
+  test('the objects pass the monitoring.coreos.com CRDs (and the rest theirs)', () => {
+    expect(conformanceProblems(manifests)).toEqual([]);
+  });
+});
+
+describe('Argo Rollouts with the Prometheus Operator', () => {
+  test('Istio: the checks select the PodMonitor\'s job and the canary by rollouts_pod_template_hash; the Rollout\'s pods, no router monitor', () => {
+    const manifests = synthesize(DeliveryEngine.argoRollouts(), istio());
+    const monitor = only(manifests, 'PodMonitor', 'podinfo-pods');
+    expect(monitor.spec.selector).toEqual({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['podinfo'] }] });
+    expect(all(manifests, 'PodMonitor')).toHaveLength(1);
+    const queries = only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
+    expect(queries).toHaveLength(2);
+    for (const query of queries) {
+      expect(query).toContain('job="test/podinfo-pods"');
+      expect(query).not.toContain('kubernetes-pods');
+      expect(query).toContain('rollouts_pod_template_hash="{{args.canary-hash}}"');
+    }
+    const args = only(manifests, 'Rollout').spec.strategy.canary.analysis.args;
+    expect(args).toContainEqual({ name: 'prometheus-address', value: ADDRESS });
+    expect(conformanceProblems(manifests)).toEqual([]);
+  });
+
+  test('replica ratio: the application\'s histogram, read from the PodMonitor\'s job', () => {
+    const manifests = synthesize(DeliveryEngine.argoRollouts(), replicaRatio());
+    const queries = only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics.filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) expect(query).toContain('job="test/podinfo-pods"');
+    expect(only(manifests, 'Deployment').spec.template.metadata.annotations).toEqual(expect.objectContaining({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9898' }));
+  });
+});
+
+describe('options', () => {
+  test('monitorLabels and scrapeInterval reach every PodMonitor', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { monitorLabels: { prometheus: 'platform' }, scrapeInterval: Duration.seconds(15) });
+    for (const monitor of all(manifests, 'PodMonitor')) {
+      expect(monitor.metadata.labels.prometheus).toBe('platform');
+      expect(monitor.metadata.labels.release).toBeUndefined();
+      expect(monitor.spec.podMetricsEndpoints[0].interval).toBe('15s');
+    }
+  });
+
+  test('monitorRouter: false leaves the router\'s pods to the platform', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { monitorRouter: false });
+    expect(all(manifests, 'PodMonitor').map((m) => m.metadata.name)).toEqual(['podinfo-pods']);
+  });
+
+  test('the embedded and external Prometheus keep the conventional job and emit no PodMonitor', () => {
+    const external = Prometheus.external('http://prometheus.monitoring:9090');
+    expect(external.podMetricsJob('test', 'podinfo')).toBe('kubernetes-pods');
+    expect(Prometheus.operator({ address: ADDRESS }).podMetricsJob('test', 'podinfo')).toBe('test/podinfo-pods');
+  });
+});
+
+describe('mistakes', () => {
+  test('an address that is not an http(s) URL, or carries credentials', () => {
+    expect(() => Prometheus.operator({ address: 'prometheus:9090' })).toThrow(
+      "Prometheus.operator: 'address' ('prometheus:9090') must be an http:// or https:// URL, e.g. 'http://prometheus.monitoring:9090'");
+    expect(() => Prometheus.operator({ address: 'http://admin:secret@prometheus:9090' })).toThrow(/Prometheus.operator: 'address' .*credentials/);
+  });
+
+  test('monitor labels that Kubernetes would refuse', () => {
+    expect(() => Prometheus.operator({ address: ADDRESS, monitorLabels: { release: 'kube prometheus' } })).toThrow(
+      "Prometheus.operator: 'monitorLabels.release' (\"kube prometheus\") must be a Kubernetes label value (up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit), e.g. 'kube-prometheus-stack'");
+    expect(() => Prometheus.operator({ address: ADDRESS, monitorLabels: { 'not a key': 'x' } })).toThrow(
+      "Prometheus.operator: 'monitorLabels' key 'not a key' must be a Kubernetes label key, e.g. 'release'");
+  });
+
+  test('a scrape interval that is not whole seconds', () => {
+    expect(() => Prometheus.operator({ address: ADDRESS, scrapeInterval: Duration.millis(1500) })).toThrow(
+      "Prometheus.operator: 'scrapeInterval' (1 second 500 millis) must be a whole number of seconds, at least 1s");
+  });
+});
