@@ -36,7 +36,28 @@ interface Options {
   readonly profile?: string;
 }
 
+function usage(): string {
+  return `usage: ts-node --project tsconfig.dev.json bench/run.ts [options]
+  --n 1,10,100,1000     the numbers of services
+  --combos a,b          engine x router combinations (default: all): ${COMBOS.join(', ')}
+  --cases a,b           cases (default: all): ${CASES.map((c) => c.id).join(', ')}
+  --reps 3              rounds for N < 1000
+  --reps-large 2        rounds for N >= 1000 (the slow cases run once there)
+  --skip-slow           skip app.synth() with a Chart per service at N >= 1000 (quadratic in cdk8s)
+  --verify              parse every output back and compare the objects
+  --smoke               CI: --n 10 --reps 1 --reps-large 1 --verify; fails only on crashes and outputs
+  --json out.json       write everything as JSON
+  --profile dir         a V8 CPU profile per case (summarize with bench/profile.ts)`;
+}
+
+const FLAGS_WITH_VALUE = ['--n', '--combos', '--cases', '--reps', '--reps-large', '--json', '--profile'];
+const SWITCHES = ['--skip-slow', '--verify', '--smoke'];
+
 function parseOptions(argv: string[]): Options {
+  argv.forEach((arg, i) => {
+    const isValue = i > 0 && FLAGS_WITH_VALUE.includes(argv[i - 1]);
+    if (!isValue && !FLAGS_WITH_VALUE.includes(arg) && !SWITCHES.includes(arg)) throw new Error(`unknown option '${arg}'\n${usage()}`);
+  });
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     if (i < 0) return undefined;
@@ -238,6 +259,10 @@ function table(rows: string[][]): string {
 }
 
 function main(): number {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(usage());
+    return 0;
+  }
   const opts = parseOptions(process.argv.slice(2));
   const started = Date.now();
   const machine = {

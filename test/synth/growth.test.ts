@@ -26,6 +26,11 @@ import { FastSynth, GitOps } from '../../src';
 const SMALL = 10;
 const LARGE = 100;
 const TOLERANCE = 1.2;
+/**
+ * Each case synthesizes 110 services, 1 to 3 s of CPU; on a shared 2-core machine one took 26 s of
+ * wall time (load average 20), close to jest's 30 s. What is counted does not depend on the time.
+ */
+const CASE_TIMEOUT_MS = 180_000;
 
 interface Work {
   nodes: number;
@@ -160,7 +165,7 @@ describe.each(LAYOUTS.map((layout) => [layout.name, layout] as const))('%s', (_n
     // The counters count: every synthesis walks the tree, renders objects and produces lazy values.
     for (const counter of COUNTERS) expect(small[counter]).toBeGreaterThan(0);
     expect(superlinear(small, large)).toEqual([]);
-  });
+  }, CASE_TIMEOUT_MS);
 });
 
 describe('the guard itself', () => {
@@ -189,7 +194,7 @@ describe('the guard itself', () => {
     };
     const problems = superlinear(...Object.values(measure(quadratic, 'flagger-traefik')) as [Work, Work]);
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^nodes: [0-9.]+ per service at N=${SMALL}, [0-9.]+ at N=${LARGE} \\(x[0-9.]+, at most x${TOLERANCE}\\)$`))]);
-  });
+  }, CASE_TIMEOUT_MS);
 
   test('lets linear work through: a fixed part and a part per service', () => {
     const linear = (n: number): Work => ({ nodes: 5000 + 300 * n, renders: 40 + 12 * n, lazies: 100 + 80 * n });
