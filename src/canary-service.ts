@@ -31,7 +31,7 @@ import { describeServices } from './references/describe-topology';
 import { TopologyObject } from './references/topology';
 import { annotateExpectations, checkExpectations } from './rehearsal/expectation-annotations';
 import { RehearsalExpectations } from './rehearsal/rehearsal-options';
-import { ITrafficRouter, SafetyNetConfig } from './routers/router';
+import { ITrafficRouter, RoutingContext, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik/ingress-route';
 import { TraefikWeightedService } from './routers/traefik/traefik-service';
 import { checkSingleCopies } from './single-copies';
@@ -194,6 +194,7 @@ export class CanaryService extends Construct {
   /** Name of the service. */
   public readonly name: string;
   private safetyNetConfig?: SafetyNetConfig;
+  private routerNotes: () => string[] = () => [];
   /** Namespace of the service. */
   public readonly namespace: string;
   /**
@@ -344,6 +345,9 @@ export class CanaryService extends Construct {
       this.deployment.podMetadata.addAnnotation(key, value);
     }
     const routing = { ...base, strategy };
+    // Routers that have something to say of the cluster they need (an internal entryPoint, a public preview host).
+    const router = props.router as ITrafficRouter & { _planNotes?: (context: RoutingContext) => string[] };
+    this.routerNotes = () => router._planNotes?.(routing) ?? [];
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
     this.prometheus.scrapeNamespace(this.namespace);
@@ -482,6 +486,7 @@ export class CanaryService extends Construct {
       notes: [
         ...plan.notes,
         describeServices(this.topology),
+        ...this.routerNotes(),
         ...this.networkPolicyNotes(),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...gitOps ? [gitOps] : [],
@@ -501,6 +506,17 @@ export class CanaryService extends Construct {
     ];
     const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
       + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
+    if (fenced.length > 0) {
+      notes.push('DNS: these NetworkPolicies allow DNS to the cluster DNS pods and to \'dns.extraAddresses\' alone; where NodeLocal DNSCache runs (on the node\'s network, '
+        + 'which no pod selector matches) set \'dns.extraAddresses\' of the LoadTester, the Prometheus and DeliveryEngine.argoRollouts(): on GKE (Autopilot always runs it, '
+        + 'Standard by default from 1.33.1) and with kube-proxy in iptables mode, the kube-dns Service\'s ClusterIP (kubectl -n kube-system get service kube-dns); '
+        + 'with kube-proxy in IPVS mode, 169.254.20.10; with GKE Cloud DNS, 169.254.169.254');
+    }
+    if (this.prometheus instanceof Prometheus) {
+      notes.push(`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}' reaches the API server through an ipBlock ('apiServerAddresses') on ports 443 and 6443: `
+        + 'with Cilium and a control plane on the cluster\'s nodes (kubeadm, k3s, kind), an ipBlock does not match the nodes unless Cilium runs with '
+        + 'policy-cidr-match-mode: nodes; set that, or add a CiliumNetworkPolicy that lets its pods reach toEntities [kube-apiserver], or it finds no pods to scrape');
+    }
     if (this.prometheus instanceof Prometheus && this.prometheus.platformRoleNamespaces.length > 0) {
       notes.push(`the Prometheus '${this.prometheus.namespace}/${PROMETHEUS_NAME}' lists pods in ${this.prometheus.platformRoleNamespaces.map((n) => `'${n}'`).join(', ')}: `
         + `its Roles there are in ${PLATFORM_RBAC_CHART_ID}.k8s.yaml, for the platform team to apply (a team's GitOps has no business in those namespaces)`);

@@ -367,6 +367,19 @@ export class GatewayApiRouter implements ITrafficRouter {
     return this.options.hosts.find((host) => !host.startsWith('*.'))!;
   }
 
+  /**
+   * What the plan must say of this router: that a preview host is on the public Gateway.
+   * @internal
+   */
+  public _planNotes(context: RoutingContext): string[] {
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return [];
+    const listener = this.gateway.sectionName === undefined ? '' : ` (listener '${this.gateway.sectionName}')`;
+    return [`the preview host '${this.previewHost(context)}' is public and unauthenticated: its HTTPRoute attaches to the Gateway `
+      + `'${this.gatewayNamespace(context)}/${this.gateway.name}'${listener} as the live hosts' does, and leads anyone who sends that Host header to the new version `
+      + 'before the switch; if it must not, keep that Gateway\'s address off the internet (e.g. an internal load balancer), '
+      + 'or use TrafficRouter.traefik(), whose preview host listens on an internal entryPoint by default'];
+  }
+
   private previewHost(context: RoutingContext): string {
     return context.strategy.blueGreen?.previewHost ?? `${PREVIEW}.${this.loadHost()}`;
   }
