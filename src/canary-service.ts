@@ -507,9 +507,14 @@ export class CanaryService extends Construct {
     const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
       + '(Calico, Cilium, Antrea, ...); without one (flannel, kindnet) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
     if (fenced.length > 0) {
-      notes.push('DNS: these NetworkPolicies allow DNS to the cluster DNS pods and to \'dns.extraAddresses\' alone; where NodeLocal DNSCache runs (on the node\'s network, '
-        + 'which no pod selector matches) set \'dns.extraAddresses\' of the LoadTester, the Prometheus and DeliveryEngine.argoRollouts(): on GKE (Autopilot always runs it, '
-        + 'Standard by default from 1.33.1) and with kube-proxy in iptables mode, the kube-dns Service\'s ClusterIP (kubectl -n kube-system get service kube-dns); '
+      const options = [
+        ...(this.loadTester ? ['LoadTester.of(chart, namespace, { dns })'] : []),
+        ...(this.prometheus instanceof Prometheus ? ['Prometheus.of(chart, namespace, { dns })'] : []),
+        ...(this.objects.jobNetworkPolicy ? ['DeliveryEngine.argoRollouts({ dns })'] : []),
+      ];
+      notes.push("DNS: these NetworkPolicies allow DNS to the cluster DNS pods (k8s-app: kube-dns) and to 'dns.extraAddresses' alone; where NodeLocal DNSCache runs, it answers on the node, "
+        + `which no pod selector matches, so give its address in 'dns.extraAddresses' (${options.join(', ')}): on GKE (Autopilot always runs it, Standard by default `
+        + 'from 1.33.1) and with kube-proxy in iptables mode, the kube-dns Service\'s ClusterIP (kubectl -n kube-system get service kube-dns); '
         + 'with kube-proxy in IPVS mode, 169.254.20.10; with GKE Cloud DNS, 169.254.169.254');
     }
     if (this.prometheus instanceof Prometheus) {

@@ -111,6 +111,26 @@ describe('loadTarget: through the gateway\'s Service with a routed host', () => 
   });
 });
 
+describe('plan notes', () => {
+  const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+
+  test('blue/green: the preview host is on the public Gateway, unauthenticated', () => {
+    expect(gatewayApi()._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.app.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'test/gateway' (listener 'http') as the live hosts' does, "
+        + 'and leads anyone who sends that Host header to the new version before the switch; if it must not, keep that Gateway\'s address off the internet '
+        + '(e.g. an internal load balancer), or use TrafficRouter.traefik(), whose preview host listens on an internal entryPoint by default',
+    ]);
+    const existing = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'https' }) });
+    expect(existing._planNotes({ ...blueGreen, strategy: DeliveryStrategy.blueGreen({ previewHost: 'next.example.com' }).bind() })[0]).toMatch(
+      /^the preview host 'next\.example\.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'infra\/edge' \(listener 'https'\) as/);
+  });
+
+  test('none without a preview host', () => {
+    expect(gatewayApi()._planNotes(CONTEXT)).toEqual([]);
+    expect(gatewayApi()._planNotes({ ...CONTEXT, strategy: DeliveryStrategy.abTest({ segments: [TrafficSegment.header('x-canary', 'always')] }).bind() })).toEqual([]);
+  });
+});
+
 describe('routerMetrics: the gateway\'s series of this service\'s Services, no other\'s', () => {
   const metrics = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'public', namespace: 'istio-ingress' }) }).routerMetrics(CONTEXT);
 
