@@ -7,6 +7,7 @@ import { Chart, Testing } from 'cdk8s';
 import {
   CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayApiGatewayReference, GitOps, Prometheus, TrafficRouter,
 } from '../../src';
+import { only, synth } from '../synth';
 
 function plan(overrides: Partial<CanaryServiceProps>): string[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
@@ -97,6 +98,36 @@ test('Gateway API blue/green: the preview host is public and unauthenticated', (
     router: TrafficRouter.gatewayApi({ hosts: ['app.example.com'], gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) }),
   });
   expect(notes).toContain("the preview host 'next.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'infra/edge' as the live hosts' does, "
-    + 'and leads anyone who sends that Host header to the new version before the switch; if it must not, keep that Gateway\'s address off the internet '
-    + '(e.g. an internal load balancer), or use TrafficRouter.traefik(), whose preview host listens on an internal entryPoint by default');
+    + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to a Gateway or listener off the internet with 'previewGateway' "
+    + '(e.g. behind an internal load balancer)');
+});
+
+test('Gateway API blue/green with a previewGateway: the preview host on it, no public note, and the fences let the load and the scrapes reach it', () => {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
+  const service = new CanaryService(chart, 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine: DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
+    strategy: DeliveryStrategy.blueGreen(),
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    router: TrafficRouter.gatewayApi({
+      hosts: ['app.example.com'],
+      gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }),
+      previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'infra', port: 8080 }),
+    }),
+  });
+  expect(service.plan!.notes.filter((note) => note.startsWith('the preview host'))).toEqual([]);
+  const manifests = synth(chart);
+  expect(only(manifests, 'HTTPRoute', 'podinfo-preview').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'private', namespace: 'infra' }]);
+  const gatewayPods = (name: string, port: number) => ({
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'infra' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': name } } }],
+    ports: [{ port, protocol: 'TCP' }],
+  });
+  expect(only(manifests, 'NetworkPolicy', 'podinfo-analysis-jobs').spec.egress).toContainEqual(gatewayPods('private', 8080));
+  const prometheusEgress = only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.egress;
+  expect(prometheusEgress).toContainEqual(gatewayPods('edge', 15020));
+  expect(prometheusEgress).toContainEqual(gatewayPods('private', 15020));
+  const load = JSON.stringify(manifests.filter((m) => m.kind === 'AnalysisTemplate'));
+  expect(load).toContain('http://private-istio.infra:8080');
 });
