@@ -194,7 +194,7 @@ export class CanaryService extends Construct {
   /** Name of the service. */
   public readonly name: string;
   private safetyNetConfig?: SafetyNetConfig;
-  private routerNotes: () => string[] = () => [];
+  private routerNotes?: () => string[];
   /** Namespace of the service. */
   public readonly namespace: string;
   /**
@@ -486,7 +486,7 @@ export class CanaryService extends Construct {
       notes: [
         ...plan.notes,
         describeServices(this.topology),
-        ...this.routerNotes(),
+        ...this.routerNotes?.() ?? [],
         ...this.networkPolicyNotes(),
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
         ...gitOps ? [gitOps] : [],

@@ -48,7 +48,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   FluxPlatformProps: { plan: 'PlatformPlan', dependentReleases: '?FluxDependentReleases', interval: '?cdk8s.Duration', namespace: '?string', remediationRetries: '?number', repositoryInterval: '?cdk8s.Duration' },
   GatewayApiGatewayOptions: { listenerName: '?string', name: '?string', port: '?number' },
   GatewayApiGatewayProps: { className: 'string', listenerName: 'string', metadata: 'cdk8s.ApiObjectMetadata', port: 'number' },
-  GatewayApiRouterOptions: { hosts: 'string[]', gateway: '?GatewayApiGatewayReference', metrics: '?GatewayMetrics', pathPrefix: '?string' },
+  GatewayApiRouterOptions: { hosts: 'string[]', gateway: '?GatewayApiGatewayReference', metrics: '?GatewayMetrics', pathPrefix: '?string', previewGateway: '?GatewayApiGatewayReference' },
   GatewayBackend: { port: 'number', service: 'string', weight: '?number' },
   GatewayHttpRouteProps: { backends: 'GatewayBackend[]', hostnames: 'string[]', metadata: 'cdk8s.ApiObjectMetadata', parents: 'GatewayParent[]', pathPrefix: '?string' },
   GatewayParent: { name: 'string', namespace: 'string', sectionName: '?string' },

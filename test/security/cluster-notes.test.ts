@@ -5,7 +5,8 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayApiGatewayReference, GitOps, Prometheus, TrafficRouter,
+  CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, DeliveryStrategy, GatewayApiGatewayReference, GitOps, Prometheus,
+  TrafficRouter,
 } from '../../src';
 import { only, synth } from '../synth';
 

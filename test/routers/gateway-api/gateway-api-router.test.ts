@@ -118,7 +118,7 @@ describe('plan notes', () => {
     expect(gatewayApi()._planNotes(blueGreen)).toEqual([
       "the preview host 'preview.app.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'test/gateway' (listener 'http') as the live hosts' does, "
         + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to a Gateway or listener off the internet with 'previewGateway' "
-        + "(e.g. behind an internal load balancer)",
+        + '(e.g. behind an internal load balancer)',
     ]);
     const existing = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'https' }) });
     expect(existing._planNotes({ ...blueGreen, strategy: DeliveryStrategy.blueGreen({ previewHost: 'next.example.com' }).bind() })[0]).toMatch(
