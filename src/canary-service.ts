@@ -31,7 +31,7 @@ import { describeServices } from './references/describe-topology';
 import { TopologyObject } from './references/topology';
 import { annotateExpectations, checkExpectations } from './rehearsal/expectation-annotations';
 import { RehearsalExpectations } from './rehearsal/rehearsal-options';
-import { ITrafficRouter, SafetyNetConfig } from './routers/router';
+import { ITrafficRouter, RoutingContext, SafetyNetConfig } from './routers/router';
 import { TraefikIngressRoute } from './routers/traefik/ingress-route';
 import { TraefikWeightedService } from './routers/traefik/traefik-service';
 import { checkSingleCopies } from './single-copies';
@@ -194,6 +194,7 @@ export class CanaryService extends Construct {
   /** Name of the service. */
   public readonly name: string;
   private safetyNetConfig?: SafetyNetConfig;
+  private routerNotes?: () => string[];
   /** Namespace of the service. */
   public readonly namespace: string;
   /**
@@ -345,6 +346,9 @@ export class CanaryService extends Construct {
       this.deployment.podMetadata.addAnnotation(key, value);
     }
     const routing = { ...base, strategy };
+    // Routers that have something to say of the cluster they need (an internal entryPoint, a public preview host).
+    const router = props.router as ITrafficRouter & { _planNotes?: (context: RoutingContext) => string[] };
+    this.routerNotes = () => router._planNotes?.(routing) ?? [];
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
     this.prometheus.scrapeNamespace(this.namespace);
@@ -489,6 +493,7 @@ export class CanaryService extends Construct {
       notes: [
         ...plan.notes,
         describeServices(this.topology),
+        ...this.routerNotes?.() ?? [],
         ...this.networkPolicyNotes(),
         ...this.operationNotes,
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],
@@ -511,6 +516,22 @@ export class CanaryService extends Construct {
     ];
     const notes = fenced.length === 0 ? [] : [`NetworkPolicies fence ${fenced.join(', ')}: they hold only with a CNI that enforces NetworkPolicies `
       + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address'];
+    if (fenced.length > 0) {
+      const options = [
+        ...(this.loadTester ? ['LoadTester.of(chart, namespace, { dns })'] : []),
+        ...(prometheus ? ['Prometheus.of(chart, namespace, { dns })'] : []),
+        ...(this.objects.jobNetworkPolicy ? ['DeliveryEngine.argoRollouts({ dns })'] : []),
+      ];
+      notes.push("DNS: these NetworkPolicies allow DNS to the cluster DNS pods (k8s-app: kube-dns) and to 'dns.extraAddresses' alone; where NodeLocal DNSCache runs, it answers on the node, "
+        + `which no pod selector matches, so give its address in 'dns.extraAddresses' (${options.join(', ')}): on GKE (Autopilot always runs it, Standard by default `
+        + 'from 1.33.1) and with kube-proxy in iptables mode, the kube-dns Service\'s ClusterIP (kubectl -n kube-system get service kube-dns); '
+        + 'with kube-proxy in IPVS mode, 169.254.20.10; with GKE Cloud DNS, 169.254.169.254');
+    }
+    if (prometheus) {
+      notes.push(`the Prometheus '${prometheus.namespace}/${prometheus.name}' reaches the API server through an ipBlock ('apiServerAddresses') on ports 443 and 6443: `
+        + 'with Cilium and a control plane on the cluster\'s nodes (kubeadm, k3s, kind), an ipBlock does not match the nodes unless Cilium runs with '
+        + 'policy-cidr-match-mode: nodes; set that, or add a CiliumNetworkPolicy that lets its pods reach toEntities [kube-apiserver], or it finds no pods to scrape');
+    }
     if (prometheus && prometheus.platformRoleNamespaces.length > 0) {
       notes.push(platformRbacNote(this, prometheus));
     }

@@ -20,11 +20,18 @@ export interface ClusterDnsOptions {
   readonly podLabels?: { [key: string]: string };
 
   /**
-   * The address of NodeLocal DNSCache on every node (the link-local address its DaemonSet listens
-   * on, usually `169.254.20.10`), when the cluster runs it: kubelet then points pods' resolv.conf
-   * there, and the NetworkPolicy must allow that address too (an `ipBlock` of one address).
+   * Addresses that answer DNS but are not the cluster DNS pods, allowed on port 53 (UDP and TCP)
+   * as an `ipBlock` of one address each. Needed wherever NodeLocal DNSCache runs: its pods use the
+   * node's network, so no pod selector matches them.
+   * - kube-proxy in iptables mode (and GKE, whose Autopilot always runs NodeLocal DNSCache, and
+   *   Standard by default from 1.33.1): pods keep the kube-dns Service's ClusterIP in resolv.conf
+   *   and node-local-dns answers on that IP on the node, so give that ClusterIP
+   *   (`kubectl -n kube-system get service kube-dns`).
+   * - kube-proxy in IPVS mode: kubelet points pods at NodeLocal DNSCache's link-local address,
+   *   usually `169.254.20.10`.
+   * - GKE with Cloud DNS: the metadata server, `169.254.169.254`.
    *
-   * @default - no NodeLocal DNSCache
+   * @default - none: DNS goes to the cluster DNS pods alone
    */
-  readonly nodeLocalAddress?: string;
+  readonly extraAddresses?: string[];
 }

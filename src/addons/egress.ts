@@ -9,22 +9,27 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 const IPV6 = /^[0-9a-fA-F:]+$/;
 
 /** Checks DNS options and fills in the defaults. */
-export function resolveClusterDns(owner: string, property: string, dns: ClusterDnsOptions = {}): Required<Pick<ClusterDnsOptions, 'namespace' | 'podLabels'>> & ClusterDnsOptions {
+export function resolveClusterDns(owner: string, property: string, dns: ClusterDnsOptions = {}): Required<ClusterDnsOptions> {
   const namespace = checkDnsLabel(owner, `${property}.namespace`, dns.namespace ?? CLUSTER_DNS_NAMESPACE);
   const podLabels = dns.podLabels ?? { ...CLUSTER_DNS_POD_LABELS };
   if (Object.keys(podLabels).length === 0) {
     fail(owner, `'${property}.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of '${namespace}'`);
   }
-  const address = dns.nodeLocalAddress;
-  if (address !== undefined && !IPV4.test(address) && !(address.includes(':') && IPV6.test(address))) {
-    fail(owner, `'${property}.nodeLocalAddress' ('${address}') must be an IP address, e.g. '169.254.20.10' (NodeLocal DNSCache's)`);
+  const extraAddresses = dns.extraAddresses ?? [];
+  extraAddresses.forEach((address, i) => {
+    if (!IPV4.test(address) && !(address.includes(':') && IPV6.test(address))) {
+      fail(owner, `'${property}.extraAddresses[${i}]' ('${address}') must be an IP address, e.g. the kube-dns Service's ClusterIP, '169.254.20.10' (NodeLocal DNSCache in IPVS mode) or '169.254.169.254' (GKE Cloud DNS)`);
+    }
+  });
+  if (new Set(extraAddresses).size !== extraAddresses.length) {
+    fail(owner, `'${property}.extraAddresses' (${extraAddresses.map((a) => `'${a}'`).join(', ')}) names an address twice: give each once`);
   }
-  return { ...dns, namespace, podLabels };
+  return { ...dns, namespace, podLabels, extraAddresses };
 }
 
 /**
  * Egress rules for pods that run commands (the loadtester, Argo's test Jobs) and for the embedded
- * Prometheus: DNS to the cluster DNS pods (and NodeLocal DNSCache's address when given), and exactly
+ * Prometheus: DNS to the cluster DNS pods (and the extra DNS addresses given), and exactly
  * the pods they need, each rule once. Rules keep the order they were asked for.
  */
 export class EgressRules {
@@ -39,13 +44,12 @@ export class EgressRules {
       namespaces: kplus.Namespaces.select(scope, 'DnsNamespace', { names: [resolved.namespace] }),
     });
     policy.addEgressRule(dnsPods, dnsPorts);
-    if (resolved.nodeLocalAddress !== undefined) {
-      const address = resolved.nodeLocalAddress;
+    resolved.extraAddresses.forEach((address, i) => {
       const block = address.includes(':')
-        ? kplus.NetworkPolicyIpBlock.ipv6(scope, 'NodeLocalDns', `${address}/128`)
-        : kplus.NetworkPolicyIpBlock.ipv4(scope, 'NodeLocalDns', `${address}/32`);
+        ? kplus.NetworkPolicyIpBlock.ipv6(scope, `ExtraDns${i}`, `${address}/128`)
+        : kplus.NetworkPolicyIpBlock.ipv4(scope, `ExtraDns${i}`, `${address}/32`);
       policy.addEgressRule(block, dnsPorts);
-    }
+    });
   }
 
   /** Allows traffic to the pods of `egress` on its ports. Idempotent. */

@@ -78,7 +78,7 @@ export interface LoadTesterOptions {
   /**
    * Where the loadtester resolves names: its NetworkPolicy allows DNS to these pods only.
    *
-   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system) alone
    */
   readonly dns?: ClusterDnsOptions;
 

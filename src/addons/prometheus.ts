@@ -155,7 +155,7 @@ export interface PrometheusOptions {
   /**
    * Where Prometheus resolves names: its NetworkPolicy allows DNS to these pods only.
    *
-   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system) alone
    */
   readonly dns?: ClusterDnsOptions;
 
@@ -163,7 +163,10 @@ export interface PrometheusOptions {
    * The addresses (CIDRs) of the Kubernetes API server's endpoints, which Prometheus calls to
    * discover pods (on ports 443 and 6443). NetworkPolicies see the endpoint's address, not the
    * `kubernetes` Service's, and it differs per cluster: list it with
-   * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`.
+   * `kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`. With Cilium and
+   * a control plane on the cluster's nodes (kubeadm, k3s, kind), an `ipBlock` does not match the
+   * nodes unless Cilium runs with `policy-cidr-match-mode: nodes` (or a CiliumNetworkPolicy allows
+   * `toEntities: [kube-apiserver]`).
    *
    * @default ['0.0.0.0/0'] - any address, on ports 443 and 6443 only
    */

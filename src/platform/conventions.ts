@@ -19,12 +19,21 @@ export const FLAGGER_NAMESPACE = 'flagger-system';
 export const FLAGGER_POD_LABELS: { readonly [key: string]: string } = Object.freeze({ 'app.kubernetes.io/name': 'flagger' });
 
 /**
- * The labels the argo-rollouts Helm chart (2.41.0, templates/controller/deployment.yaml) puts on the
- * controller's pods (the dashboard's carry another component); the embedded Prometheus admits these
- * pods, which run the AnalysisRuns' queries.
+ * The label every Argo Rollouts controller pod carries, whichever way it was installed: upstream's
+ * install.yaml (manifests/base/argo-rollouts-deployment.yaml, v1.9.1) labels the pods with it alone
+ * (its `app.kubernetes.io/component` is on the Deployment only), and the Helm chart (argo-helm
+ * argo-rollouts, templates/controller/deployment.yaml) adds `app.kubernetes.io/instance` and the
+ * component. The embedded Prometheus admits these pods, which run the AnalysisRuns' queries; the
+ * chart's dashboard carries the same name (it only reads the API server).
  */
-export const ARGO_ROLLOUTS_POD_LABELS: { readonly [key: string]: string } = Object.freeze({
-  'app.kubernetes.io/name': 'argo-rollouts',
+export const ARGO_ROLLOUTS_POD_LABELS: { readonly [key: string]: string } = Object.freeze({ 'app.kubernetes.io/name': 'argo-rollouts' });
+
+/**
+ * The labels the Helm chart puts on the controller's pods alone (not the dashboard's): the platform
+ * layer installs the chart, so its shared Prometheus admits exactly these.
+ */
+export const ARGO_ROLLOUTS_CHART_POD_LABELS: { readonly [key: string]: string } = Object.freeze({
+  ...ARGO_ROLLOUTS_POD_LABELS,
   'app.kubernetes.io/component': 'rollouts-controller',
 });
 

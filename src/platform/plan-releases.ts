@@ -4,8 +4,8 @@
  * `./conventions` or `../versions`, never from a literal here.
  */
 import {
+  ARGO_ROLLOUTS_CHART_POD_LABELS,
   ARGO_ROLLOUTS_NAMESPACE,
-  ARGO_ROLLOUTS_POD_LABELS,
   ARGO_ROLLOUTS_TRAEFIK_ARGS,
   FLAGGER_NAMESPACE,
   FLAGGER_POD_LABELS,
@@ -140,7 +140,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     // The controllers run the checks' queries: only their pods may query it.
     const clients = [
       ...(flagger ? [{ namespace: props.flagger?.namespace ?? FLAGGER_NAMESPACE, podLabels: { ...FLAGGER_POD_LABELS } }] : []),
-      ...(argo ? [{ namespace: props.argoRollouts?.namespace ?? ARGO_ROLLOUTS_NAMESPACE, podLabels: { ...ARGO_ROLLOUTS_POD_LABELS } }] : []),
+      ...(argo ? [{ namespace: props.argoRollouts?.namespace ?? ARGO_ROLLOUTS_NAMESPACE, podLabels: { ...ARGO_ROLLOUTS_CHART_POD_LABELS } }] : []),
     ];
     releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [],
       sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval)));

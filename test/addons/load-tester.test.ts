@@ -177,7 +177,7 @@ test('options', () => {
     allowedNamespaces: ['flagger-system', 'ci'],
     callerPodLabels: { app: 'flagger' },
     namespaceRegexp: '^options-.*$',
-    dns: { namespace: 'dns', podLabels: { 'k8s-app': 'coredns' }, nodeLocalAddress: '169.254.20.10' },
+    dns: { namespace: 'dns', podLabels: { 'k8s-app': 'coredns' }, extraAddresses: ['10.96.0.10', '169.254.20.10'] },
     timeout: Duration.seconds(90),
     logLevel: 'debug',
     resources: { memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) } },
@@ -192,9 +192,10 @@ test('options', () => {
     { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'flagger-system' } }, podSelector: { matchLabels: { app: 'flagger' } } },
     { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ci' } }, podSelector: { matchLabels: { app: 'flagger' } } },
   ]);
-  // DNS to the given pods, and to NodeLocal DNSCache's address (one address).
+  // DNS to the given pods, and to each extra address (one address each: NodeLocal DNSCache on the kube-dns ClusterIP and on its link-local address).
   expect(policy.egress).toEqual([
     { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } }, podSelector: { matchLabels: { 'k8s-app': 'coredns' } } }], ports: DNS_EGRESS.ports },
+    { to: [{ ipBlock: { cidr: '10.96.0.10/32' } }], ports: DNS_EGRESS.ports },
     { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: DNS_EGRESS.ports },
   ]);
 });
@@ -309,8 +310,11 @@ describe('validation', () => {
   });
 
   test('dns', () => {
-    expect(create({ dns: { nodeLocalAddress: 'node-local' } })).toThrow(
-      "LoadTester 'test/lt': 'dns.nodeLocalAddress' ('node-local') must be an IP address, e.g. '169.254.20.10' (NodeLocal DNSCache's)");
+    expect(create({ dns: { extraAddresses: ['10.96.0.10', 'node-local'] } })).toThrow(
+      "LoadTester 'test/lt': 'dns.extraAddresses[1]' ('node-local') must be an IP address, e.g. the kube-dns Service's ClusterIP, '169.254.20.10' (NodeLocal DNSCache in IPVS mode) or '169.254.169.254' (GKE Cloud DNS)");
+    expect(create({ dns: { extraAddresses: ['10.96.0.10/32'] } })).toThrow("'dns.extraAddresses[0]' ('10.96.0.10/32') must be an IP address");
+    expect(create({ dns: { extraAddresses: ['169.254.20.10', '169.254.20.10'] } })).toThrow(
+      "LoadTester 'test/lt': 'dns.extraAddresses' ('169.254.20.10', '169.254.20.10') names an address twice: give each once");
     expect(create({ dns: { podLabels: {} } })).toThrow(
       "LoadTester 'test/lt': 'dns.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of 'kube-system'");
     expect(create({ dns: { namespace: 'Kube' } })).toThrow(`LoadTester 'test/lt': 'dns.namespace' ('Kube') ${DNS_LABEL_RULE}`);

@@ -337,10 +337,11 @@ describe('allowQueriesFrom: only the controllers\' pods query it', () => {
 describe('options', () => {
   test('apiServerAddresses and dns narrow the egress', () => {
     const chart = newChart();
-    new Prometheus(chart, 'p', { namespace: 'apps', apiServerAddresses: ['172.18.0.2/32', 'fd00::1/128'], dns: { nodeLocalAddress: '169.254.20.10' } });
+    new Prometheus(chart, 'p', { namespace: 'apps', apiServerAddresses: ['172.18.0.2/32', 'fd00::1/128'], dns: { extraAddresses: ['169.254.169.254', 'fd00::a'] } });
     const egress = only(synth(chart), 'NetworkPolicy').spec.egress;
-    expect(egress.slice(1, 4)).toEqual([
-      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+    expect(egress.slice(1, 5)).toEqual([
+      { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+      { to: [{ ipBlock: { cidr: 'fd00::a/128' } }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
       { to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
       { to: [{ ipBlock: { cidr: 'fd00::1/128' } }], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
     ]);
@@ -351,8 +352,8 @@ describe('options', () => {
       "test/p: 'apiServerAddresses' ([]) must name at least one address: Prometheus discovers pods through the API server");
     expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', apiServerAddresses: ['10.0.0.1'] })).toThrow(
       "test/p: 'apiServerAddresses[0]' ('10.0.0.1') must be a CIDR, e.g. '10.0.0.1/32'");
-    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', dns: { nodeLocalAddress: '300.1.1.1' } })).toThrow(
-      "test/p: 'dns.nodeLocalAddress' ('300.1.1.1') must be an IP address");
+    expect(() => new Prometheus(newChart(), 'p', { namespace: 'apps', dns: { extraAddresses: ['300.1.1.1'] } })).toThrow(
+      "test/p: 'dns.extraAddresses[0]' ('300.1.1.1') must be an IP address, e.g. the kube-dns Service's ClusterIP, '169.254.20.10' (NodeLocal DNSCache in IPVS mode) or '169.254.169.254' (GKE Cloud DNS)");
   });
 
   test('image, retention, scrape interval and resources', () => {

@@ -166,6 +166,13 @@ describe('the table and the JSON', () => {
       "note: NetworkPolicies fence the loadtester 'test/flagger-loadtester' (it runs any command it is sent: only the controller's pods may call it), "
         + "the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies (Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); "
         + 'without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
+      "note: DNS: these NetworkPolicies allow DNS to the cluster DNS pods (k8s-app: kube-dns) and to 'dns.extraAddresses' alone; where NodeLocal DNSCache runs, "
+        + "it answers on the node, which no pod selector matches, so give its address in 'dns.extraAddresses' (LoadTester.of(chart, namespace, { dns }), "
+        + 'Prometheus.of(chart, namespace, { dns })): on GKE (Autopilot always runs it, Standard by default from 1.33.1) and with kube-proxy in iptables mode, '
+        + "the kube-dns Service's ClusterIP (kubectl -n kube-system get service kube-dns); with kube-proxy in IPVS mode, 169.254.20.10; with GKE Cloud DNS, 169.254.169.254",
+      "note: the Prometheus 'test/canary-prometheus' reaches the API server through an ipBlock ('apiServerAddresses') on ports 443 and 6443: "
+        + "with Cilium and a control plane on the cluster's nodes (kubeadm, k3s, kind), an ipBlock does not match the nodes unless Cilium runs with "
+        + 'policy-cidr-match-mode: nodes; set that, or add a CiliumNetworkPolicy that lets its pods reach toEntities [kube-apiserver], or it finds no pods to scrape',
       "note: the Prometheus 'test/canary-prometheus' lists pods in 'traefik' (the router's series), which the platform team must allow: "
         + "a Role and RoleBinding 'traefik/canary-prometheus-test' (list and watch on pods, bound to ServiceAccount 'test/canary-prometheus'). "
         + "They are not synthesized (a team's namespace-scoped GitOps reconciler may not write there): SharedAddons.configure(app, { platformRbacScope: platformApp }) "

@@ -4,6 +4,11 @@ import {
   TrafficRouter, TrafficSegment,
 } from '../../src';
 
+/** The plan's note on the embedded Prometheus's API-server egress with Cilium (review 19, finding 3). */
+const CILIUM_NOTE = "the Prometheus 'test/canary-prometheus' reaches the API server through an ipBlock ('apiServerAddresses') on ports 443 and 6443: "
+  + "with Cilium and a control plane on the cluster's nodes (kubeadm, k3s, kind), an ipBlock does not match the nodes unless Cilium runs with "
+  + 'policy-cidr-match-mode: nodes; set that, or add a CiliumNetworkPolicy that lets its pods reach toEntities [kube-apiserver], or it finds no pods to scrape';
+
 /** Every 30 s, rollback at the fifth failure, one-minute windows, the typed load test. */
 function planOf(engine: IDeliveryEngine, strategy: DeliveryStrategy): RolloutPlan {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'test' });
@@ -118,6 +123,11 @@ describe('Argo Rollouts', () => {
       'services during a release: the new version at podinfo-preview; the stable version at podinfo; all in the manifests',
       "NetworkPolicies fence the analysis Jobs, the Prometheus 'test/canary-prometheus': they hold only with a CNI that enforces NetworkPolicies "
         + '(Calico, Cilium, Antrea, kindnetd of kind v0.24.0 and later, ...); without one (flannel, kind before v0.24.0) any pod can post commands to the loadtester and query Prometheus, and the commands reach any address',
+      "DNS: these NetworkPolicies allow DNS to the cluster DNS pods (k8s-app: kube-dns) and to 'dns.extraAddresses' alone; where NodeLocal DNSCache runs, it answers on the node, "
+        + "which no pod selector matches, so give its address in 'dns.extraAddresses' (Prometheus.of(chart, namespace, { dns }), DeliveryEngine.argoRollouts({ dns })): "
+        + 'on GKE (Autopilot always runs it, Standard by default from 1.33.1) and with kube-proxy in iptables mode, the kube-dns Service\'s ClusterIP '
+        + '(kubectl -n kube-system get service kube-dns); with kube-proxy in IPVS mode, 169.254.20.10; with GKE Cloud DNS, 169.254.169.254',
+      CILIUM_NOTE,
       "GitOps (GitOps.none()): whatever applies these files again must leave alone the fields Argo Rollouts rewrites in Service 'podinfo', "
         + "Service 'podinfo-preview' (CanaryService.controllerRewrites lists them)",
     ]);

@@ -61,9 +61,12 @@ export interface ArgoRolloutsEngineOptions {
   readonly namespace?: string;
   /**
    * Labels of the controller's pods: the embedded Prometheus admits only these pods of `namespace`
-   * (the controller runs the AnalysisRuns' queries).
+   * (the controller runs the AnalysisRuns' queries). The default is on the pods of both upstream's
+   * install.yaml and the Helm chart (which also labels the dashboard's pods so); give the chart's
+   * `{ 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' }`
+   * to admit the controller alone, or your own install's labels.
    *
-   * @default { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } - the Helm chart's
+   * @default { 'app.kubernetes.io/name': 'argo-rollouts' }
    */
   readonly podLabels?: { [key: string]: string };
   /**
@@ -88,7 +91,7 @@ export interface ArgoRolloutsEngineOptions {
   /**
    * Where the analysis Jobs resolve names: their NetworkPolicy allows DNS to these pods only.
    *
-   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system), no NodeLocal DNSCache
+   * @default - the cluster DNS pods (`k8s-app: kube-dns` in kube-system) alone
    */
   readonly dns?: ClusterDnsOptions;
   /**

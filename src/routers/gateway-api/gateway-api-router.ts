@@ -130,6 +130,17 @@ export interface GatewayApiRouterOptions {
    */
   readonly gateway?: GatewayApiGatewayReference;
   /**
+   * The Gateway (or listener) the preview host's HTTPRoute attaches to in blue/green, e.g. a Gateway
+   * of the same implementation whose address is not on the internet (an internal load balancer or
+   * a ClusterIP Service), or another listener of `gateway`. It exists already
+   * (`GatewayApiGatewayReference.existing()`: one created here would get a public address like
+   * `gateway`'s), in `gateway`'s namespace, where the checks read the gateways' telemetry; the
+   * load tests go through it.
+   *
+   * @default - `gateway`, with the live hosts: the preview host is public and unauthenticated (the plan says so)
+   */
+  readonly previewGateway?: GatewayApiGatewayReference;
+  /**
    * Path prefix routed to the service.
    *
    * @default '/'
@@ -167,6 +178,12 @@ export class GatewayApiRouter implements ITrafficRouter {
   public readonly options: GatewayApiRouterOptions;
   /** The Gateway the routes attach to. */
   public readonly gateway: GatewayApiGatewayReference;
+  /**
+   * The Gateway the preview host's HTTPRoute attaches to.
+   *
+   * @default - `gateway`
+   */
+  public readonly previewGateway?: GatewayApiGatewayReference;
   /** Whose telemetry the checks read. */
   public readonly metrics: GatewayMetrics;
 
@@ -187,6 +204,7 @@ export class GatewayApiRouter implements ITrafficRouter {
       fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path of ${PLAIN_PATH_CHARACTERS}, e.g. '/api'; percent-encode anything else`);
     }
     this.gateway = options.gateway ?? GatewayApiGatewayReference.create();
+    this.previewGateway = options.previewGateway === undefined ? undefined : checkPreviewGateway(options.previewGateway, this.gateway);
     this.metrics = options.metrics ?? GatewayMetrics.istio();
     this.options = options;
   }
@@ -205,13 +223,15 @@ export class GatewayApiRouter implements ITrafficRouter {
   public loadTarget(context: RoutingContext): LoadTarget {
     const gatewayNamespace = this.gatewayNamespace(context);
     const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
+    // Blue/green's load goes to the preview host, through the Gateway it is attached to.
+    const via = blueGreen ? this.previewParentGateway(context) : this.gateway;
     const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
     const segment = firstMatchedSegment(context.strategy);
     const sample = segment?._sampleRequest();
     const reason = `${this.metrics.implementation}'s gateway reports the requests it forwards to '${measured}' (istio_requests_total{reporter="source",destination_service_name="${measured}"}); `
       + 'requests that do not pass through it are not measured.';
     return {
-      url: segment && !sample ? undefined : serviceAddress(this.metrics._gatewayService(this.gateway.name), gatewayNamespace, this.gateway.port),
+      url: segment && !sample ? undefined : serviceAddress(this.metrics._gatewayService(via.name), gatewayNamespace, via.port),
       urlUnknown: segment && !sample
         ? `a typed load test cannot build a request of the segment '${segment.description}' (a regular expression of your own): give the load test a 'command' that sends a matching request through ${this.metrics._gatewayService(this.gateway.name)}.${gatewayNamespace}`
         : undefined,
@@ -222,12 +242,17 @@ export class GatewayApiRouter implements ITrafficRouter {
       measuredAtIngress: true,
       bypassedServices: [context.name, `${context.name}-canary`, `${context.name}-primary`, `${context.name}-stable`, `${context.name}-${PREVIEW}`],
       reason,
-      egress: [{ namespace: gatewayNamespace, podLabels: this.metrics._gatewayPodLabels(this.gateway.name), ports: [this.gateway.port] }],
+      egress: [{ namespace: gatewayNamespace, podLabels: this.metrics._gatewayPodLabels(via.name), ports: [via.port] }],
     };
   }
 
   public routerMetrics(context: RoutingContext): RouterMetrics[] {
-    return [this.metrics._routerMetrics(this.gatewayNamespace(context), this.gateway.name, context.namespace, context.name)];
+    const gateways = [this.gateway.name];
+    // A preview Gateway's proxies report the preview host's requests (blue/green).
+    if (context.strategy.kind === StrategyKind.BLUE_GREEN && this.previewGateway && this.previewGateway.name !== this.gateway.name) {
+      gateways.push(this.previewParentGateway(context).name);
+    }
+    return gateways.map((gateway) => this.metrics._routerMetrics(this.gatewayNamespace(context), gateway, context.namespace, context.name));
   }
 
   public builtInQuery(kind: MetricKind): string {
@@ -254,7 +279,7 @@ export class GatewayApiRouter implements ITrafficRouter {
     const objects: { [role: string]: Construct } = { ...(gateway ? { gateway } : {}), ...net };
     if (context.strategy.kind === StrategyKind.BLUE_GREEN) {
       objects.previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
-        [{ service: `${context.name}-canary`, port: context.port }]);
+        [{ service: `${context.name}-canary`, port: context.port }], this.previewParentGateway(context));
     }
     return {
       provider: 'gatewayapi:v1',
@@ -290,7 +315,7 @@ export class GatewayApiRouter implements ITrafficRouter {
       const httpRoute = this.route(scope, 'HttpRoute', context, context.name, this.managedHosts(context), [{ service: active.name, port: context.port }]);
       Object.assign(gatewayObjects, this.safetyNet(scope, context, [{ service: active.name, port: context.port }]));
       const previewRoute = this.route(scope, 'PreviewRoute', context, `${context.name}-${PREVIEW}`, [this.previewHost(context)],
-        [{ service: previewService.name, port: context.port }]);
+        [{ service: previewService.name, port: context.port }], this.previewParentGateway(context));
       return {
         trafficRouting: {},
         activeService: active.name,
@@ -333,8 +358,20 @@ export class GatewayApiRouter implements ITrafficRouter {
     return this.gateway.namespace ?? context.namespace;
   }
 
-  private parent(context: RoutingContext): GatewayParent {
-    return { name: this.gateway.name, namespace: this.gatewayNamespace(context), sectionName: this.gateway.sectionName };
+  private parent(context: RoutingContext, gateway: GatewayApiGatewayReference = this.gateway): GatewayParent {
+    return { name: gateway.name, namespace: this.gatewayNamespace(context), sectionName: gateway.sectionName };
+  }
+
+  /** The Gateway of the preview host: `previewGateway`, in the namespace of `gateway` (known once the service's is). */
+  private previewParentGateway(context: RoutingContext): GatewayApiGatewayReference {
+    const preview = this.previewGateway;
+    if (!preview) return this.gateway;
+    const namespace = this.gatewayNamespace(context);
+    if (preview.namespace !== namespace) {
+      fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}') must be in the namespace of 'gateway' ('${namespace}'), `
+        + 'where the checks read the gateways\' telemetry: give a Gateway of that namespace, or another listener (sectionName) of the Gateway');
+    }
+    return preview;
   }
 
   /** The hosts the managed routing serves: the router's, or with a safety net its managed host alone. */
@@ -367,6 +404,19 @@ export class GatewayApiRouter implements ITrafficRouter {
     return this.options.hosts.find((host) => !host.startsWith('*.'))!;
   }
 
+  /**
+   * What the plan must say of this router: that a preview host is on the public Gateway.
+   * @internal
+   */
+  public _planNotes(context: RoutingContext): string[] {
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN || this.previewGateway) return [];
+    const listener = this.gateway.sectionName === undefined ? '' : ` (listener '${this.gateway.sectionName}')`;
+    return [`the preview host '${this.previewHost(context)}' is public and unauthenticated: its HTTPRoute attaches to the Gateway `
+      + `'${this.gatewayNamespace(context)}/${this.gateway.name}'${listener} as the live hosts' does, and leads anyone who sends that Host header to the new version `
+      + 'before the switch; if it must not, attach it to a Gateway or listener off the internet with \'previewGateway\' '
+      + '(e.g. behind an internal load balancer)'];
+  }
+
   private previewHost(context: RoutingContext): string {
     return context.strategy.blueGreen?.previewHost ?? `${PREVIEW}.${this.loadHost()}`;
   }
@@ -386,16 +436,29 @@ export class GatewayApiRouter implements ITrafficRouter {
 
   private route(
     scope: Construct, id: string, context: RoutingContext, name: string, hostnames: string[],
-    backends: { service: string; port: number; weight?: number }[],
+    backends: { service: string; port: number; weight?: number }[], gateway: GatewayApiGatewayReference = this.gateway,
   ): GatewayHttpRoute {
     return new GatewayHttpRoute(scope, id, {
       metadata: { name, namespace: context.namespace, labels: context.labels },
-      parents: [this.parent(context)],
+      parents: [this.parent(context, gateway)],
       hostnames,
       pathPrefix: this.options.pathPrefix,
       backends,
     });
   }
+}
+
+/** `previewGateway` exists, and is not the Gateway and listener of `gateway`. */
+function checkPreviewGateway(preview: GatewayApiGatewayReference, gateway: GatewayApiGatewayReference): GatewayApiGatewayReference {
+  if (preview.created) {
+    fail(OWNER, `'previewGateway' ('${preview.name}') must be a Gateway that exists (GatewayApiGatewayReference.existing()): `
+      + "one created here would get a public address like 'gateway''s");
+  }
+  if (preview.name === gateway.name && preview.namespace === gateway.namespace && preview.sectionName === gateway.sectionName) {
+    fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}'${preview.sectionName === undefined ? '' : `, listener '${preview.sectionName}'`}) `
+      + "is where 'gateway' attaches the live hosts: give another Gateway, or another listener ('sectionName'), or leave it out");
+  }
+  return preview;
 }
 
 /** The first segment a request must match to reach the new version (A/B, or a phased release's first matched phase). */

@@ -18,7 +18,7 @@ import { ServiceReach } from '../../references/topology';
 import { StrategyKind } from '../../strategy/delivery-strategy';
 import { shippedSupport } from '../../strategy/support-matrix';
 import { TrafficFeature } from '../../strategy/traffic-feature';
-import { checkDnsLabel, fail } from '../../validation';
+import { checkDnsLabel, checkPort, fail } from '../../validation';
 
 /** Options for `TrafficRouter.traefik()`. */
 export interface TraefikRouterOptions extends TraefikRouteOptions {
@@ -47,6 +47,23 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
    * @default ['internal']
    */
   readonly previewEntryPoints?: string[];
+  /**
+   * Name of the ClusterIP Service of Traefik's `internal` entryPoint, which typed load tests call
+   * when the preview host listens there. The platform layer (`CanaryPlatform`, `FluxPlatform`)
+   * creates the entryPoint and this Service; for a Traefik installed otherwise, add both (the Helm
+   * chart's `ports.internal` with `expose.internal`, and `service.additionalServices.internal`) and
+   * name the Service here if it is called otherwise.
+   *
+   * @default - `<serviceName>-internal`
+   */
+  readonly internalServiceName?: string;
+  /**
+   * Port of the `internal` entryPoint, on its Service and on Traefik's pods alike (the load tests'
+   * NetworkPolicy allows it on the pods).
+   *
+   * @default 8001
+   */
+  readonly internalPort?: number;
 }
 
 const OWNER = 'TrafficRouter.traefik()';
@@ -54,16 +71,10 @@ const ARGO_WEIGHTED_ONLY = 'Traefik supports only weighted steps with Argo Rollo
 const PREVIEW = 'preview';
 
 /**
- * Where each known entryPoint is served: the port on Traefik's Service (and the suffix of that
- * Service's name: the internal entryPoint has a Service of its own) and on its pods, and TLS.
+ * Where a known entryPoint is served: the port on Traefik's Service (the internal entryPoint has a
+ * Service of its own) and on its pods, and TLS.
  */
-const ENTRY_POINT_PORTS: { [entryPoint: string]: { service: number; container: number; tls: boolean; serviceSuffix?: string } } = {
-  [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
-  [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
-  [TRAEFIK_INTERNAL_ENTRYPOINT]: {
-    service: TRAEFIK_INTERNAL_PORT, container: TRAEFIK_INTERNAL_PORT, tls: false, serviceSuffix: TRAEFIK_INTERNAL_SERVICE_SUFFIX,
-  },
-};
+interface EntryPointPorts { readonly service: number; readonly container: number; readonly tls: boolean; readonly serviceName?: string }
 
 /**
  * Traefik v3 (`traefik.io/v1alpha1`). Weighted canaries only: no header matching, mirroring or
@@ -83,12 +94,24 @@ export class TraefikRouter implements ITrafficRouter {
   public readonly namespace: string;
   /** Name of Traefik's Service. */
   public readonly serviceName: string;
+  /** Name of the Service of Traefik's `internal` entryPoint. */
+  public readonly internalServiceName: string;
+  /** Port of the `internal` entryPoint. */
+  public readonly internalPort: number;
+  private readonly entryPointPorts: { [entryPoint: string]: EntryPointPorts };
 
   public constructor(options: TraefikRouterOptions) {
     checkArguments('TraefikRouter.new', [options], OWNER);
     checkRouteOptions(OWNER, options);
     this.namespace = checkDnsLabel(OWNER, 'namespace', options.namespace ?? TRAEFIK_NAMESPACE);
     this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);
+    this.internalServiceName = checkDnsLabel(OWNER, 'internalServiceName', options.internalServiceName ?? `${this.serviceName}${TRAEFIK_INTERNAL_SERVICE_SUFFIX}`);
+    this.internalPort = checkPort(OWNER, 'internalPort', options.internalPort ?? TRAEFIK_INTERNAL_PORT);
+    this.entryPointPorts = {
+      [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
+      [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
+      [TRAEFIK_INTERNAL_ENTRYPOINT]: { service: this.internalPort, container: this.internalPort, tls: false, serviceName: this.internalServiceName },
+    };
     if (options.previewEntryPoints !== undefined) {
       if (options.previewEntryPoints.length === 0) fail(OWNER, "'previewEntryPoints' ([]) must name at least one entryPoint, e.g. ['internal']");
       checkRouteOptions(OWNER, { hosts: options.hosts, entryPoints: options.previewEntryPoints });
@@ -110,13 +133,13 @@ export class TraefikRouter implements ITrafficRouter {
     const blueGreen = context.strategy.kind === StrategyKind.BLUE_GREEN;
     // Blue/green's load goes to the preview host, on the entryPoints it listens on (the internal one by default).
     const entryPoints = blueGreen ? this.previewEntryPoints : this.options.entryPoints ?? [TRAEFIK_WEB_ENTRYPOINT];
-    const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => ENTRY_POINT_PORTS[e] !== undefined);
-    const ports = entryPoint === undefined ? undefined : ENTRY_POINT_PORTS[entryPoint];
-    const address = ports && serviceAddress(`${this.serviceName}${ports.serviceSuffix ?? ''}`, this.namespace, ports.service);
+    const entryPoint = entryPoints.find((e) => e === TRAEFIK_WEB_ENTRYPOINT) ?? entryPoints.find((e) => this.entryPointPorts[e] !== undefined);
+    const ports = entryPoint === undefined ? undefined : this.entryPointPorts[entryPoint];
+    const address = ports && serviceAddress(ports.serviceName ?? this.serviceName, this.namespace, ports.service);
     const measured = blueGreen ? `${context.name}-${context.engine === 'flagger' ? 'canary' : PREVIEW}` : `${context.name}-canary`;
     return {
       url: address && ports.tls ? address.replace(/^http:/, 'https:') : address,
-      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}), '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) and '${TRAEFIK_INTERNAL_ENTRYPOINT}' (port ${TRAEFIK_INTERNAL_PORT} of '${this.serviceName}${TRAEFIK_INTERNAL_SERVICE_SUFFIX}') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
+      urlUnknown: ports ? undefined : `a typed load test needs to know which port of the Service '${this.serviceName}' serves the entryPoints ${entryPoints.map((e) => `'${e}'`).join(', ')}; only '${TRAEFIK_WEB_ENTRYPOINT}' (port ${TRAEFIK_WEB_SERVICE_PORT}), '${TRAEFIK_WEBSECURE_ENTRYPOINT}' (port ${TRAEFIK_WEBSECURE_SERVICE_PORT}) and '${TRAEFIK_INTERNAL_ENTRYPOINT}' (port ${this.internalPort} of '${this.internalServiceName}') are known: add one of them to the router's 'entryPoints', or give the load test a 'command' that goes through Traefik with the routed host`,
       host: blueGreen ? this.previewHost(context) : this.managedHosts(context)[0],
       pathPrefix: this.options.pathPrefix,
       measuredAtIngress: true,
@@ -273,6 +296,19 @@ export class TraefikRouter implements ITrafficRouter {
     const previewRoute = this.routeToTraefikService(scope, 'PreviewIngressRoute', { ...context, name: `${context.name}-${PREVIEW}` },
       previewTraefikService.name, [this.previewHost(context)], this.previewEntryPoints);
     return { previewTraefikService, previewRoute };
+  }
+
+  /**
+   * What the plan must say of this router: that the preview host's internal entryPoint exists only
+   * where the platform layer installed Traefik.
+   * @internal
+   */
+  public _planNotes(context: RoutingContext): string[] {
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN || !this.previewEntryPoints.includes(TRAEFIK_INTERNAL_ENTRYPOINT)) return [];
+    return [`the preview host '${this.previewHost(context)}' listens on Traefik's entryPoint '${TRAEFIK_INTERNAL_ENTRYPOINT}', and the load tests reach it through `
+      + `the Service '${this.namespace}/${this.internalServiceName}' on port ${this.internalPort}: the platform layer (CanaryPlatform, FluxPlatform) installs Traefik with both; `
+      + `for a Traefik installed otherwise, add the entryPoint (port ${this.internalPort}) and its ClusterIP Service, name yours with 'internalServiceName' and 'internalPort', `
+      + "or publish the preview host with 'previewEntryPoints' (e.g. ['web']), or Traefik serves no preview route and the load tests fail"];
   }
 
   /** The entryPoints of the preview host: the internal one unless told otherwise. */

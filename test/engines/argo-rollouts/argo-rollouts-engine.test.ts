@@ -347,10 +347,11 @@ describe('the analysis Jobs and the Prometheus they and the controller use are f
     });
   });
 
-  test('NodeLocal DNSCache\'s address, when given', () => {
-    const { manifests } = stack({ engine: { dns: { nodeLocalAddress: '169.254.20.10' } } });
-    expect(only(manifests, 'NetworkPolicy', 'podinfo-analysis-jobs').spec.egress.slice(0, 2)).toEqual([
-      DNS, { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: DNS.ports },
+  test('dns.extraAddresses: NodeLocal DNSCache on the kube-dns ClusterIP (GKE), one address each', () => {
+    const { manifests } = stack({ engine: { dns: { extraAddresses: ['34.118.224.10'] } } });
+    expect(only(manifests, 'NetworkPolicy', 'podinfo-analysis-jobs').spec.egress.slice(0, 3)).toEqual([
+      DNS, { to: [{ ipBlock: { cidr: '34.118.224.10/32' } }], ports: DNS.ports },
+      expect.objectContaining({ to: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'podinfo' } } })] }),
     ]);
   });
 
@@ -359,10 +360,27 @@ describe('the analysis Jobs and the Prometheus they and the controller use are f
     expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress).toEqual([{
       from: [{
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'argo-rollouts' } },
-        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'argo-rollouts' } },
       }],
       ports: [{ port: 9090, protocol: 'TCP' }],
     }]);
+  });
+
+  // The pod template labels of upstream's install.yaml (manifests/base/argo-rollouts-deployment.yaml@v1.9.1)
+  // and of the Helm chart (argo-helm charts/argo-rollouts, templates/controller/deployment.yaml, release 'argo-rollouts').
+  test.each([
+    ['install.yaml', { 'app.kubernetes.io/name': 'argo-rollouts' }],
+    ['the Helm chart', { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/instance': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' }],
+  ])('the controller installed from %s is admitted by the default', (_install, podLabels) => {
+    const { manifests } = stack();
+    const selector = only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress[0].from[0].podSelector.matchLabels;
+    for (const [key, value] of Object.entries(selector)) expect((podLabels as { [key: string]: string })[key]).toBe(value);
+  });
+
+  test('podLabels: the embedded Prometheus admits the pods of another install', () => {
+    const podLabels = { 'app.kubernetes.io/name': 'argo-rollouts', 'app.kubernetes.io/component': 'rollouts-controller' };
+    const { manifests } = stack({ engine: { podLabels } });
+    expect(only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.ingress[0].from[0].podSelector).toEqual({ matchLabels: podLabels });
   });
 
   test('analysisJobImage: the Jobs run a mirror of the loadtester image', () => {
@@ -377,8 +395,8 @@ describe('the analysis Jobs and the Prometheus they and the controller use are f
   test('a mutable analysisJobImage or bad dns is rejected', () => {
     expect(() => DeliveryEngine.argoRollouts({ analysisJobImage: 'ghcr.io/fluxcd/flagger-loadtester:latest' })).toThrow(
       "DeliveryEngine.argoRollouts(): 'analysisJobImage' ('ghcr.io/fluxcd/flagger-loadtester:latest')");
-    expect(() => DeliveryEngine.argoRollouts({ dns: { nodeLocalAddress: 'local' } })).toThrow(
-      "DeliveryEngine.argoRollouts(): 'dns.nodeLocalAddress' ('local') must be an IP address");
+    expect(() => DeliveryEngine.argoRollouts({ dns: { extraAddresses: ['local'] } })).toThrow(
+      "DeliveryEngine.argoRollouts(): 'dns.extraAddresses[0]' ('local') must be an IP address, e.g. the kube-dns Service's ClusterIP, '169.254.20.10' (NodeLocal DNSCache in IPVS mode) or '169.254.169.254' (GKE Cloud DNS)");
   });
 });
 

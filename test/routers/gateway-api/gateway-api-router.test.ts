@@ -111,6 +111,34 @@ describe('loadTarget: through the gateway\'s Service with a routed host', () => 
   });
 });
 
+describe('plan notes', () => {
+  const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+
+  test('blue/green: the preview host is on the public Gateway, unauthenticated', () => {
+    expect(gatewayApi()._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.app.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'test/gateway' (listener 'http') as the live hosts' does, "
+        + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to a Gateway or listener off the internet with 'previewGateway' "
+        + '(e.g. behind an internal load balancer)',
+    ]);
+    const existing = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'https' }) });
+    expect(existing._planNotes({ ...blueGreen, strategy: DeliveryStrategy.blueGreen({ previewHost: 'next.example.com' }).bind() })[0]).toMatch(
+      /^the preview host 'next\.example\.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'infra\/edge' \(listener 'https'\) as/);
+  });
+
+  test('none with a previewGateway', () => {
+    const router = gatewayApi({
+      gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }),
+      previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'infra' }),
+    });
+    expect(router._planNotes(blueGreen)).toEqual([]);
+  });
+
+  test('none without a preview host', () => {
+    expect(gatewayApi()._planNotes(CONTEXT)).toEqual([]);
+    expect(gatewayApi()._planNotes({ ...CONTEXT, strategy: DeliveryStrategy.abTest({ segments: [TrafficSegment.header('x-canary', 'always')] }).bind() })).toEqual([]);
+  });
+});
+
 describe('routerMetrics: the gateway\'s series of this service\'s Services, no other\'s', () => {
   const metrics = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'public', namespace: 'istio-ingress' }) }).routerMetrics(CONTEXT);
 
@@ -162,6 +190,67 @@ describe('Flagger', () => {
     expect(() => gatewayApi().bindFlagger(newChart(), { ...CONTEXT, strategy })).toThrow(
       `${OWNER}: 'strategy.segments[0]' matches 'x-user' by prefix, which Flagger's Gateway API router does not support (exact or regular expression only): use HeaderMatchKind.REGEX with '^beta-'`,
     );
+  });
+});
+
+describe('previewGateway: the preview host on a Gateway or listener off the internet', () => {
+  const EDGE = GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' });
+  const PRIVATE = GatewayApiGatewayReference.existing({ name: 'private', namespace: 'infra', sectionName: 'http', port: 8080 });
+  const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+  const argoBlueGreen: ArgoRoutingContext = { ...ARGO_CONTEXT, strategy: blueGreen.strategy, blueGreen: true };
+
+  test('Argo Rollouts blue/green: the preview HTTPRoute attaches to it, the live one to the gateway', () => {
+    const chart = newChart();
+    gatewayApi({ gateway: EDGE, previewGateway: PRIVATE }).bindArgoRollouts(chart, argoBlueGreen);
+    const manifests = synth(chart);
+    expect(only(manifests, 'HTTPRoute', 'podinfo').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'infra' }]);
+    expect(only(manifests, 'HTTPRoute', 'podinfo-preview').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'private', namespace: 'infra', sectionName: 'http' }]);
+    expect(only(manifests, 'HTTPRoute', 'podinfo-preview').spec.hostnames).toEqual(['preview.app.example.com']);
+  });
+
+  test('Flagger blue/green: the same', () => {
+    const chart = newChart();
+    const routing = gatewayApi({ gateway: EDGE, previewGateway: PRIVATE }).bindFlagger(chart, blueGreen);
+    expect(routing.serviceFields!.gatewayRefs).toEqual([{ name: 'edge', namespace: 'infra', sectionName: undefined }]);
+    expect(only(synth(chart), 'HTTPRoute', 'podinfo-preview').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'private', namespace: 'infra', sectionName: 'http' }]);
+  });
+
+  test('the load goes through its Service and port; its proxies\' series are scraped too', () => {
+    const router = gatewayApi({ gateway: EDGE, previewGateway: PRIVATE });
+    const target = router.loadTarget(blueGreen);
+    expect(target.url).toBe('http://private-istio.infra:8080');
+    expect(target.host).toBe('preview.app.example.com');
+    expect(target.egress).toEqual([{ namespace: 'infra', podLabels: { 'gateway.networking.k8s.io/gateway-name': 'private' }, ports: [8080] }]);
+    expect(router.routerMetrics(blueGreen).map((m) => [m.namespace, m.podLabels])).toEqual([
+      ['infra', { 'gateway.networking.k8s.io/gateway-name': 'edge' }],
+      ['infra', { 'gateway.networking.k8s.io/gateway-name': 'private' }],
+    ]);
+    // A canary has no preview host: the live Gateway only.
+    expect(router.loadTarget(CONTEXT).url).toBe('http://edge-istio.infra:80');
+    expect(router.routerMetrics(CONTEXT)).toHaveLength(1);
+  });
+
+  test('another listener of the same Gateway', () => {
+    const chart = newChart();
+    const router = gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'internal', port: 8081 }) });
+    router.bindArgoRollouts(chart, argoBlueGreen);
+    expect(only(synth(chart), 'HTTPRoute', 'podinfo-preview').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'edge', namespace: 'infra', sectionName: 'internal' }]);
+    expect(router.loadTarget(blueGreen).url).toBe('http://edge-istio.infra:8081');
+    expect(router.routerMetrics(blueGreen)).toHaveLength(1);
+  });
+
+  test('mistakes', () => {
+    expect(() => gatewayApi({ previewGateway: GatewayApiGatewayReference.create({ name: 'preview' }) })).toThrow(
+      `${OWNER}: 'previewGateway' ('preview') must be a Gateway that exists (GatewayApiGatewayReference.existing()): one created here would get a public address like 'gateway''s`);
+    expect(() => gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) })).toThrow(
+      `${OWNER}: 'previewGateway' ('infra/edge') is where 'gateway' attaches the live hosts: give another Gateway, or another listener ('sectionName'), or leave it out`);
+    const elsewhere = gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'internal' }) });
+    expect(() => elsewhere.loadTarget(blueGreen)).toThrow(
+      `${OWNER}: 'previewGateway' ('internal/private') must be in the namespace of 'gateway' ('infra'), where the checks read the gateways' telemetry: `
+        + 'give a Gateway of that namespace, or another listener (sectionName) of the Gateway');
+    // A created gateway is in the service's namespace.
+    expect(() => gatewayApi({ previewGateway: PRIVATE }).bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(
+      `${OWNER}: 'previewGateway' ('infra/private') must be in the namespace of 'gateway' ('test')`);
   });
 });
 

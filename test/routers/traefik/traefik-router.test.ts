@@ -140,8 +140,44 @@ describe('loadTarget: through Traefik\'s Service with the routed host', () => {
     expect(() => traefik({ previewEntryPoints: ['in ternal'] })).toThrow("'entryPoints[0]' ('in ternal') must be the name of a Traefik entryPoint");
   });
 
+  test('internalServiceName and internalPort: the internal entryPoint of a Traefik the platform layer did not install', () => {
+    const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+    const target = traefik({ namespace: 'ingress', internalServiceName: 'edge-private', internalPort: 9000 }).loadTarget(blueGreen);
+    expect(target.url).toBe('http://edge-private.ingress:9000');
+    expect(target.egress).toEqual([{ namespace: 'ingress', podLabels: { 'app.kubernetes.io/name': 'traefik' }, ports: [9000] }]);
+    // The default follows serviceName.
+    expect(traefik({ serviceName: 'edge' }).loadTarget(blueGreen).url).toBe('http://edge-internal.traefik:8001');
+    expect(traefik({ entryPoints: ['private'], internalPort: 9000 }).loadTarget(CONTEXT).urlUnknown).toContain("'internal' (port 9000 of 'traefik-internal')");
+  });
+
+  test('bad internalServiceName or internalPort', () => {
+    expect(() => traefik({ internalServiceName: 'Traefik_Internal' })).toThrow(
+      "TrafficRouter.traefik(): 'internalServiceName' ('Traefik_Internal') must be a DNS label");
+    expect(() => traefik({ internalPort: 70000 })).toThrow("TrafficRouter.traefik(): 'internalPort' (70000) must be an integer between 1 and 65535");
+  });
+
   test('serviceName must be a DNS label', () => {
     expect(() => traefik({ serviceName: 'Traefik' })).toThrow("TrafficRouter.traefik(): 'serviceName' ('Traefik') must be a DNS label");
+  });
+});
+
+describe('plan notes', () => {
+  const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
+
+  test('a preview host on the internal entryPoint: it exists only where the platform layer installed Traefik', () => {
+    expect(traefik()._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.podinfo.example.com' listens on Traefik's entryPoint 'internal', and the load tests reach it through "
+        + "the Service 'traefik/traefik-internal' on port 8001: the platform layer (CanaryPlatform, FluxPlatform) installs Traefik with both; "
+        + "for a Traefik installed otherwise, add the entryPoint (port 8001) and its ClusterIP Service, name yours with 'internalServiceName' and 'internalPort', "
+        + "or publish the preview host with 'previewEntryPoints' (e.g. ['web']), or Traefik serves no preview route and the load tests fail",
+    ]);
+    expect(traefik({ internalServiceName: 'edge-private', internalPort: 9000 })._planNotes(blueGreen)[0]).toContain(
+      "the Service 'traefik/edge-private' on port 9000");
+  });
+
+  test('none for a published preview host, or without one', () => {
+    expect(traefik({ previewEntryPoints: ['web'] })._planNotes(blueGreen)).toEqual([]);
+    expect(traefik()._planNotes(CONTEXT)).toEqual([]);
   });
 });
 
