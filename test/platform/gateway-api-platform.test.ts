@@ -164,7 +164,7 @@ describe('Gateway API', () => {
       provisioner: [{
         'local-exec': {
           interpreter: ['/bin/sh', '-c'],
-          command: 'kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"',
+          command: 'kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f "$MANIFESTS_URL"',
           environment: { MANIFESTS_URL: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' },
         },
       }],
