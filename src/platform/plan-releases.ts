@@ -234,8 +234,10 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
         // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts,
         // pinned by digest (the chart writes <registry>/<repository>:<tag>).
         image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: imageTagAndDigest(PINNED_IMAGES.argoRollouts) },
-        // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts).
-        extraArgs: [...(traefik ? ARGO_ROLLOUTS_TRAEFIK_ARGS : []), '--self-service-notification-enabled'],
+        // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts):
+        // the chart's value adds --self-service-notification-enabled (templates/controller/deployment.yaml).
+        selfServiceNotification: true,
+        ...(traefik ? { extraArgs: ARGO_ROLLOUTS_TRAEFIK_ARGS } : {}),
         ...(gatewayApi ? gatewayApiPluginValues() : {}),
       },
     }));
