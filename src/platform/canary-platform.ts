@@ -8,6 +8,7 @@ import { KubeTarget, kubeTarget } from './kube-target';
 import { PlatformRelease } from './platform-options';
 import { PlatformPlan } from './platform-plan';
 import { checkArguments } from '../arguments/check-arguments';
+import { headerText } from '../synth/header-marks';
 import { fail } from '../validation';
 
 /** Props of `CanaryPlatform`. */
@@ -72,6 +73,9 @@ export class CanaryPlatform extends Construct {
 
     this.plan = props.plan;
     this.provider = props.provider ?? new helm.HelmProvider(this, 'Helm', {});
+    // JSON has no comments: Terraform ignores a property named "//" (cdktf keeps its own metadata
+    // there), so the generated-file header is one more entry of it.
+    TerraformStack.of(this).addOverride('//.generated', headerText(this.node.root, 'npx cdktf synth'));
 
     const { DataResource } = loadCdktf(owner);
     // The CRD steps run kubectl and helm against the provider's cluster, never the machine's current context.

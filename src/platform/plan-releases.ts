@@ -39,8 +39,8 @@ import { sharedPrometheusValues } from './shared-prometheus';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
-  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
+  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_BRANCH, GATEWAY_API_COMMIT, GATEWAY_API_VERSION,
+  ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -74,6 +74,7 @@ export const GATEWAY_API_CRDS: PlatformManifests = {
   repository: 'https://github.com/kubernetes-sigs/gateway-api',
   tag: GATEWAY_API_VERSION,
   commit: GATEWAY_API_COMMIT,
+  branch: GATEWAY_API_BRANCH,
   path: './config/crd',
   releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
 };

@@ -149,7 +149,7 @@ describe.each(CELLS.map((cell) => [label(cell), cell] as const))('%s', (_label, 
     expect(marked(synth(chart)).sort()).toEqual([...cell.rewritten].sort());
     expect(service.plan!.notes).toContain(`GitOps (Flux): Argo Rollouts rewrites ${cell.rewritten.map((k) => k.replace('/', " '") + "'").join(', ')} `
       + 'during a release; Flux creates them once and then leaves them alone (kustomize.toolkit.fluxcd.io/ssa: IfNotPresent), so a later change to them '
-      + "in Git is not applied: to land one, between releases, commit them for one reconcile without the annotation (gitOps: GitOps.none()) and then with it again; "
+      + 'in Git is not applied: to land one, between releases, commit them for one reconcile without the annotation (gitOps: GitOps.none()) and then with it again; '
       + 'deleting them in the cluster instead cuts their traffic until Flux creates them again');
   });
 
