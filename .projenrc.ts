@@ -109,6 +109,10 @@ project.addTask('conformance', {
   receiveArgs: true,
 });
 
+// `npm test` first makes sure the binaries the tests run are here (promtool, the prometheus server,
+// jq): the installed ones, else Debian's packages as root, else one line saying what to install.
+project.testTask.prependExec('bash scripts/test-tools.sh');
+
 // The coverage report, which `npm test` does not collect (see jestConfig above).
 project.addTask('test:coverage', {
   description: 'Run the tests with coverage (coverage/)',

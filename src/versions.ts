@@ -126,6 +126,8 @@ export const KUBE_PROMETHEUS_STACK_CHART: PinnedChart = {
  */
 export const GATEWAY_API_VERSION = 'v1.6.1';
 export const GATEWAY_API_COMMIT = '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3';
+/** The release branch that holds `GATEWAY_API_COMMIT` (git branch --contains). */
+export const GATEWAY_API_BRANCH = 'release-1.6';
 /** The Gateway API release Istio's pinned version is built and tested against (istio/istio go.mod at 1.30.3). */
 export const ISTIO_TESTED_GATEWAY_API_VERSION = 'v1.5.1';
 /**

@@ -43,6 +43,7 @@ export function build(outdir: string): { synth(): void } {
   // CDK for Terraform: one stack per cluster.
   const tfOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-canary-platform-'));
   const tfApp = new cdktf.App({ outdir: tfOutdir });
+  OutputHeader.configure(tfApp, { source: 'examples/platform/main.ts', command: 'npm run synth' });
   for (const [name, plan] of Object.entries(clusters)) {
     const stack = new cdktf.TerraformStack(tfApp, name);
     // cdktf's default local backend records an absolute state path; a relative one keeps the

@@ -87,7 +87,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   NodeAffinityOptions: { node: 'cdk8s-plus-28.LabeledNode', weight: '?number' },
   OutputHeaderOptions: { command: '?string', source: '?string' },
   PlannedCheck: { kind: 'PlannedCheckKind', measurements: 'number', name: 'string' },
-  PlatformManifests: { commit: 'string', name: 'string', path: 'string', releaseUrl: 'string', repository: 'string', tag: 'string' },
+  PlatformManifests: { branch: 'string', commit: 'string', name: 'string', path: 'string', releaseUrl: 'string', repository: 'string', tag: 'string' },
   PlatformPlanProps: { engines: 'PlatformEngine[]', routers: 'PlatformRouter[]', argoRollouts: '?PlatformReleaseOptions', flagger: '?PlatformReleaseOptions', flaggerMeshProvider: '?PlatformRouter', ingressServiceType: '?PlatformServiceType', istio: '?IstioPlatformOptions', kubePrometheusStack: '?PlatformReleaseOptions', prometheus: '?boolean', prometheusOperator: '?boolean', prometheusServer: '?PlatformReleaseOptions', traefik: '?PlatformReleaseOptions' },
   PlatformRelease: { chart: 'string', chartCrds: 'boolean', dependsOn: 'string[]', dependsOnManifests: 'string[]', name: 'string', namespace: 'string', repository: 'string', repositoryName: 'string', values: '{any}', version: 'string', signedChart: '?PlatformSignedChart' },
   PlatformReleaseOptions: { namespace: '?string', repository: '?string', values: '?{any}', version: '?string' },

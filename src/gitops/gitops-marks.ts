@@ -66,7 +66,9 @@ export function gitOpsPlanNote(tool: GitOpsTool | undefined, controller: string,
   switch (tool) {
     case GitOpsTool.FLUX:
       return `GitOps (Flux): ${controller} rewrites ${objects} during a release; Flux creates them once and then leaves them alone `
-        + '(kustomize.toolkit.fluxcd.io/ssa: IfNotPresent), so a later change to them in Git reaches the cluster only after you delete them there, between releases';
+        + '(kustomize.toolkit.fluxcd.io/ssa: IfNotPresent), so a later change to them in Git is not applied: to land one, between releases, '
+        + 'commit them for one reconcile without the annotation (gitOps: GitOps.none()) and then with it again; '
+        + 'deleting them in the cluster instead cuts their traffic until Flux creates them again';
     case GitOpsTool.ARGO_CD:
       return `GitOps (Argo CD): the Application must ignore the fields ${controller} rewrites in ${objects} and sync with `
         + "RespectIgnoreDifferences=true and ApplyOutOfSyncOnly=true; 'npx cdk8s-canary argocd' prints its ignoreDifferences";

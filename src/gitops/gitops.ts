@@ -36,8 +36,9 @@ export abstract class GitOps {
    * Flux: every object whose fields the controller rewrites gets the annotation
    * `kustomize.toolkit.fluxcd.io/ssa: IfNotPresent` (Flux 2.1 or later): Flux creates it and then
    * leaves it to the controller; it still prunes it. Later changes to those objects in Git are not
-   * applied: to roll one out, delete the object in the cluster and let Flux create it again (or
-   * remove the annotation for one reconcile).
+   * applied: to land one, between releases, commit the objects without the annotation for one
+   * reconcile (`GitOps.none()`), then with it again. (Deleting the object in the cluster also works,
+   * but its route is gone until Flux creates it again.)
    */
   public static fluxCd(): GitOps {
     return new ToolGitOps(GitOpsTool.FLUX);

@@ -4,9 +4,11 @@ import type { DataResource as DataResourceClass, LocalExecProvisioner, Terraform
 import { Construct } from 'constructs';
 import { loadCdktf, loadHelmProvider, loadHelmRelease } from './cdktf-modules';
 import type * as HelmValues from './helm-values';
+import { KubeTarget, kubeTarget } from './kube-target';
 import { PlatformRelease } from './platform-options';
 import { PlatformPlan } from './platform-plan';
 import { checkArguments } from '../arguments/check-arguments';
+import { headerText } from '../synth/header-marks';
 import { fail } from '../validation';
 
 /** Props of `CanaryPlatform`. */
@@ -49,8 +51,9 @@ export class CanaryPlatform extends Construct {
    * The `terraform_data` resources that apply with kubectl what Helm does not: each bundle of
    * `plan.manifests` (id = its name, e.g. `gateway-api-crds`) and the CRDs of the charts that ship
    * them in `crds/` (id `<release>-crds`, e.g. `flagger-crds`), re-applied when the version changes.
-   * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, against its
-   * current kubeconfig context, which must be the cluster of `provider`.
+   * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, with the
+   * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without a
+   * `configPath`, the file `KUBE_CONFIG_PATH` names, as the provider reads it).
    */
   public readonly prerequisites: TerraformResource[];
 
@@ -70,8 +73,17 @@ export class CanaryPlatform extends Construct {
 
     this.plan = props.plan;
     this.provider = props.provider ?? new helm.HelmProvider(this, 'Helm', {});
+    // JSON has no comments: Terraform ignores a property named "//" (cdktf keeps its own metadata
+    // there), so the generated-file header is one more entry of it.
+    TerraformStack.of(this).addOverride('//.generated', headerText(this.node.root, 'npx cdktf synth'));
 
     const { DataResource } = loadCdktf(owner);
+    // The CRD steps run kubectl and helm against the provider's cluster, never the machine's current context.
+    const steps = [
+      ...props.plan.manifests.map((bundle) => bundle.name),
+      ...props.plan.releases.filter((release) => release.chartCrds).map((release) => `${release.name}-crds`),
+    ];
+    const target = steps.length > 0 ? kubeTarget(owner, this.provider, steps) : undefined;
     // What Helm cannot install (the Gateway API CRDs exceed a release's 1 MiB): applied by kubectl
     // from their pinned release, again whenever the tag changes; the releases that need them
     // depend on this resource.
@@ -79,7 +91,8 @@ export class CanaryPlatform extends Construct {
     this.prerequisites = props.plan.manifests.map((bundle) => {
       const resource = new DataResource(this, bundle.name, {
         triggersReplace: { tag: bundle.tag, url: bundle.releaseUrl },
-        provisioners: [kubectlApply('kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"', { MANIFESTS_URL: bundle.releaseUrl })],
+        provisioners: [kubectlApply(`kubectl apply ${target!.kubectlFlags} --server-side --force-conflicts -f "$MANIFESTS_URL"`,
+          { ...target!.environment, MANIFESTS_URL: bundle.releaseUrl })],
       });
       manifests.set(bundle.name, resource);
       return resource;
@@ -90,7 +103,7 @@ export class CanaryPlatform extends Construct {
     for (const release of props.plan.releases) {
       // Helm installs a chart's crds/ once and never upgrades them: the CRDs of the chart's version
       // are applied before every install or version change, and Helm skips its own copy.
-      const crds = release.chartCrds ? [this.chartCrds(release, DataResource, manifests)] : [];
+      const crds = release.chartCrds ? [this.chartCrds(release, DataResource, manifests, target!)] : [];
       crds.forEach((resource) => this.prerequisites.push(resource));
       const resource = new HelmRelease(this, release.name, {
         provider: this.provider,
@@ -115,16 +128,18 @@ export class CanaryPlatform extends Construct {
     this.releases = releases;
   }
 
-  private chartCrds(release: PlatformRelease, dataResource: typeof DataResourceClass, manifests: Map<string, TerraformResource>): TerraformResource {
+  private chartCrds(release: PlatformRelease, dataResource: typeof DataResourceClass, manifests: Map<string, TerraformResource>,
+    target: KubeTarget): TerraformResource {
     const oci = release.repository.startsWith('oci://');
-    // The values reach the shell as environment variables, never as text of the command.
+    // The values reach the shell as environment variables or quoted words (the cluster's), never as
+    // unquoted text of the command.
     const show = oci
-      ? 'helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION"'
-      : 'helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION"';
+      ? `helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION" ${target.helmFlags}`
+      : `helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION" ${target.helmFlags}`;
     return new dataResource(this, `${release.name}-crds`, {
       triggersReplace: { chart: release.chart, repository: release.repository, version: release.version },
-      provisioners: [kubectlApply(`${show} | kubectl apply --server-side --force-conflicts -f -`, {
-        CHART: release.chart, CHART_REPOSITORY: release.repository, CHART_VERSION: release.version,
+      provisioners: [kubectlApply(`${show} | kubectl apply ${target.kubectlFlags} --server-side --force-conflicts -f -`, {
+        ...target.environment, CHART: release.chart, CHART_REPOSITORY: release.repository, CHART_VERSION: release.version,
       })],
       dependsOn: dependencies(release.dependsOnManifests.map((name) => manifests.get(name)!)),
     });

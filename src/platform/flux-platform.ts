@@ -136,8 +136,15 @@ export class FluxPlatform extends Construct {
     this.kustomizations = props.plan.manifests.map((manifests) => {
       const repository = new source.GitRepository(this, `GitRepository-${manifests.name}`, {
         metadata: { name: manifests.name, namespace: this.namespace },
-        // The tag's commit: a tag moved upstream cannot change what is applied.
-        spec: { url: manifests.repository, ref: { commit: manifests.commit }, interval: repositoryInterval },
+        // The tag's commit: a tag moved upstream cannot change what is applied. With the branch that
+        // holds it, Flux clones that branch alone (a commit alone fetches every branch), and the
+        // sparse checkout keeps only the manifests' folder in the artifact.
+        spec: {
+          url: manifests.repository,
+          ref: { branch: manifests.branch, commit: manifests.commit },
+          sparseCheckout: [manifests.path.replace(/^\.\//, '')],
+          interval: repositoryInterval,
+        },
       });
       return new kustomize.Kustomization(this, `Kustomization-${manifests.name}`, {
         metadata: { name: manifests.name, namespace: this.namespace },

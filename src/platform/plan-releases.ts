@@ -40,8 +40,9 @@ import { sharedPrometheusValues } from './shared-prometheus';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
-  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_COMMIT, GATEWAY_API_VERSION, ISTIO_BASE_CHART,
-  ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART, imageTagAndDigest,
+  ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_BRANCH, GATEWAY_API_COMMIT, GATEWAY_API_VERSION,
+  ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
+  imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -76,6 +77,7 @@ export const GATEWAY_API_CRDS: PlatformManifests = {
   repository: 'https://github.com/kubernetes-sigs/gateway-api',
   tag: GATEWAY_API_VERSION,
   commit: GATEWAY_API_COMMIT,
+  branch: GATEWAY_API_BRANCH,
   path: './config/crd',
   releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
 };
@@ -255,8 +257,10 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
         // Chart 2.41.0 ships v1.9.0; the manifests target the controller version of src/versions.ts,
         // pinned by digest (the chart writes <registry>/<repository>:<tag>).
         image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: imageTagAndDigest(PINNED_IMAGES.argoRollouts) },
-        // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts).
-        extraArgs: [...(traefik ? ARGO_ROLLOUTS_TRAEFIK_ARGS : []), '--self-service-notification-enabled'],
+        // Alerts of the CanaryServices are configured in their own namespaces (argo-notifications.ts):
+        // the chart's value adds --self-service-notification-enabled (templates/controller/deployment.yaml).
+        selfServiceNotification: true,
+        ...(traefik ? { extraArgs: ARGO_ROLLOUTS_TRAEFIK_ARGS } : {}),
         ...(gatewayApi ? gatewayApiPluginValues() : {}),
       },
     }));

@@ -56,6 +56,11 @@ export interface PlatformManifests {
   readonly tag: string;
   /** The commit the tag names: Flux checks this out, so a moved tag changes nothing. */
   readonly commit: string;
+  /**
+   * A branch that holds `commit` (the release branch): Flux then clones that branch alone, not
+   * every branch of the repository.
+   */
+  readonly branch: string;
   /** The folder of the manifests in the repository. */
   readonly path: string;
   /** The same manifests as one file of the release, for `kubectl apply --server-side -f`. */

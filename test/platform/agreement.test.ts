@@ -12,7 +12,7 @@ import {
 import { all, only, synth } from '../synth';
 
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
-const { TRAEFIK, ISTIO } = PlatformRouter;
+const { TRAEFIK, ISTIO, GATEWAY_API } = PlatformRouter;
 
 function plan(props: Partial<PlatformPlanProps> = {}): PlatformPlan {
   return new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK], ...props });
@@ -199,8 +199,16 @@ describe('Argo Rollouts and the Traefik API group', () => {
     expect(plan({ engines: [ARGO_ROLLOUTS] }).release('argo-rollouts').values.controller.extraArgs).toEqual([
       `--traefik-api-group=${group}`,
       `--traefik-api-version=${group}/${version}`,
-      '--self-service-notification-enabled',
     ]);
+  });
+
+  test("alerts configured in the service's namespace: the chart's selfServiceNotification value, never the flag by hand", () => {
+    for (const routers of [[TRAEFIK], [ISTIO], [GATEWAY_API]]) {
+      const controller = plan({ engines: [ARGO_ROLLOUTS], routers }).release('argo-rollouts').values.controller;
+      // argo-helm argo-rollouts-2.41.0 templates/controller/deployment.yaml:71-72 adds the flag.
+      expect(controller.selfServiceNotification).toBe(true);
+      expect(controller.extraArgs ?? []).not.toContain('--self-service-notification-enabled');
+    }
   });
 });
 

@@ -125,8 +125,10 @@ describe('CRD upgrades under Terraform', () => {
         provisioner: [{
           'local-exec': {
             interpreter: ['/bin/sh', '-c'],
-            // User values reach the shell as environment variables only.
-            command: 'helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION" | kubectl apply --server-side --force-conflicts -f -',
+            // User values reach the shell as environment variables only; without a configPath on the
+            // provider, both commands read the kubeconfig KUBE_CONFIG_PATH names, as the provider does.
+            command: 'helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION" $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"}'
+              + ' | kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f -',
             environment: { CHART: chart, CHART_REPOSITORY: repository, CHART_VERSION: version },
           },
         }],
@@ -143,7 +145,7 @@ describe('CRD upgrades under Terraform', () => {
     const { platform, json } = terraform({ engines: [FLAGGER], routers: [ISTIO], flagger: { repository: 'oci://ghcr.io/fluxcd/charts' } });
     const id = TerraformStack.of(platform).getLogicalId(platform.prerequisites[0]);
     expect(json.resource.terraform_data[id].provisioner[0]['local-exec'].command)
-      .toBe('helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION" | kubectl apply --server-side --force-conflicts -f -');
+      .toBe('helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION" $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} | kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f -');
   });
 });
 

@@ -117,7 +117,7 @@ describe('CanaryPlatform', () => {
     expect(byName['istio-base'].values).toBeUndefined();
     expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
     expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
-      installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
+      installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, selfServiceNotification: true },
     });
     expect(byName['argo-rollouts'].depends_on).toEqual([address(p.release('istio-base'))]);
   });
@@ -128,7 +128,8 @@ describe('CanaryPlatform', () => {
     expect(values).toEqual({
       controller: {
         image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' },
-        extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled'],
+        selfServiceNotification: true,
+        extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'],
       },
       installCRDs: true,
     });

@@ -89,7 +89,8 @@ describe('FluxPlatform', () => {
     expect(platform.plan.releases.filter((r) => r.signedChart).map((r) => r.name)).toEqual(['flagger']);
     expect(only(manifests, 'HelmRelease', 'istio-base').spec.values).toBeUndefined();
     expect(only(manifests, 'HelmRelease', 'argo-rollouts').spec.values.controller.extraArgs)
-      .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled']);
+      .toEqual(['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1']);
+    expect(only(manifests, 'HelmRelease', 'argo-rollouts').spec.values.controller.selfServiceNotification).toBe(true);
     expect(only(manifests, 'HelmRelease', 'flagger').spec.values.metricsServer).toBe('http://prometheus-server.monitoring:9090');
   });
 

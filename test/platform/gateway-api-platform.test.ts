@@ -1,6 +1,7 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { App as K8sApp, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { App, TerraformStack, Testing as TfTesting } from 'cdktf';
 import * as yaml from 'js-yaml';
@@ -49,6 +50,8 @@ describe('Gateway API', () => {
       tag,
       // The commit the tag names (a lightweight tag: git rev-parse v1.6.1), which Flux checks out.
       commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3',
+      // The only branch that holds it (git branch --contains 8bb74df in kubernetes-sigs/gateway-api).
+      branch: 'release-1.6',
       path: './config/crd',
       releaseUrl: `https://github.com/kubernetes-sigs/gateway-api/releases/download/${tag}/standard-install.yaml`,
     }]);
@@ -92,14 +95,22 @@ describe('Gateway API', () => {
       .toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
   });
 
-  test('Flux: a GitRepository at the tag\'s commit (git rev-parse v1.6.1 in kubernetes-sigs/gateway-api) and a Kustomization of the CRDs that never prunes them', () => {
+  test('Flux: a GitRepository at the tag\'s commit (git rev-parse v1.6.1 in kubernetes-sigs/gateway-api), cloning its release branch alone and only config/crd, and a Kustomization of the CRDs that never prunes them', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'platform');
     const releases = new Chart(app, 'platform-releases');
     const flux = new FluxPlatform(chart, 'platform', { plan, dependentReleases: { chart: releases, path: './clusters/prod/platform-releases' } });
     const manifests = synth(chart);
     expect(flux.kustomizations).toHaveLength(1);
-    expect(only(manifests, 'GitRepository', 'gateway-api-crds').spec).toEqual({ url: 'https://github.com/kubernetes-sigs/gateway-api', ref: { commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3' }, interval: '1h' });
+    // source-controller v1.9.0: a commit with a branch clones that branch alone (api/v1/gitrepository_types.go
+    // GitRepositoryRef.Commit; fluxcd/pkg git/v0.52.0 git/gogit/clone.go cloneCommit); the sparse
+    // checkout keeps config/crd, the Kustomization's path, in the artifact.
+    expect(only(manifests, 'GitRepository', 'gateway-api-crds').spec).toEqual({
+      url: 'https://github.com/kubernetes-sigs/gateway-api',
+      ref: { branch: 'release-1.6', commit: '8bb74df00e56ec8f944d48c25e6c1c9c2f6848e3' },
+      sparseCheckout: ['config/crd'],
+      interval: '1h',
+    });
     expect(only(manifests, 'Kustomization', 'gateway-api-crds').spec).toEqual({
       interval: '10m', sourceRef: { kind: 'GitRepository', name: 'gateway-api-crds' }, path: './config/crd', prune: false, wait: true,
     });
@@ -164,7 +175,7 @@ describe('Gateway API', () => {
       provisioner: [{
         'local-exec': {
           interpreter: ['/bin/sh', '-c'],
-          command: 'kubectl apply --server-side --force-conflicts -f "$MANIFESTS_URL"',
+          command: 'kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f "$MANIFESTS_URL"',
           environment: { MANIFESTS_URL: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' },
         },
       }],
@@ -192,6 +203,29 @@ describe('Gateway API', () => {
     for (const name of ['istiod', 'flagger', 'argo-rollouts']) {
       expect(byName[name].depends_on).toContain(`terraform_data.${crdsId}`);
     }
+  });
+});
+
+describe('the dependent releases in a folder of their own (README, FluxPlatform)', () => {
+  test('a chart of a second app is written to that app\'s outdir, the folder the Kustomization names', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dependent-releases-'));
+    const app = new K8sApp({ outdir: path.join(root, 'clusters', 'prod', 'platform'), outputFileExtension: '.k8s.yaml' });
+    const releasesApp = new K8sApp({ outdir: path.join(root, 'clusters', 'prod', 'platform-releases'), outputFileExtension: '.k8s.yaml' });
+    new FluxPlatform(new Chart(app, 'platform'), 'platform', {
+      plan: new PlatformPlan({ engines: [FLAGGER], routers: [GATEWAY_API] }),
+      dependentReleases: { chart: new Chart(releasesApp, 'platform-releases'), path: './clusters/prod/platform-releases' },
+    });
+    app.synth();
+    releasesApp.synth();
+    const load = (folder: string) => fs.readdirSync(path.join(root, 'clusters', 'prod', folder)).map((file) =>
+      [file, (yaml.loadAll(fs.readFileSync(path.join(root, 'clusters', 'prod', folder, file), 'utf-8')) as any[]).map((m) => `${m.kind}/${m.metadata.name}`)]);
+    const platform = load('platform');
+    const releases = load('platform-releases');
+    fs.rmSync(root, { recursive: true, force: true });
+    expect(releases).toEqual([['platform-releases.k8s.yaml', ['HelmRelease/istiod', 'HelmRelease/flagger']]]);
+    expect(platform).toHaveLength(1);
+    expect(platform[0][1]).toEqual(expect.arrayContaining(['Kustomization/gateway-api-crds', 'Kustomization/platform-releases']));
+    expect(platform[0][1]).not.toContain('HelmRelease/flagger');
   });
 });
 

@@ -75,7 +75,7 @@ describe('PlatformPlan releases', () => {
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
       // Alerts are configured in the services' namespaces (self-service notifications).
-      controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
+      controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, selfServiceNotification: true },
     });
     expect(p.release('argo-rollouts').repository).toBe('https://argoproj.github.io/argo-helm');
     expect(p.flaggerNamespace).toBeUndefined();
@@ -86,7 +86,7 @@ describe('PlatformPlan releases', () => {
       dependsOn: ['traefik'],
       values: {
         installCRDs: true,
-        controller: { extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1', '--self-service-notification-enabled'] },
+        controller: { selfServiceNotification: true, extraArgs: ['--traefik-api-group=traefik.io', '--traefik-api-version=traefik.io/v1alpha1'] },
       },
     });
   });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
-import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
+import { InputSeries, Scenario, requirePromtool, runPromtool } from './promtool';
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
 import {
@@ -32,8 +32,7 @@ import { all, only } from '../synth';
  * histograms ("5" becomes "5.0"), and the queries select only le="+Inf", which keeps its spelling.
  * Neither changes a result here.
  */
-const PROMTOOL = promtoolAvailable();
-const describeWithPromtool = PROMTOOL ? describe : describe.skip;
+requirePromtool();
 
 const NAMESPACE = 'test';
 const CANARY_HASH = '7d9c5f8b6';
@@ -202,11 +201,7 @@ function argoQueries(manifests: any[]): { [metric: string]: string } {
   return Object.fromEntries(checks.map((m: any) => [m.name, renderArgo(m.provider.prometheus.query, args)]));
 }
 
-test('promtool is there, or the run is not under CI', () => {
-  expect(PROMTOOL || process.env.CI !== 'true').toBe(true);
-});
-
-describeWithPromtool('Flagger\'s built-in checks, as Flagger runs them', () => {
+describe('Flagger\'s built-in checks, as Flagger runs them', () => {
   const traefik = TrafficRouter.traefik({ hosts: ['app.example.com'] });
   const istio = TrafficRouter.istio();
 
@@ -227,7 +222,7 @@ describeWithPromtool('Flagger\'s built-in checks, as Flagger runs them', () => {
   });
 });
 
-describeWithPromtool('Gateway API (Istio\'s gateway telemetry): Flagger\'s checks as MetricTemplates', () => {
+describe('Gateway API (Istio\'s gateway telemetry): Flagger\'s checks as MetricTemplates', () => {
   const gateway = TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
 
   test('success rate: what the gateway forwarded to <target>-canary', () => {
@@ -239,7 +234,7 @@ describeWithPromtool('Gateway API (Istio\'s gateway telemetry): Flagger\'s check
   });
 });
 
-describeWithPromtool.each([
+describe.each([
   ['Traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), () => traefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
   ['Gateway API', () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }), () => gatewayShapes('podinfo-canary', 'podinfo-stable'), ISTIO_P99_MS],
   ['Istio, subset routing', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), () => argoIstioShapes('podinfo'), ISTIO_P99_MS],
@@ -264,7 +259,7 @@ describeWithPromtool.each([
   });
 });
 
-describeWithPromtool('a pod that is not the router\'s or the service\'s cannot pass its series off as theirs', () => {
+describe('a pod that is not the router\'s or the service\'s cannot pass its series off as theirs', () => {
   // An annotated pod in the team's namespace (or a second scrape job) exposing perfect series for the
   // canary: every request a success, fast. Were they counted, a bad canary would be promoted.
   const PERFECT: Traffic[] = [{ perScrape: 500, code: 200, bucket: 0.1 }];
@@ -287,7 +282,7 @@ describeWithPromtool('a pod that is not the router\'s or the service\'s cannot p
   });
 });
 
-describeWithPromtool('the examples\' checks, as their controllers run them', () => {
+describe('the examples\' checks, as their controllers run them', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
 
   function manifestsOf(example: string): any[] {
@@ -344,7 +339,7 @@ describeWithPromtool('the examples\' checks, as their controllers run them', () 
   });
 });
 
-describeWithPromtool('the strategy examples\' checks, with the arguments of the analysis that runs them', () => {
+describe('the strategy examples\' checks, with the arguments of the analysis that runs them', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
   const manifestsOf = (example: string) => {
     const dir = path.join(examplesDir, example, 'manifests');
@@ -411,7 +406,7 @@ describeWithPromtool('the strategy examples\' checks, with the arguments of the 
   });
 });
 
-describeWithPromtool('the replica-ratio canary: the application\'s own metrics', () => {
+describe('the replica-ratio canary: the application\'s own metrics', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
   const manifestsOf = (example: string) => {
     const dir = path.join(examplesDir, example, 'manifests');
@@ -455,7 +450,7 @@ const PROBES_AND_SCRAPES: Traffic[] = [
   { perScrape: 1, code: 200, bucket: 0.005, path: 'metrics' },
 ];
 
-describeWithPromtool('application metrics leave out the probes\' and the scrapes\' requests', () => {
+describe('application metrics leave out the probes\' and the scrapes\' requests', () => {
   const examplesDir = path.join(__dirname, '..', '..', 'examples');
   const manifestsOf = (example: string) => {
     const dir = path.join(examplesDir, example, 'manifests');
@@ -573,7 +568,7 @@ describeWithPromtool('application metrics leave out the probes\' and the scrapes
   });
 });
 
-describeWithPromtool('canary versus primary (CanaryMetric.compareToPrimary): one query per router and engine', () => {
+describe('canary versus primary (CanaryMetric.compareToPrimary): one query per router and engine', () => {
   type Versions = (canary: Traffic[], baseline: Traffic[]) => InputSeries[];
   const traefikPods = ['traefik-5d9f7c6b8-abcde', 'traefik-5d9f7c6b8-fghij'];
   const traefik = (baseline: string): Versions => (canary, base) => traefikPods.flatMap((pod) => [
@@ -679,7 +674,7 @@ const CANARY_GRPC: Traffic[] = [
 ];
 const BAD_GRPC: Traffic[] = [{ perScrape: 50, code: 200, grpcStatus: 13, bucket: 5000 }];
 
-describeWithPromtool('gRPC on Istio (ServiceProtocol.GRPC): the checks count gRPC server errors', () => {
+describe('gRPC on Istio (ServiceProtocol.GRPC): the checks count gRPC server errors', () => {
   function grpcService(engine: IDeliveryEngine, router: ITrafficRouter): any[] {
     const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
     new CanaryService(chart, 'podinfo', {
@@ -728,7 +723,7 @@ describeWithPromtool('gRPC on Istio (ServiceProtocol.GRPC): the checks count gRP
   });
 });
 
-describeWithPromtool('the harness can fail', () => {
+describe('the harness can fail', () => {
   test('a query that mixes in the primary\'s traffic is caught', () => {
     const wrong = 'sum(rate(traefik_service_request_duration_seconds_bucket{code!~"5..",le="+Inf"}[1m])) / sum(rate(traefik_service_request_duration_seconds_bucket{le="+Inf"}[1m])) * 100';
     expect(runPromtool(scenarios({ title: 'wrong', expr: wrong, shapes: traefikShapes('podinfo-canary', 'podinfo-primary'), expected: SUCCESS_PERCENT, stale: 'nan' })).ok).toBe(false);

@@ -1,8 +1,8 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
-import { promtoolAvailable } from './promtool';
+import { requirePromtool } from './promtool';
 import {
-  checkConfig, discoverPods, Exporter, FakePod, prometheusAvailable, replaceDiscovery, RunningPrometheus, startExporter,
+  checkConfig, discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter,
   startPrometheus, waitFor,
 } from './scrape-harness';
 import { podinfo } from '../../examples/shared/podinfo';
@@ -36,10 +36,9 @@ const withoutDiscovery = (config: any) => ({
   scrape_configs: config.scrape_configs.map(({ kubernetes_sd_configs: _k, static_configs: _s, ...job }: any) => job),
 });
 
-const promtool = promtoolAvailable();
-const describeWithPromtool = promtool ? describe : describe.skip;
+requirePromtool();
 
-describeWithPromtool('promtool check config accepts the prometheus.yml of every engine and router', () => {
+describe('promtool check config accepts the prometheus.yml of every engine and router', () => {
   test.each(cells)('%s with %s, with static targets in place of Kubernetes discovery', (...cell) => {
     const config = prometheusConfig(cells.find((c) => c[0] === cell[0] && c[1] === cell[1])!);
     const checked = replaceDiscovery(config, () => [{ targets: ['127.0.0.1:9090'] }]);
@@ -309,10 +308,9 @@ function throwFailures(results: PromiseSettledResult<unknown>[]) {
   if (failures.length > 0) throw new Error(failures.map((f) => String(f.reason?.message ?? f.reason)).join('\n\n'));
 }
 
-const server = prometheusAvailable();
-const describeWithPrometheus = server ? describe : describe.skip;
+requirePrometheusServer();
 
-describeWithPrometheus('the embedded Prometheus, run by prometheus 2.42, ingests the series the checks read', () => {
+describe('the embedded Prometheus, run by prometheus 2.42, ingests the series the checks read', () => {
   let exporters: { canary: Exporter; stable: Exporter; traefik: Exporter; shop: Exporter };
   const running = new Map<Cell, RunningPrometheus>();
 
