@@ -137,6 +137,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   if (traefik) {
     const options = checkOptions('traefik', props.traefik);
     releases.push(release(RELEASE_NAMES.traefik, TRAEFIK_CHART, options.namespace ?? TRAEFIK_NAMESPACE, options, [], [], {
+      image: traefikImageValues(),
       metrics: {
         prometheus: {
           // The chart annotates the pods prometheus.io/scrape "true" and prometheus.io/port with the
@@ -218,6 +219,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       meshProvider: MESH_PROVIDERS[meshProvider],
       // Without a shared Prometheus, every Canary names its namespace's Prometheus in `metricsServer`.
       ...(metricsServer === undefined ? {} : { metricsServer }),
+      // The controller's image as src/versions.ts pins it: the chart writes <repository>:<tag>
+      // (templates/deployment.yaml), so a recorded digest rides on the tag.
+      image: { repository: PINNED_IMAGES.flagger.repository, tag: imageTagAndDigest(PINNED_IMAGES.flagger) },
       // CanaryServices deploy their own Prometheus or use the shared one, never Flagger's.
       prometheus: { install: false },
       // Helm 3 installs the CRDs from the chart's crds/ folder.
@@ -248,6 +252,17 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     flaggerNamespace,
     metricsServer,
   };
+}
+
+/**
+ * Traefik's image by digest: with `image.digest` the chart writes <registry>/<repository>@<digest>
+ * and still reads the version its templates check from `image.tag` (templates/_helpers.tpl,
+ * `traefik.image-name` and `traefik.proxyVersion`).
+ */
+function traefikImageValues(): { [key: string]: string } {
+  const { repository, tag, digest } = PINNED_IMAGES.traefik;
+  const [registry, ...path] = repository.split('/');
+  return { registry, repository: path.join('/'), tag, ...(digest ? { digest } : {}) };
 }
 
 /**

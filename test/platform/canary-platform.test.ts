@@ -52,13 +52,14 @@ describe('CanaryPlatform', () => {
       create_namespace: true,
       skip_crds: true,
       depends_on: [`terraform_data.${(p.node.findChild('flagger-crds') as TerraformElement).friendlyUniqueId}`, address(p.release('traefik'))],
-      values: ['{\n  "crd": {\n    "create": false\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
+      values: ['{\n  "crd": {\n    "create": false\n  },\n  "image": {\n    "repository": "ghcr.io/fluxcd/flagger",\n    "tag": "1.44.0"\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
     });
 
     const byName = releases(synthesized);
     expect(Object.keys(byName).sort()).toEqual(['flagger', 'traefik']);
     expect(byName.traefik.depends_on).toEqual([`terraform_data.${(p.node.findChild('traefik-crds') as TerraformElement).friendlyUniqueId}`]);
     expect(JSON.parse(byName.traefik.values[0])).toEqual({
+      image: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11', digest: 'sha256:5203c3f39ca70de6790d964624e042463ffbd57715bc82be155cf224c0dd5144' },
       metrics: { prometheus: { addServicesLabels: true, entryPoint: 'metrics', serviceMonitor: { enabled: false } } },
       fullnameOverride: 'traefik',
       ports: {
@@ -149,7 +150,7 @@ describe('CanaryPlatform', () => {
     const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
     const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
     expect(values(a)).toBe(values(b));
-    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'service', 'zeta']);
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'image', 'metrics', 'ports', 'service', 'zeta']);
   });
 
   test('synthesizes the same JSON twice', () => {
