@@ -31,7 +31,7 @@ export interface QueryClient {
 }
 
 /** A container securityContext that passes Pod Security "restricted" (the chart sets the pod's: uid 65534, non-root). */
-const RESTRICTED_CONTAINER = {
+export const RESTRICTED_CONTAINER = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   capabilities: { drop: ['ALL'] },

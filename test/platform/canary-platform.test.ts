@@ -52,7 +52,7 @@ describe('CanaryPlatform', () => {
       create_namespace: true,
       skip_crds: true,
       depends_on: [`terraform_data.${(p.node.findChild('flagger-crds') as TerraformElement).friendlyUniqueId}`, address(p.release('traefik'))],
-      values: ['{\n  "crd": {\n    "create": false\n  },\n  "image": {\n    "repository": "ghcr.io/fluxcd/flagger",\n    "tag": "1.44.0"\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
+      values: ['{\n  "crd": {\n    "create": false\n  },\n  "image": {\n    "repository": "ghcr.io/fluxcd/flagger",\n    "tag": "1.44.0"\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  },\n  "securityContext": {\n    "context": {\n      "allowPrivilegeEscalation": false,\n      "capabilities": {\n        "drop": [\n          "ALL"\n        ]\n      },\n      "readOnlyRootFilesystem": true,\n      "runAsNonRoot": true,\n      "runAsUser": 10001,\n      "seccompProfile": {\n        "type": "RuntimeDefault"\n      }\n    },\n    "enabled": true\n  }\n}\n'],
     });
 
     const byName = releases(synthesized);
@@ -116,7 +116,11 @@ describe('CanaryPlatform', () => {
     }
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
-    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
+    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({
+      labels: { istio: 'ingressgateway' },
+      service: { type: 'ClusterIP' },
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+    });
     expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
       installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, extraArgs: ['--self-service-notification-enabled'] },
     });

@@ -32,7 +32,13 @@ describe('FluxPlatform', () => {
       install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
       dependsOn: [{ name: 'traefik', namespace: 'flux-system' }],
-      values: { meshProvider: 'traefik', image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' }, prometheus: { install: false }, crd: { create: false } },
+      values: {
+        meshProvider: 'traefik',
+        image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' },
+        securityContext: { enabled: true, context: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 10001 } },
+        prometheus: { install: false },
+        crd: { create: false },
+      },
     });
     expect(only(manifests, 'OCIRepository', 'flagger').spec).toEqual({
       interval: '1h',

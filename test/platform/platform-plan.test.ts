@@ -48,7 +48,14 @@ describe('PlatformPlan releases', () => {
       dependsOnManifests: [],
       chartCrds: true,
       // The controller's image by tag until src/versions.ts records its digest (then `1.44.0@sha256:...`).
-      values: { meshProvider: 'traefik', image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' }, prometheus: { install: false }, crd: { create: false } },
+      values: {
+        meshProvider: 'traefik',
+        image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' },
+        // Pod Security "restricted" (the chart's default context is read-only and uid 10001 only).
+        securityContext: { enabled: true, context: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 10001 } },
+        prometheus: { install: false },
+        crd: { create: false },
+      },
       // Flagger's chart is also a cosign-signed OCI artifact (fluxcd/flagger .github/workflows/release.yml), which Flux verifies.
       signedChart: {
         url: 'oci://ghcr.io/fluxcd/charts/flagger',
@@ -72,8 +79,19 @@ describe('PlatformPlan releases', () => {
       ['argo-rollouts', 'argo-rollouts', '2.41.0', 'argo-rollouts', ['istio-base']],
     ]);
     expect(p.release('istio-base').values).toEqual({});
-    expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
-    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
+    expect(p.release('istiod').values).toEqual({
+      meshConfig: { enablePrometheusMerge: true },
+      // Pod Security "restricted": istiod, the Gateway API proxies it deploys and the sidecars get a seccomp profile.
+      pilot: { seccompProfile: { type: 'RuntimeDefault' } },
+      gateways: { seccompProfile: { type: 'RuntimeDefault' } },
+      global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+    });
+    expect(p.release('istio-ingressgateway').values).toEqual({
+      labels: { istio: 'ingressgateway' },
+      service: { type: 'ClusterIP' },
+      // Pod Security "restricted": a seccomp profile; the chart's default sysctl (a safe one) kept.
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+    });
     // Chart 2.41.0 ships v1.9.0; the manifests target v1.9.1.
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
@@ -287,7 +305,7 @@ describe('PlatformPlan releases', () => {
     ]);
     expect(p.repositories.find((r) => r.name === 'istio')).toEqual({ name: 'istio', url: mirror, oci: false });
     expect(p.release('istio-base').values).toEqual({ defaultRevision: 'default' });
-    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
+    expect(p.release('istio-ingressgateway').values).toMatchObject({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
   });
 
   test('the props are not modified, and every plan gets its own values', () => {
