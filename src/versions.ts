@@ -29,7 +29,8 @@ export const PINNED_IMAGES = {
     repository: 'ghcr.io/fluxcd/flagger-loadtester',
     tag: '0.38.0',
     digest: undefined,
-    digestSource: 'none recorded: no published digest of 0.38.0 could be read without registry access; run scripts/refresh-digests.ts',
+    digestSource: 'none recorded: no public source pins 0.38.0 by digest (searched public code, Flagger\'s repository at v1.44.0 '
+      + 'and its release PR fluxcd/flagger#1945, renovate PRs), and the registry cannot be read here; run scripts/refresh-digests.ts',
   } as PinnedImage,
   prometheus: {
     repository: 'docker.io/prom/prometheus',
@@ -49,7 +50,31 @@ export const PINNED_IMAGES = {
     repository: 'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi',
     tag: 'v0.15.0',
     digest: undefined,
-    digestSource: 'none recorded: the release publishes no checksums and no digest of v0.15.0 could be read without registry access; run scripts/refresh-digests.ts',
+    digestSource: 'none recorded: the release publishes no checksums, no public source pins v0.15.0 by digest (only older tags, '
+      + 'e.g. v0.5.0), and the registry cannot be read here; run scripts/refresh-digests.ts',
+  } as PinnedImage,
+  flagger: {
+    repository: 'ghcr.io/fluxcd/flagger',
+    tag: FLAGGER_VERSION,
+    digest: undefined,
+    digestSource: 'none recorded: no public source pins 1.44.0 by digest, and the registry cannot be read here; '
+      + 'run scripts/refresh-digests.ts (the chart writes <repository>:<tag>, so <tag>@<digest> pins it)',
+  } as PinnedImage,
+  prometheusConfigReloader: {
+    repository: 'quay.io/prometheus-operator/prometheus-config-reloader',
+    tag: 'v0.93.1',
+    digest: 'sha256:428f088fe6fe07ab138bda92113664b04848a1dc408e4d3680a60ecdb55d1a65',
+    digestSource: 'pinned alike by three unrelated public repositories: an image inventory of Stuhlmuller/homelab '
+      + '(index digest with its amd64 child), a supply lock of kube-prometheus-stack 88.5.2 images, and a deployment record '
+      + 'of the imageID a cluster reported; not yet read from quay.io by scripts/refresh-digests.ts',
+  } as PinnedImage,
+  traefik: {
+    repository: 'docker.io/library/traefik',
+    tag: `v${TRAEFIK_VERSION}`,
+    digest: 'sha256:5203c3f39ca70de6790d964624e042463ffbd57715bc82be155cf224c0dd5144',
+    digestSource: 'pinned alike (as traefik:v3.7.11) by four unrelated public repositories: a NetBird deployment pack, '
+      + 'a NixOS container module, a Terraform docker-service module and a gateway test of a remote-worktree runner; '
+      + 'not yet read from Docker Hub by scripts/refresh-digests.ts',
   } as PinnedImage,
 };
 

@@ -36,7 +36,7 @@ import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
   PlatformRouter, PlatformServiceType,
 } from './platform-options';
-import { sharedPrometheusValues } from './shared-prometheus';
+import { RESTRICTED_CONTAINER, sharedPrometheusValues } from './shared-prometheus';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
@@ -160,6 +160,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   if (traefik) {
     const options = checkOptions('traefik', props.traefik);
     releases.push(release(RELEASE_NAMES.traefik, TRAEFIK_CHART, options.namespace ?? TRAEFIK_NAMESPACE, options, [], [], {
+      image: traefikImageValues(),
       metrics: {
         prometheus: {
           // The chart annotates the pods prometheus.io/scrape "true" and prometheus.io/port with the
@@ -207,6 +208,11 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase], gatewayApiCrds, {
       // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
       meshConfig: { enablePrometheusMerge: true },
+      // Pod Security "restricted" wants a seccomp profile: istiod's own container (templates/deployment.yaml),
+      // the Gateway API proxies istiod deploys (files/kube-gateway.yaml) and the sidecars (files/injection-template.yaml).
+      pilot: { seccompProfile: RUNTIME_DEFAULT_SECCOMP },
+      gateways: { seccompProfile: RUNTIME_DEFAULT_SECCOMP },
+      global: { proxy: { seccompProfile: RUNTIME_DEFAULT_SECCOMP } },
     }));
     // Gateway API needs no gateway chart: istiod deploys a proxy (`<gateway>-istio`) for every Gateway.
     if (istio) {
@@ -214,6 +220,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
         // What the Istio Gateways of the CanaryServices select (the chart derives the same from the
         // release name; explicit, so a renamed release still matches).
         labels: { ...ISTIO_INGRESS_GATEWAY_LABELS },
+        // Pod Security "restricted": a seccomp profile, with the chart's default sysctl kept (replaced by any securityContext
+        // given; a safe sysctl) so the proxy binds 80/443 unprivileged (templates/deployment.yaml).
+        securityContext: { seccompProfile: RUNTIME_DEFAULT_SECCOMP, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
         // The chart's default is LoadBalancer, whose address Helm waits for (values.yaml service.type).
         service: { type: serviceType },
       }));
@@ -241,6 +250,11 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       meshProvider: MESH_PROVIDERS[meshProvider],
       // Without a shared Prometheus, every Canary names its namespace's Prometheus in `metricsServer`.
       ...(metricsServer === undefined ? {} : { metricsServer }),
+      // The controller's image as src/versions.ts pins it: the chart writes <repository>:<tag>
+      // (templates/deployment.yaml), so a recorded digest rides on the tag.
+      image: { repository: PINNED_IMAGES.flagger.repository, tag: imageTagAndDigest(PINNED_IMAGES.flagger) },
+      // Pod Security "restricted": the chart's container securityContext is only read-only and uid 10001 (values.yaml).
+      securityContext: { enabled: true, context: { ...RESTRICTED_CONTAINER, runAsNonRoot: true, runAsUser: 10001 } },
       // CanaryServices deploy their own Prometheus or use the shared one, never Flagger's.
       prometheus: { install: false },
       // Helm 3 installs the CRDs from the chart's crds/ folder.
@@ -274,6 +288,19 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     metricsServer,
     monitorLabels,
   };
+}
+
+const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' };
+
+/**
+ * Traefik's image by digest: with `image.digest` the chart writes <registry>/<repository>@<digest>
+ * and still reads the version its templates check from `image.tag` (templates/_helpers.tpl,
+ * `traefik.image-name` and `traefik.proxyVersion`).
+ */
+function traefikImageValues(): { [key: string]: string } {
+  const { repository, tag, digest } = PINNED_IMAGES.traefik;
+  const [registry, ...path] = repository.split('/');
+  return { registry, repository: path.join('/'), tag, ...(digest ? { digest } : {}) };
 }
 
 /**

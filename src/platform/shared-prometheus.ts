@@ -8,7 +8,7 @@
  */
 import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_POD_LABELS, POD_METRICS_JOB, PROMETHEUS_PORT, SHARED_PROMETHEUS_NAME } from './conventions';
 import { stringifyYaml } from '../synth/yaml-writer';
-import { imageTagAndDigest, PINNED_IMAGES, PROMETHEUS_REPOSITORY } from '../versions';
+import { PINNED_IMAGES, PinnedImage } from '../versions';
 
 /** The chart's scrape jobs other than `prometheus` (itself) and `kubernetes-pods`, all switched off (values.yaml `scrapeConfigs`). */
 const UNUSED_SCRAPE_JOBS = [
@@ -31,7 +31,7 @@ export interface QueryClient {
 }
 
 /** A container securityContext that passes Pod Security "restricted" (the chart sets the pod's: uid 65534, non-root). */
-const RESTRICTED_CONTAINER = {
+export const RESTRICTED_CONTAINER = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   capabilities: { drop: ['ALL'] },
@@ -101,12 +101,12 @@ export function sharedPrometheusValues(release: string, namespace: string, clien
       // pass its series off as another's.
       [SHARED_PROMETHEUS_PODS_JOB]: { honor_labels: false },
     },
-    'configmapReload': { prometheus: { containerSecurityContext: RESTRICTED_CONTAINER } },
+    'configmapReload': { prometheus: { image: chartImage(PINNED_IMAGES.prometheusConfigReloader), containerSecurityContext: RESTRICTED_CONTAINER } },
     'server': {
       // The Service the CanaryServices and Flagger query: <name>.<namespace>:9090.
       fullnameOverride: SHARED_PROMETHEUS_NAME,
       // The embedded Prometheus's image (tag and digest), not the chart's appVersion: one Prometheus in both modes.
-      image: { repository: PROMETHEUS_REPOSITORY, tag: imageTagAndDigest(PINNED_IMAGES.prometheus) },
+      image: chartImage(PINNED_IMAGES.prometheus),
       service: { servicePort: PROMETHEUS_PORT },
       // As the embedded Prometheus: a rate over a 1-minute metric interval needs several samples.
       global: { scrape_interval: scrapeInterval, scrape_timeout: scrapeInterval },
@@ -118,6 +118,14 @@ export function sharedPrometheusValues(release: string, namespace: string, clien
     // Rendered by the chart (templates/extra-manifests.yaml, through `tpl`) in the release.
     'extraManifests': [clusterRole, binding, networkPolicy].map((object) => stringifyYaml([dropUndefined(object)])),
   };
+}
+
+/**
+ * An image as the chart's values take it: with `digest` set the chart writes <repository>@<digest>
+ * (templates/deploy.yaml); the tag stays for the reader.
+ */
+function chartImage(image: PinnedImage): { [key: string]: string } {
+  return { repository: image.repository, tag: image.tag, ...(image.digest ? { digest: image.digest } : {}) };
 }
 
 function dropUndefined(value: any): any {

@@ -153,7 +153,8 @@ describe('one Prometheus version across both modes', () => {
   test('the shared Prometheus runs the image of the per-namespace one', () => {
     const plan = new PlatformPlan({ engines: [FLAGGER], routers: [TRAEFIK], prometheus: true });
     const image = plan.release('prometheus').values.server.image;
-    expect(`${image.repository}:${image.tag}`).toBe(PROMETHEUS_IMAGE);
+    // The chart writes <repository>@<digest> when `digest` is set (prometheus-29.27.0 templates/deploy.yaml).
+    expect(`${image.repository}:${image.tag}@${image.digest}`).toBe(PROMETHEUS_IMAGE);
     const tf = tfReleases(terraform({ engines: [FLAGGER], routers: [TRAEFIK], prometheus: true }).json);
     expect(JSON.parse(tf.prometheus.values[0]).server.image).toEqual(image);
     const manifests = flux({ engines: [FLAGGER], routers: [TRAEFIK], prometheus: true });

@@ -52,13 +52,14 @@ describe('CanaryPlatform', () => {
       create_namespace: true,
       skip_crds: true,
       depends_on: [`terraform_data.${(p.node.findChild('flagger-crds') as TerraformElement).friendlyUniqueId}`, address(p.release('traefik'))],
-      values: ['{\n  "crd": {\n    "create": false\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  }\n}\n'],
+      values: ['{\n  "crd": {\n    "create": false\n  },\n  "image": {\n    "repository": "ghcr.io/fluxcd/flagger",\n    "tag": "1.44.0"\n  },\n  "meshProvider": "traefik",\n  "prometheus": {\n    "install": false\n  },\n  "securityContext": {\n    "context": {\n      "allowPrivilegeEscalation": false,\n      "capabilities": {\n        "drop": [\n          "ALL"\n        ]\n      },\n      "readOnlyRootFilesystem": true,\n      "runAsNonRoot": true,\n      "runAsUser": 10001,\n      "seccompProfile": {\n        "type": "RuntimeDefault"\n      }\n    },\n    "enabled": true\n  }\n}\n'],
     });
 
     const byName = releases(synthesized);
     expect(Object.keys(byName).sort()).toEqual(['flagger', 'traefik']);
     expect(byName.traefik.depends_on).toEqual([`terraform_data.${(p.node.findChild('traefik-crds') as TerraformElement).friendlyUniqueId}`]);
     expect(JSON.parse(byName.traefik.values[0])).toEqual({
+      image: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11', digest: 'sha256:5203c3f39ca70de6790d964624e042463ffbd57715bc82be155cf224c0dd5144' },
       metrics: { prometheus: { addServicesLabels: true, entryPoint: 'metrics', serviceMonitor: { enabled: false } } },
       fullnameOverride: 'traefik',
       ports: {
@@ -115,7 +116,11 @@ describe('CanaryPlatform', () => {
     }
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
-    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
+    expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({
+      labels: { istio: 'ingressgateway' },
+      service: { type: 'ClusterIP' },
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+    });
     expect(JSON.parse(byName['argo-rollouts'].values[0])).toEqual({
       installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, selfServiceNotification: true },
     });
@@ -150,7 +155,7 @@ describe('CanaryPlatform', () => {
     const b = platform({ traefik: { values: { alpha: { a: 1, b: 2 }, zeta: 1 } } });
     const values = (p: CanaryPlatform) => releases(Testing.synth(TerraformStack.of(p))).traefik.values[0];
     expect(values(a)).toBe(values(b));
-    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'metrics', 'ports', 'service', 'zeta']);
+    expect(Object.keys(JSON.parse(values(a)))).toEqual(['alpha', 'fullnameOverride', 'image', 'metrics', 'ports', 'service', 'zeta']);
   });
 
   test('synthesizes the same JSON twice', () => {

@@ -32,7 +32,13 @@ describe('FluxPlatform', () => {
       install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
       dependsOn: [{ name: 'traefik', namespace: 'flux-system' }],
-      values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+      values: {
+        meshProvider: 'traefik',
+        image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' },
+        securityContext: { enabled: true, context: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 10001 } },
+        prometheus: { install: false },
+        crd: { create: false },
+      },
     });
     expect(only(manifests, 'OCIRepository', 'flagger').spec).toEqual({
       interval: '1h',
@@ -50,6 +56,7 @@ describe('FluxPlatform', () => {
     const traefik = only(manifests, 'HelmRelease', 'traefik').spec;
     expect(traefik.dependsOn).toBeUndefined();
     expect(traefik.values).toEqual({
+      image: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11', digest: 'sha256:5203c3f39ca70de6790d964624e042463ffbd57715bc82be155cf224c0dd5144' },
       metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
       fullnameOverride: 'traefik',
       ports: {

@@ -23,6 +23,8 @@ describe('PlatformPlan releases', () => {
       dependsOnManifests: [],
       chartCrds: true,
       values: {
+        // By digest; the chart still reads the version it checks from the tag.
+        image: { registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11', digest: 'sha256:5203c3f39ca70de6790d964624e042463ffbd57715bc82be155cf224c0dd5144' },
         metrics: { prometheus: { entryPoint: 'metrics', addServicesLabels: true, serviceMonitor: { enabled: false } } },
         fullnameOverride: 'traefik',
         ports: {
@@ -45,7 +47,15 @@ describe('PlatformPlan releases', () => {
       dependsOn: ['traefik'],
       dependsOnManifests: [],
       chartCrds: true,
-      values: { meshProvider: 'traefik', prometheus: { install: false }, crd: { create: false } },
+      // The controller's image by tag until src/versions.ts records its digest (then `1.44.0@sha256:...`).
+      values: {
+        meshProvider: 'traefik',
+        image: { repository: 'ghcr.io/fluxcd/flagger', tag: '1.44.0' },
+        // Pod Security "restricted" (the chart's default context is read-only and uid 10001 only).
+        securityContext: { enabled: true, context: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 10001 } },
+        prometheus: { install: false },
+        crd: { create: false },
+      },
       // Flagger's chart is also a cosign-signed OCI artifact (fluxcd/flagger .github/workflows/release.yml), which Flux verifies.
       signedChart: {
         url: 'oci://ghcr.io/fluxcd/charts/flagger',
@@ -69,8 +79,19 @@ describe('PlatformPlan releases', () => {
       ['argo-rollouts', 'argo-rollouts', '2.41.0', 'argo-rollouts', ['istio-base']],
     ]);
     expect(p.release('istio-base').values).toEqual({});
-    expect(p.release('istiod').values).toEqual({ meshConfig: { enablePrometheusMerge: true } });
-    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'ClusterIP' } });
+    expect(p.release('istiod').values).toEqual({
+      meshConfig: { enablePrometheusMerge: true },
+      // Pod Security "restricted": istiod, the Gateway API proxies it deploys and the sidecars get a seccomp profile.
+      pilot: { seccompProfile: { type: 'RuntimeDefault' } },
+      gateways: { seccompProfile: { type: 'RuntimeDefault' } },
+      global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+    });
+    expect(p.release('istio-ingressgateway').values).toEqual({
+      labels: { istio: 'ingressgateway' },
+      service: { type: 'ClusterIP' },
+      // Pod Security "restricted": a seccomp profile; the chart's default sysctl (a safe one) kept.
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' }, sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+    });
     // Chart 2.41.0 ships v1.9.0; the manifests target v1.9.1.
     expect(p.release('argo-rollouts').values).toEqual({
       installCRDs: true,
@@ -131,11 +152,17 @@ describe('PlatformPlan releases', () => {
         'kubernetes-pods-slow': { enabled: false },
         'kubernetes-pods': { honor_labels: false },
       },
-      'configmapReload': { prometheus: { containerSecurityContext: restricted } },
+      // By digest: with `digest` set the chart writes <repository>@<digest> (templates/deploy.yaml).
+      'configmapReload': {
+        prometheus: {
+          image: { repository: 'quay.io/prometheus-operator/prometheus-config-reloader', tag: 'v0.93.1', digest: 'sha256:428f088fe6fe07ab138bda92113664b04848a1dc408e4d3680a60ecdb55d1a65' },
+          containerSecurityContext: restricted,
+        },
+      },
       'server': {
         fullnameOverride: 'prometheus-server',
         // The per-namespace Prometheus's image (PROMETHEUS_IMAGE, by digest), not the chart's appVersion v3.14.0.
-        image: { repository: 'docker.io/prom/prometheus', tag: 'v3.5.5@sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a' },
+        image: { repository: 'docker.io/prom/prometheus', tag: 'v3.5.5', digest: 'sha256:332c2f43e7e389d74d3893b55bb02fbbd684208e681eeb604641d5d769c0fe2a' },
         service: { servicePort: 9090 },
         global: { scrape_interval: '5s', scrape_timeout: '5s' },
         persistentVolume: { enabled: false },
@@ -278,7 +305,7 @@ describe('PlatformPlan releases', () => {
     ]);
     expect(p.repositories.find((r) => r.name === 'istio')).toEqual({ name: 'istio', url: mirror, oci: false });
     expect(p.release('istio-base').values).toEqual({ defaultRevision: 'default' });
-    expect(p.release('istio-ingressgateway').values).toEqual({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
+    expect(p.release('istio-ingressgateway').values).toMatchObject({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
   });
 
   test('the props are not modified, and every plan gets its own values', () => {

@@ -6,7 +6,7 @@ import {
   CanaryMetric, CanaryService, CanaryWebhook, DeliveryEngine, GatewayMetrics, GitOps, IDeliveryEngine, LoadTester, PlatformEngine, PlatformPlan,
   PlatformRouter, Prometheus, TrafficRouter,
 } from '../../src';
-import { ARGO_GATEWAY_API_PLUGIN_IMAGE, LOAD_TESTER_IMAGE, PINNED_IMAGES, PROMETHEUS_IMAGE, imageReference } from '../../src/versions';
+import { ARGO_GATEWAY_API_PLUGIN_IMAGE, LOAD_TESTER_IMAGE, PINNED_IMAGES, PROMETHEUS_IMAGE, imageReference, imageTagAndDigest } from '../../src/versions';
 
 const APP_IMAGE = 'ghcr.io/stefanprodan/podinfo:6.7.0';
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
@@ -49,7 +49,13 @@ const AWAITING_DIGEST = Object.values(PINNED_IMAGES).filter((image) => image.dig
 
 describe('every image the library writes is pinned by digest, or is one whose digest is not recorded yet', () => {
   test('the images still awaiting a digest are exactly these (a new image without one fails here)', () => {
-    expect(AWAITING_DIGEST).toEqual([LOAD_TESTER_IMAGE, ARGO_GATEWAY_API_PLUGIN_IMAGE]);
+    // No public source pins these tags by digest, and no registry can be read here: scripts/refresh-digests.ts fills them in.
+    expect(AWAITING_DIGEST).toEqual([
+      'ghcr.io/fluxcd/flagger-loadtester:0.38.0',
+      'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:v0.15.0',
+      'ghcr.io/fluxcd/flagger:1.44.0',
+    ]);
+    expect([LOAD_TESTER_IMAGE, ARGO_GATEWAY_API_PLUGIN_IMAGE].every((image) => AWAITING_DIGEST.includes(image))).toBe(true);
     expect(PROMETHEUS_IMAGE).toMatch(/^docker\.io\/prom\/prometheus:v3\.5\.5@sha256:[a-f0-9]{64}$/);
   });
 
@@ -87,6 +93,89 @@ describe('every image the library writes is pinned by digest, or is one whose di
     // The other entries are untouched.
     expect(rewritten.replace(entry, '')).toEqual(source.replace(source.slice(source.indexOf('  loadTester: {'), source.indexOf('} as PinnedImage', source.indexOf('  loadTester: {'))), ''));
     expect(() => rewriteDigest(source, 'grafana', digest, 'x')).toThrow("src/versions.ts has no entry 'grafana' in PINNED_IMAGES");
+  });
+});
+
+/** A chart's image values as the chart writes them: `<repository>@<digest>` when a digest is set, else `<repository>:<tag>`. */
+const byDigestOrTag = (image: any, registry?: string) => {
+  const repository = registry ? `${registry}/${image.repository}` : image.repository;
+  return image.digest ? `${repository}@${image.digest}` : `${repository}:${image.tag}`;
+};
+
+/**
+ * How each chart of the platform turns our values into its containers' images (the chart versions
+ * of src/versions.ts), so the test sees what the cluster would pull.
+ */
+const RENDERED_IMAGES: { [release: string]: (values: any) => string[] } = {
+  // fluxcd/flagger charts/flagger/templates/deployment.yaml@v1.44.0: "<repository>:<tag>".
+  'flagger': (v) => [`${v.image.repository}:${v.image.tag}`],
+  // argo-helm argo-rollouts-2.41.0 templates/controller/deployment.yaml: "<registry>/<repository>:<tag>", and our init containers as given.
+  'argo-rollouts': (v) => [`${v.controller.image.registry}/${v.controller.image.repository}:${v.controller.image.tag}`,
+    ...(v.controller.initContainers ?? []).map((c: any) => c.image)],
+  // prometheus-community prometheus-29.27.0 templates/deploy.yaml: the server and the config reloader (the only pods: the subcharts are off).
+  'prometheus': (v) => [byDigestOrTag(v.server.image), byDigestOrTag(v.configmapReload.prometheus.image)],
+  // traefik-helm-chart v41.3.0 templates/_helpers.tpl `traefik.image-name`: "<registry>/<repository>@<digest>".
+  'traefik': (v) => [byDigestOrTag(v.image, v.image.registry)],
+};
+
+/**
+ * The platform's releases whose images we leave to the chart, by tag, and why. Each is an exception
+ * to "every image has a digest", listed here so that none is silent.
+ */
+const PLATFORM_EXCEPTIONS: { [release: string]: string } = {
+  'istio-base': 'no pods: CRDs and the validating webhook configuration only',
+  'istiod': 'the chart\'s own pilot image (<hub>/pilot:<tag>[-<variant>]) by tag: no public source pins Istio 1.30.3 by digest '
+    + 'and the chart assembles the reference from hub, name, tag and variant',
+  'istio-ingressgateway': 'the proxy image is injected by istiod at admission (image: auto), by Istio\'s tag: as istiod',
+};
+
+/** The platform's images without a digest, and why (each is one of AWAITING_DIGEST). */
+const PLATFORM_AWAITING_DIGEST = {
+  'ghcr.io/fluxcd/flagger:1.44.0': 'Flagger\'s controller: no public digest of 1.44.0; the chart takes <tag>@<digest> once recorded',
+  'ghcr.io/argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi:v0.15.0': 'the Gateway API plugin: no public digest of v0.15.0',
+};
+
+describe('the platform\'s Helm values pin every image by digest, but for the listed exceptions', () => {
+  const plan = new PlatformPlan({
+    engines: [PlatformEngine.FLAGGER, PlatformEngine.ARGO_ROLLOUTS],
+    routers: [PlatformRouter.TRAEFIK, PlatformRouter.ISTIO, PlatformRouter.GATEWAY_API],
+    prometheus: true,
+  });
+
+  test('every release is either rendered here or an exception with its reason', () => {
+    expect([...plan.releaseNames].sort()).toEqual([...Object.keys(RENDERED_IMAGES), ...Object.keys(PLATFORM_EXCEPTIONS)].sort());
+  });
+
+  test('the images the charts write: by digest, except the ones whose digest is not recorded yet', () => {
+    const images = Object.entries(RENDERED_IMAGES).flatMap(([release, render]) => render(plan.release(release).values));
+    expect(images).toEqual([
+      'ghcr.io/fluxcd/flagger:1.44.0',
+      imageReference(PINNED_IMAGES.argoRollouts),
+      ARGO_GATEWAY_API_PLUGIN_IMAGE,
+      `docker.io/prom/prometheus@${PINNED_IMAGES.prometheus.digest}`,
+      `quay.io/prometheus-operator/prometheus-config-reloader@${PINNED_IMAGES.prometheusConfigReloader.digest}`,
+      `docker.io/library/traefik@${PINNED_IMAGES.traefik.digest}`,
+    ]);
+    const withoutDigest = images.filter((image) => !/@sha256:[a-f0-9]{64}$/.test(image));
+    expect(withoutDigest).toEqual(Object.keys(PLATFORM_AWAITING_DIGEST));
+    for (const image of withoutDigest) expect(AWAITING_DIGEST).toContain(image);
+  });
+
+  test('the digest each chart is given is the one src/versions.ts records for the tag the chart would otherwise run', () => {
+    const prometheus = plan.release('prometheus').values;
+    expect(prometheus.server.image).toEqual({ repository: 'docker.io/prom/prometheus', tag: 'v3.5.5', digest: PINNED_IMAGES.prometheus.digest });
+    // The chart's default reloader tag (values.yaml configmapReload.prometheus.image.tag), now by digest.
+    expect(prometheus.configmapReload.prometheus.image).toEqual({
+      repository: 'quay.io/prometheus-operator/prometheus-config-reloader', tag: 'v0.93.1', digest: PINNED_IMAGES.prometheusConfigReloader.digest,
+    });
+    // Traefik's chart reads the version it checks from `image.tag`, so the tag stays beside the digest.
+    expect(plan.release('traefik').values.image).toEqual({ registry: 'docker.io', repository: 'library/traefik', tag: 'v3.7.11', digest: PINNED_IMAGES.traefik.digest });
+    expect(plan.release('flagger').values.image).toEqual({ repository: 'ghcr.io/fluxcd/flagger', tag: imageTagAndDigest(PINNED_IMAGES.flagger) });
+  });
+
+  test('once Flagger\'s digest is recorded, the chart runs <tag>@<digest>', () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    expect(imageTagAndDigest({ ...PINNED_IMAGES.flagger, digest })).toBe(`1.44.0@${digest}`);
   });
 });
 
