@@ -164,3 +164,23 @@ test('the built-in checks of each provider: Flagger\'s own queries (traefik, ist
   expect(queryOf('gatewayapi:v1')).toContain('http_request_duration_seconds_count{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"');
   expect(model({ interval: '30s', metrics: [SUCCESS] }, { provider: 'nginx' }).queries()[0].problem).toMatch(/outside what the rehearsal evaluates/);
 });
+
+test('skipAnalysis, or a Canary without analysis, is promoted at the first tick the canary is ready, without a check (scheduler.go:363, :778-850; canary.go:685)', async () => {
+  const failing = () => value(0);
+  const skipped = model({ interval: '10s', threshold: 1, stepWeight: 10, metrics: [SUCCESS] }, { skipAnalysis: true });
+  const { timeline, queries, routing } = await drive(skipped, { query: failing });
+  expect(events(timeline)).toEqual(['0 new revision: canary scaled up', '10 promoted without analysis (skipAnalysis is true)']);
+  expect(queries).toEqual([]);
+  expect([skipped.outcome, skipped.promotedAt, skipped.endedAt, skipped.phase]).toEqual(['promoted', 10, 10, 'Succeeded']);
+  expect(routing[routing.length - 1]).toMatchObject({ primaryIsNew: true, canaryWeight: 0, newPods: 0 });
+  expect(skipped.notes[0]).toMatch(/^skipAnalysis is true: Flagger promotes the new version as soon as its pods are ready, without any check/);
+
+  const noAnalysis = model(undefined);
+  await drive(noAnalysis, { query: failing });
+  expect([noAnalysis.outcome, noAnalysis.reason]).toEqual(['promoted', 'Flagger promoted the new version without any check (the Canary has no analysis)']);
+
+  // The canary must still become ready: not ready past the progress deadline rolls back (shouldSkipAnalysis comes after IsCanaryReady).
+  const crashing = model({ interval: '60s' }, { skipAnalysis: true, progressDeadlineSeconds: 120 });
+  await drive(crashing, { readyAfter: undefined });
+  expect(crashing.outcome).toBe('rolled back');
+});

@@ -63,6 +63,8 @@ interface Webhook {
  * - a new revision: the confirm-rollout gates, else phase Waiting (pkg/controller/scheduler.go:904,
  *   scheduler_hooks.go:44); then the canary is scaled up and the phase is Progressing, nothing else
  *   that tick (scheduler.go:886 checkCanaryStatus returns false after ScaleFromZero, :921);
+ * - skipAnalysis, or no analysis (canary.go:685): at the first tick the canary is ready, promoted at
+ *   once without any check (scheduler.go:363 shouldSkipAnalysis :778-850);
  * - each later tick: the canary must be ready; not ready is retried until progressDeadlineSeconds
  *   (default 600s, canary.go:619), then rolled back (scheduler.go:354, pkg/canary/deployment_ready.go:55);
  * - a rollback webhook that answers 2xx rolls back in Progressing, Waiting or WaitingPromotion
@@ -127,6 +129,11 @@ export class FlaggerModel implements ControllerModel {
       this.analysis.match = undefined;
       if (!(this.analysis.iterations >= 1)) this.analysis.iterations = 10;
     }
+  }
+
+  /** canary.go:685 SkipAnalysis: `skipAnalysis: true`, or no `analysis` at all. */
+  private get skipsAnalysis(): boolean {
+    return this.spec.skipAnalysis === true || (this.spec.analysis === undefined && this.spec.canaryAnalysis === undefined);
   }
 
   public get weight(): number {
@@ -225,6 +232,22 @@ export class FlaggerModel implements ControllerModel {
       return;
     }
     env.route({ newPods: env.replicas });
+
+    if (this.skipsAnalysis) {
+      // shouldSkipAnalysis (scheduler.go:363, :778-850): once the canary is ready, all traffic to the
+      // primary, Promote() copies the new template to it, the canary is scaled to zero and the phase is
+      // Succeeded, in the same tick and without a single check. The primary's readiness is not waited
+      // for (scheduler.go:294 checks it only without skipAnalysis).
+      this.setRoutes(env, 100, 0, false);
+      env.route({ primaryIsNew: true, newPods: 0 });
+      this.phase = 'Succeeded';
+      this.promotedAt = env.now;
+      const why = this.spec.skipAnalysis ? 'skipAnalysis is true' : 'the Canary has no analysis';
+      this.end(env, 'promoted', `Flagger promoted the new version without any check (${why})`);
+      this.noteOnce(`${why}: Flagger promotes the new version as soon as its pods are ready, without any check (scheduler.go:363 shouldSkipAnalysis; canary.go:685 SkipAnalysis), so a bad version is promoted too`);
+      record(`promoted without analysis (${why})`);
+      return;
+    }
 
     if (['Progressing', 'Waiting', 'WaitingPromotion'].includes(this.phase)) {
       const rollbackHook = this.webhooks.find((w) => w.type === 'rollback' && this.signalsRollback(w));
