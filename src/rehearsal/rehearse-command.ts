@@ -107,8 +107,9 @@ export async function rehearseCommand(argv: string[], out: (text: string) => voi
   const args = parseRehearseArguments(argv);
   const { results, source } = await rehearseInputs(args.inputs, args.options);
   if (results.length === 0) {
-    out(`no Flagger Canary or Argo Rollout in '${source}'\n`);
-    return 0;
+    // A CI job pointed at the wrong folder must not pass: nothing rehearsed is a failure, as in assertExpectations().
+    out(`FAILED: no Flagger Canary or Argo Rollout in '${source}': nothing to rehearse\n`);
+    return 1;
   }
   if (args.json) {
     const json = rehearsalJson(results.map((r) => r.rehearsal));

@@ -310,11 +310,13 @@ function expectationFailures(r: Omit<ReleaseRehearsal, 'failures'>): string[] {
       continue;
     }
     for (const run of s.runs) {
-      if (run.outcome !== 'rolled back' || run.firstTrafficAt === undefined) continue;
+      if (run.outcome === 'promoted' || run.firstTrafficAt === undefined) continue;
       const after = run.endedAt - run.firstTrafficAt;
-      if (e.stopsBadWithinSeconds !== undefined && after > e.stopsBadWithinSeconds + 1e-9) {
-        failures.push(`${name}: '${s.scenario}' (seed ${run.seed}) was stopped ${formatSeconds(after)} after its first user request; at most ${formatSeconds(e.stopsBadWithinSeconds)} expected`);
-      }
+      if (e.stopsBadWithinSeconds === undefined || after <= e.stopsBadWithinSeconds + 1e-9) continue;
+      failures.push(run.outcome === 'rolled back'
+        ? `${name}: '${s.scenario}' (seed ${run.seed}) was stopped ${formatSeconds(after)} after its first user request; at most ${formatSeconds(e.stopsBadWithinSeconds)} expected`
+        : `${name}: '${s.scenario}' (seed ${run.seed}) was never stopped: it still served users at ${run.weightAtEnd}% ${formatSeconds(after)} after its first user request, `
+          + `when the rehearsal ended (${run.servedByNew.requests} user requests, ${run.servedByNew.errors} failed); stopped within ${formatSeconds(e.stopsBadWithinSeconds)} expected`);
     }
     for (const run of s.runs) {
       if (e.maxBadWeight !== undefined && run.outcome !== 'promoted' && run.maxWeight > e.maxBadWeight + 1e-9) {

@@ -251,6 +251,13 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
   }
   const outcome: RunOutcome = model.outcome ?? 'stuck';
   const endedAt = model.endedAt ?? Math.min(options.maxSeconds, Math.max(now, model.nextWakeUp()));
+  if (!model.outcome && endedAt > now) {
+    // Nobody acts any more (a pause no person ends), but the routes stay and the users keep coming
+    // (Argo keeps the current setWeight, rollout/trafficrouting.go:260-265): the traffic runs to the end
+    // of the horizon. No query reads it, so it is not written to Prometheus.
+    generator.advanceTo(endedAt);
+    now = endedAt;
+  }
   model.notes.forEach((n) => notes.add(n));
   return {
     scenario: scenario.name,

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import { App, Duration } from 'cdk8s';
 import { requirePrometheus } from './require-prometheus';
 import { Rehearsal } from '../../src';
@@ -44,7 +45,8 @@ describe('a hand-written Flagger release', () => {
     expect(row('healthy').slice(0, 4)).toEqual(['healthy', '1 promoted, 0 rolled back', 'ok', '2m30s']);
     expect(row('error-rate').slice(0, 3)).toEqual(['error-rate', '0 promoted, 1 rolled back', 'ok']);
     expect(row('error-rate')[5]).toMatch(/^\d+m(\d+s)? at (10|20|30)%$/);
-    expect(row('crash').slice(0, 6)).toEqual(['crash', '0 promoted, 1 rolled back', 'ok', '-', '-', 'before any user']);
+    // Crash-looping pods: rolled back at the first 30s tick past progressDeadlineSeconds (600s), before any user request.
+    expect(row('crash').slice(0, 6)).toEqual(['crash', '0 promoted, 1 rolled back', 'ok', '-', '-', 'before any user (10m30s after the new revision)']);
     expect(out).toContain('false alarms: 0 of 1 healthy runs rolled back; misses: 0 of 2 bad runs promoted');
     expect(out).toContain('note: the Prometheus configuration is not in the manifests: a scrape interval of 15s is assumed');
     expect(out).toMatch(/timeline of 'error-rate' \(seed 1\): rolled back after \S+ \(3 failed checks \(threshold 3\)\)/);
@@ -101,6 +103,20 @@ describe('a hand-written Argo Rollouts release', () => {
     expect(healthy.timeline.filter((e: any) => e.gate).map((e: any) => [e.t, e.event])).toEqual([[120, 'paused: pause at step 3, waiting for a person to promote']]);
     const never = await json(ARGO, '--seeds', '1', '--scenario', 'healthy', '--never-approve', '--max-duration', '10m');
     expect([never.code, runsOf(never.report, 'healthy')[0].outcome]).toEqual([1, 'stuck']);
+  }, 120_000);
+
+  test('a bad version held at a pause nobody ends keeps serving users to the end of the horizon: STUCK, not stopped, and the stop-time expectation fails', async () => {
+    // pause {} holds the weight until a person promotes (rollout/pause.go:172-187, trafficrouting.go:260-265 keeps the setWeight).
+    const { code, out } = await run('examples/argo-istio/main.ts', '--seeds', '1', '--scenario', 'error-rate', '--never-approve', '--max-duration', '20m', '--no-timeline');
+    expect(code).toBe(1);
+    const row = out.split('\n').find((l) => l.startsWith('error-rate '))!.split(/\s{2,}/);
+    expect(row.slice(0, 7)).toEqual(['error-rate', '0 promoted, 0 rolled back, 1 stuck', 'STUCK', '-', '-', 'not stopped', '20%']);
+    // 20 % of 10 requests per second for 20 minutes: about 2400 requests, 5 % of them failed.
+    const [served, failed] = row[7].match(/^(\d+) \((\d+) failed\)$/)!.slice(1).map(Number);
+    expect(served).toBeGreaterThan(2200);
+    expect(served).toBeLessThan(2600);
+    expect(failed).toBeGreaterThan(60);
+    expect(out).toMatch(/FAILED: test\/podinfo: 'error-rate' \(seed 1\) was never stopped: it still served users at 20% 20m after its first user request, when the rehearsal ended \(\d+ user requests, \d+ failed\); stopped within 5m expected/);
   }, 120_000);
 
   test('a check that sees too few requests is named, with the requests it needs', async () => {
@@ -178,6 +194,10 @@ describe('the library API', () => {
     const report = await Rehearsal.ofApp(new App());
     expect(report.releases).toEqual([]);
     expect(() => report.assertExpectations()).toThrow('the rehearsal failed: there is no Flagger Canary or Argo Rollout to rehearse');
+    // The command too: a CI job pointed at a folder without releases fails.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-empty-'));
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    expect(await run(dir)).toEqual({ code: 1, out: `FAILED: no Flagger Canary or Argo Rollout in '${dir}': nothing to rehearse\n`, err: '' });
   });
 
   test('arguments and options are checked at once, every mistake together, before any rehearsal', () => {
