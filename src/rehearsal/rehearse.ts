@@ -1,9 +1,9 @@
 import { parseGoDuration } from '../analysis/load-command';
-import { Release, findAnalysisTemplate } from './objects/releases';
+import { DEFAULT_MESH_PROVIDER, Release, findAnalysisTemplate } from './objects/releases';
 import { PrometheusServer } from './prometheus/server';
 import { Person, SCENARIO_NAMES, Scenario, ScenarioName, builtInScenario } from './scenarios';
 import { CountingCheck, MAX_FALSE_ALARM_PER_MEASUREMENT, MAX_MISS_PER_MEASUREMENT, conditionBounds, countingCheck, measurementPower, regressionFor, requestsNeeded } from './sensitivity';
-import { RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
+import { Exposure, RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
 import { HEALTHY } from './traffic/behaviour';
 
 /** What to rehearse and how. */
@@ -20,6 +20,8 @@ export interface RehearseOptions {
   readonly maxSeconds: number;
   /** Share of the users in each segment a route matches, 0-1. */
   readonly segmentShare: number;
+  /** Flagger's `-mesh-provider` flag: the provider of a Canary without `spec.provider`. */
+  readonly meshProvider: string;
 }
 
 export const DEFAULT_OPTIONS: RehearseOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_OPTIONS: RehearseOptions = {
   lanes: 2,
   maxSeconds: 3600,
   segmentShare: 0.05,
+  meshProvider: DEFAULT_MESH_PROVIDER,
 };
 
 /** The user traffic a release is rehearsed with when it declares none. */
@@ -200,7 +203,7 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
 
 function modelRouter(release: Release): string {
   const spec = release.controllerObject.spec ?? {};
-  if (release.engine === 'flagger') return spec.provider ?? 'kubernetes';
+  if (release.engine === 'flagger') return release.provider ?? 'istio';
   const strategy = spec.strategy ?? {};
   if (strategy.blueGreen) return 'blue/green Services';
   const routing = strategy.canary?.trafficRouting ?? {};
@@ -252,7 +255,9 @@ function countingChecks(release: Release): CountingCheck[] {
 function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): string[] {
   // The rate a healthy release gets at the declared traffic; without the healthy scenario there is none to judge.
   const healthyRuns = summaries.find((s) => s.scenario === 'healthy')?.runs ?? [];
-  const rate = median(healthyRuns.map((r) => r.firstExposureRate).filter((r): r is number => r !== undefined));
+  const exposures = healthyRuns.map((r) => r.firstExposure).filter((e): e is Exposure => e !== undefined).sort((a, b) => a.rate - b.rate);
+  const exposure = exposures[Math.floor((exposures.length - 1) / 2)];
+  const rate = exposure?.rate;
   if (rate === undefined || rate <= 0) return [];
   const warnings: string[] = [];
   for (const check of countingChecks(release)) {
@@ -267,14 +272,33 @@ function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): st
     if (needed === undefined) {
       warnings.push(`${what}; no number of requests can: move the bound between the two`);
     } else {
-      const extra = Math.ceil(needed / check.windowSeconds - rate);
       const window = Math.ceil(needed / rate);
-      warnings.push(`${what}; it needs ${needed} requests per measurement: about ${extra} more requests per second to the new version (a faster load test), or a ${formatSeconds(window)} window`);
+      warnings.push(`${what}; it needs ${needed} requests per measurement: ${moreLoad(needed / check.windowSeconds - rate, exposure)}, or a ${formatSeconds(window)} window`);
     }
   }
   return warnings;
 }
 
+/**
+ * The change that gives the new version `extra` more requests per second, in the rate a person sets:
+ * the load test's own rate (of which only the share the router gives the new version reaches it, for
+ * the part of the time it runs), else the users'.
+ */
+function moreLoad(extra: number, exposure: Exposure): string {
+  const toNew = `${requests(Math.ceil(extra))} more per second to the new version`;
+  const load = exposure.load;
+  if (load && load.shareToNew > 0 && load.dutyCycle > 0) {
+    const factor = load.shareToNew * load.dutyCycle;
+    const via = [load.shareToNew < 1 ? `${pct(load.shareToNew)} of its requests reach the new version at the first weight` : '',
+      load.dutyCycle < 1 ? `it runs ${pct(load.dutyCycle)} of the time` : ''].filter(Boolean).join(' and ');
+    const target = Math.ceil(load.requestsPerSecond + extra / factor);
+    return `${toNew}, which is a load test sending about ${target} per second instead of ${round(load.requestsPerSecond)}${via ? ` (${via})` : ''}`;
+  }
+  if (exposure.usersShare > 0) return `${toNew}, which is about ${Math.ceil(extra / exposure.usersShare)} more user requests per second (or a load test)`;
+  return toNew;
+}
+
+const requests = (n: number) => `${n} ${n === 1 ? 'request' : 'requests'}`;
 const round = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 

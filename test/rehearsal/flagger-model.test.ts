@@ -184,3 +184,23 @@ test('skipAnalysis, or a Canary without analysis, is promoted at the first tick 
   await drive(crashing, { readyAfter: undefined });
   expect(crashing.outcome).toBe('rolled back');
 });
+
+test('the provider: spec.provider, else Flagger\'s -mesh-provider (scheduler.go:177-180, default istio cmd/flagger/main.go:115); a linkerd mesh provider makes the built-in checks linkerd\'s (scheduler_metrics.go:105-111)', () => {
+  const canary = (provider?: string) => ({
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'podinfo', namespace: 'test' },
+    spec: { provider, targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' }, service: { port: 80 }, analysis: { interval: '10s', metrics: [SUCCESS] } },
+  });
+  const [defaulted] = findReleases([canary()]);
+  expect(defaulted.provider).toBe('istio');
+  expect(defaulted.problems).toContain("the Canary sets no spec.provider: Flagger uses its -mesh-provider flag (default istio, cmd/flagger/main.go:115), and the rehearsal assumes 'istio' (--mesh-provider to change)");
+  const defaultedModel = new FlaggerModel(defaulted);
+  expect([defaultedModel.strategy, defaultedModel.queries()[0].query]).toEqual(['canary', expect.stringContaining('istio_requests_total')]);
+  expect(new FlaggerModel(findReleases([canary()], 'kubernetes')[0]).strategy).toBe('bluegreen');
+  const written = findReleases([canary('traefik')], 'kubernetes')[0];
+  expect(written.provider).toBe('traefik');
+  expect(written.problems.filter((p) => p.includes('provider'))).toEqual([]);
+  expect(new FlaggerModel(written).queries()[0].query).toContain('traefik_service_request_duration_seconds_bucket');
+  expect(new FlaggerModel(findReleases([canary('traefik')], 'linkerd')[0]).queries()[0].problem).toBe("the built-in checks of provider 'linkerd' are outside what the rehearsal evaluates");
+});

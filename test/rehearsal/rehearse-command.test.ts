@@ -53,6 +53,21 @@ describe('a hand-written Flagger release', () => {
     expect(out).toMatch(/analysis failed \(1\/3 failed checks\) +load, request-success-rate=9\d\.\d+ FAIL \(< 99\)/);
   }, 120_000);
 
+  test('a Canary without spec.provider runs with Flagger\'s -mesh-provider: istio by default (cmd/flagger/main.go:115), --mesh-provider to change it, said in a note', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-noprovider-'));
+    const yaml = fs.readFileSync(path.join(FLAGGER, 'web.yaml'), 'utf8');
+    expect(yaml).toContain('  provider: istio\n');
+    fs.writeFileSync(path.join(dir, 'web.yaml'), yaml.replace('  provider: istio\n', ''));
+    const istio = await run(dir, '--seeds', '1', '--scenario', 'healthy', '--no-timeline');
+    expect(istio.out.split('\n')[0]).toBe('shop/web (flagger, istio): 1 scenarios x 1 seeds, 10 user requests/s, scrape every 15s');
+    // The same figures as with provider: istio written out: weights 10, 20, 30 %, promoted after 2m30s.
+    expect(istio.out.split('\n').find((l) => l.startsWith('healthy '))!.split(/\s{2,}/).slice(0, 4)).toEqual(['healthy', '1 promoted, 0 rolled back', 'ok', '2m30s']);
+    expect(istio.out).toContain("note: the Canary sets no spec.provider: Flagger uses its -mesh-provider flag (default istio, cmd/flagger/main.go:115), and the rehearsal assumes 'istio' (--mesh-provider to change)");
+    const kubernetes = await run(dir, '--seeds', '1', '--scenario', 'healthy', '--mesh-provider', 'kubernetes', '--no-timeline');
+    expect(kubernetes.out.split('\n')[0]).toMatch(/^shop\/web \(flagger, kubernetes\)/);
+    expect(kubernetes.out).toContain("the rehearsal assumes 'kubernetes'");
+  }, 120_000);
+
   test('--json: every run with its timeline; the same seeds give the same report, whatever the number of Prometheus servers', async () => {
     const one = await json(FLAGGER, '--seeds', '2', '--scenario', 'healthy,latency', '--lanes', '1');
     const two = await json(FLAGGER, '--seeds', '2', '--scenario', 'healthy,latency', '--lanes', '2');
@@ -155,6 +170,7 @@ describe('mistakes in the command line', () => {
     [['--approve-after', 'soon'], "'--approve-after' (soon) must be a duration such as 30s, 5m or 1h"],
     [['--users'], "'--users' needs a value"],
     [['--fast'], "unexpected '--fast'"],
+    [['--mesh-provider', 'envoy'], "'--mesh-provider' (envoy) must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik"],
   ])('%j: exit 2, the mistake and the usage', async (argv, message) => {
     const { code, out, err } = await run(FLAGGER, ...argv);
     expect({ code, out }).toEqual({ code: 2, out: '' });
@@ -201,13 +217,14 @@ describe('the library API', () => {
   });
 
   test('arguments and options are checked at once, every mistake together, before any rehearsal', () => {
-    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true }))
+    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true, meshProvider: 'envoy' }))
       .toThrow([
         "Rehearsal.ofManifests(): 'scenarios' ('flaky') must be built-in scenarios: healthy, error-rate, latency, crash, slow-degradation, one-segment, night, broken",
         "Rehearsal.ofManifests(): 'seeds' (0) must be a whole number from 1 to 1000",
         "Rehearsal.ofManifests(): 'parallelism' (40) must be a whole number from 1 to 16",
         "Rehearsal.ofManifests(): 'usersPerSecond' (-1) must be a number of requests per second, 0 or more",
         "Rehearsal.ofManifests(): 'approveAfter' and 'neverApprove' contradict each other: give one",
+        "Rehearsal.ofManifests(): 'meshProvider' ('envoy') must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik",
       ].join('\n'));
     expect(() => Rehearsal.ofApp({} as any)).toThrow("Rehearsal.ofApp(): 'app' ({}) must be");
     expect(() => Rehearsal.ofManifests(['/no/such/manifests'])).toThrow("no manifest file or folder at '/no/such/manifests'");

@@ -2,7 +2,7 @@ import { TemplateModel, builtInObserver, renderFlaggerQuery } from './queries';
 import { parseGoDuration } from '../../analysis/load-command';
 import { CheckResult, ControllerEnv, ControllerModel, RunOutcome } from '../controller';
 import { Manifest } from '../objects/manifests';
-import { Release } from '../objects/releases';
+import { DEFAULT_MESH_PROVIDER, Release } from '../objects/releases';
 import { QueryResult } from '../prometheus/server';
 
 /** Flagger's Canary phases (pkg/apis/flagger/v1beta1/status.go). */
@@ -114,6 +114,7 @@ export class FlaggerModel implements ControllerModel {
   private readonly interval: number;
   private readonly threshold: number;
   private readonly provider: string;
+  private readonly metricsProvider: string;
   private readonly webhooks: Webhook[];
 
   constructor(private readonly release: Release) {
@@ -122,7 +123,10 @@ export class FlaggerModel implements ControllerModel {
     // GetAnalysisInterval: default 60s, at least 10s.
     this.interval = Math.max(10, parseGoDuration(this.analysis.interval ?? '') ?? 60);
     this.threshold = this.analysis.threshold > 0 ? this.analysis.threshold : 1;
-    this.provider = this.spec.provider ?? 'kubernetes';
+    this.provider = release.provider ?? (this.spec.provider || DEFAULT_MESH_PROVIDER);
+    // runBuiltinMetricChecks (scheduler_metrics.go:96-111): the built-in queries are the provider's,
+    // except that a linkerd -mesh-provider makes them linkerd's even when spec.provider is set.
+    this.metricsProvider = this.spec.provider && (release.meshProvider ?? '').includes('linkerd') ? 'linkerd' : this.provider;
     this.webhooks = (this.analysis.webhooks ?? []).map((w: any) => ({ name: w.name, type: w.type ?? 'rollout', url: w.url ?? '', metadata: w.metadata ?? {} }));
     if (this.provider === 'kubernetes') {
       // scheduler.go: the kubernetes provider drops match and needs iterations (default 10).
@@ -501,10 +505,10 @@ export class FlaggerModel implements ControllerModel {
       const withInterval = { ...metric, interval: metric.interval || '1m' };
       const out: { metric: any; query?: string; problem?: string; kind: 'success-rate' | 'duration' | 'custom'; builtIn: boolean }[] = [];
       if (metric.name === 'request-success-rate' || metric.name === 'request-duration') {
-        const { observer, known } = builtInObserver(this.provider);
+        const { observer, known } = builtInObserver(this.metricsProvider);
         const kind = metric.name === 'request-success-rate' ? 'success-rate' : 'duration';
         const rendered = renderFlaggerQuery(observer.queries[metric.name], this.model(withInterval));
-        out.push({ metric: withInterval, query: rendered.query, problem: known ? rendered.error : `the built-in checks of provider '${this.provider}' are outside what the rehearsal evaluates`, kind, builtIn: true });
+        out.push({ metric: withInterval, query: rendered.query, problem: known ? rendered.error : `the built-in checks of provider '${this.metricsProvider}' are outside what the rehearsal evaluates`, kind, builtIn: true });
       }
       if (metric.query) {
         const rendered = renderFlaggerQuery(metric.query, this.model(withInterval));
@@ -566,7 +570,7 @@ export class FlaggerModel implements ControllerModel {
         results.push({ name, verdict: read.noValues ? 'no values' : 'error', detail: read.problem, query: check.query });
         return;
       }
-      const builtInScale = check.kind === 'duration' ? builtInObserver(this.provider).observer.durationScale : 1;
+      const builtInScale = check.kind === 'duration' ? builtInObserver(this.metricsProvider).observer.durationScale : 1;
       const value = read.value * builtInScale;
       const verdict = judge(check.metric, value, check.kind);
       if (!verdict.pass) failed = true;
