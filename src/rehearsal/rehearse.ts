@@ -1,6 +1,7 @@
 import { parseGoDuration } from '../analysis/load-command';
 import { DEFAULT_MESH_PROVIDER, Release, findAnalysisTemplate } from './objects/releases';
-import { PrometheusServer } from './prometheus/server';
+import { PrometheusServer, prometheusVersion } from './prometheus/server';
+import { PINNED_IMAGES } from '../versions';
 import { Person, SCENARIO_NAMES, Scenario, ScenarioName, builtInScenario } from './scenarios';
 import { CountingCheck, MAX_FALSE_ALARM_PER_MEASUREMENT, MAX_MISS_PER_MEASUREMENT, conditionBounds, countingCheck, measurementPower, regressionFor, requestsNeeded } from './sensitivity';
 import { Exposure, RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
@@ -73,6 +74,8 @@ export interface ReleaseRehearsal {
   readonly misses: { readonly count: number; readonly of: number };
   readonly warnings: string[];
   readonly notes: string[];
+  /** What the rehearsal assumes for every release of its engine (pod start, the Prometheus engine). */
+  readonly assumptions: string[];
   /** Expectations the release states that the rehearsal did not meet (and the defaults: healthy promotes, bad is never promoted). */
   readonly failures: string[];
 }
@@ -138,6 +141,7 @@ class Lanes {
 
 /** Rehearses every release with every scenario and seed, on the real Prometheus. */
 export async function rehearse(releases: Release[], options: RehearseOptions): Promise<ReleaseRehearsal[]> {
+  const engineVersion = /version (\S+)/.exec(prometheusVersion() ?? '')?.[1] ?? 'unknown';
   const lanes = await Lanes.start(Math.min(options.lanes, releases.length * options.scenarios.length * options.seeds));
   try {
     const plans = releases.map((release) => {
@@ -190,6 +194,7 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
         falseAlarms: { count: healthy.reduce((n, s) => n + s.rolledBack, 0), of: healthy.reduce((n, s) => n + s.runs.length, 0) },
         misses: { count: bad.reduce((n, s) => n + s.promoted, 0), of: bad.reduce((n, s) => n + s.runs.length, 0) },
         warnings: [],
+        assumptions: assumptionsOf(plan.release, engineVersion),
         notes: [...new Set([...plan.release.problems, ...plan.skipped, ...summaries.flatMap((s) => s.runs.flatMap((r) => r.notes))])],
       };
       if (!plan.release.scrapeIntervalKnown) rehearsal.notes.push(`the Prometheus configuration is not in the manifests: a scrape interval of ${plan.release.scrapeIntervalSeconds}s is assumed`);
@@ -199,6 +204,21 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
   } finally {
     await lanes.stop();
   }
+}
+
+/** What every rehearsal of the release assumes, said in the report. */
+function assumptionsOf(release: Release, prometheusVersion: string): string[] {
+  const stack = PINNED_IMAGES.prometheus.tag;
+  const pods = release.engine === 'flagger'
+    ? 'the new pods are ready as soon as they are scaled up, and so is the primary when a promotion copies the new version to it; '
+      + 'Flagger waits for the primary (scheduler.go:294-311), so a real promotion takes one interval or more longer when its rolling update outlasts the interval'
+    : 'the new pods are available as soon as they are scaled up (Argo waits for them before a step completes and before the blue/green switch)';
+  return [
+    pods,
+    `the queries run on the local prometheus binary, version ${prometheusVersion}; the stack this library synthesizes runs ${stack}, `
+      + 'whose range selectors leave out a sample exactly at the start of the window, so a window of one or two scrape intervals can see one sample fewer (or none), '
+      + 'and whose le and quantile labels are floats (PROMETHEUS_BINARY selects another binary)',
+  ];
 }
 
 function modelRouter(release: Release): string {
@@ -285,7 +305,7 @@ function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): st
  * the part of the time it runs), else the users'.
  */
 function moreLoad(extra: number, exposure: Exposure): string {
-  const toNew = `${requests(Math.ceil(extra))} more per second to the new version`;
+  const toNew = `${moreRequests(Math.ceil(extra))} per second to the new version`;
   const load = exposure.load;
   if (load && load.shareToNew > 0 && load.dutyCycle > 0) {
     const factor = load.shareToNew * load.dutyCycle;
@@ -298,7 +318,7 @@ function moreLoad(extra: number, exposure: Exposure): string {
   return toNew;
 }
 
-const requests = (n: number) => `${n} ${n === 1 ? 'request' : 'requests'}`;
+const moreRequests = (n: number) => `${n} more ${n === 1 ? 'request' : 'requests'}`;
 const round = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 

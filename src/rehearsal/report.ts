@@ -42,7 +42,7 @@ function verdictOf(s: ScenarioSummary): string {
 function stoppedText(s: ScenarioSummary): string {
   if (s.medianStopAfterTraffic !== undefined) return `${formatSeconds(s.medianStopAfterTraffic)} at ${s.medianStopWeight}%`;
   const beforeUsers = s.runs.filter((r) => r.outcome === 'rolled back' && r.firstTrafficAt === undefined).map((r) => r.endedAt).sort((a, b) => a - b);
-  if (beforeUsers.length > 0) return `before any user (${formatSeconds(beforeUsers[Math.floor((beforeUsers.length - 1) / 2)])} after the new revision)`;
+  if (beforeUsers.length > 0) return `before any user (${formatSeconds(beforeUsers[Math.floor((beforeUsers.length - 1) / 2)])})`;
   return s.stuck > 0 ? 'not stopped' : '-';
 }
 
@@ -86,10 +86,11 @@ export function releaseText(r: ReleaseRehearsal, options: { timeline?: boolean }
   const fa = r.falseAlarms;
   const miss = r.misses;
   out.push(`false alarms: ${fa.count} of ${fa.of} healthy runs rolled back; misses: ${miss.count} of ${miss.of} bad runs promoted`);
-  out.push('times: promoted = all traffic on the new version for good, from the new revision; detected and stopped = from the first user request to the new version (medians)');
+  out.push('times: promoted = all traffic on the new version for good, from the new revision; detected and stopped = from the first user request to the new version, or from the new revision when no user reached it (medians)');
   for (const s of r.scenarios) out.push(`  ${s.scenario}: ${s.description}`);
   for (const w of r.warnings) out.push(`warning: ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
+  for (const a of r.assumptions) out.push(`assumed: ${a}`);
   for (const f of r.failures) out.push(`FAILED: ${f}`);
   const run = exampleRun(r);
   if (options.timeline !== false && run) {
@@ -112,6 +113,7 @@ export function rehearsalJson(releases: ReleaseRehearsal[]): any {
     misses: r.misses,
     warnings: r.warnings,
     notes: r.notes,
+    assumptions: r.assumptions,
     failures: r.failures,
     scenarios: r.scenarios.map((s) => ({
       scenario: s.scenario,
