@@ -1,7 +1,7 @@
 import { parseGoDuration } from '../analysis/load-command';
+import { PINNED_IMAGES } from '../versions';
 import { DEFAULT_MESH_PROVIDER, Release, findAnalysisTemplate } from './objects/releases';
 import { PrometheusServer, prometheusVersion } from './prometheus/server';
-import { PINNED_IMAGES } from '../versions';
 import { Person, SCENARIO_NAMES, Scenario, ScenarioName, builtInScenario } from './scenarios';
 import { CountingCheck, MAX_FALSE_ALARM_PER_MEASUREMENT, MAX_MISS_PER_MEASUREMENT, conditionBounds, countingCheck, measurementPower, regressionFor, requestsNeeded } from './sensitivity';
 import { Exposure, RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
@@ -207,7 +207,7 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
 }
 
 /** What every rehearsal of the release assumes, said in the report. */
-function assumptionsOf(release: Release, prometheusVersion: string): string[] {
+function assumptionsOf(release: Release, engineVersion: string): string[] {
   const stack = PINNED_IMAGES.prometheus.tag;
   const pods = release.engine === 'flagger'
     ? 'the new pods are ready as soon as they are scaled up, and so is the primary when a promotion copies the new version to it; '
@@ -215,7 +215,7 @@ function assumptionsOf(release: Release, prometheusVersion: string): string[] {
     : 'the new pods are available as soon as they are scaled up (Argo waits for them before a step completes and before the blue/green switch)';
   return [
     pods,
-    `the queries run on the local prometheus binary, version ${prometheusVersion}; the stack this library synthesizes runs ${stack}, `
+    `the queries run on the local prometheus binary, version ${engineVersion}; the stack this library synthesizes runs ${stack}, `
       + 'whose range selectors leave out a sample exactly at the start of the window, so a window of one or two scrape intervals can see one sample fewer (or none), '
       + 'and whose le and quantile labels are floats (PROMETHEUS_BINARY selects another binary)',
   ];

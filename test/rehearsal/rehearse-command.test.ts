@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import * as os from 'os';
+import * as path from 'path';
 import { App, Duration } from 'cdk8s';
 import { requirePrometheus } from './require-prometheus';
 import { Rehearsal } from '../../src';

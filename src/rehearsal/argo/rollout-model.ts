@@ -439,7 +439,9 @@ export class ArgoRolloutModel implements ControllerModel {
         }
       }
       // autoPromotionSeconds counts only with autoPromotionEnabled; without it the person's promote switches (pause.go:154-169).
-      if (bg.autoPromotionEnabled !== false && bg.autoPromotionSeconds && this.switchAt === undefined) this.switchAt = env.now + seconds(bg.autoPromotionSeconds);
+      if (bg.autoPromotionEnabled !== false && bg.autoPromotionSeconds && this.switchAt === undefined) {
+        this.switchAt = env.now + seconds(bg.autoPromotionSeconds);
+      }
       if (this.switchAt !== undefined && env.now + 1e-9 < this.switchAt) {
         this.wait(this.switchAt);
         return;
