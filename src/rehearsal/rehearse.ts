@@ -198,7 +198,7 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
         notes: [...new Set([...plan.release.problems, ...plan.skipped, ...summaries.flatMap((s) => s.runs.flatMap((r) => r.notes))])],
       };
       if (!plan.release.scrapeIntervalKnown) rehearsal.notes.push(`the Prometheus configuration is not in the manifests: a scrape interval of ${plan.release.scrapeIntervalSeconds}s is assumed`);
-      rehearsal.warnings.push(...sensitivityWarnings(plan.release, summaries));
+      rehearsal.warnings.push(...sensitivityWarnings(plan.release, summaries), ...shortWindowWarnings(plan.release));
       return { ...rehearsal, failures: expectationFailures(rehearsal) };
     });
   } finally {
@@ -231,6 +231,23 @@ function modelRouter(release: Release): string {
   if (routing.istio) return 'istio';
   if (routing.plugins) return Object.keys(routing.plugins).join(', ');
   return 'replica ratio';
+}
+
+/**
+ * Queries whose range holds fewer than three scrapes: Prometheus v3 (the stack's) leaves out a sample
+ * exactly at the start of a range, so there they can read one sample fewer than the local 2.x engine, or none.
+ */
+export function shortWindowWarnings(release: Release): string[] {
+  const scrape = release.scrapeIntervalSeconds;
+  const ranges = new Set<string>();
+  for (const query of modelOf(release).queriesOf()) {
+    for (const match of query.matchAll(/\[\s*(\d+(?:ms|s|m|h))\s*(?::[^\]]*)?\]/g)) {
+      const seconds = parseGoDuration(match[1]);
+      if (seconds !== undefined && seconds < 3 * scrape) ranges.add(match[1]);
+    }
+  }
+  return [...ranges].map((range) => `a query reads a [${range}] window, fewer than three scrapes (every ${scrape}s): on Prometheus v3, which the stack runs, `
+    + 'a range leaves out the sample at its start, so it can read one sample fewer than this rehearsal (or no value); make it three scrape intervals or more');
 }
 
 /** The checks of a release that count requests against a bound, with their windows. */
