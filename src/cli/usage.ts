@@ -142,7 +142,9 @@ is promoted, an expectation the release states is not met, or the plan disagrees
   --users <per second>       user requests per second (default: what each release states, else 10)
   --approve-after <duration> how long a person takes to open a gate or end a pause (default 0s)
   --never-approve            the person never opens a gate
-  --max-duration <duration>  how long a run may take before it counts as stuck (default 1h)
+  --max-duration <duration>  how long a run may take before it counts as stuck (default 1h); a run
+                             nobody resumes keeps its users on the new version until then
+  --mesh-provider <name>     Flagger's -mesh-provider, for a Canary without spec.provider (default istio)
   --lanes <n>                Prometheus servers side by side (default 2)
   --no-timeline              no timeline in the text report
 `,

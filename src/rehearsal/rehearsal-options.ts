@@ -91,4 +91,11 @@ export interface RehearsalOptions {
    * @default Duration.hours(1)
    */
   readonly maxDuration?: Duration;
+  /**
+   * Flagger's `-mesh-provider` flag (the Helm chart's `meshProvider`): the provider of a Canary
+   * that sets no `spec.provider`, e.g. `traefik`, `gatewayapi:v1`, `kubernetes`.
+   *
+   * @default 'istio' (Flagger's own default)
+   */
+  readonly meshProvider?: string;
 }

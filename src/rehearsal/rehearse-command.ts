@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { agreementText } from './agreement';
 import { Manifest, readManifests } from './objects/manifests';
+import { MESH_PROVIDERS } from './objects/releases';
 import { DEFAULT_OPTIONS, RehearseOptions } from './rehearse';
 import { rehearsalJson, releaseText } from './report';
 import { RehearsalResult, rehearseObjects } from './run-rehearsal';
@@ -66,6 +67,12 @@ export function parseRehearseArguments(argv: string[]): RehearseArguments {
       case '--approve-after': options = { ...options, person: { approvesAfterSeconds: duration(take(), '--approve-after') } }; break;
       case '--never-approve': options = { ...options, person: {} }; break;
       case '--max-duration': options = { ...options, maxSeconds: duration(take(), '--max-duration') }; break;
+      case '--mesh-provider': {
+        const mesh = take();
+        if (!MESH_PROVIDERS.includes(mesh)) throw new RehearseUsageError(`'--mesh-provider' (${mesh}) must be one of Flagger's mesh providers: ${MESH_PROVIDERS.join(', ')}`);
+        options = { ...options, meshProvider: mesh };
+        break;
+      }
       case '--lanes': {
         const n = Number(take());
         if (!Number.isInteger(n) || n < 1 || n > 16) throw new RehearseUsageError('\'--lanes\' must be a whole number from 1 to 16');
@@ -107,8 +114,9 @@ export async function rehearseCommand(argv: string[], out: (text: string) => voi
   const args = parseRehearseArguments(argv);
   const { results, source } = await rehearseInputs(args.inputs, args.options);
   if (results.length === 0) {
-    out(`no Flagger Canary or Argo Rollout in '${source}'\n`);
-    return 0;
+    // A CI job pointed at the wrong folder must not pass: nothing rehearsed is a failure, as in assertExpectations().
+    out(`FAILED: no Flagger Canary or Argo Rollout in '${source}': nothing to rehearse\n`);
+    return 1;
   }
   if (args.json) {
     const json = rehearsalJson(results.map((r) => r.rehearsal));

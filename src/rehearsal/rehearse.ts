@@ -1,9 +1,10 @@
 import { parseGoDuration } from '../analysis/load-command';
-import { Release, findAnalysisTemplate } from './objects/releases';
-import { PrometheusServer } from './prometheus/server';
+import { PINNED_IMAGES } from '../versions';
+import { DEFAULT_MESH_PROVIDER, Release, findAnalysisTemplate } from './objects/releases';
+import { PrometheusServer, prometheusVersion } from './prometheus/server';
 import { Person, SCENARIO_NAMES, Scenario, ScenarioName, builtInScenario } from './scenarios';
 import { CountingCheck, MAX_FALSE_ALARM_PER_MEASUREMENT, MAX_MISS_PER_MEASUREMENT, conditionBounds, countingCheck, measurementPower, regressionFor, requestsNeeded } from './sensitivity';
-import { RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
+import { Exposure, RunResult, modelOf, rehearseRun, segmentsOf } from './simulation';
 import { HEALTHY } from './traffic/behaviour';
 
 /** What to rehearse and how. */
@@ -20,6 +21,8 @@ export interface RehearseOptions {
   readonly maxSeconds: number;
   /** Share of the users in each segment a route matches, 0-1. */
   readonly segmentShare: number;
+  /** Flagger's `-mesh-provider` flag: the provider of a Canary without `spec.provider`. */
+  readonly meshProvider: string;
 }
 
 export const DEFAULT_OPTIONS: RehearseOptions = {
@@ -29,6 +32,7 @@ export const DEFAULT_OPTIONS: RehearseOptions = {
   lanes: 2,
   maxSeconds: 3600,
   segmentShare: 0.05,
+  meshProvider: DEFAULT_MESH_PROVIDER,
 };
 
 /** The user traffic a release is rehearsed with when it declares none. */
@@ -70,6 +74,8 @@ export interface ReleaseRehearsal {
   readonly misses: { readonly count: number; readonly of: number };
   readonly warnings: string[];
   readonly notes: string[];
+  /** What the rehearsal assumes for every release of its engine (pod start, the Prometheus engine). */
+  readonly assumptions: string[];
   /** Expectations the release states that the rehearsal did not meet (and the defaults: healthy promotes, bad is never promoted). */
   readonly failures: string[];
 }
@@ -135,6 +141,7 @@ class Lanes {
 
 /** Rehearses every release with every scenario and seed, on the real Prometheus. */
 export async function rehearse(releases: Release[], options: RehearseOptions): Promise<ReleaseRehearsal[]> {
+  const engineVersion = /version (\S+)/.exec(prometheusVersion() ?? '')?.[1] ?? 'unknown';
   const lanes = await Lanes.start(Math.min(options.lanes, releases.length * options.scenarios.length * options.seeds));
   try {
     const plans = releases.map((release) => {
@@ -187,10 +194,11 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
         falseAlarms: { count: healthy.reduce((n, s) => n + s.rolledBack, 0), of: healthy.reduce((n, s) => n + s.runs.length, 0) },
         misses: { count: bad.reduce((n, s) => n + s.promoted, 0), of: bad.reduce((n, s) => n + s.runs.length, 0) },
         warnings: [],
+        assumptions: assumptionsOf(plan.release, engineVersion),
         notes: [...new Set([...plan.release.problems, ...plan.skipped, ...summaries.flatMap((s) => s.runs.flatMap((r) => r.notes))])],
       };
       if (!plan.release.scrapeIntervalKnown) rehearsal.notes.push(`the Prometheus configuration is not in the manifests: a scrape interval of ${plan.release.scrapeIntervalSeconds}s is assumed`);
-      rehearsal.warnings.push(...sensitivityWarnings(plan.release, summaries));
+      rehearsal.warnings.push(...sensitivityWarnings(plan.release, summaries), ...shortWindowWarnings(plan.release));
       return { ...rehearsal, failures: expectationFailures(rehearsal) };
     });
   } finally {
@@ -198,9 +206,24 @@ export async function rehearse(releases: Release[], options: RehearseOptions): P
   }
 }
 
+/** What every rehearsal of the release assumes, said in the report. */
+function assumptionsOf(release: Release, engineVersion: string): string[] {
+  const stack = PINNED_IMAGES.prometheus.tag;
+  const pods = release.engine === 'flagger'
+    ? 'the new pods are ready as soon as they are scaled up, and so is the primary when a promotion copies the new version to it; '
+      + 'Flagger waits for the primary (scheduler.go:294-311), so a real promotion takes one interval or more longer when its rolling update outlasts the interval'
+    : 'the new pods are available as soon as they are scaled up (Argo waits for them before a step completes and before the blue/green switch)';
+  return [
+    pods,
+    `the queries run on the local prometheus binary, version ${engineVersion}; the stack this library synthesizes runs ${stack}, `
+      + 'whose range selectors leave out a sample exactly at the start of the window, so a window of one or two scrape intervals can see one sample fewer (or none), '
+      + 'and whose le and quantile labels are floats (PROMETHEUS_BINARY selects another binary)',
+  ];
+}
+
 function modelRouter(release: Release): string {
   const spec = release.controllerObject.spec ?? {};
-  if (release.engine === 'flagger') return spec.provider ?? 'kubernetes';
+  if (release.engine === 'flagger') return release.provider ?? 'istio';
   const strategy = spec.strategy ?? {};
   if (strategy.blueGreen) return 'blue/green Services';
   const routing = strategy.canary?.trafficRouting ?? {};
@@ -208,6 +231,23 @@ function modelRouter(release: Release): string {
   if (routing.istio) return 'istio';
   if (routing.plugins) return Object.keys(routing.plugins).join(', ');
   return 'replica ratio';
+}
+
+/**
+ * Queries whose range holds fewer than three scrapes: Prometheus v3 (the stack's) leaves out a sample
+ * exactly at the start of a range, so there they can read one sample fewer than the local 2.x engine, or none.
+ */
+export function shortWindowWarnings(release: Release): string[] {
+  const scrape = release.scrapeIntervalSeconds;
+  const ranges = new Set<string>();
+  for (const query of modelOf(release).queriesOf()) {
+    for (const match of query.matchAll(/\[\s*(\d+(?:ms|s|m|h))\s*(?::[^\]]*)?\]/g)) {
+      const seconds = parseGoDuration(match[1]);
+      if (seconds !== undefined && seconds < 3 * scrape) ranges.add(match[1]);
+    }
+  }
+  return [...ranges].map((range) => `a query reads a [${range}] window, fewer than three scrapes (every ${scrape}s): on Prometheus v3, which the stack runs, `
+    + 'a range leaves out the sample at its start, so it can read one sample fewer than this rehearsal (or no value); make it three scrape intervals or more');
 }
 
 /** The checks of a release that count requests against a bound, with their windows. */
@@ -252,7 +292,9 @@ function countingChecks(release: Release): CountingCheck[] {
 function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): string[] {
   // The rate a healthy release gets at the declared traffic; without the healthy scenario there is none to judge.
   const healthyRuns = summaries.find((s) => s.scenario === 'healthy')?.runs ?? [];
-  const rate = median(healthyRuns.map((r) => r.firstExposureRate).filter((r): r is number => r !== undefined));
+  const exposures = healthyRuns.map((r) => r.firstExposure).filter((e): e is Exposure => e !== undefined).sort((a, b) => a.rate - b.rate);
+  const exposure = exposures[Math.floor((exposures.length - 1) / 2)];
+  const rate = exposure?.rate;
   if (rate === undefined || rate <= 0) return [];
   const warnings: string[] = [];
   for (const check of countingChecks(release)) {
@@ -267,14 +309,33 @@ function sensitivityWarnings(release: Release, summaries: ScenarioSummary[]): st
     if (needed === undefined) {
       warnings.push(`${what}; no number of requests can: move the bound between the two`);
     } else {
-      const extra = Math.ceil(needed / check.windowSeconds - rate);
       const window = Math.ceil(needed / rate);
-      warnings.push(`${what}; it needs ${needed} requests per measurement: about ${extra} more requests per second to the new version (a faster load test), or a ${formatSeconds(window)} window`);
+      warnings.push(`${what}; it needs ${needed} requests per measurement: ${moreLoad(needed / check.windowSeconds - rate, exposure)}, or a ${formatSeconds(window)} window`);
     }
   }
   return warnings;
 }
 
+/**
+ * The change that gives the new version `extra` more requests per second, in the rate a person sets:
+ * the load test's own rate (of which only the share the router gives the new version reaches it, for
+ * the part of the time it runs), else the users'.
+ */
+function moreLoad(extra: number, exposure: Exposure): string {
+  const toNew = `${moreRequests(Math.ceil(extra))} per second to the new version`;
+  const load = exposure.load;
+  if (load && load.shareToNew > 0 && load.dutyCycle > 0) {
+    const factor = load.shareToNew * load.dutyCycle;
+    const via = [load.shareToNew < 1 ? `${pct(load.shareToNew)} of its requests reach the new version at the first weight` : '',
+      load.dutyCycle < 1 ? `it runs ${pct(load.dutyCycle)} of the time` : ''].filter(Boolean).join(' and ');
+    const target = Math.ceil(load.requestsPerSecond + extra / factor);
+    return `${toNew}, which is a load test sending about ${target} per second instead of ${round(load.requestsPerSecond)}${via ? ` (${via})` : ''}`;
+  }
+  if (exposure.usersShare > 0) return `${toNew}, which is about ${Math.ceil(extra / exposure.usersShare)} more user requests per second (or a load test)`;
+  return toNew;
+}
+
+const moreRequests = (n: number) => `${n} more ${n === 1 ? 'request' : 'requests'}`;
 const round = (x: number) => Math.round(x * 10) / 10;
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 
@@ -310,11 +371,13 @@ function expectationFailures(r: Omit<ReleaseRehearsal, 'failures'>): string[] {
       continue;
     }
     for (const run of s.runs) {
-      if (run.outcome !== 'rolled back' || run.firstTrafficAt === undefined) continue;
+      if (run.outcome === 'promoted' || run.firstTrafficAt === undefined) continue;
       const after = run.endedAt - run.firstTrafficAt;
-      if (e.stopsBadWithinSeconds !== undefined && after > e.stopsBadWithinSeconds + 1e-9) {
-        failures.push(`${name}: '${s.scenario}' (seed ${run.seed}) was stopped ${formatSeconds(after)} after its first user request; at most ${formatSeconds(e.stopsBadWithinSeconds)} expected`);
-      }
+      if (e.stopsBadWithinSeconds === undefined || after <= e.stopsBadWithinSeconds + 1e-9) continue;
+      failures.push(run.outcome === 'rolled back'
+        ? `${name}: '${s.scenario}' (seed ${run.seed}) was stopped ${formatSeconds(after)} after its first user request; at most ${formatSeconds(e.stopsBadWithinSeconds)} expected`
+        : `${name}: '${s.scenario}' (seed ${run.seed}) was never stopped: it still served users at ${run.weightAtEnd}% ${formatSeconds(after)} after its first user request, `
+          + `when the rehearsal ended (${run.servedByNew.requests} user requests, ${run.servedByNew.errors} failed); stopped within ${formatSeconds(e.stopsBadWithinSeconds)} expected`);
     }
     for (const run of s.runs) {
       if (e.maxBadWeight !== undefined && run.outcome !== 'promoted' && run.maxWeight > e.maxBadWeight + 1e-9) {

@@ -33,7 +33,17 @@ function outcomes(s: ScenarioSummary): string {
 
 function verdictOf(s: ScenarioSummary): string {
   if (!s.bad) return s.rolledBack + s.stuck === 0 ? 'ok' : s.rolledBack > 0 ? 'FALSE ALARM' : 'STUCK';
-  return s.promoted === 0 ? 'ok' : 'MISSED';
+  if (s.promoted > 0) return 'MISSED';
+  // A bad version left at a weight nobody ends keeps serving users: not stopped.
+  return s.runs.some((r) => r.outcome === 'stuck' && r.servedByNew.requests > 0) ? 'STUCK' : 'ok';
+}
+
+/** When the bad version was stopped: from its first user request, or from the new revision when no user reached it (a crash). */
+function stoppedText(s: ScenarioSummary): string {
+  if (s.medianStopAfterTraffic !== undefined) return `${formatSeconds(s.medianStopAfterTraffic)} at ${s.medianStopWeight}%`;
+  const beforeUsers = s.runs.filter((r) => r.outcome === 'rolled back' && r.firstTrafficAt === undefined).map((r) => r.endedAt).sort((a, b) => a - b);
+  if (beforeUsers.length > 0) return `before any user (${formatSeconds(beforeUsers[Math.floor((beforeUsers.length - 1) / 2)])})`;
+  return s.stuck > 0 ? 'not stopped' : '-';
 }
 
 function check(c: CheckResult): string {
@@ -68,7 +78,7 @@ export function releaseText(r: ReleaseRehearsal, options: { timeline?: boolean }
     verdictOf(s),
     s.bad ? '-' : formatSeconds(s.medianPromotion),
     s.bad ? formatSeconds(s.medianDetection) : '-',
-    s.bad ? (s.medianStopAfterTraffic !== undefined ? `${formatSeconds(s.medianStopAfterTraffic)} at ${s.medianStopWeight}%` : s.rolledBack > 0 ? 'before any user' : '-') : '-',
+    s.bad ? stoppedText(s) : '-',
     `${s.highestWeight}%`,
     s.bad ? `${s.medianServed} (${s.medianServedErrors} failed)` : '-',
   ]);
@@ -76,10 +86,11 @@ export function releaseText(r: ReleaseRehearsal, options: { timeline?: boolean }
   const fa = r.falseAlarms;
   const miss = r.misses;
   out.push(`false alarms: ${fa.count} of ${fa.of} healthy runs rolled back; misses: ${miss.count} of ${miss.of} bad runs promoted`);
-  out.push('times: promoted = all traffic on the new version for good, from the new revision; detected and stopped = from the first user request to the new version (medians)');
+  out.push('times: promoted = all traffic on the new version for good, from the new revision; detected and stopped = from the first user request to the new version, or from the new revision when no user reached it (medians)');
   for (const s of r.scenarios) out.push(`  ${s.scenario}: ${s.description}`);
   for (const w of r.warnings) out.push(`warning: ${w}`);
   for (const n of r.notes) out.push(`note: ${n}`);
+  for (const a of r.assumptions) out.push(`assumed: ${a}`);
   for (const f of r.failures) out.push(`FAILED: ${f}`);
   const run = exampleRun(r);
   if (options.timeline !== false && run) {
@@ -102,6 +113,7 @@ export function rehearsalJson(releases: ReleaseRehearsal[]): any {
     misses: r.misses,
     warnings: r.warnings,
     notes: r.notes,
+    assumptions: r.assumptions,
     failures: r.failures,
     scenarios: r.scenarios.map((s) => ({
       scenario: s.scenario,

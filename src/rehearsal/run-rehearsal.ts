@@ -1,6 +1,6 @@
 import { Agreement, agreementWithPlan } from './agreement';
 import { Manifest } from './objects/manifests';
-import { findReleases } from './objects/releases';
+import { MESH_PROVIDERS, findReleases } from './objects/releases';
 import { RehearsalOptions } from './rehearsal-options';
 import { DEFAULT_OPTIONS, ReleaseRehearsal, RehearseOptions, rehearse } from './rehearse';
 import { SCENARIO_NAMES, ScenarioName } from './scenarios';
@@ -31,6 +31,10 @@ export function resolveOptions(owner: string, options: RehearsalOptions): Rehear
     const max = options.maxDuration?.toSeconds();
     if (max !== undefined && !(max > 0)) fail(owner, `'maxDuration' (${max}s) must be longer than 0 seconds`);
   });
+  errors.attempt(() => {
+    const mesh = options.meshProvider;
+    if (mesh !== undefined && !MESH_PROVIDERS.includes(mesh)) fail(owner, `'meshProvider' ('${mesh}') must be one of Flagger's mesh providers: ${MESH_PROVIDERS.join(', ')}`);
+  });
   errors.throwIfAny();
   return {
     ...DEFAULT_OPTIONS,
@@ -40,6 +44,7 @@ export function resolveOptions(owner: string, options: RehearsalOptions): Rehear
     person: options.neverApprove ? {} : { approvesAfterSeconds: options.approveAfter?.toSeconds() ?? 0 },
     lanes: options.parallelism ?? DEFAULT_OPTIONS.lanes,
     maxSeconds: options.maxDuration?.toSeconds() ?? DEFAULT_OPTIONS.maxSeconds,
+    meshProvider: options.meshProvider ?? DEFAULT_OPTIONS.meshProvider,
   };
 }
 
@@ -51,7 +56,7 @@ export interface RehearsalResult {
 
 /** Rehearses every release of the objects; compares each with its plan, when there is one (`<namespace>/<name>`). */
 export async function rehearseObjects(objects: Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions): Promise<RehearsalResult[]> {
-  const releases = findReleases(objects);
+  const releases = findReleases(objects, options.meshProvider);
   const rehearsals = releases.length > 0 ? await rehearse(releases, options) : [];
   return rehearsals.map((rehearsal) => {
     const plan = plans.get(`${rehearsal.release.namespace}/${rehearsal.release.name}`);

@@ -84,6 +84,20 @@ export interface RunResult {
   readonly controllerWeightAtEnd: number;
   /** Requests per second the new version received at the first weight it was given (users and load tests), when it got any. */
   readonly firstExposureRate?: number;
+  /** What made up that rate: the users', and the load test's (its own rate, and the share of it that reached the new version). */
+  readonly firstExposure?: Exposure;
+}
+
+/** The requests per second reaching the new version at its first measurement, by where they come from. */
+export interface Exposure {
+  /** Requests per second to the new version, averaged over the load tests' on and off times. */
+  readonly rate: number;
+  /** The users' part of `rate`. */
+  readonly usersRate: number;
+  /** The share of the users' requests that reached the new version (the weight, for a canary). */
+  readonly usersShare: number;
+  /** The load test with the largest part of `rate`: its own rate while it runs, the share of it that reaches the new version, and the share of the time it runs. */
+  readonly load?: { readonly requestsPerSecond: number; readonly shareToNew: number; readonly dutyCycle: number };
 }
 
 export interface RunOptions {
@@ -179,17 +193,30 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
     }
   };
 
-  let firstExposureRate: number | undefined;
-  /** Requests per second reaching the new version now: the users' share and every running load test's. */
-  const exposureRate = (): number => {
+  let firstExposure: Exposure | undefined;
+  /** Of each load test: the share of the time it runs (`hey -z 8s` called every 10s runs 8 s of 10). */
+  const dutyCycles = new Map<string, number>();
+  /** Requests per second reaching the new version now: the users' share and every running load test's (averaged over its duty cycle). */
+  const exposure = (): Exposure => {
     const state = generator.routing;
     let rate = 0;
+    let usersRate = 0;
+    let load: Exposure['load'];
     for (const source of generator.activeSources()) {
+      let share = 0;
       for (const flow of topology.flows(source.entry, source.request, state)) {
-        if (flow.group && topology.isNew(flow.group, state)) rate += source.rate(now) * flow.share;
+        if (flow.group && topology.isNew(flow.group, state)) share += flow.share;
+      }
+      const duty = source.users ? 1 : dutyCycles.get(source.id) ?? 1;
+      const part = source.rate(now) * share * duty;
+      rate += part;
+      if (source.users) {
+        usersRate += part;
+      } else if (!load || part > load.requestsPerSecond * load.shareToNew * load.dutyCycle) {
+        load = { requestsPerSecond: source.rate(now), shareToNew: share, dutyCycle: duty };
       }
     }
-    return rate;
+    return { rate, usersRate, usersShare: usersShareToNew(state), load };
   };
 
   const env: ControllerEnv = {
@@ -205,7 +232,7 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
       observe(next);
     },
     query(expr: string): Promise<QueryResult> {
-      if (firstExposureRate === undefined && generator.routing.newPods > 0) firstExposureRate = exposureRate();
+      if (firstExposure === undefined && generator.routing.newPods > 0) firstExposure = exposure();
       return options.prometheus.query(expr, epochMs / 1000 + now);
     },
     startLoad(key, command, seconds) {
@@ -214,6 +241,9 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
       if (load.note) notes.add(load.note);
       if (generator.running(key)) return 'skipped';
       const duration = seconds ?? load.durationSeconds ?? 60;
+      // A command the controller calls at each tick runs for its duration, then rests until the next call.
+      const interval = (model as { intervalSeconds?: number }).intervalSeconds;
+      dutyCycles.set(key, interval !== undefined && seconds === undefined ? Math.min(1, duration / interval) : 1);
       // A load test that carries a segment's header is that segment's request to the versions too.
       const segment = segments.find((s) => s.match !== undefined && satisfies({ headers: load.headers }, s.match))?.name;
       const source = { id: key, entry: load.entry, request: { headers: load.headers }, segment, users: false, rate: () => load.requestsPerSecond };
@@ -251,6 +281,13 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
   }
   const outcome: RunOutcome = model.outcome ?? 'stuck';
   const endedAt = model.endedAt ?? Math.min(options.maxSeconds, Math.max(now, model.nextWakeUp()));
+  if (!model.outcome && endedAt > now) {
+    // Nobody acts any more (a pause no person ends), but the routes stay and the users keep coming
+    // (Argo keeps the current setWeight, rollout/trafficrouting.go:260-265): the traffic runs to the end
+    // of the horizon. No query reads it, so it is not written to Prometheus.
+    generator.advanceTo(endedAt);
+    now = endedAt;
+  }
   model.notes.forEach((n) => notes.add(n));
   return {
     scenario: scenario.name,
@@ -268,7 +305,8 @@ export async function rehearseRun(options: RunOptions): Promise<RunResult> {
     notes: [...notes],
     spanSeconds: warmup + endedAt,
     controllerWeightAtEnd: model.outcome === 'promoted' ? 100 : controllerWeight,
-    firstExposureRate,
+    firstExposureRate: firstExposure?.rate,
+    firstExposure,
   };
 }
 

@@ -183,3 +183,61 @@ test('conditions: evaluated as expr evaluates them (short-circuit, index errors)
   expect(judge(value(0.95), 'result[0] > 0.99', 'result[0] < 0.9')).toBe('Inconclusive');
   expect(judge({ samples: [], error: 'bad data' }, 'result[0] > 0.9')).toBe('Error');
 });
+
+test('dryRun metricName is a regexp matched anywhere in the name (helpers.go:135); a rule that matches no metric makes the run Error (helpers.go:140-141)', async () => {
+  const run = newRun([prometheusMetric('request-latency-p99', { count: 2 }), prometheusMetric('good', { count: 2 })], [{ metricName: 'latency' }]);
+  await runAlone(run, (_t, expr) => value(expr === 'q_request-latency-p99' ? 0 : 1));
+  expect(run.phase).toBe('Successful');
+  const unmatched = newRun([prometheusMetric('good', { count: 2 })], [{ metricName: 'good' }, { metricName: 'latency' }]);
+  expect([unmatched.phase, unmatched.message]).toEqual(['Error', "Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s)"]);
+});
+
+const inconclusiveMetric = (name: string) => prometheusMetric(name, { count: 1, successCondition: 'result[0] >= 0.99', failureCondition: 'result[0] < 0.5' });
+const blueGreen = (extra: any = {}) => ({ blueGreen: { activeService: 'podinfo', previewService: 'podinfo-preview', ...extra } });
+
+test('blue/green: an Inconclusive post-promotion run pauses for a person and keeps the old ReplicaSet (analysis.go:153-155, bluegreen.go:206-216); the promote starts a new run', async () => {
+  const post = template('post', [inconclusiveMetric('p')]);
+  const strategy = blueGreen({ postPromotionAnalysis: { templates: [{ templateName: 'post' }] } });
+  const never = rollout(strategy, [post]);
+  const stuck = await drive(never, { query: () => value(0.7) }, 1800);
+  expect([never.outcome, never.switchedAt, never.promotedAt]).toEqual([undefined, 0, undefined]);
+  expect(stuck.routing.some((r) => r.stableIsNew)).toBe(false);
+  expect(stuck.timeline.map((e) => e.event)).toContain('paused: inconclusive post-promotion analysis, waiting for a person to promote');
+  const later = rollout(strategy, [post]);
+  // Inconclusive before the person comes at 120 s, successful after.
+  const run = await drive(later, { approveAfter: 120, query: (t) => value(t < 120 ? 0.7 : 1) });
+  expect(run.timeline.map((e) => `${e.t} ${e.event}`)).toContain('120 promoted by a person: a new post-promotion analysis starts');
+  expect([later.outcome, later.promotedAt]).toEqual(['promoted', 120]);
+});
+
+test('blue/green: a person who promotes an Inconclusive pre-promotion run starts a new run, and the switch waits for it to succeed (promote.go:169, analysis.go:185-189, pause.go:137-141)', async () => {
+  const pre = template('pre', [inconclusiveMetric('m')]);
+  const strategy = blueGreen({ prePromotionAnalysis: { templates: [{ templateName: 'pre' }] } });
+  const failsAfter = rollout(strategy, [pre]);
+  // Inconclusive first; the new run after the person's promote fails: aborted, never switched.
+  const run = await drive(failsAfter, { approveAfter: 60, query: (t) => value(t < 60 ? 0.7 : 0.2) });
+  expect(run.timeline.map((e) => `${e.t} ${e.event}`)).toContain('60 promoted by a person: a new pre-promotion analysis starts');
+  expect([failsAfter.outcome, failsAfter.switchedAt]).toEqual(['rolled back', undefined]);
+});
+
+test('blue/green: with autoPromotionEnabled false, autoPromotionSeconds counts for nothing: the person\'s promote switches (pause.go:154-169)', async () => {
+  const manual = rollout(blueGreen({ autoPromotionEnabled: false, autoPromotionSeconds: 300 }), []);
+  await drive(manual, { approveAfter: 60 });
+  expect([manual.outcome, manual.switchedAt]).toEqual(['promoted', 60]);
+  const auto = rollout(blueGreen({ autoPromotionSeconds: 300 }), []);
+  await drive(auto, {});
+  expect(auto.switchedAt).toBe(300);
+});
+
+test('canary: while new pods start, the previous setWeight stays on the pods already available; no weight before the first one (trafficrouting.go:222-233, :249-258)', async () => {
+  const steps = [{ setWeight: 25 }, { pause: { duration: '60s' } }, { setWeight: 50 }, { pause: { duration: '60s' } }];
+  const m = rollout({ canary: { ...TRAFFIC, steps } }, []);
+  const { routing } = await drive(m, { readyAfter: 30 });
+  const weights = routing.map((r) => `${r.newPods}/${r.canaryWeight}`);
+  // 1 pod for 25 % of 4 (not ready: 0 %), ready at 30 s; 2 pods for 50 % from 90 s: 25 % on the one available until 120 s.
+  expect(weights.slice(0, weights.indexOf('2/50'))).toEqual(expect.arrayContaining(['0/0', '1/25']));
+  expect(weights.slice(0, weights.indexOf('2/50'))).not.toContain('0/25');
+  const before50 = weights.slice(weights.indexOf('1/25'), weights.indexOf('2/50'));
+  expect(before50.every((w) => w === '1/25')).toBe(true);
+  expect(before50.length).toBeGreaterThan(1);
+});

@@ -2,6 +2,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GitOps, TrafficRouter } from '../../src';
 import { EXPECTATION_ANNOTATIONS } from '../../src/rehearsal/expectation-keys';
 import { findReleases } from '../../src/rehearsal/objects/releases';
+import { shortWindowWarnings } from '../../src/rehearsal/rehearse';
 import { declareService, only, synth } from '../synth';
 
 /** What a declaration states its rehearsal must show (CanaryServiceProps.rehearsal): written as annotations, read back by the rehearsal. */
@@ -74,4 +75,17 @@ test('every mistake of the expectations at once, each with the property, the val
     "CanaryService 'podinfo': 'rehearsal.maxFalseAlarmPercent' (150) must be a percentage from 0 to 100",
     "CanaryService 'podinfo': 'rehearsal.maxMissPercent' (-5) must be a percentage from 0 to 100",
   ].join('\n  [test/podinfo] '));
+});
+
+test('a query whose window holds fewer than three scrapes is named: Prometheus v3, which the stack runs, can read one sample fewer there', () => {
+  const canary = (interval: string) => findReleases([{
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { provider: 'istio', targetRef: { kind: 'Deployment', name: 'web' }, service: { port: 80 }, analysis: { interval: '30s', metrics: [{ name: 'request-success-rate', interval, thresholdRange: { min: 99 } }] } },
+  }])[0];
+  // No Prometheus configuration in the manifests: a scrape every 15s is assumed.
+  expect(shortWindowWarnings(canary('30s'))).toEqual(['a query reads a [30s] window, fewer than three scrapes (every 15s): on Prometheus v3, which the stack runs, '
+    + 'a range leaves out the sample at its start, so it can read one sample fewer than this rehearsal (or no value); make it three scrape intervals or more']);
+  expect(shortWindowWarnings(canary('45s'))).toEqual([]);
 });

@@ -164,3 +164,43 @@ test('the built-in checks of each provider: Flagger\'s own queries (traefik, ist
   expect(queryOf('gatewayapi:v1')).toContain('http_request_duration_seconds_count{kubernetes_namespace="test",kubernetes_pod_name=~"podinfo-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"');
   expect(model({ interval: '30s', metrics: [SUCCESS] }, { provider: 'nginx' }).queries()[0].problem).toMatch(/outside what the rehearsal evaluates/);
 });
+
+test('skipAnalysis, or a Canary without analysis, is promoted at the first tick the canary is ready, without a check (scheduler.go:363, :778-850; canary.go:685)', async () => {
+  const failing = () => value(0);
+  const skipped = model({ interval: '10s', threshold: 1, stepWeight: 10, metrics: [SUCCESS] }, { skipAnalysis: true });
+  const { timeline, queries, routing } = await drive(skipped, { query: failing });
+  expect(events(timeline)).toEqual(['0 new revision: canary scaled up', '10 promoted without analysis (skipAnalysis is true)']);
+  expect(queries).toEqual([]);
+  expect([skipped.outcome, skipped.promotedAt, skipped.endedAt, skipped.phase]).toEqual(['promoted', 10, 10, 'Succeeded']);
+  expect(routing[routing.length - 1]).toMatchObject({ primaryIsNew: true, canaryWeight: 0, newPods: 0 });
+  expect(skipped.notes[0]).toMatch(/^skipAnalysis is true: Flagger promotes the new version as soon as its pods are ready, without any check/);
+
+  const noAnalysis = model(undefined);
+  await drive(noAnalysis, { query: failing });
+  expect([noAnalysis.outcome, noAnalysis.reason]).toEqual(['promoted', 'Flagger promoted the new version without any check (the Canary has no analysis)']);
+
+  // The canary must still become ready: not ready past the progress deadline rolls back (shouldSkipAnalysis comes after IsCanaryReady).
+  const crashing = model({ interval: '60s' }, { skipAnalysis: true, progressDeadlineSeconds: 120 });
+  await drive(crashing, { readyAfter: undefined });
+  expect(crashing.outcome).toBe('rolled back');
+});
+
+test('the provider: spec.provider, else Flagger\'s -mesh-provider (scheduler.go:177-180, default istio cmd/flagger/main.go:115); a linkerd mesh provider makes the built-in checks linkerd\'s (scheduler_metrics.go:105-111)', () => {
+  const canary = (provider?: string) => ({
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: { name: 'podinfo', namespace: 'test' },
+    spec: { provider, targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' }, service: { port: 80 }, analysis: { interval: '10s', metrics: [SUCCESS] } },
+  });
+  const [defaulted] = findReleases([canary()]);
+  expect(defaulted.provider).toBe('istio');
+  expect(defaulted.problems).toContain("the Canary sets no spec.provider: Flagger uses its -mesh-provider flag (default istio, cmd/flagger/main.go:115), and the rehearsal assumes 'istio' (--mesh-provider to change)");
+  const defaultedModel = new FlaggerModel(defaulted);
+  expect([defaultedModel.strategy, defaultedModel.queries()[0].query]).toEqual(['canary', expect.stringContaining('istio_requests_total')]);
+  expect(new FlaggerModel(findReleases([canary()], 'kubernetes')[0]).strategy).toBe('bluegreen');
+  const written = findReleases([canary('traefik')], 'kubernetes')[0];
+  expect(written.provider).toBe('traefik');
+  expect(written.problems.filter((p) => p.includes('provider'))).toEqual([]);
+  expect(new FlaggerModel(written).queries()[0].query).toContain('traefik_service_request_duration_seconds_bucket');
+  expect(new FlaggerModel(findReleases([canary('traefik')], 'linkerd')[0]).queries()[0].problem).toBe("the built-in checks of provider 'linkerd' are outside what the rehearsal evaluates");
+});

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Duration } from 'cdk8s';
 import { requirePrometheus } from './require-prometheus';
@@ -44,11 +45,30 @@ describe('a hand-written Flagger release', () => {
     expect(row('healthy').slice(0, 4)).toEqual(['healthy', '1 promoted, 0 rolled back', 'ok', '2m30s']);
     expect(row('error-rate').slice(0, 3)).toEqual(['error-rate', '0 promoted, 1 rolled back', 'ok']);
     expect(row('error-rate')[5]).toMatch(/^\d+m(\d+s)? at (10|20|30)%$/);
-    expect(row('crash').slice(0, 6)).toEqual(['crash', '0 promoted, 1 rolled back', 'ok', '-', '-', 'before any user']);
+    // Crash-looping pods: rolled back at the first 30s tick past progressDeadlineSeconds (600s), before any user request.
+    expect(row('crash').slice(0, 6)).toEqual(['crash', '0 promoted, 1 rolled back', 'ok', '-', '-', 'before any user (10m30s)']);
     expect(out).toContain('false alarms: 0 of 1 healthy runs rolled back; misses: 0 of 2 bad runs promoted');
     expect(out).toContain('note: the Prometheus configuration is not in the manifests: a scrape interval of 15s is assumed');
+    expect(out).toContain('assumed: the new pods are ready as soon as they are scaled up, and so is the primary when a promotion copies the new version to it; '
+      + 'Flagger waits for the primary (scheduler.go:294-311), so a real promotion takes one interval or more longer when its rolling update outlasts the interval');
+    expect(out).toMatch(/assumed: the queries run on the local prometheus binary, version \S+; the stack this library synthesizes runs v3\.5\.5, whose range selectors leave out a sample exactly at the start of the window/);
     expect(out).toMatch(/timeline of 'error-rate' \(seed 1\): rolled back after \S+ \(3 failed checks \(threshold 3\)\)/);
     expect(out).toMatch(/analysis failed \(1\/3 failed checks\) +load, request-success-rate=9\d\.\d+ FAIL \(< 99\)/);
+  }, 120_000);
+
+  test('a Canary without spec.provider runs with Flagger\'s -mesh-provider: istio by default (cmd/flagger/main.go:115), --mesh-provider to change it, said in a note', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-noprovider-'));
+    const yaml = fs.readFileSync(path.join(FLAGGER, 'web.yaml'), 'utf8');
+    expect(yaml).toContain('  provider: istio\n');
+    fs.writeFileSync(path.join(dir, 'web.yaml'), yaml.replace('  provider: istio\n', ''));
+    const istio = await run(dir, '--seeds', '1', '--scenario', 'healthy', '--no-timeline');
+    expect(istio.out.split('\n')[0]).toBe('shop/web (flagger, istio): 1 scenarios x 1 seeds, 10 user requests/s, scrape every 15s');
+    // The same figures as with provider: istio written out: weights 10, 20, 30 %, promoted after 2m30s.
+    expect(istio.out.split('\n').find((l) => l.startsWith('healthy '))!.split(/\s{2,}/).slice(0, 4)).toEqual(['healthy', '1 promoted, 0 rolled back', 'ok', '2m30s']);
+    expect(istio.out).toContain("note: the Canary sets no spec.provider: Flagger uses its -mesh-provider flag (default istio, cmd/flagger/main.go:115), and the rehearsal assumes 'istio' (--mesh-provider to change)");
+    const kubernetes = await run(dir, '--seeds', '1', '--scenario', 'healthy', '--mesh-provider', 'kubernetes', '--no-timeline');
+    expect(kubernetes.out.split('\n')[0]).toMatch(/^shop\/web \(flagger, kubernetes\)/);
+    expect(kubernetes.out).toContain("the rehearsal assumes 'kubernetes'");
   }, 120_000);
 
   test('--json: every run with its timeline; the same seeds give the same report, whatever the number of Prometheus servers', async () => {
@@ -103,10 +123,24 @@ describe('a hand-written Argo Rollouts release', () => {
     expect([never.code, runsOf(never.report, 'healthy')[0].outcome]).toEqual([1, 'stuck']);
   }, 120_000);
 
+  test('a bad version held at a pause nobody ends keeps serving users to the end of the horizon: STUCK, not stopped, and the stop-time expectation fails', async () => {
+    // pause {} holds the weight until a person promotes (rollout/pause.go:172-187, trafficrouting.go:260-265 keeps the setWeight).
+    const { code, out } = await run('examples/argo-istio/main.ts', '--seeds', '1', '--scenario', 'error-rate', '--never-approve', '--max-duration', '20m', '--no-timeline');
+    expect(code).toBe(1);
+    const row = out.split('\n').find((l) => l.startsWith('error-rate '))!.split(/\s{2,}/);
+    expect(row.slice(0, 7)).toEqual(['error-rate', '0 promoted, 0 rolled back, 1 stuck', 'STUCK', '-', '-', 'not stopped', '20%']);
+    // 20 % of 10 requests per second for 20 minutes: about 2400 requests, 5 % of them failed.
+    const [served, failed] = row[7].match(/^(\d+) \((\d+) failed\)$/)!.slice(1).map(Number);
+    expect(served).toBeGreaterThan(2200);
+    expect(served).toBeLessThan(2600);
+    expect(failed).toBeGreaterThan(60);
+    expect(out).toMatch(/FAILED: test\/podinfo: 'error-rate' \(seed 1\) was never stopped: it still served users at 20% 20m after its first user request, when the rehearsal ended \(\d+ user requests, \d+ failed\); stopped within 5m expected/);
+  }, 120_000);
+
   test('a check that sees too few requests is named, with the requests it needs', async () => {
     const { report } = await json(ARGO, '--seeds', '1', '--scenario', 'healthy', '--users', '1');
     expect(report[0].warnings).toEqual([expect.stringMatching(
-      /^'success-rate' sees about \d+ requests per 60s window at the first weight \(0\.2 per second reach the new version\): a measurement fails a healthy version .* so it cannot tell 99\.9 % \(healthy\) from 95 % \(the error-rate scenario\) against its bound 99 %; it needs \d+ requests per measurement/,
+      /^'success-rate' sees about \d+ requests per 60s window at the first weight \(0\.2 per second reach the new version\): a measurement fails a healthy version .* so it cannot tell 99\.9 % \(healthy\) from 95 % \(the error-rate scenario\) against its bound 99 %; it needs 100 requests per measurement: 2 more requests per second to the new version, which is about 8 more user requests per second \(or a load test\), or a 8m20s window$/,
     )]);
   }, 120_000);
 });
@@ -117,6 +151,9 @@ describe('an app entry', () => {
     expect(code).toBe(0);
     expect(out).toContain('plan vs rehearsal: healthy release fully promoted after: 2m planned, 2m rehearsed');
     expect(out).toMatch(/plan vs rehearsal: bad canary stopped at weight: 5% planned, 5% rehearsed/);
+    // The load test goes through Traefik (hey -z 8s every 10s tick, 20 per second): 5 % of it reaches the canary, 80 % of the time,
+    // so the advice is in the load test's own rate, not the rate to the new version.
+    expect(out).toMatch(/it needs 100 requests per measurement: 1 more request per second to the new version, which is a load test sending about \d+ per second instead of 20 \(5 % of its requests reach the new version at the first weight and it runs 80 % of the time\), or a 1m\d+s window/);
   }, 120_000);
 });
 
@@ -139,6 +176,7 @@ describe('mistakes in the command line', () => {
     [['--approve-after', 'soon'], "'--approve-after' (soon) must be a duration such as 30s, 5m or 1h"],
     [['--users'], "'--users' needs a value"],
     [['--fast'], "unexpected '--fast'"],
+    [['--mesh-provider', 'envoy'], "'--mesh-provider' (envoy) must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik"],
   ])('%j: exit 2, the mistake and the usage', async (argv, message) => {
     const { code, out, err } = await run(FLAGGER, ...argv);
     expect({ code, out }).toEqual({ code: 2, out: '' });
@@ -178,16 +216,21 @@ describe('the library API', () => {
     const report = await Rehearsal.ofApp(new App());
     expect(report.releases).toEqual([]);
     expect(() => report.assertExpectations()).toThrow('the rehearsal failed: there is no Flagger Canary or Argo Rollout to rehearse');
+    // The command too: a CI job pointed at a folder without releases fails.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-empty-'));
+    fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    expect(await run(dir)).toEqual({ code: 1, out: `FAILED: no Flagger Canary or Argo Rollout in '${dir}': nothing to rehearse\n`, err: '' });
   });
 
   test('arguments and options are checked at once, every mistake together, before any rehearsal', () => {
-    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true }))
+    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true, meshProvider: 'envoy' }))
       .toThrow([
         "Rehearsal.ofManifests(): 'scenarios' ('flaky') must be built-in scenarios: healthy, error-rate, latency, crash, slow-degradation, one-segment, night, broken",
         "Rehearsal.ofManifests(): 'seeds' (0) must be a whole number from 1 to 1000",
         "Rehearsal.ofManifests(): 'parallelism' (40) must be a whole number from 1 to 16",
         "Rehearsal.ofManifests(): 'usersPerSecond' (-1) must be a number of requests per second, 0 or more",
         "Rehearsal.ofManifests(): 'approveAfter' and 'neverApprove' contradict each other: give one",
+        "Rehearsal.ofManifests(): 'meshProvider' ('envoy') must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik",
       ].join('\n'));
     expect(() => Rehearsal.ofApp({} as any)).toThrow("Rehearsal.ofApp(): 'app' ({}) must be");
     expect(() => Rehearsal.ofManifests(['/no/such/manifests'])).toThrow("no manifest file or folder at '/no/such/manifests'");

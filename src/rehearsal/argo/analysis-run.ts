@@ -214,7 +214,9 @@ export class AnalysisRunModel {
       this.completedAt = createdAt;
       return;
     }
-    const dryRunPatterns = dryRun.map((d) => new RegExp(`^(?:${d.metricName})$`));
+    // GetDryRunMetrics (utils/analysis/helpers.go:135 @v1.9.1): regexp.MatchString, a match anywhere in the name.
+    const dryRunPatterns = dryRun.map((d) => new RegExp(d.metricName));
+    const resolved: any[] = [];
     for (const template of templates) {
       for (const raw of template.spec?.metrics ?? []) {
         const substituted = substituteArguments(JSON.stringify(raw), new Map([...values].map(([k, v]) => [k, JSON.stringify(v).slice(1, -1)])));
@@ -224,10 +226,18 @@ export class AnalysisRunModel {
           this.completedAt = createdAt;
           return;
         }
-        const metric = JSON.parse(substituted.text);
-        this.metrics.push(this.resolve(metric, dryRunPatterns.some((p) => p.test(metric.name))));
+        resolved.push(JSON.parse(substituted.text));
       }
     }
+    // A rule that matches no metric makes the run Error (helpers.go:140-141; analysis/analysis.go:79-86).
+    const unmatched = dryRunPatterns.findIndex((p) => !resolved.some((metric) => p.test(metric.name)));
+    if (unmatched >= 0) {
+      this.phase = 'Error';
+      this.message = `Analysis spec invalid: dryRun[${unmatched}]: Rule didn't match any metric name(s)`;
+      this.completedAt = createdAt;
+      return;
+    }
+    for (const metric of resolved) this.metrics.push(this.resolve(metric, dryRunPatterns.some((p) => p.test(metric.name))));
   }
 
   private resolve(metric: any, dryRun: boolean): ResolvedMetric {

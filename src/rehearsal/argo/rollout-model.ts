@@ -13,7 +13,8 @@ const seconds = (value: unknown): number => (value === undefined || value === nu
  * - canary steps in order (rollout/canary.go:307 completedCurrentCanaryStep): a setWeight or
  *   setCanaryScale step completes once the canary pods it asks for are available (:318-325,
  *   utils/replicaset/canary.go:59 AtDesiredReplicaCountsForCanary), and no weight goes to a canary
- *   without available pods (rollout/trafficrouting.go:142 checkReplicasAvailable); the pods of a
+ *   without an available pod, the previous setWeight while it is below its desired count
+ *   (rollout/trafficrouting.go:222-233, :249-258); the pods of a
  *   weight: with a router ceil(weight x replicas) (utils/replicaset/canary.go:371, :417), without
  *   one the weight is a share of the pods within maxSurge (:124 CalculateReplicaCountsForBasicCanary);
  *   a timed pause after its duration, `pause: {}` when a person promotes (rollout/pause.go:172);
@@ -68,6 +69,9 @@ export class ArgoRolloutModel implements ControllerModel {
   private mirrorPercent = 0;
   private scaledUpAt?: number;
   private desiredNewPods = 0;
+  /** The new pods available, and the weight in force when they all were (trafficrouting.go:249-258). */
+  private availableNewPods = 0;
+  private availableWeight = 0;
   private phase: 'steps' | 'preview' | 'switched' = 'steps';
   private preRun?: AnalysisRunModel;
   private postRun?: AnalysisRunModel;
@@ -158,10 +162,18 @@ export class ArgoRolloutModel implements ControllerModel {
     this.desiredNewPods = newPods;
     const readyAt = newPods === 0 ? env.now : env.readyAt(this.scaledUpAt);
     const ready = readyAt !== undefined && readyAt <= env.now + 1e-9;
+    if (ready) {
+      this.availableNewPods = newPods;
+      this.availableWeight = this.weight_;
+    }
+    const available = ready ? newPods : Math.min(this.availableNewPods, newPods);
+    // trafficrouting.go:222-233: no weight to a new ReplicaSet without an available pod; :249-258: while it
+    // is below its desired count, the previous setWeight stays.
+    const canaryWeight = !this.trafficRouting ? 0 : ready ? this.weight_ : available > 0 ? this.availableWeight : 0;
     env.route({
-      newPods: ready ? newPods : 0,
+      newPods: available,
       stablePods,
-      canaryWeight: ready && this.trafficRouting ? this.weight_ : 0,
+      canaryWeight,
       headerRoutes: ready ? this.headerRoutes : [],
       mirrorPercent: ready ? this.mirrorPercent : 0,
     });
@@ -416,9 +428,20 @@ export class ArgoRolloutModel implements ControllerModel {
           this.wait(at);
           return;
         }
+        const reason = this.pausedFor;
         this.pausedFor = undefined;
+        if (reason === 'inconclusive pre-promotion analysis') {
+          // promote clears the pause conditions but not controllerPause (promote.go:169); the Inconclusive run
+          // needs a new one (analysis.go:185-189, :258-266), which holds the switch until Successful (pause.go:137-141).
+          this.preRun = undefined;
+          record('promoted by a person: a new pre-promotion analysis starts');
+          return this.actBlueGreen(env);
+        }
       }
-      if (bg.autoPromotionSeconds && this.switchAt === undefined) this.switchAt = env.now + seconds(bg.autoPromotionSeconds);
+      // autoPromotionSeconds counts only with autoPromotionEnabled; without it the person's promote switches (pause.go:154-169).
+      if (bg.autoPromotionEnabled !== false && bg.autoPromotionSeconds && this.switchAt === undefined) {
+        this.switchAt = env.now + seconds(bg.autoPromotionSeconds);
+      }
       if (this.switchAt !== undefined && env.now + 1e-9 < this.switchAt) {
         this.wait(this.switchAt);
         return;
@@ -441,7 +464,25 @@ export class ArgoRolloutModel implements ControllerModel {
         this.abort(env, `post-promotion analysis ${phase}: ${this.postRun.message ?? ''}`.trim());
         return;
       }
-      if (phase !== 'Successful' && phase !== 'Inconclusive') return;
+      if (phase === 'Inconclusive') {
+        // setPauseOrAbortForBlueGreen (analysis.go:112, :153-155) pauses on an Inconclusive post-promotion run, and
+        // bluegreen.go:206-216 keeps the old ReplicaSet until a run is Successful: a person promotes, a new run starts.
+        if (this.pausedFor === undefined) {
+          this.pausedFor = 'inconclusive post-promotion analysis';
+          this.personSince = env.now;
+          record(`paused: ${this.pausedFor}, waiting for a person to promote`);
+        }
+        const at = env.approvalAt(this.pausedFor, this.personSince!);
+        if (at === undefined || at > env.now + 1e-9) {
+          this.wait(at);
+          return;
+        }
+        this.pausedFor = undefined;
+        this.postRun = undefined;
+        record('promoted by a person: a new post-promotion analysis starts');
+        return this.actBlueGreen(env);
+      }
+      if (phase !== 'Successful') return;
     }
     env.route({ stableIsNew: true, activeIsNew: true });
     // Promoted for good: after the post-promotion analysis nothing switches back.

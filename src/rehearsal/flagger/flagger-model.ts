@@ -2,7 +2,7 @@ import { TemplateModel, builtInObserver, renderFlaggerQuery } from './queries';
 import { parseGoDuration } from '../../analysis/load-command';
 import { CheckResult, ControllerEnv, ControllerModel, RunOutcome } from '../controller';
 import { Manifest } from '../objects/manifests';
-import { Release } from '../objects/releases';
+import { DEFAULT_MESH_PROVIDER, Release } from '../objects/releases';
 import { QueryResult } from '../prometheus/server';
 
 /** Flagger's Canary phases (pkg/apis/flagger/v1beta1/status.go). */
@@ -63,6 +63,8 @@ interface Webhook {
  * - a new revision: the confirm-rollout gates, else phase Waiting (pkg/controller/scheduler.go:904,
  *   scheduler_hooks.go:44); then the canary is scaled up and the phase is Progressing, nothing else
  *   that tick (scheduler.go:886 checkCanaryStatus returns false after ScaleFromZero, :921);
+ * - skipAnalysis, or no analysis (canary.go:685): at the first tick the canary is ready, promoted at
+ *   once without any check (scheduler.go:363 shouldSkipAnalysis :778-850);
  * - each later tick: the canary must be ready; not ready is retried until progressDeadlineSeconds
  *   (default 600s, canary.go:619), then rolled back (scheduler.go:354, pkg/canary/deployment_ready.go:55);
  * - a rollback webhook that answers 2xx rolls back in Progressing, Waiting or WaitingPromotion
@@ -112,6 +114,7 @@ export class FlaggerModel implements ControllerModel {
   private readonly interval: number;
   private readonly threshold: number;
   private readonly provider: string;
+  private readonly metricsProvider: string;
   private readonly webhooks: Webhook[];
 
   constructor(private readonly release: Release) {
@@ -120,13 +123,21 @@ export class FlaggerModel implements ControllerModel {
     // GetAnalysisInterval: default 60s, at least 10s.
     this.interval = Math.max(10, parseGoDuration(this.analysis.interval ?? '') ?? 60);
     this.threshold = this.analysis.threshold > 0 ? this.analysis.threshold : 1;
-    this.provider = this.spec.provider ?? 'kubernetes';
+    this.provider = release.provider ?? (this.spec.provider || DEFAULT_MESH_PROVIDER);
+    // runBuiltinMetricChecks (scheduler_metrics.go:96-111): the built-in queries are the provider's,
+    // except that a linkerd -mesh-provider makes them linkerd's even when spec.provider is set.
+    this.metricsProvider = this.spec.provider && (release.meshProvider ?? '').includes('linkerd') ? 'linkerd' : this.provider;
     this.webhooks = (this.analysis.webhooks ?? []).map((w: any) => ({ name: w.name, type: w.type ?? 'rollout', url: w.url ?? '', metadata: w.metadata ?? {} }));
     if (this.provider === 'kubernetes') {
       // scheduler.go: the kubernetes provider drops match and needs iterations (default 10).
       this.analysis.match = undefined;
       if (!(this.analysis.iterations >= 1)) this.analysis.iterations = 10;
     }
+  }
+
+  /** canary.go:685 SkipAnalysis: `skipAnalysis: true`, or no `analysis` at all. */
+  private get skipsAnalysis(): boolean {
+    return this.spec.skipAnalysis === true || (this.spec.analysis === undefined && this.spec.canaryAnalysis === undefined);
   }
 
   public get weight(): number {
@@ -225,6 +236,22 @@ export class FlaggerModel implements ControllerModel {
       return;
     }
     env.route({ newPods: env.replicas });
+
+    if (this.skipsAnalysis) {
+      // shouldSkipAnalysis (scheduler.go:363, :778-850): once the canary is ready, all traffic to the
+      // primary, Promote() copies the new template to it, the canary is scaled to zero and the phase is
+      // Succeeded, in the same tick and without a single check. The primary's readiness is not waited
+      // for (scheduler.go:294 checks it only without skipAnalysis).
+      this.setRoutes(env, 100, 0, false);
+      env.route({ primaryIsNew: true, newPods: 0 });
+      this.phase = 'Succeeded';
+      this.promotedAt = env.now;
+      const why = this.spec.skipAnalysis ? 'skipAnalysis is true' : 'the Canary has no analysis';
+      this.end(env, 'promoted', `Flagger promoted the new version without any check (${why})`);
+      this.noteOnce(`${why}: Flagger promotes the new version as soon as its pods are ready, without any check (scheduler.go:363 shouldSkipAnalysis; canary.go:685 SkipAnalysis), so a bad version is promoted too`);
+      record(`promoted without analysis (${why})`);
+      return;
+    }
 
     if (['Progressing', 'Waiting', 'WaitingPromotion'].includes(this.phase)) {
       const rollbackHook = this.webhooks.find((w) => w.type === 'rollback' && this.signalsRollback(w));
@@ -478,10 +505,10 @@ export class FlaggerModel implements ControllerModel {
       const withInterval = { ...metric, interval: metric.interval || '1m' };
       const out: { metric: any; query?: string; problem?: string; kind: 'success-rate' | 'duration' | 'custom'; builtIn: boolean }[] = [];
       if (metric.name === 'request-success-rate' || metric.name === 'request-duration') {
-        const { observer, known } = builtInObserver(this.provider);
+        const { observer, known } = builtInObserver(this.metricsProvider);
         const kind = metric.name === 'request-success-rate' ? 'success-rate' : 'duration';
         const rendered = renderFlaggerQuery(observer.queries[metric.name], this.model(withInterval));
-        out.push({ metric: withInterval, query: rendered.query, problem: known ? rendered.error : `the built-in checks of provider '${this.provider}' are outside what the rehearsal evaluates`, kind, builtIn: true });
+        out.push({ metric: withInterval, query: rendered.query, problem: known ? rendered.error : `the built-in checks of provider '${this.metricsProvider}' are outside what the rehearsal evaluates`, kind, builtIn: true });
       }
       if (metric.query) {
         const rendered = renderFlaggerQuery(metric.query, this.model(withInterval));
@@ -543,7 +570,7 @@ export class FlaggerModel implements ControllerModel {
         results.push({ name, verdict: read.noValues ? 'no values' : 'error', detail: read.problem, query: check.query });
         return;
       }
-      const builtInScale = check.kind === 'duration' ? builtInObserver(this.provider).observer.durationScale : 1;
+      const builtInScale = check.kind === 'duration' ? builtInObserver(this.metricsProvider).observer.durationScale : 1;
       const value = read.value * builtInScale;
       const verdict = judge(check.metric, value, check.kind);
       if (!verdict.pass) failed = true;

@@ -43,13 +43,30 @@ export interface Release {
   readonly expectations: DeclaredExpectations;
   /** Why parts of the release cannot be rehearsed as written (missing objects). */
   readonly problems: string[];
+  /**
+   * Flagger: the provider in force, the Canary's `spec.provider`, else Flagger's `-mesh-provider`
+   * flag (scheduler.go:177-180 @v1.44.0).
+   */
+  readonly provider?: string;
+  /** Flagger: its `-mesh-provider` flag (cmd/flagger/main.go:115, default `istio`). */
+  readonly meshProvider?: string;
 }
+
+/** Flagger's `-mesh-provider` default (cmd/flagger/main.go:115 @v1.44.0; the chart sets it only when `meshProvider` is given). */
+export const DEFAULT_MESH_PROVIDER = 'istio';
+
+/** The values of Flagger's `-mesh-provider` flag (cmd/flagger/main.go:115 @v1.44.0). */
+export const MESH_PROVIDERS = ['apisix', 'appmesh', 'appmesh:v1beta2', 'contour', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'gloo', 'istio', 'knative', 'kubernetes',
+  'kuma', 'linkerd', 'nginx', 'osm', 'skipper', 'smi:v1alpha1', 'smi:v1alpha2', 'smi:v1alpha3', 'traefik'];
 
 /** The scrape interval assumed when the manifests do not hold the Prometheus configuration. */
 export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
 
-/** Every Flagger Canary and Argo Rollout of the objects, with what each uses. */
-export function findReleases(objects: Manifest[]): Release[] {
+/**
+ * Every Flagger Canary and Argo Rollout of the objects, with what each uses. `meshProvider` is
+ * Flagger's `-mesh-provider` flag, the provider of a Canary without `spec.provider`.
+ */
+export function findReleases(objects: Manifest[], meshProvider: string = DEFAULT_MESH_PROVIDER): Release[] {
   const index = new ObjectIndex(objects);
   const releases: Release[] = [];
   const seen = new Set<string>();
@@ -59,7 +76,7 @@ export function findReleases(objects: Manifest[]): Release[] {
     const key = `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index));
+    if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index, meshProvider));
     if (group === 'argoproj.io' && object.kind === 'Rollout') releases.push(argoRelease(object, index));
   }
   for (const duplicate of index.duplicates) {
@@ -69,9 +86,14 @@ export function findReleases(objects: Manifest[]): Release[] {
   return releases.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 
-function flaggerRelease(canary: Manifest, index: ObjectIndex): Release {
+function flaggerRelease(canary: Manifest, index: ObjectIndex, meshProvider: string): Release {
   const namespace = canary.metadata?.namespace ?? 'default';
   const problems: string[] = [];
+  // scheduler.go:177-180: an empty spec.provider means the controller's -mesh-provider flag.
+  const provider: string = canary.spec?.provider || meshProvider;
+  if (!canary.spec?.provider) {
+    problems.push(`the Canary sets no spec.provider: Flagger uses its -mesh-provider flag (default istio, cmd/flagger/main.go:115), and the rehearsal assumes '${meshProvider}' (--mesh-provider to change)`);
+  }
   const targetRef = canary.spec?.targetRef ?? {};
   const workload = index.get(targetRef.kind ?? 'Deployment', namespace, targetRef.name);
   if (!workload) problems.push(`the target ${targetRef.kind ?? 'Deployment'} '${targetRef.name}' is not in the manifests: the rehearsal assumes its pods have no sidecar and serve podinfo's metrics`);
@@ -94,6 +116,8 @@ function flaggerRelease(canary: Manifest, index: ObjectIndex): Release {
     ...scrapeInterval(index, namespace),
     expectations: expectationsOf(canary),
     problems,
+    provider,
+    meshProvider,
   };
 }
 

@@ -177,7 +177,7 @@ export class Topology {
     const namespaceObject = release.index.get('Namespace', undefined, release.namespace);
     const namespaceInjected = namespaceObject?.metadata?.labels?.['istio-injection'] === 'enabled' || namespaceObject?.metadata?.labels?.['istio.io/rev'] !== undefined;
     const explicitly = labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'];
-    const istioRouted = release.engine === 'flagger' ? object.spec?.provider === 'istio' : object.spec?.strategy?.canary?.trafficRouting?.istio !== undefined;
+    const istioRouted = release.engine === 'flagger' ? release.provider === 'istio' : object.spec?.strategy?.canary?.trafficRouting?.istio !== undefined;
     const injected = template ? explicitly === 'true' || (namespaceInjected && explicitly !== 'false') : istioRouted;
     const scraped = template ? annotations['prometheus.io/scrape'] === 'true' || injected : true;
     if (!template) this.notes.push(`the pod template is not in the manifests: assumed ${injected ? 'with' : 'without'} an Istio sidecar, with podinfo's metrics scraped`);
@@ -185,7 +185,7 @@ export class Topology {
     if (release.engine === 'flagger') {
       const target = object.spec?.targetRef?.name ?? release.name;
       this.serviceName = object.spec?.service?.name ?? target;
-      this.router = object.spec?.provider ?? 'kubernetes';
+      this.router = release.provider ?? 'istio';
       const port = object.spec?.service;
       this.grpc = port?.portName === 'grpc' || port?.appProtocol === 'grpc';
       const selectorLabel = ['app', 'name', 'app.kubernetes.io/name'].find((k) => labels[k] !== undefined) ?? 'app.kubernetes.io/name';
