@@ -68,7 +68,7 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
     expect(release).toMatchObject({ chart: 'kube-prometheus-stack', version: '88.5.3', namespace: 'monitoring', skip_crds: true });
     expect(JSON.parse(release.values[0]).prometheus.prometheusSpec.podMonitorSelector).toEqual({ matchLabels: { release: 'kube-prometheus-stack' } });
     const crds = Object.entries(json.resource.terraform_data).find(([id]) => id.includes('kube-prometheus-stack-crds')) as [string, any];
-    expect(crds[1].provisioner[0]['local-exec'].command).toContain('kubectl apply --server-side');
+    expect(crds[1].provisioner[0]['local-exec'].command).toMatch(/\| kubectl apply .*--server-side --force-conflicts -f -$/);
     expect(crds[1].provisioner[0]['local-exec'].environment).toEqual({ CHART: 'kube-prometheus-stack', CHART_REPOSITORY: 'https://prometheus-community.github.io/helm-charts', CHART_VERSION: '88.5.3' });
     expect(release.depends_on).toEqual(expect.arrayContaining([expect.stringContaining('kube-prometheus-stack-crds')]));
     const flagger = Object.values(json.resource.helm_release).find((r: any) => r.name === 'flagger') as any;

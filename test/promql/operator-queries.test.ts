@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { InputSeries, Scenario, promtoolAvailable, runPromtool } from './promtool';
+import { InputSeries, Scenario, requirePromtool, runPromtool } from './promtool';
 import { Traffic, appHistogramSeries, gatewayIstioSeries, istioSeries, stale, traefikSeries } from './series';
 import { podinfo } from '../../examples/shared/podinfo';
 import {
@@ -19,8 +19,7 @@ import { only } from '../synth';
  * another monitor's job, as a ServiceMonitor with `service`, `endpoint` and `container` labels
  * would store them), none without canary traffic.
  */
-const PROMTOOL = promtoolAvailable();
-const describeWithPromtool = PROMTOOL ? describe : describe.skip;
+requirePromtool();
 
 const NAMESPACE = 'test';
 const PODS_JOB = `${NAMESPACE}/podinfo-pods`;
@@ -156,11 +155,7 @@ function argoChecks(manifests: any[]): { name: string; expr: string }[] {
     .map((m: any) => ({ name: m.name, expr: renderArgo(m.provider.prometheus.query, args) }));
 }
 
-test('promtool is there, or the run is not under CI', () => {
-  expect(PROMTOOL || process.env.CI !== 'true').toBe(true);
-});
-
-describeWithPromtool('Argo Rollouts\' checks, as synthesized with Prometheus.operator()', () => {
+describe('Argo Rollouts\' checks, as synthesized with Prometheus.operator()', () => {
   test.each([
     ['Traefik', () => TrafficRouter.traefik({ hosts: ['app.example.com'] }), () => traefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
     ['Istio', () => TrafficRouter.istio({ hosts: ['app.example.com'] }), argoIstioShapes, ISTIO_P99_MS],
@@ -183,7 +178,7 @@ describeWithPromtool('Argo Rollouts\' checks, as synthesized with Prometheus.ope
   });
 });
 
-describeWithPromtool('Flagger\'s checks with Prometheus.operator()', () => {
+describe('Flagger\'s checks with Prometheus.operator()', () => {
   test('Traefik: Flagger\'s built-in queries over the router PodMonitor\'s series', () => {
     const manifests = synthesize(DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }));
     expect(only(manifests, 'Canary').spec.metricsServer).toBe(ADDRESS);

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  discoverPods, Exporter, FakePod, prometheusAvailable, replaceDiscovery, RunningPrometheus, startExporter, startPrometheus, waitFor,
+  discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter, startPrometheus, waitFor,
 } from './scrape-harness';
 import { podinfo } from '../../examples/shared/podinfo';
 import { DeliveryEngine, GitOps, Prometheus, TrafficRouter } from '../../src';
@@ -18,8 +18,7 @@ import { only, synth } from '../synth';
  * series carry `job="test/podinfo-pods"` and `rollouts_pod_template_hash`; and the Rollout's checks
  * return one sample, the canary's.
  */
-const server = prometheusAvailable();
-const describeWithPrometheus = server ? describe : describe.skip;
+requirePrometheusServer();
 
 const CANARY_HASH = '7d9c5f8b6';
 const STABLE_HASH = '5c4b7d9f2';
@@ -101,7 +100,7 @@ function podinfoPod(name: string, hash: string, exporter: Exporter): FakePod {
   };
 }
 
-describeWithPrometheus('the PodMonitor of the service\'s pods, as the Prometheus Operator configures Prometheus', () => {
+describe('the PodMonitor of the service\'s pods, as the Prometheus Operator configures Prometheus', () => {
   let canary: Exporter;
   let stable: Exporter;
   let other: Exporter;
