@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { KEEP_ON_RETIREMENT_ANNOTATIONS } from '../platform/conventions';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, fail } from '../validation';
 
@@ -49,6 +50,15 @@ export function sharingOf(scope: IConstruct): Sharing {
 export function ownedName(scope: IConstruct, base: string): string {
   const appName = sharingOf(scope).appName;
   return appName === undefined ? base : `${base}-${appName}`;
+}
+
+/**
+ * The annotations of an object that every app of a namespace may apply (the release record, a
+ * created Gateway): in a named app (several apps per namespace), the ones that keep it when one app
+ * is retired; none otherwise (one app per namespace: retiring it should remove it).
+ */
+export function sharedObjectAnnotations(scope: IConstruct): { [key: string]: string } | undefined {
+  return sharingOf(scope).appName === undefined ? undefined : { ...KEEP_ON_RETIREMENT_ANNOTATIONS };
 }
 
 /** Prefix of the ids of the Charts that hold what the services of a namespace share. */

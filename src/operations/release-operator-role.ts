@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { namespaceSingleton } from '../addons/namespace-singleton';
+import { namespaceSingleton, ownedName, sharedObjectAnnotations } from '../addons/namespace-singleton';
 import { checkArguments } from '../arguments/check-arguments';
 import { CanaryService } from '../canary-service';
 import { LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, RELEASE_RECORD_CONFIGMAP } from '../platform/conventions';
@@ -48,7 +48,7 @@ export interface ReleaseOperatorRoleProps {
   /**
    * Name of the Role and of its RoleBinding.
    *
-   * @default 'cdk8s-canary-release-operator'
+   * @default - 'cdk8s-canary-release-operator', or 'cdk8s-canary-release-operator-<appName>' in an app named by `SharedAddons.configure`
    */
   readonly name?: string;
   /**
@@ -89,6 +89,9 @@ export interface ReleaseOperatorRule {
 
 const SINGLETON_KIND = 'ReleaseRecord';
 
+/** The default name of the Role and RoleBinding; per app in a named app, so that two apps of a namespace never write the same Role. */
+const RELEASE_OPERATOR_NAME = 'cdk8s-canary-release-operator';
+
 /**
  * The least privilege the release commands of `cdk8s-canary` need for some services, as a Role
  * (and a RoleBinding when subjects are given) in their namespace, plus the ConfigMap
@@ -122,7 +125,7 @@ export class ReleaseOperatorRole extends Construct {
       fail(owner, `'services' (${props.services.map((s) => `${s.namespace}/${s.name}`).join(', ')}) must all be in one namespace: a Role is namespaced; declare one ReleaseOperatorRole per namespace`);
     }
     this.namespace = namespaces[0];
-    const name = checkDnsSubdomain(owner, 'name', props.name ?? 'cdk8s-canary-release-operator');
+    const name = checkDnsSubdomain(owner, 'name', props.name ?? ownedName(this, RELEASE_OPERATOR_NAME));
     (props.serviceAccounts ?? []).forEach((sa) => {
       checkDnsSubdomain(owner, 'serviceAccounts.name', sa.name);
       if (sa.namespace !== undefined) checkDnsLabel(owner, 'serviceAccounts.namespace', sa.namespace);
@@ -163,7 +166,13 @@ export class ReleaseOperatorRole extends Construct {
       namespaceSingleton(this, SINGLETON_KIND, this.namespace, (chart, chartId) => new ApiObject(chart, chartId, {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: RELEASE_RECORD_CONFIGMAP, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-record' } },
+        metadata: {
+          name: RELEASE_RECORD_CONFIGMAP,
+          namespace: this.namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary', 'app.kubernetes.io/component': 'release-record' },
+          // Every named app of the namespace writes it: retiring one must not take the others' records.
+          annotations: sharedObjectAnnotations(this),
+        },
       }));
     }
   }

@@ -109,6 +109,19 @@ export const LOAD_TESTER_CONTAINER_PORT = 8080;
 export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
 
 /**
+ * Annotations that keep an object several apps of a namespace apply (the release record, a created
+ * Gateway) when one of them is retired. Flux and Argo CD delete an object with the app that applied
+ * it last, not the last app that declares it: Flux's garbage collection skips objects annotated
+ * `kustomize.toolkit.fluxcd.io/prune: disabled` (kustomize-controller v1.9.0, docs/spec/v1/kustomizations.md
+ * "prune", `DisabledValue`), Argo CD skips `Prune=false` when pruning and `Delete=false` when deleting
+ * the Application (docs/user-guide/sync-options.md).
+ */
+export const KEEP_ON_RETIREMENT_ANNOTATIONS: { readonly [key: string]: string } = Object.freeze({
+  'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+});
+
+/**
  * The loadtester image's writable directory (its root filesystem is read-only), given to the tools
  * as TMPDIR. Not `/tmp` itself: the image ships ghz's `/tmp/ghz/health.proto` there
  * (Dockerfile.loadtester, `ADD .../health.proto /tmp/ghz/health.proto`), which a volume over

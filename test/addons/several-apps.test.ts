@@ -4,7 +4,8 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, SharedAddons, SharedAddonsOptions, TrafficRouter,
+  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, ReleaseOperatorRole, SharedAddons, SharedAddonsOptions,
+  TrafficRouter,
 } from '../../src';
 
 /*
@@ -40,22 +41,27 @@ function props(name: string, overrides: Partial<CanaryServiceProps> = {}): Canar
   };
 }
 
-/** The shop team's app: two Flagger services behind Traefik. */
+/** The shop team's app: two Flagger services behind Traefik, and its on-call's release-operator Role. */
 function shop(app: App): void {
-  new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
-  new CanaryService(new Chart(app, 'checkout', { namespace: NAMESPACE }), 'checkout', props('checkout'));
+  const cart = new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart'));
+  const checkout = new CanaryService(new Chart(app, 'checkout', { namespace: NAMESPACE }), 'checkout', props('checkout'));
+  new ReleaseOperatorRole(new Chart(app, 'operators', { namespace: NAMESPACE }), 'ops', { services: [cart, checkout], groups: ['shop-oncall'] });
 }
 
-/** The search team's app: a Flagger service behind Traefik and an Argo Rollouts service behind Istio. */
+/** The search team's app: a Flagger service behind Traefik and an Argo Rollouts service behind Istio, and its on-call's Role. */
 function search(app: App): void {
-  new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search'));
-  new CanaryService(new Chart(app, 'suggest', { namespace: NAMESPACE }), 'suggest', props('suggest', {
+  const searchService = new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search'));
+  const suggest = new CanaryService(new Chart(app, 'suggest', { namespace: NAMESPACE }), 'suggest', props('suggest', {
     engine: DeliveryEngine.argoRollouts(),
     router: TrafficRouter.istio({ hosts: ['suggest.example.com'] }),
     gitOps: GitOps.none(),
     analysis: { webhooks: [CanaryWebhook.loadTest()] },
   }));
+  new ReleaseOperatorRole(new Chart(app, 'operators', { namespace: NAMESPACE }), 'ops', { services: [searchService, suggest], groups: ['search-oncall'] });
 }
+
+/** The objects every app of a namespace writes alike, on purpose: the release record the CLI reads by name. */
+const SHARED_ON_PURPOSE = ['/ConfigMap/team/cdk8s-canary-gates'];
 
 /** Synthesizes one app on its own, as its repository's `cdk8s synth` does: every object with its file. */
 function synthApp(declare: (app: App) => void, sharing?: SharedAddonsOptions, outdir = tmp()): Manifest[] {
@@ -142,13 +148,48 @@ describe('two apps in one namespace, each named', () => {
   const shopApp = synthApp(shop, { appName: 'shop' });
   const searchApp = synthApp(search, { appName: 'search' });
 
-  test('each writes its own shared file, and the objects of both are disjoint', () => {
-    expect(files(shopApp)).toEqual(['canary-shared-team-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml']);
-    expect(files(searchApp)).toEqual(['canary-shared-team-search.k8s.yaml', 'search.k8s.yaml', 'suggest.k8s.yaml']);
+  test('each writes its own shared file, and the objects of both are disjoint but for the release record', () => {
+    expect(files(shopApp)).toEqual(['canary-shared-team-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml', 'operators.k8s.yaml']);
+    expect(files(searchApp)).toEqual(['canary-shared-team-search.k8s.yaml', 'operators.k8s.yaml', 'search.k8s.yaml', 'suggest.k8s.yaml']);
     const shopKeys = new Set(shopApp.map((m) => keyOf(m.object)));
-    expect(searchApp.map((m) => keyOf(m.object)).filter((key) => shopKeys.has(key))).toEqual([]);
+    expect(searchApp.map((m) => keyOf(m.object)).filter((key) => shopKeys.has(key))).toEqual(SHARED_ON_PURPOSE);
     // Within an app, too, every object is written once.
     expect(new Set(shopKeys).size).toBe(shopApp.length);
+  });
+
+  test("each app's release-operator Role and RoleBinding are its own, with its own rules and subjects", () => {
+    const rbac = (manifests: Manifest[]) => manifests.filter((m) => m.file === 'operators.k8s.yaml').map((m) => keyOf(m.object));
+    expect(rbac(shopApp)).toEqual([
+      'rbac.authorization.k8s.io/Role/team/cdk8s-canary-release-operator-shop',
+      'rbac.authorization.k8s.io/RoleBinding/team/cdk8s-canary-release-operator-shop',
+    ]);
+    expect(rbac(searchApp)).toEqual([
+      'rbac.authorization.k8s.io/Role/team/cdk8s-canary-release-operator-search',
+      'rbac.authorization.k8s.io/RoleBinding/team/cdk8s-canary-release-operator-search',
+    ]);
+    const binding = (manifests: Manifest[]) => ofKind(manifests, 'RoleBinding').find((b) => b.metadata.name.startsWith('cdk8s-canary-release-operator'));
+    expect(binding(shopApp).roleRef.name).toBe('cdk8s-canary-release-operator-shop');
+    expect(binding(shopApp).subjects).toEqual([{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'shop-oncall' }]);
+    expect(binding(searchApp).roleRef.name).toBe('cdk8s-canary-release-operator-search');
+    expect(binding(searchApp).subjects).toEqual([{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'search-oncall' }]);
+    const names = (manifests: Manifest[], resource: string) => ofKind(manifests, 'Role').find((r) => r.metadata.name.startsWith('cdk8s-canary-release-operator'))
+      .rules.filter((rule: any) => rule.resources.includes(resource)).flatMap((rule: any) => rule.resourceNames);
+    expect(names(shopApp, 'canaries')).toEqual(['cart', 'checkout']);
+    expect(names(shopApp, 'deployments')).toEqual(['flagger-loadtester-shop']);
+    expect(names(searchApp, 'canaries')).toEqual(['search']);
+    expect(names(searchApp, 'deployments')).toEqual(['flagger-loadtester-search']);
+  });
+
+  test('the release record both write is the same object, which neither app\'s pruning or deletion removes', () => {
+    const record = (manifests: Manifest[]) => manifests.filter((m) => keyOf(m.object) === SHARED_ON_PURPOSE[0]);
+    expect(record(shopApp).map((m) => m.file)).toEqual(['canary-shared-team-shop.k8s.yaml']);
+    expect(record(searchApp).map((m) => m.file)).toEqual(['canary-shared-team-search.k8s.yaml']);
+    expect(record(searchApp)[0].object).toEqual(record(shopApp)[0].object);
+    const metadata = record(shopApp)[0].object.metadata;
+    // Flux's garbage collection skips it (kustomize-controller: prune: disabled); Argo CD neither prunes it nor deletes it with the Application.
+    expect(metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
+    expect(metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    expect(Object.keys(metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
   });
 
   test("each app's services call its own Prometheus and loadtester", () => {
@@ -223,7 +264,31 @@ describe('two apps in one namespace, neither named (one app per namespace assume
       '/ConfigMap/team/canary-prometheus',
       'networking.k8s.io/NetworkPolicy/team/canary-prometheus',
       'networking.k8s.io/NetworkPolicy/team/flagger-loadtester',
+      'rbac.authorization.k8s.io/Role/team/cdk8s-canary-release-operator',
+      'rbac.authorization.k8s.io/RoleBinding/team/cdk8s-canary-release-operator',
     ]);
+    // One app per namespace: its record goes with it when it is retired.
+    expect(ofKind(shopApp, 'ConfigMap').find((c) => c.metadata.name === 'cdk8s-canary-gates').metadata.annotations).toBeUndefined();
+  });
+});
+
+describe('a Gateway one app creates for the others of the namespace', () => {
+  const gatewayApp = (sharing?: SharedAddonsOptions) => synthApp((app) => {
+    new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart', { router: TrafficRouter.gatewayApi({ hosts: ['cart.example.com'] }) }));
+  }, sharing);
+
+  test('in a named app, neither Flux nor Argo CD removes it when that app is retired', () => {
+    const gateways = ofKind(gatewayApp({ appName: 'shop' }), 'Gateway');
+    expect(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`)).toEqual(['team/gateway']);
+    expect(gateways[0].metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
+    expect(gateways[0].metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    expect(Object.keys(gateways[0].metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
+  });
+
+  test('in an unnamed app (one app per namespace), it goes with the app', () => {
+    const gateways = ofKind(gatewayApp(), 'Gateway');
+    expect(gateways.map((g) => g.metadata.name)).toEqual(['gateway']);
+    expect(gateways[0].metadata.annotations).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GatewayMetrics } from './gateway-metrics';
 import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './objects';
-import { namespaceSingleton } from '../../addons/namespace-singleton';
+import { namespaceSingleton, sharedObjectAnnotations } from '../../addons/namespace-singleton';
 import { LoadTarget } from '../../analysis/load-test';
 import { MetricKind } from '../../analysis/metric';
 import { PLAIN_PATH, PLAIN_PATH_CHARACTERS } from '../../analysis/shell';
@@ -427,7 +427,8 @@ export class GatewayApiRouter implements ITrafficRouter {
     const reference = this.gateway;
     const className = this.metrics.gatewayClassName;
     return namespaceSingleton(scope, `gateway-api-${reference.name}`, context.namespace, (chart: Chart, id: string) => new GatewayApiGateway(chart, id, {
-      metadata: { name: reference.name, namespace: context.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary' } },
+      // In a named app, the other apps of the namespace may route through it (`existing(...)`).
+      metadata: { name: reference.name, namespace: context.namespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-canary' }, annotations: sharedObjectAnnotations(scope) },
       className,
       listenerName: reference.sectionName ?? 'http',
       port: reference.port,
