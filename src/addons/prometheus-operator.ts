@@ -54,7 +54,8 @@ export class OperatorPrometheus {
   public monitorService(scope: Construct, service: MonitoredService): void {
     const monitoring = monitoringImports();
     const { PodMonitor } = monitoring;
-    const relabelings = (job: string) => annotatedPodRelabelings(job, monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction);
+    const relabelings = (job: string, annotated = true) =>
+      podRelabelings(job, monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction, annotated);
     const owner = `CanaryService '${service.name}'`;
     checkDnsLabel(owner, 'name', service.name, 63 - ROUTER_MONITOR_SUFFIX.length, `, so that its PodMonitor '<name>${ROUTER_MONITOR_SUFFIX}' is a valid name`);
     const labels = { ...service.labels, ...this.monitorLabels };
@@ -68,6 +69,7 @@ export class OperatorPrometheus {
     });
     if (!this.monitorRouter) return;
     service.routerMetrics.forEach((metrics, i) => {
+      const declaredPort = metrics.metricsPortDeclared === true && metrics.metricsPort !== undefined;
       const name = `${service.name}${ROUTER_MONITOR_SUFFIX}${i === 0 ? '' : `-${i + 1}`}`;
       const routerJob = `${service.namespace}/${name}`;
       new PodMonitor(scope, i === 0 ? 'RouterPodMonitor' : `RouterPodMonitor${i + 1}`, {
@@ -76,9 +78,12 @@ export class OperatorPrometheus {
           namespaceSelector: { matchNames: [metrics.namespace] },
           selector: { matchLabels: { ...(metrics.podLabels ?? {}) } },
           podMetricsEndpoints: [{
+            // A declared metrics port (Traefik's 9100) is scraped as such: the operator keeps that
+            // container port alone (one target per pod), annotated or not.
+            ...(declaredPort ? { portNumber: metrics.metricsPort, path: '/metrics' } : {}),
             interval: this.interval,
             honorLabels: false,
-            relabelings: relabelings(routerJob),
+            relabelings: relabelings(routerJob, !declaredPort),
             // The router serves every namespace's services: only this service's series are kept.
             metricRelabelings: [{
               sourceLabels: ['__name__', metrics.serviceLabel],
@@ -97,7 +102,8 @@ export class OperatorPrometheus {
  * the operator appends to its own (pkg/prometheus/promcfg.go, generatePodMonitorConfig: `namespace`,
  * `container`, `pod`, then `job` = `<namespace>/<name>`): the pods annotated
  * `prometheus.io/scrape`, on the port and path they name (Istio rewrites them to its merged
- * metrics, 15020, which no container declares, so no `port` of the endpoint could name it); every
+ * metrics, 15020, which no container declares, so no `port` of the endpoint could name it), unless
+ * `annotated` is false (an endpoint with the declared port: the operator keeps that port); every
  * pod label as a series label (`rollouts-pod-template-hash` as `rollouts_pod_template_hash`); the
  * names Flagger's configuration writes (`kubernetes_namespace`, `kubernetes_pod_name`).
  *
@@ -107,9 +113,11 @@ export class OperatorPrometheus {
  * container. Then `namespace`, `pod` and `job` are set again, after the labelmap, so that no pod
  * label can override them.
  */
-function annotatedPodRelabelings(job: string, action: typeof MonitoringImports.PodMonitorSpecPodMetricsEndpointsRelabelingsAction): Relabeling[] {
+function podRelabelings(
+  job: string, action: typeof MonitoringImports.PodMonitorSpecPodMetricsEndpointsRelabelingsAction, annotated: boolean,
+): Relabeling[] {
   const replace = (source: string, target: string): Relabeling => ({ sourceLabels: [source], action: action.REPLACE, targetLabel: target });
-  return [
+  const byAnnotation: Relabeling[] = [
     { sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], action: action.KEEP, regex: 'true' },
     { sourceLabels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], action: action.REPLACE, regex: '(.+)', targetLabel: '__metrics_path__' },
     {
@@ -119,6 +127,9 @@ function annotatedPodRelabelings(job: string, action: typeof MonitoringImports.P
       replacement: '$1:$2',
       targetLabel: '__address__',
     },
+  ];
+  return [
+    ...(annotated ? byAnnotation : []),
     { action: action.LABELMAP, regex: '__meta_kubernetes_pod_label_(.+)' },
     { action: action.LABELDROP, regex: 'container' },
     replace('__meta_kubernetes_namespace', 'namespace'),

@@ -99,7 +99,9 @@ export interface PrometheusOperatorOptions {
    * is emitted. Turn it off when the platform's Prometheus ignores namespace selectors
    * (`ignoreNamespaceSelectors: true`, a multi-tenant setting): the platform must then scrape the
    * router's pods itself, with the target label `namespace` of the router's pods and without
-   * honoring the pods' labels, or the router's checks find no series.
+   * honoring the pods' labels, or the router's checks find no series. The same when it enforces a
+   * namespace label (`enforcedNamespaceLabel`): the operator then labels the router's series with
+   * the PodMonitor's namespace, not the router's, which the checks select.
    *
    * @default true
    */
@@ -228,8 +230,14 @@ export class Prometheus extends Construct implements IPrometheus {
    *   metrics, the application's own), every pod label copied onto the series
    *   (`rollouts_pod_template_hash` tells Argo Rollouts' canary apart). Their series carry
    *   `job="<namespace>/<name>-pods"`, which the checks select instead of `kubernetes-pods`.
-   * - `<name>-router`: the router's pods in the router's namespace (Traefik's, a Gateway API
-   *   gateway's), keeping this service's series only (see `monitorRouter`).
+   * - `<name>-router`: the router's pods in the router's namespace (Traefik's on its declared
+   *   metrics port 9100, annotated or not; a Gateway API gateway's as annotated), keeping this
+   *   service's series only (see `monitorRouter`).
+   *
+   * The checks are only as trustworthy as that Prometheus's tenancy: any PodMonitor it selects can
+   * relabel its own targets into the series the checks read (`namespace`, `job`), so admit
+   * PodMonitors only from trusted namespaces. With `enforcedNamespaceLabel` the router's series
+   * carry the PodMonitor's namespace and the router checks find none: see `monitorRouter`.
    *
    * The platform's Prometheus must select PodMonitors in the services' namespaces
    * (`podMonitorNamespaceSelector`, every namespace by default) and may call their pods; the

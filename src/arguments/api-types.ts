@@ -115,7 +115,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   RollbackGateOptions: { name: '?string' },
   RolloutPhase: { checks: 'PlannedCheck[]', description: 'string', minDuration: 'cdk8s.Duration', startsAfter: 'cdk8s.Duration', waitsForPerson: 'boolean', weight: 'number' },
   RolloutPlanProps: { earliestPromotion: 'cdk8s.Duration', engine: 'string', namespace: 'string', phases: 'RolloutPhase[]', service: 'string', summary: 'string', badCanary: '?BadCanaryExposure', firstPossibleFailure: '?cdk8s.Duration', notes: '?string[]', problems: '?string[]', progressDeadline: '?ProgressDeadline' },
-  RouterMetrics: { metricNames: 'string', namespace: 'string', serviceLabel: 'string', serviceValues: 'string', metricsPort: '?number', podLabels: '?{string}' },
+  RouterMetrics: { metricNames: 'string', namespace: 'string', serviceLabel: 'string', serviceValues: 'string', metricsPort: '?number', metricsPortDeclared: '?boolean', podLabels: '?{string}' },
   RoutingContext: { containerPort: 'number', engine: 'string', labels: '{string}', name: 'string', namespace: 'string', port: 'number', selectorLabels: '{string}', strategy: 'StrategyConfig', probePaths: '?{string}', protocol: '?ServiceProtocol', safetyNet: '?SafetyNetConfig' },
   SafetyNetConfig: { livePort: 'number', liveService: 'string', share: 'number', managedHost: '?string' },
   SafetyNetOptions: { liveService: 'string', livePort: '?number', managedHost: '?string', share: '?number' },

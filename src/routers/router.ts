@@ -96,6 +96,14 @@ export interface RouterMetrics {
    * @default - any port
    */
   readonly metricsPort?: number;
+  /**
+   * Whether `metricsPort` is a container port the router's pods declare, serving `/metrics`: a
+   * Prometheus Operator's PodMonitor then scrapes that port, whatever the pods' `prometheus.io/*`
+   * annotations say (Traefik's chart drops them when its own ServiceMonitor is enabled).
+   *
+   * @default false - the pods annotated `prometheus.io/scrape`, on the port and path their annotations name (Istio's merged 15020, which no container declares)
+   */
+  readonly metricsPortDeclared?: boolean;
 }
 
 /** The routing part of a Flagger Canary, and the objects Flagger expects us to create. */

@@ -64,7 +64,12 @@ describe('Flagger + Traefik with the Prometheus Operator', () => {
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['traefik'] });
     expect(monitor.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'traefik' } });
     const [endpoint] = monitor.spec.podMetricsEndpoints;
-    expect(endpoint.relabelings).toEqual(relabelings('test/podinfo-router'));
+    // Traefik's declared metrics port, not its prometheus.io annotations (the chart drops them when its ServiceMonitor is enabled).
+    expect(endpoint.portNumber).toBe(9100);
+    expect(endpoint.path).toBe('/metrics');
+    expect(endpoint.port).toBeUndefined();
+    expect(endpoint.relabelings).toEqual(relabelings('test/podinfo-router').slice(3));
+    expect(JSON.stringify(endpoint.relabelings)).not.toContain('prometheus_io');
     expect(endpoint.metricRelabelings).toEqual([{
       action: 'keep',
       sourceLabels: ['__name__', 'service'],
@@ -74,6 +79,16 @@ describe('Flagger + Traefik with the Prometheus Operator', () => {
 
   test('the objects pass the monitoring.coreos.com CRDs (and the rest theirs)', () => {
     expect(conformanceProblems(manifests)).toEqual([]);
+  });
+});
+
+describe('Flagger + Gateway API (Istio) with the Prometheus Operator', () => {
+  test('the gateway proxies are scraped where their prometheus.io annotations say (15020 is no declared container port)', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), TrafficRouter.gatewayApi({ hosts: ['app.example.com'] }));
+    const [endpoint] = only(manifests, 'PodMonitor', 'podinfo-router').spec.podMetricsEndpoints;
+    expect(endpoint.portNumber).toBeUndefined();
+    expect(endpoint.path).toBeUndefined();
+    expect(endpoint.relabelings).toEqual(relabelings('test/podinfo-router'));
   });
 });
 

@@ -157,7 +157,9 @@ export class TraefikRouter implements ITrafficRouter {
       serviceLabel: 'service',
       serviceValues: `${context.namespace}-${context.name}(-canary|-primary|-stable|-${PREVIEW})?-${context.port}@kubernetescrd`,
       podLabels: { ...TRAEFIK_POD_LABELS },
+      // The chart's container port `metrics` (ports.metrics.port), with or without its prometheus.io annotations.
       metricsPort: TRAEFIK_METRICS_PORT,
+      metricsPortDeclared: true,
     }];
   }
 

@@ -67,6 +67,8 @@ describe('routerMetrics: the series of this service from Traefik\'s pods', () =>
       // The embedded Prometheus may call only Traefik's pods, on their metrics port.
       podLabels: { 'app.kubernetes.io/name': 'traefik' },
       metricsPort: 9100,
+      // The chart's container port `metrics`: an operator's PodMonitor scrapes it, annotated or not.
+      metricsPortDeclared: true,
     }]);
   });
 
