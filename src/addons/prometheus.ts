@@ -306,7 +306,9 @@ export class Prometheus extends Construct implements IPrometheus {
     }
 
     // Named after the app when it has a name: another app's Prometheus in this namespace has other
-    // objects and selects other pods.
+    // objects and its own pod labels. Both still scrape every annotated pod of the namespace (the
+    // pod job is per namespace), so each stores the other app's series too: the queries select by
+    // workload, the cost is memory within the same bounds.
     this.name = ownedName(this, PROMETHEUS_NAME);
     this.address = serviceAddress(this.name, this.namespace, PROMETHEUS_PORT);
     const metadata = { name: this.name, namespace: this.namespace, labels: { [SELECTOR_LABEL]: this.name } };
