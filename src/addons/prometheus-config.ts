@@ -32,6 +32,26 @@ function podRelabelling() {
       replacement: '$1:$2',
       target_label: '__address__',
     },
+    ...podTargetLabels(),
+  ];
+}
+
+/**
+ * The pods' declared container port `port`, whatever their annotations say (Traefik's chart drops
+ * `prometheus.io/*` when its own ServiceMonitor is enabled). Pod discovery makes one target per
+ * declared container port, at podIP:port, so this keeps one target per pod; the path is the job's
+ * `/metrics`.
+ */
+function declaredPortRelabelling(port: number) {
+  return [
+    { source_labels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: String(port) },
+    ...podTargetLabels(),
+  ];
+}
+
+/** The labels the queries read: pod labels, namespace and pod name. */
+function podTargetLabels() {
+  return [
     // Every pod label becomes a series label (`rollouts-pod-template-hash` becomes
     // `rollouts_pod_template_hash`), which is how Argo Rollouts' canary pods are told apart.
     { action: 'labelmap', regex: '__meta_kubernetes_pod_label_(.+)' },
@@ -49,6 +69,8 @@ interface RouterJob {
   readonly metricNames: string;
   readonly serviceLabel: string;
   readonly serviceValues: string[];
+  /** The container port scraped at `/metrics`; `undefined`: the pods annotated `prometheus.io/scrape`. */
+  readonly declaredPort?: number;
 }
 
 /**
@@ -61,13 +83,15 @@ function routerJobs(input: PrometheusConfigInput): RouterJob[] {
   const jobs = new Map<string, RouterJob>();
   for (const metrics of input.routerMetrics) {
     if (input.namespaces.includes(metrics.namespace)) continue;
-    const key = [metrics.namespace, metrics.metricNames, metrics.serviceLabel].join('\n');
+    const declaredPort = metrics.metricsPortDeclared === true ? metrics.metricsPort : undefined;
+    const key = [metrics.namespace, metrics.metricNames, metrics.serviceLabel, declaredPort ?? ''].join('\n');
     const job = jobs.get(key)
-      ?? { namespace: metrics.namespace, metricNames: metrics.metricNames, serviceLabel: metrics.serviceLabel, serviceValues: [] };
+      ?? { namespace: metrics.namespace, metricNames: metrics.metricNames, serviceLabel: metrics.serviceLabel, serviceValues: [], declaredPort };
     if (!job.serviceValues.includes(metrics.serviceValues)) job.serviceValues.push(metrics.serviceValues);
     jobs.set(key, job);
   }
-  return [...jobs.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.metricNames.localeCompare(b.metricNames));
+  return [...jobs.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.metricNames.localeCompare(b.metricNames)
+    || (a.declaredPort ?? 0) - (b.declaredPort ?? 0));
 }
 
 /**
@@ -84,7 +108,9 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     return {
       job_name: count === 1 ? `router-${job.namespace}` : `router-${job.namespace}-${count}`,
       kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [job.namespace] } }],
-      relabel_configs: podRelabelling(),
+      ...(job.declaredPort === undefined
+        ? { relabel_configs: podRelabelling() }
+        : { metrics_path: '/metrics', relabel_configs: declaredPortRelabelling(job.declaredPort) }),
       metric_relabel_configs: [{
         source_labels: ['__name__', job.serviceLabel],
         action: 'keep',

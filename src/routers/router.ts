@@ -97,9 +97,10 @@ export interface RouterMetrics {
    */
   readonly metricsPort?: number;
   /**
-   * Whether `metricsPort` is a container port the router's pods declare, serving `/metrics`: a
-   * Prometheus Operator's PodMonitor then scrapes that port, whatever the pods' `prometheus.io/*`
-   * annotations say (Traefik's chart drops them when its own ServiceMonitor is enabled).
+   * Whether `metricsPort` is a container port the router's pods declare, serving `/metrics`: the
+   * embedded Prometheus's router job and a Prometheus Operator's PodMonitor then scrape that port,
+   * whatever the pods' `prometheus.io/*` annotations say (Traefik's chart drops them when its own
+   * ServiceMonitor is enabled).
    *
    * @default false - the pods annotated `prometheus.io/scrape`, on the port and path their annotations name (Istio's merged 15020, which no container declares)
    */

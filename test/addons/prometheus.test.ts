@@ -264,6 +264,25 @@ describe('scrapeRouterMetrics: a router\'s pods elsewhere, keeping only this Pro
     expect(prometheus.platformRoleNamespaces).toEqual(['traefik']);
   });
 
+  test('a declared metrics port is scraped by container port at /metrics, not by annotation; other routers stay by annotation', () => {
+    const chart = newChart();
+    const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });
+    prometheus.scrapeRouterMetrics({ ...TRAEFIK('web'), metricsPort: 9100, metricsPortDeclared: true });
+    prometheus.scrapeRouterMetrics({ ...TRAEFIK('api'), metricsPort: 15020 });
+    // Annotated jobs sort first.
+    const [pods, annotated, declared] = prometheusYml(synth(chart)).scrape_configs;
+    expect([annotated.job_name, declared.job_name]).toEqual(['router-traefik', 'router-traefik-2']);
+    expect(declared.metrics_path).toBe('/metrics');
+    expect(declared.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: '9100' });
+    // The same target labels as the pods job (pod labels, namespace, pod), without its annotation rules.
+    expect(declared.relabel_configs.slice(1)).toEqual(pods.relabel_configs.slice(3));
+    expect(JSON.stringify(declared.relabel_configs)).not.toContain('prometheus_io');
+    expect(declared.metric_relabel_configs[0].regex).toBe('(traefik_service_.+);(apps-web-(canary|primary|stable)-80@kubernetescrd)');
+    expect(annotated.metrics_path).toBeUndefined();
+    expect(annotated.relabel_configs).toEqual(pods.relabel_configs);
+    expect(annotated.metric_relabel_configs[0].regex).toBe('(traefik_service_.+);(apps-api-(canary|primary|stable)-80@kubernetescrd)');
+  });
+
   test('egress to the router\'s pods only on their metrics port, when the router names them', () => {
     const chart = newChart();
     const prometheus = new Prometheus(chart, 'p', { namespace: 'apps' });

@@ -3,7 +3,7 @@ import * as yaml from 'js-yaml';
 import { requirePromtool } from './promtool';
 import {
   checkConfig, discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter,
-  startPrometheus, waitFor,
+  startExporterAtPort, startPrometheus, waitFor,
 } from './scrape-harness';
 import { podinfo } from '../../examples/shared/podinfo';
 import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, TrafficRouter } from '../../src';
@@ -211,16 +211,21 @@ const STABLE_HASH = '7c5d9f6b8';
 const CANARY_POD = `podinfo-${CANARY_HASH}-x7k2m`;
 const STABLE_POD = `podinfo-${STABLE_HASH}-q4n8z`;
 const TRAEFIK_POD = 'traefik-5d8f9c7b6-h2x4v';
+const UNDECLARED_TRAEFIK_POD = 'traefik-5d8f9c7b6-p9w3c';
+type Exporters = { canary: Exporter; stable: Exporter; traefik: Exporter; undeclaredTraefik: Exporter; shop: Exporter };
 
 /**
  * One cluster for the four configurations (a configuration does not depend on which controller made
  * the pods): the stable and canary pods of an Argo Rollouts rollout of podinfo in namespace `test`,
  * with the labels and annotations Istio's sidecar injector adds; the loadtester, not annotated for
  * scraping; Traefik in namespace `traefik`, annotated by its chart (scrape and port, no path); and an
- * annotated pod in namespace `shop`, which no job may scrape. Every pod listens on 127.0.0.1; the
- * container ports are not where anything listens, so a scrape succeeds only at the annotated port.
+ * annotated pod in namespace `shop`, which no job may scrape. Traefik's pod is not annotated (its
+ * chart leaves the annotations out when its ServiceMonitor is enabled) and serves on its declared
+ * metrics port 9100; a second Traefik pod is annotated but does not declare 9100, and must not be
+ * scraped. Every other pod listens on 127.0.0.1; their container ports are not where anything
+ * listens, so a scrape succeeds only at the annotated port.
  */
-function pods(exporters: { canary: Exporter; stable: Exporter; traefik: Exporter; shop: Exporter }): FakePod[] {
+function pods(exporters: Exporters): FakePod[] {
   const podinfoPod = (name: string, hash: string, exporter: Exporter): FakePod => ({
     namespace: 'test',
     name,
@@ -260,15 +265,24 @@ function pods(exporters: { canary: Exporter; stable: Exporter; traefik: Exporter
     {
       namespace: 'traefik',
       name: TRAEFIK_POD,
-      ip: '127.0.0.1',
+      ip: exporters.traefik.host,
       labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' },
-      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(exporters.traefik.port) },
+      annotations: {},
       ports: [
         { container: 'traefik', name: 'metrics', port: 9100 },
         { container: 'traefik', name: 'traefik', port: 8080 },
         { container: 'traefik', name: 'web', port: 8000 },
         { container: 'traefik', name: 'websecure', port: 8443 },
       ],
+      controller: ['ReplicaSet', 'traefik-5d8f9c7b6'],
+    },
+    {
+      namespace: 'traefik',
+      name: UNDECLARED_TRAEFIK_POD,
+      ip: '127.0.0.1',
+      labels: { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' },
+      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(exporters.undeclaredTraefik.port) },
+      ports: [{ container: 'traefik', name: 'web', port: 8000 }],
       controller: ['ReplicaSet', 'traefik-5d8f9c7b6'],
     },
     {
@@ -311,17 +325,18 @@ function throwFailures(results: PromiseSettledResult<unknown>[]) {
 requirePrometheusServer();
 
 describe('the embedded Prometheus, run by prometheus 2.42, ingests the series the checks read', () => {
-  let exporters: { canary: Exporter; stable: Exporter; traefik: Exporter; shop: Exporter };
+  let exporters: Exporters;
   const running = new Map<Cell, RunningPrometheus>();
 
   beforeAll(async () => {
-    const [canary, stable, traefik, shop] = await Promise.all([
+    const [canary, stable, traefik, undeclaredTraefik, shop] = await Promise.all([
       startExporter('/stats/prometheus', istioMetrics(99, 1)),
       startExporter('/stats/prometheus', istioMetrics(10, 10)),
+      startExporterAtPort('/metrics', traefikMetrics, 9100),
       startExporter('/metrics', traefikMetrics),
       startExporter('/metrics', () => 'shop_orders_total 5\n'),
     ]);
-    exporters = { canary, stable, traefik, shop };
+    exporters = { canary, stable, traefik, undeclaredTraefik, shop };
     const cluster = pods(exporters);
     // Every second instead of the synthesized 5 s: rate() needs two samples of a series, which then
     // exist a second after the first scrape (and Prometheus applies new targets only every 5 s, so
@@ -387,11 +402,33 @@ describe('the embedded Prometheus, run by prometheus 2.42, ingests the series th
     });
 
     if (cell[1] === 'traefik') {
-      test("keeps only the traefik_service_* series of this namespace's services from Traefik's pods", async () => {
-        const { activeTargets } = await prometheus().targets();
-        expect(activeTargets.filter((t) => t.scrapePool === 'router-traefik').map((t) => [t.labels.pod, t.scrapeUrl, t.health])).toEqual([
-          [TRAEFIK_POD, `http://127.0.0.1:${exporters.traefik.port}/metrics`, 'up'],
+      test("scrapes Traefik's pods on their declared metrics port 9100, annotated or not, with the pod's target labels", async () => {
+        const { activeTargets, droppedTargets } = await prometheus().targets();
+        const pool = activeTargets.filter((t) => t.scrapePool === 'router-traefik');
+        expect(pool.map((t) => [t.labels.pod, t.scrapeUrl, t.health, t.lastError])).toEqual([
+          [TRAEFIK_POD, `http://${exporters.traefik.host}:9100/metrics`, 'up', ''],
         ]);
+        expect(pool[0].labels).toEqual({
+          instance: `${exporters.traefik.host}:9100`,
+          job: 'router-traefik',
+          namespace: 'traefik',
+          pod: TRAEFIK_POD,
+          kubernetes_namespace: 'traefik',
+          kubernetes_pod_name: TRAEFIK_POD,
+          app_kubernetes_io_name: 'traefik',
+          app_kubernetes_io_instance: 'traefik-traefik',
+        });
+        // The other container ports of that pod, and every port of the pod that declares no 9100
+        // (although annotated for scraping), are dropped.
+        const dropped = droppedTargets.filter((t) => t.discoveredLabels.job === 'router-traefik')
+          .map((t) => `${t.discoveredLabels.__meta_kubernetes_pod_name}:${t.discoveredLabels.__meta_kubernetes_pod_container_port_number}`);
+        expect(dropped.sort()).toEqual([`${TRAEFIK_POD}:8000`, `${TRAEFIK_POD}:8080`, `${TRAEFIK_POD}:8443`, `${UNDECLARED_TRAEFIK_POD}:8000`].sort());
+        expect(await prometheus().query(`{pod="${UNDECLARED_TRAEFIK_POD}"}`)).toEqual([]);
+        const counts = await prometheus().query('count by (pod) ({job="router-traefik",__name__="traefik_service_requests_total"})');
+        expect(counts.map((s) => [s.metric.pod, s.value])).toEqual([[TRAEFIK_POD, 2 * THIS_NAMESPACE_SERVICES.length]]);
+      });
+
+      test("keeps only the traefik_service_* series of this namespace's services from Traefik's pods", async () => {
         const kept = await prometheus().query('group by (__name__, service) ({job="router-traefik",__name__!~"up|scrape_.+"})');
         const expected = served(traefikMetrics())
           .filter((s) => s.name.startsWith('traefik_service_') && THIS_NAMESPACE_SERVICES.includes(s.labels.service))

@@ -121,13 +121,14 @@ export function checkConfig(config: any): { ok: boolean; output: string } {
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
 
-/** An HTTP server on 127.0.0.1 (ephemeral port) serving Prometheus text exposition on one path; 404 elsewhere. */
+/** An HTTP server (127.0.0.1, ephemeral port, unless told) serving Prometheus text exposition on one path; 404 elsewhere. */
 export interface Exporter {
+  readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startExporter(metricsPath: string, render: () => string): Promise<Exporter> {
+export async function startExporter(metricsPath: string, render: () => string, host = '127.0.0.1', port = 0): Promise<Exporter> {
   const server = http.createServer((request, response) => {
     if (request.url !== metricsPath) {
       response.writeHead(404).end();
@@ -135,14 +136,33 @@ export async function startExporter(metricsPath: string, render: () => string): 
     }
     response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(render());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   return {
+    host,
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
   };
+}
+
+/**
+ * An exporter on a fixed port (a router's declared metrics port), at a random loopback address
+ * 127.x.y.z so that concurrent runs do not collide.
+ */
+export async function startExporterAtPort(metricsPath: string, render: () => string, port: number): Promise<Exporter> {
+  for (let attempt = 0; ; attempt++) {
+    const host = `127.${1 + Math.floor(Math.random() * 254)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+    try {
+      return await startExporter(metricsPath, render, host, port);
+    } catch (error) {
+      if (attempt >= 20 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
 }
 
 function getJson(url: string): Promise<any> {
