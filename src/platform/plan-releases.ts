@@ -42,8 +42,8 @@ import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-creden
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_BRANCH, GATEWAY_API_COMMIT, GATEWAY_API_VERSION,
-  ISTIO_BASE_CHART, ISTIO_CNI_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
-  imageTagAndDigest,
+  ISTIO_BASE_CHART, ISTIO_CNI_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart,
+  TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -216,10 +216,13 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     }
     releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
     if (cni) {
-      // Before istiod: pods injected for the CNI wait in their istio-validation container until the node's agent is ready.
-      releases.push(release(istioCni, ISTIO_CNI_CHART, options.cniNamespace ?? namespace, { ...chart, values: options.cniValues }, [], [], {}));
+      // Istio's install order (base, cni, istiod), which also keeps two releases from creating the
+      // namespace at once; before istiod, which injects for the CNI.
+      const cniNamespace = options.cniNamespace ?? namespace;
+      releases.push(release(istioCni, ISTIO_CNI_CHART, cniNamespace, { ...chart, values: options.cniValues }, [istioBase], [], {}));
     }
-    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase, ...(cni ? [istioCni] : [])], gatewayApiCrds, {
+    const istiodAfter = [istioBase, ...(cni ? [istioCni] : [])];
+    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, istiodAfter, gatewayApiCrds, {
       // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
       meshConfig: { enablePrometheusMerge: true },
       // Pod Security "restricted" wants a seccomp profile: istiod's own container (top-level `seccompProfile`,

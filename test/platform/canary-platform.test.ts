@@ -93,7 +93,7 @@ describe('CanaryPlatform', () => {
     const crds = (name: string) => `terraform_data.${(p.node.tryFindChild(`${name}-crds`) as TerraformElement).friendlyUniqueId}`;
     expect(byName.traefik.depends_on).toEqual([crds('traefik')]);
     expect(byName['istio-base'].depends_on).toBeUndefined();
-    expect(byName['istio-cni'].depends_on).toBeUndefined();
+    expect(byName['istio-cni'].depends_on).toEqual([fqn('istio-base')]);
     // The CNI node agent before istiod, which injects for it.
     expect(byName.istiod.depends_on).toEqual([fqn('istio-base'), fqn('istio-cni')]);
     expect(byName['istio-ingressgateway'].depends_on).toEqual([fqn('istiod')]);

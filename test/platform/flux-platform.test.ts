@@ -112,6 +112,7 @@ describe('FluxPlatform', () => {
       chart: { spec: { chart: 'cni', version: '1.30.3', sourceRef: { kind: 'HelmRepository', name: 'istio', namespace: 'flux-system' } } },
       install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
+      dependsOn: [{ name: 'istio-base', namespace: 'flux-system' }],
     });
     expect(only(manifests, 'HelmRepository', 'istio').spec.url).toBe('https://istio-release.storage.googleapis.com/charts');
     const istiod = only(manifests, 'HelmRelease', 'istiod').spec;

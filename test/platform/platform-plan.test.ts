@@ -74,7 +74,7 @@ describe('PlatformPlan releases', () => {
     expect(p.releaseNames).toEqual(['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
     expect(p.releases.map((r) => [r.name, r.chart, r.version, r.namespace, r.dependsOn])).toEqual([
       ['istio-base', 'base', '1.30.3', 'istio-system', []],
-      ['istio-cni', 'cni', '1.30.3', 'istio-system', []],
+      ['istio-cni', 'cni', '1.30.3', 'istio-system', ['istio-base']],
       // The node agent first: istiod injects for the CNI.
       ['istiod', 'istiod', '1.30.3', 'istio-system', ['istio-base', 'istio-cni']],
       ['istio-ingressgateway', 'gateway', '1.30.3', 'istio-system', ['istiod']],
@@ -90,7 +90,7 @@ describe('PlatformPlan releases', () => {
       repositoryName: 'istio',
       // The chart's own values: its DaemonSet is privileged by design (root, NET_ADMIN, SYS_ADMIN, hostPath).
       values: {},
-      dependsOn: [],
+      dependsOn: ['istio-base'],
       dependsOnManifests: [],
       chartCrds: false,
     });
@@ -356,7 +356,8 @@ describe('PlatformPlan releases', () => {
 
   test('the CNI node agent: its own namespace and values, merged over none of ours', () => {
     const p = plan({
-      engines: [ARGO_ROLLOUTS], routers: [ISTIO],
+      engines: [ARGO_ROLLOUTS],
+      routers: [ISTIO],
       istio: { cniNamespace: 'kube-system', cniValues: { global: { platform: 'gke' } }, istiodValues: { cni: { provider: 'default' } } },
     });
     expect(p.release('istio-cni')).toMatchObject({ namespace: 'kube-system', values: { global: { platform: 'gke' } } });
