@@ -118,7 +118,7 @@ export const ARGO_ROLLOUTS_CHART: PinnedChart = {
 export const TRAEFIK_CHART: PinnedChart = {
   repositoryName: 'traefik', repository: 'https://traefik.github.io/charts', chart: 'traefik', version: '41.3.0',
 };
-/** Istio's charts share one repository and Istio's version; install base, istiod, gateway in that order. */
+/** Istio's charts share one repository and Istio's version; install base (and cni), istiod, gateway in that order. */
 const ISTIO_CHARTS_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';
 export const ISTIO_BASE_CHART: PinnedChart = {
   repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'base', version: ISTIO_VERSION,
@@ -128,6 +128,13 @@ export const ISTIOD_CHART: PinnedChart = {
 };
 export const ISTIO_GATEWAY_CHART: PinnedChart = {
   repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'gateway', version: ISTIO_VERSION,
+};
+/**
+ * Istio's CNI node agent (a privileged DaemonSet): it sets up the sidecars' traffic redirection on
+ * the node, so injected pods need no `istio-init` container with NET_ADMIN/NET_RAW.
+ */
+export const ISTIO_CNI_CHART: PinnedChart = {
+  repositoryName: 'istio', repository: ISTIO_CHARTS_REPOSITORY, chart: 'cni', version: ISTIO_VERSION,
 };
 /** The prometheus-community chart, of which the platform installs the server only. */
 export const PROMETHEUS_CHART: PinnedChart = {

@@ -10,8 +10,9 @@ import { CanaryPlatform, FluxPlatform, OutputHeader, PlatformEngine, PlatformPla
  * The platform of two clusters, rendered twice from the same plans:
  * - `flagger-traefik`: Flagger behind Traefik, each CanaryService with its embedded Prometheus
  *   (what examples/flagger-traefik needs);
- * - `argo-rollouts-istio`: Argo Rollouts with Istio and one shared Prometheus (pass
- *   `plan.sharedPrometheus` as the CanaryServices' `prometheus`);
+ * - `argo-rollouts-istio`: Argo Rollouts with Istio (and Istio's CNI node agent, so the sidecars
+ *   pass Pod Security "restricted") and one shared Prometheus (pass `plan.sharedPrometheus` as the
+ *   CanaryServices' `prometheus`);
  * - `gateway-api`: Flagger and Argo Rollouts through Gateway API with Istio's implementation (what
  *   examples/flagger-gateway-api and examples/argo-gateway-api need): the Gateway API CRDs from
  *   their pinned tag (before the controllers that need them: a Flux Kustomization they depend on, a

@@ -37,12 +37,13 @@ import {
   PlatformRouter, PlatformServiceType,
 } from './platform-options';
 import { RESTRICTED_CONTAINER, sharedPrometheusValues } from './shared-prometheus';
+import { resolveClusterDns } from '../addons/egress';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
   ARGO_GATEWAY_API_PLUGIN_IMAGE, ARGO_ROLLOUTS_CHART, FLAGGER_CHART, FLAGGER_OCI_CHART, GATEWAY_API_BRANCH, GATEWAY_API_COMMIT, GATEWAY_API_VERSION,
-  ISTIO_BASE_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart, TRAEFIK_CHART,
-  imageTagAndDigest,
+  ISTIO_BASE_CHART, ISTIO_CNI_CHART, ISTIO_GATEWAY_CHART, ISTIOD_CHART, KUBE_PROMETHEUS_STACK_CHART, PINNED_IMAGES, PROMETHEUS_CHART, PinnedChart,
+  TRAEFIK_CHART, imageTagAndDigest,
 } from '../versions';
 
 const OWNER = 'PlatformPlan';
@@ -57,6 +58,7 @@ export const RELEASE_NAMES = {
   kubePrometheusStack: 'kube-prometheus-stack',
   traefik: 'traefik',
   istioBase: 'istio-base',
+  istioCni: 'istio-cni',
   istiod: 'istiod',
   istioGateway: ISTIO_INGRESS_GATEWAY_NAME,
   flagger: 'flagger',
@@ -119,6 +121,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   onlyWith('traefik', props.traefik, traefik, "'routers' does not include TRAEFIK");
   onlyWith('istio', props.istio, istio || gatewayApi, "'routers' includes neither ISTIO nor GATEWAY_API");
   onlyWith('prometheusServer', props.prometheusServer, prometheus, "'prometheus' is not true");
+  onlyWith('dns', props.dns, prometheus, "'prometheus' is not true (only the shared Prometheus's NetworkPolicy calls DNS)");
   const operator = props.prometheusOperator ?? false;
   onlyWith('kubePrometheusStack', props.kubePrometheusStack, operator, "'prometheusOperator' is not true");
   if (prometheus && operator) {
@@ -145,7 +148,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       ...(argo ? [{ namespace: props.argoRollouts?.namespace ?? ARGO_ROLLOUTS_NAMESPACE, podLabels: { ...ARGO_ROLLOUTS_CHART_POD_LABELS } }] : []),
     ];
     releases.push(release(RELEASE_NAMES.prometheus, PROMETHEUS_CHART, namespace, options, [], [],
-      sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval)));
+      sharedPrometheusValues(RELEASE_NAMES.prometheus, namespace, clients, scrapeInterval, resolveClusterDns(OWNER, 'dns', props.dns))));
   }
 
   if (operator) {
@@ -203,16 +206,34 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const options = checkIstioOptions(props.istio);
     const namespace = options.namespace ?? ISTIO_NAMESPACE;
     const chart = { version: options.version, repository: options.repository };
-    const { istioBase, istiod, istioGateway } = RELEASE_NAMES;
+    const { istioBase, istioCni, istiod, istioGateway } = RELEASE_NAMES;
+    // Only the ISTIO router's services ask for sidecars; istiod's Gateway API proxies are never injected.
+    const cni = options.cni ?? istio;
+    if (!cni) {
+      const reason = options.cni === false ? "'istio.cni' is false" : "'istio.cni' is false by default without PlatformRouter.ISTIO";
+      onlyWith('istio.cniNamespace', options.cniNamespace, false, reason);
+      onlyWith('istio.cniValues', options.cniValues, false, reason);
+    }
     releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
-    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, [istioBase], gatewayApiCrds, {
+    if (cni) {
+      // Istio's install order (base, cni, istiod), which also keeps two releases from creating the
+      // namespace at once; before istiod, which injects for the CNI.
+      const cniNamespace = options.cniNamespace ?? namespace;
+      releases.push(release(istioCni, ISTIO_CNI_CHART, cniNamespace, { ...chart, values: options.cniValues }, [istioBase], [], {}));
+    }
+    const istiodAfter = [istioBase, ...(cni ? [istioCni] : [])];
+    releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, istiodAfter, gatewayApiCrds, {
       // Sidecars then carry the prometheus.io annotations that Prometheus discovers pods by.
       meshConfig: { enablePrometheusMerge: true },
-      // Pod Security "restricted" wants a seccomp profile: istiod's own container (templates/deployment.yaml),
-      // the Gateway API proxies istiod deploys (files/kube-gateway.yaml) and the sidecars (files/injection-template.yaml).
-      pilot: { seccompProfile: RUNTIME_DEFAULT_SECCOMP },
+      // Pod Security "restricted" wants a seccomp profile: istiod's own container (top-level `seccompProfile`,
+      // templates/deployment.yaml), the Gateway API proxies istiod deploys (files/kube-gateway.yaml) and the
+      // sidecars (files/injection-template.yaml).
+      seccompProfile: RUNTIME_DEFAULT_SECCOMP,
       gateways: { seccompProfile: RUNTIME_DEFAULT_SECCOMP },
       global: { proxy: { seccompProfile: RUNTIME_DEFAULT_SECCOMP } },
+      // The injector's `.Values.pilot.cni` is the chart's top-level `cni` (templates/istiod-injector-configmap.yaml):
+      // sidecars get `istio-validation` (uid 1337, no capability) instead of `istio-init` (NET_ADMIN, NET_RAW, root).
+      ...(cni ? { cni: { enabled: true } } : {}),
     }));
     // Gateway API needs no gateway chart: istiod deploys a proxy (`<gateway>-istio`) for every Gateway.
     if (istio) {
@@ -458,5 +479,9 @@ function checkIstioOptions(options: IstioPlatformOptions | undefined): IstioPlat
   checkValues('istio.baseValues', checked.baseValues);
   checkValues('istio.istiodValues', checked.istiodValues);
   checkValues('istio.gatewayValues', checked.gatewayValues);
+  if (checked.cniNamespace !== undefined) {
+    checkDnsLabel(OWNER, 'istio.cniNamespace', checked.cniNamespace);
+  }
+  checkValues('istio.cniValues', checked.cniValues);
   return checked;
 }

@@ -1,3 +1,5 @@
+import { ClusterDnsOptions } from '../addons/cluster-dns';
+
 /** A delivery engine whose controller the platform installs. */
 export enum PlatformEngine {
   /** Flagger (chart `flagger`). */
@@ -162,7 +164,7 @@ export interface PlatformReleaseOptions {
   readonly values?: { [key: string]: any };
 }
 
-/** Overrides for the Istio releases (`istio-base`, `istiod`, `istio-ingressgateway`). */
+/** Overrides for the Istio releases (`istio-base`, `istio-cni`, `istiod`, `istio-ingressgateway`). */
 export interface IstioPlatformOptions {
   /**
    * Namespace of istiod and the ingress gateway (pass the same to `TrafficRouter.istio({ meshNamespace })`).
@@ -191,7 +193,8 @@ export interface IstioPlatformOptions {
   /**
    * Values merged over ours for the `istiod` chart.
    *
-   * @default - ours only: `meshConfig.enablePrometheusMerge: true`
+   * @default - ours only: `meshConfig.enablePrometheusMerge: true`, seccomp `RuntimeDefault`,
+   * and `cni.enabled: true` with `cni`
    */
   readonly istiodValues?: { [key: string]: any };
   /**
@@ -200,6 +203,37 @@ export interface IstioPlatformOptions {
    * @default - ours only: pod labels `istio: ingressgateway`
    */
   readonly gatewayValues?: { [key: string]: any };
+  /**
+   * Install Istio's CNI node agent (release `istio-cni`, chart `cni`) and tell istiod so
+   * (`cni.enabled: true`). The agent sets up each injected pod's traffic redirection from the
+   * node, so the sidecar injector adds the `istio-validation` init container (non-root, every
+   * capability dropped) instead of `istio-init`, which needs NET_ADMIN and NET_RAW: the
+   * namespaces of injected pods can then enforce Pod Security "restricted". The agent itself is a
+   * privileged DaemonSet (root, NET_ADMIN, SYS_ADMIN, hostPath): its namespace (`cniNamespace`)
+   * must admit privileged pods. Turn it off where the cluster's CNI already provides Istio's
+   * (or on a platform that forbids privileged DaemonSets, e.g. GKE Autopilot without an allowlist).
+   *
+   * @default - true with `PlatformRouter.ISTIO`; false with `GATEWAY_API` alone (istiod's Gateway
+   * proxies are not injected and no CanaryService of that router asks for a sidecar)
+   */
+  readonly cni?: boolean;
+  /**
+   * Namespace of the CNI node agent (with `cni`). Helm creates it without Pod Security labels; if
+   * the cluster enforces a stricter default, label it `pod-security.kubernetes.io/enforce: privileged`
+   * or use `kube-system`.
+   *
+   * @default - `namespace` ('istio-system'), as Istio's install guide does
+   */
+  readonly cniNamespace?: string;
+  /**
+   * Values merged over ours for the `cni` chart (with `cni`): e.g. `global: { platform: 'gke' }`
+   * (GKE's CNI binary directory and the ResourceQuota its `system-node-critical` pods need outside
+   * kube-system), `'k3s'`, `'k3d'`, `'microk8s'`, `'minikube'`, `'openshift'`, or `cniBinDir` and
+   * `cniConfDir` directly.
+   *
+   * @default - the chart's own
+   */
+  readonly cniValues?: { [key: string]: any };
 }
 
 /** What the platform must run: the engines and routers the CanaryServices use, and a Prometheus or not. */
@@ -264,9 +298,9 @@ export interface PlatformPlanProps {
    */
   readonly traefik?: PlatformReleaseOptions;
   /**
-   * Overrides for the Istio releases (only with `PlatformRouter.ISTIO`).
+   * Overrides for the Istio releases (only with `PlatformRouter.ISTIO` or `GATEWAY_API`).
    *
-   * @default - namespace `istio-system`, charts 1.30.3
+   * @default - namespace `istio-system`, charts 1.30.3, the CNI node agent with `ISTIO`
    */
   readonly istio?: IstioPlatformOptions;
   /**
@@ -275,6 +309,16 @@ export interface PlatformPlanProps {
    * @default - namespace `monitoring`, chart 29.27.0
    */
   readonly prometheusServer?: PlatformReleaseOptions;
+  /**
+   * Where the shared Prometheus resolves names (only with `prometheus: true`): its NetworkPolicy
+   * allows DNS to these pods and addresses alone, as `LoadTester.of`'s and `Prometheus.of`'s
+   * `dns` do. Where NodeLocal DNSCache runs, give its address in `extraAddresses` (the kube-dns
+   * Service's ClusterIP with kube-proxy in iptables mode and on GKE, `169.254.20.10` with IPVS,
+   * `169.254.169.254` with GKE Cloud DNS).
+   *
+   * @default - the cluster DNS pods alone (`k8s-app: kube-dns` in kube-system)
+   */
+  readonly dns?: ClusterDnsOptions;
   /**
    * Overrides for the kube-prometheus-stack release (only with `prometheusOperator: true`).
    *

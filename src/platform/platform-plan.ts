@@ -10,9 +10,16 @@ import { fail } from '../validation';
  * and metrics server, Traefik's metrics entryPoint, Argo Rollouts' Traefik API group, Istio's
  * ingress gateway labels), in dependency order. Plain data, independent of any renderer.
  *
- * Release names: `prometheus`, `traefik`, `istio-base`, `istiod`, `istio-ingressgateway`,
- * `flagger`, `argo-rollouts`. Flagger's loadtester chart is not installed: every CanaryService
- * that needs a loadtester deploys its own in its namespace.
+ * Release names: `prometheus`, `kube-prometheus-stack`, `traefik`, `istio-base`, `istio-cni`,
+ * `istiod`, `istio-ingressgateway`, `flagger`, `argo-rollouts`. Flagger's loadtester chart is not
+ * installed: every CanaryService that needs a loadtester deploys its own in its namespace.
+ *
+ * `istio-cni` (with `PlatformRouter.ISTIO`, unless `istio.cni` is false) is Istio's CNI node agent:
+ * it sets up the sidecars' traffic redirection from the node, so istiod (`cni.enabled: true`, after
+ * it) injects the `istio-validation` init container, non-root with every capability dropped,
+ * instead of `istio-init`, which needs NET_ADMIN and NET_RAW; the namespaces of injected pods can
+ * then enforce Pod Security "restricted". The agent is a privileged DaemonSet: its namespace
+ * (`istio-system` by default) must admit privileged pods.
  */
 export class PlatformPlan {
   /** The engines, as given. */

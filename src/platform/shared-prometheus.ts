@@ -4,9 +4,10 @@
  * checks read) besides its own, a ClusterRole that lists and watches pods and nothing else (the
  * chart's own also reads nodes, nodes/metrics, services, endpoints, endpointslices, ingresses and
  * every ConfigMap of the cluster), and a NetworkPolicy: queries only from the controllers' pods,
- * calls only to the cluster DNS, the API server and pods.
+ * calls only to the cluster DNS (and the extra DNS addresses given), the API server and pods.
  */
-import { CLUSTER_DNS_NAMESPACE, CLUSTER_DNS_POD_LABELS, POD_METRICS_JOB, PROMETHEUS_PORT, SHARED_PROMETHEUS_NAME } from './conventions';
+import { POD_METRICS_JOB, PROMETHEUS_PORT, SHARED_PROMETHEUS_NAME } from './conventions';
+import { ClusterDnsOptions } from '../addons/cluster-dns';
 import { stringifyYaml } from '../synth/yaml-writer';
 import { PINNED_IMAGES, PinnedImage } from '../versions';
 
@@ -40,7 +41,9 @@ export const RESTRICTED_CONTAINER = {
 
 const API_SERVER_PORTS = [443, 6443];
 
-export function sharedPrometheusValues(release: string, namespace: string, clients: QueryClient[], scrapeInterval: string): { [key: string]: any } {
+export function sharedPrometheusValues(
+  release: string, namespace: string, clients: QueryClient[], scrapeInterval: string, dns: Required<ClusterDnsOptions>,
+): { [key: string]: any } {
   const labels = sharedPrometheusPodLabels(release);
   const clusterRole = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -74,11 +77,17 @@ export function sharedPrometheusValues(release: string, namespace: string, clien
       egress: [
         {
           to: [{
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': CLUSTER_DNS_NAMESPACE } },
-            podSelector: { matchLabels: { ...CLUSTER_DNS_POD_LABELS } },
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dns.namespace } },
+            podSelector: { matchLabels: { ...dns.podLabels } },
           }],
           ports: dnsPorts,
         },
+        // NodeLocal DNSCache and the like answer on the node, which no pod selector matches: one
+        // address each, as the team-side policies (addons/egress.ts).
+        ...dns.extraAddresses.map((address) => ({
+          to: [{ ipBlock: { cidr: address.includes(':') ? `${address}/128` : `${address}/32` } }],
+          ports: dnsPorts,
+        })),
         // The API server's endpoints differ per cluster (the policy sees them, not the Service's address).
         { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: API_SERVER_PORTS.map((port) => ({ protocol: 'TCP', port })) },
         // Annotated pods in any namespace, on the port each names.

@@ -90,7 +90,7 @@ describe('Flux retries a failed install or upgrade', () => {
   test('three retries by default, a rollback after the last failed upgrade', () => {
     const manifests = flux({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
     const releases = all(manifests, 'HelmRelease');
-    expect(releases).toHaveLength(7);
+    expect(releases).toHaveLength(8);
     for (const release of releases) {
       expect(release.spec.install.remediation).toEqual({ retries: 3 });
       expect(release.spec.upgrade.remediation).toEqual({ retries: 3, remediateLastFailure: true });

@@ -77,9 +77,9 @@ describe('CanaryPlatform', () => {
 
   test('every release is a public child, in install order, named after the release', () => {
     const p = platform({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
-    expect(p.releases.map((r) => r.node.id)).toEqual(['prometheus', 'traefik', 'istio-base', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
+    expect(p.releases.map((r) => r.node.id)).toEqual(['prometheus', 'traefik', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
     expect(p.releases.map((r) => r.nameInput)).toEqual(p.plan.releaseNames);
-    expect(p.release('istiod')).toBe(p.releases[3]);
+    expect(p.release('istiod')).toBe(p.releases[4]);
     expect(p.provider).toBeInstanceOf(HelmProvider);
     expect(p.provider.node.id).toBe('Helm');
   });
@@ -93,7 +93,9 @@ describe('CanaryPlatform', () => {
     const crds = (name: string) => `terraform_data.${(p.node.tryFindChild(`${name}-crds`) as TerraformElement).friendlyUniqueId}`;
     expect(byName.traefik.depends_on).toEqual([crds('traefik')]);
     expect(byName['istio-base'].depends_on).toBeUndefined();
-    expect(byName.istiod.depends_on).toEqual([fqn('istio-base')]);
+    expect(byName['istio-cni'].depends_on).toEqual([fqn('istio-base')]);
+    // The CNI node agent before istiod, which injects for it.
+    expect(byName.istiod.depends_on).toEqual([fqn('istio-base'), fqn('istio-cni')]);
     expect(byName['istio-ingressgateway'].depends_on).toEqual([fqn('istiod')]);
     expect(byName.flagger.depends_on).toEqual([crds('flagger'), fqn('prometheus'), fqn('traefik'), fqn('istio-base')]);
     expect(byName['argo-rollouts'].depends_on).toEqual([fqn('traefik'), fqn('istio-base')]);
@@ -105,7 +107,7 @@ describe('CanaryPlatform', () => {
   test('Argo Rollouts + Istio: the Istio charts in order, base without values, no Traefik flags', () => {
     const p = platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO] });
     const synthesized = Testing.synth(TerraformStack.of(p));
-    for (const [name, chart] of [['istio-base', 'base'], ['istiod', 'istiod'], ['istio-ingressgateway', 'gateway']]) {
+    for (const [name, chart] of [['istio-base', 'base'], ['istio-cni', 'cni'], ['istiod', 'istiod'], ['istio-ingressgateway', 'gateway']]) {
       expect(synthesized).toHaveResourceWithProperties(Release, {
         name,
         chart,
@@ -116,6 +118,15 @@ describe('CanaryPlatform', () => {
     }
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
+    expect(byName['istio-cni']).toMatchObject({ create_namespace: true });
+    expect(byName['istio-cni'].values).toBeUndefined();
+    expect(JSON.parse(byName.istiod.values[0])).toEqual({
+      cni: { enabled: true },
+      gateways: { seccompProfile: { type: 'RuntimeDefault' } },
+      global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+      meshConfig: { enablePrometheusMerge: true },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(JSON.parse(byName['istio-ingressgateway'].values[0])).toEqual({
       labels: { istio: 'ingressgateway' },
       service: { type: 'ClusterIP' },
@@ -125,6 +136,21 @@ describe('CanaryPlatform', () => {
       installCRDs: true, controller: { image: { registry: 'quay.io', repository: 'argoproj/argo-rollouts', tag: 'v1.9.1@sha256:15c0d41f2c69a382d4399bcb28ed4f03ee9f58b56cfc9e6cd55bcbf0f311c06d' }, selfServiceNotification: true },
     });
     expect(byName['argo-rollouts'].depends_on).toEqual([address(p.release('istio-base'))]);
+  });
+
+  test('istio.cni false: no istio-cni release, istiod after istio-base alone and without cni values', () => {
+    const p = platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cni: false } });
+    const byName = releases(Testing.synth(TerraformStack.of(p)));
+    expect(Object.keys(byName).sort()).toEqual(['argo-rollouts', 'istio-base', 'istio-ingressgateway', 'istiod']);
+    expect(byName.istiod.depends_on).toEqual([address(p.release('istio-base'))]);
+    expect(JSON.parse(byName.istiod.values[0]).cni).toBeUndefined();
+  });
+
+  test('the CNI node agent in a namespace of its own, with values of yours', () => {
+    const p = platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cniNamespace: 'kube-system', cniValues: { global: { platform: 'gke' } } } });
+    const cni = releases(Testing.synth(TerraformStack.of(p)))['istio-cni'];
+    expect(cni).toMatchObject({ name: 'istio-cni', namespace: 'kube-system', chart: 'cni', version: '1.30.3' });
+    expect(JSON.parse(cni.values[0])).toEqual({ global: { platform: 'gke' } });
   });
 
   test('Argo Rollouts + Traefik: the controller args for traefik.io', () => {

@@ -101,13 +101,37 @@ describe('FluxPlatform', () => {
     expect(only(manifests, 'HelmRelease', 'flagger').spec.values.metricsServer).toBe('http://prometheus-server.monitoring:9090');
   });
 
+  test("Istio's CNI node agent: a HelmRelease of chart cni from Istio's repository, before istiod, which injects for it", () => {
+    const manifests = synth(flux({ engines: [ARGO_ROLLOUTS], routers: [ISTIO] }).chart);
+    expect(all(manifests, 'HelmRelease').map((r) => r.metadata.name)).toEqual(['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+    expect(only(manifests, 'HelmRelease', 'istio-cni').spec).toEqual({
+      interval: '10m',
+      releaseName: 'istio-cni',
+      targetNamespace: 'istio-system',
+      storageNamespace: 'istio-system',
+      chart: { spec: { chart: 'cni', version: '1.30.3', sourceRef: { kind: 'HelmRepository', name: 'istio', namespace: 'flux-system' } } },
+      install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
+      upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
+      dependsOn: [{ name: 'istio-base', namespace: 'flux-system' }],
+    });
+    expect(only(manifests, 'HelmRepository', 'istio').spec.url).toBe('https://istio-release.storage.googleapis.com/charts');
+    const istiod = only(manifests, 'HelmRelease', 'istiod').spec;
+    expect(istiod.dependsOn).toEqual([{ name: 'istio-base', namespace: 'flux-system' }, { name: 'istio-cni', namespace: 'flux-system' }]);
+    expect(istiod.values.cni).toEqual({ enabled: true });
+
+    const off = synth(flux({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cni: false } }).chart);
+    expect(all(off, 'HelmRelease').map((r) => r.metadata.name)).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+    expect(only(off, 'HelmRelease', 'istiod').spec.dependsOn).toEqual([{ name: 'istio-base', namespace: 'flux-system' }]);
+    expect(only(off, 'HelmRelease', 'istiod').spec.values.cni).toBeUndefined();
+  });
+
   test('every object is a public child', () => {
     const { platform } = flux({ routers: [TRAEFIK, ISTIO] });
     expect(platform.helmRepositories.map((r) => r.node.id)).toEqual(['HelmRepository-istio', 'HelmRepository-traefik']);
     expect(platform.ociRepositories.map((r) => r.node.id)).toEqual(['OCIRepository-flagger']);
     expect(platform.helmReleases.map((r) => r.node.id)).toEqual(
-      ['HelmRelease-traefik', 'HelmRelease-istio-base', 'HelmRelease-istiod', 'HelmRelease-istio-ingressgateway', 'HelmRelease-flagger']);
-    expect(platform.helmRelease('istiod')).toBe(platform.helmReleases[2]);
+      ['HelmRelease-traefik', 'HelmRelease-istio-base', 'HelmRelease-istio-cni', 'HelmRelease-istiod', 'HelmRelease-istio-ingressgateway', 'HelmRelease-flagger']);
+    expect(platform.helmRelease('istiod')).toBe(platform.helmReleases[3]);
     expect(platform.helmRelease('istiod')).toBeInstanceOf(ApiObject);
   });
 

@@ -90,9 +90,9 @@ describe('Gateway API', () => {
     expect(only(service(DeliveryEngine.argoRollouts(), gatewayApi()), 'Gateway').spec.gatewayClassName).toBe('istio');
   });
 
-  test('with Istio too, the gateway chart is back and the base is installed once', () => {
+  test('with Istio too, the gateway chart and the CNI node agent are back and the base is installed once', () => {
     expect(new PlatformPlan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO, GATEWAY_API] }).releaseNames)
-      .toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+      .toEqual(['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
   });
 
   test('Flux: a GitRepository at the tag\'s commit (git rev-parse v1.6.1 in kubernetes-sigs/gateway-api), cloning its release branch alone and only config/crd, and a Kustomization of the CRDs that never prunes them', () => {

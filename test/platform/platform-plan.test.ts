@@ -69,22 +69,40 @@ describe('PlatformPlan releases', () => {
     expect(p.sharedPrometheus).toBeUndefined();
   });
 
-  test('Argo Rollouts + Istio: base, istiod, gateway, then Argo Rollouts without the Traefik flags', () => {
+  test('Argo Rollouts + Istio: base, the CNI node agent, istiod, gateway, then Argo Rollouts without the Traefik flags', () => {
     const p = plan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO] });
-    expect(p.releaseNames).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+    expect(p.releaseNames).toEqual(['istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
     expect(p.releases.map((r) => [r.name, r.chart, r.version, r.namespace, r.dependsOn])).toEqual([
       ['istio-base', 'base', '1.30.3', 'istio-system', []],
-      ['istiod', 'istiod', '1.30.3', 'istio-system', ['istio-base']],
+      ['istio-cni', 'cni', '1.30.3', 'istio-system', ['istio-base']],
+      // The node agent first: istiod injects for the CNI.
+      ['istiod', 'istiod', '1.30.3', 'istio-system', ['istio-base', 'istio-cni']],
       ['istio-ingressgateway', 'gateway', '1.30.3', 'istio-system', ['istiod']],
       ['argo-rollouts', 'argo-rollouts', '2.41.0', 'argo-rollouts', ['istio-base']],
     ]);
     expect(p.release('istio-base').values).toEqual({});
+    expect(p.release('istio-cni')).toEqual({
+      name: 'istio-cni',
+      namespace: 'istio-system',
+      chart: 'cni',
+      version: '1.30.3',
+      repository: 'https://istio-release.storage.googleapis.com/charts',
+      repositoryName: 'istio',
+      // The chart's own values: its DaemonSet is privileged by design (root, NET_ADMIN, SYS_ADMIN, hostPath).
+      values: {},
+      dependsOn: ['istio-base'],
+      dependsOnManifests: [],
+      chartCrds: false,
+    });
     expect(p.release('istiod').values).toEqual({
       meshConfig: { enablePrometheusMerge: true },
-      // Pod Security "restricted": istiod, the Gateway API proxies it deploys and the sidecars get a seccomp profile.
-      pilot: { seccompProfile: { type: 'RuntimeDefault' } },
+      // Pod Security "restricted": istiod (the chart's top-level seccompProfile), the Gateway API proxies it
+      // deploys and the sidecars get a seccomp profile.
+      seccompProfile: { type: 'RuntimeDefault' },
       gateways: { seccompProfile: { type: 'RuntimeDefault' } },
       global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+      // The chart's top-level `cni` is the injection template's `.Values.pilot.cni`: istio-validation, not istio-init.
+      cni: { enabled: true },
     });
     expect(p.release('istio-ingressgateway').values).toEqual({
       labels: { istio: 'ingressgateway' },
@@ -225,6 +243,34 @@ describe('PlatformPlan releases', () => {
     ]);
   });
 
+  test("the shared Prometheus's DNS: the cluster DNS pods given, then one rule per extra address (NodeLocal DNSCache)", () => {
+    const p = plan({
+      prometheus: true,
+      dns: { namespace: 'dns-system', podLabels: { 'app.kubernetes.io/name': 'coredns' }, extraAddresses: ['169.254.20.10', 'fd00::a'] },
+    });
+    const networkPolicy: any = yaml.load(p.release('prometheus').values.extraManifests[2]);
+    const dnsPorts = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
+    expect(networkPolicy.spec.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'coredns' } } }],
+        ports: dnsPorts,
+      },
+      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: dnsPorts },
+      { to: [{ ipBlock: { cidr: 'fd00::a/128' } }], ports: dnsPorts },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+      { to: [{ namespaceSelector: {}, podSelector: {} }] },
+    ]);
+    // The team-side default is kept: only the extra addresses are added.
+    const nodeLocal: any = yaml.load(plan({ prometheus: true, dns: { extraAddresses: ['169.254.20.10'] } }).release('prometheus').values.extraManifests[2]);
+    expect(nodeLocal.spec.egress.slice(0, 2)).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: dnsPorts,
+      },
+      { to: [{ ipBlock: { cidr: '169.254.20.10/32' } }], ports: dnsPorts },
+    ]);
+  });
+
   test('the shared Prometheus follows its namespace', () => {
     const p = plan({ prometheus: true, prometheusServer: { namespace: 'observability' } });
     expect(p.metricsServer).toBe('http://prometheus-server.observability:9090');
@@ -234,7 +280,7 @@ describe('PlatformPlan releases', () => {
 
   test('everything: every release after its dependencies, Flagger after both routers', () => {
     const p = plan({ engines: [FLAGGER, ARGO_ROLLOUTS], routers: [TRAEFIK, ISTIO], prometheus: true });
-    expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'istio-base', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
+    expect(p.releaseNames).toEqual(['prometheus', 'traefik', 'istio-base', 'istio-cni', 'istiod', 'istio-ingressgateway', 'flagger', 'argo-rollouts']);
     p.releases.forEach((release, index) => {
       for (const dependency of release.dependsOn) {
         expect(p.releaseNames.indexOf(dependency)).toBeGreaterThanOrEqual(0);
@@ -293,19 +339,48 @@ describe('PlatformPlan releases', () => {
     expect(p.release('argo-rollouts').values.controller.extraArgs).toEqual(['--loglevel=debug']);
   });
 
-  test('Istio overrides apply to all three charts', () => {
+  test('Istio overrides apply to all four charts', () => {
     const mirror = 'https://charts.example.com/istio';
     const p = plan({
       engines: [ARGO_ROLLOUTS],
       routers: [ISTIO],
       istio: { namespace: 'mesh', version: '1.30.4', repository: mirror, gatewayValues: { service: { type: 'NodePort' } }, baseValues: { defaultRevision: 'default' } },
     });
-    expect(p.releases.filter((r) => r.chart !== 'argo-rollouts').map((r) => [r.namespace, r.version, r.repository])).toEqual([
-      ['mesh', '1.30.4', mirror], ['mesh', '1.30.4', mirror], ['mesh', '1.30.4', mirror],
+    expect(p.releases.filter((r) => r.chart !== 'argo-rollouts').map((r) => [r.name, r.namespace, r.version, r.repository])).toEqual([
+      ['istio-base', 'mesh', '1.30.4', mirror], ['istio-cni', 'mesh', '1.30.4', mirror], ['istiod', 'mesh', '1.30.4', mirror], ['istio-ingressgateway', 'mesh', '1.30.4', mirror],
     ]);
     expect(p.repositories.find((r) => r.name === 'istio')).toEqual({ name: 'istio', url: mirror, oci: false });
     expect(p.release('istio-base').values).toEqual({ defaultRevision: 'default' });
     expect(p.release('istio-ingressgateway').values).toMatchObject({ labels: { istio: 'ingressgateway' }, service: { type: 'NodePort' } });
+  });
+
+  test('the CNI node agent: its own namespace and values, merged over none of ours', () => {
+    const p = plan({
+      engines: [ARGO_ROLLOUTS],
+      routers: [ISTIO],
+      istio: { cniNamespace: 'kube-system', cniValues: { global: { platform: 'gke' } }, istiodValues: { cni: { provider: 'default' } } },
+    });
+    expect(p.release('istio-cni')).toMatchObject({ namespace: 'kube-system', values: { global: { platform: 'gke' } } });
+    // istiod stays in the Istio namespace; values of yours merge with ours key by key.
+    expect(p.release('istiod').namespace).toBe('istio-system');
+    expect(p.release('istiod').values.cni).toEqual({ enabled: true, provider: 'default' });
+  });
+
+  test('istio.cni false: no node agent, istiod injects istio-init as upstream does by default', () => {
+    const p = plan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cni: false } });
+    expect(p.releaseNames).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
+    expect(p.release('istiod').dependsOn).toEqual(['istio-base']);
+    expect(p.release('istiod').values.cni).toBeUndefined();
+    expect(p.release('istiod').values.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+  });
+
+  test('Gateway API alone injects no sidecar: no node agent unless asked for', () => {
+    const gatewayApi = plan({ engines: [ARGO_ROLLOUTS], routers: [PlatformRouter.GATEWAY_API] });
+    expect(gatewayApi.releaseNames).toEqual(['istio-base', 'istiod', 'argo-rollouts']);
+    expect(gatewayApi.release('istiod').values.cni).toBeUndefined();
+    const asked = plan({ engines: [ARGO_ROLLOUTS], routers: [PlatformRouter.GATEWAY_API], istio: { cni: true } });
+    expect(asked.releaseNames).toEqual(['istio-base', 'istio-cni', 'istiod', 'argo-rollouts']);
+    expect(asked.release('istiod')).toMatchObject({ dependsOn: ['istio-base', 'istio-cni'], values: { cni: { enabled: true } } });
   });
 
   test('the props are not modified, and every plan gets its own values', () => {
@@ -350,6 +425,25 @@ describe('PlatformPlan errors', () => {
       "PlatformPlan: 'istio.repository' ('s3://charts') must be an https://, http:// or oci:// URL"],
     ['values that are not an object', { traefik: { values: ['a'] as any } }, "PlatformPlan: 'traefik.values' ([\"a\"]) must be an object"],
     ['Istio values that are not an object', { routers: [ISTIO], istio: { istiodValues: 'x' as any } }, "PlatformPlan: 'istio.istiodValues' ('x') must be an object"],
+    ['istio.cni not a boolean', { routers: [ISTIO], istio: { cni: 'yes' as any } }, "PlatformPlan: 'istio.cni' ('yes') must be true or false"],
+    ['a bad CNI namespace', { routers: [ISTIO], istio: { cniNamespace: 'Kube_System' } },
+      "PlatformPlan: 'istio.cniNamespace' ('Kube_System') must be a DNS label of at most 63 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"],
+    ['CNI values that are not an object', { routers: [ISTIO], istio: { cniValues: [1] as any } }, "PlatformPlan: 'istio.cniValues' ([1]) must be an object"],
+    ['CNI values with the CNI off', { routers: [ISTIO], istio: { cni: false, cniValues: {} } }, "PlatformPlan: 'istio.cniValues' is set but 'istio.cni' is false"],
+    ['a CNI namespace with the CNI off by default (Gateway API alone)', { routers: [PlatformRouter.GATEWAY_API], istio: { cniNamespace: 'kube-system' } },
+      "PlatformPlan: 'istio.cniNamespace' is set but 'istio.cni' is false by default without PlatformRouter.ISTIO"],
+    ['DNS options without the shared Prometheus', { dns: { extraAddresses: ['169.254.20.10'] } },
+      "PlatformPlan: 'dns' is set but 'prometheus' is not true (only the shared Prometheus's NetworkPolicy calls DNS)"],
+    ['a DNS address that is not an IP address', { prometheus: true, dns: { extraAddresses: ['169.254.20.10', 'node-local-dns'] } },
+      "PlatformPlan: 'dns.extraAddresses[1]' ('node-local-dns') must be an IP address, e.g. the kube-dns Service's ClusterIP, '169.254.20.10' (NodeLocal DNSCache in IPVS mode) or '169.254.169.254' (GKE Cloud DNS)"],
+    ['a CIDR as DNS address', { prometheus: true, dns: { extraAddresses: ['169.254.20.0/24'] } },
+      "PlatformPlan: 'dns.extraAddresses[0]' ('169.254.20.0/24') must be an IP address"],
+    ['a DNS address twice', { prometheus: true, dns: { extraAddresses: ['10.96.0.10', '10.96.0.10'] } },
+      "PlatformPlan: 'dns.extraAddresses' ('10.96.0.10', '10.96.0.10') names an address twice: give each once"],
+    ['no DNS pod label', { prometheus: true, dns: { podLabels: {} } },
+      "PlatformPlan: 'dns.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of 'kube-system'"],
+    ['a bad DNS namespace', { prometheus: true, dns: { namespace: 'Kube' } },
+      "PlatformPlan: 'dns.namespace' ('Kube') must be a DNS label of at most 63 characters"],
   ])('%s', (_name, props, message) => {
     expect(() => plan(props)).toThrow(message);
   });

@@ -124,6 +124,7 @@ const RENDERED_IMAGES: { [release: string]: (values: any) => string[] } = {
  */
 const PLATFORM_EXCEPTIONS: { [release: string]: string } = {
   'istio-base': 'no pods: CRDs and the validating webhook configuration only',
+  'istio-cni': 'the chart\'s own install-cni image (<hub>/install-cni:<tag>[-<variant>], templates/daemonset.yaml) by Istio\'s tag: as istiod',
   'istiod': 'the chart\'s own pilot image (<hub>/pilot:<tag>[-<variant>]) by tag: no public source pins Istio 1.30.3 by digest '
     + 'and the chart assembles the reference from hub, name, tag and variant',
   'istio-ingressgateway': 'the proxy image is injected by istiod at admission (image: auto), by Istio\'s tag: as istiod',
