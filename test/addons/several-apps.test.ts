@@ -278,10 +278,19 @@ describe('two apps in one namespace, each named', () => {
     expect(routerKeep(config(shopApp, 'canary-prometheus-shop'))).toBe(
       '(traefik_service_.+);(team-cart(-canary|-primary|-stable|-preview)?-80@kubernetescrd|team-checkout(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
     expect(routerKeep(config(searchApp, 'canary-prometheus-search'))).toBe('(traefik_service_.+);(team-search(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
-    // Istio's series come from the pods of the namespace, which both scrape in full.
+    // Istio's series come from the pods of the namespace: each discovers them all and keeps its own services' pods alone.
     for (const [manifests, name] of [[shopApp, 'canary-prometheus-shop'], [searchApp, 'canary-prometheus-search']] as const) {
       expect(config(manifests, name).scrape_configs[0].kubernetes_sd_configs[0].namespaces.names).toEqual([NAMESPACE]);
     }
+    const podsKeep = (c: any) => c.scrape_configs.find((job: any) => job.job_name === 'kubernetes-pods').relabel_configs[0];
+    const sources = ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app_kubernetes_io_name'];
+    // Flagger's primary is `<name>-primary`, its canary `<name>`; an Argo Rollout's ReplicaSets all carry `<name>`.
+    expect(podsKeep(config(shopApp, 'canary-prometheus-shop'))).toEqual({
+      source_labels: sources, action: 'keep', regex: '(?:team;(?:cart|cart-primary))|(?:team;(?:checkout|checkout-primary))',
+    });
+    expect(podsKeep(config(searchApp, 'canary-prometheus-search'))).toEqual({
+      source_labels: sources, action: 'keep', regex: '(?:team;(?:search|search-primary))|(?:team;suggest)',
+    });
   });
 
   test("every NetworkPolicy rule of an app's services is in its own policies", () => {
@@ -458,7 +467,8 @@ describe('the RBAC in the router\'s namespace (multi-tenant Flux)', () => {
     ]);
     expect(service.plan!.notes).toContain("the Prometheus 'team/canary-prometheus' lists pods in 'traefik' (the router's series): its Role and RoleBinding "
       + "'traefik/canary-prometheus-team' are in canary-platform-rbac.k8s.yaml, beside the services' files. Hand that file to the platform team and keep it "
-      + "out of the team's GitOps (a Flux Kustomization's '.sourceignore' line 'canary-platform-rbac.k8s.yaml', or a kustomization.yaml 'resources' list "
-      + 'without it): a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply');
+      + "out of the team's GitOps (a kustomization.yaml 'resources' list without it, or SharedAddons.configure's 'platformRbacScope' set to another App; "
+      + "a '.sourceignore' line 'canary-platform-rbac.k8s.yaml' would remove it from every GitRepository reading the repository, the platform team's "
+      + 'included): a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply');
   });
 });
