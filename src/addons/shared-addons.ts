@@ -61,7 +61,8 @@ export class SharedAddons {
    */
   public static configure(scope: IConstruct, options: SharedAddonsOptions): void {
     checkArguments('SharedAddons.configure', [scope, options]);
-    configureSharing(scope, { ...options, argoNotificationNamespaces: options.argoNotificationNamespaces ? [...options.argoNotificationNamespaces] : undefined });
+    const owned = options.argoNotificationNamespaces;
+    configureSharing(scope, { ...options, argoNotificationNamespaces: owned ? [...owned] : undefined });
   }
 
   private constructor() {}

@@ -4,8 +4,8 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, ReleaseOperatorRole, SharedAddons, SharedAddonsOptions,
-  TrafficRouter,
+  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, ReleaseOperatorRole, SharedAddons,
+  SharedAddonsOptions, TrafficRouter,
 } from '../../src';
 
 /*

@@ -119,7 +119,8 @@ describe('two named apps in one namespace: each Prometheus scrapes its own servi
     const active = activeTargets.filter((t) => t.scrapePool === PODS_JOB);
     expect(active.map((t) => t.labels.pod).sort()).toEqual(expected[app]);
     expect(active.every((t) => t.health === 'up')).toBe(true);
-    const dropped = droppedTargets.filter((t) => t.discoveredLabels.job === PODS_JOB).map((t) => t.discoveredLabels.__meta_kubernetes_pod_name).sort();
+    const dropped = droppedTargets.filter((t) => t.discoveredLabels.job === PODS_JOB)
+      .map((t) => t.discoveredLabels.__meta_kubernetes_pod_name).sort();
     expect(dropped).toEqual(EVERY_POD.filter((pod) => !expected[app].includes(pod)));
     // Only its pods' series are stored.
     const stored = await prometheus.query('app_requests_total');
