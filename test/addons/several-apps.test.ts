@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import {
-  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, ReleaseOperatorRole, SharedAddons,
-  SharedAddonsOptions, TrafficRouter,
+  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, Prometheus, ReleaseOperatorRole,
+  SharedAddons, SharedAddonsOptions, TrafficRouter,
 } from '../../src';
 
 /*
@@ -363,6 +364,32 @@ describe('a Gateway one app creates for the others of the namespace', () => {
     const gateways = ofKind(gatewayApp(), 'Gateway');
     expect(gateways.map((g) => g.metadata.name)).toEqual(['gateway']);
     expect(gateways[0].metadata.annotations).toBeUndefined();
+  });
+});
+
+describe("a named app's Prometheus keeps its services' pods by their label expressions", () => {
+  const keep = (expressions: kplus.LabelExpression[]) => {
+    const app = new App({ outdir: tmp() });
+    SharedAddons.configure(app, { appName: 'shop' });
+    const prometheus = Prometheus.of(new Chart(app, 'c'), NAMESPACE);
+    prometheus.monitorService(prometheus, { name: 'cart', namespace: NAMESPACE, labels: {}, pods: expressions, routerMetrics: [] });
+    const config = yaml.load(Testing.synth(app.node.findChild(`canary-shared-${NAMESPACE}-shop`) as Chart)
+      .find((o: any) => o.kind === 'ConfigMap').data['prometheus.yml']) as any;
+    return config.scrape_configs[0].relabel_configs[0];
+  };
+
+  test('In (values escaped), Exists and DoesNotExist become one anchored alternative per service', () => {
+    expect(keep([kplus.LabelExpression.in('app', ['cart.v1', 'cart']), kplus.LabelExpression.exists('tier'), kplus.LabelExpression.doesNotExist('canary.io/skip')])).toEqual({
+      source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app', '__meta_kubernetes_pod_label_canary_io_skip', '__meta_kubernetes_pod_label_tier'],
+      action: 'keep',
+      regex: 'team;(?:cart\\.v1|cart);;.+',
+    });
+  });
+
+  test('NotIn, which RE2 cannot negate, is refused, naming the service and the expression', () => {
+    expect(() => keep([kplus.LabelExpression.notIn('app', ['cart'])])).toThrow(
+      "CanaryService 'cart': its pods are selected by 'app NotIn', which the embedded Prometheus of a named app cannot keep (RE2 has no negation): "
+      + "select them by 'In', 'Exists' or 'DoesNotExist'");
   });
 });
 
