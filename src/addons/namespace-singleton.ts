@@ -11,6 +11,7 @@ export const MAX_APP_NAME_LENGTH = 44;
 export interface Sharing {
   readonly appName?: string;
   readonly platformRbacScope?: IConstruct;
+  readonly argoNotificationNamespaces?: string[];
 }
 
 // One registry per app (keyed by the construct tree's root), so that lookups stay O(1) however
@@ -34,6 +35,12 @@ export function configureSharing(scope: IConstruct, options: Sharing): void {
   if (options.appName !== undefined) {
     checkDnsLabel(owner, 'appName', options.appName, MAX_APP_NAME_LENGTH, " (it names the app's Prometheus and loadtester: flagger-loadtester-<appName> must be a DNS label)");
   }
+  const owned = options.argoNotificationNamespaces ?? [];
+  owned.forEach((namespace, i) => checkDnsLabel(owner, `argoNotificationNamespaces[${i}]`, namespace));
+  if (owned.length > 0 && options.appName === undefined) {
+    fail(owner, "'argoNotificationNamespaces' is for a named app ('appName'): an app without a name is the only app of its namespaces "
+      + "and writes their Argo Rollouts notification configuration already; set 'appName' or leave it out");
+  }
   const created = [...registryOf(scope).values()];
   if (created.length > 0) {
     fail(owner, `is called after the app created shared add-ons (${created.map((c) => `'${c.node.path}'`).join(', ')}), whose names depend on it: call it before declaring the first CanaryService`);
@@ -44,6 +51,15 @@ export function configureSharing(scope: IConstruct, options: Sharing): void {
 /** The app's `SharedAddons` settings. */
 export function sharingOf(scope: IConstruct): Sharing {
   return sharing.get(scope.node.root) ?? {};
+}
+
+/**
+ * Whether the app of `scope` may write the Argo Rollouts notification configuration of `namespace`:
+ * an unnamed app (one app per namespace) always, a named one where it declared it owns it.
+ */
+export function ownsArgoNotifications(scope: IConstruct, namespace: string): boolean {
+  const { appName, argoNotificationNamespaces } = sharingOf(scope);
+  return appName === undefined || (argoNotificationNamespaces ?? []).includes(namespace);
 }
 
 /** The name of a shared add-on of the app of `scope`: `base`, or `<base>-<appName>` when the app has a name. */

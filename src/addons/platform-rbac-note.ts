@@ -23,8 +23,9 @@ export function platformRbacNote(scope: IConstruct, prometheus: Prometheus): str
   }
   if (target.node.root === scope.node.root) {
     return `${head}: its ${roles} are in ${file}, beside the services' files. Hand that file to the platform team and keep it out of the team's `
-      + `GitOps (a Flux Kustomization's '.sourceignore' line '${file}', or a kustomization.yaml 'resources' list without it): a namespace-scoped `
-      + 'reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply';
+      + "GitOps (a kustomization.yaml 'resources' list without it, or SharedAddons.configure's 'platformRbacScope' set to another App; a "
+      + `'.sourceignore' line '${file}' would remove it from every GitRepository reading the repository, the platform team's included): `
+      + 'a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply';
   }
   return `${head}: its ${roles} are in ${file}, in the outdir of the App given as SharedAddons.configure's 'platformRbacScope', `
     + "not in this app's: hand that file to the platform team, whose reconciler may write there (a team's namespace-scoped one may not)";

@@ -11,6 +11,46 @@ export interface PrometheusConfigInput {
   readonly namespaces: string[];
   /** Router series to keep from pods in other namespaces (e.g. Traefik's), in declaration order. */
   readonly routerMetrics: RouterMetrics[];
+  /**
+   * In a named app (several apps per namespace): the pods of the namespaces scraped in full that are
+   * the app's own (its services' pods, a router's pods there), the only ones the pods job keeps, so
+   * that no app's Prometheus ingests another app's series. Undefined or empty: every annotated pod.
+   */
+  readonly ownPods?: OwnPods[];
+}
+
+/** Pods of one namespace whose labels all match (one selection of an app's own pods). */
+export interface OwnPods {
+  readonly namespace: string;
+  /** A pattern (RE2, matched whole) per label key, every one of which must match; none: every pod of the namespace. */
+  readonly labels: { [key: string]: string };
+}
+
+/** Escapes a literal for an RE2 regular expression (Prometheus's relabelling). */
+export function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The discovery label of a pod label: Prometheus replaces every character but `[a-zA-Z0-9_]` with `_`. */
+function podLabelSource(key: string): string {
+  return `__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/**
+ * One `keep` on the namespace and the labels of the app's own pods: an alternative per selection,
+ * `<namespace>;<pattern per label>` (`[^;]*`, anything, for a label the selection does not
+ * name: label values hold no `;`). Prometheus matches the regex whole (anchored), so `cart` never
+ * keeps `cart-extra`. Sorted, so the text does not depend on declaration order.
+ */
+function ownPodsKeep(selections: OwnPods[] | undefined) {
+  if (selections === undefined || selections.length === 0) return [];
+  const keys = [...new Set(selections.flatMap((s) => Object.keys(s.labels)))].sort();
+  const alternatives = [...new Set(selections.map((s) => [escapeRegex(s.namespace), ...keys.map((key) => s.labels[key] ?? '[^;]*')].join(';')))].sort();
+  return [{
+    source_labels: ['__meta_kubernetes_namespace', ...keys.map(podLabelSource)],
+    action: 'keep',
+    regex: alternatives.length === 1 ? alternatives[0] : alternatives.map((a) => `(?:${a})`).join('|'),
+  }];
 }
 
 /** The job that scrapes every annotated pod of the given namespaces (the services' own). */
@@ -125,7 +165,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
       {
         job_name: PODS_JOB,
         kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: input.namespaces } }],
-        relabel_configs: podRelabelling(),
+        relabel_configs: [...ownPodsKeep(input.ownPods), ...podRelabelling()],
       },
       ...routerScrapes,
     ],

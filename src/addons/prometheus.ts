@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ClusterDnsOptions } from './cluster-dns';
 import { EgressRules, resolveClusterDns } from './egress';
 import { namespaceSingleton, ownedName, platformRbacChart, sharingOf } from './namespace-singleton';
-import { renderPrometheusConfig } from './prometheus-config';
+import { escapeRegex, OwnPods, renderPrometheusConfig } from './prometheus-config';
 import { OperatorPrometheus } from './prometheus-operator';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
@@ -285,6 +285,7 @@ export class Prometheus extends Construct implements IPrometheus {
   private readonly scraped = new Set<string>();
   private readonly discovered = new Set<string>();
   private readonly routerMetrics: RouterMetrics[] = [];
+  private readonly servicePods: OwnPods[] = [];
   private readonly queryClients = new Set<string>();
   private readonly egressRules: EgressRules;
   private rbac?: Construct;
@@ -306,9 +307,8 @@ export class Prometheus extends Construct implements IPrometheus {
     }
 
     // Named after the app when it has a name: another app's Prometheus in this namespace has other
-    // objects and its own pod labels. Both still scrape every annotated pod of the namespace (the
-    // pod job is per namespace), so each stores the other app's series too: the queries select by
-    // workload, the cost is memory within the same bounds.
+    // objects and its own pod labels, and its pods job keeps only the pods of its app's services
+    // (monitorService), so neither ingests the other app's series.
     this.name = ownedName(this, PROMETHEUS_NAME);
     this.address = serviceAddress(this.name, this.namespace, PROMETHEUS_PORT);
     const metadata = { name: this.name, namespace: this.namespace, labels: { [SELECTOR_LABEL]: this.name } };
@@ -319,7 +319,9 @@ export class Prometheus extends Construct implements IPrometheus {
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata });
     // Lazy, so that namespaces added by scrapeNamespace() after construction reach the file.
     this.configMap.addData('prometheus.yml', Lazy.any({
-      produce: () => renderPrometheusConfig({ scrapeInterval, namespaces: this.scrapedNamespaces, routerMetrics: this.routerMetrics }),
+      produce: () => renderPrometheusConfig({
+        scrapeInterval, namespaces: this.scrapedNamespaces, routerMetrics: this.routerMetrics, ownPods: this.ownPodSelections(),
+      }),
     }));
 
     this.deployment = new kplus.Deployment(this, 'Deployment', {
@@ -450,9 +452,15 @@ export class Prometheus extends Construct implements IPrometheus {
     return POD_METRICS_JOB;
   }
 
-  /** Nothing: it scrapes the annotated pods of the namespaces asked for (`scrapeNamespace`). */
+  /**
+   * It scrapes the annotated pods of the namespaces asked for (`scrapeNamespace`). In an app named
+   * with `SharedAddons.configure` (several apps per namespace) it keeps only the pods of the services
+   * it monitors (and a router's pods in those namespaces), not another app's.
+   */
   public monitorService(scope: Construct, service: MonitoredService): void {
     checkArguments('Prometheus.monitorService', [scope, service], `Prometheus '${this.node.id}'`);
+    if (sharingOf(this).appName === undefined) return;
+    this.servicePods.push({ namespace: service.namespace, labels: podPatterns(`CanaryService '${service.name}'`, service.pods) });
   }
 
   /** The namespaces it lists pods in whose Roles the platform team applies (`canary-platform-rbac`), sorted. */
@@ -477,6 +485,20 @@ export class Prometheus extends Construct implements IPrometheus {
   /** The router series this Prometheus keeps, in the order they were asked for. */
   public get keptRouterMetrics(): RouterMetrics[] {
     return this.routerMetrics.map((m) => ({ ...m }));
+  }
+
+  /**
+   * In a named app, the pods its pods job keeps: its services' pods, and a router's pods in a
+   * namespace scraped in full (a Gateway's proxies beside the services), whose series no router job
+   * scrapes then. Undefined in an unnamed app (one app per namespace): every annotated pod.
+   */
+  private ownPodSelections(): OwnPods[] | undefined {
+    if (sharingOf(this).appName === undefined) return undefined;
+    const routers = this.routerMetrics.filter((m) => this.scraped.has(m.namespace)).map((m) => ({
+      namespace: m.namespace,
+      labels: Object.fromEntries(Object.entries(m.podLabels ?? {}).map(([key, value]) => [key, escapeRegex(value)])),
+    }));
+    return [...this.servicePods, ...routers];
   }
 
   private ownsRolesIn(namespace: string): boolean {
@@ -506,6 +528,35 @@ export class Prometheus extends Construct implements IPrometheus {
     const binding = new kplus.RoleBinding(scope, `RoleBinding-${namespace}`, { metadata, role });
     binding.addSubjects(this.serviceAccount);
   }
+}
+
+/**
+ * The pattern per pod label of a service's pods (label expressions that must all hold): `In` its
+ * values, escaped, `Exists` anything, `DoesNotExist` the empty value Prometheus gives a missing label.
+ */
+function podPatterns(owner: string, pods: kplus.LabelExpression[]): { [key: string]: string } {
+  const patterns: { [key: string]: string } = {};
+  for (const expression of pods) {
+    if (expression.key in patterns) {
+      fail(owner, `its pods are selected by two expressions on the label '${expression.key}', which a Prometheus relabelling cannot combine: select by one`);
+    }
+    const values = (expression.values ?? []).map(escapeRegex);
+    switch (expression.operator) {
+      case 'In':
+        patterns[expression.key] = values.length === 1 ? values[0] : `(?:${values.join('|')})`;
+        break;
+      case 'Exists':
+        patterns[expression.key] = '.+';
+        break;
+      case 'DoesNotExist':
+        patterns[expression.key] = '';
+        break;
+      default:
+        fail(owner, `its pods are selected by '${expression.key} ${expression.operator}', which the embedded Prometheus of a named app cannot keep `
+          + "(RE2 has no negation): select them by 'In', 'Exists' or 'DoesNotExist'");
+    }
+  }
+  return patterns;
 }
 
 /** A Prometheus run by someone else: it discovers what it discovers. */

@@ -2,7 +2,10 @@ import { IConstruct } from 'constructs';
 import { configureSharing } from './namespace-singleton';
 import { checkArguments } from '../arguments/check-arguments';
 
-/** Who owns the add-ons an app's services share in a namespace, and where the platform's RBAC goes. */
+/**
+ * Who owns the add-ons an app's services share in a namespace (and the namespaces' Argo Rollouts
+ * notification configuration), and where the platform's RBAC goes.
+ */
 export interface SharedAddonsOptions {
   /**
    * The app's name among the apps (repositories, teams) that deploy services into the same
@@ -29,6 +32,19 @@ export interface SharedAddonsOptions {
    * @default - not synthesized: the rollout plan names the Roles the platform team must grant
    */
   readonly platformRbacScope?: IConstruct;
+
+  /**
+   * The namespaces whose Argo Rollouts notification configuration this named app owns and writes:
+   * the ConfigMap `argo-rollouts-notification-configmap`, which the controller reads by that name,
+   * one per namespace, for every Rollout there (self-service notifications). Two apps that both
+   * wrote it would each drop the other's services and triggers at every apply, so in a named app a
+   * service with Argo Rollouts `alerts` fails the synth unless its namespace is listed here; no
+   * other app of that namespace may then declare Argo Rollouts alerts (the plan says so). Needs
+   * `appName`: an unnamed app is the only one of its namespaces and owns their configuration.
+   *
+   * @default - none: the app declares no Argo Rollouts alerts in a namespace it shares
+   */
+  readonly argoNotificationNamespaces?: string[];
 }
 
 /**
@@ -45,7 +61,8 @@ export class SharedAddons {
    */
   public static configure(scope: IConstruct, options: SharedAddonsOptions): void {
     checkArguments('SharedAddons.configure', [scope, options]);
-    configureSharing(scope, { ...options });
+    const owned = options.argoNotificationNamespaces;
+    configureSharing(scope, { ...options, argoNotificationNamespaces: owned ? [...owned] : undefined });
   }
 
   private constructor() {}

@@ -122,7 +122,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   ServiceAccountSubject: { name: 'string', namespace: '?string' },
   SessionAffinityConfig: { cookieName: 'string', maxAge: 'cdk8s.Duration', primaryCookieName: '?string' },
   SessionAffinityOptions: { cookieName: '?string', maxAge: '?cdk8s.Duration', primaryCookieName: '?string' },
-  SharedAddonsOptions: { appName: '?string', platformRbacScope: '?constructs.IConstruct' },
+  SharedAddonsOptions: { appName: '?string', argoNotificationNamespaces: '?string[]', platformRbacScope: '?constructs.IConstruct' },
   StrategyConfig: { kind: 'StrategyKind', abTest: '?AbTestConfig', blueGreen: '?BlueGreenConfig', canary: '?CanaryStrategyConfig', phases: '?ReleasePhase[]' },
   TopologyObject: { apiGroup: 'string', availability: 'ObjectAvailability', createdBy: 'string', kind: 'string', name: 'string', namespace: 'string', role: 'string', reaches: '?ServiceReach' },
   TopologySpreadOptions: { topology: 'cdk8s-plus-28.Topology', maxSkew: '?number', minDomains: '?number', whenUnsatisfiable: '?UnsatisfiableSpread' },

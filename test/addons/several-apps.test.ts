@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import {
-  CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, ReleaseOperatorRole, SharedAddons, SharedAddonsOptions,
-  TrafficRouter,
+  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, Prometheus, ReleaseOperatorRole,
+  SharedAddons, SharedAddonsOptions, TrafficRouter,
 } from '../../src';
 
 /*
@@ -48,17 +49,32 @@ function shop(app: App): void {
   new ReleaseOperatorRole(new Chart(app, 'operators', { namespace: NAMESPACE }), 'ops', { services: [cart, checkout], groups: ['shop-oncall'] });
 }
 
-/** The search team's app: a Flagger service behind Traefik and an Argo Rollouts service behind Istio, and its on-call's Role. */
+/** Argo Rollouts' self-service notification Secret, where the webhook URLs are (one per namespace, read by name). */
+const NOTIFICATION_SECRET = 'argo-rollouts-notification-secret';
+
+/** An Argo Rollouts service behind Istio, with Slack alerts or none. */
+function argoService(app: App, name: string, alerts: CanaryAlert[] = []): CanaryService {
+  return new CanaryService(new Chart(app, name, { namespace: NAMESPACE }), name, props(name, {
+    engine: DeliveryEngine.argoRollouts(),
+    router: TrafficRouter.istio({ hosts: [`${name}.example.com`] }),
+    gitOps: GitOps.none(),
+    analysis: { webhooks: [CanaryWebhook.loadTest()], alerts },
+  }));
+}
+
+/**
+ * The search team's app: a Flagger service behind Traefik and an Argo Rollouts service behind Istio
+ * with Slack alerts (the app owns the namespace's Argo notification ConfigMap), and its on-call's Role.
+ */
 function search(app: App): void {
   const searchService = new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search'));
-  const suggest = new CanaryService(new Chart(app, 'suggest', { namespace: NAMESPACE }), 'suggest', props('suggest', {
-    engine: DeliveryEngine.argoRollouts(),
-    router: TrafficRouter.istio({ hosts: ['suggest.example.com'] }),
-    gitOps: GitOps.none(),
-    analysis: { webhooks: [CanaryWebhook.loadTest()] },
-  }));
+  const suggest = argoService(app, 'suggest', [CanaryAlert.slack({ secretName: NOTIFICATION_SECRET, secretKey: 'search-slack', channel: 'search-releases' })]);
   new ReleaseOperatorRole(new Chart(app, 'operators', { namespace: NAMESPACE }), 'ops', { services: [searchService, suggest], groups: ['search-oncall'] });
 }
+
+/** How each team names its app: search owns the namespace's Argo Rollouts notification configuration. */
+const SHOP: SharedAddonsOptions = { appName: 'shop' };
+const SEARCH: SharedAddonsOptions = { appName: 'search', argoNotificationNamespaces: [NAMESPACE] };
 
 /** The objects every app of a namespace writes alike, on purpose: the release record the CLI reads by name. */
 const SHARED_ON_PURPOSE = ['/ConfigMap/team/cdk8s-canary-gates'];
@@ -145,8 +161,8 @@ function egressPeers(policy: any): string[] {
 }
 
 describe('two apps in one namespace, each named', () => {
-  const shopApp = synthApp(shop, { appName: 'shop' });
-  const searchApp = synthApp(search, { appName: 'search' });
+  const shopApp = synthApp(shop, SHOP);
+  const searchApp = synthApp(search, SEARCH);
 
   test('each writes its own shared file, and the objects of both are disjoint but for the release record', () => {
     expect(files(shopApp)).toEqual(['canary-shared-team-shop.k8s.yaml', 'cart.k8s.yaml', 'checkout.k8s.yaml', 'operators.k8s.yaml']);
@@ -192,6 +208,45 @@ describe('two apps in one namespace, each named', () => {
     expect(Object.keys(metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
   });
 
+  test("Argo Rollouts' notification ConfigMap is written by the app that owns it alone, with its alerts' service and triggers", () => {
+    const configMap = (manifests: Manifest[]) => manifests.filter((m) => keyOf(m.object) === '/ConfigMap/team/argo-rollouts-notification-configmap');
+    expect(configMap(shopApp)).toEqual([]);
+    expect(configMap(searchApp).map((m) => m.file)).toEqual(['canary-shared-team-search.k8s.yaml']);
+    const data = configMap(searchApp)[0].object.data;
+    expect(Object.keys(data).filter((k) => k.startsWith('service.'))).toEqual(['service.webhook.suggest-slack']);
+    expect(data['service.webhook.suggest-slack']).toContain('url: $search-slack');
+    const rollout = ofKind(searchApp, 'Rollout').find((r) => r.metadata.name === 'suggest');
+    expect(rollout.metadata.annotations['notifications.argoproj.io/subscriptions']).toContain('service: "suggest-slack"');
+  });
+
+  test('an app that declares Argo Rollouts alerts in a namespace it does not own fails the synth, naming the service, the namespace, the ConfigMap and what to change', () => {
+    const alert = CanaryAlert.slack({ secretName: NOTIFICATION_SECRET, secretKey: 'shop-slack' });
+    expect(() => synthApp((app) => argoService(app, 'basket', [alert]), SHOP)).toThrow(
+      "CanaryService 'basket': 'analysis.alerts' ('slack') would write Argo Rollouts' notification ConfigMap 'argo-rollouts-notification-configmap' of namespace 'team', "
+      + "which the controller reads by that name for every Rollout of the namespace, and which the app 'shop' does not own: another app of the namespace writing it "
+      + "too would drop this one's services and triggers at its next apply (the last apply wins). If this app owns it, add 'team' to "
+      + "SharedAddons.configure(app, { argoNotificationNamespaces }) and declare no Argo Rollouts alerts in the other apps of 'team'; otherwise remove the alerts "
+      + '(the app that owns it may declare them)');
+    // Owning another namespace's configuration is not enough.
+    expect(() => synthApp((app) => argoService(app, 'basket', [alert]), { appName: 'shop', argoNotificationNamespaces: ['other'] })).toThrow(
+      "which the app 'shop' does not own");
+    // Without alerts an Argo Rollouts service of a second app writes no notification ConfigMap.
+    const basket = synthApp((app) => argoService(app, 'basket'), SHOP);
+    expect(basket.filter((m) => m.object.metadata.name === 'argo-rollouts-notification-configmap')).toEqual([]);
+    expect(basket.map((m) => keyOf(m.object)).filter((key) => searchApp.some((n) => keyOf(n.object) === key))).toEqual([]);
+  });
+
+  test("the owner's plan says it owns the notification ConfigMap and that no other app of the namespace may declare alerts", () => {
+    const outdir = tmp();
+    const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
+    SharedAddons.configure(app, SEARCH);
+    search(app);
+    const suggest = app.node.findAll().find((c) => CanaryService.isCanaryService(c) && c.node.id === 'suggest') as CanaryService;
+    expect(suggest.plan!.notes).toContain("the app 'search' owns Argo Rollouts' notification ConfigMap 'team/argo-rollouts-notification-configmap' "
+      + "(SharedAddons.configure 'argoNotificationNamespaces'), with every alert of its Rollouts in 'team': no other app of the namespace may declare "
+      + "Argo Rollouts alerts (it would write the same ConfigMap, and the last apply would drop the other app's services and triggers)");
+  });
+
   test("each app's services call its own Prometheus and loadtester", () => {
     expect(addOnReferences(shopApp)).toEqual(['team/canary-prometheus-shop', 'team/flagger-loadtester-shop']);
     expect(addOnReferences(searchApp)).toEqual(['team/canary-prometheus-search', 'team/flagger-loadtester-search']);
@@ -224,10 +279,19 @@ describe('two apps in one namespace, each named', () => {
     expect(routerKeep(config(shopApp, 'canary-prometheus-shop'))).toBe(
       '(traefik_service_.+);(team-cart(-canary|-primary|-stable|-preview)?-80@kubernetescrd|team-checkout(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
     expect(routerKeep(config(searchApp, 'canary-prometheus-search'))).toBe('(traefik_service_.+);(team-search(-canary|-primary|-stable|-preview)?-80@kubernetescrd)');
-    // Istio's series come from the pods of the namespace, which both scrape in full.
+    // Istio's series come from the pods of the namespace: each discovers them all and keeps its own services' pods alone.
     for (const [manifests, name] of [[shopApp, 'canary-prometheus-shop'], [searchApp, 'canary-prometheus-search']] as const) {
       expect(config(manifests, name).scrape_configs[0].kubernetes_sd_configs[0].namespaces.names).toEqual([NAMESPACE]);
     }
+    const podsKeep = (c: any) => c.scrape_configs.find((job: any) => job.job_name === 'kubernetes-pods').relabel_configs[0];
+    const sources = ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app_kubernetes_io_name'];
+    // Flagger's primary is `<name>-primary`, its canary `<name>`; an Argo Rollout's ReplicaSets all carry `<name>`.
+    expect(podsKeep(config(shopApp, 'canary-prometheus-shop'))).toEqual({
+      source_labels: sources, action: 'keep', regex: '(?:team;(?:cart|cart-primary))|(?:team;(?:checkout|checkout-primary))',
+    });
+    expect(podsKeep(config(searchApp, 'canary-prometheus-search'))).toEqual({
+      source_labels: sources, action: 'keep', regex: '(?:team;(?:search|search-primary))|(?:team;suggest)',
+    });
   });
 
   test("every NetworkPolicy rule of an app's services is in its own policies", () => {
@@ -272,6 +336,17 @@ describe('two apps in one namespace, neither named (one app per namespace assume
   });
 });
 
+describe("Argo Rollouts alerts of two unnamed apps in one namespace (today's one-app-per-namespace behaviour)", () => {
+  test('both write the notification ConfigMap, each with its own services only: the last apply would drop the other\'s', () => {
+    const basket = synthApp((app) => argoService(app, 'basket', [CanaryAlert.slack({ secretName: NOTIFICATION_SECRET, secretKey: 'shop-slack' })]));
+    const searchApp = synthApp(search);
+    const services = (manifests: Manifest[]) => Object.keys(manifests.find((m) => keyOf(m.object) === '/ConfigMap/team/argo-rollouts-notification-configmap')!
+      .object.data).filter((k) => k.startsWith('service.'));
+    expect(services(basket)).toEqual(['service.webhook.basket-slack']);
+    expect(services(searchApp)).toEqual(['service.webhook.suggest-slack']);
+  });
+});
+
 describe('a Gateway one app creates for the others of the namespace', () => {
   const gatewayApp = (sharing?: SharedAddonsOptions) => synthApp((app) => {
     new CanaryService(new Chart(app, 'cart', { namespace: NAMESPACE }), 'cart', props('cart', { router: TrafficRouter.gatewayApi({ hosts: ['cart.example.com'] }) }));
@@ -292,6 +367,32 @@ describe('a Gateway one app creates for the others of the namespace', () => {
   });
 });
 
+describe("a named app's Prometheus keeps its services' pods by their label expressions", () => {
+  const keep = (expressions: kplus.LabelExpression[]) => {
+    const app = new App({ outdir: tmp() });
+    SharedAddons.configure(app, { appName: 'shop' });
+    const prometheus = Prometheus.of(new Chart(app, 'c'), NAMESPACE);
+    prometheus.monitorService(prometheus, { name: 'cart', namespace: NAMESPACE, labels: {}, pods: expressions, routerMetrics: [] });
+    const config = yaml.load(Testing.synth(app.node.findChild(`canary-shared-${NAMESPACE}-shop`) as Chart)
+      .find((o: any) => o.kind === 'ConfigMap').data['prometheus.yml']) as any;
+    return config.scrape_configs[0].relabel_configs[0];
+  };
+
+  test('In (values escaped), Exists and DoesNotExist become one anchored alternative per service', () => {
+    expect(keep([kplus.LabelExpression.in('app', ['cart.v1', 'cart']), kplus.LabelExpression.exists('tier'), kplus.LabelExpression.doesNotExist('canary.io/skip')])).toEqual({
+      source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app', '__meta_kubernetes_pod_label_canary_io_skip', '__meta_kubernetes_pod_label_tier'],
+      action: 'keep',
+      regex: 'team;(?:cart\\.v1|cart);;.+',
+    });
+  });
+
+  test('NotIn, which RE2 cannot negate, is refused, naming the service and the expression', () => {
+    expect(() => keep([kplus.LabelExpression.notIn('app', ['cart'])])).toThrow(
+      "CanaryService 'cart': its pods are selected by 'app NotIn', which the embedded Prometheus of a named app cannot keep (RE2 has no negation): "
+      + "select them by 'In', 'Exists' or 'DoesNotExist'");
+  });
+});
+
 describe('SharedAddons.configure', () => {
   test('an app name that cannot name the loadtester is refused, naming the property and the limit', () => {
     expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'Shop' })).toThrow(
@@ -299,6 +400,14 @@ describe('SharedAddons.configure', () => {
       + "and ending with a letter or digit (it names the app's Prometheus and loadtester: flagger-loadtester-<appName> must be a DNS label)");
     expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'a'.repeat(45) })).toThrow("'appName' ('" + 'a'.repeat(45) + "') must be a DNS label of at most 44 characters");
     expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'a'.repeat(44) })).not.toThrow();
+  });
+
+  test('notification namespaces are refused without an app name, or when not DNS labels', () => {
+    expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { argoNotificationNamespaces: [NAMESPACE] })).toThrow(
+      "SharedAddons.configure(): 'argoNotificationNamespaces' is for a named app ('appName'): an app without a name is the only app of its namespaces "
+      + "and writes their Argo Rollouts notification configuration already; set 'appName' or leave it out");
+    expect(() => SharedAddons.configure(new App({ outdir: tmp() }), { appName: 'shop', argoNotificationNamespaces: ['Team'] })).toThrow(
+      "SharedAddons.configure(): 'argoNotificationNamespaces[0]' ('Team') must be a DNS label of at most 63 characters");
   });
 
   test('configured after the first shared add-on exists, it is refused: the names are already taken', () => {
@@ -337,12 +446,13 @@ describe('the RBAC in the router\'s namespace (multi-tenant Flux)', () => {
     const platformDir = tmp();
     const teams: { [name: string]: Manifest[] } = {};
     const plans: { [name: string]: string[] } = {};
-    for (const [appName, declare] of [['shop', shop], ['search', search]] as const) {
+    for (const [sharing, declare] of [[SHOP, shop], [SEARCH, search]] as const) {
+      const appName = sharing.appName!;
       // Each team's synth also writes its file for the platform team (a second App, its own outdir).
       const platform = new App({ outdir: platformDir, outputFileExtension: '.k8s.yaml' });
       const outdir = tmp();
       const app = new App({ outdir, outputFileExtension: '.k8s.yaml' });
-      SharedAddons.configure(app, { appName, platformRbacScope: platform });
+      SharedAddons.configure(app, { ...sharing, platformRbacScope: platform });
       declare(app);
       app.synth();
       platform.synth();
@@ -384,7 +494,8 @@ describe('the RBAC in the router\'s namespace (multi-tenant Flux)', () => {
     ]);
     expect(service.plan!.notes).toContain("the Prometheus 'team/canary-prometheus' lists pods in 'traefik' (the router's series): its Role and RoleBinding "
       + "'traefik/canary-prometheus-team' are in canary-platform-rbac.k8s.yaml, beside the services' files. Hand that file to the platform team and keep it "
-      + "out of the team's GitOps (a Flux Kustomization's '.sourceignore' line 'canary-platform-rbac.k8s.yaml', or a kustomization.yaml 'resources' list "
-      + 'without it): a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply');
+      + "out of the team's GitOps (a kustomization.yaml 'resources' list without it, or SharedAddons.configure's 'platformRbacScope' set to another App; "
+      + "a '.sourceignore' line 'canary-platform-rbac.k8s.yaml' would remove it from every GitRepository reading the repository, the platform team's "
+      + 'included): a namespace-scoped reconciler (Flux multi-tenancy lockdown) may not write there, and the forbidden Role fails the whole apply');
   });
 });

@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { namespaceSingleton } from '../../addons/namespace-singleton';
+import { namespaceSingleton, ownsArgoNotifications, sharingOf } from '../../addons/namespace-singleton';
 import { AlertProviderType, AlertSeverity, CanaryAlert } from '../../analysis/alert';
 import { DeclarationError, DeclarationErrors, fail } from '../../validation';
 
@@ -145,6 +145,7 @@ export function subscribeAlerts(
 ): ArgoNotificationConfig | undefined {
   if (alerts.length === 0) return undefined;
   checkArgoAlerts(owner, alerts);
+  checkNotificationOwner(scope, owner, namespace, alerts);
   const config = ArgoNotificationConfig.of(scope, namespace);
   const subscriptions: AlertSubscription[] = [];
   // Every alert's mistakes are reported together.
@@ -155,6 +156,35 @@ export function subscribeAlerts(
   errors.throwIfAny();
   rollout.metadata.addAnnotation(SUBSCRIPTIONS_ANNOTATION, renderSubscriptions(subscriptions));
   return config;
+}
+
+/**
+ * In a named app (several apps per namespace), alerts write the namespace's one notification
+ * ConfigMap only where the app declared it owns it: Argo Rollouts reads that name alone (utils/record
+ * record.go NotificationConfigMap, the controller's informer selects `metadata.name`), so two apps
+ * writing it would each drop the other's services and triggers at every apply.
+ */
+function checkNotificationOwner(scope: Construct, owner: string, namespace: string, alerts: CanaryAlert[]): void {
+  if (ownsArgoNotifications(scope, namespace)) return;
+  const appName = sharingOf(scope).appName!;
+  const names = alerts.map((alert) => `'${alert.name}'`).join(', ');
+  fail(owner, `'analysis.alerts' (${names}) would write Argo Rollouts' notification ConfigMap '${NOTIFICATION_CONFIGMAP}' of namespace '${namespace}', `
+    + `which the controller reads by that name for every Rollout of the namespace, and which the app '${appName}' does not own: another app of the `
+    + "namespace writing it too would drop this one's services and triggers at its next apply (the last apply wins). If this app owns it, "
+    + `add '${namespace}' to SharedAddons.configure(app, { argoNotificationNamespaces }) and declare no Argo Rollouts alerts in the other apps of `
+    + `'${namespace}'; otherwise remove the alerts (the app that owns it may declare them)`);
+}
+
+/**
+ * The plan note of a named app that writes a namespace's notification ConfigMap: it owns it, and
+ * no other app of the namespace may declare Argo Rollouts alerts. None in an unnamed app.
+ */
+export function notificationOwnerNote(scope: Construct, namespace: string, alerts: CanaryAlert[]): string[] {
+  const appName = sharingOf(scope).appName;
+  if (appName === undefined || alerts.length === 0) return [];
+  return [`the app '${appName}' owns Argo Rollouts' notification ConfigMap '${namespace}/${NOTIFICATION_CONFIGMAP}' (SharedAddons.configure `
+    + `'argoNotificationNamespaces'), with every alert of its Rollouts in '${namespace}': no other app of the namespace may declare Argo Rollouts `
+    + "alerts (it would write the same ConfigMap, and the last apply would drop the other app's services and triggers)"];
 }
 
 /** A Secret key notifications-engine substitutes whole: `$<key>` matches `[$][\w-]+` (v0.5.0 pkg/api/config.go, keyPattern). */

@@ -234,7 +234,7 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     const strategy = context.strategy;
     const blueGreen = strategy.kind === StrategyKind.BLUE_GREEN && strategy.blueGreen!.mirrorPercentage === undefined;
     const {
-      argoRouteNames, planArgoRollout, subscribeAlerts, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties,
+      argoRouteNames, planArgoRollout, subscribeAlerts, notificationOwnerNote, checkArgoAlerts, argoProgressDeadline, planArgo, metricProperties,
       checkArgoQueries, customQueryArguments,
       NAMESPACE_ARG, SERVICE_NAME_ARG, PROMETHEUS_ADDRESS_ARG, BACKGROUND_TEMPLATE,
     } = argo();
@@ -355,9 +355,12 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
     if (Object.values(plan.templates).flat().some((metric) => metric.provider.job)) {
       objects.jobNetworkPolicy = this.fenceJobs(scope, context);
     }
-    const notes = routing.trafficRouting === undefined && !plan.blueGreen
-      ? replicaSplitNotes(plan, context.scaling.minReplicas, this.options.maxSurge ?? '25%')
-      : [];
+    const notes = [
+      ...(routing.trafficRouting === undefined && !plan.blueGreen
+        ? replicaSplitNotes(plan, context.scaling.minReplicas, this.options.maxSurge ?? '25%')
+        : []),
+      ...(notifications ? notificationOwnerNote(scope, namespace, context.analysis.alerts) : []),
+    ];
     const planner = { plan: () => planArgo({ name, namespace, analysis: context.analysis, plan, notes, progressDeadline: deadline.plan }) };
     errors.throwIfAny();
     // Every ReplicaSet of the Rollout (stable, canary, preview) carries the Rollout's selector labels.
