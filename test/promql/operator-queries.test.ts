@@ -172,8 +172,10 @@ function enforcedArgoIstioShapes(): Shapes {
   return {
     canary: shapes.canary,
     others: [
-      ...shapes.others.map((s) => ({ ...s, series: s.series.includes('shop') ? byMonitorOf('shop', [s])[0].series
-        : s.series.includes('envoy-stats-monitor') ? byMonitorOf('istio-system', [s])[0].series : s.series })),
+      ...shapes.others.flatMap((s) => {
+        if (s.series.includes('shop')) return byMonitorOf('shop', [s]);
+        return s.series.includes('envoy-stats-monitor') ? byMonitorOf('istio-system', [s]) : [s];
+      }),
       ...byMonitorOf('evil', istioSeries(pod, BAD_ISTIO, 'destination', PODS_JOB)),
     ],
   };
