@@ -257,7 +257,7 @@ export class Prometheus extends Construct implements IPrometheus {
    *   (`rollouts_pod_template_hash` tells Argo Rollouts' canary apart). Their series carry
    *   `job="<namespace>/<name>-pods"`, which the checks select instead of `kubernetes-pods`.
    * - `<name>-router`: the router's pods in the router's namespace (Traefik's on its declared
-   *   metrics port 9100, annotated or not; a Gateway API gateway's as annotated), keeping this
+   *   metrics port, 9100 or `TrafficRouter.traefik({ metricsPort })`, annotated or not; a Gateway API gateway's as annotated), keeping this
    *   service's series only (see `monitorRouter`).
    *
    * The checks are only as trustworthy as that Prometheus's tenancy: any PodMonitor it selects can
