@@ -67,9 +67,10 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
   readonly internalPort?: number;
   /**
    * The container port Traefik's pods serve their metrics on at `/metrics` (the Helm chart's
-   * `ports.metrics.port`): the embedded Prometheus's router job and the Prometheus Operator's
-   * router PodMonitor scrape it, and the embedded Prometheus's NetworkPolicy allows it. Traefik's
-   * pods must declare it as a container port (the chart does).
+   * `ports.metrics.containerPort`, which defaults to `ports.metrics.port`, 9100): the embedded
+   * Prometheus's router job and the Prometheus Operator's router PodMonitor scrape it, and the
+   * embedded Prometheus's NetworkPolicy allows it. Traefik's pods must declare it as a container
+   * port (the chart does).
    *
    * @default 9100
    */
