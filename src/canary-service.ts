@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LoadTester } from './addons/load-tester';
 import { platformRbacNote } from './addons/platform-rbac-note';
-import { IPrometheus, Prometheus } from './addons/prometheus';
+import { IPrometheus, MonitoredService, Prometheus } from './addons/prometheus';
 import { netWaitsForController, resolveSafetyNet } from './adoption/resolve-safety-net';
 import { SafetyNetOptions } from './adoption/safety-net';
 import { safetyNetNotes } from './adoption/safety-net-notes';
@@ -195,6 +195,7 @@ export class CanaryService extends Construct {
   public readonly name: string;
   private safetyNetConfig?: SafetyNetConfig;
   private routerNotes?: () => string[];
+  private monitoringNotes?: () => string[];
   /** Namespace of the service. */
   public readonly namespace: string;
   /**
@@ -389,6 +390,7 @@ export class CanaryService extends Construct {
       loadTarget,
       phaseLoadTargets: phaseLoadTargets as LoadTarget[] | undefined,
       prometheus: this.prometheus,
+      monitorScopedSeries: this.prometheus.monitorScopedSeries(this.namespace, this.name, routerMetrics.length),
       loadTesterUrl: this.loadTester?.url,
     })));
     if (!delivery) {
@@ -400,9 +402,11 @@ export class CanaryService extends Construct {
     }
     const runningPods = delivery.runningPods ?? Object.entries(selectorLabels).map(([key, value]) => kplus.LabelExpression.in(key, [value]));
     // A Prometheus that scrapes per service (the Prometheus Operator's) gets the pods the controller runs.
-    errors.attempt(() => this.prometheus.monitorService(this, {
-      name: this.name, namespace: this.namespace, labels, pods: runningPods, routerMetrics,
-    }));
+    const monitored = { name: this.name, namespace: this.namespace, labels, pods: runningPods, routerMetrics };
+    errors.attempt(() => this.prometheus.monitorService(this, monitored));
+    // A Prometheus with something to say of what the platform's must do (the Prometheus Operator's).
+    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService) => string[] };
+    this.monitoringNotes = () => prometheus._planNotes?.(monitored) ?? [];
     if (budgetChecked) {
       this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
         name: this.name,
@@ -494,6 +498,7 @@ export class CanaryService extends Construct {
         ...plan.notes,
         describeServices(this.topology),
         ...this.routerNotes?.() ?? [],
+        ...this.monitoringNotes?.() ?? [],
         ...this.networkPolicyNotes(),
         ...this.operationNotes,
         ...net ? safetyNetNotes({ name: this.name, namespace: this.namespace, net, objects: this.objects, topology: this.topology, controller: this.controller ?? '' }) : [],

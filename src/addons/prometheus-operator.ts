@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { MonitoredService, PrometheusOperatorOptions } from './prometheus';
 import { monitoringImports } from '../generated-imports';
 import type * as MonitoringImports from '../imports/monitoring.coreos.com';
-import { RouterMetrics } from '../routers/router';
+import { MonitorScopedSeries, RouterMetrics } from '../routers/router';
 import { checkDnsLabel, checkWholeSeconds, fail, toLongDuration } from '../validation';
 
 /** The suffixes of the two PodMonitors of a service. */
@@ -31,6 +31,7 @@ export class OperatorPrometheus {
   private readonly monitorLabels: { [key: string]: string };
   private readonly interval: string;
   private readonly monitorRouter: boolean;
+  private readonly namespaceLabelEnforced: boolean;
 
   constructor(owner: string, options: PrometheusOperatorOptions) {
     this.address = options.address;
@@ -38,6 +39,7 @@ export class OperatorPrometheus {
     Object.entries(this.monitorLabels).forEach(([key, value]) => checkLabel(owner, key, value));
     this.interval = toLongDuration(checkWholeSeconds(owner, 'scrapeInterval', options.scrapeInterval ?? Duration.seconds(5), 1));
     this.monitorRouter = options.monitorRouter ?? true;
+    this.namespaceLabelEnforced = options.namespaceLabelEnforced ?? false;
   }
 
   public scrapeNamespace(_namespace: string): void {}
@@ -49,6 +51,42 @@ export class OperatorPrometheus {
   /** `<namespace>/<PodMonitor name>`: the job the operator gives every target of a PodMonitor (no `jobLabel`). */
   public podMetricsJob(namespace: string, service: string): string {
     return `${namespace}/${service}${POD_MONITOR_SUFFIX}`;
+  }
+
+  /**
+   * Under `enforcedNamespaceLabel` the operator appends, last, a relabeling that sets `namespace` to
+   * the PodMonitor's namespace, to its relabelings and its metric relabelings alike
+   * (prometheus-operator v0.93.0 pkg/prometheus/promcfg.go:1660-1661 and 1686,
+   * pkg/namespacelabeler/labeler.go:138-151). The series of the service's PodMonitors then carry
+   * the service's namespace and their job; another namespace's PodMonitor can copy the job, not
+   * the namespace.
+   */
+  public monitorScopedSeries(namespace: string, service: string, routerMonitors: number): MonitorScopedSeries | undefined {
+    if (!this.namespaceLabelEnforced) return undefined;
+    const jobs = Array.from({ length: routerMonitors }, (_, i) => `${namespace}/${routerMonitorName(service, i)}`);
+    const routerJob = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join('|')}"`;
+    return {
+      routerMatchers: this.monitorRouter && jobs.length > 0 ? `namespace="${namespace}",${routerJob}` : undefined,
+      podMatchers: `namespace="${namespace}",job="${this.podMetricsJob(namespace, service)}"`,
+    };
+  }
+
+  /**
+   * What the plan says of the router's checks: which series they read, and what the platform's
+   * Prometheus must do for them to find those (and only those).
+   * @internal
+   */
+  public _planNotes(service: MonitoredService): string[] {
+    if (!this.monitorRouter || service.routerMetrics.length === 0) return [];
+    const monitors = service.routerMetrics.map((_, i) => `'${service.namespace}/${routerMonitorName(service.name, i)}'`).join(', ');
+    const routerNamespaces = [...new Set(service.routerMetrics.map((m) => m.namespace))].map((ns) => `namespace="${ns}"`).join(', ');
+    if (this.namespaceLabelEnforced) {
+      return [`the router's checks read the series of the PodMonitor ${monitors} by namespace="${service.namespace}" and its job, as the platform's Prometheus labels them `
+        + "under 'enforcedNamespaceLabel: namespace' (namespaceLabelEnforced): it must enforce that label, or the checks find no router series; no other namespace's PodMonitor can forge them"];
+    }
+    return [`the router's checks read the series of the PodMonitor ${monitors} by the router pods' ${routerNamespaces}: where the platform's Prometheus enforces a namespace label `
+      + `('enforcedNamespaceLabel'), those series carry '${service.namespace}' and the checks find none, so set 'namespaceLabelEnforced: true' in Prometheus.operator(); without it, `
+      + 'any namespace whose PodMonitors that Prometheus selects can relabel its own series into the ones these checks read'];
   }
 
   public monitorService(scope: Construct, service: MonitoredService): void {
@@ -70,7 +108,7 @@ export class OperatorPrometheus {
     if (!this.monitorRouter) return;
     service.routerMetrics.forEach((metrics, i) => {
       const declaredPort = metrics.metricsPortDeclared === true && metrics.metricsPort !== undefined;
-      const name = `${service.name}${ROUTER_MONITOR_SUFFIX}${i === 0 ? '' : `-${i + 1}`}`;
+      const name = routerMonitorName(service.name, i);
       const routerJob = `${service.namespace}/${name}`;
       new PodMonitor(scope, i === 0 ? 'RouterPodMonitor' : `RouterPodMonitor${i + 1}`, {
         metadata: { name, namespace: service.namespace, labels },
@@ -95,6 +133,11 @@ export class OperatorPrometheus {
       });
     });
   }
+}
+
+/** `<service>-router`, then `<service>-router-2`, ...: the PodMonitors of a service's router series. */
+function routerMonitorName(service: string, index: number): string {
+  return `${service}${ROUTER_MONITOR_SUFFIX}${index === 0 ? '' : `-${index + 1}`}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { OperatorPrometheus } from './prometheus-operator';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
 import { NO_SIDECAR_LABELS, POD_METRICS_JOB, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
-import { RouterMetrics } from '../routers/router';
+import { MonitorScopedSeries, RouterMetrics } from '../routers/router';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkPinnedImage, checkWholeSeconds, fail, toLongDuration } from '../validation';
 import { PROMETHEUS_IMAGE } from '../versions';
@@ -57,6 +57,18 @@ export interface IPrometheus {
   podMetricsJob(namespace: string, service: string): string;
 
   /**
+   * How the checks must select a service's series when this Prometheus labels every series with
+   * the namespace of the monitor that scraped it (the Prometheus Operator's with
+   * `enforcedNamespaceLabel`, `PrometheusOperatorOptions.namespaceLabelEnforced`); undefined when
+   * the series keep their pods' namespace (the embedded and external ones).
+   *
+   * @param namespace the service's namespace
+   * @param service the service's name
+   * @param routerMonitors how many monitors of the router's series the service has (`routerMetrics`)
+   */
+  monitorScopedSeries(namespace: string, service: string, routerMonitors: number): MonitorScopedSeries | undefined;
+
+  /**
    * Asks this Prometheus to scrape one service's pods and its router's series (the Prometheus
    * Operator's: PodMonitors in the service's namespace; a no-op for the others, which scrape by
    * namespace).
@@ -99,13 +111,27 @@ export interface PrometheusOperatorOptions {
    * is emitted. Turn it off when the platform's Prometheus ignores namespace selectors
    * (`ignoreNamespaceSelectors: true`, a multi-tenant setting): the platform must then scrape the
    * router's pods itself, with the target label `namespace` of the router's pods and without
-   * honoring the pods' labels, or the router's checks find no series. The same when it enforces a
-   * namespace label (`enforcedNamespaceLabel`): the operator then labels the router's series with
-   * the PodMonitor's namespace, not the router's, which the checks select.
+   * honoring the pods' labels, or the router's checks find no series.
    *
    * @default true
    */
   readonly monitorRouter?: boolean;
+
+  /**
+   * Whether the platform's Prometheus enforces a namespace label
+   * (`prometheusSpec.enforcedNamespaceLabel: namespace` in kube-prometheus-stack). The operator
+   * then sets `namespace` of every series to the namespace of the PodMonitor that scraped it, last,
+   * after the PodMonitor's own relabelings: the router's series (Traefik's in `traefik`, a Gateway's
+   * proxies) carry the service's namespace, not the router's. With this on, every check reads its
+   * series by the service's own PodMonitors: `namespace="<service namespace>"` and
+   * `job="<namespace>/<name>-router"` (the router's), `job="<namespace>/<name>-pods"` (the pods'),
+   * and Flagger's built-in Traefik and Istio checks, which select neither, run as MetricTemplates.
+   * Series that another namespace's PodMonitor relabels to look like these keep that namespace, so
+   * they are not read: only the service's namespace can forge its checks' series.
+   *
+   * @default false - the series keep the namespace of the pods scraped; the router's checks select the router's namespace
+   */
+  readonly namespaceLabelEnforced?: boolean;
 }
 
 /** What a Prometheus scrapes for one service (`IPrometheus.monitorService`). */
@@ -231,13 +257,14 @@ export class Prometheus extends Construct implements IPrometheus {
    *   (`rollouts_pod_template_hash` tells Argo Rollouts' canary apart). Their series carry
    *   `job="<namespace>/<name>-pods"`, which the checks select instead of `kubernetes-pods`.
    * - `<name>-router`: the router's pods in the router's namespace (Traefik's on its declared
-   *   metrics port 9100, annotated or not; a Gateway API gateway's as annotated), keeping this
+   *   metrics port, 9100 or `TrafficRouter.traefik({ metricsPort })`, annotated or not; a Gateway API gateway's as annotated), keeping this
    *   service's series only (see `monitorRouter`).
    *
    * The checks are only as trustworthy as that Prometheus's tenancy: any PodMonitor it selects can
-   * relabel its own targets into the series the checks read (`namespace`, `job`), so admit
-   * PodMonitors only from trusted namespaces. With `enforcedNamespaceLabel` the router's series
-   * carry the PodMonitor's namespace and the router checks find none: see `monitorRouter`.
+   * relabel its own targets into the series the checks read (`namespace`, `job`). Enforce a
+   * namespace label on that Prometheus (`enforcedNamespaceLabel: namespace`) and say so with
+   * `namespaceLabelEnforced`: the checks then read only series of the service's own PodMonitors,
+   * which no other namespace can forge. Otherwise admit PodMonitors only from trusted namespaces.
    *
    * The platform's Prometheus must select PodMonitors in the services' namespaces
    * (`podMonitorNamespaceSelector`, every namespace by default) and may call their pods; the
@@ -452,6 +479,12 @@ export class Prometheus extends Construct implements IPrometheus {
     return POD_METRICS_JOB;
   }
 
+  /** Undefined: its series carry their pods' namespace. */
+  public monitorScopedSeries(namespace: string, service: string, routerMonitors: number): MonitorScopedSeries | undefined {
+    checkArguments('Prometheus.monitorScopedSeries', [namespace, service, routerMonitors], `Prometheus '${this.node.id}'`);
+    return undefined;
+  }
+
   /**
    * It scrapes the annotated pods of the namespaces asked for (`scrapeNamespace`). In an app named
    * with `SharedAddons.configure` (several apps per namespace) it keeps only the pods of the services
@@ -571,6 +604,10 @@ class ExternalPrometheus implements IPrometheus {
 
   public podMetricsJob(_namespace: string, _service: string): string {
     return POD_METRICS_JOB;
+  }
+
+  public monitorScopedSeries(_namespace: string, _service: string, _routerMonitors: number): MonitorScopedSeries | undefined {
+    return undefined;
   }
 
   public monitorService(_scope: Construct, _service: MonitoredService): void {}

@@ -12,16 +12,21 @@ interface RouterQueries {
   readonly comparableSeries?: ComparableSeries;
 }
 
+/** The matcher of a job, quoted for PromQL. */
+export function jobMatcher(job: string): string {
+  return `job="${job.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 /**
  * The routers' queries select the service's pods' series by the conventional job
  * (`kubernetes-pods`, the embedded Prometheus's and the community chart's); a Prometheus that names
  * that job otherwise (the Prometheus Operator's `<namespace>/<PodMonitor>`) gets the queries with
- * its own. Only the routers' queries: a query of your own (`CanaryMetric.prometheus()`) is left as
- * written.
+ * its own matchers (`jobMatcher(job)`, or with its namespace too when the Prometheus enforces a
+ * namespace label). Only the routers' queries: a query of your own (`CanaryMetric.prometheus()`)
+ * is left as written.
  */
-export function withPodMetricsJob<T extends RouterQueries>(routing: T, job: string): T {
-  if (job === POD_METRICS_JOB) return routing;
-  const matcher = `job="${job.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+export function withPodMetricsJob<T extends RouterQueries>(routing: T, matcher: string): T {
+  if (matcher === CONVENTIONAL_MATCHER) return routing;
   const rewrite = (text: string) => text.split(CONVENTIONAL_MATCHER).join(matcher);
   const all = (queries?: { [kind: string]: string }) => queries
     && Object.fromEntries(Object.entries(queries).map(([kind, query]) => [kind, rewrite(query)]));

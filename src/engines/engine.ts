@@ -6,7 +6,7 @@ import { ResolvedAnalysis } from '../analysis/analysis';
 import { LoadEgress, LoadTarget } from '../analysis/load-test';
 import { RolloutPlan } from '../plan/rollout-plan';
 import { GeneratedObject } from '../references/topology';
-import { ITrafficRouter, SafetyNetConfig } from '../routers/router';
+import { ITrafficRouter, MonitorScopedSeries, SafetyNetConfig } from '../routers/router';
 import { StrategyConfig } from '../strategy/delivery-strategy';
 import { ResolvedAutoscaling } from '../workload/autoscaling-options';
 import { ServiceProtocol } from '../workload/protocol';
@@ -64,6 +64,13 @@ export interface DeliveryContext {
   readonly phaseLoadTargets?: LoadTarget[];
   /** The Prometheus the checks query. */
   readonly prometheus: IPrometheus;
+  /**
+   * How the checks select the service's series when the Prometheus labels them with their
+   * monitor's namespace (`IPrometheus.monitorScopedSeries`); the routers read it.
+   *
+   * @default - the series keep their pods' namespace
+   */
+  readonly monitorScopedSeries?: MonitorScopedSeries;
   /**
    * Base URL of the loadtester, when a webhook needs one.
    *

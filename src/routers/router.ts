@@ -67,6 +67,34 @@ export interface RoutingContext {
    * @default - none
    */
   readonly probePaths?: { [probe: string]: string };
+  /**
+   * How the checks select the service's series when the Prometheus labels every series with the
+   * namespace of the monitor that scraped it (a Prometheus Operator's with `enforcedNamespaceLabel`):
+   * the router's series by the service's own router monitor, the pods' by its pod monitor. Flagger's
+   * built-in queries, which select neither, are then replaced by MetricTemplates.
+   *
+   * @default - the router's series by the namespace of the router's pods
+   */
+  readonly monitorScopedSeries?: MonitorScopedSeries;
+}
+
+/**
+ * The label matchers of a service's series in a Prometheus that labels every series with its
+ * monitor's namespace (`IPrometheus.monitorScopedSeries`).
+ */
+export interface MonitorScopedSeries {
+  /**
+   * Matchers of the router's series of the service, e.g.
+   * `namespace="team",job="team/cart-router"`: in place of the router pods' namespace.
+   *
+   * @default - the router's series by the namespace of the router's pods (another monitor scrapes the router)
+   */
+  readonly routerMatchers?: string;
+  /**
+   * Matchers of the series of the service's pods, e.g. `namespace="team",job="team/cart-pods"`:
+   * in place of the conventional `job="kubernetes-pods"`.
+   */
+  readonly podMatchers: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
+import * as yaml from 'js-yaml';
 import { podinfo } from '../../examples/shared/podinfo';
 import { ConformanceChecker } from '../../scripts/conformance/checker';
 import { ApplicationMetrics, DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, Prometheus, PrometheusOperatorOptions, TrafficRouter } from '../../src';
@@ -138,6 +139,115 @@ describe('options', () => {
     const external = Prometheus.external('http://prometheus.monitoring:9090');
     expect(external.podMetricsJob('test', 'podinfo')).toBe('kubernetes-pods');
     expect(Prometheus.operator({ address: ADDRESS }).podMetricsJob('test', 'podinfo')).toBe('test/podinfo-pods');
+  });
+});
+
+describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series with its PodMonitor\'s namespace', () => {
+  const queriesOf = (manifests: any[]) => all(manifests, 'MetricTemplate').map((t) => t.spec.query);
+  const argoQueries = (manifests: any[]) => only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics
+    .filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
+
+  test('Flagger + Traefik: the built-in checks become MetricTemplates over the router PodMonitor\'s series in the service\'s namespace', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { namespaceLabelEnforced: true });
+    const metrics = only(manifests, 'Canary').spec.analysis.metrics;
+    expect(metrics.map((m: any) => [m.name, m.templateRef])).toEqual([
+      ['success-rate', { name: 'podinfo-success-rate', namespace: 'test' }],
+      ['latency', { name: 'podinfo-latency', namespace: 'test' }],
+    ]);
+    const queries = queriesOf(manifests);
+    expect(queries).toHaveLength(2);
+    for (const query of queries) {
+      expect(query).toContain('traefik_service_request_duration_seconds_bucket{namespace="test",job="test/podinfo-router",service=~"{{ namespace }}-{{ target }}-canary-');
+      expect(query).not.toContain('namespace="traefik"');
+    }
+    // The PodMonitors are the same: the operator, not the monitor, sets the namespace.
+    expect(only(manifests, 'PodMonitor', 'podinfo-router').spec).toEqual(only(synthesize(DeliveryEngine.flagger(), traefik()), 'PodMonitor', 'podinfo-router').spec);
+    expect(conformanceProblems(manifests)).toEqual([]);
+  });
+
+  test('Flagger + Istio: MetricTemplates over the pods\' PodMonitor in the service\'s namespace, not Flagger\'s built-ins', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), istio(), { namespaceLabelEnforced: true });
+    expect(only(manifests, 'Canary').spec.analysis.metrics.map((m: any) => m.templateRef?.name)).toEqual(['podinfo-success-rate', 'podinfo-latency']);
+    for (const query of queriesOf(manifests)) expect(query).toContain('istio_request');
+    for (const query of queriesOf(manifests)) expect(query).toMatch(/\{namespace="test",job="test\/podinfo-pods",reporter="destination",/);
+    // Without the option, Flagger's own (no MetricTemplate).
+    expect(all(synthesize(DeliveryEngine.flagger(), istio()), 'MetricTemplate')).toEqual([]);
+  });
+
+  test('other routers and engines: router series by the router PodMonitor, pods by theirs', () => {
+    const gateway = () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
+    for (const query of queriesOf(synthesize(DeliveryEngine.flagger(), gateway(), { namespaceLabelEnforced: true }))) {
+      expect(query).toContain('{namespace="test",job="test/podinfo-router",reporter="source",');
+    }
+    for (const router of [traefik, gateway]) {
+      const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router(), { namespaceLabelEnforced: true }));
+      expect(queries).toHaveLength(2);
+      for (const query of queries) {
+        expect(query).toContain('{namespace="test",job="test/podinfo-router",');
+        expect(query).not.toMatch(/namespace="(traefik|istio-ingress)"/);
+      }
+    }
+    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), istio(), { namespaceLabelEnforced: true }))) {
+      expect(query).toContain('{namespace="test",job="test/podinfo-pods",reporter="destination",');
+    }
+  });
+
+  test('the plan says which series the router checks read, and what the platform\'s Prometheus must do', () => {
+    const plan = (options: Partial<PrometheusOperatorOptions>) => {
+      const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+      const prometheus = Prometheus.operator({ address: ADDRESS, ...options });
+      const service = podinfo(chart, DeliveryEngine.flagger(), traefik(), { gitOps: GitOps.none(), prometheus });
+      return service.plan!.notes;
+    };
+    expect(plan({})).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
+      + "where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), those series carry 'test' and the checks find none, "
+      + "so set 'namespaceLabelEnforced: true' in Prometheus.operator(); without it, any namespace whose PodMonitors that Prometheus selects can relabel "
+      + 'its own series into the ones these checks read');
+    expect(plan({ namespaceLabelEnforced: true })).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by namespace=\"test\" "
+      + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: namespace' (namespaceLabelEnforced): it must enforce that label, "
+      + "or the checks find no router series; no other namespace's PodMonitor can forge them");
+    expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor'))).toEqual([]);
+  });
+
+  test('monitorScopedSeries: the matchers, several router monitors by their jobs; none for the embedded and external Prometheus', () => {
+    const enforced = Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true });
+    expect(enforced.monitorScopedSeries('test', 'podinfo', 1)).toEqual({
+      routerMatchers: 'namespace="test",job="test/podinfo-router"', podMatchers: 'namespace="test",job="test/podinfo-pods"',
+    });
+    expect(enforced.monitorScopedSeries('test', 'podinfo', 2)?.routerMatchers).toBe('namespace="test",job=~"test/podinfo-router|test/podinfo-router-2"');
+    expect(enforced.monitorScopedSeries('test', 'podinfo', 0)?.routerMatchers).toBeUndefined();
+    expect(Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true, monitorRouter: false }).monitorScopedSeries('test', 'podinfo', 1))
+      .toEqual({ routerMatchers: undefined, podMatchers: 'namespace="test",job="test/podinfo-pods"' });
+    expect(Prometheus.operator({ address: ADDRESS }).monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
+    expect(Prometheus.external('http://prometheus.monitoring:9090').monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
+  });
+});
+
+describe('Traefik\'s metricsPort', () => {
+  test('the router PodMonitor scrapes it (operator), the router job keeps it and the NetworkPolicy allows it (embedded)', () => {
+    const router = () => TrafficRouter.traefik({ hosts: ['app.example.com'], metricsPort: 9200 });
+    const [endpoint] = only(synthesize(DeliveryEngine.flagger(), router()), 'PodMonitor', 'podinfo-router').spec.podMetricsEndpoints;
+    expect([endpoint.portNumber, endpoint.path]).toEqual([9200, '/metrics']);
+
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+    podinfo(chart, DeliveryEngine.flagger(), router(), { gitOps: GitOps.none() });
+    const manifests = synth(chart);
+    const config: any = yaml.load(only(manifests, 'ConfigMap', 'canary-prometheus').data['prometheus.yml']);
+    const job = config.scrape_configs.find((j: any) => j.job_name === 'router-traefik');
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: '9200' });
+    const egress = only(manifests, 'NetworkPolicy', 'canary-prometheus').spec.egress
+      .filter((rule: any) => rule.to.some((peer: any) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'traefik'));
+    expect(egress.map((rule: any) => rule.ports)).toEqual([[{ port: 9200, protocol: 'TCP' }]]);
+  });
+
+  test('defaults to 9100; a port out of range fails with the property, the value and what is allowed', () => {
+    const [endpoint] = only(synthesize(DeliveryEngine.flagger(), traefik()), 'PodMonitor', 'podinfo-router').spec.podMetricsEndpoints;
+    expect(endpoint.portNumber).toBe(9100);
+    for (const port of [0, 65536, 9100.5]) {
+      expect(() => TrafficRouter.traefik({ hosts: ['app.example.com'], metricsPort: port })).toThrow(
+        `TrafficRouter.traefik(): 'metricsPort' (${port}) must be an integer between 1 and 65535`);
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import { podinfo } from '../../examples/shared/podinfo';
 import {
   ApplicationMetrics, DeliveryEngine, DeliveryStrategy, GitOps, IDeliveryEngine, ITrafficRouter, MetricKind, Prometheus, TrafficRouter,
 } from '../../src';
-import { only } from '../synth';
+import { all, only } from '../synth';
 
 /**
  * The checks of services that use `Prometheus.operator()`, evaluated by promtool on series labelled
@@ -17,7 +17,9 @@ import { only } from '../synth';
  * generatePodMonitorConfig). The same three properties as test/promql/queries.test.ts: one sample
  * for the canary, unchanged by a bad stable or primary (and by the canary's own series under
  * another monitor's job, as a ServiceMonitor with `service`, `endpoint` and `container` labels
- * would store them), none without canary traffic.
+ * would store them), none without canary traffic. Under an enforced namespace label
+ * (`namespaceLabelEnforced`) every series carries its PodMonitor's namespace (`byMonitorOf`), and a
+ * PodMonitor of another namespace that copies the service's job serves a bad copy: it must not count.
  */
 requirePromtool();
 
@@ -36,6 +38,7 @@ const BAD_TRAEFIK: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5 }];
 const BAD_ISTIO: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5000 }];
 const BAD_APP: Traffic[] = [{ perScrape: 50, code: 503, bucket: 5 }];
 const PERFECT_ISTIO: Traffic[] = [{ perScrape: 500, code: 200, bucket: 50 }];
+const PERFECT_TRAEFIK: Traffic[] = [{ perScrape: 500, code: 200, bucket: 0.1 }];
 const PERFECT_APP: Traffic[] = [{ perScrape: 500, code: 200, bucket: 0.005 }];
 const SUCCESS_PERCENT = 75;
 const TRAEFIK_P99_MS = 298;
@@ -97,6 +100,87 @@ function gatewayShapes(canaryService: string, baselineService: string): Shapes {
   };
 }
 
+/** Flagger's canary Deployment `podinfo` and its primary, as their sidecars report (the destination's), under the pods PodMonitor. */
+function flaggerIstioShapes(enforced: boolean): Shapes {
+  const pod = (name: string, workload: string, namespace = NAMESPACE) => ({
+    pod: name, namespace, workload, service: 'podinfo', podLabels: { 'app.kubernetes.io/name': workload },
+  });
+  const canary = istioSeries(pod('podinfo-6c9f8d7b5-k2x4p', 'podinfo'), CANARY_ISTIO, 'destination', PODS_JOB);
+  return {
+    canary,
+    others: [
+      ...istioSeries(pod('podinfo-primary-5c4b7d9f2-r5t7y', 'podinfo-primary'), BAD_ISTIO, 'destination', PODS_JOB),
+      ...byMonitorOf('shop', istioSeries(pod('podinfo-6c9f8d7b5-a1b2c', 'podinfo', 'shop'), BAD_ISTIO, 'destination', 'shop/podinfo-pods')),
+      ...istioSeries(pod('podinfo-6c9f8d7b5-k2x4p', 'podinfo'), BAD_ISTIO, 'source', PODS_JOB),
+      ...(enforced ? [
+        // Istio's own monitor of the same sidecars (in istio-system), perfect, and not ours.
+        ...byMonitorOf('istio-system', underServiceMonitor(istioSeries(pod('podinfo-6c9f8d7b5-k2x4p', 'podinfo'), PERFECT_ISTIO), 'istio-system/envoy-stats-monitor', 'istio-proxy', 'http-envoy-prom')),
+        // Another namespace's PodMonitor that relabels its own pod into the canary's series and job.
+        ...byMonitorOf('evil', istioSeries(pod('forger-7f8e9d-zz1aa', 'podinfo'), BAD_ISTIO, 'destination', PODS_JOB)),
+      ] : []),
+    ],
+  };
+}
+
+/**
+ * The series as a Prometheus that enforces the namespace label stores them: `namespace` is the
+ * namespace of the PodMonitor that scraped them, whatever its relabelings set (the operator's last
+ * relabeling, pkg/namespacelabeler/labeler.go GetRelabelingConfigs). `kubernetes_namespace` stays
+ * the pod's.
+ */
+function byMonitorOf(monitorNamespace: string, series: InputSeries[]): InputSeries[] {
+  return series.map((s) => ({ ...s, series: s.series.replace(/([{,])namespace="[^"]*"/, `$1namespace="${monitorNamespace}"`) }));
+}
+
+/**
+ * Traefik's series under an enforced namespace label: the service's router PodMonitor's in its own
+ * namespace; another team's; the platform's own PodMonitor of Traefik (in `traefik`), perfect; and
+ * another namespace's PodMonitor that copies the job and serves the canary's Traefik service, bad.
+ */
+function enforcedTraefikShapes(canaryService: string, baselineService: string): Shapes {
+  const pods = ['traefik-5d9f7c6b8-abcde', 'traefik-5d9f7c6b8-fghij'];
+  const of = (service: string, traffic: Traffic[], pod: string, job: string) => traefikSeries(service, traffic, pod, { job, namespace: 'traefik' });
+  return {
+    canary: byMonitorOf(NAMESPACE, pods.flatMap((pod) => of(`${NAMESPACE}-${canaryService}-80@kubernetescrd`, CANARY_TRAEFIK, pod, ROUTER_JOB))),
+    others: [
+      ...byMonitorOf(NAMESPACE, pods.flatMap((pod) => of(`${NAMESPACE}-${baselineService}-80@kubernetescrd`, BAD_TRAEFIK, pod, ROUTER_JOB))),
+      ...byMonitorOf('shop', pods.flatMap((pod) => of(`shop-${canaryService}-80@kubernetescrd`, BAD_TRAEFIK, pod, 'shop/podinfo-router'))),
+      ...byMonitorOf('traefik', pods.flatMap((pod) => of(`${NAMESPACE}-${canaryService}-80@kubernetescrd`, PERFECT_TRAEFIK, pod, 'traefik/traefik'))),
+      ...byMonitorOf('evil', of(`${NAMESPACE}-${canaryService}-80@kubernetescrd`, BAD_TRAEFIK, 'forger-7f8e9d-zz1aa', ROUTER_JOB)),
+    ],
+  };
+}
+
+/** A Gateway API gateway's series under an enforced namespace label, with a forger in another namespace. */
+function enforcedGatewayShapes(canaryService: string, baselineService: string): Shapes {
+  const shapes = gatewayShapes(canaryService, baselineService);
+  const backend = { service: canaryService, namespace: NAMESPACE, workload: 'podinfo' };
+  return {
+    canary: byMonitorOf(NAMESPACE, shapes.canary),
+    others: [
+      ...byMonitorOf(NAMESPACE, shapes.others.filter((s) => !s.series.includes('shop'))),
+      ...byMonitorOf('shop', shapes.others.filter((s) => s.series.includes('shop'))),
+      ...byMonitorOf('evil', gatewayIstioSeries({ pod: 'forger-7f8e9d-zz1aa', namespace: 'evil', gateway: 'gateway' }, backend, BAD_ISTIO, ROUTER_JOB)),
+    ],
+  };
+}
+
+/** Argo's canary and stable ReplicaSets' sidecars under an enforced namespace label, with Istio's own monitor and a forger. */
+function enforcedArgoIstioShapes(): Shapes {
+  const shapes = argoIstioShapes();
+  const pod = { pod: 'forger-7f8e9d-zz1aa', namespace: NAMESPACE, workload: 'podinfo', service: 'podinfo', podLabels: { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH } };
+  return {
+    canary: shapes.canary,
+    others: [
+      ...shapes.others.flatMap((s) => {
+        if (s.series.includes('shop')) return byMonitorOf('shop', [s]);
+        return s.series.includes('envoy-stats-monitor') ? byMonitorOf('istio-system', [s]) : [s];
+      }),
+      ...byMonitorOf('evil', istioSeries(pod, BAD_ISTIO, 'destination', PODS_JOB)),
+    ],
+  };
+}
+
 function appShapes(engine: 'flagger' | 'argo'): Shapes {
   const pod = (name: string, labels: { [key: string]: string }, namespace = NAMESPACE) => ({ pod: name, namespace, podLabels: labels });
   const canaryLabels: { [key: string]: string } = engine === 'flagger' ? { 'app.kubernetes.io/name': 'podinfo' } : { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': CANARY_HASH };
@@ -142,10 +226,18 @@ function renderArgo(query: string, args: any[]): string {
   return query.replace(/\{\{args\.([-a-z]+)\}\}/g, (_, name: string) => values[name]);
 }
 
-function synthesize(engine: IDeliveryEngine, router: ITrafficRouter, strategy?: DeliveryStrategy): any[] {
+function synthesize(engine: IDeliveryEngine, router: ITrafficRouter, strategy?: DeliveryStrategy, namespaceLabelEnforced?: boolean): any[] {
   const chart = new Chart(Testing.app(), 'podinfo', { namespace: NAMESPACE });
-  podinfo(chart, engine, router, { gitOps: GitOps.none(), strategy, prometheus: Prometheus.operator({ address: ADDRESS }) });
+  podinfo(chart, engine, router, { gitOps: GitOps.none(), strategy, prometheus: Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced }) });
   return Testing.synth(chart);
+}
+
+/** Flagger's checks as the Canary runs them: MetricTemplates rendered with the Canary's interval. */
+function flaggerTemplateChecks(manifests: any[]): { name: string; expr: string }[] {
+  return only(manifests, 'Canary').spec.analysis.metrics.map((metric: any) => ({
+    name: metric.name,
+    expr: renderFlagger(only(manifests, 'MetricTemplate', metric.templateRef.name).spec.query, metric.interval),
+  }));
 }
 
 /** The Prometheus checks of the Rollout's AnalysisTemplate, with the Rollout's arguments. */
@@ -199,6 +291,18 @@ describe('Flagger\'s checks with Prometheus.operator()', () => {
     }
   });
 
+  test('Istio: Flagger\'s built-in queries over the pods PodMonitor\'s series (no job matcher: the same series under Istio\'s own monitor count twice, and cancel)', () => {
+    const manifests = synthesize(DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['app.example.com'] }));
+    expect(only(manifests, 'Canary').spec.analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration']);
+    expect(all(manifests, 'MetricTemplate')).toEqual([]);
+    const istio = TrafficRouter.istio({ hosts: ['app.example.com'] });
+    const shapes = flaggerIstioShapes(false);
+    // Flagger's own queries select no job: the canary's series as Istio's own monitor stores them too are counted as well, in the numerator as in the denominator.
+    const duplicated = { ...shapes, canary: [...shapes.canary, ...underServiceMonitor(shapes.canary, 'istio-system/envoy-stats-monitor', 'istio-proxy', 'http-envoy-prom')] };
+    check('flagger istio success', renderFlagger(istio.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE)), duplicated, SUCCESS_PERCENT, 'nan');
+    check('flagger istio duration', renderFlagger(istio.builtInQuery(MetricKind.REQUEST_DURATION)), duplicated, ISTIO_P99_MS, 'nan');
+  });
+
   test('replica ratio: the MetricTemplates read the canary Deployment\'s pods under the PodMonitor\'s job, not the primary\'s', () => {
     const router = TrafficRouter.replicaRatio({ metrics: ApplicationMetrics.httpHistogram({ port: 9898 }) });
     const manifests = synthesize(DeliveryEngine.flagger(), router, DeliveryStrategy.blueGreen());
@@ -210,5 +314,53 @@ describe('Flagger\'s checks with Prometheus.operator()', () => {
       const expected = metric.name === 'success-rate' ? SUCCESS_PERCENT : APP_P99_MS;
       check(`flagger replica-ratio ${metric.name}`, renderFlagger(query, metric.interval), appShapes('flagger'), expected, 'nan');
     }
+  });
+});
+
+describe('with an enforced namespace label (namespaceLabelEnforced): every series labelled with its PodMonitor\'s namespace', () => {
+  const traefik = () => TrafficRouter.traefik({ hosts: ['app.example.com'] });
+  const istio = () => TrafficRouter.istio({ hosts: ['app.example.com'] });
+  const gateway = () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
+
+  test.each([
+    ['Traefik', traefik, () => enforcedTraefikShapes('podinfo-canary', 'podinfo-primary'), TRAEFIK_P99_MS],
+    ['Istio', istio, () => flaggerIstioShapes(true), ISTIO_P99_MS],
+    ['Gateway API', gateway, () => enforcedGatewayShapes('podinfo-canary', 'podinfo-primary'), ISTIO_P99_MS],
+  ])('Flagger + %s: MetricTemplates that read the canary alone, not the platform\'s own monitor, not another namespace\'s forgery', (_name, router, shapes, p99) => {
+    const checks = flaggerTemplateChecks(synthesize(DeliveryEngine.flagger(), router(), undefined, true));
+    expect(checks.map((c) => c.name)).toEqual(['success-rate', 'latency']);
+    for (const { name, expr } of checks) {
+      check(`flagger enforced ${_name} ${name}`, expr, shapes(), name === 'success-rate' ? SUCCESS_PERCENT : p99, 'nan');
+    }
+  });
+
+  test.each([
+    ['Traefik', traefik, () => enforcedTraefikShapes('podinfo-canary', 'podinfo-stable'), TRAEFIK_P99_MS],
+    ['Istio', istio, enforcedArgoIstioShapes, ISTIO_P99_MS],
+    ['Gateway API', gateway, () => enforcedGatewayShapes('podinfo-canary', 'podinfo-stable'), ISTIO_P99_MS],
+  ])('Argo Rollouts + %s: one sample for the canary, unchanged by a bad stable or a forgery, none without canary traffic', (_name, router, shapes, p99) => {
+    const checks = argoChecks(synthesize(DeliveryEngine.argoRollouts(), router(), undefined, true));
+    expect(checks.map((c) => c.name)).toEqual(['request-success-rate', 'request-duration']);
+    for (const { name, expr } of checks) {
+      check(`argo enforced ${_name} ${name}`, expr, shapes(), name === 'request-success-rate' ? SUCCESS_PERCENT / 100 : p99, 'none');
+    }
+  });
+
+  test('the forgeries matter: Flagger\'s own Traefik and Istio queries read them, and the unscoped Argo Traefik query finds no router series at all', () => {
+    for (const [router, shapes, expected] of [
+      [traefik(), enforcedTraefikShapes('podinfo-canary', 'podinfo-primary'), SUCCESS_PERCENT],
+      [istio(), flaggerIstioShapes(true), SUCCESS_PERCENT],
+    ] as const) {
+      const builtIn = renderFlagger(router.builtInQuery(MetricKind.REQUEST_SUCCESS_RATE));
+      const series = [...shapes.canary, ...shapes.others];
+      const result = runPromtool([{ name: 'built-in', interval: '5s', series, expectations: [{ expr: builtIn, evalTime: EVAL_TIME, value: expected }] }]);
+      expect(result.ok).toBe(false);
+    }
+    const [unscoped] = argoChecks(synthesize(DeliveryEngine.argoRollouts(), traefik()));
+    expect(unscoped.expr).toContain('namespace="traefik"');
+    // Without the option, the checks look for the router pods' namespace, which the service's router series no longer carry: no sample (review finding 4).
+    const { canary } = enforcedTraefikShapes('podinfo-canary', 'podinfo-stable');
+    const result = runPromtool([{ name: 'unscoped', interval: '5s', series: canary, expectations: [{ expr: unscoped.expr, evalTime: EVAL_TIME }] }]);
+    expect({ ok: result.ok, output: result.ok ? '' : result.output }).toEqual({ ok: true, output: '' });
   });
 });

@@ -1,6 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter, startPrometheus, waitFor,
+  discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter, startExporterAtPort, startPrometheus,
+  waitFor,
 } from './scrape-harness';
 import { podinfo } from '../../examples/shared/podinfo';
 import { DeliveryEngine, GitOps, Prometheus, TrafficRouter } from '../../src';
@@ -16,7 +17,8 @@ import { only, synth } from '../synth';
  * `job` = `<ns>/<name>`), then the endpoint's relabelings as synthesized. What this proves: each
  * pod, though it has two container ports (two targets to the operator), is scraped once; the
  * series carry `job="test/podinfo-pods"` and `rollouts_pod_template_hash`; and the Rollout's checks
- * return one sample, the canary's.
+ * return one sample, the canary's. Then the router PodMonitor `<name>-router` (Traefik's pods in
+ * another namespace, kept by their declared port), with and without `enforcedNamespaceLabel`.
  */
 requirePrometheusServer();
 
@@ -34,35 +36,49 @@ const manifests = synth(chart);
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const toPrometheus = (relabeling: any) => Object.fromEntries(Object.entries(relabeling).map(([k, v]) => [snake(k), v]));
 
-/** The scrape config the operator generates for endpoint 0 of a PodMonitor (the selector's matchExpressions of operator In only). */
-function operatorScrapeConfig(monitor: any): any {
+/**
+ * The scrape config the operator generates for endpoint 0 of a PodMonitor (promcfg.go@v0.93.0
+ * generatePodMonitorConfig): `matchLabels` (sorted) and `In` expressions as keep rules (1528-1545),
+ * the endpoint's `portNumber` as a keep rule on the container port number (1576-1581), its `path`
+ * as `metrics_path` (1489). With `enforcedNamespaceLabel`, the operator appends, last, to the
+ * relabelings and to the metric relabelings, `namespace` = the PodMonitor's namespace (1660-1661,
+ * 1686; pkg/namespacelabeler/labeler.go:138-151).
+ */
+function operatorScrapeConfig(monitor: any, enforcedNamespaceLabel = false): any {
   const { namespace, name } = monitor.metadata;
   const endpoint = monitor.spec.podMetricsEndpoints[0];
   const sanitize = (label: string) => label.replace(/[^a-zA-Z0-9_]/g, '_');
+  const keep = (key: string, values: string[]) => ({
+    action: 'keep',
+    source_labels: [`__meta_kubernetes_pod_label_${sanitize(key)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(key)}`],
+    regex: `(${values.join('|')});true`,
+  });
+  const enforced = enforcedNamespaceLabel ? [{ target_label: 'namespace', replacement: namespace }] : [];
+  const metricRelabelings = [...(endpoint.metricRelabelings ?? []).map(toPrometheus), ...enforced];
   return {
     job_name: `podMonitor/${namespace}/${name}/0`,
     honor_labels: endpoint.honorLabels,
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: monitor.spec.namespaceSelector?.matchNames ?? [namespace] } }],
     // 1 s instead of the synthesized interval, so that rate() has two samples within seconds.
     scrape_interval: '1s',
+    ...(endpoint.path ? { metrics_path: endpoint.path } : {}),
     relabel_configs: [
       { source_labels: ['job'], target_label: '__tmp_prometheus_job_name' },
       { action: 'drop', source_labels: ['__meta_kubernetes_pod_phase'], regex: '(Failed|Succeeded)' },
-      ...monitor.spec.selector.matchExpressions.map((e: any) => {
+      ...Object.keys(monitor.spec.selector.matchLabels ?? {}).sort().map((key) => keep(key, [monitor.spec.selector.matchLabels[key]])),
+      ...(monitor.spec.selector.matchExpressions ?? []).map((e: any) => {
         if (e.operator !== 'In') throw new Error(`only In is emulated, not ${e.operator}`);
-        return {
-          action: 'keep',
-          source_labels: [`__meta_kubernetes_pod_label_${sanitize(e.key)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(e.key)}`],
-          regex: `(${e.values.join('|')});true`,
-        };
+        return keep(e.key, e.values);
       }),
+      ...(endpoint.portNumber ? [{ action: 'keep', source_labels: ['__meta_kubernetes_pod_container_port_number'], regex: String(endpoint.portNumber) }] : []),
       { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
       { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
       { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
       { target_label: 'job', replacement: `${namespace}/${name}` },
       ...endpoint.relabelings.map(toPrometheus),
+      ...enforced,
     ],
-    ...(endpoint.metricRelabelings ? { metric_relabel_configs: endpoint.metricRelabelings.map(toPrometheus) } : {}),
+    ...(metricRelabelings.length > 0 ? { metric_relabel_configs: metricRelabelings } : {}),
   };
 }
 
@@ -169,5 +185,177 @@ describe('the PodMonitor of the service\'s pods, as the Prometheus Operator conf
       expect({ check: check.name, samples: result.length }).toEqual({ check: check.name, samples: 1 });
       expect(result[0].value).toBeCloseTo(expected[check.name], 6);
     }
+  });
+});
+
+/** Traefik's `/metrics`: requests per second since the start, by Traefik service, all within 0.3 s. */
+function traefikMetrics(rates: { [service: string]: [number, number] }): () => string {
+  return () => {
+    const t = (Date.now() - started) / 1000;
+    const lines = ['# TYPE traefik_service_request_duration_seconds histogram'];
+    for (const [service, [ok, failed]] of Object.entries(rates)) {
+      for (const [code, rate] of [['200', ok], ['503', failed]] as const) {
+        const labels = `code="${code}",method="GET",protocol="http",service="${service}"`;
+        lines.push(
+          `traefik_service_request_duration_seconds_bucket{${labels},le="0.1"} 0`,
+          `traefik_service_request_duration_seconds_bucket{${labels},le="0.3"} ${rate * t}`,
+          `traefik_service_request_duration_seconds_bucket{${labels},le="+Inf"} ${rate * t}`,
+          `traefik_service_request_duration_seconds_count{${labels}} ${rate * t}`,
+        );
+      }
+    }
+    return [...lines, ''].join('\n');
+  };
+}
+
+/**
+ * The router PodMonitor `<name>-router` of Argo Rollouts + Traefik, on two Prometheus servers: one
+ * as the operator configures it by default, one under `enforcedNamespaceLabel: namespace`. Traefik's
+ * pod in `traefik` declares its metrics port 9100 among others and has no prometheus.io
+ * annotations (its chart drops them when its own ServiceMonitor is on); a second Traefik pod
+ * declares no 9100. A PodMonitor of another namespace (`evil`) relabels a pod of its own into the
+ * router PodMonitor's series (`namespace="traefik"`, `job="test/podinfo-router"`) and serves a bad
+ * copy of the canary's Traefik service.
+ */
+describe('the router PodMonitor of Traefik\'s pods in another namespace, as the Prometheus Operator configures Prometheus', () => {
+  const CANARY = 'test-podinfo-canary-80@kubernetescrd';
+  const STABLE = 'test-podinfo-stable-80@kubernetescrd';
+  const TRAEFIK_POD = 'traefik-5d8f9c7b6-x2v4n';
+  const synthesized = (namespaceLabelEnforced: boolean) => {
+    const app = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+    podinfo(app, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), {
+      gitOps: GitOps.none(), prometheus: Prometheus.operator({ address: 'http://kube-prometheus-stack-prometheus.monitoring:9090', namespaceLabelEnforced }),
+    });
+    return synth(app);
+  };
+  const plain = synthesized(false);
+  const enforced = synthesized(true);
+  const forgerMonitor = {
+    metadata: { namespace: 'evil', name: 'forger' },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'forger' } },
+      podMetricsEndpoints: [{
+        honorLabels: false,
+        path: '/metrics',
+        relabelings: [
+          { action: 'replace', targetLabel: 'namespace', replacement: 'traefik' },
+          { action: 'replace', targetLabel: 'job', replacement: 'test/podinfo-router' },
+        ],
+      }],
+    },
+  };
+  let traefik: Exporter;
+  let undeclared: Exporter;
+  let forger: Exporter;
+  const servers: { plain?: RunningPrometheus; enforced?: RunningPrometheus } = {};
+
+  beforeAll(async () => {
+    [traefik, undeclared, forger] = await Promise.all([
+      startExporterAtPort('/metrics', traefikMetrics({ [CANARY]: [99, 1], [STABLE]: [10, 10], 'shop-web-80@kubernetescrd': [5, 5] }), 9100),
+      startExporter('/metrics', traefikMetrics({ [CANARY]: [1, 1] })),
+      startExporter('/metrics', traefikMetrics({ [CANARY]: [0, 50] })),
+    ]);
+    const traefikLabels = { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' };
+    const pods: FakePod[] = [
+      {
+        namespace: 'traefik',
+        name: TRAEFIK_POD,
+        ip: traefik.host,
+        labels: traefikLabels,
+        annotations: {},
+        ports: [
+          { container: 'traefik', name: 'metrics', port: 9100 },
+          { container: 'traefik', name: 'traefik', port: 8080 },
+          { container: 'traefik', name: 'web', port: 8000 },
+        ],
+        controller: ['ReplicaSet', 'traefik-5d8f9c7b6'],
+      },
+      {
+        namespace: 'traefik',
+        name: 'traefik-5d8f9c7b6-undcl',
+        ip: '127.0.0.1',
+        labels: traefikLabels,
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(undeclared.port) },
+        ports: [{ container: 'traefik', name: 'web', port: undeclared.port }],
+        controller: ['ReplicaSet', 'traefik-5d8f9c7b6'],
+      },
+      {
+        namespace: 'evil',
+        name: 'forger-7f8e9d6c5-zz1aa',
+        ip: '127.0.0.1',
+        labels: { 'app.kubernetes.io/name': 'forger' },
+        annotations: {},
+        ports: [{ container: 'forger', name: 'metrics', port: forger.port }],
+        controller: ['ReplicaSet', 'forger-7f8e9d6c5'],
+      },
+    ];
+    const start = async (objects: any[], namespaceLabelEnforced: boolean) => {
+      const config = replaceDiscovery({
+        global: { scrape_interval: '1s' },
+        scrape_configs: [operatorScrapeConfig(only(objects, 'PodMonitor', 'podinfo-router'), namespaceLabelEnforced), operatorScrapeConfig(forgerMonitor, namespaceLabelEnforced)],
+      }, discoverPods(pods));
+      const prometheus = await startPrometheus(config);
+      await waitFor(async () => {
+        const { activeTargets } = await prometheus.targets();
+        if (activeTargets.length < 2 || activeTargets.some((t) => t.health !== 'up')) return false;
+        const scrapes = await prometheus.query('min(count_over_time(up[1m]))');
+        return scrapes.length === 1 && scrapes[0].value >= 2;
+      }, 30_000, async () => `targets not scraped twice in 30 s: ${JSON.stringify((await prometheus.targets()).activeTargets)}\n${prometheus.output.slice(-2000)}`);
+      return prometheus;
+    };
+    servers.plain = await start(plain, false);
+    servers.enforced = await start(enforced, true);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([servers.plain?.stop(), servers.enforced?.stop()]);
+    await Promise.all([traefik, undeclared, forger].filter((e) => e).map((e) => e.close()));
+  });
+
+  /** The Rollout's checks, their arguments filled in, and their results. */
+  async function runChecks(objects: any[], prometheus: RunningPrometheus): Promise<{ [check: string]: number[] }> {
+    const analysis = only(objects, 'Rollout', 'podinfo').spec.strategy.canary.analysis;
+    const args = Object.fromEntries(analysis.args.filter((a: any) => a.value !== undefined).map((a: any) => [a.name, a.value]));
+    const checks = only(objects, 'AnalysisTemplate', 'podinfo').spec.metrics.filter((m: any) => m.provider.prometheus);
+    const results: { [check: string]: number[] } = {};
+    for (const check of checks) {
+      const query = check.provider.prometheus.query.replace(/\{\{args\.([a-z-]+)\}\}/g, (_: string, name: string) => args[name]);
+      results[check.name] = (await prometheus.query(query)).map((sample) => Math.round(sample.value * 1e6) / 1e6);
+    }
+    return results;
+  }
+
+  test('one target per Traefik pod that declares 9100, at /metrics, annotated or not; the pod that declares no 9100 is not scraped', async () => {
+    for (const prometheus of [servers.plain!, servers.enforced!]) {
+      const { activeTargets } = await prometheus.targets();
+      expect(activeTargets.filter((t) => t.scrapePool === 'podMonitor/test/podinfo-router/0').map((t) => [t.labels.pod, t.scrapeUrl, t.health]))
+        .toEqual([[TRAEFIK_POD, `http://${traefik.host}:9100/metrics`, 'up']]);
+    }
+  });
+
+  test('the stored series: this service\'s only; namespace the Traefik pod\'s by default, the PodMonitor\'s under the enforced label; the forgery keeps its own namespace then', async () => {
+    const stored = async (prometheus: RunningPrometheus) => (await prometheus.query('count by (namespace, job, service, kubernetes_namespace) (traefik_service_request_duration_seconds_count)'))
+      .map((s) => [s.metric.namespace, s.metric.job, s.metric.service, s.metric.kubernetes_namespace]).sort();
+    expect(await stored(servers.plain!)).toEqual([
+      ['traefik', 'test/podinfo-router', CANARY, undefined],
+      ['traefik', 'test/podinfo-router', CANARY, 'traefik'],
+      ['traefik', 'test/podinfo-router', STABLE, 'traefik'],
+    ]);
+    expect(await stored(servers.enforced!)).toEqual([
+      ['evil', 'test/podinfo-router', CANARY, undefined],
+      ['test', 'test/podinfo-router', CANARY, 'traefik'],
+      ['test', 'test/podinfo-router', STABLE, 'traefik'],
+    ]);
+  });
+
+  test('under the enforced label, the checks synthesized with namespaceLabelEnforced return one sample, the canary\'s, not the forgery\'s', async () => {
+    expect(await runChecks(enforced, servers.enforced!)).toEqual({ 'request-success-rate': [0.99], 'request-duration': [298] });
+  });
+
+  test('the checks synthesized without it find nothing there (review finding 4), and by default the forgery counts (finding 5: why the option is recommended)', async () => {
+    expect(await runChecks(plain, servers.enforced!)).toEqual({ 'request-success-rate': [], 'request-duration': [] });
+    const forged = await runChecks(plain, servers.plain!);
+    expect(forged['request-success-rate']).toHaveLength(1);
+    expect(forged['request-success-rate'][0]).toBeLessThan(0.9);
   });
 });

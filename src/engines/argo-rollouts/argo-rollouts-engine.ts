@@ -14,7 +14,7 @@ import { EgressRules, resolveClusterDns } from '../../addons/egress';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { argoLoadDuration } from '../../analysis/load-command';
 import { CanaryMetric, MetricKind } from '../../analysis/metric';
-import { withPodMetricsJob } from '../../analysis/pod-metrics-job';
+import { jobMatcher, withPodMetricsJob } from '../../analysis/pod-metrics-job';
 import { checkArguments } from '../../arguments/check-arguments';
 import { replicaSplit, surgeCount } from '../../plan/replica-split';
 import { ARGO_ROLLOUTS_NAMESPACE, ARGO_ROLLOUTS_POD_LABELS } from '../../platform/conventions';
@@ -271,7 +271,8 @@ export class ArgoRolloutsEngine implements IDeliveryEngine {
       safetyNet: context.safetyNet,
       protocol: context.protocol,
       probePaths: routerProbePaths(context.router, context.deployment, context.containerPort),
-    }), context.prometheus.podMetricsJob(namespace, name));
+      monitorScopedSeries: context.monitorScopedSeries,
+    }), context.monitorScopedSeries?.podMatchers ?? jobMatcher(context.prometheus.podMetricsJob(namespace, name)));
     if (routing.canaryService !== undefined && routing.canaryService === routing.stableService) {
       report(`the canary and stable Services must differ (both are '${routing.canaryService}')`);
     }

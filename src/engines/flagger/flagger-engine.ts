@@ -6,7 +6,7 @@ import type * as FlaggerPlan from './flagger-plan';
 import type * as FlaggerSteps from './flagger-steps';
 import { ResolvedAnalysis } from '../../analysis/analysis';
 import { flaggerLoadDuration } from '../../analysis/load-command';
-import { withPodMetricsJob } from '../../analysis/pod-metrics-job';
+import { jobMatcher, withPodMetricsJob } from '../../analysis/pod-metrics-job';
 import { RolloutStepKind } from '../../analysis/steps';
 import { CanaryWebhook, GateStage, WebhookType } from '../../analysis/webhook';
 import { checkArguments } from '../../arguments/check-arguments';
@@ -124,7 +124,8 @@ export class FlaggerEngine implements IDeliveryEngine {
       safetyNet: context.safetyNet,
       protocol: context.protocol,
       probePaths: routerProbePaths(context.router, context.deployment, context.containerPort),
-    }), context.prometheus.podMetricsJob(namespace, name));
+      monitorScopedSeries: context.monitorScopedSeries,
+    }), context.monitorScopedSeries?.podMatchers ?? jobMatcher(context.prometheus.podMetricsJob(namespace, name)));
     const canary = new FlaggerCanary(scope, 'Canary', {
       metadata: { name, namespace, labels },
       targetName: context.deployment.name,

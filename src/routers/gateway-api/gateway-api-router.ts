@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GatewayMetrics } from './gateway-metrics';
+import { GatewayMetrics, fromGatewayPods } from './gateway-metrics';
 import { GatewayApiGateway, GatewayHttpRoute, GatewayParent } from './objects';
 import { namespaceSingleton, sharedObjectAnnotations } from '../../addons/namespace-singleton';
 import { LoadTarget } from '../../analysis/load-test';
@@ -285,8 +285,8 @@ export class GatewayApiRouter implements ITrafficRouter {
       provider: 'gatewayapi:v1',
       serviceFields,
       objects,
-      builtInQueries: this.metrics._flaggerQueries(this.gatewayNamespace(context)),
-      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), '{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
+      builtInQueries: this.metrics._flaggerQueries(this.routerSeries(context)),
+      comparableSeries: this.metrics._comparableSeries(this.routerSeries(context), '{{ namespace }}', '{{ target }}-canary', '{{ target }}-primary'),
       // pkg/router/gateway_api.go Reconcile: the HTTPRoute <apex>.
       generatedObjects: [
         { kind: 'HTTPRoute', apiGroup: 'gateway.networking.k8s.io', name: context.name, role: 'HTTPRoute of the hosts', reaches: ServiceReach.WEIGHTED },
@@ -320,11 +320,11 @@ export class GatewayApiRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['preview-service']),
-        activeQueries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['active-service', 'preview-service']),
+        queries: this.metrics._argoQueries(this.routerSeries(context), NAMESPACE_ARG, ['preview-service']),
+        activeQueries: this.metrics._argoQueries(this.routerSeries(context), NAMESPACE_ARG, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
+        comparableSeries: this.metrics._comparableSeries(this.routerSeries(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.preview-service}}', '{{args.active-service}}'),
         objects: { activeService: active, previewService, httpRoute, previewRoute, ...gatewayObjects },
       };
     }
@@ -347,11 +347,16 @@ export class GatewayApiRouter implements ITrafficRouter {
       trafficRouting: { plugins: { [ARGO_GATEWAY_API_PLUGIN]: { ...routes, namespace: context.namespace } } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: this.metrics._argoQueries(this.gatewayNamespace(context), NAMESPACE_ARG, ['canary-service']),
+      queries: this.metrics._argoQueries(this.routerSeries(context), NAMESPACE_ARG, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: this.metrics._comparableSeries(this.gatewayNamespace(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
+      comparableSeries: this.metrics._comparableSeries(this.routerSeries(context), `{{args.${NAMESPACE_ARG}}}`, '{{args.canary-service}}', '{{args.stable-service}}'),
       objects: { stableService: stable, canaryService: canary, httpRoute, ...gatewayObjects, ...net },
     };
+  }
+
+  /** The matchers of the gateway's series: its pods' namespace, or the service's own monitor's. */
+  private routerSeries(context: RoutingContext): string {
+    return context.monitorScopedSeries?.routerMatchers ?? fromGatewayPods(this.gatewayNamespace(context));
   }
 
   private gatewayNamespace(context: RoutingContext): string {

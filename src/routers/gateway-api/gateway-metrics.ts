@@ -6,10 +6,16 @@ import { RouterMetrics } from '../router';
 /**
  * Series the gateway's own proxies report: `namespace` is the target label the scrape config sets
  * from the pod's namespace (honor_labels is off, so a scraped pod cannot set it), so `istio_*`
- * series exposed by a pod of another namespace do not count. Empty when the namespace is not known.
+ * series exposed by a pod of another namespace do not count. A Prometheus that labels them with
+ * the service's own monitor (enforcedNamespaceLabel) gives its matchers instead.
  */
-function fromGateway(gatewayNamespace: string | undefined): string {
-  return gatewayNamespace === undefined ? '' : `namespace="${gatewayNamespace}",`;
+export function fromGatewayPods(gatewayNamespace: string): string {
+  return `namespace="${gatewayNamespace}"`;
+}
+
+/** The router series' matchers followed by a comma; empty when they are not known. */
+function scope(routerSeries: string | undefined): string {
+  return routerSeries === undefined ? '' : `${routerSeries},`;
 }
 
 /**
@@ -85,8 +91,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _flaggerQueries(gatewayNamespace?: string): { [kind: string]: string } {
-    const canary = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"`;
+  public _flaggerQueries(routerSeries?: string): { [kind: string]: string } {
+    const canary = `${scope(routerSeries)}reporter="source",destination_service_namespace="{{ namespace }}",destination_service_name="{{ target }}-canary"`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `sum(rate(istio_requests_total{${canary},response_code!~"5.*"}[{{ interval }}])) / `
         + `sum(rate(istio_requests_total{${canary}}[{{ interval }}])) * 100`,
@@ -99,8 +105,8 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _comparableSeries(gatewayNamespace: string, namespace: string, canaryService: string, baselineService: string): ComparableSeries {
-    const to = (service: string) => `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
+  public _comparableSeries(routerSeries: string, namespace: string, canaryService: string, baselineService: string): ComparableSeries {
+    const to = (service: string) => `${scope(routerSeries)}reporter="source",destination_service_namespace="${namespace}",destination_service_name="${service}"`;
     return {
       requests: 'istio_requests_total',
       errorMatcher: 'response_code=~"5.*"',
@@ -118,12 +124,12 @@ export class GatewayMetrics {
    *
    * @internal
    */
-  public _argoQueries(gatewayNamespace: string, namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
+  public _argoQueries(routerSeries: string, namespaceArg: string, serviceArgs: string[]): { [kind: string]: string } {
     const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
     const service = services.length === 1
       ? `destination_service_name="${services[0]}"`
       : `destination_service_name=~"(${services.join('|')})"`;
-    const selector = `${fromGateway(gatewayNamespace)}reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
+    const selector = `${scope(routerSeries)}reporter="source",destination_service_namespace="{{args.${namespaceArg}}}",${service}`;
     const anyRequests = `(sum(rate(istio_requests_total{${selector}}[{{ interval }}])) > 0)`;
     return {
       [MetricKind.REQUEST_SUCCESS_RATE]: `(sum(rate(istio_requests_total{${selector},response_code!~"5.*"}[{{ interval }}])) or vector(0)) / ${anyRequests}`,

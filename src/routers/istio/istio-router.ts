@@ -200,17 +200,20 @@ export const GRPC_SERVER_ERRORS = '2|4|13|14|15';
 const SUCCEEDED = (grpc: boolean) => `response_code!~"5.*"${grpc ? `,grpc_response_status!~"${GRPC_SERVER_ERRORS}"` : ''}`;
 
 /**
- * Flagger's success rate for a gRPC service, as a MetricTemplate: Flagger's own query counts only
- * HTTP 5xx. Being ours, it reads the sidecars' series of the pods' scrape job only.
+ * Flagger's checks as MetricTemplates, which read the sidecars' series of the pods' scrape job only:
+ * for a gRPC service (Flagger's own success rate counts only HTTP 5xx), and for a Prometheus that
+ * labels the series with the service's own monitor (enforcedNamespaceLabel: Flagger's own queries
+ * select no namespace or job, and would read series another namespace's monitor forged).
  */
-const ISTIO_GRPC_QUERIES: { [kind: string]: string } = {
-  ...ISTIO_QUERIES,
-  [MetricKind.REQUEST_SUCCESS_RATE]:
-    `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD},${SUCCEEDED(true)}}[{{ interval }}])) / `
-    + `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) * 100`,
-  [MetricKind.REQUEST_DURATION]:
-    `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) by (le))`,
-};
+function scopedIstioQueries(grpc: boolean): { [kind: string]: string } {
+  return {
+    [MetricKind.REQUEST_SUCCESS_RATE]:
+      `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD},${SUCCEEDED(grpc)}}[{{ interval }}])) / `
+      + `sum(rate(istio_requests_total{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) * 100`,
+    [MetricKind.REQUEST_DURATION]:
+      `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{${SCRAPE_JOB},${WORKLOAD}}[{{ interval }}])) by (le))`,
+  };
+}
 
 /** Argo Rollouts queries (success rate as a ratio 0-1, P99 duration in ms) over requests matching `selector`. */
 function argoQueries(selector: string, grpc: boolean): { [kind: string]: string } {
@@ -259,7 +262,11 @@ const FLAGGER_ISTIO_SERIES = istioSeries(
   'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}"',
   'reporter="destination",destination_workload_namespace="{{ namespace }}",destination_workload="{{ target }}-primary"',
 );
-const FLAGGER_ISTIO_GRPC_SERIES = istioSeries(FLAGGER_ISTIO_SERIES.canary, FLAGGER_ISTIO_SERIES.baseline, true);
+/** Flagger's comparisons, over the pods' scrape job when `scoped` (their queries are ours: MetricTemplates). */
+function flaggerIstioSeries(grpc: boolean, scoped: boolean): ComparableSeries {
+  const job = scoped ? `${SCRAPE_JOB},` : '';
+  return istioSeries(`${job}${FLAGGER_ISTIO_SERIES.canary}`, `${job}${FLAGGER_ISTIO_SERIES.baseline}`, grpc);
+}
 const ARGO_ISTIO_SERIES = istioSeries(CANARY_PODS, STABLE_PODS);
 const ARGO_ISTIO_GRPC_SERIES = istioSeries(CANARY_PODS, STABLE_PODS, true);
 
@@ -372,6 +379,7 @@ export class IstioRouter implements ITrafficRouter {
    */
   public bindFlagger(scope: Construct, context: RoutingContext): FlaggerRouting {
     const grpc = context.protocol === ServiceProtocol.GRPC;
+    const scoped = context.monitorScopedSeries !== undefined;
     const gateway = this.createGateway(scope, context);
     const gateways = this.gatewayNames(gateway);
     const serviceFields: { [key: string]: any } = {};
@@ -385,9 +393,10 @@ export class IstioRouter implements ITrafficRouter {
       serviceFields,
       // Flagger's VirtualService is its own: the net's share goes to the Service <name>, which selects the primary.
       objects: { ...(gateway ? { gateway } : {}), ...this.safetyNet(scope, context, gateway) },
-      // Flagger's own success rate counts HTTP 5xx only: for gRPC the checks are MetricTemplates.
-      builtInQueries: grpc ? ISTIO_GRPC_QUERIES : undefined,
-      comparableSeries: grpc ? FLAGGER_ISTIO_GRPC_SERIES : FLAGGER_ISTIO_SERIES,
+      // Flagger's own success rate counts HTTP 5xx only, and its queries select no job: for gRPC,
+      // and for series labelled with the service's monitor, the checks are MetricTemplates.
+      builtInQueries: grpc || scoped ? scopedIstioQueries(grpc) : undefined,
+      comparableSeries: flaggerIstioSeries(grpc, scoped),
       // pkg/router/istio.go Reconcile: DestinationRules <apex>-canary and <apex>-primary, VirtualService <apex>.
       generatedObjects: [
         { kind: 'VirtualService', apiGroup: 'networking.istio.io', name: context.name, role: 'VirtualService of the hosts', reaches: ServiceReach.WEIGHTED },

@@ -32,12 +32,25 @@ export const FLAGGER_TRAEFIK_QUERIES: { [kind: string]: string } = {
 };
 
 /**
+ * Flagger's queries over the series that `routerSeries` selects (Flagger's own select none): for a
+ * Prometheus that labels the router's series with the service's monitor (enforcedNamespaceLabel).
+ */
+export function flaggerTraefikQueries(routerSeries: string): { [kind: string]: string } {
+  const canary = `${routerSeries},${FLAGGER_CANARY}`;
+  return {
+    [MetricKind.REQUEST_SUCCESS_RATE]: `${nonErrorRate(canary)} / ${requestRate(canary)} * 100`,
+    [MetricKind.REQUEST_DURATION]: durationP99(canary),
+  };
+}
+
+/**
  * Series scraped from Traefik's own pods: `namespace` is the target label the scrape config sets
  * from the pod's namespace (a scraped pod cannot override it: honor_labels is off), so a pod of
  * another namespace that exposes `traefik_service_*` series of its own does not count. (The job
  * differs: `router-<namespace>` in the embedded Prometheus, `kubernetes-pods` in the shared one.)
+ * A Prometheus that labels them with the service's own monitor gives its matchers instead.
  */
-function fromTraefikPods(traefikNamespace: string): string {
+export function fromTraefikPods(traefikNamespace: string): string {
   return `namespace="${traefikNamespace}"`;
 }
 
@@ -52,10 +65,10 @@ export const ARGO_SERVICE_PORT_ARG = 'service-port';
  * after its last request, which would give NaN), and 0 when every request failed: `len(result) > 0`
  * then means "the new version had traffic".
  */
-export function argoTraefikQueries(traefikNamespace: string, serviceArgs: string[]): { [kind: string]: string } {
+export function argoTraefikQueries(routerSeries: string, serviceArgs: string[]): { [kind: string]: string } {
   const services = serviceArgs.map((arg) => `{{args.${arg}}}`);
   const name = services.length === 1 ? services[0] : `(${services.join('|')})`;
-  const series = `${fromTraefikPods(traefikNamespace)},service${services.length === 1 ? '=' : '=~'}"{{args.${ARGO_NAMESPACE_ARG}}}-${name}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+  const series = `${routerSeries},service${services.length === 1 ? '=' : '=~'}"{{args.${ARGO_NAMESPACE_ARG}}}-${name}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
   return {
     [MetricKind.REQUEST_SUCCESS_RATE]: `(${nonErrorRate(series)} or vector(0)) / (${requestRate(series)} > 0)`,
     [MetricKind.REQUEST_DURATION]: `${durationP99(series)} and on() (${requestRate(series)} > 0)`,
@@ -76,13 +89,19 @@ export function traefikComparableSeries(canary: string, baseline: string): Compa
 }
 
 /** Flagger's canary and primary Services in the TraefikService it generates. */
-export const FLAGGER_TRAEFIK_SERIES = traefikComparableSeries(
-  'service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"',
-  'service=~"{{ namespace }}-{{ target }}-primary-[0-9a-zA-Z-]+@kubernetescrd"',
-);
+export const FLAGGER_TRAEFIK_SERIES = flaggerTraefikSeries();
+
+/** Flagger's canary and primary Services, within the router series `routerSeries` selects (all of them when none). */
+export function flaggerTraefikSeries(routerSeries?: string): ComparableSeries {
+  const scope = routerSeries === undefined ? '' : `${routerSeries},`;
+  return traefikComparableSeries(
+    `${scope}service=~"{{ namespace }}-{{ target }}-canary-[0-9a-zA-Z-]+@kubernetescrd"`,
+    `${scope}service=~"{{ namespace }}-{{ target }}-primary-[0-9a-zA-Z-]+@kubernetescrd"`,
+  );
+}
 
 /** Two Services named by analysis arguments, exactly, as Traefik's pods report them. */
-export function argoTraefikSeries(traefikNamespace: string, canaryArg: string, baselineArg: string): ComparableSeries {
-  const service = (arg: string) => `${fromTraefikPods(traefikNamespace)},service="{{args.${ARGO_NAMESPACE_ARG}}}-{{args.${arg}}}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
+export function argoTraefikSeries(routerSeries: string, canaryArg: string, baselineArg: string): ComparableSeries {
+  const service = (arg: string) => `${routerSeries},service="{{args.${ARGO_NAMESPACE_ARG}}}-{{args.${arg}}}-{{args.${ARGO_SERVICE_PORT_ARG}}}@kubernetescrd"`;
   return traefikComparableSeries(service(canaryArg), service(baselineArg));
 }

@@ -3,7 +3,8 @@ import { createRolloutService, createStableAndCanaryServices } from '../rollout-
 import { ArgoRolloutsRouting, ArgoRoutingContext, FlaggerRouting, ITrafficRouter, RouterMetrics, RoutingContext } from '../router';
 import { TraefikBackendKind, TraefikIngressRoute, TraefikRouteOptions, checkRouteOptions } from './ingress-route';
 import {
-  ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, FLAGGER_TRAEFIK_SERIES, argoTraefikQueries, argoTraefikSeries,
+  ARGO_NAMESPACE_ARG, ARGO_SERVICE_PORT_ARG, FLAGGER_TRAEFIK_QUERIES, argoTraefikQueries, argoTraefikSeries, flaggerTraefikQueries,
+  flaggerTraefikSeries, fromTraefikPods,
 } from './queries';
 import { TraefikWeightedService } from './traefik-service';
 import { LoadTarget } from '../../analysis/load-test';
@@ -64,6 +65,16 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
    * @default 8001
    */
   readonly internalPort?: number;
+  /**
+   * The container port Traefik's pods serve their metrics on at `/metrics` (the Helm chart's
+   * `ports.metrics.containerPort`, which defaults to `ports.metrics.port`, 9100): the embedded
+   * Prometheus's router job and the Prometheus Operator's router PodMonitor scrape it, and the
+   * embedded Prometheus's NetworkPolicy allows it. Traefik's pods must declare it as a container
+   * port (the chart does).
+   *
+   * @default 9100
+   */
+  readonly metricsPort?: number;
 }
 
 const OWNER = 'TrafficRouter.traefik()';
@@ -98,6 +109,8 @@ export class TraefikRouter implements ITrafficRouter {
   public readonly internalServiceName: string;
   /** Port of the `internal` entryPoint. */
   public readonly internalPort: number;
+  /** The container port of Traefik's metrics. */
+  public readonly metricsPort: number;
   private readonly entryPointPorts: { [entryPoint: string]: EntryPointPorts };
 
   public constructor(options: TraefikRouterOptions) {
@@ -107,6 +120,7 @@ export class TraefikRouter implements ITrafficRouter {
     this.serviceName = checkDnsLabel(OWNER, 'serviceName', options.serviceName ?? TRAEFIK_SERVICE_NAME);
     this.internalServiceName = checkDnsLabel(OWNER, 'internalServiceName', options.internalServiceName ?? `${this.serviceName}${TRAEFIK_INTERNAL_SERVICE_SUFFIX}`);
     this.internalPort = checkPort(OWNER, 'internalPort', options.internalPort ?? TRAEFIK_INTERNAL_PORT);
+    this.metricsPort = checkPort(OWNER, 'metricsPort', options.metricsPort ?? TRAEFIK_METRICS_PORT);
     this.entryPointPorts = {
       [TRAEFIK_WEB_ENTRYPOINT]: { service: TRAEFIK_WEB_SERVICE_PORT, container: TRAEFIK_WEB_CONTAINER_PORT, tls: false },
       [TRAEFIK_WEBSECURE_ENTRYPOINT]: { service: TRAEFIK_WEBSECURE_SERVICE_PORT, container: TRAEFIK_WEBSECURE_CONTAINER_PORT, tls: true },
@@ -158,7 +172,7 @@ export class TraefikRouter implements ITrafficRouter {
       serviceValues: `${context.namespace}-${context.name}(-canary|-primary|-stable|-${PREVIEW})?-${context.port}@kubernetescrd`,
       podLabels: { ...TRAEFIK_POD_LABELS },
       // The chart's container port `metrics` (ports.metrics.port), with or without its prometheus.io annotations.
-      metricsPort: TRAEFIK_METRICS_PORT,
+      metricsPort: this.metricsPort,
       metricsPortDeclared: true,
     }];
   }
@@ -178,10 +192,14 @@ export class TraefikRouter implements ITrafficRouter {
     const ingressRoute = this.routeToTraefikService(scope, 'IngressRoute', context, context.name, this.managedHosts(context));
     const net = this.safetyNet(scope, context, context.name, true);
     const preview = context.strategy.kind === StrategyKind.BLUE_GREEN ? this.previewRoute(scope, context, `${context.name}-canary`) : {};
+    const scoped = context.monitorScopedSeries?.routerMatchers;
     return {
       provider: 'traefik',
       objects: { ingressRoute, ...preview, ...net },
-      comparableSeries: FLAGGER_TRAEFIK_SERIES,
+      // Flagger's own queries select no namespace or job: a Prometheus that labels the router's
+      // series with the service's monitor gets them as MetricTemplates that select it.
+      builtInQueries: scoped === undefined ? undefined : flaggerTraefikQueries(scoped),
+      comparableSeries: flaggerTraefikSeries(scoped),
       // pkg/router/traefik.go Reconcile: the TraefikService <apex>, once the primary is ready.
       generatedObjects: [{ kind: 'TraefikService', apiGroup: 'traefik.io', name: context.name, role: 'weighted TraefikService', reaches: ServiceReach.WEIGHTED }],
     };
@@ -202,6 +220,7 @@ export class TraefikRouter implements ITrafficRouter {
       fail(OWNER, `mirror route '${context.mirrorRoutes[0]}' (setMirrorRoute) is not supported: ${ARGO_WEIGHTED_ONLY}; use TrafficRouter.istio() to mirror traffic`);
     }
     checkDnsLabel(OWNER, 'name', context.name, 55, ", so that '<name>-stable', '<name>-canary' and '<name>-preview' are valid Service names");
+    const series = this.routerSeries(context);
     const args = [{ name: ARGO_NAMESPACE_ARG, value: context.namespace }, { name: ARGO_SERVICE_PORT_ARG, value: String(context.port) }];
     if (context.blueGreen) {
       const active = createRolloutService(scope, 'ActiveService', context.name, context, context.selectorLabels);
@@ -216,12 +235,12 @@ export class TraefikRouter implements ITrafficRouter {
         trafficRouting: {},
         activeService: active.name,
         previewService: previewService.name,
-        queries: argoTraefikQueries(this.namespace, ['preview-service']),
+        queries: argoTraefikQueries(series, ['preview-service']),
         // After the switch both Services select the new version: the live traffic and the load.
-        activeQueries: argoTraefikQueries(this.namespace, ['active-service', 'preview-service']),
+        activeQueries: argoTraefikQueries(series, ['active-service', 'preview-service']),
         queryArguments: [...args, { name: 'active-service', value: active.name }, { name: 'preview-service', value: previewService.name }],
         // Before the switch the active Service still serves the old version.
-        comparableSeries: argoTraefikSeries(this.namespace, 'preview-service', 'active-service'),
+        comparableSeries: argoTraefikSeries(series, 'preview-service', 'active-service'),
         objects: { activeService: active, previewService, traefikService, ingressRoute, ...preview },
       };
     }
@@ -236,11 +255,16 @@ export class TraefikRouter implements ITrafficRouter {
       trafficRouting: { traefik: { weightedTraefikServiceName: traefikService.name } },
       canaryService: canary.name,
       stableService: stable.name,
-      queries: argoTraefikQueries(this.namespace, ['canary-service']),
+      queries: argoTraefikQueries(series, ['canary-service']),
       queryArguments: [...args, { name: 'canary-service', value: canary.name }, { name: 'stable-service', value: stable.name }],
-      comparableSeries: argoTraefikSeries(this.namespace, 'canary-service', 'stable-service'),
+      comparableSeries: argoTraefikSeries(series, 'canary-service', 'stable-service'),
       objects: { stableService: stable, canaryService: canary, traefikService, ingressRoute, ...net },
     };
+  }
+
+  /** The matchers of Traefik's series of this service: its pods' namespace, or the service's own monitor's. */
+  private routerSeries(context: RoutingContext): string {
+    return context.monitorScopedSeries?.routerMatchers ?? fromTraefikPods(this.namespace);
   }
 
   private previewHost(context: RoutingContext): string {

@@ -165,7 +165,7 @@ test('the queries parse as PromQL that returns one number', () => {
   for (const kind of [MetricKind.REQUEST_SUCCESS_RATE, MetricKind.REQUEST_DURATION]) {
     expect(() => checkPromQl('test', kind, gatewayApi().builtInQuery(kind))).not.toThrow();
   }
-  for (const query of Object.values(GatewayMetrics.istio()._argoQueries('istio-ingress', 'namespace', ['active-service', 'preview-service']))) {
+  for (const query of Object.values(GatewayMetrics.istio()._argoQueries('namespace="istio-ingress"', 'namespace', ['active-service', 'preview-service']))) {
     expect(() => checkPromQl('test', 'argo', query)).not.toThrow();
   }
 });
