@@ -10,6 +10,11 @@ const IPV6 = /^[0-9a-fA-F:]+$/;
 
 /** Checks DNS options and fills in the defaults. */
 export function resolveClusterDns(owner: string, property: string, dns: ClusterDnsOptions = {}): Required<ClusterDnsOptions> {
+  // The former name: no type check stops a JavaScript caller, and ignoring it would drop the NodeLocal DNSCache rule.
+  const renamed = (dns as { nodeLocalAddress?: unknown }).nodeLocalAddress;
+  if (renamed !== undefined) {
+    fail(owner, `'${property}.nodeLocalAddress' ('${renamed}') was renamed: write ${property}.extraAddresses: ['${renamed}']`);
+  }
   const namespace = checkDnsLabel(owner, `${property}.namespace`, dns.namespace ?? CLUSTER_DNS_NAMESPACE);
   const podLabels = dns.podLabels ?? { ...CLUSTER_DNS_POD_LABELS };
   if (Object.keys(podLabels).length === 0) {

@@ -117,7 +117,10 @@ export interface LoadTesterOptions {
    * Service proxy connects from the control plane, which no namespace selector matches. Which
    * addresses those are depends on the cluster: the control plane's node or endpoint addresses
    * (`kubectl get endpoints kubernetes -n default`) on self-managed clusters and kind, the control
-   * plane's private range on managed ones (e.g. GKE's master-ipv4-cidr). Everything in these ranges
+   * plane's private range on managed ones (e.g. GKE's master-ipv4-cidr). With Cilium and a control
+   * plane on the cluster's nodes (kubeadm, k3s, kind), an `ipBlock` does not match the nodes unless
+   * Cilium runs with `policy-cidr-match-mode: nodes` (or a CiliumNetworkPolicy allows
+   * `fromEntities: [kube-apiserver]` to the loadtester's port 8080). Everything in these ranges
    * may post commands to the loadtester: keep them narrow.
    *
    * @default - none: only Flagger's pods; --via proxy cannot reach the loadtester

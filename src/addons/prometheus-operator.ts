@@ -145,7 +145,9 @@ function routerMonitorName(service: string, index: number): string {
  * the operator appends to its own (pkg/prometheus/promcfg.go, generatePodMonitorConfig: `namespace`,
  * `container`, `pod`, then `job` = `<namespace>/<name>`): the pods annotated
  * `prometheus.io/scrape`, on the port and path they name (Istio rewrites them to its merged
- * metrics, 15020, which no container declares, so no `port` of the endpoint could name it), unless
+ * metrics, 15020 at `/stats/prometheus`, which a sidecar declares as no container port, so no `port`
+ * of the endpoint could name it; the Gateway API proxies declare it, as `metrics`, and are scraped
+ * by annotation all the same, the path being `/stats/prometheus`, not `/metrics`), unless
  * `annotated` is false (an endpoint with the declared port: the operator keeps that port); every
  * pod label as a series label (`rollouts-pod-template-hash` as `rollouts_pod_template_hash`); the
  * names Flagger's configuration writes (`kubernetes_namespace`, `kubernetes_pod_name`).

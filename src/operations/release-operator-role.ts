@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { namespaceSingleton, ownedName, sharedObjectAnnotations } from '../addons/namespace-singleton';
 import { checkArguments } from '../arguments/check-arguments';
 import { CanaryService } from '../canary-service';
-import { LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, RELEASE_RECORD_CONFIGMAP } from '../platform/conventions';
+import { LOAD_TESTER_CONTAINER_PORT, LOAD_TESTER_NAME, LOAD_TESTER_SERVICE_PORT, RELEASE_RECORD_CONFIGMAP } from '../platform/conventions';
 import { checkEmittedObjects } from '../synth/object-validity';
 import { checkDnsLabel, checkDnsSubdomain, fail } from '../validation';
 
@@ -182,6 +182,9 @@ export class ReleaseOperatorRole extends Construct {
  * The Service proxy connects from the API server's addresses, which a loadtester admits only with
  * `allowIngressFromCidrs`: without them, `--via proxy` is refused by its NetworkPolicy. A plan note,
  * not a failure: a CNI policy of one's own (e.g. Cilium's `kube-apiserver` entity) may admit it.
+ * Cilium's ipBlock matches no node unless `policy-cidr-match-mode` includes `nodes` (Cilium docs,
+ * security/policy/language.rst, "Selecting nodes with CIDR / ipBlock"), so the control-plane node
+ * addresses of a self-managed cluster are no answer there on their own.
  */
 function noteProxyAccess(path: string, services: CanaryService[]): void {
   for (const service of services) {
@@ -191,7 +194,9 @@ function noteProxyAccess(path: string, services: CanaryService[]): void {
       + `'${tester.namespace}/${tester.name}' admits only the controller's pods, not the API server's Service proxy: declare `
       + `LoadTester.of(scope, '${tester.namespace}', { allowIngressFromCidrs: [<the API server's addresses>] }) before the namespace's first service `
       + "(the control plane's addresses, from kubectl get endpoints kubernetes -n default, on self-managed clusters and kind; its private range on "
-      + 'managed ones), or use LoadTesterAccess.EXEC');
+      + 'managed ones; with Cilium and a control plane on the cluster\'s nodes (kubeadm, k3s, kind), an ipBlock matches no node unless Cilium runs with '
+      + `policy-cidr-match-mode: nodes, or admit the API server with a CiliumNetworkPolicy fromEntities: [kube-apiserver] on the loadtester's port ${LOAD_TESTER_CONTAINER_PORT}), `
+      + 'or use LoadTesterAccess.EXEC');
   }
 }
 

@@ -114,11 +114,15 @@ export const RELEASE_RECORD_CONFIGMAP = 'cdk8s-canary-gates';
  * it last, not the last app that declares it: Flux's garbage collection skips objects annotated
  * `kustomize.toolkit.fluxcd.io/prune: disabled` (kustomize-controller v1.9.0, docs/spec/v1/kustomizations.md
  * "prune", `DisabledValue`), Argo CD skips `Prune=false` when pruning and `Delete=false` when deleting
- * the Application (docs/user-guide/sync-options.md).
+ * the Application (docs/user-guide/sync-options.md). An Application that stops declaring such an
+ * object it applied last would stay OutOfSync for good (the kept object "requires pruning"), unless
+ * the object says `compare-options: IgnoreExtraneous` (controller/state.go, CompareAppState;
+ * docs/user-guide/compare-options.md), as upstream advises beside `Prune=false`.
  */
 export const KEEP_ON_RETIREMENT_ANNOTATIONS: { readonly [key: string]: string } = Object.freeze({
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
   'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+  'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
 });
 
 /**

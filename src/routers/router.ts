@@ -130,7 +130,7 @@ export interface RouterMetrics {
    * whatever the pods' `prometheus.io/*` annotations say (Traefik's chart drops them when its own
    * ServiceMonitor is enabled).
    *
-   * @default false - the pods annotated `prometheus.io/scrape`, on the port and path their annotations name (Istio's merged 15020, which no container declares)
+   * @default false - the pods annotated `prometheus.io/scrape`, on the port and path their annotations name (Istio's merged 15020 at `/stats/prometheus`: sidecars declare no such container port; the Gateway API proxies do, as `metrics`, but serve it at `/stats/prometheus`, not `/metrics`, so they are scraped by annotation too)
    */
   readonly metricsPortDeclared?: boolean;
 }

@@ -318,6 +318,9 @@ describe('validation', () => {
     expect(create({ dns: { podLabels: {} } })).toThrow(
       "LoadTester 'test/lt': 'dns.podLabels' ({}) must name at least one label of the cluster DNS pods, e.g. { 'k8s-app': 'kube-dns' }: without one, DNS would be allowed to every pod of 'kube-system'");
     expect(create({ dns: { namespace: 'Kube' } })).toThrow(`LoadTester 'test/lt': 'dns.namespace' ('Kube') ${DNS_LABEL_RULE}`);
+    // The former name, as a JavaScript caller still passes it: refused with its replacement, never ignored.
+    expect(create({ dns: { nodeLocalAddress: '169.254.20.10' } })).toThrow(
+      "LoadTester 'test/lt': 'dns.nodeLocalAddress' ('169.254.20.10') was renamed: write dns.extraAddresses: ['169.254.20.10']");
   });
 });
 

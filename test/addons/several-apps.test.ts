@@ -202,10 +202,12 @@ describe('two apps in one namespace, each named', () => {
     expect(record(searchApp).map((m) => m.file)).toEqual(['canary-shared-team-search.k8s.yaml']);
     expect(record(searchApp)[0].object).toEqual(record(shopApp)[0].object);
     const metadata = record(shopApp)[0].object.metadata;
-    // Flux's garbage collection skips it (kustomize-controller: prune: disabled); Argo CD neither prunes it nor deletes it with the Application.
+    // Flux's garbage collection skips it (kustomize-controller: prune: disabled); Argo CD neither prunes it nor deletes it with the Application,
+    // and an Application that no longer declares it is not OutOfSync for it (controller/state.go: IgnoreExtraneous on an object requiring pruning).
     expect(metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
     expect(metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
-    expect(Object.keys(metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
+    expect(metadata.annotations['argocd.argoproj.io/compare-options']).toBe('IgnoreExtraneous');
+    expect(Object.keys(metadata.annotations).sort()).toEqual(['argocd.argoproj.io/compare-options', 'argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
   });
 
   test("Argo Rollouts' notification ConfigMap is written by the app that owns it alone, with its alerts' service and triggers", () => {
@@ -357,7 +359,8 @@ describe('a Gateway one app creates for the others of the namespace', () => {
     expect(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`)).toEqual(['team/gateway']);
     expect(gateways[0].metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
     expect(gateways[0].metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
-    expect(Object.keys(gateways[0].metadata.annotations)).toEqual(['argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
+    expect(gateways[0].metadata.annotations['argocd.argoproj.io/compare-options']).toBe('IgnoreExtraneous');
+    expect(Object.keys(gateways[0].metadata.annotations).sort()).toEqual(['argocd.argoproj.io/compare-options', 'argocd.argoproj.io/sync-options', 'kustomize.toolkit.fluxcd.io/prune']);
   });
 
   test('in an unnamed app (one app per namespace), it goes with the app', () => {

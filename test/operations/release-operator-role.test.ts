@@ -95,7 +95,9 @@ describe('proxy access and the loadtester\'s NetworkPolicy: the plan names allow
   const PROXY_NOTE = "ReleaseOperatorRole 'shop/operators' gives operators --via proxy (LoadTesterAccess.PROXY), but the loadtester 'shop/flagger-loadtester' "
     + "admits only the controller's pods, not the API server's Service proxy: declare LoadTester.of(scope, 'shop', { allowIngressFromCidrs: [<the API server's addresses>] }) "
     + "before the namespace's first service (the control plane's addresses, from kubectl get endpoints kubernetes -n default, on self-managed clusters and kind; "
-    + 'its private range on managed ones), or use LoadTesterAccess.EXEC';
+    + "its private range on managed ones; with Cilium and a control plane on the cluster's nodes (kubeadm, k3s, kind), an ipBlock matches no node unless Cilium runs with "
+    + "policy-cidr-match-mode: nodes, or admit the API server with a CiliumNetworkPolicy fromEntities: [kube-apiserver] on the loadtester's port 8080), "
+    + 'or use LoadTesterAccess.EXEC';
   const fenceNote = (notes: string[]) => notes.find((note) => note.startsWith('NetworkPolicies fence the loadtester'));
 
   test('a loadtester that admits only Flagger\'s pods: the plan of each Flagger service says what to declare', () => {

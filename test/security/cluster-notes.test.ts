@@ -99,8 +99,28 @@ test('Gateway API blue/green: the preview host is public and unauthenticated', (
     router: TrafficRouter.gatewayApi({ hosts: ['app.example.com'], gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) }),
   });
   expect(notes).toContain("the preview host 'next.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'infra/edge' as the live hosts' does, "
-    + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to a Gateway or listener off the internet with 'previewGateway' "
+    + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to another Gateway, off the internet, with 'previewGateway' "
     + '(e.g. behind an internal load balancer)');
+});
+
+test('Gateway API blue/green with a previewGateway that is another listener of the live Gateway: the plan still says it is public', () => {
+  const notes = plan({
+    engine: DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
+    strategy: DeliveryStrategy.blueGreen({ previewHost: 'next.example.com' }),
+    router: TrafficRouter.gatewayApi({
+      hosts: ['app.example.com'],
+      gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'http' }),
+      previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'internal', port: 8081 }),
+    }),
+  });
+  // Istio 1.30 (kube-gateway.yaml): one Service per Gateway, `<gw>-<class>`, with every listener's port.
+  expect(notes.filter((note) => note.startsWith('the preview host'))).toEqual([
+    "the preview host 'next.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
+      + "and its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', whose port 8081 leads anyone who sends that Host header "
+      + 'to the new version before the switch unless that port is blocked outside the cluster; if it must not, attach it to another Gateway, off the internet, '
+      + "with 'previewGateway' (e.g. behind an internal load balancer)",
+  ]);
 });
 
 test('Gateway API blue/green with a previewGateway: the preview host on it, no public note, and the fences let the load and the scrapes reach it', () => {

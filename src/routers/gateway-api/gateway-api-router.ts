@@ -130,12 +130,13 @@ export interface GatewayApiRouterOptions {
    */
   readonly gateway?: GatewayApiGatewayReference;
   /**
-   * The Gateway (or listener) the preview host's HTTPRoute attaches to in blue/green, e.g. a Gateway
-   * of the same implementation whose address is not on the internet (an internal load balancer or
-   * a ClusterIP Service), or another listener of `gateway`. It exists already
-   * (`GatewayApiGatewayReference.existing()`: one created here would get a public address like
-   * `gateway`'s), in `gateway`'s namespace, where the checks read the gateways' telemetry; the
-   * load tests go through it.
+   * The Gateway the preview host's HTTPRoute attaches to in blue/green, e.g. a Gateway of the same
+   * implementation whose address is not on the internet (an internal load balancer or a ClusterIP
+   * Service). It exists already (`GatewayApiGatewayReference.existing()`: one created here would
+   * get a public address like `gateway`'s), in `gateway`'s namespace, where the checks read the
+   * gateways' telemetry; the load tests go through it. Another listener of `gateway` is no private
+   * place: Istio serves every listener of a Gateway on its one Service (`<gateway>-istio`), so the
+   * plan still says the preview host is public.
    *
    * @default - `gateway`, with the live hosts: the preview host is public and unauthenticated (the plan says so)
    */
@@ -374,7 +375,7 @@ export class GatewayApiRouter implements ITrafficRouter {
     const namespace = this.gatewayNamespace(context);
     if (preview.namespace !== namespace) {
       fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}') must be in the namespace of 'gateway' ('${namespace}'), `
-        + 'where the checks read the gateways\' telemetry: give a Gateway of that namespace, or another listener (sectionName) of the Gateway');
+        + 'where the checks read the gateways\' telemetry: give a Gateway of that namespace');
     }
     return preview;
   }
@@ -410,16 +411,28 @@ export class GatewayApiRouter implements ITrafficRouter {
   }
 
   /**
-   * What the plan must say of this router: that a preview host is on the public Gateway.
+   * What the plan must say of this router: that a preview host is on the public Gateway (also on
+   * another listener of it: Istio serves every listener of a Gateway on one Service).
    * @internal
    */
   public _planNotes(context: RoutingContext): string[] {
-    if (context.strategy.kind !== StrategyKind.BLUE_GREEN || this.previewGateway) return [];
-    const listener = this.gateway.sectionName === undefined ? '' : ` (listener '${this.gateway.sectionName}')`;
-    return [`the preview host '${this.previewHost(context)}' is public and unauthenticated: its HTTPRoute attaches to the Gateway `
-      + `'${this.gatewayNamespace(context)}/${this.gateway.name}'${listener} as the live hosts' does, and leads anyone who sends that Host header to the new version `
-      + 'before the switch; if it must not, attach it to a Gateway or listener off the internet with \'previewGateway\' '
-      + '(e.g. behind an internal load balancer)'];
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return [];
+    const preview = this.previewGateway;
+    const gateway = `'${this.gatewayNamespace(context)}/${this.gateway.name}'`;
+    const leads = 'leads anyone who sends that Host header to the new version before the switch';
+    const elsewhere = 'attach it to another Gateway, off the internet, with \'previewGateway\' (e.g. behind an internal load balancer)';
+    if (preview === undefined) {
+      const listener = this.gateway.sectionName === undefined ? '' : ` (listener '${this.gateway.sectionName}')`;
+      return [`the preview host '${this.previewHost(context)}' is public and unauthenticated: its HTTPRoute attaches to the Gateway `
+        + `${gateway}${listener} as the live hosts' does, and ${leads}; if it must not, ${elsewhere}`];
+    }
+    if (preview.name !== this.gateway.name) return [];
+    // The namespaces agree (previewParentGateway), so this is the live hosts' Gateway, on another listener.
+    const listener = preview.sectionName === undefined ? 'every listener' : `the listener '${preview.sectionName}'`;
+    return [`the preview host '${this.previewHost(context)}' is still public and unauthenticated: 'previewGateway' is ${listener} of the live hosts' `
+      + `Gateway ${gateway}, and its implementation (${this.metrics.implementation}) serves every listener of a Gateway on one Service, `
+      + `'${this.metrics._gatewayService(this.gateway.name)}', whose port ${preview.port} ${leads} unless that port is blocked outside the cluster; `
+      + `if it must not, ${elsewhere}`];
   }
 
   private previewHost(context: RoutingContext): string {
@@ -454,7 +467,7 @@ export class GatewayApiRouter implements ITrafficRouter {
   }
 }
 
-/** `previewGateway` exists, and is not the Gateway and listener of `gateway`. */
+/** `previewGateway` exists, and is not the Gateway and listener of `gateway` (another listener of it is public too: the plan says so). */
 function checkPreviewGateway(preview: GatewayApiGatewayReference, gateway: GatewayApiGatewayReference): GatewayApiGatewayReference {
   if (preview.created) {
     fail(OWNER, `'previewGateway' ('${preview.name}') must be a Gateway that exists (GatewayApiGatewayReference.existing()): `
@@ -462,7 +475,7 @@ function checkPreviewGateway(preview: GatewayApiGatewayReference, gateway: Gatew
   }
   if (preview.name === gateway.name && preview.namespace === gateway.namespace && preview.sectionName === gateway.sectionName) {
     fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}'${preview.sectionName === undefined ? '' : `, listener '${preview.sectionName}'`}) `
-      + "is where 'gateway' attaches the live hosts: give another Gateway, or another listener ('sectionName'), or leave it out");
+      + "is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out");
   }
   return preview;
 }

@@ -117,7 +117,7 @@ describe('plan notes', () => {
   test('blue/green: the preview host is on the public Gateway, unauthenticated', () => {
     expect(gatewayApi()._planNotes(blueGreen)).toEqual([
       "the preview host 'preview.app.example.com' is public and unauthenticated: its HTTPRoute attaches to the Gateway 'test/gateway' (listener 'http') as the live hosts' does, "
-        + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to a Gateway or listener off the internet with 'previewGateway' "
+        + "and leads anyone who sends that Host header to the new version before the switch; if it must not, attach it to another Gateway, off the internet, with 'previewGateway' "
         + '(e.g. behind an internal load balancer)',
     ]);
     const existing = gatewayApi({ gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'https' }) });
@@ -131,6 +131,22 @@ describe('plan notes', () => {
       previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'infra' }),
     });
     expect(router._planNotes(blueGreen)).toEqual([]);
+  });
+
+  test('a previewGateway that is another listener of the live Gateway: still public (Istio serves every listener on the one Service <gw>-istio)', () => {
+    const edge = GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'https', port: 443 });
+    const router = gatewayApi({ gateway: edge, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'internal', port: 8081 }) });
+    expect(router._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.app.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
+        + "and its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', whose port 8081 leads anyone who sends that Host header "
+        + 'to the new version before the switch unless that port is blocked outside the cluster; if it must not, attach it to another Gateway, off the internet, '
+        + "with 'previewGateway' (e.g. behind an internal load balancer)",
+    ]);
+    // Every listener of it (no sectionName), the live one included: the same.
+    const anyListener = gatewayApi({ gateway: edge, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) });
+    expect(anyListener._planNotes(blueGreen)[0]).toMatch(/^the preview host 'preview\.app\.example\.com' is still public and unauthenticated: 'previewGateway' is every listener of the live hosts' Gateway 'infra\/edge', .* 'edge-istio', whose port 80 /);
+    // A canary has no preview host.
+    expect(router._planNotes(CONTEXT)).toEqual([]);
   });
 
   test('none without a preview host', () => {
@@ -193,7 +209,7 @@ describe('Flagger', () => {
   });
 });
 
-describe('previewGateway: the preview host on a Gateway or listener off the internet', () => {
+describe('previewGateway: the preview host on a Gateway off the internet', () => {
   const EDGE = GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' });
   const PRIVATE = GatewayApiGatewayReference.existing({ name: 'private', namespace: 'infra', sectionName: 'http', port: 8080 });
   const blueGreen = { ...CONTEXT, strategy: DeliveryStrategy.blueGreen().bind() };
@@ -243,11 +259,11 @@ describe('previewGateway: the preview host on a Gateway or listener off the inte
     expect(() => gatewayApi({ previewGateway: GatewayApiGatewayReference.create({ name: 'preview' }) })).toThrow(
       `${OWNER}: 'previewGateway' ('preview') must be a Gateway that exists (GatewayApiGatewayReference.existing()): one created here would get a public address like 'gateway''s`);
     expect(() => gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) })).toThrow(
-      `${OWNER}: 'previewGateway' ('infra/edge') is where 'gateway' attaches the live hosts: give another Gateway, or another listener ('sectionName'), or leave it out`);
+      `${OWNER}: 'previewGateway' ('infra/edge') is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out`);
     const elsewhere = gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'internal' }) });
     expect(() => elsewhere.loadTarget(blueGreen)).toThrow(
       `${OWNER}: 'previewGateway' ('internal/private') must be in the namespace of 'gateway' ('infra'), where the checks read the gateways' telemetry: `
-        + 'give a Gateway of that namespace, or another listener (sectionName) of the Gateway');
+        + 'give a Gateway of that namespace');
     // A created gateway is in the service's namespace.
     expect(() => gatewayApi({ previewGateway: PRIVATE }).bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(
       `${OWNER}: 'previewGateway' ('infra/private') must be in the namespace of 'gateway' ('test')`);
