@@ -52,8 +52,10 @@ export class CanaryPlatform extends Construct {
    * `plan.manifests` (id = its name, e.g. `gateway-api-crds`) and the CRDs of the charts that ship
    * them in `crds/` (id `<release>-crds`, e.g. `flagger-crds`), re-applied when the version changes.
    * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, with the
-   * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without a
-   * `configPath`, the file `KUBE_CONFIG_PATH` names, as the provider reads it).
+   * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without them,
+   * `KUBE_CONFIG_PATH` and `KUBE_CTX`, as the provider reads them). They stop with a message when
+   * no kubeconfig file is named, or when the environment sets another of the provider's cluster
+   * settings (`KUBE_CONFIG_PATHS`, `KUBE_HOST`, `KUBE_TOKEN`, ...).
    */
   public readonly prerequisites: TerraformResource[];
 
