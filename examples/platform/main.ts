@@ -51,7 +51,7 @@ export function build(outdir: string): { synth(): void } {
     // synthesized file free of machine-specific paths. Use your team's backend instead.
     new cdktf.LocalBackend(stack, { path: `terraform.${name}.tfstate` });
     // Bring your own provider to choose the cluster; without one, CanaryPlatform creates a
-    // HelmProvider that reads KUBE_CONFIG_PATH.
+    // HelmProvider that reads KUBE_CONFIG_PATH and KUBE_CTX.
     const provider = new HelmProvider(stack, 'Helm', { kubernetes: { configPath: '~/.kube/config', configContext: name } });
     new CanaryPlatform(stack, 'platform', { plan, provider });
   }

@@ -4,7 +4,7 @@ import type { DataResource as DataResourceClass, LocalExecProvisioner, Terraform
 import { Construct } from 'constructs';
 import { loadCdktf, loadHelmProvider, loadHelmRelease } from './cdktf-modules';
 import type * as HelmValues from './helm-values';
-import { KubeTarget, kubeTarget } from './kube-target';
+import { KubeTarget, kubeTarget, terraformCommand } from './kube-target';
 import { PlatformRelease } from './platform-options';
 import { PlatformPlan } from './platform-plan';
 import { checkArguments } from '../arguments/check-arguments';
@@ -52,8 +52,10 @@ export class CanaryPlatform extends Construct {
    * `plan.manifests` (id = its name, e.g. `gateway-api-crds`) and the CRDs of the charts that ship
    * them in `crds/` (id `<release>-crds`, e.g. `flagger-crds`), re-applied when the version changes.
    * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, with the
-   * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without a
-   * `configPath`, the file `KUBE_CONFIG_PATH` names, as the provider reads it).
+   * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without them,
+   * `KUBE_CONFIG_PATH` and `KUBE_CTX`, as the provider reads them). They stop with a message when
+   * no kubeconfig file is named, or when the environment sets another of the provider's cluster
+   * settings (`KUBE_CONFIG_PATHS`, `KUBE_HOST`, `KUBE_TOKEN`, ...).
    */
   public readonly prerequisites: TerraformResource[];
 
@@ -91,7 +93,7 @@ export class CanaryPlatform extends Construct {
     this.prerequisites = props.plan.manifests.map((bundle) => {
       const resource = new DataResource(this, bundle.name, {
         triggersReplace: { tag: bundle.tag, url: bundle.releaseUrl },
-        provisioners: [kubectlApply(`kubectl apply ${target!.kubectlFlags} --server-side --force-conflicts -f "$MANIFESTS_URL"`,
+        provisioners: [kubectlApply(`${target!.preamble}kubectl apply ${target!.kubectlFlags} --server-side --force-conflicts -f "$MANIFESTS_URL"`,
           { ...target!.environment, MANIFESTS_URL: bundle.releaseUrl })],
       });
       manifests.set(bundle.name, resource);
@@ -138,7 +140,7 @@ export class CanaryPlatform extends Construct {
       : `helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION" ${target.helmFlags}`;
     return new dataResource(this, `${release.name}-crds`, {
       triggersReplace: { chart: release.chart, repository: release.repository, version: release.version },
-      provisioners: [kubectlApply(`${show} | kubectl apply ${target.kubectlFlags} --server-side --force-conflicts -f -`, {
+      provisioners: [kubectlApply(`${target.preamble}${show} | kubectl apply ${target.kubectlFlags} --server-side --force-conflicts -f -`, {
         ...target.environment, CHART: release.chart, CHART_REPOSITORY: release.repository, CHART_VERSION: release.version,
       })],
       dependsOn: dependencies(release.dependsOnManifests.map((name) => manifests.get(name)!)),
@@ -162,7 +164,7 @@ export class CanaryPlatform extends Construct {
 
 /** A local-exec provisioner running `command` with `sh -c`, the values it uses in its environment. */
 function kubectlApply(command: string, environment: { [name: string]: string }): LocalExecProvisioner {
-  return { type: 'local-exec', interpreter: ['/bin/sh', '-c'], command, environment };
+  return { type: 'local-exec', interpreter: ['/bin/sh', '-c'], command: terraformCommand(command), environment };
 }
 
 function dependencies(resources: TerraformResource[]): TerraformResource[] | undefined {

@@ -7,6 +7,10 @@ import { CanaryPlatform, FluxPlatform, PlatformEngine, PlatformPlan, PlatformPla
 import { PROMETHEUS_IMAGE } from '../../src/versions';
 import { all, only, synth } from '../synth';
 
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
 const { TRAEFIK, ISTIO, GATEWAY_API } = PlatformRouter;
 
@@ -126,9 +130,11 @@ describe('CRD upgrades under Terraform', () => {
           'local-exec': {
             interpreter: ['/bin/sh', '-c'],
             // User values reach the shell as environment variables only; without a configPath on the
-            // provider, both commands read the kubeconfig KUBE_CONFIG_PATH names, as the provider does.
-            command: 'helm show crds "$CHART" --repo "$CHART_REPOSITORY" --version "$CHART_VERSION" $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"}'
-              + ' | kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f -',
+            // provider, both commands read the kubeconfig KUBE_CONFIG_PATH names and the context KUBE_CTX
+            // names, as the provider does (test/platform/kube-target.test.ts runs them).
+            command: expect.stringMatching(new RegExp(`^unsupported=.*esac; ${escapeRegExp('helm show crds "$CHART" --repo "$CHART_REPOSITORY" '
+              + '--version "$CHART_VERSION" --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--kube-context "$KUBE_CTX"}'
+              + ' | kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--context "$KUBE_CTX"} --server-side --force-conflicts -f -')}$`, 's')),
             environment: { CHART: chart, CHART_REPOSITORY: repository, CHART_VERSION: version },
           },
         }],
@@ -144,8 +150,10 @@ describe('CRD upgrades under Terraform', () => {
   test('a chart from an OCI registry is shown by its reference', () => {
     const { platform, json } = terraform({ engines: [FLAGGER], routers: [ISTIO], flagger: { repository: 'oci://ghcr.io/fluxcd/charts' } });
     const id = TerraformStack.of(platform).getLogicalId(platform.prerequisites[0]);
-    expect(json.resource.terraform_data[id].provisioner[0]['local-exec'].command)
-      .toBe('helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION" $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} | kubectl apply $${KUBE_CONFIG_PATH:+--kubeconfig "$KUBE_CONFIG_PATH"} --server-side --force-conflicts -f -');
+    const command: string = json.resource.terraform_data[id].provisioner[0]['local-exec'].command;
+    expect(command.slice(command.lastIndexOf('esac; ') + 'esac; '.length))
+      .toBe('helm show crds "$CHART_REPOSITORY/$CHART" --version "$CHART_VERSION" --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--kube-context "$KUBE_CTX"}'
+        + ' | kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--context "$KUBE_CTX"} --server-side --force-conflicts -f -');
   });
 });
 
