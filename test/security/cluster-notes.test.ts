@@ -118,9 +118,52 @@ test('Gateway API blue/green with a previewGateway that is another listener of t
   expect(notes.filter((note) => note.startsWith('the preview host'))).toEqual([
     "the preview host 'next.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
       + "and its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', whose port 8081 leads anyone who sends that Host header "
-      + 'to the new version before the switch unless that port is blocked outside the cluster; if it must not, attach it to another Gateway, off the internet, '
-      + "with 'previewGateway' (e.g. behind an internal load balancer)",
+      + "to the new version before the switch unless that port is firewalled outside the cluster (the live hosts' port 80 stays open); if it must not, "
+      + "attach it to another Gateway, off the internet, with 'previewGateway' (e.g. behind an internal load balancer)",
   ]);
+});
+
+test('Gateway API blue/green with a previewGateway on another listener of the live hosts\' port: public, and no port block separates it', () => {
+  const notes = plan({
+    engine: DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
+    strategy: DeliveryStrategy.blueGreen({ previewHost: 'next.internal.example.com' }),
+    router: TrafficRouter.gatewayApi({
+      hosts: ['app.example.com'],
+      gateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'http' }),
+      // Both on port 80 (the default): Gateway API v1.6.1 lets HTTP listeners share a port when their hostnames differ.
+      previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'internal' }),
+    }),
+  });
+  // Istio 1.30 (deploymentcontroller.go extractServicePorts): one Service port per distinct listener port.
+  expect(notes.filter((note) => note.startsWith('the preview host'))).toEqual([
+    "the preview host 'next.internal.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
+      + "on the live hosts' port 80: its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', and on one port only the Host header "
+      + 'tells listeners apart, so no port block separates it from the live hosts, and it leads anyone who sends that Host header to the new version before the switch; '
+      + "if it must not, attach it to another Gateway, off the internet, with 'previewGateway' (e.g. behind an internal load balancer)",
+  ]);
+});
+
+test('Gateway API blue/green with a previewGateway naming the created Gateway on a listener it lacks: refused at synth, no plan calls it public', () => {
+  const app = Testing.app();
+  const service = new CanaryService(new Chart(app, 'test', { namespace: 'test' }), 'podinfo', {
+    image: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+    containerPort: 9898,
+    engine: DeliveryEngine.argoRollouts(),
+    gitOps: GitOps.none(),
+    strategy: DeliveryStrategy.blueGreen(),
+    analysis: { webhooks: [CanaryWebhook.loadTest()] },
+    router: TrafficRouter.gatewayApi({
+      hosts: ['app.example.com'],
+      previewGateway: GatewayApiGatewayReference.existing({ name: 'gateway', namespace: 'test', sectionName: 'internal', port: 8081 }),
+    }),
+  });
+  const message = "TrafficRouter.gatewayApi(): 'previewGateway' ('test/gateway', listener 'internal') names the Gateway this router creates, whose only listener is 'http' (port 80), "
+    + "the live hosts': it has no listener 'internal', so the preview HTTPRoute would attach nowhere and the load tests would find no such port; "
+    + 'give another Gateway, off the internet, or leave it out';
+  expect(service._declarationErrors).toEqual([message]);
+  expect(service.plan).toBeUndefined();
+  expect(() => app.synth()).toThrow(message);
 });
 
 test('Gateway API blue/green with a previewGateway: the preview host on it, no public note, and the fences let the load and the scrapes reach it', () => {

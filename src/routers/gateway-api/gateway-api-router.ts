@@ -134,9 +134,12 @@ export interface GatewayApiRouterOptions {
    * implementation whose address is not on the internet (an internal load balancer or a ClusterIP
    * Service). It exists already (`GatewayApiGatewayReference.existing()`: one created here would
    * get a public address like `gateway`'s), in `gateway`'s namespace, where the checks read the
-   * gateways' telemetry; the load tests go through it. Another listener of `gateway` is no private
-   * place: Istio serves every listener of a Gateway on its one Service (`<gateway>-istio`), so the
-   * plan still says the preview host is public.
+   * gateways' telemetry; the load tests go through it. Not the Gateway `gateway` creates: its one
+   * listener serves the live hosts. Another listener of `gateway` is no private place: Istio serves
+   * every listener of a Gateway on its one Service (`<gateway>-istio`), so the plan still says the
+   * preview host is public. On the live hosts' port only the Host header, which any client sends,
+   * tells the listeners apart, so no port block separates them; on a port of its own, only a
+   * firewall outside the cluster keeps it off the internet.
    *
    * @default - `gateway`, with the live hosts: the preview host is public and unauthenticated (the plan says so)
    */
@@ -205,7 +208,9 @@ export class GatewayApiRouter implements ITrafficRouter {
       fail(OWNER, `'pathPrefix' ('${options.pathPrefix}') must be an absolute path of ${PLAIN_PATH_CHARACTERS}, e.g. '/api'; percent-encode anything else`);
     }
     this.gateway = options.gateway ?? GatewayApiGatewayReference.create();
-    this.previewGateway = options.previewGateway === undefined ? undefined : checkPreviewGateway(options.previewGateway, this.gateway);
+    this.previewGateway = options.previewGateway === undefined ? undefined : checkPreviewExists(options.previewGateway);
+    // An existing `gateway`'s namespace is known now; a created one's once the service's is (previewParentGateway).
+    if (this.previewGateway && this.gateway.namespace !== undefined) checkPreviewParent(this.previewGateway, this.gateway, this.gateway.namespace);
     this.metrics = options.metrics ?? GatewayMetrics.istio();
     this.options = options;
   }
@@ -368,16 +373,11 @@ export class GatewayApiRouter implements ITrafficRouter {
     return { name: gateway.name, namespace: this.gatewayNamespace(context), sectionName: gateway.sectionName };
   }
 
-  /** The Gateway of the preview host: `previewGateway`, in the namespace of `gateway` (known once the service's is). */
+  /** The Gateway of the preview host: `previewGateway`, checked against `gateway` in its namespace (known once the service's is). */
   private previewParentGateway(context: RoutingContext): GatewayApiGatewayReference {
     const preview = this.previewGateway;
     if (!preview) return this.gateway;
-    const namespace = this.gatewayNamespace(context);
-    if (preview.namespace !== namespace) {
-      fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}') must be in the namespace of 'gateway' ('${namespace}'), `
-        + 'where the checks read the gateways\' telemetry: give a Gateway of that namespace');
-    }
-    return preview;
+    return checkPreviewParent(preview, this.gateway, this.gatewayNamespace(context));
   }
 
   /** The hosts the managed routing serves: the router's, or with a safety net its managed host alone. */
@@ -417,7 +417,7 @@ export class GatewayApiRouter implements ITrafficRouter {
    */
   public _planNotes(context: RoutingContext): string[] {
     if (context.strategy.kind !== StrategyKind.BLUE_GREEN) return [];
-    const preview = this.previewGateway;
+    const preview = this.previewGateway === undefined ? undefined : this.previewParentGateway(context);
     const gateway = `'${this.gatewayNamespace(context)}/${this.gateway.name}'`;
     const leads = 'leads anyone who sends that Host header to the new version before the switch';
     const elsewhere = 'attach it to another Gateway, off the internet, with \'previewGateway\' (e.g. behind an internal load balancer)';
@@ -427,12 +427,20 @@ export class GatewayApiRouter implements ITrafficRouter {
         + `${gateway}${listener} as the live hosts' does, and ${leads}; if it must not, ${elsewhere}`];
     }
     if (preview.name !== this.gateway.name) return [];
-    // The namespaces agree (previewParentGateway), so this is the live hosts' Gateway, on another listener.
-    const listener = preview.sectionName === undefined ? 'every listener' : `the listener '${preview.sectionName}'`;
-    return [`the preview host '${this.previewHost(context)}' is still public and unauthenticated: 'previewGateway' is ${listener} of the live hosts' `
-      + `Gateway ${gateway}, and its implementation (${this.metrics.implementation}) serves every listener of a Gateway on one Service, `
-      + `'${this.metrics._gatewayService(this.gateway.name)}', whose port ${preview.port} ${leads} unless that port is blocked outside the cluster; `
-      + `if it must not, ${elsewhere}`];
+    // The namespaces agree (previewParentGateway): this is an existing live Gateway, on another listener.
+    const service = `'${this.metrics._gatewayService(this.gateway.name)}'`;
+    const start = `the preview host '${this.previewHost(context)}' is still public and unauthenticated: 'previewGateway' is`;
+    const oneService = `its implementation (${this.metrics.implementation}) serves every listener of a Gateway on one Service, ${service}`;
+    if (preview.sectionName === undefined || preview.port === this.gateway.port) {
+      // Gateway API: HTTP listeners sharing a port differ by hostname alone, which the request's Host header selects.
+      const which = preview.sectionName === undefined
+        ? `every listener of the live hosts' Gateway ${gateway}, the live hosts' own included`
+        : `the listener '${preview.sectionName}' of the live hosts' Gateway ${gateway}, on the live hosts' port ${preview.port}`;
+      return [`${start} ${which}: ${oneService}, and on one port only the Host header tells listeners apart, so no port block `
+        + `separates it from the live hosts, and it ${leads}; if it must not, ${elsewhere}`];
+    }
+    return [`${start} the listener '${preview.sectionName}' of the live hosts' Gateway ${gateway}, and ${oneService}, whose port ${preview.port} `
+      + `${leads} unless that port is firewalled outside the cluster (the live hosts' port ${this.gateway.port} stays open); if it must not, ${elsewhere}`];
   }
 
   private previewHost(context: RoutingContext): string {
@@ -467,15 +475,36 @@ export class GatewayApiRouter implements ITrafficRouter {
   }
 }
 
-/** `previewGateway` exists, and is not the Gateway and listener of `gateway` (another listener of it is public too: the plan says so). */
-function checkPreviewGateway(preview: GatewayApiGatewayReference, gateway: GatewayApiGatewayReference): GatewayApiGatewayReference {
+/** `previewGateway` is a Gateway that exists (one created here would get a public address). */
+function checkPreviewExists(preview: GatewayApiGatewayReference): GatewayApiGatewayReference {
   if (preview.created) {
     fail(OWNER, `'previewGateway' ('${preview.name}') must be a Gateway that exists (GatewayApiGatewayReference.existing()): `
       + "one created here would get a public address like 'gateway''s");
   }
-  if (preview.name === gateway.name && preview.namespace === gateway.namespace && preview.sectionName === gateway.sectionName) {
-    fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}'${preview.sectionName === undefined ? '' : `, listener '${preview.sectionName}'`}) `
-      + "is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out");
+  return preview;
+}
+
+/**
+ * `previewGateway` is in `gateway`'s namespace (resolved: a created one's is the service's), and not
+ * the listener of the live hosts: of a created `gateway`, whose one listener is theirs, no listener
+ * at all (another listener of an existing one is public too: the plan says so).
+ */
+function checkPreviewParent(preview: GatewayApiGatewayReference, gateway: GatewayApiGatewayReference, namespace: string): GatewayApiGatewayReference {
+  const named = `'previewGateway' ('${preview.namespace}/${preview.name}'${preview.sectionName === undefined ? '' : `, listener '${preview.sectionName}'`})`;
+  if (preview.namespace !== namespace) {
+    fail(OWNER, `'previewGateway' ('${preview.namespace}/${preview.name}') must be in the namespace of 'gateway' ('${namespace}'), `
+      + 'where the checks read the gateways\' telemetry: give a Gateway of that namespace');
+  }
+  if (preview.name !== gateway.name) return preview;
+  const liveListener = gateway.sectionName ?? 'http';
+  if (gateway.created && preview.sectionName !== undefined && preview.sectionName !== liveListener) {
+    // Gateway API: a parentRef whose sectionName names no listener attaches nowhere (Accepted=False, NoMatchingParent).
+    fail(OWNER, `${named} names the Gateway this router creates, whose only listener is '${liveListener}' (port ${gateway.port}), `
+      + `the live hosts': it has no listener '${preview.sectionName}', so the preview HTTPRoute would attach nowhere and the load tests `
+      + 'would find no such port; give another Gateway, off the internet, or leave it out');
+  }
+  if (gateway.created || preview.sectionName === gateway.sectionName) {
+    fail(OWNER, `${named} is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out`);
   }
   return preview;
 }

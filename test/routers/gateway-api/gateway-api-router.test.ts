@@ -139,12 +139,25 @@ describe('plan notes', () => {
     expect(router._planNotes(blueGreen)).toEqual([
       "the preview host 'preview.app.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
         + "and its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', whose port 8081 leads anyone who sends that Host header "
-        + 'to the new version before the switch unless that port is blocked outside the cluster; if it must not, attach it to another Gateway, off the internet, '
-        + "with 'previewGateway' (e.g. behind an internal load balancer)",
+        + "to the new version before the switch unless that port is firewalled outside the cluster (the live hosts' port 443 stays open); if it must not, "
+        + "attach it to another Gateway, off the internet, with 'previewGateway' (e.g. behind an internal load balancer)",
     ]);
-    // Every listener of it (no sectionName), the live one included: the same.
-    const anyListener = gatewayApi({ gateway: edge, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) });
-    expect(anyListener._planNotes(blueGreen)[0]).toMatch(/^the preview host 'preview\.app\.example\.com' is still public and unauthenticated: 'previewGateway' is every listener of the live hosts' Gateway 'infra\/edge', .* 'edge-istio', whose port 80 /);
+    // On the live hosts' port (Gateway API: HTTP listeners sharing a port differ by hostname alone): no port block separates them.
+    const samePort = gatewayApi({ gateway: edge, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', sectionName: 'internal', port: 443 }) });
+    expect(samePort._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.app.example.com' is still public and unauthenticated: 'previewGateway' is the listener 'internal' of the live hosts' Gateway 'infra/edge', "
+        + "on the live hosts' port 443: its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', and on one port only the Host header "
+        + 'tells listeners apart, so no port block separates it from the live hosts, and it leads anyone who sends that Host header to the new version before the switch; '
+        + "if it must not, attach it to another Gateway, off the internet, with 'previewGateway' (e.g. behind an internal load balancer)",
+    ]);
+    // Every listener of it (no sectionName), the live one included: whatever its port.
+    const anyListener = gatewayApi({ gateway: edge, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra', port: 8081 }) });
+    expect(anyListener._planNotes(blueGreen)).toEqual([
+      "the preview host 'preview.app.example.com' is still public and unauthenticated: 'previewGateway' is every listener of the live hosts' Gateway 'infra/edge', "
+        + "the live hosts' own included: its implementation (istio) serves every listener of a Gateway on one Service, 'edge-istio', and on one port only the Host header "
+        + 'tells listeners apart, so no port block separates it from the live hosts, and it leads anyone who sends that Host header to the new version before the switch; '
+        + "if it must not, attach it to another Gateway, off the internet, with 'previewGateway' (e.g. behind an internal load balancer)",
+    ]);
     // A canary has no preview host.
     expect(router._planNotes(CONTEXT)).toEqual([]);
   });
@@ -260,13 +273,52 @@ describe('previewGateway: the preview host on a Gateway off the internet', () =>
       `${OWNER}: 'previewGateway' ('preview') must be a Gateway that exists (GatewayApiGatewayReference.existing()): one created here would get a public address like 'gateway''s`);
     expect(() => gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'infra' }) })).toThrow(
       `${OWNER}: 'previewGateway' ('infra/edge') is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out`);
-    const elsewhere = gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'internal' }) });
-    expect(() => elsewhere.loadTarget(blueGreen)).toThrow(
+    // An existing gateway's namespace is known at once.
+    expect(() => gatewayApi({ gateway: EDGE, previewGateway: GatewayApiGatewayReference.existing({ name: 'private', namespace: 'internal' }) })).toThrow(
       `${OWNER}: 'previewGateway' ('internal/private') must be in the namespace of 'gateway' ('infra'), where the checks read the gateways' telemetry: `
         + 'give a Gateway of that namespace');
     // A created gateway is in the service's namespace.
     expect(() => gatewayApi({ previewGateway: PRIVATE }).bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(
       `${OWNER}: 'previewGateway' ('infra/private') must be in the namespace of 'gateway' ('test')`);
+  });
+
+  describe('the created Gateway', () => {
+    const created = (preview: GatewayApiGatewayReference, gateway?: GatewayApiGatewayReference) => gatewayApi({ gateway, previewGateway: preview });
+
+    test('a listener it does not have: the route would attach nowhere (Gateway API NoMatchingParent), the Service has no such port', () => {
+      const router = created(GatewayApiGatewayReference.existing({ name: 'gateway', namespace: 'test', sectionName: 'internal', port: 8081 }));
+      const message = `${OWNER}: 'previewGateway' ('test/gateway', listener 'internal') names the Gateway this router creates, whose only listener is 'http' (port 80), `
+        + "the live hosts': it has no listener 'internal', so the preview HTTPRoute would attach nowhere and the load tests would find no such port; "
+        + 'give another Gateway, off the internet, or leave it out';
+      expect(() => router.bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(message);
+      expect(() => router.bindFlagger(newChart(), blueGreen)).toThrow(message);
+      expect(() => router.loadTarget(blueGreen)).toThrow(message);
+      expect(() => router._planNotes(blueGreen)).toThrow(message);
+      // A listener of its own name and port.
+      const own = created(GatewayApiGatewayReference.existing({ name: 'edge', namespace: 'test', sectionName: 'web' }), GatewayApiGatewayReference.create({ name: 'edge', listenerName: 'public', port: 8080 }));
+      expect(() => own.bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(
+        `${OWNER}: 'previewGateway' ('test/edge', listener 'web') names the Gateway this router creates, whose only listener is 'public' (port 8080), the live hosts': it has no listener 'web',`);
+    });
+
+    test('its one listener, by name or by leaving sectionName out: where the live hosts attach', () => {
+      for (const [preview, named] of [
+        [GatewayApiGatewayReference.existing({ name: 'gateway', namespace: 'test' }), "'test/gateway'"],
+        [GatewayApiGatewayReference.existing({ name: 'gateway', namespace: 'test', sectionName: 'http', port: 8081 }), "'test/gateway', listener 'http'"],
+      ] as const) {
+        const message = `${OWNER}: 'previewGateway' (${named}) is where 'gateway' attaches the live hosts: give another Gateway, off the internet, or leave it out`;
+        expect(() => created(preview).bindArgoRollouts(newChart(), argoBlueGreen)).toThrow(message);
+        expect(() => created(preview)._planNotes(blueGreen)).toThrow(message);
+      }
+    });
+
+    test('another Gateway of its namespace is accepted; a canary never asks', () => {
+      const chart = newChart();
+      created(GatewayApiGatewayReference.existing({ name: 'private', namespace: 'test', port: 8080 })).bindArgoRollouts(chart, argoBlueGreen);
+      expect(only(synth(chart), 'HTTPRoute', 'podinfo-preview').spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'private', namespace: 'test' }]);
+      const missing = created(GatewayApiGatewayReference.existing({ name: 'gateway', namespace: 'test', sectionName: 'internal' }));
+      expect(missing._planNotes(CONTEXT)).toEqual([]);
+      expect(missing.loadTarget(CONTEXT).url).toBe('http://gateway-istio.test:80');
+    });
   });
 });
 
