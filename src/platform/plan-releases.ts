@@ -219,8 +219,8 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
     if (cni) {
       // Istio's install order (base, cni, istiod), which also keeps two releases from creating the
-      // namespace at once. It does not make the agent ready on every node before istiod injects (Helm
-      // waits for N-1 of N DaemonSet pods): its repair mode (`repair.repairPods`, on) fixes pods that started first.
+      // namespace at once. It does not make the agent ready on every node before istiod injects (Helm 3
+      // waits for N-1 of N DaemonSet pods; later nodes): its repair mode (`repair.repairPods`, on) fixes pods that started first.
       const cniNamespace = options.cniNamespace ?? namespace;
       releases.push(release(istioCni, ISTIO_CNI_CHART, cniNamespace, { ...chart, values: options.cniValues }, [istioBase], [], {
         // The agent's pods are `system-node-critical` (templates/daemonset.yaml); GKE admits that class outside
