@@ -31,6 +31,7 @@ import {
   ARGO_GATEWAY_API_PLUGIN,
   serviceAddress,
 } from './conventions';
+import { checkIstioValues } from './istio-values-checks';
 import { kubePrometheusStackMonitorLabels, kubePrometheusStackServiceName, kubePrometheusStackValues } from './kube-prometheus-stack';
 import {
   IstioPlatformOptions, PlatformEngine, PlatformManifests, PlatformPlanProps, PlatformRelease, PlatformReleaseOptions, PlatformRepository,
@@ -214,12 +215,19 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       onlyWith('istio.cniNamespace', options.cniNamespace, false, reason);
       onlyWith('istio.cniValues', options.cniValues, false, reason);
     }
+    checkIstioValues(options, cni);
     releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
     if (cni) {
       // Istio's install order (base, cni, istiod), which also keeps two releases from creating the
-      // namespace at once; before istiod, which injects for the CNI.
+      // namespace at once. It does not make the agent ready on every node before istiod injects (Helm 3
+      // waits for N-1 of N DaemonSet pods; later nodes): its repair mode (`repair.repairPods`, on) fixes pods that started first.
       const cniNamespace = options.cniNamespace ?? namespace;
-      releases.push(release(istioCni, ISTIO_CNI_CHART, cniNamespace, { ...chart, values: options.cniValues }, [istioBase], [], {}));
+      releases.push(release(istioCni, ISTIO_CNI_CHART, cniNamespace, { ...chart, values: options.cniValues }, [istioBase], [], {
+        // The agent's pods are `system-node-critical` (templates/daemonset.yaml); GKE admits that class outside
+        // kube-system only under a ResourceQuota for it, which this value creates in the agent's namespace
+        // (templates/resourcequota.yaml, as the chart's gke platform profile does). Elsewhere it only counts pods.
+        resourceQuotas: { enabled: true },
+      }));
     }
     const istiodAfter = [istioBase, ...(cni ? [istioCni] : [])];
     releases.push(release(istiod, ISTIOD_CHART, namespace, { ...chart, values: options.istiodValues }, istiodAfter, gatewayApiCrds, {

@@ -194,7 +194,8 @@ export interface IstioPlatformOptions {
    * Values merged over ours for the `istiod` chart.
    *
    * @default - ours only: `meshConfig.enablePrometheusMerge: true`, seccomp `RuntimeDefault`,
-   * and `cni.enabled: true` with `cni`
+   * and `cni.enabled: true` with `cni` (then `cni.enabled` or `pilot.cni.enabled` other than true
+   * is refused; so is `profile: 'ambient'`)
    */
   readonly istiodValues?: { [key: string]: any };
   /**
@@ -226,12 +227,14 @@ export interface IstioPlatformOptions {
    */
   readonly cniNamespace?: string;
   /**
-   * Values merged over ours for the `cni` chart (with `cni`): e.g. `global: { platform: 'gke' }`
-   * (GKE's CNI binary directory and the ResourceQuota its `system-node-critical` pods need outside
-   * kube-system), `'k3s'`, `'k3d'`, `'microk8s'`, `'minikube'`, `'openshift'`, or `cniBinDir` and
-   * `cniConfDir` directly.
+   * Values merged over ours for the `cni` chart (with `cni`): e.g. `global: { platform: 'k3s' }`,
+   * `'k3d'`, `'microk8s'`, `'minikube'`, `'gke'`, or `cniBinDir` and `cniConfDir` directly. On
+   * OpenShift set `global: { platform: 'openshift' }` here and in `istiodValues`, with
+   * `cniNamespace: 'kube-system'`. Ambient mode (`profile: 'ambient'`, `ambient.enabled`) is refused:
+   * the platform installs no ztunnel.
    *
-   * @default - the chart's own
+   * @default - ours only: `resourceQuotas.enabled: true` (the ResourceQuota GKE needs for the
+   * agent's `system-node-critical` pods outside kube-system)
    */
   readonly cniValues?: { [key: string]: any };
 }

@@ -19,7 +19,13 @@ import { fail } from '../validation';
  * it) injects the `istio-validation` init container, non-root with every capability dropped,
  * instead of `istio-init`, which needs NET_ADMIN and NET_RAW; the namespaces of injected pods can
  * then enforce Pod Security "restricted". The agent is a privileged DaemonSet: its namespace
- * (`istio-system` by default) must admit privileged pods.
+ * (`istio-system` by default) must admit privileged pods; the plan sets the chart's
+ * `resourceQuotas.enabled: true`, the ResourceQuota GKE needs for its `system-node-critical` pods
+ * outside kube-system. The order does not make the agent ready on every node before istiod injects
+ * (Terraform's Helm waits for all DaemonSet pods but one; nodes added later start without it):
+ * pods that start first fail `istio-validation` until the agent's repair mode (on by default) sets
+ * them up. Turning the agent on needs the injected workloads restarted before their namespaces can
+ * enforce "restricted".
  */
 export class PlatformPlan {
   /** The engines, as given. */

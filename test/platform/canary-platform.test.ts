@@ -119,7 +119,8 @@ describe('CanaryPlatform', () => {
     const byName = releases(synthesized);
     expect(byName['istio-base'].values).toBeUndefined();
     expect(byName['istio-cni']).toMatchObject({ create_namespace: true });
-    expect(byName['istio-cni'].values).toBeUndefined();
+    // GKE admits the agent's system-node-critical pods outside kube-system only under this quota.
+    expect(JSON.parse(byName['istio-cni'].values[0])).toEqual({ resourceQuotas: { enabled: true } });
     expect(JSON.parse(byName.istiod.values[0])).toEqual({
       cni: { enabled: true },
       gateways: { seccompProfile: { type: 'RuntimeDefault' } },
@@ -150,7 +151,14 @@ describe('CanaryPlatform', () => {
     const p = platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cniNamespace: 'kube-system', cniValues: { global: { platform: 'gke' } } } });
     const cni = releases(Testing.synth(TerraformStack.of(p)))['istio-cni'];
     expect(cni).toMatchObject({ name: 'istio-cni', namespace: 'kube-system', chart: 'cni', version: '1.30.3' });
-    expect(JSON.parse(cni.values[0])).toEqual({ global: { platform: 'gke' } });
+    expect(JSON.parse(cni.values[0])).toEqual({ resourceQuotas: { enabled: true }, global: { platform: 'gke' } });
+  });
+
+  test('the CNI quota: your values merge into ours key by key, and can turn it off', () => {
+    const values = (cniValues: { [key: string]: any }) =>
+      JSON.parse(releases(Testing.synth(TerraformStack.of(platform({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cniValues } }))))['istio-cni'].values[0]);
+    expect(values({ resourceQuotas: { pods: 100 } })).toEqual({ resourceQuotas: { enabled: true, pods: 100 } });
+    expect(values({ resourceQuotas: { enabled: false } })).toEqual({ resourceQuotas: { enabled: false } });
   });
 
   test('Argo Rollouts + Traefik: the controller args for traefik.io', () => {

@@ -113,6 +113,8 @@ describe('FluxPlatform', () => {
       install: { createNamespace: true, crds: 'CreateReplace', remediation: { retries: 3 } },
       upgrade: { crds: 'CreateReplace', remediation: { retries: 3, remediateLastFailure: true } },
       dependsOn: [{ name: 'istio-base', namespace: 'flux-system' }],
+      // The ResourceQuota GKE needs for the agent's system-node-critical pods outside kube-system.
+      values: { resourceQuotas: { enabled: true } },
     });
     expect(only(manifests, 'HelmRepository', 'istio').spec.url).toBe('https://istio-release.storage.googleapis.com/charts');
     const istiod = only(manifests, 'HelmRelease', 'istiod').spec;
@@ -123,6 +125,9 @@ describe('FluxPlatform', () => {
     expect(all(off, 'HelmRelease').map((r) => r.metadata.name)).toEqual(['istio-base', 'istiod', 'istio-ingressgateway', 'argo-rollouts']);
     expect(only(off, 'HelmRelease', 'istiod').spec.dependsOn).toEqual([{ name: 'istio-base', namespace: 'flux-system' }]);
     expect(only(off, 'HelmRelease', 'istiod').spec.values.cni).toBeUndefined();
+
+    const mine = synth(flux({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio: { cniValues: { resourceQuotas: { enabled: false }, global: { platform: 'k3s' } } } }).chart);
+    expect(only(mine, 'HelmRelease', 'istio-cni').spec.values).toEqual({ resourceQuotas: { enabled: false }, global: { platform: 'k3s' } });
   });
 
   test('every object is a public child', () => {

@@ -1,5 +1,6 @@
 import * as yaml from 'js-yaml';
 import { PlatformEngine, PlatformPlan, PlatformPlanProps, PlatformRouter } from '../../src';
+import { DeclarationError } from '../../src/validation';
 
 const { FLAGGER, ARGO_ROLLOUTS } = PlatformEngine;
 const { TRAEFIK, ISTIO } = PlatformRouter;
@@ -88,8 +89,9 @@ describe('PlatformPlan releases', () => {
       version: '1.30.3',
       repository: 'https://istio-release.storage.googleapis.com/charts',
       repositoryName: 'istio',
-      // The chart's own values: its DaemonSet is privileged by design (root, NET_ADMIN, SYS_ADMIN, hostPath).
-      values: {},
+      // Otherwise the chart's own values: its DaemonSet is privileged by design (root, NET_ADMIN, SYS_ADMIN, hostPath).
+      // Its pods are system-node-critical, which GKE admits outside kube-system only under this ResourceQuota.
+      values: { resourceQuotas: { enabled: true } },
       dependsOn: ['istio-base'],
       dependsOnManifests: [],
       chartCrds: false,
@@ -360,7 +362,8 @@ describe('PlatformPlan releases', () => {
       routers: [ISTIO],
       istio: { cniNamespace: 'kube-system', cniValues: { global: { platform: 'gke' } }, istiodValues: { cni: { provider: 'default' } } },
     });
-    expect(p.release('istio-cni')).toMatchObject({ namespace: 'kube-system', values: { global: { platform: 'gke' } } });
+    expect(p.release('istio-cni')).toMatchObject({ namespace: 'kube-system' });
+    expect(p.release('istio-cni').values).toEqual({ resourceQuotas: { enabled: true }, global: { platform: 'gke' } });
     // istiod stays in the Istio namespace; values of yours merge with ours key by key.
     expect(p.release('istiod').namespace).toBe('istio-system');
     expect(p.release('istiod').values.cni).toEqual({ enabled: true, provider: 'default' });
@@ -450,6 +453,74 @@ describe('PlatformPlan errors', () => {
 
   test('an unknown release name', () => {
     expect(() => plan().release('istiod')).toThrow("PlatformPlan: there is no release named 'istiod'; the releases are traefik, flagger");
+  });
+});
+
+describe('PlatformPlan: Istio values that contradict the plan', () => {
+  const CNI_OFF = "contradicts 'istio.cni' (true): the plan installs the CNI node agent, and sidecars injected without it get istio-init "
+    + "(root, NET_ADMIN, NET_RAW), which Pod Security \"restricted\" rejects; remove it, or set 'istio.cni: false' to install no agent";
+  const NO_ZTUNNEL = 'ambient mode needs ztunnel, which the platform does not install (it runs Istio in sidecar mode)';
+  const OPENSHIFT = "PlatformPlan: 'istio.cniValues.global.platform' ('openshift') is not set for istiod: injected pods would lack the Multus "
+    + "annotation that runs the agent's plugin; set global: { platform: 'openshift' } in 'istio.istiodValues' too";
+
+  function messages(istio: PlatformPlanProps['istio'], routers = [ISTIO]): string[] {
+    try {
+      plan({ engines: [ARGO_ROLLOUTS], routers, istio });
+    } catch (e) {
+      if (e instanceof DeclarationError) return e.messages;
+      throw e;
+    }
+    return [];
+  }
+
+  test.each<[string, PlatformPlanProps['istio'], string[]]>([
+    ["istiod's CNI mode off with the agent", { istiodValues: { cni: { enabled: false } } },
+      [`PlatformPlan: 'istio.istiodValues.cni.enabled' (false) ${CNI_OFF}`]],
+    ["istiod's CNI mode off under pilot (copied to the top level)", { istiodValues: { pilot: { cni: { enabled: false } } } },
+      [`PlatformPlan: 'istio.istiodValues.pilot.cni.enabled' (false) ${CNI_OFF}`]],
+    ["istiod's CNI mode as a string", { cni: true, istiodValues: { cni: { enabled: 'false' } } },
+      [`PlatformPlan: 'istio.istiodValues.cni.enabled' ("false") ${CNI_OFF}`]],
+    ['the ambient profile on istiod', { istiodValues: { profile: 'ambient' } },
+      [`PlatformPlan: 'istio.istiodValues.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`]],
+    ['the ambient profile on the agent, under global', { cniValues: { global: { profile: 'ambient' } } },
+      [`PlatformPlan: 'istio.cniValues.global.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`]],
+    ["the agent's ambient mode", { cniValues: { ambient: { enabled: true } } },
+      [`PlatformPlan: 'istio.cniValues.ambient.enabled' (true) is not allowed: ${NO_ZTUNNEL}; remove it`]],
+    ["the agent's ambient mode under cni (copied to the top level)", { cniValues: { cni: { ambient: { enabled: true } } } },
+      [`PlatformPlan: 'istio.cniValues.cni.ambient.enabled' (true) is not allowed: ${NO_ZTUNNEL}; remove it`]],
+    ["OpenShift's profile on the agent alone", { cniNamespace: 'kube-system', cniValues: { global: { platform: 'openshift' } } }, [OPENSHIFT]],
+  ])('%s', (_name, istio, expected) => {
+    expect(messages(istio)).toEqual(expected);
+  });
+
+  test('every mistake together', () => {
+    expect(messages({
+      istiodValues: { cni: { enabled: false }, pilot: { cni: { enabled: false } }, global: { profile: 'ambient' } },
+      cniValues: { profile: 'ambient', ambient: { enabled: true }, global: { platform: 'openshift' } },
+    })).toEqual([
+      `PlatformPlan: 'istio.istiodValues.cni.enabled' (false) ${CNI_OFF}`,
+      `PlatformPlan: 'istio.istiodValues.pilot.cni.enabled' (false) ${CNI_OFF}`,
+      `PlatformPlan: 'istio.istiodValues.global.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`,
+      `PlatformPlan: 'istio.cniValues.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`,
+      `PlatformPlan: 'istio.cniValues.ambient.enabled' (true) is not allowed: ${NO_ZTUNNEL}; remove it`,
+      OPENSHIFT,
+    ]);
+  });
+
+  test('values that agree pass', () => {
+    // The same setting as ours, another profile, and OpenShift on both charts (or Multus named on istiod).
+    expect(messages({ istiodValues: { cni: { enabled: true }, pilot: { cni: { enabled: true } }, profile: 'stable' }, cniValues: { ambient: { enabled: false } } })).toEqual([]);
+    expect(messages({
+      cniNamespace: 'kube-system', cniValues: { global: { platform: 'openshift' } }, istiodValues: { global: { platform: 'openshift' } },
+    })).toEqual([]);
+    expect(messages({ cniValues: { platform: 'openshift' }, istiodValues: { pilot: { cni: { provider: 'multus' } } } })).toEqual([]);
+    // Without the agent, istiod's CNI mode is yours (a cluster whose CNI provides Istio's).
+    expect(messages({ cni: false, istiodValues: { cni: { enabled: false } } })).toEqual([]);
+    expect(messages({ cni: false, istiodValues: { cni: { enabled: true } } })).toEqual([]);
+    // Ambient is refused with Gateway API alone too: no ztunnel either.
+    expect(messages({ istiodValues: { profile: 'ambient' } }, [PlatformRouter.GATEWAY_API])).toEqual([
+      `PlatformPlan: 'istio.istiodValues.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`,
+    ]);
   });
 });
 
