@@ -5,8 +5,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import {
-  CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, MetricScope, Prometheus, ReleaseOperatorRole,
-  SharedAddons, SharedAddonsOptions, TrafficRouter,
+  CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, MetricScope, Prometheus,
+  ReleaseOperatorRole, SharedAddons, SharedAddonsOptions, TrafficRouter,
 } from '../../src';
 
 /*
@@ -434,8 +434,8 @@ describe("a namespace a named app's Prometheus is asked to scrape (scrapeNamespa
   });
 
   test('the service\'s own namespace, scraped for its services, stays limited to their pods', () => {
-    const search = synthApp((app) => new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search')), { appName: 'search' });
-    const searchConfig = yaml.load(ofKind(search, 'ConfigMap').find((c) => c.metadata.name === 'canary-prometheus-search').data['prometheus.yml']) as any;
+    const searchApp = synthApp((app) => new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search')), { appName: 'search' });
+    const searchConfig = yaml.load(ofKind(searchApp, 'ConfigMap').find((c) => c.metadata.name === 'canary-prometheus-search').data['prometheus.yml']) as any;
     expect(searchConfig.scrape_configs[0].relabel_configs[0].regex).toBe('team;(?:search|search-primary)');
   });
 

@@ -1,9 +1,9 @@
 import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import {
   discoverPods, Exporter, FakePod, requirePrometheusServer, replaceDiscovery, RunningPrometheus, startExporter, startPrometheus, waitFor,
 } from './scrape-harness';
-import * as kplus from 'cdk8s-plus-28';
 import { CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GitOps, Prometheus, SharedAddons, TrafficRouter } from '../../src';
 
 /*
@@ -179,7 +179,12 @@ describe("a named app's pods selected by a label's presence (Exists, DoesNotExis
       const exporter = await startExporter('/metrics', () => `app_requests_total{served_by="${name}"} 1\n`);
       exporters.push(exporter);
       cluster.push({
-        namespace: NAMESPACE, name, ip: '127.0.0.1', labels, ports: [{ container: 'app', name: 'http', port: 9898 }], controller: ['ReplicaSet', name],
+        namespace: NAMESPACE,
+        name,
+        ip: '127.0.0.1',
+        labels,
+        ports: [{ container: 'app', name: 'http', port: 9898 }],
+        controller: ['ReplicaSet', name],
         annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(exporter.port) },
       });
     }
