@@ -10,7 +10,7 @@ import { safetyNetNotes } from './adoption/safety-net-notes';
 import { CanaryAnalysisOptions, ResolvedAnalysis } from './analysis/analysis';
 import { checkMeasuredLoadPaths, renderLoadCommand } from './analysis/load-command';
 import { LoadTarget, LoadTool } from './analysis/load-test';
-import { MetricKind } from './analysis/metric';
+import { CanaryMetric, MetricKind } from './analysis/metric';
 import { resolveAnalysis } from './analysis/resolve-analysis';
 import { WebhookType } from './analysis/webhook';
 import { argumentErrors, checkConstructScope } from './arguments/check-arguments';
@@ -352,7 +352,10 @@ export class CanaryService extends Construct {
     this.routerNotes = () => router._planNotes?.(routing) ?? [];
 
     this.prometheus = props.prometheus ?? Prometheus.of(this, this.namespace);
-    this.prometheus.scrapeNamespace(this.namespace);
+    // The embedded one of a named app keeps only the services' pods of this namespace, not every pod
+    // as for a namespace the user asks for.
+    if (this.prometheus instanceof Prometheus) this.prometheus._scrapeServiceNamespace(this.namespace);
+    else this.prometheus.scrapeNamespace(this.namespace);
     const routerMetrics = props.router.routerMetrics(routing);
     for (const metrics of routerMetrics) {
       this.prometheus.scrapeRouterMetrics(metrics);
@@ -404,9 +407,10 @@ export class CanaryService extends Construct {
     // A Prometheus that scrapes per service (the Prometheus Operator's) gets the pods the controller runs.
     const monitored = { name: this.name, namespace: this.namespace, labels, pods: runningPods, routerMetrics };
     errors.attempt(() => this.prometheus.monitorService(this, monitored));
-    // A Prometheus with something to say of what the platform's must do (the Prometheus Operator's).
-    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService) => string[] };
-    this.monitoringNotes = () => prometheus._planNotes?.(monitored) ?? [];
+    // A Prometheus with something to say of what the platform's must do (the Prometheus Operator's),
+    // or of what the queries of one's own can read (a named app's embedded one).
+    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService, metrics: CanaryMetric[]) => string[] };
+    this.monitoringNotes = () => prometheus._planNotes?.(monitored, this.declaredMetrics(analysis, strategy)) ?? [];
     if (budgetChecked) {
       this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
         name: this.name,
@@ -508,6 +512,12 @@ export class CanaryService extends Construct {
           : []),
       ],
     });
+  }
+
+  /** The metrics of the analysis (those added to the Canary after construction included) and of the phases, one per name. */
+  private declaredMetrics(analysis: ResolvedAnalysis, strategy: StrategyConfig): CanaryMetric[] {
+    const metrics = [...(this.canary?.resolvedAnalysis ?? analysis).metrics, ...(strategy.phases ?? []).flatMap((phase) => phase.metrics ?? [])];
+    return metrics.filter((metric, i) => metrics.findIndex((m) => m.name === metric.name) === i);
   }
 
   /** What the NetworkPolicies this service relies on fence, and what holds only with a CNI that enforces them. */

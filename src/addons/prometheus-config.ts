@@ -13,8 +13,9 @@ export interface PrometheusConfigInput {
   readonly routerMetrics: RouterMetrics[];
   /**
    * In a named app (several apps per namespace): the pods of the namespaces scraped in full that are
-   * the app's own (its services' pods, a router's pods there), the only ones the pods job keeps, so
-   * that no app's Prometheus ingests another app's series. Undefined or empty: every annotated pod.
+   * the app's own (its services' pods, a router's pods there, every pod of a namespace the user asked
+   * for), the only ones the pods job keeps, so that no app's Prometheus ingests another app's
+   * services' pod series. Undefined or empty: every annotated pod.
    */
   readonly ownPods?: OwnPods[];
 }
@@ -24,6 +25,11 @@ export interface OwnPods {
   readonly namespace: string;
   /** A pattern (RE2, matched whole) per label key, every one of which must match; none: every pod of the namespace. */
   readonly labels: { [key: string]: string };
+  /**
+   * Whether the pod has the label (true) or not (false), per label key, whatever its value (which
+   * may be empty): `Exists` and `DoesNotExist`. None: either.
+   */
+  readonly present?: { [key: string]: boolean };
 }
 
 /** Escapes a literal for an RE2 regular expression (Prometheus's relabelling). */
@@ -37,17 +43,34 @@ function podLabelSource(key: string): string {
 }
 
 /**
+ * The discovery label that says a pod has the label: `true` for every label the pod has, whatever
+ * its value, and absent (empty to the relabelling) otherwise (pod role: Prometheus v3.5
+ * discovery/kubernetes/kubernetes.go addObjectMetaLabels, v2.42 pod.go podLabelPresentPrefix).
+ */
+function podLabelPresentSource(key: string): string {
+  return `__meta_kubernetes_pod_labelpresent_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
+/**
  * One `keep` on the namespace and the labels of the app's own pods: an alternative per selection,
- * `<namespace>;<pattern per label>` (`[^;]*`, anything, for a label the selection does not
- * name: label values hold no `;`). Prometheus matches the regex whole (anchored), so `cart` never
- * keeps `cart-extra`. Sorted, so the text does not depend on declaration order.
+ * `<namespace>;<pattern per label value>;<true or empty per label presence>` (`[^;]*`, anything,
+ * for a label the selection does not name: label values hold no `;`). Prometheus matches the regex
+ * whole (anchored), so `cart` never keeps `cart-extra`. Sorted, so the text does not depend on
+ * declaration order.
  */
 function ownPodsKeep(selections: OwnPods[] | undefined) {
   if (selections === undefined || selections.length === 0) return [];
   const keys = [...new Set(selections.flatMap((s) => Object.keys(s.labels)))].sort();
-  const alternatives = [...new Set(selections.map((s) => [escapeRegex(s.namespace), ...keys.map((key) => s.labels[key] ?? '[^;]*')].join(';')))].sort();
+  const presenceKeys = [...new Set(selections.flatMap((s) => Object.keys(s.present ?? {})))].sort();
+  const presence = (s: OwnPods, key: string) => {
+    const present = s.present?.[key];
+    return present === undefined ? '[^;]*' : present ? 'true' : '';
+  };
+  const alternatives = [...new Set(selections.map((s) => [
+    escapeRegex(s.namespace), ...keys.map((key) => s.labels[key] ?? '[^;]*'), ...presenceKeys.map((key) => presence(s, key)),
+  ].join(';')))].sort();
   return [{
-    source_labels: ['__meta_kubernetes_namespace', ...keys.map(podLabelSource)],
+    source_labels: ['__meta_kubernetes_namespace', ...keys.map(podLabelSource), ...presenceKeys.map(podLabelPresentSource)],
     action: 'keep',
     regex: alternatives.length === 1 ? alternatives[0] : alternatives.map((a) => `(?:${a})`).join('|'),
   }];

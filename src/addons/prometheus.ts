@@ -6,6 +6,7 @@ import { EgressRules, resolveClusterDns } from './egress';
 import { namespaceSingleton, ownedName, platformRbacChart, sharingOf } from './namespace-singleton';
 import { escapeRegex, OwnPods, renderPrometheusConfig } from './prometheus-config';
 import { OperatorPrometheus } from './prometheus-operator';
+import { CanaryMetric, MetricKind } from '../analysis/metric';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkArguments } from '../arguments/check-arguments';
 import { NO_SIDECAR_LABELS, POD_METRICS_JOB, PROMETHEUS_NAME, PROMETHEUS_PORT, SELECTOR_LABEL, serviceAddress } from '../platform/conventions';
@@ -23,6 +24,8 @@ export interface IPrometheus {
 
   /**
    * Asks this Prometheus to discover annotated pods in `namespace` (a no-op for an external one).
+   * The embedded one of an app named with `SharedAddons.configure` keeps every annotated pod of a
+   * namespace asked for so, not only its services' pods.
    *
    * @param namespace the namespace whose pods to scrape
    */
@@ -312,7 +315,9 @@ export class Prometheus extends Construct implements IPrometheus {
   private readonly scraped = new Set<string>();
   private readonly discovered = new Set<string>();
   private readonly routerMetrics: RouterMetrics[] = [];
-  private readonly servicePods: OwnPods[] = [];
+  private readonly servicePods: (OwnPods & { readonly service: string })[] = [];
+  /** The namespaces the user asked for (`scrapeNamespace`), whose pods a named app keeps in full. */
+  private readonly keptInFull = new Set<string>();
   private readonly queryClients = new Set<string>();
   private readonly egressRules: EgressRules;
   private rbac?: Construct;
@@ -335,7 +340,8 @@ export class Prometheus extends Construct implements IPrometheus {
 
     // Named after the app when it has a name: another app's Prometheus in this namespace has other
     // objects and its own pod labels, and its pods job keeps only the pods of its app's services
-    // (monitorService), so neither ingests the other app's series.
+    // (monitorService), so neither ingests the other app's services' series (a Gateway's proxies
+    // that both apps route through are kept whole by both).
     this.name = ownedName(this, PROMETHEUS_NAME);
     this.address = serviceAddress(this.name, this.namespace, PROMETHEUS_PORT);
     const metadata = { name: this.name, namespace: this.namespace, labels: { [SELECTOR_LABEL]: this.name } };
@@ -411,7 +417,7 @@ export class Prometheus extends Construct implements IPrometheus {
       cidr.includes(':') ? kplus.NetworkPolicyIpBlock.ipv6(this, `ApiServer${i}`, cidr) : kplus.NetworkPolicyIpBlock.ipv4(this, `ApiServer${i}`, cidr),
       API_SERVER_PORTS.map((port) => kplus.NetworkPolicyPort.tcp(port))));
 
-    this.scrapeNamespace(this.namespace);
+    this.discoverNamespace(this.namespace);
   }
 
   /** The namespaces whose pods are scraped, sorted; always includes its own. */
@@ -420,13 +426,31 @@ export class Prometheus extends Construct implements IPrometheus {
   }
 
   /**
-   * Discovers annotated pods in `namespace` too, and lets Prometheus list pods there. Idempotent.
+   * Discovers annotated pods in `namespace` too, and lets Prometheus list pods there. In an app
+   * named with `SharedAddons.configure`, whose Prometheus keeps only its services' pods, it keeps
+   * every annotated pod of `namespace` (another app's there too): the way to let a query of your
+   * own read a dependency's pods. Idempotent.
    *
    * @param namespace the namespace whose pods to scrape
    */
   public scrapeNamespace(namespace: string): void {
     checkArguments('Prometheus.scrapeNamespace', [namespace], `Prometheus '${this.node.id}'`);
     checkDnsLabel(this.node.path, 'scrapeNamespace', namespace);
+    this.discoverNamespace(namespace);
+    this.keptInFull.add(namespace);
+  }
+
+  /**
+   * Discovers the annotated pods of a CanaryService's namespace: in a named app, only the services'
+   * pods are kept there (`monitorService`), unlike a namespace the user asks for (`scrapeNamespace`).
+   * @internal
+   */
+  public _scrapeServiceNamespace(namespace: string): void {
+    checkDnsLabel(this.node.path, 'scrapeNamespace', namespace);
+    this.discoverNamespace(namespace);
+  }
+
+  private discoverNamespace(namespace: string): void {
     if (!this.scraped.has(namespace)) {
       // The annotated pods serve their metrics on ports of their own (prometheus.io/port): any port.
       this.egressRules.allow({ namespace, ports: [] });
@@ -493,7 +517,24 @@ export class Prometheus extends Construct implements IPrometheus {
   public monitorService(scope: Construct, service: MonitoredService): void {
     checkArguments('Prometheus.monitorService', [scope, service], `Prometheus '${this.node.id}'`);
     if (sharingOf(this).appName === undefined) return;
-    this.servicePods.push({ namespace: service.namespace, labels: podPatterns(`CanaryService '${service.name}'`, service.pods) });
+    this.servicePods.push({ service: service.name, namespace: service.namespace, ...podPatterns(`CanaryService '${service.name}'`, service.pods) });
+  }
+
+  /**
+   * In a named app, a note per query of the user's own (`CanaryMetric.prometheus`): which pods this
+   * Prometheus keeps, and how to add others; a query that reads other pods finds nothing.
+   * @internal
+   */
+  public _planNotes(_service: MonitoredService, metrics: CanaryMetric[] = []): string[] {
+    const appName = sharingOf(this).appName;
+    if (appName === undefined) return [];
+    const queries = metrics.filter((m) => m.kind === MetricKind.PROMETHEUS_QUERY);
+    if (queries.length === 0) return [];
+    const kept = this.describeKeptPods();
+    return queries.map((metric) => `metric '${metric.name}' (a query of your own) reads the Prometheus '${this.namespace}/${this.name}' of the app '${appName}', `
+      + `which keeps only ${kept}: a query that reads other pods finds nothing (Flagger: "no values found", a failed check; Argo Rollouts: an error), `
+      + `so add their namespace with Prometheus.of(chart, '${this.namespace}').scrapeNamespace('<namespace>') (every annotated pod there is kept, another app's too), `
+      + 'or query a Prometheus that scrapes them (Prometheus.external)');
   }
 
   /** The namespaces it lists pods in whose Roles the platform team applies (`canary-platform-rbac`), sorted. */
@@ -527,11 +568,38 @@ export class Prometheus extends Construct implements IPrometheus {
    */
   private ownPodSelections(): OwnPods[] | undefined {
     if (sharingOf(this).appName === undefined) return undefined;
-    const routers = this.routerMetrics.filter((m) => this.scraped.has(m.namespace)).map((m) => ({
+    const routers = this.keptRouterPods().map((m) => ({
       namespace: m.namespace,
       labels: Object.fromEntries(Object.entries(m.podLabels ?? {}).map(([key, value]) => [key, escapeRegex(value)])),
     }));
-    return [...this.servicePods, ...routers];
+    const inFull = [...this.keptInFull].map((namespace) => ({ namespace, labels: {} }));
+    return [...this.servicePods.map(({ namespace, labels, present }) => ({ namespace, labels, present })), ...routers, ...inFull];
+  }
+
+  /** A router's pods in a namespace scraped in full (a Gateway's proxies beside the services), which the pods job keeps. */
+  private keptRouterPods(): RouterMetrics[] {
+    return this.routerMetrics.filter((m) => this.scraped.has(m.namespace));
+  }
+
+  /** What the pods job of a named app keeps, in words, for the plan. */
+  private describeKeptPods(): string {
+    const byNamespace = new Map<string, string[]>();
+    for (const pods of this.servicePods) {
+      const names = byNamespace.get(pods.namespace) ?? [];
+      if (!names.includes(pods.service)) names.push(pods.service);
+      byNamespace.set(pods.namespace, names);
+    }
+    const services = [...byNamespace.entries()].sort(([a], [b]) => a.localeCompare(b))
+      .map(([namespace, names]) => `${names.sort().join(', ')} in '${namespace}'`).join('; ');
+    const routerPods = [...new Set(this.keptRouterPods().map((m) => `'${m.namespace}' labelled ${
+      Object.entries(m.podLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}=${value}`).join(',') || '(any)'}`))].sort();
+    const inFull = [...this.keptInFull].sort().map((ns) => `'${ns}'`);
+    const kept = [
+      `the pods of its services (${services || 'none'})`,
+      ...routerPods.length > 0 ? [`the router's pods in ${routerPods.join(', ')}`] : [],
+      ...inFull.length > 0 ? [`every annotated pod of ${inFull.join(', ')} (scrapeNamespace)`] : [],
+    ];
+    return kept.length === 1 ? kept[0] : `${kept.slice(0, -1).join(', ')} and ${kept[kept.length - 1]}`;
   }
 
   private ownsRolesIn(namespace: string): boolean {
@@ -565,12 +633,14 @@ export class Prometheus extends Construct implements IPrometheus {
 
 /**
  * The pattern per pod label of a service's pods (label expressions that must all hold): `In` its
- * values, escaped, `Exists` anything, `DoesNotExist` the empty value Prometheus gives a missing label.
+ * values, escaped; `Exists` and `DoesNotExist` by the label's presence, not its value, which may be
+ * empty (`__meta_kubernetes_pod_labelpresent_<label>`).
  */
-function podPatterns(owner: string, pods: kplus.LabelExpression[]): { [key: string]: string } {
+function podPatterns(owner: string, pods: kplus.LabelExpression[]): Pick<OwnPods, 'labels' | 'present'> {
   const patterns: { [key: string]: string } = {};
+  const present: { [key: string]: boolean } = {};
   for (const expression of pods) {
-    if (expression.key in patterns) {
+    if (expression.key in patterns || expression.key in present) {
       fail(owner, `its pods are selected by two expressions on the label '${expression.key}', which a Prometheus relabelling cannot combine: select by one`);
     }
     const values = (expression.values ?? []).map(escapeRegex);
@@ -579,17 +649,17 @@ function podPatterns(owner: string, pods: kplus.LabelExpression[]): { [key: stri
         patterns[expression.key] = values.length === 1 ? values[0] : `(?:${values.join('|')})`;
         break;
       case 'Exists':
-        patterns[expression.key] = '.+';
+        present[expression.key] = true;
         break;
       case 'DoesNotExist':
-        patterns[expression.key] = '';
+        present[expression.key] = false;
         break;
       default:
         fail(owner, `its pods are selected by '${expression.key} ${expression.operator}', which the embedded Prometheus of a named app cannot keep `
           + "(RE2 has no negation): select them by 'In', 'Exists' or 'DoesNotExist'");
     }
   }
-  return patterns;
+  return Object.keys(present).length === 0 ? { labels: patterns } : { labels: patterns, present };
 }
 
 /** A Prometheus run by someone else: it discovers what it discovers. */

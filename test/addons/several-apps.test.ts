@@ -5,8 +5,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as yaml from 'js-yaml';
 import {
-  CanaryAlert, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, Prometheus, ReleaseOperatorRole,
-  SharedAddons, SharedAddonsOptions, TrafficRouter,
+  CanaryAlert, CanaryMetric, CanaryService, CanaryServiceProps, CanaryWebhook, DeliveryEngine, GateStage, GitOps, MetricScope, Prometheus,
+  ReleaseOperatorRole, SharedAddons, SharedAddonsOptions, TrafficRouter,
 } from '../../src';
 
 /*
@@ -381,11 +381,14 @@ describe("a named app's Prometheus keeps its services' pods by their label expre
     return config.scrape_configs[0].relabel_configs[0];
   };
 
-  test('In (values escaped), Exists and DoesNotExist become one anchored alternative per service', () => {
+  test('In (values escaped) by the value, Exists and DoesNotExist by the label\'s presence (its value may be empty): one anchored alternative per service', () => {
     expect(keep([kplus.LabelExpression.in('app', ['cart.v1', 'cart']), kplus.LabelExpression.exists('tier'), kplus.LabelExpression.doesNotExist('canary.io/skip')])).toEqual({
-      source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app', '__meta_kubernetes_pod_label_canary_io_skip', '__meta_kubernetes_pod_label_tier'],
+      source_labels: [
+        '__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app',
+        '__meta_kubernetes_pod_labelpresent_canary_io_skip', '__meta_kubernetes_pod_labelpresent_tier',
+      ],
       action: 'keep',
-      regex: 'team;(?:cart\\.v1|cart);;.+',
+      regex: 'team;(?:cart\\.v1|cart);;true',
     });
   });
 
@@ -393,6 +396,67 @@ describe("a named app's Prometheus keeps its services' pods by their label expre
     expect(() => keep([kplus.LabelExpression.notIn('app', ['cart'])])).toThrow(
       "CanaryService 'cart': its pods are selected by 'app NotIn', which the embedded Prometheus of a named app cannot keep (RE2 has no negation): "
       + "select them by 'In', 'Exists' or 'DoesNotExist'");
+  });
+});
+
+describe("a namespace a named app's Prometheus is asked to scrape (scrapeNamespace) is kept whole", () => {
+  const declare = (app: App) => {
+    const cart = new Chart(app, 'cart', { namespace: NAMESPACE });
+    new CanaryService(cart, 'cart', props('cart', {
+      analysis: {
+        webhooks: [CanaryWebhook.loadTest()],
+        metrics: [
+          CanaryMetric.requestSuccessRate(),
+          CanaryMetric.prometheus({ name: 'db-errors', query: 'sum(rate(db_errors_total{namespace="deps"}[{{ interval }}]))', max: 1, scope: MetricScope.GLOBAL }),
+        ],
+      },
+    }));
+    Prometheus.of(cart, NAMESPACE).scrapeNamespace('deps');
+  };
+  const manifests = synthApp(declare, SHOP);
+  const config = yaml.load(ofKind(manifests, 'ConfigMap').find((c) => c.metadata.name === 'canary-prometheus-shop').data['prometheus.yml']) as any;
+
+  test('its pods job discovers it and keeps every pod there, beside the services\' own pods of the namespace', () => {
+    const pods = config.scrape_configs.find((job: any) => job.job_name === 'kubernetes-pods');
+    expect(pods.kubernetes_sd_configs[0].namespaces.names).toEqual(['deps', NAMESPACE]);
+    expect(pods.relabel_configs[0]).toEqual({
+      source_labels: ['__meta_kubernetes_namespace', '__meta_kubernetes_pod_label_app_kubernetes_io_name'],
+      action: 'keep',
+      regex: '(?:deps;[^;]*)|(?:team;(?:cart|cart-primary))',
+    });
+  });
+
+  test('the Role that lets it list pods there and the egress to it are what that keep needs', () => {
+    const role = manifests.find((m) => m.object.kind === 'Role' && m.object.metadata.namespace === 'deps')!.object;
+    expect(role.metadata.name).toBe('canary-prometheus-shop.team');
+    const policy = ofKind(manifests, 'NetworkPolicy').find((p) => p.metadata.name === 'canary-prometheus-shop');
+    expect(JSON.stringify(policy.spec.egress)).toContain('"kubernetes.io/metadata.name":"deps"');
+  });
+
+  test('the service\'s own namespace, scraped for its services, stays limited to their pods', () => {
+    const searchApp = synthApp((app) => new CanaryService(new Chart(app, 'search', { namespace: NAMESPACE }), 'search', props('search')), { appName: 'search' });
+    const searchConfig = yaml.load(ofKind(searchApp, 'ConfigMap').find((c) => c.metadata.name === 'canary-prometheus-search').data['prometheus.yml']) as any;
+    expect(searchConfig.scrape_configs[0].relabel_configs[0].regex).toBe('team;(?:search|search-primary)');
+  });
+
+  test('the plan says, for each query of the app\'s own, which pods its Prometheus keeps and how to add others', () => {
+    const app = new App({ outdir: tmp() });
+    SharedAddons.configure(app, SHOP);
+    declare(app);
+    const cart = app.node.findAll().find((c) => c instanceof CanaryService) as CanaryService;
+    expect(cart.plan!.notes.filter((n) => n.startsWith('metric '))).toEqual([
+      "metric 'db-errors' (a query of your own) reads the Prometheus 'team/canary-prometheus-shop' of the app 'shop', which keeps only the pods of its services "
+      + "(cart in 'team') and every annotated pod of 'deps' (scrapeNamespace): a query that reads other pods finds nothing (Flagger: \"no values found\", a failed check; "
+      + "Argo Rollouts: an error), so add their namespace with Prometheus.of(chart, 'team').scrapeNamespace('<namespace>') (every annotated pod there is kept, another app's too), "
+      + 'or query a Prometheus that scrapes them (Prometheus.external)',
+    ]);
+  });
+
+  test('an unnamed app, which keeps every pod anyway, says nothing of it', () => {
+    const app = new App({ outdir: tmp() });
+    declare(app);
+    const cart = app.node.findAll().find((c) => c instanceof CanaryService) as CanaryService;
+    expect(cart.plan!.notes.filter((n) => n.startsWith('metric '))).toEqual([]);
   });
 });
 
