@@ -98,7 +98,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   PodOptions: { automountServiceAccountToken: '?boolean', imagePullSecrets: '?string[]', nodeAffinity: '?NodeAffinityOptions[]', nodeSelector: '?{string}', podAffinity: '?PodAffinityOptions[]', podAntiAffinity: '?PodAffinityOptions[]', priorityClassName: '?string', serviceAccount: '?cdk8s-plus-28.IServiceAccount', tolerations: '?cdk8s-plus-28.NodeTaintQuery[]', topologySpread: '?TopologySpreadOptions[]', volumeMounts: '?cdk8s-plus-28.VolumeMount[]' },
   ProgressDeadline: { deadline: 'cdk8s.Duration', description: 'string' },
   PrometheusMetricOptions: { interval: '?cdk8s.Duration', name: 'string', query: 'string', max: '?number', min: '?number', scope: '?MetricScope' },
-  PrometheusOperatorOptions: { address: 'string', monitorLabels: '?{string}', monitorRouter: '?boolean', namespaceLabelEnforced: '?boolean', scrapeInterval: '?cdk8s.Duration' },
+  PrometheusOperatorOptions: { address: 'string', enforcedNamespaceLabel: '?string', monitorLabels: '?{string}', monitorRouter: '?boolean', scrapeInterval: '?cdk8s.Duration' },
   PrometheusOptions: { apiServerAddresses: '?string[]', dns: '?ClusterDnsOptions', image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration' },
   PrometheusProps: { apiServerAddresses: '?string[]', dns: '?ClusterDnsOptions', image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration', namespace: 'string' },
   RegionSegmentOptions: { header: '?string' },

@@ -142,13 +142,13 @@ describe('options', () => {
   });
 });
 
-describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series with its PodMonitor\'s namespace', () => {
+describe('enforcedNamespaceLabel: the platform\'s Prometheus labels every series with its PodMonitor\'s namespace', () => {
   const queriesOf = (manifests: any[]) => all(manifests, 'MetricTemplate').map((t) => t.spec.query);
   const argoQueries = (manifests: any[]) => only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics
     .filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
 
   test('Flagger + Traefik: the built-in checks become MetricTemplates over the router PodMonitor\'s series in the service\'s namespace', () => {
-    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { namespaceLabelEnforced: true });
+    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { enforcedNamespaceLabel: 'namespace' });
     const metrics = only(manifests, 'Canary').spec.analysis.metrics;
     expect(metrics.map((m: any) => [m.name, m.templateRef])).toEqual([
       ['success-rate', { name: 'podinfo-success-rate', namespace: 'test' }],
@@ -166,7 +166,7 @@ describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series
   });
 
   test('Flagger + Istio: MetricTemplates over the pods\' PodMonitor in the service\'s namespace, not Flagger\'s built-ins', () => {
-    const manifests = synthesize(DeliveryEngine.flagger(), istio(), { namespaceLabelEnforced: true });
+    const manifests = synthesize(DeliveryEngine.flagger(), istio(), { enforcedNamespaceLabel: 'namespace' });
     expect(only(manifests, 'Canary').spec.analysis.metrics.map((m: any) => m.templateRef?.name)).toEqual(['podinfo-success-rate', 'podinfo-latency']);
     for (const query of queriesOf(manifests)) expect(query).toContain('istio_request');
     for (const query of queriesOf(manifests)) expect(query).toMatch(/\{namespace="test",job="test\/podinfo-pods",reporter="destination",/);
@@ -176,18 +176,18 @@ describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series
 
   test('other routers and engines: router series by the router PodMonitor, pods by theirs', () => {
     const gateway = () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
-    for (const query of queriesOf(synthesize(DeliveryEngine.flagger(), gateway(), { namespaceLabelEnforced: true }))) {
+    for (const query of queriesOf(synthesize(DeliveryEngine.flagger(), gateway(), { enforcedNamespaceLabel: 'namespace' }))) {
       expect(query).toContain('{namespace="test",job="test/podinfo-router",reporter="source",');
     }
     for (const router of [traefik, gateway]) {
-      const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router(), { namespaceLabelEnforced: true }));
+      const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router(), { enforcedNamespaceLabel: 'namespace' }));
       expect(queries).toHaveLength(2);
       for (const query of queries) {
         expect(query).toContain('{namespace="test",job="test/podinfo-router",');
         expect(query).not.toMatch(/namespace="(traefik|istio-ingress)"/);
       }
     }
-    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), istio(), { namespaceLabelEnforced: true }))) {
+    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), istio(), { enforcedNamespaceLabel: 'namespace' }))) {
       expect(query).toContain('{namespace="test",job="test/podinfo-pods",reporter="destination",');
     }
   });
@@ -201,22 +201,22 @@ describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series
     };
     expect(plan({})).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
       + "where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), those series carry 'test' and the checks find none, "
-      + "so set 'namespaceLabelEnforced: true' in Prometheus.operator(); without it, any namespace whose PodMonitors that Prometheus selects can relabel "
+      + 'so name that label in Prometheus.operator({ enforcedNamespaceLabel }); without it, any namespace whose PodMonitors that Prometheus selects can relabel '
       + 'its own series into the ones these checks read');
-    expect(plan({ namespaceLabelEnforced: true })).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by namespace=\"test\" "
-      + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: namespace' (namespaceLabelEnforced): it must enforce that label, "
+    expect(plan({ enforcedNamespaceLabel: 'namespace' })).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by namespace=\"test\" "
+      + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: namespace': it must enforce that label, "
       + "or the checks find no router series; no other namespace's PodMonitor can forge them");
     expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor'))).toEqual([]);
   });
 
   test('monitorScopedSeries: the matchers, several router monitors by their jobs; none for the embedded and external Prometheus', () => {
-    const enforced = Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true });
+    const enforced = Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'namespace' });
     expect(enforced.monitorScopedSeries('test', 'podinfo', 1)).toEqual({
       routerMatchers: 'namespace="test",job="test/podinfo-router"', podMatchers: 'namespace="test",job="test/podinfo-pods"',
     });
     expect(enforced.monitorScopedSeries('test', 'podinfo', 2)?.routerMatchers).toBe('namespace="test",job=~"test/podinfo-router|test/podinfo-router-2"');
     expect(enforced.monitorScopedSeries('test', 'podinfo', 0)?.routerMatchers).toBeUndefined();
-    expect(Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true, monitorRouter: false }).monitorScopedSeries('test', 'podinfo', 1))
+    expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'namespace', monitorRouter: false }).monitorScopedSeries('test', 'podinfo', 1))
       .toEqual({ routerMatchers: undefined, podMatchers: 'namespace="test",job="test/podinfo-pods"' });
     expect(Prometheus.operator({ address: ADDRESS }).monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
     expect(Prometheus.external('http://prometheus.monitoring:9090').monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
@@ -263,6 +263,16 @@ describe('mistakes', () => {
       "Prometheus.operator: 'monitorLabels.release' (\"kube prometheus\") must be a Kubernetes label value (up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit), e.g. 'kube-prometheus-stack'");
     expect(() => Prometheus.operator({ address: ADDRESS, monitorLabels: { 'not a key': 'x' } })).toThrow(
       "Prometheus.operator: 'monitorLabels' key 'not a key' must be a Kubernetes label key, e.g. 'release'");
+  });
+
+  test('an enforced namespace label that is no Prometheus label name', () => {
+    for (const label of ['kubernetes.io/namespace', '1ns', '__namespace', '']) {
+      expect(() => Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: label })).toThrow(
+        `Prometheus.operator: 'enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'`);
+    }
+    expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'tenant_ns' }).monitorScopedSeries('test', 'podinfo', 1)).toEqual({
+      routerMatchers: 'tenant_ns="test",job="test/podinfo-router"', podMatchers: 'tenant_ns="test",job="test/podinfo-pods"',
+    });
   });
 
   test('a scrape interval that is not whole seconds', () => {
