@@ -405,8 +405,8 @@ export class CanaryService extends Construct {
     const monitored = { name: this.name, namespace: this.namespace, labels, pods: runningPods, routerMetrics };
     errors.attempt(() => this.prometheus.monitorService(this, monitored));
     // A Prometheus with something to say of what the platform's must do (the Prometheus Operator's).
-    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService) => string[] };
-    this.monitoringNotes = () => prometheus._planNotes?.(monitored) ?? [];
+    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService, engine: string) => string[] };
+    this.monitoringNotes = () => prometheus._planNotes?.(monitored, routing.engine) ?? [];
     if (budgetChecked) {
       this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
         name: this.name,

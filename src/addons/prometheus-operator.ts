@@ -77,16 +77,34 @@ export class OperatorPrometheus {
    * Prometheus must do for them to find those (and only those).
    * @internal
    */
-  public _planNotes(service: MonitoredService): string[] {
-    if (!this.monitorRouter || service.routerMetrics.length === 0) return [];
-    const monitors = service.routerMetrics.map((_, i) => `'${service.namespace}/${routerMonitorName(service.name, i)}'`).join(', ');
-    const routerNamespaces = [...new Set(service.routerMetrics.map((m) => m.namespace))].map((ns) => `namespace="${ns}"`).join(', ');
+  public _planNotes(service: MonitoredService, engine?: string): string[] {
+    if (service.routerMetrics.length === 0) return [];
     const label = this.enforcedNamespaceLabel;
+    // Flagger's built-in Traefik checks (Flagger v1.44.0 pkg/metrics/observers/traefik.go) select
+    // only `service`: no namespace, no job. The other router checks select the router pods' namespace.
+    const builtIn = engine === 'flagger' && service.routerMetrics.some((m) => m.metricNames.startsWith('traefik_'));
+    const routerNamespaces = [...new Set(service.routerMetrics.map((m) => m.namespace))].map((ns) => `namespace="${ns}"`).join(', ');
+    const unscoped = builtIn
+      ? "Flagger's built-in Traefik checks, which select neither namespace nor job"
+      : `the router pods' ${routerNamespaces}`;
+    if (!this.monitorRouter) {
+      if (label === undefined) return [];
+      return [`the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): ${unscoped}, which any namespace's monitor can forge `
+        + `by relabeling its own series into them${builtIn ? '' : `; under 'enforcedNamespaceLabel: ${label}' they find the router's series only where the platform's monitor of the router runs in its namespace`}; `
+        + `the pods' checks stay scoped to the PodMonitor '${service.namespace}/${service.name}${POD_MONITOR_SUFFIX}' by ${label}="${service.namespace}"`];
+    }
+    const monitors = service.routerMetrics.map((_, i) => `'${service.namespace}/${routerMonitorName(service.name, i)}'`).join(', ');
     if (label !== undefined) {
       return [`the router's checks read the series of the PodMonitor ${monitors} by ${label}="${service.namespace}" and its job, as the platform's Prometheus labels them `
-        + `under 'enforcedNamespaceLabel: ${label}': it must enforce that label, or the checks find no router series; no other namespace's PodMonitor can forge them`];
+        + `under 'enforcedNamespaceLabel: ${label}': it must enforce that label, or the checks find no router series; no PodMonitor of another namespace can forge them, `
+        + "unless the platform excludes it from enforcement ('excludedFromEnforcement'): admit only trusted namespaces' monitors to that list"];
     }
-    return [`the router's checks read the series of the PodMonitor ${monitors} by the router pods' ${routerNamespaces}: where the platform's Prometheus enforces a namespace label `
+    if (builtIn) {
+      return [`the router's checks are ${unscoped}: they read every monitor's copy of this service's Traefik series (the PodMonitor ${monitors}'s and any other), `
+        + 'including series any namespace whose PodMonitors that Prometheus selects relabels into them; where the platform\'s Prometheus enforces a namespace label '
+        + "('enforcedNamespaceLabel'), name that label in Prometheus.operator({ enforcedNamespaceLabel }) to read only this service's PodMonitor"];
+    }
+    return [`the router's checks read the series of the PodMonitor ${monitors} by ${unscoped}: where the platform's Prometheus enforces a namespace label `
       + `('enforcedNamespaceLabel'), those series carry '${service.namespace}' and the checks find none, so name that label in Prometheus.operator({ enforcedNamespaceLabel }); without it, `
       + 'any namespace whose PodMonitors that Prometheus selects can relabel its own series into the ones these checks read'];
   }
@@ -97,7 +115,9 @@ export class OperatorPrometheus {
     const relabelings = (job: string, annotated = true) =>
       podRelabelings(job, monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction, annotated);
     const owner = `CanaryService '${service.name}'`;
-    checkDnsLabel(owner, 'name', service.name, 63 - ROUTER_MONITOR_SUFFIX.length, `, so that its PodMonitor '<name>${ROUTER_MONITOR_SUFFIX}' is a valid name`);
+    // The longest name of the PodMonitors emitted: `<name>-router-2` with two router monitors.
+    const longest = this.monitorRouter && service.routerMetrics.length > 0 ? routerMonitorName('', service.routerMetrics.length - 1) : POD_MONITOR_SUFFIX;
+    checkDnsLabel(owner, 'name', service.name, 63 - longest.length, `, so that its PodMonitor '<name>${longest}' is a valid name`);
     const labels = { ...service.labels, ...this.monitorLabels };
     const job = this.podMetricsJob(service.namespace, service.name);
     new PodMonitor(scope, 'PodMonitor', {

@@ -192,21 +192,49 @@ describe('enforcedNamespaceLabel: the platform\'s Prometheus labels every series
     }
   });
 
+  const plan = (options: Partial<PrometheusOperatorOptions>, engine: IDeliveryEngine = DeliveryEngine.flagger()) => {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+    const prometheus = Prometheus.operator({ address: ADDRESS, ...options });
+    const service = podinfo(chart, engine, traefik(), { gitOps: GitOps.none(), prometheus });
+    return service.plan!.notes;
+  };
+
   test('the plan says which series the router checks read, and what the platform\'s Prometheus must do', () => {
-    const plan = (options: Partial<PrometheusOperatorOptions>) => {
-      const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-      const prometheus = Prometheus.operator({ address: ADDRESS, ...options });
-      const service = podinfo(chart, DeliveryEngine.flagger(), traefik(), { gitOps: GitOps.none(), prometheus });
-      return service.plan!.notes;
-    };
-    expect(plan({})).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
+    // Flagger + Traefik without the option: Flagger's built-ins, which select no namespace.
+    expect(plan({})).toContainEqual("the router's checks are Flagger's built-in Traefik checks, which select neither namespace nor job: they read every monitor's copy "
+      + "of this service's Traefik series (the PodMonitor 'test/podinfo-router''s and any other), including series any namespace whose PodMonitors that Prometheus "
+      + "selects relabels into them; where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), name that label in "
+      + "Prometheus.operator({ enforcedNamespaceLabel }) to read only this service's PodMonitor");
+    // Argo Rollouts + Traefik without the option: by the router pods' namespace.
+    expect(plan({}, DeliveryEngine.argoRollouts())).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
       + "where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), those series carry 'test' and the checks find none, "
       + 'so name that label in Prometheus.operator({ enforcedNamespaceLabel }); without it, any namespace whose PodMonitors that Prometheus selects can relabel '
       + 'its own series into the ones these checks read');
-    expect(plan({ enforcedNamespaceLabel: 'namespace' })).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by namespace=\"test\" "
-      + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: namespace': it must enforce that label, "
-      + "or the checks find no router series; no other namespace's PodMonitor can forge them");
-    expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor'))).toEqual([]);
+    for (const engine of [DeliveryEngine.flagger(), DeliveryEngine.argoRollouts()]) {
+      expect(plan({ enforcedNamespaceLabel: 'tenant' }, engine)).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by tenant=\"test\" "
+        + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: tenant': it must enforce that label, "
+        + "or the checks find no router series; no PodMonitor of another namespace can forge them, unless the platform excludes it from enforcement "
+        + "('excludedFromEnforcement'): admit only trusted namespaces' monitors to that list");
+    }
+    expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor') || n.includes('router\'s checks'))).toEqual([]);
+  });
+
+  test('enforcedNamespaceLabel with monitorRouter: false: the plan says the router checks are unscoped and forgeable, the pods\' stay scoped', () => {
+    const options = { enforcedNamespaceLabel: 'namespace', monitorRouter: false };
+    expect(plan(options)).toContainEqual("the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): "
+      + "Flagger's built-in Traefik checks, which select neither namespace nor job, which any namespace's monitor can forge by relabeling its own series into them; "
+      + "the pods' checks stay scoped to the PodMonitor 'test/podinfo-pods' by namespace=\"test\"");
+    expect(plan(options, DeliveryEngine.argoRollouts())).toContainEqual("the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): "
+      + "the router pods' namespace=\"traefik\", which any namespace's monitor can forge by relabeling its own series into them; under 'enforcedNamespaceLabel: namespace' "
+      + "they find the router's series only where the platform's monitor of the router runs in its namespace; "
+      + "the pods' checks stay scoped to the PodMonitor 'test/podinfo-pods' by namespace=\"test\"");
+    // The synthesized checks agree: Flagger keeps its built-ins, Argo selects namespace="traefik", no job.
+    const flagger = synthesize(DeliveryEngine.flagger(), traefik(), options);
+    expect(only(flagger, 'Canary').spec.analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration']);
+    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), traefik(), options))) {
+      expect(query).toContain('{namespace="traefik",service=');
+      expect(query).not.toContain('job=');
+    }
   });
 
   test('monitorScopedSeries: the matchers, several router monitors by their jobs; none for the embedded and external Prometheus', () => {
@@ -273,6 +301,17 @@ describe('mistakes', () => {
     expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'tenant_ns' }).monitorScopedSeries('test', 'podinfo', 1)).toEqual({
       routerMatchers: 'tenant_ns="test",job="test/podinfo-router"', podMatchers: 'tenant_ns="test",job="test/podinfo-pods"',
     });
+  });
+
+  test('a name too long for its longest PodMonitor: <name>-router-2 with two router monitors', () => {
+    const metrics = { namespace: 'traefik', metricNames: 'traefik_service_.+', serviceLabel: 'service', serviceValues: 'x' };
+    const monitor = (name: string, routerMetrics: any[]) => Prometheus.operator({ address: ADDRESS })
+      .monitorService(new Chart(Testing.app(), 'c', { namespace: 'test' }), { name, namespace: 'test', labels: {}, pods: [], routerMetrics });
+    const name = 'a'.repeat(55);
+    expect(() => monitor(name, [metrics])).not.toThrow();
+    expect(() => monitor(name, [metrics, metrics])).toThrow(
+      `CanaryService '${name}': 'name' ('${name}') must be a DNS label of at most 54 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, so that its PodMonitor '<name>-router-2' is a valid name`);
+    expect(() => monitor('a'.repeat(58), [])).not.toThrow();
   });
 
   test('a scrape interval that is not whole seconds', () => {
