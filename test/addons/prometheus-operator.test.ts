@@ -269,6 +269,17 @@ describe('Traefik\'s metricsPort', () => {
     expect(egress.map((rule: any) => rule.ports)).toEqual([[{ port: 9200, protocol: 'TCP' }]]);
   });
 
+  test('another port than 9100: the plan says Traefik must listen there, and that the platform layer installs it on 9100', () => {
+    const notes = (metricsPort?: number) => {
+      const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+      return podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'], metricsPort }), { gitOps: GitOps.none() }).plan!.notes;
+    };
+    expect(notes(9200)).toContainEqual("Traefik's metrics are scraped on port 9200 ('metricsPort'): Traefik must listen there (the chart's 'ports.metrics.port', "
+      + "with 'ports.metrics.containerPort' unset or equal); the platform layer (CanaryPlatform, FluxPlatform) installs Traefik with 'ports.metrics.port: 9100', "
+      + "so set 9200 there too ('traefik.values'), or the router's checks find no series");
+    expect(notes().filter((n) => n.includes('metricsPort'))).toEqual([]);
+  });
+
   test('defaults to 9100; a port out of range fails with the property, the value and what is allowed', () => {
     const [endpoint] = only(synthesize(DeliveryEngine.flagger(), traefik()), 'PodMonitor', 'podinfo-router').spec.podMetricsEndpoints;
     expect(endpoint.portNumber).toBe(9100);
