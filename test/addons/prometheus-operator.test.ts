@@ -213,7 +213,7 @@ describe('enforcedNamespaceLabel: the platform\'s Prometheus labels every series
     for (const engine of [DeliveryEngine.flagger(), DeliveryEngine.argoRollouts()]) {
       expect(plan({ enforcedNamespaceLabel: 'tenant' }, engine)).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by tenant=\"test\" "
         + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: tenant': it must enforce that label, "
-        + "or the checks find no router series; no PodMonitor of another namespace can forge them, unless the platform excludes it from enforcement "
+        + 'or the checks find no router series; no PodMonitor of another namespace can forge them, unless the platform excludes it from enforcement '
         + "('excludedFromEnforcement'): admit only trusted namespaces' monitors to that list");
     }
     expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor') || n.includes('router\'s checks'))).toEqual([]);

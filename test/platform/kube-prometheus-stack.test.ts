@@ -64,7 +64,9 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
 
   test('values that enforce a namespace label: plan.sharedPrometheus scopes the checks by it; a label that is no Prometheus label name fails', () => {
     expect(plan.sharedPrometheus!.monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
-    const enforcing = (label: unknown) => new PlatformPlan({ ...PROPS, kubePrometheusStack: { values: { prometheus: { prometheusSpec: { enforcedNamespaceLabel: label } } } } });
+    const enforcing = (label: unknown) => new PlatformPlan({
+      ...PROPS, kubePrometheusStack: { values: { prometheus: { prometheusSpec: { enforcedNamespaceLabel: label } } } },
+    });
     for (const label of ['namespace', 'tenant']) {
       const shared = enforcing(label).sharedPrometheus!;
       expect(shared.monitorScopedSeries('test', 'podinfo', 1)).toEqual({
@@ -73,7 +75,8 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
     }
     // Flagger + Traefik on it: the built-ins become MetricTemplates scoped to the service's own monitors.
     const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-    podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), { gitOps: GitOps.none(), prometheus: enforcing('namespace').sharedPrometheus });
+    const prometheus = enforcing('namespace').sharedPrometheus;
+    podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), { gitOps: GitOps.none(), prometheus });
     const templates = all(synth(chart), 'MetricTemplate');
     expect(templates.map((t) => t.metadata.name)).toEqual(['podinfo-success-rate', 'podinfo-latency']);
     for (const t of templates) expect(t.spec.query).toContain('{namespace="test",job="test/podinfo-router",');

@@ -336,7 +336,7 @@ export class TraefikRouter implements ITrafficRouter {
    */
   public _planNotes(context: RoutingContext): string[] {
     const notes = this.metricsPort === TRAEFIK_METRICS_PORT ? [] : [`Traefik's metrics are scraped on port ${this.metricsPort} ('metricsPort'): Traefik must listen there `
-      + `(the chart's 'ports.metrics.port', with 'ports.metrics.containerPort' unset or equal); the platform layer (CanaryPlatform, FluxPlatform) installs Traefik `
+      + '(the chart\'s \'ports.metrics.port\', with \'ports.metrics.containerPort\' unset or equal); the platform layer (CanaryPlatform, FluxPlatform) installs Traefik '
       + `with 'ports.metrics.port: ${TRAEFIK_METRICS_PORT}', so set ${this.metricsPort} there too ('traefik.values'), or the router's checks find no series`];
     if (context.strategy.kind !== StrategyKind.BLUE_GREEN || !this.previewEntryPoints.includes(TRAEFIK_INTERNAL_ENTRYPOINT)) return notes;
     return [...notes, `the preview host '${this.previewHost(context)}' listens on Traefik's entryPoint '${TRAEFIK_INTERNAL_ENTRYPOINT}', and the load tests reach it through `
