@@ -103,7 +103,7 @@ export const STRUCTS: { readonly [struct: string]: { readonly [property: string]
   PrometheusProps: { apiServerAddresses: '?string[]', dns: '?ClusterDnsOptions', image: '?string', resources: '?cdk8s-plus-28.ContainerResources', retention: '?cdk8s.Duration', scrapeInterval: '?cdk8s.Duration', namespace: 'string' },
   RegionSegmentOptions: { header: '?string' },
   RehearsalExpectations: { maxBadWeight: '?number', maxFalseAlarmPercent: '?number', maxMissPercent: '?number', requiresUserTraffic: '?boolean', stopsBadWithin: '?cdk8s.Duration', usersPerSecond: '?number' },
-  RehearsalOptions: { approveAfter: '?cdk8s.Duration', maxDuration: '?cdk8s.Duration', meshProvider: '?string', neverApprove: '?boolean', parallelism: '?number', scenarios: '?string[]', seeds: '?number', usersPerSecond: '?number' },
+  RehearsalOptions: { approveAfter: '?cdk8s.Duration', enforcedNamespaceLabel: '?string', maxDuration: '?cdk8s.Duration', meshProvider: '?string', neverApprove: '?boolean', parallelism: '?number', scenarios: '?string[]', seeds: '?number', usersPerSecond: '?number' },
   ReleaseOperatorRoleProps: { services: 'CanaryService[]', groups: '?string[]', loadTesterAccess: '?LoadTesterAccess', name: '?string', serviceAccounts: '?ServiceAccountSubject[]', users: '?string[]' },
   ReleaseOperatorRule: { apiGroups: 'string[]', resources: 'string[]', verbs: 'string[]', resourceNames: '?string[]' },
   ReleasePhaseOptions: { segment: 'TrafficSegment', canaryScale: '?number', hold: '?cdk8s.Duration', metrics: '?CanaryMetric[]', name: '?string' },
