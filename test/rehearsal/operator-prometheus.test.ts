@@ -5,10 +5,12 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { requirePrometheus } from './require-prometheus';
 import { podinfo } from '../../examples/shared/podinfo';
-import { DeliveryEngine, GitOps, IDeliveryEngine, Prometheus, Rehearsal, RehearsalReport, TrafficRouter } from '../../src';
+import { DeliveryEngine, GitOps, IDeliveryEngine, ITrafficRouter, Prometheus, Rehearsal, RehearsalReport, TrafficRouter } from '../../src';
+import { declaredPrometheus } from '../../src/rehearsal/declared-prometheus';
 import { ObjectIndex } from '../../src/rehearsal/objects/manifests';
 import { EMBEDDED_LABELLING, seriesLabelling } from '../../src/rehearsal/objects/monitoring';
 import { findReleases } from '../../src/rehearsal/objects/releases';
+import { parseRehearseArguments } from '../../src/rehearsal/rehearse-command';
 import { monitoredTargetLabels } from '../../src/rehearsal/traffic/shapes';
 
 /**
@@ -22,18 +24,19 @@ requirePrometheus();
 const ADDRESS = 'http://kube-prometheus-stack-prometheus.monitoring:9090';
 const OPTIONS = { seeds: 1, scenarios: ['healthy', 'error-rate'] };
 
-/** Flagger + Traefik in `flagger-test`, Argo Rollouts + Traefik in `argo-test`, both on the operator's Prometheus. */
-function operatorApp(namespaceLabelEnforced: boolean): App {
+/**
+ * Flagger + Traefik in `flagger-test`, Argo Rollouts + Traefik in `argo-test` (and Flagger + Istio
+ * in `istio-test`), on the operator's Prometheus, enforcing a namespace label or not.
+ */
+function operatorApp(enforcedNamespaceLabel?: string, withIstio = false): App {
   const app = Testing.app();
-  const service = (namespace: string, engine: IDeliveryEngine) => {
+  const service = (namespace: string, engine: IDeliveryEngine, router: ITrafficRouter) => {
     const chart = new Chart(app, namespace, { namespace });
-    podinfo(chart, engine, TrafficRouter.traefik({ hosts: [`${namespace}.example.com`] }), {
-      gitOps: GitOps.none(),
-      prometheus: Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced }),
-    });
+    podinfo(chart, engine, router, { gitOps: GitOps.none(), prometheus: Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel }) });
   };
-  service('flagger-test', DeliveryEngine.flagger());
-  service('argo-test', DeliveryEngine.argoRollouts());
+  service('flagger-test', DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['flagger-test.example.com'] }));
+  service('argo-test', DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['argo-test.example.com'] }));
+  if (withIstio) service('istio-test', DeliveryEngine.flagger(), TrafficRouter.istio({ hosts: ['istio-test.example.com'] }));
   return app;
 }
 
@@ -49,11 +52,11 @@ function outcomes(report: RehearsalReport): { [release: string]: any } {
 const PASSED = { healthy: 1, errorRateRolledBack: 1, failures: [] };
 
 describe('how the series are labelled, from the manifests', () => {
-  const manifests = (enforced: boolean) => operatorApp(enforced).charts.flatMap((c) => c.toJson());
+  const manifests = (label?: string) => operatorApp(label).charts.flatMap((c) => c.toJson());
 
   test('PodMonitors <name>-pods and <name>-router: their jobs, the router\'s by the namespace it selects; the interval of the pods\' monitor', () => {
     const assumptions: string[] = [];
-    const labelling = seriesLabelling(new ObjectIndex(manifests(true)), 'flagger-test', 'podinfo', undefined, assumptions);
+    const labelling = seriesLabelling(new ObjectIndex(manifests('namespace')), 'flagger-test', 'podinfo', undefined, assumptions);
     expect(labelling.podJob).toBe('flagger-test/podinfo-pods');
     expect(labelling.routerJob('traefik')).toBe('flagger-test/podinfo-router');
     expect(labelling.enforced).toBeUndefined();
@@ -64,7 +67,7 @@ describe('how the series are labelled, from the manifests', () => {
   });
 
   test('an enforced label (any name) is set to the service\'s namespace on the router pods\' series, which keep their own namespace otherwise', () => {
-    const index = new ObjectIndex(manifests(true));
+    const index = new ObjectIndex(manifests('namespace'));
     const traefikPod = { name: 'traefik-1', namespace: 'traefik', labels: {}, workload: 'traefik' };
     for (const label of ['namespace', 'tenant']) {
       const labelling = seriesLabelling(index, 'argo-test', 'podinfo', { enforcedNamespaceLabel: label, source: 'the test' }, []);
@@ -80,8 +83,12 @@ describe('how the series are labelled, from the manifests', () => {
     expect(assumptions).toEqual([]);
   });
 
-  test('an app says it itself: findReleases takes what the declaration says', () => {
-    const releases = findReleases(manifests(true), undefined, () => ({ enforcedNamespaceLabel: 'namespace', source: "the declaration of CanaryService 'podinfo'" }));
+  test('an app says it itself: what Prometheus.operator() enforces, per service', () => {
+    for (const label of ['namespace', 'tenant', undefined]) {
+      const declared = declaredPrometheus(operatorApp(label).node.findAll());
+      expect([...declared.entries()].sort()).toEqual(['argo-test', 'flagger-test'].map((ns) => [`${ns}/podinfo`, { enforcedNamespaceLabel: label, source: "the declaration of CanaryService 'podinfo'" }]));
+    }
+    const releases = findReleases(manifests('namespace'), undefined, () => ({ enforcedNamespaceLabel: 'namespace', source: "the declaration of CanaryService 'podinfo'" }));
     expect(releases.map((r) => [r.namespace, r.labelling.enforced])).toEqual([
       ['argo-test', { label: 'namespace', value: 'argo-test' }],
       ['flagger-test', { label: 'namespace', value: 'flagger-test' }],
@@ -91,24 +98,30 @@ describe('how the series are labelled, from the manifests', () => {
 });
 
 describe('Flagger + Traefik and Argo Rollouts + Traefik on the operator\'s Prometheus, rehearsed', () => {
-  test('namespace label enforced: healthy promoted, error-rate rolled back (was a FALSE ALARM)', async () => {
-    const report = await Rehearsal.ofApp(operatorApp(true), OPTIONS);
+  test('namespace label enforced: healthy promoted, error-rate rolled back (was a FALSE ALARM), Flagger + Istio too', async () => {
+    const report = await Rehearsal.ofApp(operatorApp('namespace', true), OPTIONS);
+    expect(outcomes(report)).toEqual({ 'argo-test/podinfo': PASSED, 'flagger-test/podinfo': PASSED, 'istio-test/podinfo': PASSED });
+  }, 600_000);
+
+  test('another label name enforced (tenant): the same', async () => {
+    const report = await Rehearsal.ofApp(operatorApp('tenant'), OPTIONS);
     expect(outcomes(report)).toEqual({ 'argo-test/podinfo': PASSED, 'flagger-test/podinfo': PASSED });
   }, 600_000);
 
   test('no label enforced: the same', async () => {
-    const report = await Rehearsal.ofApp(operatorApp(false), OPTIONS);
+    const report = await Rehearsal.ofApp(operatorApp(), OPTIONS);
     expect(outcomes(report)).toEqual({ 'argo-test/podinfo': PASSED, 'flagger-test/podinfo': PASSED });
   }, 600_000);
 
   test('from the manifests: with enforcedNamespaceLabel the checks see the series; without it, a healthy Argo release is a false alarm, and the report says what it assumed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-operator-'));
-    const objects = operatorApp(true).charts.flatMap((c) => c.toJson()).filter((o) => o.metadata?.namespace !== 'flagger-test');
+    const objects = operatorApp('namespace').charts.flatMap((c) => c.toJson()).filter((o) => o.metadata?.namespace !== 'flagger-test');
     fs.writeFileSync(path.join(dir, 'app.yaml'), objects.map((o) => yaml.dump(o)).join('---\n'));
     const told = await Rehearsal.ofManifests([dir], { ...OPTIONS, enforcedNamespaceLabel: 'namespace' });
     expect(outcomes(told)).toEqual({ 'argo-test/podinfo': PASSED });
     const untold = await Rehearsal.ofManifests([dir], { ...OPTIONS, scenarios: ['healthy'] });
     expect(untold.failures).toEqual([expect.stringMatching(/^argo-test\/podinfo: 1 of 1 healthy runs were rolled back/)]);
+    expect(parseRehearseArguments([dir, '--enforced-namespace-label', 'tenant']).options.enforcedNamespaceLabel).toBe('tenant');
     expect(untold.toText()).toContain('assumed: the series are labelled as the Prometheus Operator\'s PodMonitors \'argo-test/podinfo-pods\', \'argo-test/podinfo-router\' label them');
   }, 600_000);
 });
