@@ -409,8 +409,10 @@ export class CanaryService extends Construct {
     errors.attempt(() => this.prometheus.monitorService(this, monitored));
     // A Prometheus with something to say of what the platform's must do (the Prometheus Operator's),
     // or of what the queries of one's own can read (a named app's embedded one).
-    const prometheus = this.prometheus as IPrometheus & { _planNotes?: (service: MonitoredService, metrics: CanaryMetric[]) => string[] };
-    this.monitoringNotes = () => prometheus._planNotes?.(monitored, this.declaredMetrics(analysis, strategy)) ?? [];
+    const prometheus = this.prometheus as IPrometheus & {
+      _planNotes?: (service: MonitoredService, engine: string, metrics: CanaryMetric[]) => string[];
+    };
+    this.monitoringNotes = () => prometheus._planNotes?.(monitored, routing.engine, this.declaredMetrics(analysis, strategy)) ?? [];
     if (budgetChecked) {
       this.disruptionBudget = createDisruptionBudget(this, 'DisruptionBudget', {
         name: this.name,

@@ -31,7 +31,7 @@ export class OperatorPrometheus {
   private readonly monitorLabels: { [key: string]: string };
   private readonly interval: string;
   private readonly monitorRouter: boolean;
-  private readonly namespaceLabelEnforced: boolean;
+  private readonly enforcedNamespaceLabel?: string;
 
   constructor(owner: string, options: PrometheusOperatorOptions) {
     this.address = options.address;
@@ -39,7 +39,7 @@ export class OperatorPrometheus {
     Object.entries(this.monitorLabels).forEach(([key, value]) => checkLabel(owner, key, value));
     this.interval = toLongDuration(checkWholeSeconds(owner, 'scrapeInterval', options.scrapeInterval ?? Duration.seconds(5), 1));
     this.monitorRouter = options.monitorRouter ?? true;
-    this.namespaceLabelEnforced = options.namespaceLabelEnforced ?? false;
+    this.enforcedNamespaceLabel = checkPrometheusLabelName(owner, 'enforcedNamespaceLabel', options.enforcedNamespaceLabel);
   }
 
   public scrapeNamespace(_namespace: string): void {}
@@ -54,20 +54,21 @@ export class OperatorPrometheus {
   }
 
   /**
-   * Under `enforcedNamespaceLabel` the operator appends, last, a relabeling that sets `namespace` to
-   * the PodMonitor's namespace, to its relabelings and its metric relabelings alike
+   * Under `enforcedNamespaceLabel` the operator appends, last, a relabeling that sets that label
+   * (its name is the field's value, labeler.go:146-150) to the PodMonitor's namespace, to its relabelings and its metric relabelings alike
    * (prometheus-operator v0.93.0 pkg/prometheus/promcfg.go:1660-1661 and 1686,
    * pkg/namespacelabeler/labeler.go:138-151). The series of the service's PodMonitors then carry
    * the service's namespace and their job; another namespace's PodMonitor can copy the job, not
    * the namespace.
    */
   public monitorScopedSeries(namespace: string, service: string, routerMonitors: number): MonitorScopedSeries | undefined {
-    if (!this.namespaceLabelEnforced) return undefined;
+    const label = this.enforcedNamespaceLabel;
+    if (label === undefined) return undefined;
     const jobs = Array.from({ length: routerMonitors }, (_, i) => `${namespace}/${routerMonitorName(service, i)}`);
     const routerJob = jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join('|')}"`;
     return {
-      routerMatchers: this.monitorRouter && jobs.length > 0 ? `namespace="${namespace}",${routerJob}` : undefined,
-      podMatchers: `namespace="${namespace}",job="${this.podMetricsJob(namespace, service)}"`,
+      routerMatchers: this.monitorRouter && jobs.length > 0 ? `${label}="${namespace}",${routerJob}` : undefined,
+      podMatchers: `${label}="${namespace}",job="${this.podMetricsJob(namespace, service)}"`,
     };
   }
 
@@ -76,16 +77,35 @@ export class OperatorPrometheus {
    * Prometheus must do for them to find those (and only those).
    * @internal
    */
-  public _planNotes(service: MonitoredService): string[] {
-    if (!this.monitorRouter || service.routerMetrics.length === 0) return [];
-    const monitors = service.routerMetrics.map((_, i) => `'${service.namespace}/${routerMonitorName(service.name, i)}'`).join(', ');
+  public _planNotes(service: MonitoredService, engine?: string): string[] {
+    if (service.routerMetrics.length === 0) return [];
+    const label = this.enforcedNamespaceLabel;
+    // Flagger's built-in Traefik checks (Flagger v1.44.0 pkg/metrics/observers/traefik.go) select
+    // only `service`: no namespace, no job. The other router checks select the router pods' namespace.
+    const builtIn = engine === 'flagger' && service.routerMetrics.some((m) => m.metricNames.startsWith('traefik_'));
     const routerNamespaces = [...new Set(service.routerMetrics.map((m) => m.namespace))].map((ns) => `namespace="${ns}"`).join(', ');
-    if (this.namespaceLabelEnforced) {
-      return [`the router's checks read the series of the PodMonitor ${monitors} by namespace="${service.namespace}" and its job, as the platform's Prometheus labels them `
-        + "under 'enforcedNamespaceLabel: namespace' (namespaceLabelEnforced): it must enforce that label, or the checks find no router series; no other namespace's PodMonitor can forge them"];
+    const unscoped = builtIn
+      ? "Flagger's built-in Traefik checks, which select neither namespace nor job"
+      : `the router pods' ${routerNamespaces}`;
+    if (!this.monitorRouter) {
+      if (label === undefined) return [];
+      return [`the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): ${unscoped}, which any namespace's monitor can forge `
+        + `by relabeling its own series into them${builtIn ? '' : `; under 'enforcedNamespaceLabel: ${label}' they find the router's series only where the platform's monitor of the router runs in its namespace`}; `
+        + `the pods' checks stay scoped to the PodMonitor '${service.namespace}/${service.name}${POD_MONITOR_SUFFIX}' by ${label}="${service.namespace}"`];
     }
-    return [`the router's checks read the series of the PodMonitor ${monitors} by the router pods' ${routerNamespaces}: where the platform's Prometheus enforces a namespace label `
-      + `('enforcedNamespaceLabel'), those series carry '${service.namespace}' and the checks find none, so set 'namespaceLabelEnforced: true' in Prometheus.operator(); without it, `
+    const monitors = service.routerMetrics.map((_, i) => `'${service.namespace}/${routerMonitorName(service.name, i)}'`).join(', ');
+    if (label !== undefined) {
+      return [`the router's checks read the series of the PodMonitor ${monitors} by ${label}="${service.namespace}" and its job, as the platform's Prometheus labels them `
+        + `under 'enforcedNamespaceLabel: ${label}': it must enforce that label, or the checks find no router series; no PodMonitor of another namespace can forge them, `
+        + "unless the platform excludes it from enforcement ('excludedFromEnforcement'): admit only trusted namespaces' monitors to that list"];
+    }
+    if (builtIn) {
+      return [`the router's checks are ${unscoped}: they read every monitor's copy of this service's Traefik series (the PodMonitor ${monitors}'s and any other), `
+        + 'including series any namespace whose PodMonitors that Prometheus selects relabels into them; where the platform\'s Prometheus enforces a namespace label '
+        + "('enforcedNamespaceLabel'), name that label in Prometheus.operator({ enforcedNamespaceLabel }) to read only this service's PodMonitor"];
+    }
+    return [`the router's checks read the series of the PodMonitor ${monitors} by ${unscoped}: where the platform's Prometheus enforces a namespace label `
+      + `('enforcedNamespaceLabel'), those series carry '${service.namespace}' and the checks find none, so name that label in Prometheus.operator({ enforcedNamespaceLabel }); without it, `
       + 'any namespace whose PodMonitors that Prometheus selects can relabel its own series into the ones these checks read'];
   }
 
@@ -95,7 +115,9 @@ export class OperatorPrometheus {
     const relabelings = (job: string, annotated = true) =>
       podRelabelings(job, monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction, annotated);
     const owner = `CanaryService '${service.name}'`;
-    checkDnsLabel(owner, 'name', service.name, 63 - ROUTER_MONITOR_SUFFIX.length, `, so that its PodMonitor '<name>${ROUTER_MONITOR_SUFFIX}' is a valid name`);
+    // The longest name of the PodMonitors emitted: `<name>-router-2` with two router monitors.
+    const longest = this.monitorRouter && service.routerMetrics.length > 0 ? routerMonitorName('', service.routerMetrics.length - 1) : POD_MONITOR_SUFFIX;
+    checkDnsLabel(owner, 'name', service.name, 63 - longest.length, `, so that its PodMonitor '<name>${longest}' is a valid name`);
     const labels = { ...service.labels, ...this.monitorLabels };
     const job = this.podMetricsJob(service.namespace, service.name);
     new PodMonitor(scope, 'PodMonitor', {
@@ -183,6 +205,17 @@ function podRelabelings(
     replace('__meta_kubernetes_namespace', 'kubernetes_namespace'),
     replace('__meta_kubernetes_pod_name', 'kubernetes_pod_name'),
   ];
+}
+
+const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A Prometheus label name (not one of the reserved `__` names), or undefined. */
+function checkPrometheusLabelName(owner: string, property: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !PROMETHEUS_LABEL_NAME.test(value) || value.startsWith('__')) {
+    fail(owner, `'${property}' (${JSON.stringify(value)}) must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'`);
+  }
+  return value;
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

@@ -62,7 +62,7 @@ export interface IPrometheus {
   /**
    * How the checks must select a service's series when this Prometheus labels every series with
    * the namespace of the monitor that scraped it (the Prometheus Operator's with
-   * `enforcedNamespaceLabel`, `PrometheusOperatorOptions.namespaceLabelEnforced`); undefined when
+   * `enforcedNamespaceLabel`, `PrometheusOperatorOptions.enforcedNamespaceLabel`); undefined when
    * the series keep their pods' namespace (the embedded and external ones).
    *
    * @param namespace the service's namespace
@@ -121,20 +121,26 @@ export interface PrometheusOperatorOptions {
   readonly monitorRouter?: boolean;
 
   /**
-   * Whether the platform's Prometheus enforces a namespace label
-   * (`prometheusSpec.enforcedNamespaceLabel: namespace` in kube-prometheus-stack). The operator
-   * then sets `namespace` of every series to the namespace of the PodMonitor that scraped it, last,
-   * after the PodMonitor's own relabelings: the router's series (Traefik's in `traefik`, a Gateway's
-   * proxies) carry the service's namespace, not the router's. With this on, every check reads its
-   * series by the service's own PodMonitors: `namespace="<service namespace>"` and
-   * `job="<namespace>/<name>-router"` (the router's), `job="<namespace>/<name>-pods"` (the pods'),
-   * and Flagger's built-in Traefik and Istio checks, which select neither, run as MetricTemplates.
-   * Series that another namespace's PodMonitor relabels to look like these keep that namespace, so
-   * they are not read: only the service's namespace can forge its checks' series.
+   * The label the platform's Prometheus enforces as the namespace of every series, as its
+   * `enforcedNamespaceLabel` says (kube-prometheus-stack: `prometheusSpec.enforcedNamespaceLabel`;
+   * usually `namespace`, but any Prometheus label name). The operator then sets that label of every
+   * series to the namespace of the PodMonitor that scraped it, last, after the PodMonitor's own
+   * relabelings: the router's series (Traefik's in `traefik`, a Gateway's proxies) carry the
+   * service's namespace, not the router's. With it, every check reads its series by the service's
+   * own PodMonitors: `<label>="<service namespace>"` and `job="<namespace>/<name>-router"` (the
+   * router's), `job="<namespace>/<name>-pods"` (the pods'), and Flagger's built-in Traefik and Istio
+   * checks, which select neither, run as MetricTemplates. Series that another namespace's
+   * PodMonitor relabels to look like these keep that namespace, so they are not read: no PodMonitor
+   * of another namespace can forge them, unless the platform excludes it from enforcement
+   * (`excludedFromEnforcement`): admit only trusted namespaces' monitors to that list.
    *
-   * @default false - the series keep the namespace of the pods scraped; the router's checks select the router's namespace
+   * Exception: with `monitorRouter: false` the router's checks read the platform's own series of
+   * the router, unscoped (Flagger's built-ins select no namespace; Argo Rollouts' select the
+   * router's namespace), which any namespace's monitor can forge; the pods' checks stay scoped.
+   *
+   * @default - none: the platform's Prometheus enforces no namespace label
    */
-  readonly namespaceLabelEnforced?: boolean;
+  readonly enforcedNamespaceLabel?: string;
 }
 
 /** What a Prometheus scrapes for one service (`IPrometheus.monitorService`). */
@@ -265,9 +271,10 @@ export class Prometheus extends Construct implements IPrometheus {
    *
    * The checks are only as trustworthy as that Prometheus's tenancy: any PodMonitor it selects can
    * relabel its own targets into the series the checks read (`namespace`, `job`). Enforce a
-   * namespace label on that Prometheus (`enforcedNamespaceLabel: namespace`) and say so with
-   * `namespaceLabelEnforced`: the checks then read only series of the service's own PodMonitors,
-   * which no other namespace can forge. Otherwise admit PodMonitors only from trusted namespaces.
+   * namespace label on that Prometheus (`enforcedNamespaceLabel: namespace`) and name it in
+   * `enforcedNamespaceLabel`: the checks then read only series of the service's own PodMonitors,
+   * which no other namespace can forge unless the platform excludes that namespace's monitors from
+   * enforcement (`excludedFromEnforcement`). Otherwise admit PodMonitors only from trusted namespaces.
    *
    * The platform's Prometheus must select PodMonitors in the services' namespaces
    * (`podMonitorNamespaceSelector`, every namespace by default) and may call their pods; the
@@ -525,7 +532,7 @@ export class Prometheus extends Construct implements IPrometheus {
    * Prometheus keeps, and how to add others; a query that reads other pods finds nothing.
    * @internal
    */
-  public _planNotes(_service: MonitoredService, metrics: CanaryMetric[] = []): string[] {
+  public _planNotes(_service: MonitoredService, _engine?: string, metrics: CanaryMetric[] = []): string[] {
     const appName = sharingOf(this).appName;
     if (appName === undefined) return [];
     const queries = metrics.filter((m) => m.kind === MetricKind.PROMETHEUS_QUERY);

@@ -145,6 +145,9 @@ is promoted, an expectation the release states is not met, or the plan disagrees
   --max-duration <duration>  how long a run may take before it counts as stuck (default 1h); a run
                              nobody resumes keeps its users on the new version until then
   --mesh-provider <name>     Flagger's -mesh-provider, for a Canary without spec.provider (default istio)
+  --enforced-namespace-label <name>
+                             the label the platform's Prometheus enforces on PodMonitor series
+                             (manifests only; an app's Prometheus.operator() says it itself)
   --lanes <n>                Prometheus servers side by side (default 2)
   --no-timeline              no timeline in the text report
 `,

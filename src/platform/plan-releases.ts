@@ -97,6 +97,8 @@ export interface PlannedPlatform {
   readonly metricsServer?: string;
   /** The labels the Prometheus Operator's Prometheus selects PodMonitors by, when kube-prometheus-stack is installed. */
   readonly monitorLabels?: { [key: string]: string };
+  /** The label that Prometheus enforces as every series' namespace, as the installed values set it (`prometheusSpec.enforcedNamespaceLabel`). */
+  readonly enforcedNamespaceLabel?: string;
 }
 
 export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
@@ -131,6 +133,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   // The release the controllers wait for: they query it from their first analysis.
   const prometheusRelease = prometheus ? [RELEASE_NAMES.prometheus] : operator ? [RELEASE_NAMES.kubePrometheusStack] : [];
   let monitorLabels: { [key: string]: string } | undefined;
+  let enforcedNamespaceLabel: string | undefined;
 
   const releases: PlatformRelease[] = [];
   let metricsServer: string | undefined;
@@ -158,7 +161,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     const name = RELEASE_NAMES.kubePrometheusStack;
     metricsServer = serviceAddress(kubePrometheusStackServiceName(name), namespace, PROMETHEUS_PORT);
     monitorLabels = kubePrometheusStackMonitorLabels(name);
-    releases.push(release(name, KUBE_PROMETHEUS_STACK_CHART, namespace, options, [], [], kubePrometheusStackValues(name)));
+    const stack = release(name, KUBE_PROMETHEUS_STACK_CHART, namespace, options, [], [], kubePrometheusStackValues(name));
+    enforcedNamespaceLabel = enforcedNamespaceLabelOf(stack.values);
+    releases.push(stack);
   }
 
   if (traefik) {
@@ -316,7 +321,24 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     flaggerNamespace,
     metricsServer,
     monitorLabels,
+    enforcedNamespaceLabel,
   };
+}
+
+/**
+ * The label the installed Prometheus enforces as every series' namespace, from the values the plan
+ * installs (the user's `kubePrometheusStack.values` merged over ours), so that the shared
+ * Prometheus handed to the services scopes their checks by it. Empty means none, as for the
+ * operator (prometheus-operator v0.93.0 pkg/namespacelabeler/labeler.go:80: no enforcement when empty).
+ */
+function enforcedNamespaceLabelOf(values: { [key: string]: any }): string | undefined {
+  const label = values.prometheus?.prometheusSpec?.enforcedNamespaceLabel;
+  if (label === undefined || label === null || label === '') return undefined;
+  if (typeof label !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label) || label.startsWith('__')) {
+    fail(OWNER, `'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name `
+      + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
+  }
+  return label;
 }
 
 const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' };

@@ -270,7 +270,9 @@ export interface PlatformPlanProps {
    * `plan.sharedPrometheus` is then `Prometheus.operator()` at its address
    * (`http://kube-prometheus-stack-prometheus.monitoring:9090`): pass it as the CanaryServices'
    * `prometheus`, and each emits the PodMonitors its checks need; Flagger's `metricsServer` points
-   * at it too. Not with `prometheus: true`.
+   * at it too. Where `kubePrometheusStack.values` set `prometheus.prometheusSpec.enforcedNamespaceLabel`,
+   * `plan.sharedPrometheus` carries it (`PrometheusOperatorOptions.enforcedNamespaceLabel`), so the
+   * checks read only the services' own PodMonitors. Not with `prometheus: true`.
    *
    * @default false
    */

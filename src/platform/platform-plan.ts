@@ -67,7 +67,8 @@ export class PlatformPlan {
     this.flaggerNamespace = plan.flaggerNamespace;
     this.metricsServer = plan.metricsServer;
     this.sharedPrometheus = plan.metricsServer === undefined ? undefined
-      : plan.monitorLabels !== undefined ? Prometheus.operator({ address: plan.metricsServer, monitorLabels: plan.monitorLabels })
+      : plan.monitorLabels !== undefined
+        ? Prometheus.operator({ address: plan.metricsServer, monitorLabels: plan.monitorLabels, enforcedNamespaceLabel: plan.enforcedNamespaceLabel })
         : Prometheus.external(plan.metricsServer);
   }
 

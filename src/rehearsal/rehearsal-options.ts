@@ -98,4 +98,14 @@ export interface RehearsalOptions {
    * @default 'istio' (Flagger's own default)
    */
   readonly meshProvider?: string;
+  /**
+   * The label the platform's Prometheus enforces on the series of the services' PodMonitors
+   * (`enforcedNamespaceLabel` of the Prometheus Operator), e.g. `namespace`: the rehearsal writes
+   * the series with that label set to the service's namespace, as that Prometheus stores them. Only
+   * for manifests (`Rehearsal.ofManifests`): an app's CanaryServices say it themselves
+   * (`Prometheus.operator()`), and that wins.
+   *
+   * @default - no enforced label, said in the report's assumptions when a release has PodMonitors
+   */
+  readonly enforcedNamespaceLabel?: string;
 }

@@ -1,6 +1,8 @@
 import { App } from 'cdk8s';
 import type * as AgreementModule from './agreement';
+import { declaredPrometheus } from './declared-prometheus';
 import type * as Manifests from './objects/manifests';
+import type { PrometheusKnowledge } from './objects/monitoring';
 import { RehearsalOptions } from './rehearsal-options';
 import type { RehearseOptions } from './rehearse';
 import type * as Report from './report';
@@ -35,7 +37,7 @@ export class Rehearsal {
   public static ofManifests(paths: string[], options: RehearsalOptions = {}): Promise<RehearsalReport> {
     checkArguments('Rehearsal.ofManifests', [paths, options]);
     const resolved = run().resolveOptions('Rehearsal.ofManifests()', options);
-    return Rehearsal.run(manifests().readManifests(paths), new Map(), resolved);
+    return Rehearsal.run(manifests().readManifests(paths), new Map(), resolved, new Map());
   }
 
   /**
@@ -53,11 +55,13 @@ export class Rehearsal {
       const plan = (construct as CanaryService).plan;
       if (plan) plans.set(`${plan.namespace}/${plan.service}`, plan);
     }
-    return Rehearsal.run(objects, plans, resolved);
+    return Rehearsal.run(objects, plans, resolved, declaredPrometheus(app.node.findAll()));
   }
 
-  private static async run(objects: Manifests.Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions): Promise<RehearsalReport> {
-    return RehearsalReport._of(await run().rehearseObjects(objects, plans, options));
+  private static async run(
+    objects: Manifests.Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions, declared: Map<string, PrometheusKnowledge>,
+  ): Promise<RehearsalReport> {
+    return RehearsalReport._of(await run().rehearseObjects(objects, plans, options, declared));
   }
 
   private constructor() {}

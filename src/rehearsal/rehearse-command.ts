@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import { agreementText } from './agreement';
+import { declaredPrometheus } from './declared-prometheus';
 import { Manifest, readManifests } from './objects/manifests';
+import { PrometheusKnowledge } from './objects/monitoring';
 import { MESH_PROVIDERS } from './objects/releases';
 import { DEFAULT_OPTIONS, RehearseOptions } from './rehearse';
 import { rehearsalJson, releaseText } from './report';
-import { RehearsalResult, rehearseObjects } from './run-rehearsal';
+import { PROMETHEUS_LABEL_NAME, RehearsalResult, rehearseObjects } from './run-rehearsal';
 import { SCENARIO_NAMES, ScenarioName } from './scenarios';
 import { parseGoDuration } from '../analysis/load-command';
 import { CanaryService } from '../canary-service';
@@ -73,6 +75,14 @@ export function parseRehearseArguments(argv: string[]): RehearseArguments {
         options = { ...options, meshProvider: mesh };
         break;
       }
+      case '--enforced-namespace-label': {
+        const label = take();
+        if (!PROMETHEUS_LABEL_NAME.test(label)) {
+          throw new RehearseUsageError(`'--enforced-namespace-label' (${label}) must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. namespace`);
+        }
+        options = { ...options, enforcedNamespaceLabel: label };
+        break;
+      }
       case '--lanes': {
         const n = Number(take());
         if (!Number.isInteger(n) || n < 1 || n > 16) throw new RehearseUsageError('\'--lanes\' must be a whole number from 1 to 16');
@@ -87,11 +97,19 @@ export function parseRehearseArguments(argv: string[]): RehearseArguments {
   return { inputs, json, timeline, options };
 }
 
+/** The objects to rehearse; when the input is an app, its CanaryServices' plans and what they say of their Prometheus. */
+interface LoadedInputs {
+  readonly objects: Manifest[];
+  readonly plans: Map<string, RolloutPlan>;
+  readonly declared: Map<string, PrometheusKnowledge>;
+  readonly source: string;
+}
+
 /** The objects to rehearse, and the plans of the CanaryServices when the input is an app. */
-export function loadInputs(inputs: string[]): { objects: Manifest[]; plans: Map<string, RolloutPlan>; source: string } {
+export function loadInputs(inputs: string[]): LoadedInputs {
   const given = inputs.length > 0 ? inputs : [fs.existsSync('main.ts') ? 'main.ts' : fs.existsSync('main.js') ? 'main.js' : 'dist'];
   const isApp = given.length === 1 && /\.(ts|js|mjs|cjs)$/.test(given[0]) && fs.existsSync(given[0]) && fs.statSync(given[0]).isFile();
-  if (!isApp) return { objects: readManifests(given), plans: new Map(), source: given.join(' ') };
+  if (!isApp) return { objects: readManifests(given), plans: new Map(), declared: new Map(), source: given.join(' ') };
   const apps = loadApps(given[0]);
   const objects = apps.flatMap((app) => app.charts.flatMap((chart) => chart.toJson()));
   const plans = new Map<string, RolloutPlan>();
@@ -100,13 +118,13 @@ export function loadInputs(inputs: string[]): { objects: Manifest[]; plans: Map<
     const plan = (construct as CanaryService).plan;
     if (plan) plans.set(`${plan.namespace}/${plan.service}`, plan);
   }
-  return { objects, plans, source: given[0] };
+  return { objects, plans, declared: declaredPrometheus(constructsOf(apps)), source: given[0] };
 }
 
 /** Rehearses the inputs; with a plan, compares it. */
 export async function rehearseInputs(inputs: string[], options: RehearseOptions): Promise<{ results: RehearsalResult[]; source: string }> {
-  const { objects, plans, source } = loadInputs(inputs);
-  return { source, results: await rehearseObjects(objects, plans, options) };
+  const { objects, plans, declared, source } = loadInputs(inputs);
+  return { source, results: await rehearseObjects(objects, plans, options, declared) };
 }
 
 /** Runs `rehearse`; returns the exit code. */

@@ -23,6 +23,11 @@ export interface RehearseOptions {
   readonly segmentShare: number;
   /** Flagger's `-mesh-provider` flag: the provider of a Canary without `spec.provider`. */
   readonly meshProvider: string;
+  /**
+   * The namespace label the platform's Prometheus enforces on the PodMonitors' series
+   * (`enforcedNamespaceLabel`), for releases whose declaration is not at hand; '' for none.
+   */
+  readonly enforcedNamespaceLabel?: string;
 }
 
 export const DEFAULT_OPTIONS: RehearseOptions = {
@@ -218,6 +223,7 @@ function assumptionsOf(release: Release, engineVersion: string): string[] {
     `the queries run on the local prometheus binary, version ${engineVersion}; the stack this library synthesizes runs ${stack}, `
       + 'whose range selectors leave out a sample exactly at the start of the window, so a window of one or two scrape intervals can see one sample fewer (or none), '
       + 'and whose le and quantile labels are floats (PROMETHEUS_BINARY selects another binary)',
+    ...release.labellingAssumptions,
   ];
 }
 

@@ -1,5 +1,6 @@
 import { Agreement, agreementWithPlan } from './agreement';
 import { Manifest } from './objects/manifests';
+import { PrometheusKnowledge } from './objects/monitoring';
 import { MESH_PROVIDERS, findReleases } from './objects/releases';
 import { RehearsalOptions } from './rehearsal-options';
 import { DEFAULT_OPTIONS, ReleaseRehearsal, RehearseOptions, rehearse } from './rehearse';
@@ -35,6 +36,12 @@ export function resolveOptions(owner: string, options: RehearsalOptions): Rehear
     const mesh = options.meshProvider;
     if (mesh !== undefined && !MESH_PROVIDERS.includes(mesh)) fail(owner, `'meshProvider' ('${mesh}') must be one of Flagger's mesh providers: ${MESH_PROVIDERS.join(', ')}`);
   });
+  errors.attempt(() => {
+    const label = options.enforcedNamespaceLabel;
+    if (label !== undefined && !PROMETHEUS_LABEL_NAME.test(label)) {
+      fail(owner, `'enforcedNamespaceLabel' ('${label}') must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. 'namespace'`);
+    }
+  });
   errors.throwIfAny();
   return {
     ...DEFAULT_OPTIONS,
@@ -45,6 +52,7 @@ export function resolveOptions(owner: string, options: RehearsalOptions): Rehear
     lanes: options.parallelism ?? DEFAULT_OPTIONS.lanes,
     maxSeconds: options.maxDuration?.toSeconds() ?? DEFAULT_OPTIONS.maxSeconds,
     meshProvider: options.meshProvider ?? DEFAULT_OPTIONS.meshProvider,
+    enforcedNamespaceLabel: options.enforcedNamespaceLabel,
   };
 }
 
@@ -54,9 +62,20 @@ export interface RehearsalResult {
   readonly agreements: Agreement[];
 }
 
-/** Rehearses every release of the objects; compares each with its plan, when there is one (`<namespace>/<name>`). */
-export async function rehearseObjects(objects: Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions): Promise<RehearsalResult[]> {
-  const releases = findReleases(objects, options.meshProvider);
+/** A Prometheus label name (model.LabelNameRE of Prometheus 2.x). */
+export const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Rehearses every release of the objects; compares each with its plan, when there is one
+ * (`<namespace>/<name>`). What the declarations say of their Prometheus (`declared`, by the same
+ * key) wins over the `enforcedNamespaceLabel` option, which is for manifests alone.
+ */
+export async function rehearseObjects(
+  objects: Manifest[], plans: Map<string, RolloutPlan>, options: RehearseOptions, declared: Map<string, PrometheusKnowledge> = new Map(),
+): Promise<RehearsalResult[]> {
+  const fromOption: PrometheusKnowledge | undefined = options.enforcedNamespaceLabel === undefined ? undefined
+    : { enforcedNamespaceLabel: options.enforcedNamespaceLabel || undefined, source: 'the option enforcedNamespaceLabel (--enforced-namespace-label)' };
+  const releases = findReleases(objects, options.meshProvider, (namespace, name) => declared.get(`${namespace}/${name}`) ?? fromOption);
   const rehearsals = releases.length > 0 ? await rehearse(releases, options) : [];
   return rehearsals.map((rehearsal) => {
     const plan = plans.get(`${rehearsal.release.namespace}/${rehearsal.release.name}`);

@@ -142,13 +142,13 @@ describe('options', () => {
   });
 });
 
-describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series with its PodMonitor\'s namespace', () => {
+describe('enforcedNamespaceLabel: the platform\'s Prometheus labels every series with its PodMonitor\'s namespace', () => {
   const queriesOf = (manifests: any[]) => all(manifests, 'MetricTemplate').map((t) => t.spec.query);
   const argoQueries = (manifests: any[]) => only(manifests, 'AnalysisTemplate', 'podinfo').spec.metrics
     .filter((m: any) => m.provider.prometheus).map((m: any) => m.provider.prometheus.query);
 
   test('Flagger + Traefik: the built-in checks become MetricTemplates over the router PodMonitor\'s series in the service\'s namespace', () => {
-    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { namespaceLabelEnforced: true });
+    const manifests = synthesize(DeliveryEngine.flagger(), traefik(), { enforcedNamespaceLabel: 'namespace' });
     const metrics = only(manifests, 'Canary').spec.analysis.metrics;
     expect(metrics.map((m: any) => [m.name, m.templateRef])).toEqual([
       ['success-rate', { name: 'podinfo-success-rate', namespace: 'test' }],
@@ -166,7 +166,7 @@ describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series
   });
 
   test('Flagger + Istio: MetricTemplates over the pods\' PodMonitor in the service\'s namespace, not Flagger\'s built-ins', () => {
-    const manifests = synthesize(DeliveryEngine.flagger(), istio(), { namespaceLabelEnforced: true });
+    const manifests = synthesize(DeliveryEngine.flagger(), istio(), { enforcedNamespaceLabel: 'namespace' });
     expect(only(manifests, 'Canary').spec.analysis.metrics.map((m: any) => m.templateRef?.name)).toEqual(['podinfo-success-rate', 'podinfo-latency']);
     for (const query of queriesOf(manifests)) expect(query).toContain('istio_request');
     for (const query of queriesOf(manifests)) expect(query).toMatch(/\{namespace="test",job="test\/podinfo-pods",reporter="destination",/);
@@ -176,47 +176,75 @@ describe('namespaceLabelEnforced: the platform\'s Prometheus labels every series
 
   test('other routers and engines: router series by the router PodMonitor, pods by theirs', () => {
     const gateway = () => TrafficRouter.gatewayApi({ hosts: ['app.example.com'] });
-    for (const query of queriesOf(synthesize(DeliveryEngine.flagger(), gateway(), { namespaceLabelEnforced: true }))) {
+    for (const query of queriesOf(synthesize(DeliveryEngine.flagger(), gateway(), { enforcedNamespaceLabel: 'namespace' }))) {
       expect(query).toContain('{namespace="test",job="test/podinfo-router",reporter="source",');
     }
     for (const router of [traefik, gateway]) {
-      const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router(), { namespaceLabelEnforced: true }));
+      const queries = argoQueries(synthesize(DeliveryEngine.argoRollouts(), router(), { enforcedNamespaceLabel: 'namespace' }));
       expect(queries).toHaveLength(2);
       for (const query of queries) {
         expect(query).toContain('{namespace="test",job="test/podinfo-router",');
         expect(query).not.toMatch(/namespace="(traefik|istio-ingress)"/);
       }
     }
-    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), istio(), { namespaceLabelEnforced: true }))) {
+    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), istio(), { enforcedNamespaceLabel: 'namespace' }))) {
       expect(query).toContain('{namespace="test",job="test/podinfo-pods",reporter="destination",');
     }
   });
 
+  const plan = (options: Partial<PrometheusOperatorOptions>, engine: IDeliveryEngine = DeliveryEngine.flagger()) => {
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+    const prometheus = Prometheus.operator({ address: ADDRESS, ...options });
+    const service = podinfo(chart, engine, traefik(), { gitOps: GitOps.none(), prometheus });
+    return service.plan!.notes;
+  };
+
   test('the plan says which series the router checks read, and what the platform\'s Prometheus must do', () => {
-    const plan = (options: Partial<PrometheusOperatorOptions>) => {
-      const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
-      const prometheus = Prometheus.operator({ address: ADDRESS, ...options });
-      const service = podinfo(chart, DeliveryEngine.flagger(), traefik(), { gitOps: GitOps.none(), prometheus });
-      return service.plan!.notes;
-    };
-    expect(plan({})).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
+    // Flagger + Traefik without the option: Flagger's built-ins, which select no namespace.
+    expect(plan({})).toContainEqual("the router's checks are Flagger's built-in Traefik checks, which select neither namespace nor job: they read every monitor's copy "
+      + "of this service's Traefik series (the PodMonitor 'test/podinfo-router''s and any other), including series any namespace whose PodMonitors that Prometheus "
+      + "selects relabels into them; where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), name that label in "
+      + "Prometheus.operator({ enforcedNamespaceLabel }) to read only this service's PodMonitor");
+    // Argo Rollouts + Traefik without the option: by the router pods' namespace.
+    expect(plan({}, DeliveryEngine.argoRollouts())).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by the router pods' namespace=\"traefik\": "
       + "where the platform's Prometheus enforces a namespace label ('enforcedNamespaceLabel'), those series carry 'test' and the checks find none, "
-      + "so set 'namespaceLabelEnforced: true' in Prometheus.operator(); without it, any namespace whose PodMonitors that Prometheus selects can relabel "
+      + 'so name that label in Prometheus.operator({ enforcedNamespaceLabel }); without it, any namespace whose PodMonitors that Prometheus selects can relabel '
       + 'its own series into the ones these checks read');
-    expect(plan({ namespaceLabelEnforced: true })).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by namespace=\"test\" "
-      + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: namespace' (namespaceLabelEnforced): it must enforce that label, "
-      + "or the checks find no router series; no other namespace's PodMonitor can forge them");
-    expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor'))).toEqual([]);
+    for (const engine of [DeliveryEngine.flagger(), DeliveryEngine.argoRollouts()]) {
+      expect(plan({ enforcedNamespaceLabel: 'tenant' }, engine)).toContainEqual("the router's checks read the series of the PodMonitor 'test/podinfo-router' by tenant=\"test\" "
+        + "and its job, as the platform's Prometheus labels them under 'enforcedNamespaceLabel: tenant': it must enforce that label, "
+        + 'or the checks find no router series; no PodMonitor of another namespace can forge them, unless the platform excludes it from enforcement '
+        + "('excludedFromEnforcement'): admit only trusted namespaces' monitors to that list");
+    }
+    expect(plan({ monitorRouter: false }).filter((n) => n.includes('PodMonitor') || n.includes('router\'s checks'))).toEqual([]);
+  });
+
+  test('enforcedNamespaceLabel with monitorRouter: false: the plan says the router checks are unscoped and forgeable, the pods\' stay scoped', () => {
+    const options = { enforcedNamespaceLabel: 'namespace', monitorRouter: false };
+    expect(plan(options)).toContainEqual("the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): "
+      + "Flagger's built-in Traefik checks, which select neither namespace nor job, which any namespace's monitor can forge by relabeling its own series into them; "
+      + "the pods' checks stay scoped to the PodMonitor 'test/podinfo-pods' by namespace=\"test\"");
+    expect(plan(options, DeliveryEngine.argoRollouts())).toContainEqual("the router's checks read the platform's own series of the router, unscoped (monitorRouter: false): "
+      + "the router pods' namespace=\"traefik\", which any namespace's monitor can forge by relabeling its own series into them; under 'enforcedNamespaceLabel: namespace' "
+      + "they find the router's series only where the platform's monitor of the router runs in its namespace; "
+      + "the pods' checks stay scoped to the PodMonitor 'test/podinfo-pods' by namespace=\"test\"");
+    // The synthesized checks agree: Flagger keeps its built-ins, Argo selects namespace="traefik", no job.
+    const flagger = synthesize(DeliveryEngine.flagger(), traefik(), options);
+    expect(only(flagger, 'Canary').spec.analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration']);
+    for (const query of argoQueries(synthesize(DeliveryEngine.argoRollouts(), traefik(), options))) {
+      expect(query).toContain('{namespace="traefik",service=');
+      expect(query).not.toContain('job=');
+    }
   });
 
   test('monitorScopedSeries: the matchers, several router monitors by their jobs; none for the embedded and external Prometheus', () => {
-    const enforced = Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true });
+    const enforced = Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'namespace' });
     expect(enforced.monitorScopedSeries('test', 'podinfo', 1)).toEqual({
       routerMatchers: 'namespace="test",job="test/podinfo-router"', podMatchers: 'namespace="test",job="test/podinfo-pods"',
     });
     expect(enforced.monitorScopedSeries('test', 'podinfo', 2)?.routerMatchers).toBe('namespace="test",job=~"test/podinfo-router|test/podinfo-router-2"');
     expect(enforced.monitorScopedSeries('test', 'podinfo', 0)?.routerMatchers).toBeUndefined();
-    expect(Prometheus.operator({ address: ADDRESS, namespaceLabelEnforced: true, monitorRouter: false }).monitorScopedSeries('test', 'podinfo', 1))
+    expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'namespace', monitorRouter: false }).monitorScopedSeries('test', 'podinfo', 1))
       .toEqual({ routerMatchers: undefined, podMatchers: 'namespace="test",job="test/podinfo-pods"' });
     expect(Prometheus.operator({ address: ADDRESS }).monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
     expect(Prometheus.external('http://prometheus.monitoring:9090').monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
@@ -241,6 +269,17 @@ describe('Traefik\'s metricsPort', () => {
     expect(egress.map((rule: any) => rule.ports)).toEqual([[{ port: 9200, protocol: 'TCP' }]]);
   });
 
+  test('another port than 9100: the plan says Traefik must listen there, and that the platform layer installs it on 9100', () => {
+    const notes = (metricsPort?: number) => {
+      const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+      return podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'], metricsPort }), { gitOps: GitOps.none() }).plan!.notes;
+    };
+    expect(notes(9200)).toContainEqual("Traefik's metrics are scraped on port 9200 ('metricsPort'): Traefik must listen there (the chart's 'ports.metrics.port', "
+      + "with 'ports.metrics.containerPort' unset or equal); the platform layer (CanaryPlatform, FluxPlatform) installs Traefik with 'ports.metrics.port: 9100', "
+      + "so set 9200 there too ('traefik.values'), or the router's checks find no series");
+    expect(notes().filter((n) => n.includes('metricsPort'))).toEqual([]);
+  });
+
   test('defaults to 9100; a port out of range fails with the property, the value and what is allowed', () => {
     const [endpoint] = only(synthesize(DeliveryEngine.flagger(), traefik()), 'PodMonitor', 'podinfo-router').spec.podMetricsEndpoints;
     expect(endpoint.portNumber).toBe(9100);
@@ -263,6 +302,27 @@ describe('mistakes', () => {
       "Prometheus.operator: 'monitorLabels.release' (\"kube prometheus\") must be a Kubernetes label value (up to 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit), e.g. 'kube-prometheus-stack'");
     expect(() => Prometheus.operator({ address: ADDRESS, monitorLabels: { 'not a key': 'x' } })).toThrow(
       "Prometheus.operator: 'monitorLabels' key 'not a key' must be a Kubernetes label key, e.g. 'release'");
+  });
+
+  test('an enforced namespace label that is no Prometheus label name', () => {
+    for (const label of ['kubernetes.io/namespace', '1ns', '__namespace', '']) {
+      expect(() => Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: label })).toThrow(
+        `Prometheus.operator: 'enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'`);
+    }
+    expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'tenant_ns' }).monitorScopedSeries('test', 'podinfo', 1)).toEqual({
+      routerMatchers: 'tenant_ns="test",job="test/podinfo-router"', podMatchers: 'tenant_ns="test",job="test/podinfo-pods"',
+    });
+  });
+
+  test('a name too long for its longest PodMonitor: <name>-router-2 with two router monitors', () => {
+    const metrics = { namespace: 'traefik', metricNames: 'traefik_service_.+', serviceLabel: 'service', serviceValues: 'x' };
+    const monitor = (name: string, routerMetrics: any[]) => Prometheus.operator({ address: ADDRESS })
+      .monitorService(new Chart(Testing.app(), 'c', { namespace: 'test' }), { name, namespace: 'test', labels: {}, pods: [], routerMetrics });
+    const name = 'a'.repeat(55);
+    expect(() => monitor(name, [metrics])).not.toThrow();
+    expect(() => monitor(name, [metrics, metrics])).toThrow(
+      `CanaryService '${name}': 'name' ('${name}') must be a DNS label of at most 54 characters: lower-case letters, digits and '-', starting with a letter and ending with a letter or digit, so that its PodMonitor '<name>-router-2' is a valid name`);
+    expect(() => monitor('a'.repeat(58), [])).not.toThrow();
   });
 
   test('a scrape interval that is not whole seconds', () => {

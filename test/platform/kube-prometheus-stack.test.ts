@@ -62,6 +62,31 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
     expect(manifests.filter((m) => m.metadata.name === 'canary-prometheus')).toEqual([]);
   });
 
+  test('values that enforce a namespace label: plan.sharedPrometheus scopes the checks by it; a label that is no Prometheus label name fails', () => {
+    expect(plan.sharedPrometheus!.monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
+    const enforcing = (label: unknown) => new PlatformPlan({
+      ...PROPS, kubePrometheusStack: { values: { prometheus: { prometheusSpec: { enforcedNamespaceLabel: label } } } },
+    });
+    for (const label of ['namespace', 'tenant']) {
+      const shared = enforcing(label).sharedPrometheus!;
+      expect(shared.monitorScopedSeries('test', 'podinfo', 1)).toEqual({
+        routerMatchers: `${label}="test",job="test/podinfo-router"`, podMatchers: `${label}="test",job="test/podinfo-pods"`,
+      });
+    }
+    // Flagger + Traefik on it: the built-ins become MetricTemplates scoped to the service's own monitors.
+    const chart = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
+    const prometheus = enforcing('namespace').sharedPrometheus;
+    podinfo(chart, DeliveryEngine.flagger(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), { gitOps: GitOps.none(), prometheus });
+    const templates = all(synth(chart), 'MetricTemplate');
+    expect(templates.map((t) => t.metadata.name)).toEqual(['podinfo-success-rate', 'podinfo-latency']);
+    for (const t of templates) expect(t.spec.query).toContain('{namespace="test",job="test/podinfo-router",');
+    // Empty is none, as for the operator.
+    expect(enforcing('').sharedPrometheus!.monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
+    expect(() => enforcing('kubernetes.io/ns')).toThrow(
+      "PlatformPlan: 'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (\"kubernetes.io/ns\") must be a Prometheus label name "
+      + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
+  });
+
   test('Terraform: a helm_release with the values, after its CRDs applied server-side (they outgrow client-side apply)', () => {
     const json = terraform(PROPS);
     const release = Object.values(json.resource.helm_release).find((r: any) => r.name === 'kube-prometheus-stack') as any;

@@ -158,7 +158,7 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
         'kubectl:[apply]', ...file('kubectl'), 'kubectl:[--context]', "kubectl:[prod's $(whoami)]", ...APPLY_STDIN],
     });
     // Unset or empty, the provider uses the kubeconfig's current-context, and so do the commands.
-    for (const env of [{}, { KUBE_CTX: '' }]) {
+    for (const env of [{}, { KUBE_CTX: '' }] as Array<{ [name: string]: string }>) {
       expect(run(flagger, { KUBE_CONFIG_PATH: '/k/a b; rm -rf x', ...env })).toEqual({
         status: 0, stderr: '', argv: [...HELM_SHOW, ...file('helm'), 'kubectl:[apply]', ...file('kubectl'), ...APPLY_STDIN],
       });
@@ -180,7 +180,7 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
 
   test('run by sh with no kubeconfig file named: the step stops before kubectl would use the machine\'s current context', () => {
     const flagger = commands(undefined)['flagger-crds'];
-    for (const env of [{}, { KUBE_CONFIG_PATH: '' }, { KUBECONFIG: '/home/ops/.kube/config', KUBE_CTX: 'prod' }]) {
+    for (const env of [{}, { KUBE_CONFIG_PATH: '' }, { KUBECONFIG: '/home/ops/.kube/config', KUBE_CTX: 'prod' }] as Array<{ [name: string]: string }>) {
       expect(run(flagger, env)).toEqual({
         status: 1,
         stderr: `${WHO}: the Helm provider names no kubeconfig file (kubernetes.configPath is not set and KUBE_CONFIG_PATH is empty), `

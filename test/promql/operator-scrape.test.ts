@@ -44,7 +44,7 @@ const toPrometheus = (relabeling: any) => Object.fromEntries(Object.entries(rela
  * relabelings and to the metric relabelings, `namespace` = the PodMonitor's namespace (1660-1661,
  * 1686; pkg/namespacelabeler/labeler.go:138-151).
  */
-function operatorScrapeConfig(monitor: any, enforcedNamespaceLabel = false): any {
+function operatorScrapeConfig(monitor: any, enforcedNamespaceLabel?: string): any {
   const { namespace, name } = monitor.metadata;
   const endpoint = monitor.spec.podMetricsEndpoints[0];
   const sanitize = (label: string) => label.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -53,7 +53,7 @@ function operatorScrapeConfig(monitor: any, enforcedNamespaceLabel = false): any
     source_labels: [`__meta_kubernetes_pod_label_${sanitize(key)}`, `__meta_kubernetes_pod_labelpresent_${sanitize(key)}`],
     regex: `(${values.join('|')});true`,
   });
-  const enforced = enforcedNamespaceLabel ? [{ target_label: 'namespace', replacement: namespace }] : [];
+  const enforced = enforcedNamespaceLabel ? [{ target_label: enforcedNamespaceLabel, replacement: namespace }] : [];
   const metricRelabelings = [...(endpoint.metricRelabelings ?? []).map(toPrometheus), ...enforced];
   return {
     job_name: `podMonitor/${namespace}/${name}/0`,
@@ -221,15 +221,15 @@ describe('the router PodMonitor of Traefik\'s pods in another namespace, as the 
   const CANARY = 'test-podinfo-canary-80@kubernetescrd';
   const STABLE = 'test-podinfo-stable-80@kubernetescrd';
   const TRAEFIK_POD = 'traefik-5d8f9c7b6-x2v4n';
-  const synthesized = (namespaceLabelEnforced: boolean) => {
+  const synthesized = (enforcedNamespaceLabel?: string) => {
     const app = new Chart(Testing.app(), 'podinfo', { namespace: 'test' });
     podinfo(app, DeliveryEngine.argoRollouts(), TrafficRouter.traefik({ hosts: ['app.example.com'] }), {
-      gitOps: GitOps.none(), prometheus: Prometheus.operator({ address: 'http://kube-prometheus-stack-prometheus.monitoring:9090', namespaceLabelEnforced }),
+      gitOps: GitOps.none(), prometheus: Prometheus.operator({ address: 'http://kube-prometheus-stack-prometheus.monitoring:9090', enforcedNamespaceLabel }),
     });
     return synth(app);
   };
-  const plain = synthesized(false);
-  const enforced = synthesized(true);
+  const plain = synthesized(undefined);
+  const enforced = synthesized('namespace');
   const forgerMonitor = {
     metadata: { namespace: 'evil', name: 'forger' },
     spec: {
@@ -289,10 +289,10 @@ describe('the router PodMonitor of Traefik\'s pods in another namespace, as the 
         controller: ['ReplicaSet', 'forger-7f8e9d6c5'],
       },
     ];
-    const start = async (objects: any[], namespaceLabelEnforced: boolean) => {
+    const start = async (objects: any[], enforcedNamespaceLabel?: string) => {
       const config = replaceDiscovery({
         global: { scrape_interval: '1s' },
-        scrape_configs: [operatorScrapeConfig(only(objects, 'PodMonitor', 'podinfo-router'), namespaceLabelEnforced), operatorScrapeConfig(forgerMonitor, namespaceLabelEnforced)],
+        scrape_configs: [operatorScrapeConfig(only(objects, 'PodMonitor', 'podinfo-router'), enforcedNamespaceLabel), operatorScrapeConfig(forgerMonitor, enforcedNamespaceLabel)],
       }, discoverPods(pods));
       const prometheus = await startPrometheus(config);
       await waitFor(async () => {
@@ -303,8 +303,8 @@ describe('the router PodMonitor of Traefik\'s pods in another namespace, as the 
       }, 30_000, async () => `targets not scraped twice in 30 s: ${JSON.stringify((await prometheus.targets()).activeTargets)}\n${prometheus.output.slice(-2000)}`);
       return prometheus;
     };
-    servers.plain = await start(plain, false);
-    servers.enforced = await start(enforced, true);
+    servers.plain = await start(plain, undefined);
+    servers.enforced = await start(enforced, 'namespace');
   }, 90_000);
 
   afterAll(async () => {
@@ -348,7 +348,7 @@ describe('the router PodMonitor of Traefik\'s pods in another namespace, as the 
     ]);
   });
 
-  test('under the enforced label, the checks synthesized with namespaceLabelEnforced return one sample, the canary\'s, not the forgery\'s', async () => {
+  test('under the enforced label, the checks synthesized with enforcedNamespaceLabel return one sample, the canary\'s, not the forgery\'s', async () => {
     expect(await runChecks(enforced, servers.enforced!)).toEqual({ 'request-success-rate': [0.99], 'request-duration': [298] });
   });
 

@@ -177,6 +177,7 @@ describe('mistakes in the command line', () => {
     [['--users'], "'--users' needs a value"],
     [['--fast'], "unexpected '--fast'"],
     [['--mesh-provider', 'envoy'], "'--mesh-provider' (envoy) must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik"],
+    [['--enforced-namespace-label', 'kubernetes.io/namespace'], "'--enforced-namespace-label' (kubernetes.io/namespace) must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. namespace"],
   ])('%j: exit 2, the mistake and the usage', async (argv, message) => {
     const { code, out, err } = await run(FLAGGER, ...argv);
     expect({ code, out }).toEqual({ code: 2, out: '' });
@@ -223,7 +224,7 @@ describe('the library API', () => {
   });
 
   test('arguments and options are checked at once, every mistake together, before any rehearsal', () => {
-    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true, meshProvider: 'envoy' }))
+    expect(() => Rehearsal.ofManifests([ARGO], { scenarios: ['flaky'], seeds: 0, parallelism: 40, usersPerSecond: -1, approveAfter: Duration.minutes(1), neverApprove: true, meshProvider: 'envoy', enforcedNamespaceLabel: '1st' }))
       .toThrow([
         "Rehearsal.ofManifests(): 'scenarios' ('flaky') must be built-in scenarios: healthy, error-rate, latency, crash, slow-degradation, one-segment, night, broken",
         "Rehearsal.ofManifests(): 'seeds' (0) must be a whole number from 1 to 1000",
@@ -231,6 +232,7 @@ describe('the library API', () => {
         "Rehearsal.ofManifests(): 'usersPerSecond' (-1) must be a number of requests per second, 0 or more",
         "Rehearsal.ofManifests(): 'approveAfter' and 'neverApprove' contradict each other: give one",
         "Rehearsal.ofManifests(): 'meshProvider' ('envoy') must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik",
+        "Rehearsal.ofManifests(): 'enforcedNamespaceLabel' ('1st') must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. 'namespace'",
       ].join('\n'));
     expect(() => Rehearsal.ofApp({} as any)).toThrow("Rehearsal.ofApp(): 'app' ({}) must be");
     expect(() => Rehearsal.ofManifests(['/no/such/manifests'])).toThrow("no manifest file or folder at '/no/such/manifests'");

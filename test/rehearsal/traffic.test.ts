@@ -3,13 +3,14 @@ import { requirePrometheus } from './require-prometheus';
 import { ArgoRolloutModel } from '../../src/rehearsal/argo/rollout-model';
 import { FlaggerModel } from '../../src/rehearsal/flagger/flagger-model';
 import { readManifests } from '../../src/rehearsal/objects/manifests';
+import { EMBEDDED_LABELLING } from '../../src/rehearsal/objects/monitoring';
 import { Release, findReleases } from '../../src/rehearsal/objects/releases';
 import { PrometheusServer } from '../../src/rehearsal/prometheus/server';
 import { Answering, HEALTHY, latencyShares } from '../../src/rehearsal/traffic/behaviour';
 import { TrafficGenerator } from '../../src/rehearsal/traffic/generator';
 import { parseLoadCommand } from '../../src/rehearsal/traffic/load';
 import { Random } from '../../src/rehearsal/traffic/random';
-import { TRAEFIK_POD, UNKNOWN_SOURCE, appFamily, istioFamily, traefikFamily } from '../../src/rehearsal/traffic/shapes';
+import { TRAEFIK_POD, UNKNOWN_SOURCE, appFamily, istioFamily, podTargetLabels, traefikFamily } from '../../src/rehearsal/traffic/shapes';
 import { INITIAL_ROUTING, RoutingState, Topology } from '../../src/rehearsal/traffic/topology';
 import { labels } from '../promql/promtool';
 import { appHistogramSeries, gatewayIstioSeries, istioSeries, traefikSeries } from '../promql/series';
@@ -87,12 +88,14 @@ describe('the series shapes are the ones the promtool tests prove the queries ag
 
   test('Traefik: traefik_service_requests_total and the duration histogram of a backend Service', () => {
     const service = 'test-podinfo-canary-80@kubernetescrd';
-    expect(familyNames(traefikFamily(service, { code: 200 }), false, true)).toEqual(promtoolNames(traefikSeries(service, traffic, TRAEFIK_POD.name)));
+    const rehearsal = traefikFamily(service, { code: 200 }, EMBEDDED_LABELLING);
+    expect(familyNames(rehearsal, false, true)).toEqual(promtoolNames(traefikSeries(service, traffic, TRAEFIK_POD.name)));
   });
 
   test('Istio: the destination sidecar\'s istio_requests_total and duration histogram', () => {
     const pod = { name: 'podinfo-6c9f8d7b5-k2x4p', namespace: 'test', labels: { 'app.kubernetes.io/name': 'podinfo' }, workload: 'podinfo' };
-    const rehearsal = istioFamily('destination', pod, 'kubernetes-pods', UNKNOWN_SOURCE, { pod, service: 'podinfo-canary', serviceNamespace: 'test' }, { code: 200 });
+    const destination = { pod, service: 'podinfo-canary', serviceNamespace: 'test' };
+    const rehearsal = istioFamily('destination', podTargetLabels('kubernetes-pods', pod, 15020), UNKNOWN_SOURCE, destination, { code: 200 });
     const promtool = istioSeries({ pod: pod.name, namespace: 'test', workload: 'podinfo', service: 'podinfo-canary', podLabels: pod.labels }, traffic);
     expect(familyNames(rehearsal, false, true)).toEqual(promtoolNames(promtool));
   });
@@ -106,7 +109,7 @@ describe('the series shapes are the ones the promtool tests prove the queries ag
     };
     const backendPod = { name: 'podinfo-6c9f8d7b5-k2x4p', namespace: 'test', labels: {}, workload: 'podinfo' };
     const source = { workload: 'gateway-istio', namespace: 'istio-ingress', canonicalService: 'gateway-istio', cluster: 'Kubernetes' };
-    const rehearsal = istioFamily('source', proxy, 'router-istio-ingress', source, { pod: backendPod, service: 'podinfo-canary', serviceNamespace: 'test' }, { code: 200 });
+    const rehearsal = istioFamily('source', podTargetLabels('router-istio-ingress', proxy, 15020), source, { pod: backendPod, service: 'podinfo-canary', serviceNamespace: 'test' }, { code: 200 });
     const promtool = gatewayIstioSeries({ pod: proxy.name, namespace: 'istio-ingress', gateway: 'gateway' }, { service: 'podinfo-canary', namespace: 'test', workload: 'podinfo' }, traffic);
     expect(familyNames(rehearsal, false, true)).toEqual(promtoolNames(promtool));
   });
@@ -114,7 +117,7 @@ describe('the series shapes are the ones the promtool tests prove the queries ag
   test('the application\'s own histogram (podinfo), per route', () => {
     const pod = { name: 'podinfo-7d9c5f8b6-q4w8e', namespace: 'test', labels: { 'app.kubernetes.io/name': 'podinfo', 'rollouts-pod-template-hash': '7d9c5f8b6' }, workload: 'podinfo' };
     const promtool = appHistogramSeries({ pod: pod.name, namespace: 'test', podLabels: pod.labels }, [{ ...traffic[0], path: 'readyz' }]);
-    expect(familyNames(appFamily(pod, 'readyz', { code: 200 }), true, false)).toEqual(promtoolNames(promtool));
+    expect(familyNames(appFamily(pod, 'readyz', { code: 200 }, EMBEDDED_LABELLING), true, false)).toEqual(promtoolNames(promtool));
   });
 });
 

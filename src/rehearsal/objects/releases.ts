@@ -1,4 +1,5 @@
 import { Manifest, ObjectIndex, groupOf, parseYamlDocuments } from './manifests';
+import { PrometheusKnowledge, SeriesLabelling, seriesLabelling } from './monitoring';
 import { parseGoDuration } from '../../analysis/load-command';
 import { EXPECTATION_ANNOTATIONS } from '../expectation-keys';
 
@@ -39,6 +40,10 @@ export interface Release {
   readonly scrapeIntervalSeconds: number;
   /** Whether the scrape interval was read from the manifests (else the default was assumed). */
   readonly scrapeIntervalKnown: boolean;
+  /** How the Prometheus the checks query labels the series of the release's pods and router. */
+  readonly labelling: SeriesLabelling;
+  /** What the rehearsal assumed of that Prometheus, for the report. */
+  readonly labellingAssumptions: string[];
   /** What the release says its rehearsal must show. */
   readonly expectations: DeclaredExpectations;
   /** Why parts of the release cannot be rehearsed as written (missing objects). */
@@ -66,7 +71,7 @@ export const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
  * Every Flagger Canary and Argo Rollout of the objects, with what each uses. `meshProvider` is
  * Flagger's `-mesh-provider` flag, the provider of a Canary without `spec.provider`.
  */
-export function findReleases(objects: Manifest[], meshProvider: string = DEFAULT_MESH_PROVIDER): Release[] {
+export function findReleases(objects: Manifest[], meshProvider = DEFAULT_MESH_PROVIDER, prometheusOf: PrometheusOf = () => undefined): Release[] {
   const index = new ObjectIndex(objects);
   const releases: Release[] = [];
   const seen = new Set<string>();
@@ -76,8 +81,8 @@ export function findReleases(objects: Manifest[], meshProvider: string = DEFAULT
     const key = `${object.kind}/${object.metadata?.namespace}/${object.metadata?.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index, meshProvider));
-    if (group === 'argoproj.io' && object.kind === 'Rollout') releases.push(argoRelease(object, index));
+    if (group === 'flagger.app' && object.kind === 'Canary') releases.push(flaggerRelease(object, index, meshProvider, prometheusOf));
+    if (group === 'argoproj.io' && object.kind === 'Rollout') releases.push(argoRelease(object, index, prometheusOf));
   }
   for (const duplicate of index.duplicates) {
     const problem = `the manifests hold two different objects ${duplicate}, which cannot be applied together: the rehearsal reads the first`;
@@ -86,7 +91,7 @@ export function findReleases(objects: Manifest[], meshProvider: string = DEFAULT
   return releases.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 
-function flaggerRelease(canary: Manifest, index: ObjectIndex, meshProvider: string): Release {
+function flaggerRelease(canary: Manifest, index: ObjectIndex, meshProvider: string, prometheusOf: PrometheusOf): Release {
   const namespace = canary.metadata?.namespace ?? 'default';
   const problems: string[] = [];
   // scheduler.go:177-180: an empty spec.provider means the controller's -mesh-provider flag.
@@ -113,7 +118,7 @@ function flaggerRelease(canary: Manifest, index: ObjectIndex, meshProvider: stri
     workload,
     autoscaler,
     index,
-    ...scrapeInterval(index, namespace),
+    ...monitoring(index, namespace, canary.metadata?.name, prometheusOf),
     expectations: expectationsOf(canary),
     problems,
     provider,
@@ -121,7 +126,7 @@ function flaggerRelease(canary: Manifest, index: ObjectIndex, meshProvider: stri
   };
 }
 
-function argoRelease(rollout: Manifest, index: ObjectIndex): Release {
+function argoRelease(rollout: Manifest, index: ObjectIndex, prometheusOf: PrometheusOf): Release {
   const namespace = rollout.metadata?.namespace ?? 'default';
   const problems: string[] = [];
   const ref = rollout.spec?.workloadRef;
@@ -145,7 +150,7 @@ function argoRelease(rollout: Manifest, index: ObjectIndex): Release {
     workload,
     autoscaler,
     index,
-    ...scrapeInterval(index, namespace),
+    ...monitoring(index, namespace, rollout.metadata?.name, prometheusOf),
     expectations: expectationsOf(rollout),
     problems: [...new Set(problems)],
   };
@@ -168,6 +173,19 @@ export function findAnalysisTemplate(index: ObjectIndex, namespace: string, refe
   return reference.clusterScope
     ? index.get('ClusterAnalysisTemplate', undefined, reference.templateName)
     : index.get('AnalysisTemplate', namespace, reference.templateName);
+}
+
+/** What is known of the Prometheus of a release, by its namespace and name. */
+export type PrometheusOf = (namespace: string, name: string) => PrometheusKnowledge | undefined;
+
+/** How the series of a release are labelled, and the scrape interval: its pods' PodMonitor's, else the embedded Prometheus's. */
+function monitoring(index: ObjectIndex, namespace: string, name: string, prometheusOf: PrometheusOf) {
+  const labellingAssumptions: string[] = [];
+  const labelling = seriesLabelling(index, namespace, name, prometheusOf(namespace, name), labellingAssumptions);
+  const interval = labelling.intervalSeconds !== undefined
+    ? { scrapeIntervalSeconds: labelling.intervalSeconds, scrapeIntervalKnown: true }
+    : scrapeInterval(index, namespace);
+  return { ...interval, labelling, labellingAssumptions };
 }
 
 /** The global scrape interval of a Prometheus configuration (a ConfigMap with `prometheus.yml`) in the namespace. */

@@ -1,6 +1,6 @@
 import { Answering, latencyShares } from './behaviour';
 import { Random } from './random';
-import { ALL_BOUNDS, Outcome, SeriesFamily, appFamily, istioFamily, traefikFamily } from './shapes';
+import { ALL_BOUNDS, Outcome, SeriesFamily, appFamily, istioFamily, monitoredTargetLabels, podTargetLabels, traefikFamily } from './shapes';
 import { Entry, Flow, RequestIdentity, RoutingState, Topology } from './topology';
 import { WriteSeries } from '../prometheus/remote-write';
 
@@ -189,23 +189,28 @@ export class TrafficGenerator {
       if (batch.total === 0) continue;
       for (const observer of flow.observers) {
         if (observer.kind === 'traefik') {
-          this.add(`t|${observer.service}|${batch.outcome.code}`, () => traefikFamily(observer.service, batch.outcome), batch);
+          this.add(`t|${observer.service}|${batch.outcome.code}`, () => traefikFamily(observer.service, batch.outcome, this.topology.labelling), batch);
         } else if (group) {
           const destination = { pod: group.pod, service: flow.service, serviceNamespace: flow.serviceNamespace };
           this.add(`s|${observer.proxy.name}|${group.id}|${flow.service}|${batch.outcome.code}|${batch.outcome.grpcStatus}`,
-            () => istioFamily('source', observer.proxy, observer.job, observer.source, destination, batch.outcome), batch);
+            () => istioFamily('source', this.proxyTargetLabels(observer), observer.source, destination, batch.outcome), batch);
         }
       }
       if (!group) continue;
       if (group.injected) {
         const destination = { pod: group.pod, service: flow.service, serviceNamespace: flow.serviceNamespace };
         this.add(`d|${group.id}|${flow.service}|${flow.source.workload}|${batch.outcome.code}|${batch.outcome.grpcStatus}`,
-          () => istioFamily('destination', group.pod, 'kubernetes-pods', flow.source, destination, batch.outcome), batch, group.id);
+          () => istioFamily('destination', monitoredTargetLabels(this.topology.labelling, 'pods', group.pod, 15020), flow.source, destination, batch.outcome), batch, group.id);
       }
       if (group.scraped && !this.topology.grpc) {
-        this.add(`a|${group.id}|root|${batch.outcome.code}`, () => appFamily(group.pod, 'root', batch.outcome), batch, group.id);
+        this.add(`a|${group.id}|root|${batch.outcome.code}`, () => appFamily(group.pod, 'root', batch.outcome, this.topology.labelling), batch, group.id);
       }
     }
+  }
+
+  /** A proxy's target labels: a router's, scraped for the release; else the embedded Prometheus's job for it. */
+  private proxyTargetLabels(observer: Extract<Flow['observers'][number], { kind: 'istio-source' }>): { [key: string]: string } {
+    return observer.router ? monitoredTargetLabels(this.topology.labelling, 'router', observer.proxy, 15020) : podTargetLabels(observer.job, observer.proxy, 15020);
   }
 
   /** Probes and scrapes reach every pod's application without passing any router (the kubelet and Prometheus call the pod). */
@@ -223,7 +228,7 @@ export class TrafficGenerator {
         if (n === 0) continue;
         const perInterval = new Array(ALL_BOUNDS.length + 1).fill(0);
         perInterval[0] = n;
-        this.add(`a|${group.id}|${path}|200`, () => appFamily(group.pod, path, { code: 200 }), { outcome: { code: 200 }, perInterval, total: n, sumSeconds: n * 0.001 }, group.id);
+        this.add(`a|${group.id}|${path}|200`, () => appFamily(group.pod, path, { code: 200 }, this.topology.labelling), { outcome: { code: 200 }, perInterval, total: n, sumSeconds: n * 0.001 }, group.id);
       }
     }
   }

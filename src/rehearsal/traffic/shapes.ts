@@ -1,8 +1,12 @@
+import type { SeriesLabelling } from '../objects/monitoring';
+
 /**
  * The series each hop of a request writes, in the shapes the routers and applications export them
  * with the target labels the embedded Prometheus's scrape config adds (src/addons/prometheus-config.ts:
  * job, instance, namespace, pod, kubernetes_namespace, kubernetes_pod_name, and every pod label
- * through `labelmap`). These are the shapes test/promql/series.ts builds and the promtool tests prove
+ * through `labelmap`), or the Prometheus Operator's PodMonitors (src/addons/prometheus-operator.ts:
+ * the same labels, `container` dropped, the job `<namespace>/<PodMonitor>`, and an enforced
+ * namespace label; see objects/monitoring.ts). These are the shapes test/promql/series.ts builds and the promtool tests prove
  * every query against; their upstream sources are cited there and below.
  */
 
@@ -55,6 +59,16 @@ export function podTargetLabels(job: string, pod: PodIdentity, port: number): { 
   };
 }
 
+/**
+ * Target labels of a pod scraped for the release: its own pods (`pods`) or the router's (`router`),
+ * with the job and enforced label of the Prometheus that scrapes them.
+ */
+export function monitoredTargetLabels(labelling: SeriesLabelling, role: 'pods' | 'router', pod: PodIdentity, port: number): { [key: string]: string } {
+  const job = role === 'pods' ? labelling.podJob : labelling.routerJob(pod.namespace);
+  const labels = podTargetLabels(job, pod, port);
+  return labelling.enforced ? { ...labels, [labelling.enforced.label]: labelling.enforced.value } : labels;
+}
+
 function histogram(name: string, base: { [key: string]: string }, bounds: number[], unit: number, counterName?: string): SeriesFamily {
   const le = (bound: number) => (bound === Infinity ? '+Inf' : String(bound));
   return {
@@ -92,8 +106,8 @@ export const TRAEFIK_POD: PodIdentity = {
  * Kubernetes Service is named `<namespace>-<service>-<port>@kubernetescrd`
  * (pkg/provider/kubernetes/crd/kubernetes_http.go).
  */
-export function traefikFamily(service: string, outcome: Outcome): SeriesFamily {
-  const base = { ...podTargetLabels('router-traefik', TRAEFIK_POD, 9100), service, code: String(outcome.code), method: 'GET', protocol: 'http' };
+export function traefikFamily(service: string, outcome: Outcome, labelling: SeriesLabelling): SeriesFamily {
+  const base = { ...monitoredTargetLabels(labelling, 'router', TRAEFIK_POD, 9100), service, code: String(outcome.code), method: 'GET', protocol: 'http' };
   return histogram('traefik_service_request_duration_seconds', base, TRAEFIK_BUCKETS, 1, 'traefik_service_requests_total');
 }
 
@@ -124,11 +138,11 @@ export interface IstioDestination {
  * (reporter="source": a gateway, scraped from its pod).
  */
 export function istioFamily(
-  reporter: 'source' | 'destination', scrapedPod: PodIdentity, job: string, source: IstioSource, destination: IstioDestination, outcome: Outcome,
+  reporter: 'source' | 'destination', targetLabels: { [key: string]: string }, source: IstioSource, destination: IstioDestination, outcome: Outcome,
 ): SeriesFamily {
   const pod = destination.pod;
   const base = {
-    ...podTargetLabels(job, scrapedPod, 15020),
+    ...targetLabels,
     reporter,
     source_workload: source.workload,
     source_workload_namespace: source.namespace,
@@ -164,7 +178,7 @@ export function istioFamily(
  * `metrics`), `status`), scraped from the pod itself. podinfo counts every route, /metrics and the
  * probes' paths included (pkg/api/http/server.go).
  */
-export function appFamily(pod: PodIdentity, path: string, outcome: Outcome): SeriesFamily {
-  const base = { ...podTargetLabels('kubernetes-pods', pod, 9898), method: 'GET', path, status: String(outcome.code) };
+export function appFamily(pod: PodIdentity, path: string, outcome: Outcome, labelling: SeriesLabelling): SeriesFamily {
+  const base = { ...monitoredTargetLabels(labelling, 'pods', pod, 9898), method: 'GET', path, status: String(outcome.code) };
   return histogram('http_request_duration_seconds', base, APP_BUCKETS, 1);
 }

@@ -1,5 +1,6 @@
 import { IstioSource, PodIdentity, UNKNOWN_SOURCE } from './shapes';
 import { Manifest } from '../objects/manifests';
+import { EMBEDDED_LABELLING, SeriesLabelling } from '../objects/monitoring';
 import { Release } from '../objects/releases';
 
 /** What the controller has set at a moment, in terms every router understands. */
@@ -50,7 +51,14 @@ export interface PodGroup {
 /** A place on a request's way that writes series. */
 export type Observer =
   | { readonly kind: 'traefik'; readonly service: string }
-  | { readonly kind: 'istio-source'; readonly proxy: PodIdentity; readonly job: string; readonly source: IstioSource };
+  | {
+    readonly kind: 'istio-source';
+    readonly proxy: PodIdentity;
+    readonly source: IstioSource;
+    /** A router the release's Prometheus scrapes as such (a Gateway's proxies), labelled by its SeriesLabelling; else scraped by `job`. */
+    readonly router: boolean;
+    readonly job: string;
+  };
 
 /** Part of an entry's requests: where they end, and what recorded them on the way. */
 export interface Flow {
@@ -168,8 +176,11 @@ export class Topology {
   public readonly grpc: boolean;
   /** Notes on what the rehearsal assumed. */
   public readonly notes: string[] = [];
+  /** How the Prometheus the checks query labels the series of the release's pods and router. */
+  public readonly labelling: SeriesLabelling;
 
   constructor(private readonly release: Release) {
+    this.labelling = release.labelling ?? EMBEDDED_LABELLING;
     const object = release.controllerObject;
     const template = release.podTemplate;
     const labels: { [key: string]: string } = template?.metadata?.labels ?? {};
@@ -306,7 +317,7 @@ export class Topology {
         const gateway = this.release.index.get('Gateway', gatewayNs, parent.name);
         const istio = gateway === undefined || gateway.spec?.gatewayClassName === 'istio';
         const source: IstioSource = { workload: `${parent.name}-istio`, namespace: gatewayNs, canonicalService: `${parent.name}-istio`, cluster: 'Kubernetes' };
-        const observers: Observer[] = istio ? [{ kind: 'istio-source', proxy, job: `router-${gatewayNs}`, source }] : [];
+        const observers: Observer[] = istio ? [{ kind: 'istio-source', proxy, router: true, job: this.labelling.routerJob(gatewayNs), source }] : [];
         return this.httpRouteLegs(route, request, state)
           .map((leg) => ({ ...leg, observers: [...observers, ...leg.observers], source: istio ? source : UNKNOWN_SOURCE }));
       }
@@ -322,7 +333,7 @@ export class Topology {
     const services = this.virtualServices().filter((vs) => (vs.spec?.hosts ?? []).includes(host) && (vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh'));
     if (services.length > 0) {
       const source: IstioSource = { workload: ISTIO_INGRESS.workload, namespace: ISTIO_INGRESS.namespace, canonicalService: ISTIO_INGRESS.workload, cluster: 'Kubernetes' };
-      const observers: Observer[] = [{ kind: 'istio-source', proxy: ISTIO_INGRESS, job: 'kubernetes-pods', source }];
+      const observers: Observer[] = [{ kind: 'istio-source', proxy: ISTIO_INGRESS, router: false, job: 'kubernetes-pods', source }];
       return this.virtualServiceLegs(services[0], request, state).map((leg) => ({ ...leg, observers: [...observers, ...leg.observers], source }));
     }
     return [];

@@ -66,11 +66,16 @@ export interface TraefikRouterOptions extends TraefikRouteOptions {
    */
   readonly internalPort?: number;
   /**
-   * The container port Traefik's pods serve their metrics on at `/metrics` (the Helm chart's
-   * `ports.metrics.containerPort`, which defaults to `ports.metrics.port`, 9100): the embedded
-   * Prometheus's router job and the Prometheus Operator's router PodMonitor scrape it, and the
-   * embedded Prometheus's NetworkPolicy allows it. Traefik's pods must declare it as a container
-   * port (the chart does).
+   * The port Traefik's pods serve their metrics on at `/metrics`: the Helm chart's
+   * `ports.metrics.port` (9100), where Traefik listens (`--entryPoints.metrics.address=:<port>`,
+   * traefik-helm-chart v41.3.0 traefik/templates/_podtemplate.tpl:223). The embedded Prometheus's
+   * router job and the Prometheus Operator's router PodMonitor scrape the pods' container port of
+   * that number, and the embedded Prometheus's NetworkPolicy allows it: the pods must declare it,
+   * which the chart does (`containerPort: <ports.metrics.containerPort, by default
+   * ports.metrics.port>`, _podtemplate.tpl:122), so leave `ports.metrics.containerPort` unset or
+   * equal to `ports.metrics.port`. The platform layer (`CanaryPlatform`, `FluxPlatform`) installs
+   * Traefik with `ports.metrics.port: 9100`; nothing ties it to this value: another port needs the
+   * platform's Traefik values (`traefik.values`) changed too, as the plan says.
    *
    * @default 9100
    */
@@ -330,8 +335,11 @@ export class TraefikRouter implements ITrafficRouter {
    * @internal
    */
   public _planNotes(context: RoutingContext): string[] {
-    if (context.strategy.kind !== StrategyKind.BLUE_GREEN || !this.previewEntryPoints.includes(TRAEFIK_INTERNAL_ENTRYPOINT)) return [];
-    return [`the preview host '${this.previewHost(context)}' listens on Traefik's entryPoint '${TRAEFIK_INTERNAL_ENTRYPOINT}', and the load tests reach it through `
+    const notes = this.metricsPort === TRAEFIK_METRICS_PORT ? [] : [`Traefik's metrics are scraped on port ${this.metricsPort} ('metricsPort'): Traefik must listen there `
+      + '(the chart\'s \'ports.metrics.port\', with \'ports.metrics.containerPort\' unset or equal); the platform layer (CanaryPlatform, FluxPlatform) installs Traefik '
+      + `with 'ports.metrics.port: ${TRAEFIK_METRICS_PORT}', so set ${this.metricsPort} there too ('traefik.values'), or the router's checks find no series`];
+    if (context.strategy.kind !== StrategyKind.BLUE_GREEN || !this.previewEntryPoints.includes(TRAEFIK_INTERNAL_ENTRYPOINT)) return notes;
+    return [...notes, `the preview host '${this.previewHost(context)}' listens on Traefik's entryPoint '${TRAEFIK_INTERNAL_ENTRYPOINT}', and the load tests reach it through `
       + `the Service '${this.namespace}/${this.internalServiceName}' on port ${this.internalPort}: the platform layer (CanaryPlatform, FluxPlatform) installs Traefik with both; `
       + `for a Traefik installed otherwise, add the entryPoint (port ${this.internalPort}) and its ClusterIP Service, name yours with 'internalServiceName' and 'internalPort', `
       + "or publish the preview host with 'previewEntryPoints' (e.g. ['web']), or Traefik serves no preview route and the load tests fail"];
