@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import type * as AgreementModule from './agreement';
-import { declaredPrometheus } from './declared-prometheus';
+import type * as DeclaredPrometheus from './declared-prometheus';
 import type * as Manifests from './objects/manifests';
 import type { PrometheusKnowledge } from './objects/monitoring';
 import { RehearsalOptions } from './rehearsal-options';
@@ -18,6 +18,7 @@ const run = (): typeof Run => require('./run-rehearsal');
 const report = (): typeof Report => require('./report');
 const agreement = (): typeof AgreementModule => require('./agreement');
 const manifests = (): typeof Manifests => require('./objects/manifests');
+const declaredPrometheusModule = (): typeof DeclaredPrometheus => require('./declared-prometheus');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
@@ -55,7 +56,7 @@ export class Rehearsal {
       const plan = (construct as CanaryService).plan;
       if (plan) plans.set(`${plan.namespace}/${plan.service}`, plan);
     }
-    return Rehearsal.run(objects, plans, resolved, declaredPrometheus(app.node.findAll()));
+    return Rehearsal.run(objects, plans, resolved, declaredPrometheusModule().declaredPrometheus(app.node.findAll()));
   }
 
   private static async run(
