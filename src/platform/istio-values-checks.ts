@@ -67,8 +67,10 @@ export function checkIstioValues(options: IstioPlatformOptions, cni: boolean): s
   if (!cni) {
     // `istio.cni: false` is for a cluster whose CNI provides Istio's agent: istiod in CNI mode is then right
     // (and needed under "restricted"), so it is allowed, but only the cluster can make it work.
-    const on = cniModes.find((mode) => mode.on);
-    const openshift = cniModes.length === 0 && istiodPlatform.value === OPENSHIFT;
+    // `pilot.*` overwrites the top level (zzy_descope_legacy.yaml), and both override the profile (zzz_profile.yaml).
+    const effective = cniModes.find((mode) => mode.path === 'pilot.cni.enabled') ?? cniModes[0];
+    const on = effective?.on ? effective : undefined;
+    const openshift = effective === undefined && istiodPlatform.value === OPENSHIFT;
     if (on || openshift) {
       const what = on ? `'${istiod.property}.${on.path}' (${JSON.stringify(on.value)})`
         : `'${istiod.property}.${istiodPlatform.path}' ('${OPENSHIFT}', whose profile sets pilot.cni.enabled)`;

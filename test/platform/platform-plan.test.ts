@@ -547,6 +547,7 @@ describe('PlatformPlan: istiod in CNI mode without the agent is noted', () => {
       [`'istio.istiodValues.global.platform' ('openshift', whose profile sets pilot.cni.enabled) ${AGENT}`]],
     ["OpenShift's profile with CNI mode turned off", { cni: false, istiodValues: { platform: 'openshift', cni: { enabled: false } } }, []],
     ['CNI mode off', { cni: false, istiodValues: { cni: { enabled: false } } }, []],
+    ['CNI mode off under pilot, which wins', { cni: false, istiodValues: { cni: { enabled: true }, pilot: { cni: { enabled: false } } } }, []],
     ['the agent installed', { istiodValues: { cni: { enabled: true } } }, []],
   ])('%s', (_name, istio, notes) => {
     expect(plan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio }).notes).toEqual(notes);
