@@ -99,6 +99,8 @@ export interface PlannedPlatform {
   readonly monitorLabels?: { [key: string]: string };
   /** The label that Prometheus enforces as every series' namespace, as the installed values set it (`prometheusSpec.enforcedNamespaceLabel`). */
   readonly enforcedNamespaceLabel?: string;
+  /** What the platform cannot check and the cluster must provide. */
+  readonly notes: string[];
 }
 
 export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
@@ -134,6 +136,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
   const prometheusRelease = prometheus ? [RELEASE_NAMES.prometheus] : operator ? [RELEASE_NAMES.kubePrometheusStack] : [];
   let monitorLabels: { [key: string]: string } | undefined;
   let enforcedNamespaceLabel: string | undefined;
+  const notes: string[] = [];
 
   const releases: PlatformRelease[] = [];
   let metricsServer: string | undefined;
@@ -220,7 +223,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
       onlyWith('istio.cniNamespace', options.cniNamespace, false, reason);
       onlyWith('istio.cniValues', options.cniValues, false, reason);
     }
-    checkIstioValues(options, cni);
+    notes.push(...checkIstioValues(options, cni));
     releases.push(release(istioBase, ISTIO_BASE_CHART, namespace, { ...chart, values: options.baseValues }, [], [], {}));
     if (cni) {
       // Istio's install order (base, cni, istiod), which also keeps two releases from creating the
@@ -322,6 +325,7 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
     metricsServer,
     monitorLabels,
     enforcedNamespaceLabel,
+    notes,
   };
 }
 
@@ -338,8 +342,23 @@ function enforcedNamespaceLabelOf(values: { [key: string]: any }): string | unde
     fail(OWNER, `'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name `
       + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
   }
+  // The operator leaves a listed monitor's series unlabelled (labeler.go IsExcluded: namespace + group/kind, all
+  // names when none is given): the shared Prometheus, one for every service, would scope those services' checks by a
+  // namespace their series do not carry. The platform cannot tell which services live there, so it refuses.
+  const excluded = values.prometheus?.prometheusSpec?.excludedFromEnforcement;
+  const namespaces = (Array.isArray(excluded) ? excluded : [])
+    .filter((entry) => entry?.resource === 'podmonitors' && (entry.group ?? MONITORING_GROUP) === MONITORING_GROUP)
+    .map((entry) => JSON.stringify(entry.namespace));
+  if (namespaces.length > 0) {
+    fail(OWNER, `'kubePrometheusStack.values.prometheus.prometheusSpec.excludedFromEnforcement' excludes PodMonitors of ${[...new Set(namespaces)].join(', ')} `
+      + `from the enforced '${label}' label, so the shared Prometheus ('sharedPrometheus') cannot scope the checks of services there: `
+      + "remove those podmonitors entries, or remove 'enforcedNamespaceLabel'");
+  }
   return label;
 }
+
+/** The Prometheus Operator's API group, the default `group` of `excludedFromEnforcement` entries. */
+const MONITORING_GROUP = 'monitoring.coreos.com';
 
 const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' };
 

@@ -213,6 +213,9 @@ export interface IstioPlatformOptions {
    * privileged DaemonSet (root, NET_ADMIN, SYS_ADMIN, hostPath): its namespace (`cniNamespace`)
    * must admit privileged pods. Turn it off where the cluster's CNI already provides Istio's
    * (or on a platform that forbids privileged DaemonSets, e.g. GKE Autopilot without an allowlist).
+   * With it off, istiod values that turn its CNI mode on (`cni.enabled`, OpenShift's profile) are
+   * allowed (the cluster's agent needs them) and noted in `plan.notes`: the agent must run on every
+   * node, else injected pods' `istio-validation` init container fails.
    *
    * @default - true with `PlatformRouter.ISTIO`; false with `GATEWAY_API` alone (istiod's Gateway
    * proxies are not injected and no CanaryService of that router asks for a sidecar)
@@ -272,7 +275,9 @@ export interface PlatformPlanProps {
    * `prometheus`, and each emits the PodMonitors its checks need; Flagger's `metricsServer` points
    * at it too. Where `kubePrometheusStack.values` set `prometheus.prometheusSpec.enforcedNamespaceLabel`,
    * `plan.sharedPrometheus` carries it (`PrometheusOperatorOptions.enforcedNamespaceLabel`), so the
-   * checks read only the services' own PodMonitors. Not with `prometheus: true`.
+   * checks read only the services' own PodMonitors; `prometheusSpec.excludedFromEnforcement` entries
+   * for `podmonitors` are then refused (their series keep their targets' namespace, which those
+   * scoped checks would not find). Not with `prometheus: true`.
    *
    * @default false
    */

@@ -52,6 +52,11 @@ export class PlatformPlan {
    * `metricsServer` with the labels kube-prometheus-stack's Prometheus selects PodMonitors by.
    */
   public readonly sharedPrometheus?: IPrometheus;
+  /**
+   * What the plan cannot check and the cluster must provide (e.g. istiod in CNI mode with
+   * `istio.cni: false`: the cluster must run Istio's CNI node agent on every node).
+   */
+  public readonly notes: string[];
 
   public constructor(props: PlatformPlanProps) {
     checkArguments('PlatformPlan.new', [props], 'PlatformPlan');
@@ -66,6 +71,7 @@ export class PlatformPlan {
     this.manifests = plan.manifests;
     this.flaggerNamespace = plan.flaggerNamespace;
     this.metricsServer = plan.metricsServer;
+    this.notes = plan.notes;
     this.sharedPrometheus = plan.metricsServer === undefined ? undefined
       : plan.monitorLabels !== undefined
         ? Prometheus.operator({ address: plan.metricsServer, monitorLabels: plan.monitorLabels, enforcedNamespaceLabel: plan.enforcedNamespaceLabel })

@@ -87,6 +87,26 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
       + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
   });
 
+  test('PodMonitors excluded from the enforced label: the shared Prometheus cannot scope their services, so the synth refuses', () => {
+    const excluding = (excludedFromEnforcement: unknown[], enforcedNamespaceLabel = 'namespace') => () => new PlatformPlan({
+      ...PROPS, kubePrometheusStack: { values: { prometheus: { prometheusSpec: { enforcedNamespaceLabel, excludedFromEnforcement } } } },
+    });
+    const refusal = (namespaces: string, label = 'namespace') => "PlatformPlan: 'kubePrometheusStack.values.prometheus.prometheusSpec.excludedFromEnforcement' "
+      + `excludes PodMonitors of ${namespaces} from the enforced '${label}' label, so the shared Prometheus ('sharedPrometheus') cannot scope `
+      + "the checks of services there: remove those podmonitors entries, or remove 'enforcedNamespaceLabel'";
+    expect(excluding([{ resource: 'podmonitors', namespace: 'apps' }])).toThrow(refusal('"apps"'));
+    expect(excluding([
+      { group: 'monitoring.coreos.com', resource: 'podmonitors', namespace: 'apps', name: 'x' },
+      { resource: 'podmonitors', namespace: 'apps' }, { resource: 'podmonitors', namespace: 'team-b' },
+    ], 'tenant')).toThrow(refusal('"apps", "team-b"', 'tenant'));
+    // Other kinds leave the services' PodMonitors enforced; without an enforced label the list is moot.
+    expect(excluding([{ resource: 'servicemonitors', namespace: 'kube-system' }, { resource: 'prometheusrules', namespace: 'apps' }])().sharedPrometheus!
+      .monitorScopedSeries('test', 'podinfo', 1)).toEqual({
+      routerMatchers: 'namespace="test",job="test/podinfo-router"', podMatchers: 'namespace="test",job="test/podinfo-pods"',
+    });
+    expect(excluding([{ resource: 'podmonitors', namespace: 'apps' }], '')().sharedPrometheus!.monitorScopedSeries('test', 'podinfo', 1)).toBeUndefined();
+  });
+
   test('Terraform: a helm_release with the values, after its CRDs applied server-side (they outgrow client-side apply)', () => {
     const json = terraform(PROPS);
     const release = Object.values(json.resource.helm_release).find((r: any) => r.name === 'kube-prometheus-stack') as any;

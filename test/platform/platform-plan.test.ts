@@ -457,11 +457,15 @@ describe('PlatformPlan errors', () => {
 });
 
 describe('PlatformPlan: Istio values that contradict the plan', () => {
-  const CNI_OFF = "contradicts 'istio.cni' (true): the plan installs the CNI node agent, and sidecars injected without it get istio-init "
+  const CNI_OFF = "turns istiod's CNI mode off, which contradicts 'istio.cni' (true): the plan installs the CNI node agent, and sidecars injected without it get istio-init "
     + "(root, NET_ADMIN, NET_RAW), which Pod Security \"restricted\" rejects; remove it, or set 'istio.cni: false' to install no agent";
   const NO_ZTUNNEL = 'ambient mode needs ztunnel, which the platform does not install (it runs Istio in sidecar mode)';
   const OPENSHIFT = "PlatformPlan: 'istio.cniValues.global.platform' ('openshift') is not set for istiod: injected pods would lack the Multus "
     + "annotation that runs the agent's plugin; set global: { platform: 'openshift' } in 'istio.istiodValues' too";
+
+  const ISTIOD_MULTUS = (path: string, value: string) => `PlatformPlan: 'istio.istiodValues.${path}' ('${value}') is not set for the cni chart: `
+    + "injected pods would ask Multus for the NetworkAttachmentDefinition 'default/istio-cni', which only the cni chart in Multus mode creates; "
+    + "set global: { platform: 'openshift' } in 'istio.cniValues' too";
 
   function messages(istio: PlatformPlanProps['istio'], routers = [ISTIO]): string[] {
     try {
@@ -478,8 +482,12 @@ describe('PlatformPlan: Istio values that contradict the plan', () => {
       [`PlatformPlan: 'istio.istiodValues.cni.enabled' (false) ${CNI_OFF}`]],
     ["istiod's CNI mode off under pilot (copied to the top level)", { istiodValues: { pilot: { cni: { enabled: false } } } },
       [`PlatformPlan: 'istio.istiodValues.pilot.cni.enabled' (false) ${CNI_OFF}`]],
-    ["istiod's CNI mode as a string", { cni: true, istiodValues: { cni: { enabled: 'false' } } },
-      [`PlatformPlan: 'istio.istiodValues.cni.enabled' ("false") ${CNI_OFF}`]],
+    ["istiod's CNI mode as a string Helm reads as true", { cni: true, istiodValues: { cni: { enabled: 'false' } } },
+      ["PlatformPlan: 'istio.istiodValues.cni.enabled' (\"false\") is a string, which Helm's 'if' treats as true (every non-empty string is): write the boolean true or false"]],
+    ["istiod's CNI mode as an empty string (false to Helm)", { istiodValues: { pilot: { cni: { enabled: '' } } } },
+      [`PlatformPlan: 'istio.istiodValues.pilot.cni.enabled' ("") ${CNI_OFF}`]],
+    ["OpenShift's profile on istiod alone", { istiodValues: { global: { platform: 'openshift' } } }, [ISTIOD_MULTUS('global.platform', 'openshift')]],
+    ['Multus named on istiod alone', { istiodValues: { cni: { provider: 'multus' } } }, [ISTIOD_MULTUS('cni.provider', 'multus')]],
     ['the ambient profile on istiod', { istiodValues: { profile: 'ambient' } },
       [`PlatformPlan: 'istio.istiodValues.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`]],
     ['the ambient profile on the agent, under global', { cniValues: { global: { profile: 'ambient' } } },
@@ -517,10 +525,32 @@ describe('PlatformPlan: Istio values that contradict the plan', () => {
     // Without the agent, istiod's CNI mode is yours (a cluster whose CNI provides Istio's).
     expect(messages({ cni: false, istiodValues: { cni: { enabled: false } } })).toEqual([]);
     expect(messages({ cni: false, istiodValues: { cni: { enabled: true } } })).toEqual([]);
+    expect(messages({ cni: false, istiodValues: { global: { platform: 'openshift' } } })).toEqual([]);
+    expect(messages({ cniValues: { provider: 'multus' }, istiodValues: { cni: { provider: 'multus' } } })).toEqual([]);
+    expect(messages({ istiodValues: { cni: { enabled: 'true' } } })).toEqual([]);
     // Ambient is refused with Gateway API alone too: no ztunnel either.
     expect(messages({ istiodValues: { profile: 'ambient' } }, [PlatformRouter.GATEWAY_API])).toEqual([
       `PlatformPlan: 'istio.istiodValues.profile' ('ambient') is not allowed: ${NO_ZTUNNEL}; remove it, or name another of the chart's profiles`,
     ]);
+  });
+});
+
+describe('PlatformPlan: istiod in CNI mode without the agent is noted', () => {
+  const AGENT = "turns on istiod's CNI mode while 'istio.cni' is false, so the plan installs no Istio CNI node agent: "
+    + "the cluster must run one on every node, else injected pods' istio-validation init container fails and they never start; "
+    + "set 'istio.cni: true' to install it";
+
+  test.each<[string, PlatformPlanProps['istio'], string[]]>([
+    ['cni.enabled', { cni: false, istiodValues: { cni: { enabled: true } } }, [`'istio.istiodValues.cni.enabled' (true) ${AGENT}`]],
+    ['pilot.cni.enabled', { cni: false, istiodValues: { pilot: { cni: { enabled: true } } } }, [`'istio.istiodValues.pilot.cni.enabled' (true) ${AGENT}`]],
+    ["OpenShift's profile", { cni: false, istiodValues: { global: { platform: 'openshift' } } },
+      [`'istio.istiodValues.global.platform' ('openshift', whose profile sets pilot.cni.enabled) ${AGENT}`]],
+    ["OpenShift's profile with CNI mode turned off", { cni: false, istiodValues: { platform: 'openshift', cni: { enabled: false } } }, []],
+    ['CNI mode off', { cni: false, istiodValues: { cni: { enabled: false } } }, []],
+    ['CNI mode off under pilot, which wins', { cni: false, istiodValues: { cni: { enabled: true }, pilot: { cni: { enabled: false } } } }, []],
+    ['the agent installed', { istiodValues: { cni: { enabled: true } } }, []],
+  ])('%s', (_name, istio, notes) => {
+    expect(plan({ engines: [ARGO_ROLLOUTS], routers: [ISTIO], istio }).notes).toEqual(notes);
   });
 });
 
