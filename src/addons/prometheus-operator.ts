@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { MonitoredService, PrometheusOperatorOptions } from './prometheus';
 import { enforcedNamespaceLabelProblem } from './enforced-namespace-label';
+import type { MonitoredService, PrometheusOperatorOptions } from './prometheus';
 import { monitoringImports } from '../generated-imports';
 import type * as MonitoringImports from '../imports/monitoring.coreos.com';
 import { MonitorScopedSeries, RouterMetrics } from '../routers/router';
