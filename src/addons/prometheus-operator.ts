@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { enforcedNamespaceLabelProblem } from './enforced-namespace-label';
 import type { MonitoredService, PrometheusOperatorOptions } from './prometheus';
 import { monitoringImports } from '../generated-imports';
 import type * as MonitoringImports from '../imports/monitoring.coreos.com';
@@ -39,7 +40,7 @@ export class OperatorPrometheus {
     Object.entries(this.monitorLabels).forEach(([key, value]) => checkLabel(owner, key, value));
     this.interval = toLongDuration(checkWholeSeconds(owner, 'scrapeInterval', options.scrapeInterval ?? Duration.seconds(5), 1));
     this.monitorRouter = options.monitorRouter ?? true;
-    this.enforcedNamespaceLabel = checkPrometheusLabelName(owner, 'enforcedNamespaceLabel', options.enforcedNamespaceLabel);
+    this.enforcedNamespaceLabel = checkEnforcedNamespaceLabel(owner, options.enforcedNamespaceLabel);
   }
 
   public scrapeNamespace(_namespace: string): void {}
@@ -207,14 +208,11 @@ function podRelabelings(
   ];
 }
 
-const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** A Prometheus label name (not one of the reserved `__` names), or undefined. */
-function checkPrometheusLabelName(owner: string, property: string, value: string | undefined): string | undefined {
+/** The enforced namespace label's name, or undefined. */
+function checkEnforcedNamespaceLabel(owner: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !PROMETHEUS_LABEL_NAME.test(value) || value.startsWith('__')) {
-    fail(owner, `'${property}' (${JSON.stringify(value)}) must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'`);
-  }
+  const problem = enforcedNamespaceLabelProblem(value);
+  if (problem !== undefined) fail(owner, `'enforcedNamespaceLabel' (${JSON.stringify(value)}) ${problem}`);
   return value;
 }
 

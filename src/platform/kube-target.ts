@@ -12,8 +12,9 @@ import { fail } from '../validation';
 export interface KubeTarget {
   /**
    * Shell commands to run first, each ending in `; `: they stop the step (exit 1, with a message on
-   * stderr) when the commands cannot reach the provider's cluster: environment variables the provider
-   * reads that a kubeconfig file and a context cannot carry, or no kubeconfig file at all.
+   * stderr) when the environment sets what the provider reads that a kubeconfig file and a context
+   * cannot carry; where no kubeconfig file is named they choose `/dev/null` and no context, as the
+   * provider loads none (in a pod: the in-cluster configuration).
    */
   readonly preamble: string;
   /** Words to put after `kubectl`: `--kubeconfig <path> --context <context>`, as the provider names them. */
@@ -40,6 +41,9 @@ export const UNSUPPORTED_ENVIRONMENT = [
   'KUBE_TLS_SERVER_NAME', 'KUBE_PROXY_URL',
 ] as const;
 
+// strconv.ParseBool's spellings of false.
+const FALSE_SPELLINGS = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
+
 /**
  * `command` (shell text) as a local-exec `command`: Terraform reads it as a template, in which `${`
  * and `%{` would start an interpolation or a directive; `$${` and `%%{` stand for them.
@@ -54,11 +58,6 @@ function pathWord(value: string): string {
   return value.startsWith('~/') ? `"$HOME"/${shellWord(value.slice(2))}` : shellWord(value);
 }
 
-/** `[ -n "$<name>" ]`, else stop the step with `message` on stderr. */
-function requireSet(name: string, message: string): string {
-  return `[ -n "\${${name}:-}" ] || { printf '%s\\n' ${shellWord(message)} >&2; exit 1; }; `;
-}
-
 /** A leading `~` or `~/` of the variable `name` becomes $HOME, as the provider expands it (homedir.Expand). */
 function expandHome(name: string): string {
   return `case "$${name}" in '~') ${name}=$HOME ;; '~/'*) ${name}=$HOME/\${${name}#'~/'} ;; esac; `;
@@ -69,11 +68,14 @@ function expandHome(name: string): string {
  * (`shellWord`); Terraform expressions go into the environment (`KUBECONFIG_PATH`, `KUBE_CONTEXT`).
  * Without a `configPath`, the provider reads `KUBE_CONFIG_PATH`, and without a `configContext`,
  * `KUBE_CTX`, and so do the commands. Fails when the block reaches the cluster otherwise (host,
- * token, exec, ...); the commands stop when the environment does, or when no kubeconfig file is named.
+ * token, exec, ...); the commands stop when the environment does. When no file is named, kubectl and
+ * helm get `--kubeconfig /dev/null` and no context: client-go's in-cluster configuration in a pod,
+ * "no configuration has been provided" elsewhere, as for the provider; never ~/.kube/config.
  */
 export function kubeTarget(owner: string, provider: HelmProvider, steps: string[]): KubeTarget {
   const kubernetes: { [name: string]: unknown } = (provider.kubernetes ?? {}) as any;
-  const set = UNSUPPORTED.filter((name) => kubernetes[name] !== undefined);
+  // `insecure: false` leaves TLS verification on, as without it (helm/kubeconfig.go NewKubeConfig).
+  const set = UNSUPPORTED.filter((name) => kubernetes[name] !== undefined && !(name === 'insecure' && kubernetes[name] === false));
   if (set.length > 0) {
     fail(owner, `the provider's kubernetes block sets ${set.join(', ')}, but the CRD steps (${steps.join(', ')}) `
       + 'give kubectl a kubeconfig file and a context only: set kubernetes.configPath and configContext on the provider '
@@ -86,9 +88,12 @@ export function kubeTarget(owner: string, provider: HelmProvider, steps: string[
       + 'set it to the path of a kubeconfig file, or leave it unset to use KUBE_CONFIG_PATH');
   }
   const who = `${owner}, CRD steps ${steps.join(', ')}`;
-  const found = UNSUPPORTED_ENVIRONMENT.map((name) => `\${${name}:+ ${name}}`).join('');
+  const found = UNSUPPORTED_ENVIRONMENT.map((name) => (name === 'KUBE_INSECURE' ? '$insecure' : `\${${name}:+ ${name}}`)).join('');
   const preamble = [
-    `unsupported=${found}; [ -z "$unsupported" ] || { printf '%s\\n' ${shellWord(`${who}: the Helm provider reads`)}"$unsupported"`
+    // The provider parses KUBE_INSECURE with strconv.ParseBool (helm/provider.go Configure): its false
+    // spellings leave TLS verification on; anything else turns it off or stops the provider.
+    `case "\${KUBE_INSECURE:-}" in ''|${FALSE_SPELLINGS.join('|')}) insecure= ;; *) insecure=' KUBE_INSECURE' ;; esac; `
+    + `unsupported=${found}; [ -z "$unsupported" ] || { printf '%s\\n' ${shellWord(`${who}: the Helm provider reads`)}"$unsupported"`
     + `${shellWord(' from the environment, and kubectl and helm get a kubeconfig file and a context only: unset')}"$unsupported"`
     + `${shellWord(', and name the cluster with the provider\'s kubernetes.configPath (or KUBE_CONFIG_PATH) and configContext (or KUBE_CTX)')}`
     + ' >&2; exit 1; }; ',
@@ -97,31 +102,30 @@ export function kubeTarget(owner: string, provider: HelmProvider, steps: string[
   // A Terraform expression (a variable, another resource's attribute) is known only at apply time.
   const { Token } = loadCdktf(owner);
   const environment: { [name: string]: string } = {};
-  let kubeconfig: string;
-  if (configPath === undefined) {
-    // Without a path the provider loads no kubeconfig (in-cluster configuration only), while kubectl
-    // would fall back to $KUBECONFIG or ~/.kube/config: the machine's current cluster.
-    preamble.push(requireSet('KUBE_CONFIG_PATH', `${who}: the Helm provider names no kubeconfig file (kubernetes.configPath is `
-      + 'not set and KUBE_CONFIG_PATH is empty), and kubectl would use this machine\'s current context instead: set the '
-      + 'provider\'s kubernetes.configPath or export KUBE_CONFIG_PATH'), expandHome('KUBE_CONFIG_PATH'));
-    kubeconfig = '"$KUBE_CONFIG_PATH"';
-  } else if (Token.isUnresolved(configPath)) {
-    environment.KUBECONFIG_PATH = configPath;
-    preamble.push(requireSet('KUBECONFIG_PATH', `${who}: the Helm provider's kubernetes.configPath is empty, so it names no `
-      + 'kubeconfig file, and kubectl would use this machine\'s current context instead: give it the path of a kubeconfig file'),
-    expandHome('KUBECONFIG_PATH'));
-    kubeconfig = '"$KUBECONFIG_PATH"';
-  } else {
-    kubeconfig = pathWord(configPath);
+  const flags = (path: string, context: string) => ({
+    kubectlFlags: `--kubeconfig ${path} ${context.replace(/%CONTEXT%/g, '--context')}`,
+    helmFlags: `--kubeconfig ${path} ${context.replace(/%CONTEXT%/g, '--kube-context')}`,
+  });
+  if (configContext !== undefined && Token.isUnresolved(configContext)) environment.KUBE_CONTEXT = configContext;
+  if (configPath !== undefined && !Token.isUnresolved(configPath)) {
+    const context = configContext === undefined ? '${KUBE_CTX:+%CONTEXT% "$KUBE_CTX"}'
+      : `%CONTEXT% ${Token.isUnresolved(configContext) ? '"$KUBE_CONTEXT"' : shellWord(configContext)}`;
+    return { preamble: preamble.join(''), ...flags(pathWord(configPath), context), environment };
   }
 
-  const word = configContext === undefined ? undefined
-    : Token.isUnresolved(configContext) ? '"$KUBE_CONTEXT"' : shellWord(configContext);
-  if (configContext !== undefined && Token.isUnresolved(configContext)) environment.KUBE_CONTEXT = configContext;
+  // The path is known when the step runs: KUBE_CONFIG_PATH, or the expression's value. When it is
+  // empty the provider loads no kubeconfig and ignores the context (helm/kubeconfig.go NewKubeConfig):
+  // client-go then takes the in-cluster configuration in a pod and fails elsewhere. An explicit empty
+  // kubeconfig (/dev/null) and no context does the same for kubectl and helm, where their defaults
+  // would read $KUBECONFIG or ~/.kube/config: the machine's current cluster.
+  const pathVariable = configPath === undefined ? 'KUBE_CONFIG_PATH' : 'KUBECONFIG_PATH';
+  if (configPath !== undefined) environment.KUBECONFIG_PATH = configPath;
+  const contextVariable = configContext === undefined ? 'KUBE_CTX' : 'KUBE_CONTEXT';
+  if (configContext !== undefined && !Token.isUnresolved(configContext)) preamble.push(`KUBE_CONTEXT=${shellWord(configContext)}; `);
+  preamble.push(`[ -n "\${${pathVariable}:-}" ] || { ${pathVariable}=/dev/null; ${contextVariable}=; }; `, expandHome(pathVariable));
   return {
     preamble: preamble.join(''),
-    kubectlFlags: `--kubeconfig ${kubeconfig} ${word === undefined ? '${KUBE_CTX:+--context "$KUBE_CTX"}' : `--context ${word}`}`,
-    helmFlags: `--kubeconfig ${kubeconfig} ${word === undefined ? '${KUBE_CTX:+--kube-context "$KUBE_CTX"}' : `--kube-context ${word}`}`,
+    ...flags(`"$${pathVariable}"`, `\${${contextVariable}:+%CONTEXT% "$${contextVariable}"}`),
     environment,
   };
 }

@@ -6,8 +6,9 @@ import { PrometheusKnowledge } from './objects/monitoring';
 import { MESH_PROVIDERS } from './objects/releases';
 import { DEFAULT_OPTIONS, RehearseOptions } from './rehearse';
 import { rehearsalJson, releaseText } from './report';
-import { PROMETHEUS_LABEL_NAME, RehearsalResult, rehearseObjects } from './run-rehearsal';
+import { RehearsalResult, rehearseObjects } from './run-rehearsal';
 import { SCENARIO_NAMES, ScenarioName } from './scenarios';
+import { enforcedNamespaceLabelProblem } from '../addons/enforced-namespace-label';
 import { parseGoDuration } from '../analysis/load-command';
 import { CanaryService } from '../canary-service';
 import { constructsOf, loadApps } from '../cli/load-app';
@@ -77,9 +78,8 @@ export function parseRehearseArguments(argv: string[]): RehearseArguments {
       }
       case '--enforced-namespace-label': {
         const label = take();
-        if (!PROMETHEUS_LABEL_NAME.test(label)) {
-          throw new RehearseUsageError(`'--enforced-namespace-label' (${label}) must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. namespace`);
-        }
+        const problem = enforcedNamespaceLabelProblem(label);
+        if (problem !== undefined) throw new RehearseUsageError(`'--enforced-namespace-label' (${JSON.stringify(label)}) ${problem}`);
         options = { ...options, enforcedNamespaceLabel: label };
         break;
       }

@@ -5,6 +5,7 @@ import { MESH_PROVIDERS, findReleases } from './objects/releases';
 import { RehearsalOptions } from './rehearsal-options';
 import { DEFAULT_OPTIONS, ReleaseRehearsal, RehearseOptions, rehearse } from './rehearse';
 import { SCENARIO_NAMES, ScenarioName } from './scenarios';
+import { enforcedNamespaceLabelProblem } from '../addons/enforced-namespace-label';
 import { RolloutPlan } from '../plan/rollout-plan';
 import { DeclarationErrors, fail } from '../validation';
 
@@ -38,9 +39,8 @@ export function resolveOptions(owner: string, options: RehearsalOptions): Rehear
   });
   errors.attempt(() => {
     const label = options.enforcedNamespaceLabel;
-    if (label !== undefined && !PROMETHEUS_LABEL_NAME.test(label)) {
-      fail(owner, `'enforcedNamespaceLabel' ('${label}') must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. 'namespace'`);
-    }
+    const problem = label === undefined ? undefined : enforcedNamespaceLabelProblem(label);
+    if (problem !== undefined) fail(owner, `'enforcedNamespaceLabel' (${JSON.stringify(label)}) ${problem}`);
   });
   errors.throwIfAny();
   return {
@@ -61,9 +61,6 @@ export interface RehearsalResult {
   readonly rehearsal: ReleaseRehearsal;
   readonly agreements: Agreement[];
 }
-
-/** A Prometheus label name (model.LabelNameRE of Prometheus 2.x). */
-export const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Rehearses every release of the objects; compares each with its plan, when there is one

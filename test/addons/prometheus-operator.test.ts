@@ -309,6 +309,14 @@ describe('mistakes', () => {
       expect(() => Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: label })).toThrow(
         `Prometheus.operator: 'enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'`);
     }
+    // Labels the operator sets on a PodMonitor's series or the checks select: the enforced namespace would overwrite them.
+    for (const label of ['job', 'instance', 'pod', 'service', 'le', 'destination_workload']) {
+      expect(() => Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: label })).toThrow(
+        `Prometheus.operator: 'enforcedNamespaceLabel' ("${label}") is a label that the operator sets on every series or that the checks select, `
+        + 'which the enforced namespace would overwrite, so every check would read no series: name a label of its own, not one of job, instance, '
+        + 'pod, container, endpoint, service, le, quantile, code, response_code, reporter, destination_workload, destination_workload_namespace, '
+        + "destination_service_name, destination_service_namespace, rollouts_pod_template_hash, kubernetes_namespace, kubernetes_pod_name, e.g. 'namespace'");
+    }
     expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'tenant_ns' }).monitorScopedSeries('test', 'podinfo', 1)).toEqual({
       routerMatchers: 'tenant_ns="test",job="test/podinfo-router"', podMatchers: 'tenant_ns="test",job="test/podinfo-pods"',
     });

@@ -32,10 +32,11 @@ function main(command: string): string {
 
 // Terraform-escaped (`$${` stands for `${`): the provider's environment settings a kubeconfig file and
 // a context cannot carry stop every step.
-const ENV_CHECK = 'unsupported=$${KUBE_CONFIG_PATHS:+ KUBE_CONFIG_PATHS}$${KUBE_CTX_CLUSTER:+ KUBE_CTX_CLUSTER}'
+const ENV_CHECK = 'case "$${KUBE_INSECURE:-}" in \'\'|0|f|F|false|FALSE|False) insecure= ;; *) insecure=\' KUBE_INSECURE\' ;; esac; '
+  + 'unsupported=$${KUBE_CONFIG_PATHS:+ KUBE_CONFIG_PATHS}$${KUBE_CTX_CLUSTER:+ KUBE_CTX_CLUSTER}'
   + '$${KUBE_CTX_AUTH_INFO:+ KUBE_CTX_AUTH_INFO}$${KUBE_HOST:+ KUBE_HOST}$${KUBE_TOKEN:+ KUBE_TOKEN}$${KUBE_USER:+ KUBE_USER}'
   + '$${KUBE_PASSWORD:+ KUBE_PASSWORD}$${KUBE_CLIENT_CERT_DATA:+ KUBE_CLIENT_CERT_DATA}$${KUBE_CLIENT_KEY_DATA:+ KUBE_CLIENT_KEY_DATA}'
-  + '$${KUBE_CLUSTER_CA_CERT_DATA:+ KUBE_CLUSTER_CA_CERT_DATA}$${KUBE_INSECURE:+ KUBE_INSECURE}'
+  + '$${KUBE_CLUSTER_CA_CERT_DATA:+ KUBE_CLUSTER_CA_CERT_DATA}$insecure'
   + '$${KUBE_TLS_SERVER_NAME:+ KUBE_TLS_SERVER_NAME}$${KUBE_PROXY_URL:+ KUBE_PROXY_URL}; [ -z "$unsupported" ] || '
   + "{ printf '%s\\n' 'CanaryPlatform '\\''cluster/platform'\\'', CRD steps gateway-api-crds, traefik-crds, flagger-crds: "
   + "the Helm provider reads'\"$unsupported\"' from the environment, and kubectl and helm get a kubeconfig file and a context only: "
@@ -74,6 +75,8 @@ function run(step: { command: string; environment: { [name: string]: string } },
 }
 
 const HELM_SHOW = ['helm:[show]', 'helm:[crds]', 'helm:[flagger]', 'helm:[--repo]', 'helm:[https://flagger.app]', 'helm:[--version]', 'helm:[1.44.0]'];
+/** `--kubeconfig /dev/null` and no context: what the commands get when no kubeconfig file is named. */
+const NO_FILE = (tool: string) => [`${tool}:[--kubeconfig]`, `${tool}:[/dev/null]`];
 const APPLY_STDIN = ['kubectl:[--server-side]', 'kubectl:[--force-conflicts]', 'kubectl:[-f]', 'kubectl:[-]'];
 
 describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => {
@@ -106,11 +109,9 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
       configContext: new TerraformVariable(stack, 'context', {}).stringValue,
     }));
     expect(steps['gateway-api-crds']).toEqual({
-      command: `${ENV_CHECK}[ -n "$\${KUBECONFIG_PATH:-}" ] || { printf '%s\\n' '${WHO.replace(/'/g, "'\\''")}: the Helm provider'\\''s `
-        + "kubernetes.configPath is empty, so it names no kubeconfig file, and kubectl would use this machine'\\''s current context "
-        + "instead: give it the path of a kubeconfig file' >&2; exit 1; }; "
+      command: `${ENV_CHECK}[ -n "$\${KUBECONFIG_PATH:-}" ] || { KUBECONFIG_PATH=/dev/null; KUBE_CONTEXT=; }; `
         + 'case "$KUBECONFIG_PATH" in \'~\') KUBECONFIG_PATH=$HOME ;; \'~/\'*) KUBECONFIG_PATH=$HOME/$${KUBECONFIG_PATH#\'~/\'} ;; esac; '
-        + `kubectl apply --kubeconfig "$KUBECONFIG_PATH" --context "$KUBE_CONTEXT" ${APPLY_URL}`,
+        + `kubectl apply --kubeconfig "$KUBECONFIG_PATH" $\${KUBE_CONTEXT:+--context "$KUBE_CONTEXT"} ${APPLY_URL}`,
       environment: {
         KUBECONFIG_PATH: '${var.kubeconfig}',
         KUBE_CONTEXT: '${var.context}',
@@ -124,28 +125,24 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
       argv: [...HELM_SHOW, 'helm:[--kubeconfig]', 'helm:[/home/ops/kube config]', 'helm:[--kube-context]', 'helm:[b c]',
         'kubectl:[apply]', 'kubectl:[--kubeconfig]', 'kubectl:[/home/ops/kube config]', 'kubectl:[--context]', 'kubectl:[b c]', ...APPLY_STDIN],
     });
-    // An expression that resolves to '' names no file: the provider would then load none.
+    // An expression that resolves to '' names no file: the provider then loads none and ignores the
+    // context; the commands get an empty kubeconfig and no context (in-cluster in a pod).
     expect(run(flagger, { KUBECONFIG_PATH: '', KUBE_CONTEXT: 'b', KUBE_CONFIG_PATH: '/k' })).toEqual({
-      status: 1,
-      stderr: `${WHO}: the Helm provider's kubernetes.configPath is empty, so it names no kubeconfig file, and kubectl would use `
-        + 'this machine\'s current context instead: give it the path of a kubeconfig file\n',
-      argv: [],
+      status: 0, stderr: '', argv: [...HELM_SHOW, ...NO_FILE('helm'), 'kubectl:[apply]', ...NO_FILE('kubectl'), ...APPLY_STDIN],
     });
   });
 
   test('without a configPath or configContext (the default provider), both read KUBE_CONFIG_PATH and KUBE_CTX, as the provider does', () => {
     const steps = commands(undefined);
-    expect(steps['gateway-api-crds'].command).toBe(`${ENV_CHECK}[ -n "$\${KUBE_CONFIG_PATH:-}" ] || { printf '%s\\n' `
-      + `'${WHO.replace(/'/g, "'\\''")}: the Helm provider names no kubeconfig file (kubernetes.configPath is not set and `
-      + "KUBE_CONFIG_PATH is empty), and kubectl would use this machine'\\''s current context instead: set the provider'\\''s "
-      + "kubernetes.configPath or export KUBE_CONFIG_PATH' >&2; exit 1; }; "
+    expect(steps['gateway-api-crds'].command).toBe(`${ENV_CHECK}[ -n "$\${KUBE_CONFIG_PATH:-}" ] || { KUBE_CONFIG_PATH=/dev/null; KUBE_CTX=; }; `
       + 'case "$KUBE_CONFIG_PATH" in \'~\') KUBE_CONFIG_PATH=$HOME ;; \'~/\'*) KUBE_CONFIG_PATH=$HOME/$${KUBE_CONFIG_PATH#\'~/\'} ;; esac; '
       // `$${` is Terraform's escape of `${`: the shell sees ${KUBE_CTX:+...}.
       + `kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $\${KUBE_CTX:+--context "$KUBE_CTX"} ${APPLY_URL}`);
     expect(main(steps['flagger-crds'].command)).toBe(`${SHOW} --kubeconfig "$KUBE_CONFIG_PATH" $\${KUBE_CTX:+--kube-context "$KUBE_CTX"}`
       + ' | kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--context "$KUBE_CTX"} --server-side --force-conflicts -f -');
     const withContext = commands(() => ({ configContext: 'b' }));
-    expect(main(withContext['gateway-api-crds'].command)).toBe(`kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" --context b ${APPLY_URL}`);
+    expect(main(withContext['gateway-api-crds'].command)).toBe(`kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $\${KUBE_CONTEXT:+--context "$KUBE_CONTEXT"} ${APPLY_URL}`);
+    expect(withContext['gateway-api-crds'].command).toContain('KUBE_CONTEXT=b; [ -n "$${KUBE_CONFIG_PATH:-}" ] || { KUBE_CONFIG_PATH=/dev/null; KUBE_CONTEXT=; }; ');
   });
 
   test('run by sh without a configContext: KUBE_CTX, when set and not empty, is the context of kubectl and helm', () => {
@@ -178,15 +175,28 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
     });
   });
 
-  test('run by sh with no kubeconfig file named: the step stops before kubectl would use the machine\'s current context', () => {
-    const flagger = commands(undefined)['flagger-crds'];
-    for (const env of [{}, { KUBE_CONFIG_PATH: '' }, { KUBECONFIG: '/home/ops/.kube/config', KUBE_CTX: 'prod' }] as Array<{ [name: string]: string }>) {
-      expect(run(flagger, env)).toEqual({
-        status: 1,
-        stderr: `${WHO}: the Helm provider names no kubeconfig file (kubernetes.configPath is not set and KUBE_CONFIG_PATH is empty), `
-          + 'and kubectl would use this machine\'s current context instead: set the provider\'s kubernetes.configPath or export KUBE_CONFIG_PATH\n',
-        argv: [],
+  test('run by sh with no kubeconfig file named: an empty kubeconfig and no context, so client-go loads the in-cluster configuration as the provider does', () => {
+    // The provider loads no file and ignores configContext and KUBE_CTX without a path
+    // (helm/kubeconfig.go NewKubeConfig); /dev/null keeps kubectl and helm off $KUBECONFIG and ~/.kube/config.
+    for (const flagger of [commands(undefined)['flagger-crds'], commands(() => ({ configContext: 'dev' }))['flagger-crds']]) {
+      for (const env of [{}, { KUBE_CONFIG_PATH: '' }, { KUBECONFIG: '/home/ops/.kube/config', KUBE_CTX: 'prod', KUBERNETES_SERVICE_HOST: '10.0.0.1' }] as Array<{ [name: string]: string }>) {
+        expect(run(flagger, env)).toEqual({
+          status: 0, stderr: '', argv: [...HELM_SHOW, ...NO_FILE('helm'), 'kubectl:[apply]', ...NO_FILE('kubectl'), ...APPLY_STDIN],
+        });
+      }
+    }
+  });
+
+  test('KUBE_INSECURE with a false spelling of strconv.ParseBool leaves TLS verified and passes; any other value stops the step', () => {
+    const flagger = commands(() => ({ configPath: '/k', insecure: false }))['flagger-crds'];
+    const file = (tool: string) => [`${tool}:[--kubeconfig]`, `${tool}:[/k]`];
+    for (const value of ['', '0', 'f', 'F', 'false', 'FALSE', 'False']) {
+      expect(run(flagger, { KUBE_INSECURE: value })).toEqual({
+        status: 0, stderr: '', argv: [...HELM_SHOW, ...file('helm'), 'kubectl:[apply]', ...file('kubectl'), ...APPLY_STDIN],
       });
+    }
+    for (const value of ['true', '1', 'no']) {
+      expect(run(flagger, { KUBE_INSECURE: value })).toMatchObject({ status: 1, argv: [] });
     }
   });
 
@@ -272,7 +282,7 @@ describe('the committed platform example: every stack\'s CRD steps target its ow
     const kubectl = `kubectl apply --kubeconfig "$HOME"/.kube/config --context ${cluster} --server-side --force-conflicts`;
     for (const [id, resource] of data as [string, any][]) {
       const full: string = resource.provisioner[0]['local-exec'].command;
-      expect(full.startsWith('unsupported=$${KUBE_CONFIG_PATHS:+ KUBE_CONFIG_PATHS}')).toBe(true);
+      expect(full.startsWith(ENV_CHECK.slice(0, ENV_CHECK.indexOf("{ printf '%s\\n' '") + 19))).toBe(true);
       const command = main(full);
       if (id.includes('gateway-api-crds')) {
         expect(command).toBe(`${kubectl} -f "$MANIFESTS_URL"`);

@@ -177,7 +177,12 @@ describe('mistakes in the command line', () => {
     [['--users'], "'--users' needs a value"],
     [['--fast'], "unexpected '--fast'"],
     [['--mesh-provider', 'envoy'], "'--mesh-provider' (envoy) must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik"],
-    [['--enforced-namespace-label', 'kubernetes.io/namespace'], "'--enforced-namespace-label' (kubernetes.io/namespace) must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. namespace"],
+    [['--enforced-namespace-label', 'kubernetes.io/namespace'], "'--enforced-namespace-label' (\"kubernetes.io/namespace\") must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'"],
+    [['--enforced-namespace-label', '__tenant'], "'--enforced-namespace-label' (\"__tenant\") must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'"],
+    [['--enforced-namespace-label', 'job'], "'--enforced-namespace-label' (\"job\") is a label that the operator sets on every series or that the checks select, which the enforced namespace would overwrite, "
+      + 'so every check would read no series: name a label of its own, not one of job, instance, pod, container, endpoint, service, le, quantile, code, response_code, reporter, '
+      + 'destination_workload, destination_workload_namespace, destination_service_name, destination_service_namespace, rollouts_pod_template_hash, kubernetes_namespace, '
+      + "kubernetes_pod_name, e.g. 'namespace'"],
   ])('%j: exit 2, the mistake and the usage', async (argv, message) => {
     const { code, out, err } = await run(FLAGGER, ...argv);
     expect({ code, out }).toEqual({ code: 2, out: '' });
@@ -232,7 +237,7 @@ describe('the library API', () => {
         "Rehearsal.ofManifests(): 'usersPerSecond' (-1) must be a number of requests per second, 0 or more",
         "Rehearsal.ofManifests(): 'approveAfter' and 'neverApprove' contradict each other: give one",
         "Rehearsal.ofManifests(): 'meshProvider' ('envoy') must be one of Flagger's mesh providers: apisix, appmesh, appmesh:v1beta2, contour, gatewayapi:v1, gatewayapi:v1beta1, gloo, istio, knative, kubernetes, kuma, linkerd, nginx, osm, skipper, smi:v1alpha1, smi:v1alpha2, smi:v1alpha3, traefik",
-        "Rehearsal.ofManifests(): 'enforcedNamespaceLabel' ('1st') must be a Prometheus label name (letters, digits and '_', not starting with a digit), e.g. 'namespace'",
+        "Rehearsal.ofManifests(): 'enforcedNamespaceLabel' (\"1st\") must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'",
       ].join('\n'));
     expect(() => Rehearsal.ofApp({} as any)).toThrow("Rehearsal.ofApp(): 'app' ({}) must be");
     expect(() => Rehearsal.ofManifests(['/no/such/manifests'])).toThrow("no manifest file or folder at '/no/such/manifests'");
