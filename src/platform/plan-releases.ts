@@ -39,6 +39,7 @@ import {
 } from './platform-options';
 import { RESTRICTED_CONTAINER, sharedPrometheusValues } from './shared-prometheus';
 import { resolveClusterDns } from '../addons/egress';
+import { enforcedNamespaceLabelProblem } from '../addons/enforced-namespace-label';
 import { checkNoCredentialsInUrl, maskCredentials } from '../analysis/url-credentials';
 import { checkDnsLabel, checkUniqueNames, fail } from '../validation';
 import {
@@ -338,9 +339,9 @@ export function planPlatform(props: PlatformPlanProps): PlannedPlatform {
 function enforcedNamespaceLabelOf(values: { [key: string]: any }): string | undefined {
   const label = values.prometheus?.prometheusSpec?.enforcedNamespaceLabel;
   if (label === undefined || label === null || label === '') return undefined;
-  if (typeof label !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label) || label.startsWith('__')) {
-    fail(OWNER, `'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (${JSON.stringify(label)}) must be a Prometheus label name `
-      + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
+  const problem = enforcedNamespaceLabelProblem(label);
+  if (problem !== undefined) {
+    fail(OWNER, `'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (${JSON.stringify(label)}) ${problem}`);
   }
   // The operator leaves a listed monitor's series unlabelled (labeler.go IsExcluded: namespace + group/kind, all
   // names when none is given): the shared Prometheus, one for every service, would scope those services' checks by a

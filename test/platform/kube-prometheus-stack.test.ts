@@ -85,6 +85,10 @@ describe('kube-prometheus-stack instead of the shared Prometheus', () => {
     expect(() => enforcing('kubernetes.io/ns')).toThrow(
       "PlatformPlan: 'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (\"kubernetes.io/ns\") must be a Prometheus label name "
       + "(letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'");
+    // A label the operator sets or the checks select would be overwritten: the same check as Prometheus.operator's.
+    expect(() => enforcing('job')).toThrow(
+      "PlatformPlan: 'kubePrometheusStack.values.prometheus.prometheusSpec.enforcedNamespaceLabel' (\"job\") is a label that the operator "
+      + 'sets on every series or that the checks select');
   });
 
   test('PodMonitors excluded from the enforced label: the shared Prometheus cannot scope their services, so the synth refuses', () => {
