@@ -132,7 +132,7 @@ describe('CRD upgrades under Terraform', () => {
             // User values reach the shell as environment variables only; without a configPath on the
             // provider, both commands read the kubeconfig KUBE_CONFIG_PATH names and the context KUBE_CTX
             // names, as the provider does (test/platform/kube-target.test.ts runs them).
-            command: expect.stringMatching(new RegExp(`^unsupported=.*esac; ${escapeRegExp('helm show crds "$CHART" --repo "$CHART_REPOSITORY" '
+            command: expect.stringMatching(new RegExp(`^case .*; unsupported=.*esac; ${escapeRegExp('helm show crds "$CHART" --repo "$CHART_REPOSITORY" '
               + '--version "$CHART_VERSION" --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--kube-context "$KUBE_CTX"}'
               + ' | kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--context "$KUBE_CTX"} --server-side --force-conflicts -f -')}$`, 's')),
             environment: { CHART: chart, CHART_REPOSITORY: repository, CHART_VERSION: version },

@@ -176,7 +176,7 @@ describe('Gateway API', () => {
         'local-exec': {
           interpreter: ['/bin/sh', '-c'],
           // After the checks of test/platform/kube-target.test.ts: the provider's kubeconfig and context.
-          command: expect.stringMatching(/^unsupported=.*esac; kubectl apply --kubeconfig "\$KUBE_CONFIG_PATH" \$\$\{KUBE_CTX:\+--context "\$KUBE_CTX"\} --server-side --force-conflicts -f "\$MANIFESTS_URL"$/s),
+          command: expect.stringMatching(/^case .*; unsupported=.*esac; kubectl apply --kubeconfig "\$KUBE_CONFIG_PATH" \$\$\{KUBE_CTX:\+--context "\$KUBE_CTX"\} --server-side --force-conflicts -f "\$MANIFESTS_URL"$/s),
           environment: { MANIFESTS_URL: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml' },
         },
       }],
