@@ -8,7 +8,7 @@ const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TAKEN = [
   'job', 'instance', 'pod', 'container', 'endpoint', 'service', 'le', 'quantile', 'code', 'response_code', 'reporter',
   'destination_workload', 'destination_workload_namespace', 'destination_service_name', 'destination_service_namespace',
-  'rollouts_pod_template_hash', 'kubernetes_namespace', 'kubernetes_pod_name',
+  'rollouts_pod_template_hash', 'kubernetes_pod_name',
 ];
 
 /**

@@ -53,8 +53,9 @@ export class CanaryPlatform extends Construct {
    * them in `crds/` (id `<release>-crds`, e.g. `flagger-crds`), re-applied when the version changes.
    * They run `kubectl` (and `helm show crds`) on the machine that runs Terraform, with the
    * kubeconfig file and context of `provider` (`kubernetes.configPath`, `configContext`; without them,
-   * `KUBE_CONFIG_PATH` and `KUBE_CTX`, as the provider reads them). They stop with a message when
-   * no kubeconfig file is named, or when the environment sets another of the provider's cluster
+   * `KUBE_CONFIG_PATH` and `KUBE_CTX`, as the provider reads them). Where no kubeconfig file is
+   * named they use the in-cluster configuration in a pod, as the provider does, and stop with a
+   * message elsewhere; they also stop when the environment sets another of the provider's cluster
    * settings (`KUBE_CONFIG_PATHS`, `KUBE_HOST`, `KUBE_TOKEN`, ...).
    */
   public readonly prerequisites: TerraformResource[];
@@ -78,6 +79,13 @@ export class CanaryPlatform extends Construct {
     // JSON has no comments: Terraform ignores a property named "//" (cdktf keeps its own metadata
     // there), so the generated-file header is one more entry of it.
     TerraformStack.of(this).addOverride('//.generated', headerText(this.node.root, 'npx cdktf synth'));
+    // What the plan cannot check and the cluster must provide: a warning `cdktf synth` prints, and
+    // an entry beside the header for whoever reads the JSON.
+    if (props.plan.notes.length > 0) {
+      const { Annotations } = loadCdktf(owner);
+      props.plan.notes.forEach((note) => Annotations.of(this).addWarning(note));
+      TerraformStack.of(this).addOverride('//.notes', [...props.plan.notes]);
+    }
 
     const { DataResource } = loadCdktf(owner);
     // The CRD steps run kubectl and helm against the provider's cluster, never the machine's current context.

@@ -52,6 +52,9 @@ export function terraformCommand(command: string): string {
   return command.replace(/([$%])\{/g, (_, sigil: string) => `${sigil}${sigil}{`);
 }
 
+/** Where a pod's service account token is mounted, which client-go's in-cluster configuration reads. */
+export const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 /** `value` as one shell word; `~` and `~/` (which the provider expands) become the home folder. */
 function pathWord(value: string): string {
   if (value === '~') return '"$HOME"';
@@ -122,7 +125,16 @@ export function kubeTarget(owner: string, provider: HelmProvider, steps: string[
   if (configPath !== undefined) environment.KUBECONFIG_PATH = configPath;
   const contextVariable = configContext === undefined ? 'KUBE_CTX' : 'KUBE_CONTEXT';
   if (configContext !== undefined && !Token.isUnresolved(configContext)) preamble.push(`KUBE_CONTEXT=${shellWord(configContext)}; `);
-  preamble.push(`[ -n "\${${pathVariable}:-}" ] || { ${pathVariable}=/dev/null; ${contextVariable}=; }; `, expandHome(pathVariable));
+  // Outside a pod, kubectl and helm would not fail on an empty kubeconfig as the provider does: their
+  // defaults point it at $KUBERNETES_MASTER or http://localhost:8080 (client-go clientcmd ClusterDefaults).
+  // So the step runs only where client-go takes the in-cluster configuration (client_config.go
+  // inClusterClientConfig.Possible: both variables and the service account's token).
+  const notInCluster = `${who}: the Helm provider names no kubeconfig file (kubernetes.configPath is not set or empty and KUBE_CONFIG_PATH `
+    + 'is empty), so it uses the in-cluster configuration, and this is not a pod with one (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT '
+    + `and ${IN_CLUSTER_TOKEN}): set the provider's kubernetes.configPath or export KUBE_CONFIG_PATH`;
+  preamble.push(`[ -n "\${${pathVariable}:-}" ] || { [ -n "\${KUBERNETES_SERVICE_HOST:-}" ] && [ -n "\${KUBERNETES_SERVICE_PORT:-}" ] `
+    + `&& [ -f ${IN_CLUSTER_TOKEN} ] || { printf '%s\\n' ${shellWord(notInCluster)} >&2; exit 1; }; ${pathVariable}=/dev/null; ${contextVariable}=; }; `,
+  expandHome(pathVariable));
   return {
     preamble: preamble.join(''),
     ...flags(`"$${pathVariable}"`, `\${${contextVariable}:+%CONTEXT% "$${contextVariable}"}`),

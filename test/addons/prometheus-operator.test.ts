@@ -315,8 +315,11 @@ describe('mistakes', () => {
         `Prometheus.operator: 'enforcedNamespaceLabel' ("${label}") is a label that the operator sets on every series or that the checks select, `
         + 'which the enforced namespace would overwrite, so every check would read no series: name a label of its own, not one of job, instance, '
         + 'pod, container, endpoint, service, le, quantile, code, response_code, reporter, destination_workload, destination_workload_namespace, '
-        + "destination_service_name, destination_service_namespace, rollouts_pod_template_hash, kubernetes_namespace, kubernetes_pod_name, e.g. 'namespace'");
+        + "destination_service_name, destination_service_namespace, rollouts_pod_template_hash, kubernetes_pod_name, e.g. 'namespace'");
     }
+    // Our own PodMonitors set kubernetes_namespace to the pod's namespace, which enforcement writes alike: allowed.
+    expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'kubernetes_namespace' }).monitorScopedSeries('test', 'podinfo', 1)?.podMatchers)
+      .toBe('kubernetes_namespace="test",job="test/podinfo-pods"');
     expect(Prometheus.operator({ address: ADDRESS, enforcedNamespaceLabel: 'tenant_ns' }).monitorScopedSeries('test', 'podinfo', 1)).toEqual({
       routerMatchers: 'tenant_ns="test",job="test/podinfo-router"', podMatchers: 'tenant_ns="test",job="test/podinfo-pods"',
     });

@@ -229,3 +229,18 @@ describe('CanaryPlatform', () => {
     expect(app).toBeInstanceOf(App);
   });
 });
+
+describe('the plan\'s notes', () => {
+  test('a warning cdktf synth prints (@cdktf/warn), and an entry beside the header; none without notes', () => {
+    const p = platform({ engines: [FLAGGER], routers: [ISTIO], istio: { cni: false, istiodValues: { cni: { enabled: true } } } });
+    expect(p.plan.notes).toHaveLength(1);
+    expect(p.plan.notes[0]).toMatch(/^'istio\.istiodValues\.cni\.enabled' \(true\) turns on istiod's CNI mode while 'istio\.cni' is false/);
+    const warnings = p.node.metadata.filter((entry) => entry.type === '@cdktf/warn').map((entry) => entry.data);
+    expect(warnings).toEqual(p.plan.notes);
+    expect(TerraformStack.of(p).toTerraform()['//'].notes).toEqual(p.plan.notes);
+    const quiet = platform();
+    expect(quiet.plan.notes).toEqual([]);
+    expect(quiet.node.metadata.filter((entry) => entry.type === '@cdktf/warn')).toEqual([]);
+    expect(TerraformStack.of(quiet).toTerraform()['//'].notes).toBeUndefined();
+  });
+});

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { TerraformStack, TerraformVariable, Testing as TfTesting } from 'cdktf';
 import { CanaryPlatform, PlatformEngine, PlatformPlan, PlatformRouter } from '../../src';
+import { IN_CLUSTER_TOKEN } from '../../src/platform/kube-target';
 
 /**
  * The CRD steps of CanaryPlatform (terraform_data + local-exec) run kubectl and helm against the
@@ -77,6 +78,31 @@ function run(step: { command: string; environment: { [name: string]: string } },
 const HELM_SHOW = ['helm:[show]', 'helm:[crds]', 'helm:[flagger]', 'helm:[--repo]', 'helm:[https://flagger.app]', 'helm:[--version]', 'helm:[1.44.0]'];
 /** `--kubeconfig /dev/null` and no context: what the commands get when no kubeconfig file is named. */
 const NO_FILE = (tool: string) => [`${tool}:[--kubeconfig]`, `${tool}:[/dev/null]`];
+
+/** The step's message where no kubeconfig file is named outside a pod. */
+const NOT_IN_CLUSTER = `${WHO}: the Helm provider names no kubeconfig file (kubernetes.configPath is not set or empty and KUBE_CONFIG_PATH `
+  + 'is empty), so it uses the in-cluster configuration, and this is not a pod with one (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT '
+  + `and ${IN_CLUSTER_TOKEN}): set the provider's kubernetes.configPath or export KUBE_CONFIG_PATH\n`;
+
+/** The preamble's branch for no file named: in a pod, an empty kubeconfig and no context; else stop. */
+function noFile(pathVariable: string, contextVariable: string): string {
+  return `[ -n "$\${${pathVariable}:-}" ] || { [ -n "$\${KUBERNETES_SERVICE_HOST:-}" ] && [ -n "$\${KUBERNETES_SERVICE_PORT:-}" ] `
+    + `&& [ -f ${IN_CLUSTER_TOKEN} ] || { printf '%s\\n' '${NOT_IN_CLUSTER.slice(0, -1).replace(/'/g, "'\\''")}' >&2; exit 1; }; `
+    + `${pathVariable}=/dev/null; ${contextVariable}=; }; `;
+}
+
+/** `run` as in a pod: the two variables set and the token file (a file of the test's, in place of the mounted one). */
+function runInPod(step: { command: string; environment: { [name: string]: string } }, env: { [name: string]: string } = {}): Run {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kube-target-pod-'));
+  const token = path.join(dir, 'token');
+  fs.writeFileSync(token, 'x');
+  try {
+    return run({ ...step, command: step.command.split(IN_CLUSTER_TOKEN).join(token) },
+      { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', ...env });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 const APPLY_STDIN = ['kubectl:[--server-side]', 'kubectl:[--force-conflicts]', 'kubectl:[-f]', 'kubectl:[-]'];
 
 describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => {
@@ -109,7 +135,7 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
       configContext: new TerraformVariable(stack, 'context', {}).stringValue,
     }));
     expect(steps['gateway-api-crds']).toEqual({
-      command: `${ENV_CHECK}[ -n "$\${KUBECONFIG_PATH:-}" ] || { KUBECONFIG_PATH=/dev/null; KUBE_CONTEXT=; }; `
+      command: `${ENV_CHECK}${noFile('KUBECONFIG_PATH', 'KUBE_CONTEXT')}`
         + 'case "$KUBECONFIG_PATH" in \'~\') KUBECONFIG_PATH=$HOME ;; \'~/\'*) KUBECONFIG_PATH=$HOME/$${KUBECONFIG_PATH#\'~/\'} ;; esac; '
         + `kubectl apply --kubeconfig "$KUBECONFIG_PATH" $\${KUBE_CONTEXT:+--context "$KUBE_CONTEXT"} ${APPLY_URL}`,
       environment: {
@@ -127,14 +153,15 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
     });
     // An expression that resolves to '' names no file: the provider then loads none and ignores the
     // context; the commands get an empty kubeconfig and no context (in-cluster in a pod).
-    expect(run(flagger, { KUBECONFIG_PATH: '', KUBE_CONTEXT: 'b', KUBE_CONFIG_PATH: '/k' })).toEqual({
+    expect(runInPod(flagger, { KUBECONFIG_PATH: '', KUBE_CONTEXT: 'b', KUBE_CONFIG_PATH: '/k' })).toEqual({
       status: 0, stderr: '', argv: [...HELM_SHOW, ...NO_FILE('helm'), 'kubectl:[apply]', ...NO_FILE('kubectl'), ...APPLY_STDIN],
     });
+    expect(run(flagger, { KUBECONFIG_PATH: '', KUBE_CONTEXT: 'b', KUBE_CONFIG_PATH: '/k' })).toEqual({ status: 1, stderr: NOT_IN_CLUSTER, argv: [] });
   });
 
   test('without a configPath or configContext (the default provider), both read KUBE_CONFIG_PATH and KUBE_CTX, as the provider does', () => {
     const steps = commands(undefined);
-    expect(steps['gateway-api-crds'].command).toBe(`${ENV_CHECK}[ -n "$\${KUBE_CONFIG_PATH:-}" ] || { KUBE_CONFIG_PATH=/dev/null; KUBE_CTX=; }; `
+    expect(steps['gateway-api-crds'].command).toBe(`${ENV_CHECK}${noFile('KUBE_CONFIG_PATH', 'KUBE_CTX')}`
       + 'case "$KUBE_CONFIG_PATH" in \'~\') KUBE_CONFIG_PATH=$HOME ;; \'~/\'*) KUBE_CONFIG_PATH=$HOME/$${KUBE_CONFIG_PATH#\'~/\'} ;; esac; '
       // `$${` is Terraform's escape of `${`: the shell sees ${KUBE_CTX:+...}.
       + `kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $\${KUBE_CTX:+--context "$KUBE_CTX"} ${APPLY_URL}`);
@@ -142,7 +169,7 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
       + ' | kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $${KUBE_CTX:+--context "$KUBE_CTX"} --server-side --force-conflicts -f -');
     const withContext = commands(() => ({ configContext: 'b' }));
     expect(main(withContext['gateway-api-crds'].command)).toBe(`kubectl apply --kubeconfig "$KUBE_CONFIG_PATH" $\${KUBE_CONTEXT:+--context "$KUBE_CONTEXT"} ${APPLY_URL}`);
-    expect(withContext['gateway-api-crds'].command).toContain('KUBE_CONTEXT=b; [ -n "$${KUBE_CONFIG_PATH:-}" ] || { KUBE_CONFIG_PATH=/dev/null; KUBE_CONTEXT=; }; ');
+    expect(withContext['gateway-api-crds'].command).toContain(`KUBE_CONTEXT=b; ${noFile('KUBE_CONFIG_PATH', 'KUBE_CONTEXT')}`);
   });
 
   test('run by sh without a configContext: KUBE_CTX, when set and not empty, is the context of kubectl and helm', () => {
@@ -175,14 +202,18 @@ describe('the CRD steps use the Helm provider\'s kubeconfig and context', () => 
     });
   });
 
-  test('run by sh with no kubeconfig file named: an empty kubeconfig and no context, so client-go loads the in-cluster configuration as the provider does', () => {
+  test('run by sh with no kubeconfig file named: in a pod an empty kubeconfig and no context, so client-go loads the in-cluster configuration as the provider does; elsewhere the step stops', () => {
     // The provider loads no file and ignores configContext and KUBE_CTX without a path
     // (helm/kubeconfig.go NewKubeConfig); /dev/null keeps kubectl and helm off $KUBECONFIG and ~/.kube/config.
     for (const flagger of [commands(undefined)['flagger-crds'], commands(() => ({ configContext: 'dev' }))['flagger-crds']]) {
       for (const env of [{}, { KUBE_CONFIG_PATH: '' }, { KUBECONFIG: '/home/ops/.kube/config', KUBE_CTX: 'prod', KUBERNETES_SERVICE_HOST: '10.0.0.1' }] as Array<{ [name: string]: string }>) {
-        expect(run(flagger, env)).toEqual({
+        expect(runInPod(flagger, env)).toEqual({
           status: 0, stderr: '', argv: [...HELM_SHOW, ...NO_FILE('helm'), 'kubectl:[apply]', ...NO_FILE('kubectl'), ...APPLY_STDIN],
         });
+        // Outside a pod kubectl would take $KUBERNETES_MASTER or http://localhost:8080 (client-go's
+        // ClusterDefaults), not fail as the provider does: the step stops, and so it does without the token.
+        expect(run(flagger, env)).toEqual({ status: 1, stderr: NOT_IN_CLUSTER, argv: [] });
+        expect(run(flagger, { ...env, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' })).toEqual({ status: 1, stderr: NOT_IN_CLUSTER, argv: [] });
       }
     }
   });

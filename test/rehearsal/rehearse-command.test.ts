@@ -181,7 +181,7 @@ describe('mistakes in the command line', () => {
     [['--enforced-namespace-label', '__tenant'], "'--enforced-namespace-label' (\"__tenant\") must be a Prometheus label name (letters, digits and '_', not starting with a digit nor with '__'), e.g. 'namespace'"],
     [['--enforced-namespace-label', 'job'], "'--enforced-namespace-label' (\"job\") is a label that the operator sets on every series or that the checks select, which the enforced namespace would overwrite, "
       + 'so every check would read no series: name a label of its own, not one of job, instance, pod, container, endpoint, service, le, quantile, code, response_code, reporter, '
-      + 'destination_workload, destination_workload_namespace, destination_service_name, destination_service_namespace, rollouts_pod_template_hash, kubernetes_namespace, '
+      + 'destination_workload, destination_workload_namespace, destination_service_name, destination_service_namespace, rollouts_pod_template_hash, '
       + "kubernetes_pod_name, e.g. 'namespace'"],
   ])('%j: exit 2, the mistake and the usage', async (argv, message) => {
     const { code, out, err } = await run(FLAGGER, ...argv);
